@@ -1,0 +1,99 @@
+#pragma once
+
+// The lossless OOXML package layer (DESIGN.md §5): a zip of parts, opened lazily. Parts the caller
+// never writes are copied to the saved package as they are, still compressed, so a no-op open and
+// save keeps every part's bytes.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace quire::ooxml {
+
+// Bounds on what Open accepts. A package over any of them is refused with kInvalidRequest and a
+// reason naming the limit; nothing past the central directory is inflated before the check.
+struct PackageLimits {
+    std::size_t max_input_bytes = 200u << 20;
+    std::size_t max_entries = 10000;
+    std::uint64_t max_entry_uncompressed = 512ull << 20;
+    std::uint64_t max_total_uncompressed = 1024ull << 20;
+    // Entries that inflate above this ratio are refused once they are larger than 1 MiB.
+    std::uint64_t max_compression_ratio = 1000;
+    int max_xml_depth = 256;
+};
+
+// One relationship of a part's .rels: Id, Type, Target, and whether TargetMode is External.
+struct Relationship {
+    std::string id;
+    std::string type;
+    std::string target;
+    bool external = false;
+};
+
+// The well-known relationship type of a package's main document.
+inline constexpr std::string_view kOfficeDocumentRel =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument";
+
+class Package {
+public:
+    // Opens a package from its bytes. Fails with kInvalidRequest and a plain reason for: bytes
+    // that are not a zip ("not a zip file"), an OLE2 container ("the file is encrypted or in the
+    // legacy binary format"), an empty zip, duplicate or unsafe entry names (absolute, "..",
+    // backslashes are kept as names but never used as paths), a missing [Content_Types].xml,
+    // and anything over `limits`.
+    [[nodiscard]] static Result<Package> Open(std::string bytes, const PackageLimits& limits = {});
+
+    // A package with no parts but an empty [Content_Types].xml, for building documents.
+    static Package Create();
+
+    Package(Package&&) noexcept;
+    Package& operator=(Package&&) noexcept;
+    ~Package();
+
+    // Part names as stored in the zip, without a leading slash ("xl/workbook.xml"), in zip order.
+    std::vector<std::string> PartNames() const;
+    bool HasPart(std::string_view name) const;
+
+    // The part's uncompressed bytes. kNotFound when there is no such part.
+    [[nodiscard]] Result<std::string> ReadPart(std::string_view name) const;
+
+    // Replaces or adds a part. The saved package re-deflates it; untouched parts stay raw.
+    void WritePart(std::string_view name, std::string bytes);
+    void RemovePart(std::string_view name);
+
+    // [Content_Types].xml: the content type of a part by Override, else by Default extension.
+    std::optional<std::string> ContentType(std::string_view part_name) const;
+    // Adds or replaces the Override for a part (touches [Content_Types].xml only if it changes).
+    void SetContentTypeOverride(std::string_view part_name, std::string_view content_type);
+    // Adds a Default for an extension if it is missing.
+    void EnsureDefaultContentType(std::string_view extension, std::string_view content_type);
+
+    // Relationships of a part ("" for the package's own _rels/.rels). Targets are as written;
+    // use ResolveTarget to get a part name. An absent .rels gives an empty list.
+    [[nodiscard]] Result<std::vector<Relationship>> Relationships(std::string_view source) const;
+    // Writes the .rels of `source`.
+    void SetRelationships(std::string_view source, const std::vector<Relationship>& rels);
+    // The part name a relative or absolute target of `source` refers to ("xl/worksheets/sheet1.xml").
+    static std::string ResolveTarget(std::string_view source, std::string_view target);
+
+    // The part named by the package's officeDocument relationship. kInvalidRequest if missing.
+    [[nodiscard]] Result<std::string> MainPart() const;
+
+    // The package as zip bytes.
+    [[nodiscard]] Result<std::string> Save() const;
+
+    const PackageLimits& limits() const;
+
+private:
+    struct Impl;
+    explicit Package(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace quire::ooxml

@@ -1,0 +1,62 @@
+#pragma once
+
+// Namespace-aware XML on top of pugixml (DESIGN.md §5). Elements are matched by namespace URI and
+// local name, whatever prefix the file uses; transitional and strict OOXML URIs can be matched
+// together through the Ns table below.
+
+#include <pugixml.hpp>
+
+#include <string>
+#include <string_view>
+
+#include "common/error.hpp"
+
+namespace quire::ooxml {
+
+// Parses a part. Whitespace-only text and the XML declaration are kept; a DOCTYPE, an entity
+// declaration, or nesting deeper than `max_depth` fail with kInvalidRequest naming `part_name`.
+[[nodiscard]] Result<std::unique_ptr<pugi::xml_document>> ParseXml(std::string_view xml,
+                                                                    std::string_view part_name,
+                                                                    int max_depth = 256);
+
+// Serialises without reformatting (format_raw), keeping the original declaration.
+std::string SerializeXml(const pugi::xml_document& doc);
+
+// The namespace URI of `node`'s own prefix, resolved through the xmlns declarations in scope.
+std::string NamespaceOf(const pugi::xml_node& node);
+
+// The name after the prefix ("sheet" for "x:sheet").
+std::string_view LocalName(const pugi::xml_node& node);
+
+// True when `node` is an element with this local name in namespace `ns`.
+bool IsElement(const pugi::xml_node& node, std::string_view ns, std::string_view local_name);
+
+// First child element of `parent` with this namespace and local name, or an empty node.
+pugi::xml_node FindChild(const pugi::xml_node& parent, std::string_view ns,
+                         std::string_view local_name);
+
+// The prefix (possibly empty) under which `ns` is declared in scope at `node`, or nullopt.
+std::optional<std::string> PrefixFor(const pugi::xml_node& node, std::string_view ns);
+
+namespace ns {
+inline constexpr std::string_view kSpreadsheetMain =
+    "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+inline constexpr std::string_view kSpreadsheetStrict =
+    "http://purl.oclc.org/ooxml/spreadsheetml/main";
+inline constexpr std::string_view kRelationships =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+inline constexpr std::string_view kRelationshipsStrict =
+    "http://purl.oclc.org/ooxml/officeDocument/relationships";
+inline constexpr std::string_view kPackageRelationships =
+    "http://schemas.openxmlformats.org/package/2006/relationships";
+inline constexpr std::string_view kContentTypes =
+    "http://schemas.openxmlformats.org/package/2006/content-types";
+inline constexpr std::string_view kWordMain =
+    "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
+inline constexpr std::string_view kPresentationMain =
+    "http://schemas.openxmlformats.org/presentationml/2006/main";
+inline constexpr std::string_view kDrawingMain =
+    "http://schemas.openxmlformats.org/drawingml/2006/main";
+}  // namespace ns
+
+}  // namespace quire::ooxml

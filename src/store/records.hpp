@@ -1,0 +1,96 @@
+#pragma once
+
+// Plain rows of Quire's store. Times are milliseconds since the Unix epoch; 0 means "not set".
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace quire::store {
+
+struct Org {
+    std::string id;  // "org_…"
+    std::string name;
+};
+
+struct ApiKeyInfo {
+    std::string org_id;
+    std::string org_name;
+    std::string prefix;  // the first characters of the key, safe to show
+    std::int64_t created_at = 0;
+    std::int64_t revoked_at = 0;
+};
+
+struct Run {
+    std::string id;      // "run_…"
+    std::string org_id;
+    std::string format;  // "excel", "word", "slides"
+    std::string status = "active";
+    std::string file_name;
+    std::int64_t created_at = 0;
+    std::int64_t updated_at = 0;
+    std::int64_t last_task_at = 0;
+    int version = 0;             // 0 until a task commits
+    std::string blob;            // SHA-256 of the current version's bytes, "" at version 0
+    std::string memory_json = "{}";  // the agent's memory after the last turn
+};
+
+struct Task {
+    std::string id;  // "task_…"
+    std::string run_id;
+    std::string org_id;
+    std::string status = "queued";  // queued, running, completed, failed
+    std::string phase;              // while running
+    std::string request_json;       // the validated request the worker executes
+    int attempt = 0;                // incremented by each claim; fences commits
+    std::int64_t created_at = 0;
+    std::int64_t started_at = 0;
+    std::int64_t finished_at = 0;
+    // Set when completed.
+    std::string summary;
+    double credits_used = 0;
+    std::int64_t duration_ms = 0;
+    int version = 0;
+    // Set when failed.
+    std::string error_code;
+    std::string error_message;
+};
+
+// What a completed task commits to its run in one transaction.
+struct TurnCommit {
+    std::string blob;  // SHA-256 of the new version's bytes (already in the blob store)
+    std::int64_t blob_size = 0;
+    std::string summary;
+    double credits_used = 0;
+    std::int64_t duration_ms = 0;
+    std::string memory_json;
+    std::string messages_json;  // the turn's conversation delta
+};
+
+struct Version {
+    std::string run_id;
+    int number = 0;
+    std::string blob;
+    std::int64_t size = 0;
+    std::string task_id;
+    std::int64_t created_at = 0;
+};
+
+struct FileRecord {
+    std::string id;  // "file_…"
+    std::string org_id;
+    std::string name;
+    std::int64_t size = 0;
+    std::string purpose;  // context, init, reference
+    std::string blob;
+    std::int64_t created_at = 0;
+};
+
+struct RunPage {
+    std::vector<Run> runs;
+    bool has_more = false;
+    std::string next_cursor;  // "" when there is no next page
+};
+
+}  // namespace quire::store

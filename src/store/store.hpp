@@ -1,0 +1,91 @@
+#pragma once
+
+// The store's interfaces. Every query that reads an organisation's object takes its org_id, and
+// another organisation's object is kNotFound exactly as if it did not exist. The SQLite backend
+// lives in sqlite/, the PostgreSQL one (a later issue) beside it.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "store/records.hpp"
+
+namespace quire::store {
+
+class MetadataStore {
+public:
+    virtual ~MetadataStore() = default;
+
+    // --- organisations and keys ---
+
+    // The organisation with this name, created if missing.
+    [[nodiscard]] virtual Result<Org> EnsureOrg(std::string_view name) = 0;
+    // True when no organisation exists yet (a fresh data directory).
+    [[nodiscard]] virtual Result<bool> IsEmpty() = 0;
+    // Creates a key for the org and returns the plaintext key ("qk_…"); only its SHA-256 is stored.
+    [[nodiscard]] virtual Result<std::string> CreateApiKey(std::string_view org_id) = 0;
+    [[nodiscard]] virtual Result<std::vector<ApiKeyInfo>> ListApiKeys() = 0;
+    // Revokes by the whole key or by the prefix ListApiKeys shows. kNotFound if none matches,
+    // kInvalidRequest if a prefix matches more than one key.
+    [[nodiscard]] virtual Status RevokeApiKey(std::string_view key_or_prefix) = 0;
+    // The live key's org. kInvalidApiKey for an unknown or revoked key.
+    [[nodiscard]] virtual Result<ApiKeyInfo> Authenticate(std::string_view key) = 0;
+
+    // --- runs ---
+
+    [[nodiscard]] virtual Result<Run> CreateRun(std::string_view org_id, std::string_view format,
+                                                std::string_view file_name) = 0;
+    [[nodiscard]] virtual Result<Run> GetRun(std::string_view org_id, std::string_view run_id) = 0;
+    // Newest first. `cursor` is "" or a next_cursor from an earlier page; a malformed cursor is
+    // kInvalidRequest. limit is 1–100.
+    [[nodiscard]] virtual Result<RunPage> ListRuns(std::string_view org_id, int limit,
+                                                   std::string_view cursor) = 0;
+    [[nodiscard]] virtual Result<Version> GetVersion(std::string_view org_id,
+                                                     std::string_view run_id, int number) = 0;
+
+    // --- tasks ---
+
+    // Inserts a queued task (id, run_id, org_id, request_json set by the caller).
+    [[nodiscard]] virtual Result<Task> CreateTask(const Task& task) = 0;
+    [[nodiscard]] virtual Result<Task> GetTask(std::string_view org_id,
+                                               std::string_view task_id) = 0;
+    // Claims the oldest queued task: status running, attempt+1, started_at now. nullopt if none.
+    [[nodiscard]] virtual Result<std::optional<Task>> ClaimNextTask() = 0;
+    [[nodiscard]] virtual Status SetTaskPhase(std::string_view task_id, int attempt,
+                                              std::string_view phase) = 0;
+    // In one transaction: a new version of the task's run, the run's state, and the task
+    // completed. kConflict when the task is no longer running under `attempt`.
+    [[nodiscard]] virtual Result<Task> CommitTurn(std::string_view task_id, int attempt,
+                                                  const TurnCommit& turn) = 0;
+    // Marks the task failed; its run is not touched. kConflict as for CommitTurn.
+    [[nodiscard]] virtual Result<Task> FailTask(std::string_view task_id, int attempt,
+                                                std::string_view code,
+                                                std::string_view message) = 0;
+    // Puts every running task back in the queue (start-up recovery); returns how many.
+    [[nodiscard]] virtual Result<int> RequeueRunningTasks() = 0;
+
+    // --- files ---
+
+    [[nodiscard]] virtual Result<FileRecord> CreateFile(const FileRecord& file) = 0;
+    [[nodiscard]] virtual Result<FileRecord> GetFile(std::string_view org_id,
+                                                     std::string_view file_id) = 0;
+
+    // --- server secrets ---
+
+    // A random secret of this store, made once and kept (signing downloads).
+    [[nodiscard]] virtual Result<std::string> ServerSecret(std::string_view name) = 0;
+};
+
+// Content-addressed bytes: the key is the SHA-256 of the content.
+class BlobStore {
+public:
+    virtual ~BlobStore() = default;
+    // Stores the bytes (durably: temp file, fsync, rename) and returns their SHA-256 hex.
+    [[nodiscard]] virtual Result<std::string> Put(std::string_view bytes) = 0;
+    [[nodiscard]] virtual Result<std::string> Get(std::string_view sha256) = 0;
+};
+
+}  // namespace quire::store
