@@ -1,1 +1,227 @@
-// Placeholder until implemented.
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+#include <regex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "agent/agent.hpp"
+#include "agent/prompt_clauses.hpp"
+#include "ooxml/docx/document.hpp"
+#include "ooxml/pptx/presentation.hpp"
+#include "ooxml/xlsx/workbook.hpp"
+
+namespace quire::agent {
+namespace {
+namespace json = boost::json;
+
+// Everything one turn did, for the summary: what was done and what was not acted on.
+struct TurnLog {
+    std::vector<std::string> done;
+    std::vector<std::string> skipped;
+    std::vector<std::string> refused;
+
+    std::string Summary() const {
+        std::string out;
+        for (const auto& line : done) out += line + " ";
+        if (done.empty()) out = "No changes were made. ";
+        for (const auto& line : refused) out += line + ". ";
+        if (!skipped.empty()) {
+            out += "Not acted on (the offline agent does not understand it): ";
+            for (std::size_t i = 0; i < skipped.size(); ++i) {
+                out += (i ? "; \"" : "\"") + skipped[i] + "\"";
+            }
+            out += ".";
+        }
+        while (!out.empty() && out.back() == ' ') out.pop_back();
+        return out;
+    }
+};
+
+class OfflineAgent final : public Agent {
+public:
+    Result<TurnOutput> RunTurn(const TurnInput& input) override;
+
+private:
+    Status Step(const TurnInput& input, std::string_view phase);
+    Result<std::string> RunExcel(const TurnInput& input, TurnLog& log);
+    Result<std::string> RunWord(const TurnInput& input, TurnLog& log);
+    Result<std::string> RunSlides(const TurnInput& input, TurnLog& log);
+};
+
+// QUIRE_OFFLINE_AGENT_STEP_DELAY_MS slows each step of the offline agent down, so that demos and
+// tests can watch a task run, time out, or be interrupted.
+std::chrono::milliseconds StepDelay() {
+    const char* value = std::getenv("QUIRE_OFFLINE_AGENT_STEP_DELAY_MS");
+    if (value == nullptr) return std::chrono::milliseconds(0);
+    return std::chrono::milliseconds(std::strtol(value, nullptr, 10));
+}
+
+Status OfflineAgent::Step(const TurnInput& input, std::string_view phase) {
+    if (input.on_phase) input.on_phase(phase);
+    auto delay = StepDelay();
+    auto deadline = input.deadline;
+    while (delay.count() > 0) {
+        auto slice = std::min(delay, std::chrono::milliseconds(50));
+        if (deadline != std::chrono::steady_clock::time_point{} &&
+            std::chrono::steady_clock::now() + slice > deadline) {
+            return Fail(ErrorCode::kTimeout, "the task ran past its timeout_ms");
+        }
+        std::this_thread::sleep_for(slice);
+        delay -= slice;
+    }
+    if (deadline != std::chrono::steady_clock::time_point{} &&
+        std::chrono::steady_clock::now() > deadline) {
+        return Fail(ErrorCode::kTimeout, "the task ran past its timeout_ms");
+    }
+    return {};
+}
+
+Result<TurnOutput> OfflineAgent::RunTurn(const TurnInput& input) {
+    if (auto step = Step(input, "planning"); !step) return std::unexpected(step.error());
+    TurnLog log;
+    Result<std::string> document = [&]() -> Result<std::string> {
+        switch (input.format) {
+            case DocumentFormat::kExcel:
+                return RunExcel(input, log);
+            case DocumentFormat::kWord:
+                return RunWord(input, log);
+            case DocumentFormat::kSlides:
+                return RunSlides(input, log);
+        }
+        return Internal("unknown format");
+    }();
+    if (!document) return Propagate(document);
+    if (auto step = Step(input, "saving"); !step) return std::unexpected(step.error());
+
+    TurnOutput output;
+    output.document = std::move(*document);
+    output.summary = log.Summary();
+    json::array messages{json::object{{"role", "user"}, {"content", input.prompt}},
+                         json::object{{"role", "assistant"}, {"content", output.summary}}};
+    output.messages_json = json::serialize(messages);
+    output.memory_json = input.memory_json.empty() ? "{}" : input.memory_json;
+    output.credits_used = 1;
+    return output;
+}
+
+std::string SheetNameFromFile(std::string_view file_name,
+                              const std::vector<xlsx::SheetInfo>& existing) {
+    std::string stem(file_name);
+    if (auto slash = stem.find_last_of("/\\"); slash != std::string::npos) stem.erase(0, slash + 1);
+    if (auto dot = stem.rfind('.'); dot != std::string::npos && dot > 0) stem.resize(dot);
+    std::string name;
+    for (char c : stem) {
+        if (std::string_view(":\\/?*[]").find(c) != std::string_view::npos) c = '_';
+        name.push_back(c);
+    }
+    while (!name.empty() && name.front() == '\'') name.erase(0, 1);
+    if (name.empty()) name = "Data";
+    // Excel counts UTF-16 units; trimming bytes at 31 is safe for ASCII names and may cut a
+    // multi-byte character, so back up to a character boundary.
+    if (name.size() > 31) {
+        std::size_t cut = 31;
+        while (cut > 0 && (static_cast<unsigned char>(name[cut]) & 0xC0) == 0x80) --cut;
+        name.resize(cut);
+    }
+    auto taken = [&](const std::string& candidate) {
+        return std::ranges::any_of(existing, [&](const xlsx::SheetInfo& sheet) {
+            return EqualsIgnoringCase(sheet.name, candidate);
+        });
+    };
+    std::string candidate = name;
+    for (int n = 2; taken(candidate); ++n) {
+        std::string suffix = fmt::format(" ({})", n);
+        candidate = name.substr(0, 31 - suffix.size()) + suffix;
+    }
+    return candidate;
+}
+
+Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log) {
+    Result<xlsx::Workbook> opened = input.document
+                                        ? xlsx::Workbook::Open(*input.document)
+                                        : Result<xlsx::Workbook>(xlsx::Workbook::Create());
+    if (!opened) return Propagate(opened);
+    xlsx::Workbook& workbook = *opened;
+    if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
+
+    for (const auto& source : input.data_sources) {
+        auto table = xlsx::ParseCsv(source.bytes);
+        if (!table) {
+            return InvalidRequest(
+                fmt::format("data source {}: {}", source.file_name, table.error().message));
+        }
+        auto sheets = workbook.Sheets();
+        if (!sheets) return Propagate(sheets);
+        std::string name = SheetNameFromFile(source.file_name, *sheets);
+        if (auto added = workbook.AddSheet(name); !added) return std::unexpected(added.error());
+        if (auto written = workbook.WriteTable(name, *table); !written) {
+            return std::unexpected(written.error());
+        }
+        log.done.push_back(fmt::format("Imported {} into sheet \"{}\" ({} rows, {} columns).",
+                                       source.file_name, name, table->rows.size(),
+                                       table->header.size()));
+    }
+
+    for (const auto& clause : SplitClauses(input.prompt)) {
+        auto outcome = ApplyExcelClause(workbook, clause, !input.data_sources.empty());
+        if (!outcome) {
+            return Fail(ErrorCode::kAgentFailed,
+                        "a document tool failed: " + outcome.error().message,
+                        outcome.error().detail);
+        }
+        switch (outcome->kind) {
+            case ClauseOutcome::Kind::kApplied:
+                log.done.push_back(outcome->text);
+                break;
+            case ClauseOutcome::Kind::kAcknowledged:
+                break;
+            case ClauseOutcome::Kind::kNotUnderstood:
+                log.skipped.push_back(clause);
+                break;
+            case ClauseOutcome::Kind::kRefused:
+                log.refused.push_back(outcome->text);
+                break;
+        }
+    }
+
+    auto sheets = workbook.Sheets();
+    if (!sheets) return Propagate(sheets);
+    if (sheets->empty()) {
+        if (auto added = workbook.AddSheet("Sheet1"); !added) return std::unexpected(added.error());
+        log.done.push_back("Created an empty workbook with sheet \"Sheet1\".");
+    }
+    return workbook.Save();
+}
+
+Result<std::string> OfflineAgent::RunWord(const TurnInput& input, TurnLog& log) {
+    if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
+    TitledText text = SplitTitle(input.prompt);
+    if (!input.document) {
+        log.done.push_back(fmt::format("Wrote a document titled \"{}\".", text.title));
+        std::vector<std::string> paragraphs;
+        if (!text.body.empty()) paragraphs.push_back(text.body);
+        return docx::BuildDocument(text.title, paragraphs);
+    }
+    log.done.push_back("Appended a paragraph with the prompt's text.");
+    return docx::AppendParagraph(*input.document, input.prompt);
+}
+
+Result<std::string> OfflineAgent::RunSlides(const TurnInput& input, TurnLog& log) {
+    if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
+    TitledText text = SplitTitle(input.prompt);
+    if (!input.document) {
+        log.done.push_back(fmt::format("Made a deck with the title slide \"{}\".", text.title));
+        return pptx::BuildPresentation(text.title, text.body);
+    }
+    log.done.push_back(fmt::format("Added a slide titled \"{}\".", text.title));
+    return pptx::AppendSlide(*input.document, text.title, text.body);
+}
+
+}  // namespace
+
+std::unique_ptr<Agent> MakeOfflineAgent() { return std::make_unique<OfflineAgent>(); }
+
+}  // namespace quire::agent

@@ -1,1 +1,109 @@
-// Placeholder until implemented.
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "agent/agent.hpp"
+#include "ooxml/xlsx/workbook.hpp"
+
+namespace quire::agent {
+namespace {
+namespace json = boost::json;
+
+std::string ReadExample(const char* name) {
+    std::ifstream in(std::string(QUIRE_SOURCE_DIR) + "/examples/" + name, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+std::vector<std::string> SheetNames(const std::string& bytes) {
+    auto workbook = xlsx::Workbook::Open(bytes);
+    EXPECT_TRUE(workbook.has_value()) << workbook.error().message;
+    std::vector<std::string> names;
+    auto sheets = workbook->Sheets();
+    EXPECT_TRUE(sheets.has_value());
+    for (const auto& sheet : *sheets) names.push_back(sheet.name);
+    return names;
+}
+
+TurnInput ExcelTurn(std::string prompt, std::optional<std::string> document = std::nullopt) {
+    TurnInput input;
+    input.format = DocumentFormat::kExcel;
+    input.prompt = std::move(prompt);
+    input.document = std::move(document);
+    input.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    return input;
+}
+
+TEST(OfflineAgent, CsvDataSourceBecomesANamedSheet) {
+    TurnInput input = ExcelTurn("Make a workbook from this data");
+    input.data_sources.push_back(
+        {"seattle-weather.csv", "csv", ReadExample("seattle-weather.csv")});
+    auto output = MakeOfflineAgent()->RunTurn(input);
+    ASSERT_TRUE(output.has_value()) << output.error().message;
+    EXPECT_EQ(SheetNames(output->document), std::vector<std::string>{"seattle-weather"});
+    EXPECT_NE(output->summary.find("seattle-weather.csv"), std::string::npos);
+    EXPECT_EQ(output->summary.find("Not acted on"), std::string::npos) << output->summary;
+}
+
+TEST(OfflineAgent, FollowUpPromptsAddAndRenameSheets) {
+    auto first = MakeOfflineAgent()->RunTurn(ExcelTurn("Add a sheet named Inputs"));
+    ASSERT_TRUE(first.has_value()) << first.error().message;
+    auto second = MakeOfflineAgent()->RunTurn(
+        ExcelTurn("Add a sheet named \"Q3 Summary\" and rename sheet Inputs to Raw. "
+                  "Set 'Q3 Summary'!B2 to 42",
+                  first->document));
+    ASSERT_TRUE(second.has_value()) << second.error().message;
+    EXPECT_EQ(SheetNames(second->document), (std::vector<std::string>{"Raw", "Q3 Summary"}));
+}
+
+TEST(OfflineAgent, SummaryNamesWhatItDidNotActOn) {
+    auto output =
+        MakeOfflineAgent()->RunTurn(ExcelTurn("Add a sheet named Plan. Make the header purple"));
+    ASSERT_TRUE(output.has_value());
+    EXPECT_NE(output->summary.find("Not acted on"), std::string::npos);
+    EXPECT_NE(output->summary.find("Make the header purple"), std::string::npos);
+}
+
+TEST(OfflineAgent, RenamingAMissingSheetIsReportedNotFatal) {
+    auto output = MakeOfflineAgent()->RunTurn(ExcelTurn("Rename sheet Nope to Yes"));
+    ASSERT_TRUE(output.has_value());
+    EXPECT_NE(output->summary.find("Could not rename sheet \"Nope\""), std::string::npos)
+        << output->summary;
+}
+
+TEST(OfflineAgent, MessagesRecordThePromptAndTheAnswer) {
+    auto output = MakeOfflineAgent()->RunTurn(ExcelTurn("Add a sheet named Notes"));
+    ASSERT_TRUE(output.has_value());
+    json::value messages = json::parse(output->messages_json);
+    ASSERT_EQ(messages.as_array().size(), 2u);
+    EXPECT_EQ(messages.as_array()[0].at("content").as_string(), "Add a sheet named Notes");
+}
+
+TEST(OfflineAgent, PastTheDeadlineTheTurnTimesOut) {
+    TurnInput input = ExcelTurn("Add a sheet named Late");
+    input.deadline = std::chrono::steady_clock::now() - std::chrono::seconds(1);
+    auto output = MakeOfflineAgent()->RunTurn(input);
+    ASSERT_FALSE(output.has_value());
+    EXPECT_EQ(output.error().code, ErrorCode::kTimeout);
+}
+
+TEST(OfflineAgent, WordAndSlidesBuildThenAppend) {
+    for (DocumentFormat format : {DocumentFormat::kWord, DocumentFormat::kSlides}) {
+        TurnInput input = ExcelTurn("Project update. We shipped the importer.");
+        input.format = format;
+        auto first = MakeOfflineAgent()->RunTurn(input);
+        ASSERT_TRUE(first.has_value()) << first.error().message;
+        input.document = first->document;
+        input.prompt = "Next steps. Exports.";
+        auto second = MakeOfflineAgent()->RunTurn(input);
+        ASSERT_TRUE(second.has_value()) << second.error().message;
+        EXPECT_NE(second->document, first->document);
+    }
+}
+
+}  // namespace
+}  // namespace quire::agent

@@ -1,1 +1,19 @@
-int main() { return 0; }
+#include <CLI/CLI.hpp>
+
+#include "cli/client_commands.hpp"
+#include "cli/serve_command.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"Quire: a self-hosted document agent server"};
+    app.require_subcommand(1);
+    quire::cli::AddServerCommands(app);
+    quire::cli::AddClientCommands(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::RuntimeError& e) {
+        return e.get_exit_code();  // a client command's own status, already reported
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e) == 0 ? 0 : 2;
+    }
+    return 0;
+}

@@ -1,1 +1,291 @@
-// Placeholder until implemented.
+#include "cli/serve_command.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "agent/agent.hpp"
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "http/api.hpp"
+#include "http/server.hpp"
+#include "service/formats.hpp"
+#include "service/generate_service.hpp"
+#include "service/worker_pool.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace quire::cli {
+namespace {
+namespace fs = std::filesystem;
+
+constexpr int kShutdownGraceMs = 10'000;
+
+struct ServeOptions {
+    std::string listen = "127.0.0.1:8080";
+    std::string data_dir = "./quire-data";
+    int workers = 2;
+    int sync_ceiling_s = 300;
+    std::string public_url;
+    bool trust_proxy = false;
+    int download_ttl_s = 3600;
+    int max_upload_mb = 50;
+    std::string log_level = "info";
+};
+
+// Exits with a message on standard error; used only before the server is running.
+[[noreturn]] void Die(std::string_view message) {
+    std::cerr << "quire: " << message << "\n";
+    std::exit(1);
+}
+
+// The stores of a data directory, opened (and created on first use).
+struct DataDir {
+    std::unique_ptr<store::MetadataStore> metadata;
+    std::unique_ptr<store::BlobStore> blobs;
+};
+
+DataDir OpenDataDir(const std::string& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) Die(fmt::format("cannot create the data directory {}: {}", dir, ec.message()));
+    ::chmod(dir.c_str(), 0700);
+    auto metadata = store::OpenSqliteStore(fs::path(dir) / "quire.db");
+    if (!metadata) Die(metadata.error().message);
+    auto blobs = store::OpenFileBlobStore(fs::path(dir) / "blobs");
+    if (!blobs) Die(blobs.error().message);
+    return {std::move(*metadata), std::move(*blobs)};
+}
+
+bool SplitHostPort(const std::string& listen, std::string& host, std::uint16_t& port) {
+    auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) return false;
+    host = listen.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    try {
+        int value = std::stoi(listen.substr(colon + 1));
+        if (value < 0 || value > 65535) return false;
+        port = static_cast<std::uint16_t>(value);
+    } catch (const std::exception&) {
+        return false;
+    }
+    return true;
+}
+
+// On a fresh data directory: the organisation "local" and its first key, written to
+// DIR/local-api-key (0600) and printed once.
+void BootstrapLocalKey(store::MetadataStore& metadata, const std::string& dir) {
+    auto empty = metadata.IsEmpty();
+    if (!empty) Die(empty.error().message);
+    if (!*empty) return;
+    auto org = metadata.EnsureOrg("local");
+    if (!org) Die(org.error().message);
+    auto key = metadata.CreateApiKey(org->id);
+    if (!key) Die(key.error().message);
+
+    fs::path path = fs::path(dir) / "local-api-key";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (fd < 0) Die("cannot write " + path.string());
+    std::string line = *key + "\n";
+    bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    ::fsync(fd);
+    ::close(fd);
+    if (!written) Die("cannot write " + path.string());
+    std::cout << "Created organisation \"local\" and its API key (saved to " << path.string()
+              << "):\n"
+              << *key << std::endl;
+}
+
+int Serve(const ServeOptions& options) {
+    InitLogging(options.log_level);
+    std::string host;
+    std::uint16_t port = 0;
+    if (!SplitHostPort(options.listen, host, port)) Die("--listen must be HOST:PORT");
+    if (options.workers < 1 || options.workers > 256) Die("--workers must be 1 to 256");
+    if (options.sync_ceiling_s < 1) Die("--sync-ceiling must be at least 1 second");
+
+    // Signals are taken by sigwait below, so every thread started from here on blocks them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    DataDir data = OpenDataDir(options.data_dir);
+    BootstrapLocalKey(*data.metadata, options.data_dir);
+    auto secret = data.metadata->ServerSecret("download-signing");
+    if (!secret) Die(secret.error().message);
+
+    service::TaskSignal signal;
+    service::GenerateService generate(*data.metadata, *data.blobs, signal,
+                                      std::chrono::seconds(options.sync_ceiling_s));
+    service::WorkerPool workers(*data.metadata, *data.blobs, signal, agent::MakeOfflineAgent,
+                                options.workers);
+
+    http::ApiOptions api_options;
+    api_options.public_url = options.public_url;
+    while (!api_options.public_url.empty() && api_options.public_url.back() == '/') {
+        api_options.public_url.pop_back();
+    }
+    api_options.trust_proxy = options.trust_proxy;
+    api_options.download_ttl_seconds = options.download_ttl_s;
+    api_options.max_upload_bytes = static_cast<std::size_t>(options.max_upload_mb) << 20;
+    api_options.signing_secret = *secret;
+    http::HttpServerOptions server_options;
+    server_options.host = host;
+    server_options.port = port;
+    server_options.max_body_bytes = api_options.max_upload_bytes + (1u << 20);
+
+    http::Api api(api_options, *data.metadata, *data.blobs, generate);
+    http::HttpServer server(
+        server_options, [&api](const http::HttpRequest& request) { return api.Handle(request); });
+    if (auto started = server.Start(); !started) Die(started.error().message);
+    std::string bound_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
+    api.SetListenUrl(fmt::format("http://{}:{}", bound_host, server.port()));
+    if (auto started = workers.Start(); !started) Die(started.error().message);
+    QUIRE_LOG_INFO("quire serving listen=http://{}:{} data_dir={} workers={}", bound_host,
+                   server.port(), options.data_dir, options.workers);
+
+    int received = 0;
+    sigwait(&signals, &received);
+    QUIRE_LOG_INFO("shutting down signal={} grace_ms={}", received, kShutdownGraceMs);
+    server.StopAccepting();
+    bool drained = workers.Stop(kShutdownGraceMs);
+    generate.StopWaiting();
+    server.Shutdown(1000);
+    spdlog::default_logger()->flush();
+    if (!drained) {
+        // A worker is still inside a task; its task stays running and is requeued on the next
+        // start. Leave without running destructors that the worker still uses.
+        std::_Exit(0);
+    }
+    return 0;
+}
+
+void AddServe(CLI::App& app) {
+    auto options = std::make_shared<ServeOptions>();
+    auto* serve = app.add_subcommand("serve", "Run the HTTP API, the workers and the stores");
+    serve->add_option("--listen", options->listen, "HOST:PORT to listen on")
+        ->envname("QUIRE_LISTEN")
+        ->capture_default_str();
+    serve->add_option("--data-dir", options->data_dir, "Data directory (database, blobs, key)")
+        ->envname("QUIRE_DATA_DIR")
+        ->capture_default_str();
+    serve->add_option("--workers", options->workers, "Worker threads running tasks")
+        ->envname("QUIRE_WORKERS")
+        ->capture_default_str();
+    serve
+        ->add_option("--sync-ceiling", options->sync_ceiling_s,
+                     "Seconds a sync call waits before answering 202")
+        ->envname("QUIRE_SYNC_CEILING")
+        ->capture_default_str();
+    serve
+        ->add_option("--public-url", options->public_url,
+                     "Base URL used in download_url, Location and signed links")
+        ->envname("QUIRE_PUBLIC_URL");
+    serve
+        ->add_flag("--trust-proxy", options->trust_proxy,
+                   "Take scheme and host from X-Forwarded-Proto/X-Forwarded-Host")
+        ->envname("QUIRE_TRUST_PROXY");
+    serve->add_option("--download-ttl", options->download_ttl_s, "Signed link lifetime, seconds")
+        ->envname("QUIRE_DOWNLOAD_TTL")
+        ->capture_default_str();
+    serve->add_option("--max-upload-mb", options->max_upload_mb, "Largest upload, in MB")
+        ->envname("QUIRE_MAX_UPLOAD_MB")
+        ->capture_default_str();
+    serve->add_option("--log-level", options->log_level, "debug, info, warn or error")
+        ->envname("QUIRE_LOG_LEVEL")
+        ->capture_default_str();
+    serve->callback([options] { std::exit(Serve(*options)); });
+}
+
+void AddKeys(CLI::App& app) {
+    auto* keys = app.add_subcommand("keys", "Manage API keys in a data directory");
+    keys->require_subcommand(1);
+    auto data_dir = std::make_shared<std::string>("./quire-data");
+    keys->add_option("--data-dir", *data_dir, "Data directory")
+        ->envname("QUIRE_DATA_DIR")
+        ->capture_default_str();
+
+    auto org = std::make_shared<std::string>("local");
+    auto* create = keys->add_subcommand("create", "Create a key (and its organisation)");
+    create->add_option("--org", *org, "Organisation name")->capture_default_str();
+    create->add_option("--data-dir", *data_dir, "Data directory");
+    create->callback([data_dir, org] {
+        DataDir data = OpenDataDir(*data_dir);
+        auto found = data.metadata->EnsureOrg(*org);
+        if (!found) Die(found.error().message);
+        auto key = data.metadata->CreateApiKey(found->id);
+        if (!key) Die(key.error().message);
+        std::cout << *key << std::endl;
+    });
+
+    auto* list = keys->add_subcommand("list", "List keys by prefix");
+    list->add_option("--data-dir", *data_dir, "Data directory");
+    list->callback([data_dir] {
+        DataDir data = OpenDataDir(*data_dir);
+        auto keys = data.metadata->ListApiKeys();
+        if (!keys) Die(keys.error().message);
+        std::cout << fmt::format("{:<14} {:<20} {:<26} {}\n", "PREFIX", "ORG", "CREATED",
+                                 "REVOKED");
+        for (const auto& key : *keys) {
+            std::cout << fmt::format("{:<14} {:<20} {:<26} {}\n", key.prefix, key.org_name,
+                                     MillisToRfc3339(key.created_at),
+                                     key.revoked_at ? MillisToRfc3339(key.revoked_at) : "-");
+        }
+    });
+
+    auto target = std::make_shared<std::string>();
+    auto* revoke = keys->add_subcommand("revoke", "Revoke a key by the whole key or its prefix");
+    revoke->add_option("KEY_OR_PREFIX", *target, "The key, or the prefix `keys list` shows")
+        ->required();
+    revoke->add_option("--data-dir", *data_dir, "Data directory");
+    revoke->callback([data_dir, target] {
+        DataDir data = OpenDataDir(*data_dir);
+        if (auto revoked = data.metadata->RevokeApiKey(*target); !revoked) {
+            Die(revoked.error().message);
+        }
+        std::cout << "revoked\n";
+    });
+}
+
+void AddDoc(CLI::App& app) {
+    auto* doc = app.add_subcommand("doc", "Inspect documents");
+    doc->require_subcommand(1);
+    auto file = std::make_shared<std::string>();
+    auto* outline = doc->add_subcommand("outline", "Print a document's outline as JSON");
+    outline->add_option("FILE", *file, "An .xlsx, .docx or .pptx file")->required();
+    outline->callback([file] {
+        std::ifstream in(*file, std::ios::binary);
+        if (!in) Die("cannot read " + *file);
+        std::stringstream buffer;
+        buffer << in.rdbuf();
+        auto format = service::FormatFromFileName(*file);
+        if (!format) Die(*file + ": not an .xlsx, .docx or .pptx file name");
+        auto json = service::OutlineDocument(*format, buffer.str());
+        if (!json) Die(*file + ": " + json.error().message);
+        std::cout << *json << std::endl;
+    });
+}
+
+}  // namespace
+
+void AddServerCommands(CLI::App& app) {
+    AddServe(app);
+    AddKeys(app);
+    AddDoc(app);
+}
+
+}  // namespace quire::cli

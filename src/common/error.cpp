@@ -4,20 +4,34 @@ namespace quire {
 
 std::string_view ErrorCodeName(ErrorCode code) {
     switch (code) {
-        case ErrorCode::kInvalidRequest: return "invalid_request";
-        case ErrorCode::kInvalidApiKey: return "invalid_api_key";
-        case ErrorCode::kForbidden: return "forbidden";
-        case ErrorCode::kNotFound: return "not_found";
-        case ErrorCode::kMethodNotAllowed: return "method_not_allowed";
-        case ErrorCode::kConflict: return "conflict";
-        case ErrorCode::kRunBusy: return "run_busy";
-        case ErrorCode::kRunExpired: return "run_expired";
-        case ErrorCode::kPayloadTooLarge: return "payload_too_large";
-        case ErrorCode::kRateLimited: return "rate_limited";
-        case ErrorCode::kAgentFailed: return "agent_failed";
-        case ErrorCode::kTimeout: return "timeout";
-        case ErrorCode::kUnavailable: return "unavailable";
-        case ErrorCode::kInternal: return "internal_error";
+        case ErrorCode::kInvalidRequest:
+            return "invalid_request";
+        case ErrorCode::kInvalidApiKey:
+            return "invalid_api_key";
+        case ErrorCode::kForbidden:
+            return "forbidden";
+        case ErrorCode::kNotFound:
+            return "not_found";
+        case ErrorCode::kMethodNotAllowed:
+            return "method_not_allowed";
+        case ErrorCode::kConflict:
+            return "conflict";
+        case ErrorCode::kRunBusy:
+            return "run_busy";
+        case ErrorCode::kRunExpired:
+            return "run_expired";
+        case ErrorCode::kPayloadTooLarge:
+            return "payload_too_large";
+        case ErrorCode::kRateLimited:
+            return "rate_limited";
+        case ErrorCode::kAgentFailed:
+            return "agent_failed";
+        case ErrorCode::kTimeout:
+            return "timeout";
+        case ErrorCode::kUnavailable:
+            return "unavailable";
+        case ErrorCode::kInternal:
+            return "internal_error";
     }
     return "internal_error";
 }

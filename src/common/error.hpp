@@ -9,20 +9,20 @@ namespace quire {
 
 // The one list of failure codes. Each maps to exactly one HTTP status in src/http/.
 enum class ErrorCode {
-    kInvalidRequest,     // the caller's input is wrong: 400
-    kInvalidApiKey,      // missing, unknown or revoked key: 401
-    kForbidden,          // a signed link that does not verify: 403
-    kNotFound,           // no such object for this organisation: 404
-    kMethodNotAllowed,   // known path, other method: 405
-    kConflict,           // the object is not in a state for this: 409
-    kRunBusy,            // the run has an active task: 409
-    kRunExpired,         // the run is past its retention window: 410
-    kPayloadTooLarge,    // upload over the limit: 413
-    kRateLimited,        // 429
-    kAgentFailed,        // the agent or a document tool failed: 502
-    kTimeout,            // the task ran past its deadline
-    kUnavailable,        // a needed component is not running: 503
-    kInternal,           // a bug or an unexpected environment failure: 500
+    kInvalidRequest,    // the caller's input is wrong: 400
+    kInvalidApiKey,     // missing, unknown or revoked key: 401
+    kForbidden,         // a signed link that does not verify: 403
+    kNotFound,          // no such object for this organisation: 404
+    kMethodNotAllowed,  // known path, other method: 405
+    kConflict,          // the object is not in a state for this: 409
+    kRunBusy,           // the run has an active task: 409
+    kRunExpired,        // the run is past its retention window: 410
+    kPayloadTooLarge,   // upload over the limit: 413
+    kRateLimited,       // 429
+    kAgentFailed,       // the agent or a document tool failed: 502
+    kTimeout,           // the task ran past its deadline
+    kUnavailable,       // a needed component is not running: 503
+    kInternal,          // a bug or an unexpected environment failure: 500
 };
 
 // The wire name of a code, as it appears in the error envelope ("invalid_request").

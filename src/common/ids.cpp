@@ -38,8 +38,7 @@ std::string MillisToRfc3339(std::int64_t millis) {
     std::tm tm{};
     gmtime_r(&seconds, &tm);
     return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                       millis % 1000);
+                       tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis % 1000);
 }
 
 std::string NowRfc3339() { return MillisToRfc3339(NowMillis()); }
@@ -59,7 +58,8 @@ std::string NewId(std::string_view prefix) {
         random = last_random;
     }
 
-    // 128 bits: 48 of time, 80 of randomness, written as 26 base-32 digits (the first holds 3 bits).
+    // 128 bits: 48 of time, 80 of randomness, written as 26 base-32 digits (the first holds 3
+    // bits).
     std::array<std::uint8_t, 16> bytes{};
     for (int i = 0; i < 6; ++i) bytes[i] = static_cast<std::uint8_t>(millis >> (8 * (5 - i)));
     for (int i = 0; i < 10; ++i) bytes[6 + i] = random[i];

@@ -1,1 +1,656 @@
-// Placeholder until implemented.
+#include "http/api.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "http/signed_url.hpp"
+#include "service/formats.hpp"
+#include "service/generate_service.hpp"
+#include "store/store.hpp"
+
+namespace quire::http {
+namespace json = boost::json;
+using service::DocumentFormat;
+
+int HttpStatusOf(ErrorCode code) {
+    switch (code) {
+        case ErrorCode::kInvalidRequest:
+            return 400;
+        case ErrorCode::kInvalidApiKey:
+            return 401;
+        case ErrorCode::kForbidden:
+            return 403;
+        case ErrorCode::kNotFound:
+            return 404;
+        case ErrorCode::kMethodNotAllowed:
+            return 405;
+        case ErrorCode::kConflict:
+            return 409;
+        case ErrorCode::kRunBusy:
+            return 409;
+        case ErrorCode::kRunExpired:
+            return 410;
+        case ErrorCode::kPayloadTooLarge:
+            return 413;
+        case ErrorCode::kRateLimited:
+            return 429;
+        case ErrorCode::kAgentFailed:
+            return 502;
+        case ErrorCode::kTimeout:
+            return 504;
+        case ErrorCode::kUnavailable:
+            return 503;
+        case ErrorCode::kInternal:
+            return 500;
+    }
+    return 500;
+}
+
+namespace {
+
+constexpr std::size_t kMaxPromptChars = 10000;
+constexpr int kMinTimeoutMs = 10'000;
+constexpr int kMaxTimeoutMs = 1'800'000;
+
+// Everything a handler needs to know about its call.
+struct Call {
+    const HttpRequest& request;
+    std::string request_id;
+    std::vector<std::string_view> segments;  // path split at '/', after /api/v1
+    store::ApiKeyInfo key;                   // set for authenticated routes
+};
+
+HttpResponse JsonResponse(int status, const json::value& body) {
+    HttpResponse response;
+    response.status = status;
+    response.SetHeader("Content-Type", "application/json");
+    response.body = json::serialize(body);
+    return response;
+}
+
+HttpResponse ErrorResponse(const Error& error, json::object extra = {}) {
+    json::object body{{"success", false},
+                      {"error", std::string(ErrorCodeName(error.code))},
+                      {"message", error.message}};
+    for (auto& [key, value] : extra) body[key] = value;
+    return JsonResponse(HttpStatusOf(error.code), body);
+}
+
+std::size_t Utf8Length(std::string_view text) {
+    return static_cast<std::size_t>(std::ranges::count_if(
+        text, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+std::vector<std::string_view> SplitPath(std::string_view path) {
+    std::vector<std::string_view> out;
+    while (!path.empty()) {
+        auto slash = path.find('/');
+        auto piece = path.substr(0, slash);
+        if (!piece.empty()) out.push_back(piece);
+        if (slash == std::string_view::npos) break;
+        path.remove_prefix(slash + 1);
+    }
+    return out;
+}
+
+json::value TimeOrNull(std::int64_t millis) {
+    if (millis == 0) return nullptr;
+    return json::value(MillisToRfc3339(millis));
+}
+
+// Reads optional typed fields of a JSON body, naming the field in every error.
+class BodyReader {
+public:
+    explicit BodyReader(const json::object& object) : object_(object) {}
+
+    Result<std::optional<std::string>> String(std::string_view field) const {
+        auto it = object_.find(field);
+        if (it == object_.end() || it->value().is_null()) return std::nullopt;
+        if (!it->value().is_string()) return Wrong(field, "a string");
+        return std::string(it->value().as_string());
+    }
+
+    Result<std::optional<bool>> Bool(std::string_view field) const {
+        auto it = object_.find(field);
+        if (it == object_.end() || it->value().is_null()) return std::nullopt;
+        if (!it->value().is_bool()) return Wrong(field, "a boolean");
+        return it->value().as_bool();
+    }
+
+    Result<std::optional<std::int64_t>> Integer(std::string_view field) const {
+        auto it = object_.find(field);
+        if (it == object_.end() || it->value().is_null()) return std::nullopt;
+        const json::value& value = it->value();
+        if (value.is_int64()) return value.as_int64();
+        if (value.is_uint64() && value.as_uint64() <= INT64_MAX) {
+            return static_cast<std::int64_t>(value.as_uint64());
+        }
+        if (value.is_double() && value.as_double() == static_cast<double>(static_cast<std::int64_t>(
+                                                          value.as_double()))) {
+            return static_cast<std::int64_t>(value.as_double());
+        }
+        return Wrong(field, "an integer");
+    }
+
+    const json::value* Raw(std::string_view field) const {
+        auto it = object_.find(field);
+        if (it == object_.end() || it->value().is_null()) return nullptr;
+        return &it->value();
+    }
+
+    static std::unexpected<Error> Wrong(std::string_view field, std::string_view what) {
+        return InvalidRequest(fmt::format("{} must be {}", field, what));
+    }
+
+private:
+    const json::object& object_;
+};
+
+Result<json::object> ParseJsonObject(std::string_view body) {
+    boost::system::error_code ec;
+    json::value value = json::parse(body, ec);
+    if (ec) return InvalidRequest("the body is not valid JSON");
+    if (!value.is_object()) return InvalidRequest("the body must be a JSON object");
+    return std::move(value.as_object());
+}
+
+// A file name a client gave: its last path component, without control characters.
+std::string CleanFileName(std::string_view name) {
+    if (auto slash = name.find_last_of("/\\"); slash != std::string_view::npos) {
+        name.remove_prefix(slash + 1);
+    }
+    std::string out;
+    for (char c : name) {
+        if (static_cast<unsigned char>(c) >= 0x20 && c != 0x7f && c != '"') out.push_back(c);
+    }
+    if (out.size() > 255) out.resize(255);
+    return out;
+}
+
+// An attachment header with an ASCII fallback name and the exact UTF-8 name (RFC 6266).
+std::string ContentDisposition(std::string_view file_name) {
+    std::string ascii;
+    std::string encoded;
+    for (unsigned char c : file_name) {
+        ascii.push_back(c < 0x80 && c != '"' && c != '\\' ? static_cast<char>(c) : '_');
+        if (std::isalnum(c) ||
+            std::string_view("-._~").find(static_cast<char>(c)) != std::string_view::npos) {
+            encoded.push_back(static_cast<char>(c));
+        } else {
+            encoded += fmt::format("%{:02X}", c);
+        }
+    }
+    return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
+}
+
+HttpResponse MethodNotAllowed(std::string_view allowed) {
+    HttpResponse response =
+        ErrorResponse(Error{ErrorCode::kMethodNotAllowed, "method not allowed on this path", {}});
+    response.SetHeader("Allow", std::string(allowed));
+    return response;
+}
+
+}  // namespace
+
+struct Api::Impl {
+    ApiOptions options;
+    store::MetadataStore& metadata;
+    store::BlobStore& blobs;
+    service::GenerateService& generate;
+
+    mutable std::mutex listen_mu;
+    std::string listen_url;  // guarded by listen_mu
+
+    HttpResponse Route(Call& call);
+    Status Authenticate(Call& call);
+
+    HttpResponse Verify(Call& call);
+    HttpResponse UploadFile(Call& call);
+    HttpResponse Generate(Call& call, DocumentFormat format);
+    HttpResponse GetTask(Call& call);
+    HttpResponse ListRuns(Call& call);
+    HttpResponse GetRun(Call& call);
+    HttpResponse DownloadRun(Call& call);
+    HttpResponse SignedDownload(Call& call);
+
+    Impl(ApiOptions options_in, store::MetadataStore& metadata_in, store::BlobStore& blobs_in,
+         service::GenerateService& generate_in)
+        : options(std::move(options_in)),
+          metadata(metadata_in),
+          blobs(blobs_in),
+          generate(generate_in) {}
+
+    Result<service::GenerateRequest> ParseGenerate(const Call& call, DocumentFormat format);
+    std::string BaseUrl(const HttpRequest& request) const;
+    std::string SignedVersionUrl(const HttpRequest& request, const store::Run& run,
+                                 int version) const;
+    json::object RunJson(const HttpRequest& request, const store::Run& run) const;
+    json::object TaskJson(const HttpRequest& request, const store::Task& task) const;
+};
+
+Api::Api(ApiOptions options, store::MetadataStore& metadata, store::BlobStore& blobs,
+         service::GenerateService& generate)
+    : impl_(std::make_unique<Impl>(std::move(options), metadata, blobs, generate)) {
+    impl_->listen_url = impl_->options.listen_url;
+}
+
+void Api::SetListenUrl(std::string url) {
+    std::lock_guard lock(impl_->listen_mu);
+    impl_->listen_url = std::move(url);
+}
+
+Api::~Api() = default;
+
+HttpResponse Api::Handle(const HttpRequest& request) {
+    auto started = std::chrono::steady_clock::now();
+    Call call{request, NewId("req_"), {}, {}};
+    HttpResponse response;
+    try {
+        response = impl_->Route(call);
+    } catch (const std::exception& e) {
+        QUIRE_LOG_ERROR("request failed request_id={} detail={}", call.request_id, e.what());
+        response = ErrorResponse(Error{ErrorCode::kInternal, "internal error", {}});
+    }
+
+    // Every JSON error envelope carries the request id; every response carries the header.
+    if (response.status >= 400 && response.body.starts_with("{\"success\":false")) {
+        response.body.pop_back();
+        response.body += fmt::format(",\"request_id\":\"{}\"}}", call.request_id);
+    }
+    response.SetHeader("X-Request-Id", call.request_id);
+    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - started);
+    QUIRE_LOG_INFO("http request_id={} method={} path={} status={} org_id={} ms={}",
+                   call.request_id, request.method, request.path, response.status, call.key.org_id,
+                   elapsed.count());
+    return response;
+}
+
+HttpResponse Api::Impl::Route(Call& call) {
+    const HttpRequest& request = call.request;
+    const std::string& method = request.method;
+    if (request.path == "/healthz") {
+        if (method != "GET" && method != "HEAD") return MethodNotAllowed("GET");
+        return JsonResponse(200, json::object{{"status", "ok"}});
+    }
+
+    auto segments = SplitPath(request.path);
+    if (segments.size() < 2 || segments[0] != "api" || segments[1] != "v1") {
+        return ErrorResponse(Error{ErrorCode::kNotFound, "no such path", {}});
+    }
+    call.segments.assign(segments.begin() + 2, segments.end());
+    const auto& s = call.segments;
+    auto expect = [&](std::string_view allowed,
+                      const std::function<HttpResponse()>& handler) -> HttpResponse {
+        if (method != allowed) return MethodNotAllowed(allowed);
+        if (s.empty() || s[0] != "signed") {
+            if (auto auth = Authenticate(call); !auth) return ErrorResponse(auth.error());
+        }
+        return handler();
+    };
+
+    if (s.size() == 1 && s[0] == "verify") return expect("GET", [&] { return Verify(call); });
+    if (s.size() == 1 && s[0] == "files") return expect("POST", [&] { return UploadFile(call); });
+    if (s.size() == 2 && s[1] == "generate") {
+        if (auto format = service::ParseFormatName(s[0])) {
+            return expect("POST", [&] { return Generate(call, *format); });
+        }
+    }
+    if (s.size() == 2 && s[0] == "tasks") return expect("GET", [&] { return GetTask(call); });
+    if (s.size() == 1 && s[0] == "runs") return expect("GET", [&] { return ListRuns(call); });
+    if (s.size() == 2 && s[0] == "runs") return expect("GET", [&] { return GetRun(call); });
+    if (s.size() == 3 && s[0] == "runs" && s[2] == "download") {
+        return expect("GET", [&] { return DownloadRun(call); });
+    }
+    if (s.size() == 6 && s[0] == "signed" && s[2] == "runs" && s[4] == "versions") {
+        return expect("GET", [&] { return SignedDownload(call); });
+    }
+    return ErrorResponse(Error{ErrorCode::kNotFound, "no such path", {}});
+}
+
+Status Api::Impl::Authenticate(Call& call) {
+    std::optional<std::string_view> key = call.request.Header("X-API-Key");
+    if (!key) {
+        auto authorization = call.request.Header("Authorization");
+        constexpr std::string_view kBearer = "Bearer ";
+        if (authorization && authorization->size() > kBearer.size() &&
+            std::equal(kBearer.begin(), kBearer.end(), authorization->begin(),
+                       [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+            key = authorization->substr(kBearer.size());
+        }
+    }
+    if (!key || key->empty()) {
+        return Fail(ErrorCode::kInvalidApiKey,
+                    "missing API key: send X-API-Key or Authorization: Bearer");
+    }
+    auto info = metadata.Authenticate(*key);
+    if (!info) {
+        if (info.error().code == ErrorCode::kInvalidApiKey) {
+            return Fail(ErrorCode::kInvalidApiKey, "invalid API key");
+        }
+        return std::unexpected(info.error());
+    }
+    call.key = *info;
+    return {};
+}
+
+HttpResponse Api::Impl::Verify(Call& call) {
+    return JsonResponse(200, json::object{{"success", true},
+                                          {"org_id", call.key.org_id},
+                                          {"org_name", call.key.org_name},
+                                          {"key_prefix", call.key.prefix}});
+}
+
+HttpResponse Api::Impl::UploadFile(Call& call) {
+    auto content_type = call.request.Header("Content-Type");
+    if (!content_type) return ErrorResponse(InvalidRequest("expected multipart/form-data").error());
+    auto parts = ParseMultipart(*content_type, call.request.body);
+    if (!parts) return ErrorResponse(parts.error());
+
+    const FormPart* file = nullptr;
+    std::string purpose = "context";
+    for (const auto& part : *parts) {
+        if (part.name == "file" && file == nullptr) file = &part;
+        if (part.name == "purpose") purpose = part.data;
+    }
+    if (file == nullptr) return ErrorResponse(InvalidRequest("file: missing form field").error());
+    if (purpose != "context" && purpose != "init" && purpose != "reference") {
+        return ErrorResponse(
+            InvalidRequest("purpose must be one of context, init, reference").error());
+    }
+    if (file->data.size() > options.max_upload_bytes) {
+        return ErrorResponse(Error{ErrorCode::kPayloadTooLarge,
+                                   fmt::format("file is larger than the {} MB upload limit",
+                                               options.max_upload_bytes >> 20),
+                                   {}});
+    }
+    if (file->data.empty()) return ErrorResponse(InvalidRequest("file is empty").error());
+    std::string name = CleanFileName(file->file_name);
+    if (name.empty()) name = "upload";
+
+    auto blob = blobs.Put(file->data);
+    if (!blob) return ErrorResponse(blob.error());
+    store::FileRecord record;
+    record.id = NewId("file_");
+    record.org_id = call.key.org_id;
+    record.name = name;
+    record.size = static_cast<std::int64_t>(file->data.size());
+    record.purpose = purpose;
+    record.blob = *blob;
+    auto created = metadata.CreateFile(record);
+    if (!created) return ErrorResponse(created.error());
+    return JsonResponse(201, json::object{{"success", true},
+                                          {"file_id", created->id},
+                                          {"name", created->name},
+                                          {"size", created->size},
+                                          {"purpose", created->purpose},
+                                          {"created_at", MillisToRfc3339(created->created_at)}});
+}
+
+Result<service::GenerateRequest> Api::Impl::ParseGenerate(const Call& call, DocumentFormat format) {
+    auto object = ParseJsonObject(call.request.body);
+    if (!object) return Propagate(object);
+    BodyReader body(*object);
+    service::GenerateRequest out;
+    out.org_id = call.key.org_id;
+    out.format = format;
+
+    auto prompt = body.String("prompt");
+    if (!prompt) return Propagate(prompt);
+    if (!*prompt) return InvalidRequest("prompt is required");
+    std::size_t length = Utf8Length(**prompt);
+    if (length < 1 || length > kMaxPromptChars) {
+        return InvalidRequest("prompt must be 1 to 10000 characters");
+    }
+    out.prompt = **prompt;
+
+    for (auto [field, target] :
+         {std::pair{"run_id", &out.run_id}, std::pair{"init_file", &out.init_file},
+          std::pair{"file_name", &out.file_name},
+          std::pair{"idempotency_key", &out.idempotency_key}}) {
+        auto value = body.String(field);
+        if (!value) return Propagate(value);
+        if (*value) *target = **value;
+    }
+    if (out.file_name.size() > 255) return InvalidRequest("file_name must be at most 255 bytes");
+    if (!out.file_name.empty() && CleanFileName(out.file_name) != out.file_name) {
+        return InvalidRequest("file_name must be a plain file name");
+    }
+    if (out.idempotency_key.size() > 255) {
+        return InvalidRequest("idempotency_key must be at most 255 characters");
+    }
+
+    auto async = body.Bool("async");
+    if (!async) return Propagate(async);
+    out.async = async->value_or(false);
+
+    auto timeout = body.Integer("timeout_ms");
+    if (!timeout) return Propagate(timeout);
+    if (*timeout) {
+        if (**timeout < kMinTimeoutMs || **timeout > kMaxTimeoutMs) {
+            return InvalidRequest("timeout_ms must be between 10000 and 1800000");
+        }
+        out.timeout_ms = static_cast<int>(**timeout);
+    }
+
+    if (const json::value* sources = body.Raw("data_sources")) {
+        if (!sources->is_array()) return BodyReader::Wrong("data_sources", "an array");
+        const json::array& array = sources->as_array();
+        for (std::size_t i = 0; i < array.size(); ++i) {
+            std::string field = fmt::format("data_sources[{}]", i);
+            if (!array[i].is_object()) return BodyReader::Wrong(field, "an object");
+            BodyReader source(array[i].as_object());
+            auto file_id = source.String("file_id");
+            if (!file_id) return InvalidRequest(field + ".file_id must be a string");
+            if (!*file_id) return InvalidRequest(field + ".file_id is required");
+            auto kind = source.String("kind");
+            if (!kind) return InvalidRequest(field + ".kind must be a string");
+            out.data_sources.push_back({**file_id, kind->value_or("csv")});
+        }
+    }
+    return out;
+}
+
+HttpResponse Api::Impl::Generate(Call& call, DocumentFormat format) {
+    auto request = ParseGenerate(call, format);
+    if (!request) return ErrorResponse(request.error());
+    auto outcome = generate.Generate(*request);
+    if (!outcome) return ErrorResponse(outcome.error());
+
+    const store::Task& task = outcome->task;
+    const store::Run& run = outcome->run;
+    if (task.status == "completed") {
+        return JsonResponse(
+            200, json::object{{"success", true},
+                              {"run_id", run.id},
+                              {"task_id", task.id},
+                              {"status", "completed"},
+                              {"download_url", SignedVersionUrl(call.request, run, task.version)},
+                              {"edit_url", nullptr},
+                              {"summary", task.summary},
+                              {"credits_used", task.credits_used},
+                              {"duration_ms", task.duration_ms},
+                              {"version", task.version}});
+    }
+    if (task.status == "failed") {
+        ErrorCode code = task.error_code == "invalid_request" ? ErrorCode::kInvalidRequest
+                         : task.error_code == "timeout"       ? ErrorCode::kTimeout
+                                                              : ErrorCode::kAgentFailed;
+        return ErrorResponse(Error{code, task.error_message, {}},
+                             json::object{{"run_id", run.id}, {"task_id", task.id}});
+    }
+
+    json::object body{
+        {"success", true}, {"run_id", run.id}, {"task_id", task.id}, {"status", task.status}};
+    if (!request->async) {
+        body["message"] = fmt::format("Sync ceiling ({}s) exceeded; continuing asynchronously.",
+                                      generate.sync_ceiling().count());
+    }
+    HttpResponse response = JsonResponse(202, body);
+    response.SetHeader("Location", BaseUrl(call.request) + "/api/v1/tasks/" + task.id);
+    return response;
+}
+
+HttpResponse Api::Impl::GetTask(Call& call) {
+    auto task = metadata.GetTask(call.key.org_id, call.segments[1]);
+    if (!task) return ErrorResponse(task.error());
+    return JsonResponse(200, TaskJson(call.request, *task));
+}
+
+HttpResponse Api::Impl::ListRuns(Call& call) {
+    int limit = 20;
+    if (auto text = call.request.QueryParam("limit")) {
+        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+        if (ec != std::errc() || end != text->data() + text->size() || limit < 1 || limit > 100) {
+            return ErrorResponse(InvalidRequest("limit must be an integer from 1 to 100").error());
+        }
+    }
+    std::string cursor(call.request.QueryParam("cursor").value_or(""));
+    auto page = metadata.ListRuns(call.key.org_id, limit, cursor);
+    if (!page) return ErrorResponse(page.error());
+
+    json::array data;
+    for (const auto& run : page->runs) data.push_back(RunJson(call.request, run));
+    json::value next =
+        page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
+    return JsonResponse(
+        200, json::object{
+                 {"data", std::move(data)}, {"has_more", page->has_more}, {"next_cursor", next}});
+}
+
+HttpResponse Api::Impl::GetRun(Call& call) {
+    auto run = metadata.GetRun(call.key.org_id, call.segments[1]);
+    if (!run) return ErrorResponse(run.error());
+    return JsonResponse(200, RunJson(call.request, *run));
+}
+
+HttpResponse Api::Impl::DownloadRun(Call& call) {
+    auto run = metadata.GetRun(call.key.org_id, call.segments[1]);
+    if (!run) return ErrorResponse(run.error());
+    if (run->version == 0) {
+        return ErrorResponse(
+            Error{ErrorCode::kConflict, "the run has no document yet: no task has completed", {}});
+    }
+    HttpResponse response;
+    response.status = 302;
+    response.SetHeader("Location", SignedVersionUrl(call.request, *run, run->version));
+    response.SetHeader("Cache-Control", "no-store");
+    return response;
+}
+
+HttpResponse Api::Impl::SignedDownload(Call& call) {
+    const auto& s = call.segments;
+    std::string path(call.request.path);
+    auto expires = call.request.QueryParam("expires");
+    auto signature = call.request.QueryParam("signature");
+    auto verified = VerifySignedPath(options.signing_secret, path, expires.value_or(""),
+                                     signature.value_or(""), NowMillis() / 1000);
+    if (!verified) return ErrorResponse(verified.error());
+
+    int number = 0;
+    auto [end, ec] = std::from_chars(s[5].data(), s[5].data() + s[5].size(), number);
+    if (ec != std::errc() || end != s[5].data() + s[5].size()) {
+        return ErrorResponse(NotFound("version not found").error());
+    }
+    auto run = metadata.GetRun(s[1], s[3]);
+    if (!run) return ErrorResponse(run.error());
+    auto version = metadata.GetVersion(s[1], s[3], number);
+    if (!version) return ErrorResponse(version.error());
+    auto bytes = blobs.Get(version->blob);
+    if (!bytes) return ErrorResponse(bytes.error());
+
+    auto format = service::ParseFormatName(run->format).value_or(DocumentFormat::kExcel);
+    HttpResponse response;
+    response.status = 200;
+    response.SetHeader("Content-Type", std::string(service::FormatContentType(format)));
+    response.SetHeader("Content-Disposition", ContentDisposition(run->file_name));
+    response.SetHeader("Cache-Control", "private, no-store");
+    response.body = std::move(*bytes);
+    return response;
+}
+
+std::string Api::Impl::BaseUrl(const HttpRequest& request) const {
+    if (!options.public_url.empty()) return options.public_url;
+    if (options.trust_proxy) {
+        auto host = request.Header("X-Forwarded-Host");
+        if (host && !host->empty()) {
+            std::string proto(request.Header("X-Forwarded-Proto").value_or("http"));
+            if (proto != "https") proto = "http";
+            return proto + "://" + std::string(*host);
+        }
+    }
+    std::string listen;
+    {
+        std::lock_guard lock(listen_mu);
+        listen = listen_url;
+    }
+    // A wildcard listener has no name a client can use; the Host the client sent does.
+    bool wildcard = listen.find("://0.0.0.0") != std::string::npos ||
+                    listen.find("://[::]") != std::string::npos;
+    if (wildcard) {
+        if (auto host = request.Header("Host"); host && !host->empty()) {
+            return "http://" + std::string(*host);
+        }
+    }
+    return listen;
+}
+
+std::string Api::Impl::SignedVersionUrl(const HttpRequest& request, const store::Run& run,
+                                        int version) const {
+    std::string path =
+        fmt::format("/api/v1/signed/{}/runs/{}/versions/{}", run.org_id, run.id, version);
+    std::int64_t expires = NowMillis() / 1000 + options.download_ttl_seconds;
+    return BaseUrl(request) + path + "?" + SignPath(options.signing_secret, path, expires);
+}
+
+json::object Api::Impl::RunJson(const HttpRequest& request, const store::Run& run) const {
+    json::value download = nullptr;
+    if (run.version > 0) download = json::value(SignedVersionUrl(request, run, run.version));
+    return json::object{{"run_id", run.id},
+                        {"format", run.format},
+                        {"status", run.status},
+                        {"created_at", MillisToRfc3339(run.created_at)},
+                        {"updated_at", MillisToRfc3339(run.updated_at)},
+                        {"last_task_at", TimeOrNull(run.last_task_at)},
+                        {"version", run.version},
+                        {"file_name", run.file_name},
+                        {"download_url", download},
+                        {"edit_url", nullptr}};
+}
+
+json::object Api::Impl::TaskJson(const HttpRequest& request, const store::Task& task) const {
+    json::object out{{"task_id", task.id},
+                     {"run_id", task.run_id},
+                     {"status", task.status},
+                     {"created_at", MillisToRfc3339(task.created_at)},
+                     {"started_at", TimeOrNull(task.started_at)},
+                     {"finished_at", TimeOrNull(task.finished_at)}};
+    if (task.status == "running") out["phase"] = task.phase.empty() ? "starting" : task.phase;
+    if (task.status == "completed") {
+        auto run = metadata.GetRun(task.org_id, task.run_id);
+        json::value download = nullptr;
+        if (run) download = json::value(SignedVersionUrl(request, *run, task.version));
+        out["result"] = json::object{{"download_url", download},
+                                     {"summary", task.summary},
+                                     {"credits_used", task.credits_used},
+                                     {"duration_ms", task.duration_ms},
+                                     {"version", task.version}};
+    }
+    if (task.status == "failed") {
+        out["error"] = json::object{{"code", task.error_code}, {"message", task.error_message}};
+    }
+    return out;
+}
+
+}  // namespace quire::http

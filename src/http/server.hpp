@@ -44,13 +44,18 @@ using HttpHandler = std::function<HttpResponse(const HttpRequest&)>;
 
 struct HttpServerOptions {
     std::string host = "127.0.0.1";
-    std::uint16_t port = 8080;  // 0 picks a free port
+    std::uint16_t port = 8080;               // 0 picks a free port
     std::size_t max_body_bytes = 64u << 20;  // larger bodies get 413 before the handler runs
-    std::size_t max_connections = 512;
+    std::size_t max_connections = 512;       // more open connections are answered 503 and closed
+    int idle_timeout_ms = 60000;  // a connection with no new request for this long is closed
+    int io_timeout_ms = 60000;    // a read or write that makes no progress for this long fails
 };
 
 // A thread-per-connection server with keep-alive. A request whose body is over the limit is
-// answered 413 with Quire's error envelope; a malformed request is answered 400 and closed.
+// answered 413 with Quire's error envelope; a malformed request is answered 400 and closed. A
+// request with `Expect: 100-continue` gets "100 Continue" before its body is read. The handler
+// runs on the connection's thread; an exception escaping it is answered 500. Shutdown joins every
+// thread the server started, so a handler must return in bounded time for Shutdown to return.
 class HttpServer {
 public:
     HttpServer(HttpServerOptions options, HttpHandler handler);
@@ -60,9 +65,13 @@ public:
     [[nodiscard]] Status Start();
     // The bound port (useful with port 0).
     std::uint16_t port() const;
-    // Stops accepting new connections; open connections finish their current request.
+    // Stops accepting new connections and closes the listening socket before returning; open
+    // connections finish their current request (answered with `Connection: close`) and idle
+    // keep-alive connections are closed.
     void StopAccepting();
-    // Waits up to `grace_ms` for open connections to finish, then closes the rest.
+    // Stops accepting, waits up to `grace_ms` for requests in flight to be answered, then shuts
+    // down the remaining sockets and joins every connection thread. Safe to call more than once;
+    // the destructor calls Shutdown(0).
     void Shutdown(int grace_ms);
 
 private:
@@ -73,13 +82,14 @@ private:
 // One part of a multipart/form-data body.
 struct FormPart {
     std::string name;
-    std::string file_name;  // "" for a plain field
-    std::string content_type;
-    std::string data;
+    std::string file_name;     // "" for a plain field; `filename*=UTF-8''...` wins over `filename`
+    std::string content_type;  // as sent; "" when the part has none
+    std::string data;          // the exact bytes between the part's headers and the next boundary
 };
 
-// Parses a multipart/form-data body given the request's Content-Type header. kInvalidRequest on
-// a missing boundary or a malformed body.
+// Parses a multipart/form-data body given the request's Content-Type header. Every part needs a
+// `Content-Disposition: form-data` with a non-empty `name`. kInvalidRequest on another media type,
+// a missing boundary or a malformed or truncated body.
 [[nodiscard]] Result<std::vector<FormPart>> ParseMultipart(std::string_view content_type,
                                                            std::string_view body);
 

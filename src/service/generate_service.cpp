@@ -1,1 +1,164 @@
-// Placeholder until implemented.
+#include "service/generate_service.hpp"
+
+#include <boost/json.hpp>
+
+#include "common/ids.hpp"
+#include "common/log.hpp"
+#include "ooxml/xlsx/csv_table.hpp"
+
+namespace quire::service {
+namespace json = boost::json;
+
+bool IsTerminal(std::string_view task_status) {
+    return task_status == "completed" || task_status == "failed" || task_status == "cancelled" ||
+           task_status == "expired";
+}
+
+std::string EncodeTaskPlan(const TaskPlan& plan) {
+    json::array sources;
+    for (const auto& source : plan.data_sources) {
+        sources.push_back(json::object{{"file_id", source.file_id}, {"kind", source.kind}});
+    }
+    json::object out{{"prompt", plan.prompt},
+                     {"init_file", plan.init_file},
+                     {"data_sources", std::move(sources)},
+                     {"timeout_ms", plan.timeout_ms}};
+    return json::serialize(out);
+}
+
+Result<TaskPlan> DecodeTaskPlan(std::string_view text) {
+    boost::system::error_code ec;
+    json::value value = json::parse(text, ec);
+    if (ec || !value.is_object()) return Internal("stored task request is unreadable");
+    const json::object& object = value.as_object();
+    TaskPlan plan;
+    try {
+        plan.prompt = json::value_to<std::string>(object.at("prompt"));
+        plan.init_file = json::value_to<std::string>(object.at("init_file"));
+        plan.timeout_ms = json::value_to<int>(object.at("timeout_ms"));
+        for (const auto& source : object.at("data_sources").as_array()) {
+            plan.data_sources.push_back({json::value_to<std::string>(source.at("file_id")),
+                                         json::value_to<std::string>(source.at("kind"))});
+        }
+    } catch (const std::exception& e) {
+        return Internal("stored task request is unreadable", e.what());
+    }
+    return plan;
+}
+
+GenerateService::GenerateService(store::MetadataStore& metadata, store::BlobStore& blobs,
+                                 TaskSignal& signal, std::chrono::seconds sync_ceiling)
+    : metadata_(metadata), blobs_(blobs), signal_(signal), sync_ceiling_(sync_ceiling) {}
+
+Result<GenerateOutcome> GenerateService::Generate(const GenerateRequest& request) {
+    if (auto checked = CheckInitFile(request); !checked) return std::unexpected(checked.error());
+    if (auto checked = CheckDataSources(request); !checked) {
+        return std::unexpected(checked.error());
+    }
+
+    auto run = LoadOrCreateRun(request);
+    if (!run) return Propagate(run);
+
+    // TODO(#5): idempotency_key replays and one active task per run.
+    store::Task task;
+    task.id = NewId("task_");
+    task.run_id = run->id;
+    task.org_id = request.org_id;
+    task.request_json = EncodeTaskPlan(
+        {request.prompt, request.init_file, request.data_sources, request.timeout_ms});
+    auto created = metadata_.CreateTask(task);
+    if (!created) return Propagate(created);
+    QUIRE_LOG_INFO("task queued task_id={} run_id={} org_id={}", created->id, run->id,
+                   request.org_id);
+    signal_.Notify();
+
+    GenerateOutcome outcome{*run, *created, false};
+    if (request.async) return outcome;
+
+    auto waited = WaitForTask(*created);
+    if (!waited) return Propagate(waited);
+    outcome.task = *waited;
+    outcome.finished = IsTerminal(waited->status);
+    if (outcome.finished) {
+        auto fresh = metadata_.GetRun(request.org_id, run->id);
+        if (fresh) outcome.run = *fresh;
+    }
+    return outcome;
+}
+
+Status GenerateService::CheckInitFile(const GenerateRequest& request) {
+    if (request.init_file.empty()) return {};
+    if (!request.run_id.empty()) {
+        return InvalidRequest("init_file: only a new run can start from an uploaded document");
+    }
+    auto file = metadata_.GetFile(request.org_id, request.init_file);
+    if (!file) return NotFound("init_file: file not found");
+    auto bytes = blobs_.Get(file->blob);
+    if (!bytes) return std::unexpected(bytes.error());
+    auto valid = ValidateDocument(request.format, std::move(*bytes));
+    if (!valid) {
+        return InvalidRequest(fmt::format("init_file is not a valid {} document: {}",
+                                          FormatName(request.format), valid.error().message));
+    }
+    return {};
+}
+
+Status GenerateService::CheckDataSources(const GenerateRequest& request) {
+    for (std::size_t i = 0; i < request.data_sources.size(); ++i) {
+        const auto& source = request.data_sources[i];
+        std::string field = fmt::format("data_sources[{}]", i);
+        if (source.kind != "csv") {
+            return InvalidRequest(field + ".kind: only \"csv\" is supported");
+        }
+        auto file = metadata_.GetFile(request.org_id, source.file_id);
+        if (!file) return NotFound(field + ".file_id: file not found");
+        auto bytes = blobs_.Get(file->blob);
+        if (!bytes) return std::unexpected(bytes.error());
+        auto table = xlsx::ParseCsv(*bytes);
+        if (!table) return InvalidRequest(field + ": " + table.error().message);
+    }
+    return {};
+}
+
+Result<store::Run> GenerateService::LoadOrCreateRun(const GenerateRequest& request) {
+    if (!request.run_id.empty()) {
+        auto run = metadata_.GetRun(request.org_id, request.run_id);
+        if (!run) return Propagate(run);
+        if (run->format != FormatName(request.format)) {
+            return InvalidRequest(fmt::format("run_id: run {} is a {} run, not {}", run->id,
+                                              run->format, FormatName(request.format)));
+        }
+        return run;
+    }
+
+    std::string name = request.file_name;
+    if (name.empty() && !request.init_file.empty()) {
+        auto file = metadata_.GetFile(request.org_id, request.init_file);
+        if (file) name = file->name;
+    }
+    name = name.empty() ? std::string(DefaultFileName(request.format))
+                        : WithExtension(name, request.format);
+    return metadata_.CreateRun(request.org_id, FormatName(request.format), name);
+}
+
+void GenerateService::StopWaiting() {
+    stop_waiting_.store(true);
+    signal_.Notify();
+}
+
+Result<store::Task> GenerateService::WaitForTask(const store::Task& task) {
+    using Clock = std::chrono::steady_clock;
+    const auto deadline = Clock::now() + sync_ceiling_;
+    while (true) {
+        std::uint64_t seen = signal_.generation();
+        auto current = metadata_.GetTask(task.org_id, task.id);
+        if (!current) return current;
+        if (IsTerminal(current->status) || Clock::now() >= deadline || stop_waiting_.load()) {
+            return current;
+        }
+        // Poll as well as wait, so a task finished by another process is seen within a second.
+        signal_.WaitUntil(seen, std::min(deadline, Clock::now() + std::chrono::seconds(1)));
+    }
+}
+
+}  // namespace quire::service

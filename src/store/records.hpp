@@ -23,7 +23,7 @@ struct ApiKeyInfo {
 };
 
 struct Run {
-    std::string id;      // "run_…"
+    std::string id;  // "run_…"
     std::string org_id;
     std::string format;  // "excel", "word", "slides"
     std::string status = "active";
@@ -31,8 +31,8 @@ struct Run {
     std::int64_t created_at = 0;
     std::int64_t updated_at = 0;
     std::int64_t last_task_at = 0;
-    int version = 0;             // 0 until a task commits
-    std::string blob;            // SHA-256 of the current version's bytes, "" at version 0
+    int version = 0;                 // 0 until a task commits
+    std::string blob;                // SHA-256 of the current version's bytes, "" at version 0
     std::string memory_json = "{}";  // the agent's memory after the last turn
 };
 

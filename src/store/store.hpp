@@ -25,7 +25,8 @@ public:
     [[nodiscard]] virtual Result<Org> EnsureOrg(std::string_view name) = 0;
     // True when no organisation exists yet (a fresh data directory).
     [[nodiscard]] virtual Result<bool> IsEmpty() = 0;
-    // Creates a key for the org and returns the plaintext key ("qk_…"); only its SHA-256 is stored.
+    // Creates a key for the org and returns the plaintext key ("qk_…"); only its SHA-256 is
+    // stored.
     [[nodiscard]] virtual Result<std::string> CreateApiKey(std::string_view org_id) = 0;
     [[nodiscard]] virtual Result<std::vector<ApiKeyInfo>> ListApiKeys() = 0;
     // Revokes by the whole key or by the prefix ListApiKeys shows. kNotFound if none matches,

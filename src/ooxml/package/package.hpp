@@ -40,16 +40,22 @@ struct Relationship {
 inline constexpr std::string_view kOfficeDocumentRel =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument";
 
+// A package is a single-owner value: move it, do not share it between threads. Reading parts
+// goes through the source zip, so even the const members must not run concurrently.
 class Package {
 public:
     // Opens a package from its bytes. Fails with kInvalidRequest and a plain reason for: bytes
-    // that are not a zip ("not a zip file"), an OLE2 container ("the file is encrypted or in the
-    // legacy binary format"), an empty zip, duplicate or unsafe entry names (absolute, "..",
-    // backslashes are kept as names but never used as paths), a missing [Content_Types].xml,
-    // and anything over `limits`.
+    // that are not a zip ("not a valid zip file"), an OLE2 container ("the file is encrypted or
+    // in the legacy binary Office format"), an empty zip, password-protected entries, duplicate
+    // part names (compared ignoring ASCII case, as OPC does), unsafe entry names (absolute, ".."),
+    // a part name that another part uses as a folder, a missing [Content_Types].xml, an XML or
+    // .rels part whose prolog declares a DOCTYPE, and anything over `limits`. Backslashes in
+    // entry names are kept as written and never used as paths; lookups treat them as "/".
+    // Only entry prologs are inflated here; a part's full bytes are inflated when read.
     [[nodiscard]] static Result<Package> Open(std::string bytes, const PackageLimits& limits = {});
 
-    // A package with no parts but an empty [Content_Types].xml, for building documents.
+    // A package whose only part is a [Content_Types].xml with the usual Defaults for "rels" and
+    // "xml" and no Overrides, for building documents.
     static Package Create();
 
     Package(Package&&) noexcept;
@@ -60,11 +66,14 @@ public:
     std::vector<std::string> PartNames() const;
     bool HasPart(std::string_view name) const;
 
-    // The part's uncompressed bytes. kNotFound when there is no such part.
+    // The part's uncompressed bytes. kNotFound when there is no such part; kInvalidRequest when
+    // its data is corrupt or inflates to more than its declared size.
     [[nodiscard]] Result<std::string> ReadPart(std::string_view name) const;
 
-    // Replaces or adds a part. The saved package re-deflates it; untouched parts stay raw.
+    // Replaces or adds a part. The saved package re-deflates it; untouched parts stay raw. A
+    // replaced part keeps its place and stored name; a new part is added at the end.
     void WritePart(std::string_view name, std::string bytes);
+    // Removes a part and its content type Override, if any.
     void RemovePart(std::string_view name);
 
     // [Content_Types].xml: the content type of a part by Override, else by Default extension.
@@ -79,13 +88,16 @@ public:
     [[nodiscard]] Result<std::vector<Relationship>> Relationships(std::string_view source) const;
     // Writes the .rels of `source`.
     void SetRelationships(std::string_view source, const std::vector<Relationship>& rels);
-    // The part name a relative or absolute target of `source` refers to ("xl/worksheets/sheet1.xml").
+    // The part name a relative or absolute target of `source` refers to
+    // ("xl/worksheets/sheet1.xml").
     static std::string ResolveTarget(std::string_view source, std::string_view target);
 
     // The part named by the package's officeDocument relationship. kInvalidRequest if missing.
     [[nodiscard]] Result<std::string> MainPart() const;
 
-    // The package as zip bytes.
+    // The package as zip bytes. Untouched entries are copied still compressed, with their
+    // compression method; written parts are deflated (level 1 for large ones). kInternal if the
+    // zip cannot be written.
     [[nodiscard]] Result<std::string> Save() const;
 
     const PackageLimits& limits() const;

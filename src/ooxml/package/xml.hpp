@@ -6,6 +6,8 @@
 
 #include <pugixml.hpp>
 
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -13,13 +15,17 @@
 
 namespace quire::ooxml {
 
-// Parses a part. Whitespace-only text and the XML declaration are kept; a DOCTYPE, an entity
-// declaration, or nesting deeper than `max_depth` fail with kInvalidRequest naming `part_name`.
+// Parses a part. Whitespace-only text, comments, processing instructions and the XML declaration
+// are kept, so a parse and SerializeXml give back an equivalent part. A DOCTYPE, an entity
+// declaration, XML that is not well-formed, or nesting deeper than `max_depth` elements fail with
+// kInvalidRequest naming `part_name`. The document is held as UTF-8 whatever its input encoding;
+// a declaration that names another encoding is rewritten to say UTF-8.
 [[nodiscard]] Result<std::unique_ptr<pugi::xml_document>> ParseXml(std::string_view xml,
-                                                                    std::string_view part_name,
-                                                                    int max_depth = 256);
+                                                                   std::string_view part_name,
+                                                                   int max_depth = 256);
 
-// Serialises without reformatting (format_raw), keeping the original declaration.
+// Serialises as UTF-8 without reformatting (format_raw). The declaration is written only when the
+// document has one (as every parsed part that had one does).
 std::string SerializeXml(const pugi::xml_document& doc);
 
 // The namespace URI of `node`'s own prefix, resolved through the xmlns declarations in scope.
@@ -38,7 +44,21 @@ pugi::xml_node FindChild(const pugi::xml_node& parent, std::string_view ns,
 // The prefix (possibly empty) under which `ns` is declared in scope at `node`, or nullopt.
 std::optional<std::string> PrefixFor(const pugi::xml_node& node, std::string_view ns);
 
+// The attribute of `node` with this namespace and local name ("r:id" for the relationships
+// namespace and "id"), or an empty attribute. An unprefixed attribute has no namespace, so pass
+// an empty `ns` to find one.
+pugi::xml_attribute FindAttribute(const pugi::xml_node& node, std::string_view ns,
+                                  std::string_view local_name);
+
+// The qualified name for a new element in namespace `ns` placed under `scope`: "prefix:local"
+// through a prefix in scope, "local" when `ns` is the default namespace there. nullopt when `ns`
+// is not declared in scope (the caller must declare it first). Attributes in a namespace always
+// need a prefix: use PrefixFor for them.
+std::optional<std::string> QualifiedName(const pugi::xml_node& scope, std::string_view ns,
+                                         std::string_view local_name);
+
 namespace ns {
+inline constexpr std::string_view kXml = "http://www.w3.org/XML/1998/namespace";
 inline constexpr std::string_view kSpreadsheetMain =
     "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
 inline constexpr std::string_view kSpreadsheetStrict =

@@ -1,1 +1,1150 @@
-// Placeholder until implemented.
+#include "ooxml/xlsx/workbook.hpp"
+
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <unordered_map>
+
+#include "ooxml/package/package.hpp"
+#include "ooxml/package/xml.hpp"
+#include "ooxml/xlsx/formula_refs.hpp"
+#include "ooxml/xlsx/sheet_part.hpp"
+#include "ooxml/xlsx/sml_xml.hpp"
+
+namespace quire::xlsx {
+namespace {
+
+using ooxml::FindAttribute;
+using ooxml::IsElement;
+using ooxml::LocalName;
+using ooxml::NamespaceOf;
+using ooxml::Package;
+using ooxml::Relationship;
+namespace ns = ooxml::ns;
+
+constexpr std::string_view kWorksheetType =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
+constexpr std::string_view kStylesType =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml";
+constexpr std::string_view kWorkbookType =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml";
+constexpr std::string_view kCoreType = "application/vnd.openxmlformats-package.core-properties+xml";
+constexpr std::string_view kAppType =
+    "application/vnd.openxmlformats-officedocument.extended-properties+xml";
+constexpr std::string_view kChartType =
+    "application/vnd.openxmlformats-officedocument.drawingml.chart+xml";
+constexpr std::string_view kPivotCacheType =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml";
+
+constexpr std::string_view kRelBase =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/";
+constexpr std::string_view kRelBaseStrict =
+    "http://purl.oclc.org/ooxml/officeDocument/relationships/";
+constexpr std::string_view kPackageRelBase =
+    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/";
+
+constexpr std::string_view kDateFormat = "yyyy-mm-dd";
+constexpr std::size_t kMaxCellText = 32767;
+constexpr double kMinColumnWidth = 8.0;
+constexpr double kMaxColumnWidth = 60.0;
+
+std::string FormatNumber(double value) { return fmt::format("{}", value); }
+
+// ---- Excel's sheet name rules ------------------------------------------------------------------
+
+Status ValidateSheetName(std::string_view name) {
+    std::optional<std::u32string> decoded = DecodeUtf8(name);
+    if (!decoded) return InvalidRequest("a sheet name must be valid UTF-8 text");
+    if (decoded->empty()) return InvalidRequest("a sheet name cannot be empty");
+    if (Utf16Length(*decoded) > 31) {
+        return InvalidRequest("a sheet name can have at most 31 characters");
+    }
+    if (name.find_first_of(":\\/?*[]") != std::string_view::npos) {
+        return InvalidRequest("a sheet name cannot contain any of : \\ / ? * [ ]");
+    }
+    for (char32_t cp : *decoded) {
+        if (cp < 0x20) return InvalidRequest("a sheet name cannot contain control characters");
+    }
+    if (name.front() == '\'' || name.back() == '\'') {
+        return InvalidRequest("a sheet name cannot start or end with an apostrophe");
+    }
+    if (EqualsIgnoreCase(name, "History")) {
+        return InvalidRequest("\"History\" is a name Excel reserves for itself");
+    }
+    return {};
+}
+
+bool IsWorkbookRoot(const pugi::xml_node& root) {
+    return IsElement(root, ns::kSpreadsheetMain, "workbook") ||
+           IsElement(root, ns::kSpreadsheetStrict, "workbook");
+}
+
+std::string KindFromRelType(std::string_view type) {
+    std::string_view suffix = type.substr(type.rfind('/') + 1);
+    if (suffix == "chartsheet") return "chartsheet";
+    if (suffix == "dialogsheet") return "dialogsheet";
+    if (suffix == "xlMacrosheet" || suffix == "xlIntlMacrosheet") return "macrosheet";
+    return "worksheet";
+}
+
+bool RelTypeIs(std::string_view type, std::string_view suffix) {
+    return type.size() > suffix.size() && type.ends_with(suffix) &&
+           type[type.size() - suffix.size() - 1] == '/';
+}
+
+// The relationship target of `part` as seen from `source`: relative when it sits below the
+// source's folder, else absolute.
+std::string RelativeTarget(std::string_view source, std::string_view part) {
+    std::string_view folder = source.substr(0, source.rfind('/') + 1);
+    if (!folder.empty() && part.starts_with(folder)) return std::string(part.substr(folder.size()));
+    return fmt::format("/{}", part);
+}
+
+std::string FreshRelId(const std::vector<Relationship>& rels) {
+    std::set<std::string> taken;
+    for (const Relationship& rel : rels) taken.insert(rel.id);
+    for (int n = 1;; ++n) {
+        std::string id = fmt::format("rId{}", n);
+        if (!taken.contains(id)) return id;
+    }
+}
+
+// Built-in number formats that show dates or times (ECMA-376 Part 1, §18.8.30).
+bool IsBuiltinDateFormat(int id) {
+    return (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) ||
+           (id >= 50 && id <= 58);
+}
+
+// A custom format shows a date when it has a date or time token outside quotes and brackets.
+bool IsDateFormatCode(std::string_view code) {
+    bool quoted = false;
+    int bracket = 0;
+    for (std::size_t i = 0; i < code.size(); ++i) {
+        char ch = static_cast<char>(std::tolower(static_cast<unsigned char>(code[i])));
+        if (ch == '"') quoted = !quoted;
+        if (quoted) continue;
+        if (ch == '\\') {
+            ++i;
+            continue;
+        }
+        if (ch == '[') ++bracket;
+        if (ch == ']') --bracket;
+        if (bracket == 0 && (ch == 'd' || ch == 'm' || ch == 'y' || ch == 'h' || ch == 's')) {
+            return true;
+        }
+    }
+    return false;
+}
+
+constexpr std::string_view kXmlDeclaration =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+
+std::string EmptyWorksheetXml(std::string_view sml_ns, std::string_view rel_ns) {
+    return fmt::format(
+        "{}<worksheet xmlns=\"{}\" xmlns:r=\"{}\"><dimension ref=\"A1\"/><sheetViews>"
+        "<sheetView workbookViewId=\"0\"/></sheetViews><sheetFormatPr defaultRowHeight=\"15\"/>"
+        "<sheetData/><pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" "
+        "header=\"0.3\" footer=\"0.3\"/></worksheet>",
+        kXmlDeclaration, sml_ns, rel_ns);
+}
+
+std::string DefaultStylesXml(std::string_view sml_ns) {
+    return fmt::format(
+        "{}<styleSheet xmlns=\"{}\"><fonts count=\"1\"><font><sz val=\"11\"/>"
+        "<name val=\"Calibri\"/><family val=\"2\"/></font></fonts><fills count=\"2\"><fill>"
+        "<patternFill patternType=\"none\"/></fill><fill><patternFill patternType=\"gray125\"/>"
+        "</fill></fills><borders count=\"1\"><border><left/><right/><top/><bottom/><diagonal/>"
+        "</border></borders><cellStyleXfs count=\"1\"><xf numFmtId=\"0\" fontId=\"0\" "
+        "fillId=\"0\" borderId=\"0\"/></cellStyleXfs><cellXfs count=\"1\"><xf numFmtId=\"0\" "
+        "fontId=\"0\" fillId=\"0\" borderId=\"0\" xfId=\"0\"/></cellXfs><cellStyles "
+        "count=\"1\"><cellStyle name=\"Normal\" xfId=\"0\" builtinId=\"0\"/></cellStyles>"
+        "<dxfs count=\"0\"/><tableStyles count=\"0\" defaultTableStyle=\"TableStyleMedium2\" "
+        "defaultPivotStyle=\"PivotStyleLight16\"/></styleSheet>",
+        kXmlDeclaration, sml_ns);
+}
+
+std::string CorePropertiesXml() {
+    auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    std::string stamp = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", now);
+    return fmt::format(
+        "{}<cp:coreProperties "
+        "xmlns:cp=\"http://schemas.openxmlformats.org/package/2006/metadata/core-properties\" "
+        "xmlns:dc=\"http://purl.org/dc/elements/1.1/\" xmlns:dcterms=\"http://purl.org/dc/terms/\" "
+        "xmlns:dcmitype=\"http://purl.org/dc/dcmitype/\" "
+        "xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"><dc:creator>Quire</dc:creator>"
+        "<dcterms:created xsi:type=\"dcterms:W3CDTF\">{}</dcterms:created>"
+        "<dcterms:modified xsi:type=\"dcterms:W3CDTF\">{}</dcterms:modified>"
+        "</cp:coreProperties>",
+        kXmlDeclaration, stamp, stamp);
+}
+
+std::string AppPropertiesXml() {
+    return fmt::format(
+        "{}<Properties "
+        "xmlns=\"http://schemas.openxmlformats.org/officeDocument/2006/extended-properties\" "
+        "xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\">"
+        "<Application>Quire</Application></Properties>",
+        kXmlDeclaration);
+}
+
+std::string NewWorkbookXml() {
+    return fmt::format(
+        "{}<workbook xmlns=\"{}\" xmlns:r=\"{}\"><workbookPr/><bookViews><workbookView "
+        "activeTab=\"0\"/></bookViews><sheets/><calcPr calcId=\"191029\"/></workbook>",
+        kXmlDeclaration, ns::kSpreadsheetMain, ns::kRelationships);
+}
+
+// One <sheet> of workbook.xml with what its relationship says about it.
+struct SheetEntry {
+    pugi::xml_node node;
+    std::string name;
+    std::string state;
+    std::string kind;
+    std::string part;
+};
+
+struct LoadedPart {
+    std::unique_ptr<pugi::xml_document> doc;
+    bool dirty = false;
+};
+
+// Rough display width of a value in characters, for fitting column widths.
+std::size_t DisplayLength(const CellValue& value) {
+    switch (value.kind) {
+        case CellValue::Kind::kEmpty:
+            return 0;
+        case CellValue::Kind::kNumber:
+            return std::min<std::size_t>(FormatNumber(value.number).size(), 11);
+        case CellValue::Kind::kDate:
+            return kDateFormat.size();
+        case CellValue::Kind::kBoolean:
+            return 5;
+        case CellValue::Kind::kText:
+        case CellValue::Kind::kFormula: {
+            std::optional<std::u32string> decoded = DecodeUtf8(value.text);
+            return decoded ? decoded->size() : value.text.size();
+        }
+    }
+    return 0;
+}
+
+}  // namespace
+
+// ---- Workbook::Impl --------------------------------------------------------------------------
+
+struct Workbook::Impl {
+    explicit Impl(Package p) : package(std::move(p)) {}
+
+    // Set once at Open or Create.
+    Package package;
+    std::string workbook_part;
+    std::string sml_ns;    // SpreadsheetML namespace: transitional or strict
+    std::string rel_ns;    // namespace of r:id attributes
+    std::string rel_base;  // prefix of relationship types
+
+    // Parsed parts; a dirty one is written back to the package at Flush.
+    std::map<std::string, LoadedPart> parts;
+    // Plain shared strings by text, built on first use.
+    std::optional<std::unordered_map<std::string, int>> shared_index;
+    // The stylesheet part, once found or made.
+    std::optional<std::string> styles_part;
+
+    Result<pugi::xml_document*> Load(const std::string& part);
+    void MarkDirty(const std::string& part) { parts[part].dirty = true; }
+    void Flush();
+    pugi::xml_node WorkbookRoot() { return parts[workbook_part].doc->document_element(); }
+
+    Result<std::vector<SheetEntry>> SheetEntries();
+    Result<SheetEntry> FindSheet(std::string_view name);
+    Result<SheetEntry> FindWorksheet(std::string_view name);
+    Status CheckNameFree(std::string_view name, const pugi::xml_node& except);
+    std::string NewSheetPart() const;
+    Result<pugi::xml_node> AppendSheetElement(std::string_view name, const std::string& rel_id);
+
+    Result<std::optional<std::string>> RelatedPart(std::string_view suffix);
+    Result<std::string> StylesPart();
+    Result<pugi::xml_node> StyleSheet();
+    Result<int> NumberFormatId(std::string_view code);
+    Result<int> BoldFont(int font_id);
+    Result<int> DeriveStyle(int base_xf, bool bold, std::optional<std::string_view> format);
+    Result<bool> IsDateStyle(int xf);
+    Result<int> SharedStringIndex(std::string_view text);
+    Result<std::string> SharedStringText(int index);
+
+    Result<CellWrite> Prepare(const CellValue& value, std::optional<int> style);
+    void RequestFullCalc();
+    Status DropCalcChain();
+
+    Status RenameInPart(const std::string& part, std::string_view old_name,
+                        std::string_view new_name);
+    Status RenameInDefinedNames(std::string_view old_name, std::string_view new_name);
+    Status RenameInPivotCaches(std::string_view old_name, std::string_view new_name);
+};
+
+Result<pugi::xml_document*> Workbook::Impl::Load(const std::string& part) {
+    auto it = parts.find(part);
+    if (it != parts.end() && it->second.doc) return it->second.doc.get();
+    Result<std::string> text = package.ReadPart(part);
+    if (!text) return std::unexpected(text.error());
+    auto doc = ooxml::ParseXml(*text, part, package.limits().max_xml_depth);
+    if (!doc) return std::unexpected(doc.error());
+    LoadedPart& loaded = parts[part];
+    loaded.doc = std::move(*doc);
+    return loaded.doc.get();
+}
+
+void Workbook::Impl::Flush() {
+    for (auto& [name, part] : parts) {
+        if (!part.dirty) continue;
+        package.WritePart(name, ooxml::SerializeXml(*part.doc));
+        part.dirty = false;
+    }
+}
+
+Result<std::vector<SheetEntry>> Workbook::Impl::SheetEntries() {
+    Result<std::vector<Relationship>> rels = package.Relationships(workbook_part);
+    if (!rels) return std::unexpected(rels.error());
+    std::map<std::string, const Relationship*> by_id;
+    for (const Relationship& rel : *rels) by_id.emplace(rel.id, &rel);
+
+    std::vector<SheetEntry> entries;
+    pugi::xml_node sheets = Child(WorkbookRoot(), "sheets");
+    for (pugi::xml_node node : sheets.children()) {
+        if (node.type() != pugi::node_element || LocalName(node) != "sheet") continue;
+        SheetEntry entry;
+        entry.node = node;
+        entry.name = node.attribute("name").value();
+        entry.state = node.attribute("state") ? node.attribute("state").value() : "visible";
+        auto rel = by_id.find(FindAttribute(node, rel_ns, "id").value());
+        if (rel != by_id.end() && !rel->second->external) {
+            entry.kind = KindFromRelType(rel->second->type);
+            entry.part = Package::ResolveTarget(workbook_part, rel->second->target);
+        } else {
+            entry.kind = "worksheet";
+        }
+        entries.push_back(std::move(entry));
+    }
+    return entries;
+}
+
+Result<SheetEntry> Workbook::Impl::FindSheet(std::string_view name) {
+    Result<std::vector<SheetEntry>> entries = SheetEntries();
+    if (!entries) return std::unexpected(entries.error());
+    for (SheetEntry& entry : *entries) {
+        if (entry.name == name) return entry;
+    }
+    for (SheetEntry& entry : *entries) {
+        if (EqualsIgnoreCase(entry.name, name)) return entry;
+    }
+    return NotFound(fmt::format("the workbook has no sheet named '{}'", name));
+}
+
+Result<SheetEntry> Workbook::Impl::FindWorksheet(std::string_view name) {
+    Result<SheetEntry> entry = FindSheet(name);
+    if (!entry) return entry;
+    if (entry->kind != "worksheet") {
+        return InvalidRequest(fmt::format("sheet '{}' is a {}, not a worksheet with cells",
+                                          entry->name, entry->kind));
+    }
+    if (entry->part.empty() || !package.HasPart(entry->part)) {
+        return InvalidRequest(fmt::format("sheet '{}' has no worksheet part", entry->name));
+    }
+    return entry;
+}
+
+Status Workbook::Impl::CheckNameFree(std::string_view name, const pugi::xml_node& except) {
+    Result<std::vector<SheetEntry>> entries = SheetEntries();
+    if (!entries) return std::unexpected(entries.error());
+    for (const SheetEntry& entry : *entries) {
+        if (entry.node != except && EqualsIgnoreCase(entry.name, name)) {
+            return InvalidRequest(
+                fmt::format("the workbook already has a sheet named '{}'", entry.name));
+        }
+    }
+    return {};
+}
+
+std::string Workbook::Impl::NewSheetPart() const {
+    std::string_view folder =
+        std::string_view(workbook_part).substr(0, workbook_part.rfind('/') + 1);
+    for (int n = 1;; ++n) {
+        std::string part = fmt::format("{}worksheets/sheet{}.xml", folder, n);
+        if (!package.HasPart(part)) return part;
+    }
+}
+
+Result<pugi::xml_node> Workbook::Impl::AppendSheetElement(std::string_view name,
+                                                          const std::string& rel_id) {
+    pugi::xml_node root = WorkbookRoot();
+    pugi::xml_node sheets = ChildOrInsert(root, "sheets", kWorkbookOrder);
+    int max_id = 0;
+    for (pugi::xml_node sheet : sheets.children()) {
+        if (LocalName(sheet) == "sheet") max_id = std::max(max_id, IntAttr(sheet, "sheetId", 0));
+    }
+    std::optional<std::string> prefix = ooxml::PrefixFor(sheets, rel_ns);
+    if (!prefix || prefix->empty()) {
+        // r:id needs a prefix; declare one on the root if none is in scope.
+        std::string fresh = "r";
+        for (int n = 1; root.attribute(fmt::format("xmlns:{}", fresh).c_str()); ++n) {
+            fresh = fmt::format("r{}", n);
+        }
+        root.append_attribute(fmt::format("xmlns:{}", fresh).c_str()).set_value(rel_ns.c_str());
+        prefix = fresh;
+    }
+    pugi::xml_node sheet = sheets.append_child(SiblingName(sheets, "sheet").c_str());
+    sheet.append_attribute("name").set_value(std::string(name).c_str());
+    sheet.append_attribute("sheetId").set_value(max_id + 1);
+    sheet.append_attribute(fmt::format("{}:id", *prefix).c_str()).set_value(rel_id.c_str());
+    MarkDirty(workbook_part);
+    return sheet;
+}
+
+Result<std::optional<std::string>> Workbook::Impl::RelatedPart(std::string_view suffix) {
+    Result<std::vector<Relationship>> rels = package.Relationships(workbook_part);
+    if (!rels) return std::unexpected(rels.error());
+    for (const Relationship& rel : *rels) {
+        if (rel.external || !RelTypeIs(rel.type, suffix)) continue;
+        std::string part = Package::ResolveTarget(workbook_part, rel.target);
+        if (package.HasPart(part)) return part;
+    }
+    return std::optional<std::string>{};
+}
+
+Result<std::string> Workbook::Impl::StylesPart() {
+    if (styles_part) return *styles_part;
+    Result<std::optional<std::string>> found = RelatedPart("styles");
+    if (!found) return std::unexpected(found.error());
+    if (*found) return *(styles_part = **found);
+
+    std::string folder = workbook_part.substr(0, workbook_part.rfind('/') + 1);
+    std::string part = folder + "styles.xml";
+    package.WritePart(part, DefaultStylesXml(sml_ns));
+    package.SetContentTypeOverride(part, kStylesType);
+    Result<std::vector<Relationship>> rels = package.Relationships(workbook_part);
+    if (!rels) return std::unexpected(rels.error());
+    rels->push_back({FreshRelId(*rels), rel_base + "styles", RelativeTarget(workbook_part, part)});
+    package.SetRelationships(workbook_part, *rels);
+    return *(styles_part = part);
+}
+
+Result<pugi::xml_node> Workbook::Impl::StyleSheet() {
+    Result<std::string> part = StylesPart();
+    if (!part) return std::unexpected(part.error());
+    Result<pugi::xml_document*> doc = Load(*part);
+    if (!doc) return std::unexpected(doc.error());
+    pugi::xml_node root = (*doc)->document_element();
+    if (LocalName(root) != "styleSheet") {
+        return InvalidRequest(fmt::format("the part {} is not a stylesheet", *part));
+    }
+    return root;
+}
+
+namespace {
+
+// Updates a collection's count attribute to the number of its items, when it has one.
+void Recount(pugi::xml_node collection, std::string_view item) {
+    if (pugi::xml_attribute count = collection.attribute("count")) {
+        count.set_value(CountElementChildren(collection, item));
+    }
+}
+
+}  // namespace
+
+Result<int> Workbook::Impl::NumberFormatId(std::string_view code) {
+    Result<pugi::xml_node> sheet = StyleSheet();
+    if (!sheet) return std::unexpected(sheet.error());
+    pugi::xml_node formats = ChildOrInsert(*sheet, "numFmts", kStylesheetOrder);
+    int max_id = 163;  // custom formats start at 164
+    for (pugi::xml_node fmt_node : formats.children()) {
+        if (LocalName(fmt_node) != "numFmt") continue;
+        if (fmt_node.attribute("formatCode").value() == code) {
+            return IntAttr(fmt_node, "numFmtId", 0);
+        }
+        max_id = std::max(max_id, IntAttr(fmt_node, "numFmtId", 0));
+    }
+    pugi::xml_node added = formats.append_child(SiblingName(formats, "numFmt").c_str());
+    added.append_attribute("numFmtId").set_value(max_id + 1);
+    added.append_attribute("formatCode").set_value(std::string(code).c_str());
+    if (!formats.attribute("count")) formats.append_attribute("count");
+    Recount(formats, "numFmt");
+    MarkDirty(*styles_part);
+    return max_id + 1;
+}
+
+namespace {
+
+// Finds an element equal to `candidate` among `collection`'s `item` children, or appends it.
+int FindOrAppend(pugi::xml_node collection, std::string_view item,
+                 const pugi::xml_node& candidate) {
+    std::string wanted = OuterXml(candidate);
+    int index = 0;
+    for (pugi::xml_node child : collection.children()) {
+        if (child.type() != pugi::node_element || LocalName(child) != item) continue;
+        if (OuterXml(child) == wanted) return index;
+        ++index;
+    }
+    collection.append_copy(candidate);
+    Recount(collection, item);
+    return index;
+}
+
+}  // namespace
+
+Result<int> Workbook::Impl::BoldFont(int font_id) {
+    Result<pugi::xml_node> sheet = StyleSheet();
+    if (!sheet) return std::unexpected(sheet.error());
+    pugi::xml_node fonts = ChildOrInsert(*sheet, "fonts", kStylesheetOrder);
+    pugi::xml_node base = NthElementChild(fonts, "font", font_id);
+
+    pugi::xml_document scratch;
+    pugi::xml_node candidate =
+        base ? scratch.append_copy(base) : scratch.append_child(SiblingName(fonts, "font").c_str());
+    if (pugi::xml_node bold = base ? Child(base, "b") : pugi::xml_node{}) {
+        std::string_view val = bold.attribute("val").value();
+        if (val != "0" && val != "false") return font_id;
+    }
+    if (pugi::xml_node old = candidate.child(SiblingName(fonts, "b").c_str())) {
+        candidate.remove_child(old);
+    }
+    candidate.prepend_child(SiblingName(fonts, "b").c_str());
+    int index = FindOrAppend(fonts, "font", candidate);
+    MarkDirty(*styles_part);
+    return index;
+}
+
+Result<int> Workbook::Impl::DeriveStyle(int base_xf, bool bold,
+                                        std::optional<std::string_view> format) {
+    std::optional<int> format_id;
+    if (format) {
+        Result<int> id = NumberFormatId(*format);
+        if (!id) return std::unexpected(id.error());
+        format_id = *id;
+    }
+    Result<pugi::xml_node> sheet = StyleSheet();
+    if (!sheet) return std::unexpected(sheet.error());
+    pugi::xml_node xfs = ChildOrInsert(*sheet, "cellXfs", kStylesheetOrder);
+    if (CountElementChildren(xfs, "xf") == 0) {
+        pugi::xml_node xf = xfs.append_child(SiblingName(xfs, "xf").c_str());
+        for (const char* attr : {"numFmtId", "fontId", "fillId", "borderId", "xfId"}) {
+            xf.append_attribute(attr).set_value(0);
+        }
+    }
+    pugi::xml_node base = NthElementChild(xfs, "xf", base_xf);
+    if (!base) base = NthElementChild(xfs, "xf", 0);
+
+    pugi::xml_document scratch;
+    pugi::xml_node candidate = scratch.append_copy(base);
+    if (bold) {
+        Result<int> font = BoldFont(IntAttr(base, "fontId", 0));
+        if (!font) return std::unexpected(font.error());
+        SetAttr(candidate, "fontId", std::to_string(*font));
+        SetAttr(candidate, "applyFont", "1");
+    }
+    if (format_id) {
+        SetAttr(candidate, "numFmtId", std::to_string(*format_id));
+        SetAttr(candidate, "applyNumberFormat", "1");
+    }
+    int index = FindOrAppend(xfs, "xf", candidate);
+    MarkDirty(*styles_part);
+    return index;
+}
+
+Result<bool> Workbook::Impl::IsDateStyle(int xf) {
+    Result<std::optional<std::string>> part = RelatedPart("styles");
+    if (!part) return std::unexpected(part.error());
+    if (!*part) return false;
+    Result<pugi::xml_node> sheet = StyleSheet();
+    if (!sheet) return std::unexpected(sheet.error());
+    pugi::xml_node node = NthElementChild(Child(*sheet, "cellXfs"), "xf", xf);
+    if (!node) return false;
+    int id = IntAttr(node, "numFmtId", 0);
+    if (IsBuiltinDateFormat(id)) return true;
+    for (pugi::xml_node fmt_node : Child(*sheet, "numFmts").children()) {
+        if (LocalName(fmt_node) == "numFmt" && IntAttr(fmt_node, "numFmtId", -1) == id) {
+            return IsDateFormatCode(fmt_node.attribute("formatCode").value());
+        }
+    }
+    return false;
+}
+
+namespace {
+
+// The text of a plain <si> (one <t>), nullopt for rich text.
+std::optional<std::string> PlainSharedString(const pugi::xml_node& si) {
+    pugi::xml_node only;
+    for (pugi::xml_node child : si.children()) {
+        if (child.type() != pugi::node_element) continue;
+        if (only || LocalName(child) != "t") return std::nullopt;
+        only = child;
+    }
+    if (!only) return std::nullopt;
+    return NodeText(only);
+}
+
+}  // namespace
+
+Result<int> Workbook::Impl::SharedStringIndex(std::string_view text) {
+    Result<std::optional<std::string>> part = RelatedPart("sharedStrings");
+    if (!part) return std::unexpected(part.error());
+    Result<pugi::xml_document*> doc = Load(**part);
+    if (!doc) return std::unexpected(doc.error());
+    pugi::xml_node sst = (*doc)->document_element();
+
+    if (!shared_index) {
+        shared_index.emplace();
+        int index = 0;
+        for (pugi::xml_node si : sst.children()) {
+            if (si.type() != pugi::node_element || LocalName(si) != "si") continue;
+            if (std::optional<std::string> plain = PlainSharedString(si)) {
+                shared_index->emplace(*plain, index);
+            }
+            ++index;
+        }
+    }
+    if (pugi::xml_attribute count = sst.attribute("count")) {
+        count.set_value(count.as_llong() + 1);
+    }
+    MarkDirty(**part);
+    std::string key(text);
+    if (auto it = shared_index->find(key); it != shared_index->end()) return it->second;
+
+    int index = CountElementChildren(sst, "si");
+    pugi::xml_node si = sst.append_child(SiblingName(sst, "si").c_str());
+    pugi::xml_node t = si.append_child(SiblingName(sst, "t").c_str());
+    if (key.find_first_of(" \t\n\r") != std::string::npos) {
+        t.append_attribute("xml:space").set_value("preserve");
+    }
+    t.append_child(pugi::node_pcdata).set_value(key.c_str());
+    if (pugi::xml_attribute unique = sst.attribute("uniqueCount")) unique.set_value(index + 1);
+    shared_index->emplace(std::move(key), index);
+    return index;
+}
+
+Result<std::string> Workbook::Impl::SharedStringText(int index) {
+    Result<std::optional<std::string>> part = RelatedPart("sharedStrings");
+    if (!part) return std::unexpected(part.error());
+    if (!*part) return InvalidRequest("the workbook has no shared strings part");
+    Result<pugi::xml_document*> doc = Load(**part);
+    if (!doc) return std::unexpected(doc.error());
+    pugi::xml_node si = NthElementChild((*doc)->document_element(), "si", index);
+    if (!si) return InvalidRequest("a cell refers to a shared string that does not exist");
+    std::string text;
+    ForEachElement(si, [&](pugi::xml_node node) {
+        // Phonetic runs (rPh) are reading aids, not part of the text.
+        if (LocalName(node) == "t" && LocalName(node.parent()) != "rPh") text += NodeText(node);
+    });
+    return DecodeXstring(text);
+}
+
+Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<int> style) {
+    CellWrite write;
+    switch (value.kind) {
+        case CellValue::Kind::kEmpty:
+            return write;
+        case CellValue::Kind::kNumber:
+        case CellValue::Kind::kDate:
+            if (!std::isfinite(value.number)) {
+                return InvalidRequest("a cell cannot hold an infinite or NaN number");
+            }
+            write.kind = CellWrite::Kind::kNumber;
+            write.text = FormatNumber(value.number);
+            break;
+        case CellValue::Kind::kBoolean:
+            write.kind = CellWrite::Kind::kBoolean;
+            write.text = value.number != 0 ? "1" : "0";
+            return write;
+        case CellValue::Kind::kFormula: {
+            std::string_view f = value.text;
+            if (f.starts_with('=')) f.remove_prefix(1);
+            if (f.empty()) return InvalidRequest("a formula cannot be empty");
+            if (!DecodeUtf8(f)) return InvalidRequest("a formula must be valid UTF-8 text");
+            write.kind = CellWrite::Kind::kFormula;
+            write.text = std::string(f);
+            return write;
+        }
+        case CellValue::Kind::kText: {
+            std::optional<std::u32string> decoded = DecodeUtf8(value.text);
+            if (!decoded) return InvalidRequest("cell text must be valid UTF-8");
+            if (Utf16Length(*decoded) > kMaxCellText) {
+                return InvalidRequest("cell text can have at most 32767 characters");
+            }
+            Result<std::optional<std::string>> sst = RelatedPart("sharedStrings");
+            if (!sst) return std::unexpected(sst.error());
+            if (!*sst) {
+                write.kind = CellWrite::Kind::kInlineString;
+                write.text = EncodeXstring(value.text);
+                return write;
+            }
+            Result<int> index = SharedStringIndex(EncodeXstring(value.text));
+            if (!index) return std::unexpected(index.error());
+            write.kind = CellWrite::Kind::kSharedString;
+            write.text = std::to_string(*index);
+            return write;
+        }
+    }
+
+    // A date keeps a style that already shows dates; otherwise it gets one that does.
+    if (value.kind == CellValue::Kind::kDate) {
+        Result<bool> dated = IsDateStyle(style.value_or(0));
+        if (!dated) return std::unexpected(dated.error());
+        if (!*dated) {
+            Result<int> derived = DeriveStyle(style.value_or(0), false, kDateFormat);
+            if (!derived) return std::unexpected(derived.error());
+            write.style = *derived;
+        }
+    }
+    return write;
+}
+
+void Workbook::Impl::RequestFullCalc() {
+    pugi::xml_node calc = ChildOrInsert(WorkbookRoot(), "calcPr", kWorkbookOrder);
+    if (std::string_view(calc.attribute("fullCalcOnLoad").value()) == "1") return;
+    SetAttr(calc, "fullCalcOnLoad", "1");
+    MarkDirty(workbook_part);
+}
+
+// The calculation chain lists formula cells; after formulas change it is stale, and Excel
+// rebuilds a missing one without complaint.
+Status Workbook::Impl::DropCalcChain() {
+    Result<std::vector<Relationship>> rels = package.Relationships(workbook_part);
+    if (!rels) return std::unexpected(rels.error());
+    auto chain = std::find_if(rels->begin(), rels->end(), [](const Relationship& rel) {
+        return RelTypeIs(rel.type, "calcChain");
+    });
+    if (chain == rels->end()) return {};
+    package.RemovePart(Package::ResolveTarget(workbook_part, chain->target));
+    rels->erase(chain);
+    package.SetRelationships(workbook_part, *rels);
+    return {};
+}
+
+namespace {
+
+// Cheap test before parsing a part: could its raw text mention the sheet at all? Only the part
+// of the name before any character XML or formulas escape is looked for.
+bool MayMention(std::string_view xml, std::string_view name) {
+    std::string_view needle = name.substr(0, name.find_first_of("'&<>\""));
+    if (needle.empty()) return true;
+    std::string lowered_xml = AsciiLower(xml);
+    return lowered_xml.find(AsciiLower(needle)) != std::string::npos;
+}
+
+bool RewriteFormulas(pugi::xml_node root, std::string_view old_name, std::string_view new_name) {
+    static const std::set<std::string_view> kFormulaElements = {"f", "formula", "formula1",
+                                                                "formula2"};
+    bool changed = false;
+    ForEachElement(root, [&](pugi::xml_node node) {
+        std::string_view local = LocalName(node);
+        if (kFormulaElements.contains(local)) {
+            std::string text = NodeText(node);
+            std::string renamed = RenameSheetInFormula(text, old_name, new_name);
+            if (renamed != text) {
+                SetNodeText(node, renamed);
+                changed = true;
+            }
+        } else if (local == "hyperlink" && node.attribute("location")) {
+            std::string text = node.attribute("location").value();
+            std::string renamed = RenameSheetInFormula(text, old_name, new_name);
+            if (renamed != text) {
+                node.attribute("location").set_value(renamed.c_str());
+                changed = true;
+            }
+        }
+    });
+    return changed;
+}
+
+}  // namespace
+
+Status Workbook::Impl::RenameInPart(const std::string& part, std::string_view old_name,
+                                    std::string_view new_name) {
+    if (auto cached = parts.find(part); cached != parts.end() && cached->second.doc) {
+        if (RewriteFormulas(cached->second.doc->document_element(), old_name, new_name)) {
+            cached->second.dirty = true;
+        }
+        return {};
+    }
+    Result<std::string> text = package.ReadPart(part);
+    if (!text) return std::unexpected(text.error());
+    if (!MayMention(*text, old_name)) return {};
+    // Parsed only for this edit and dropped afterwards, to keep memory to one part at a time.
+    auto doc = ooxml::ParseXml(*text, part, package.limits().max_xml_depth);
+    if (!doc) return std::unexpected(doc.error());
+    if (RewriteFormulas((*doc)->document_element(), old_name, new_name)) {
+        package.WritePart(part, ooxml::SerializeXml(**doc));
+    }
+    return {};
+}
+
+Status Workbook::Impl::RenameInDefinedNames(std::string_view old_name, std::string_view new_name) {
+    pugi::xml_node names = Child(WorkbookRoot(), "definedNames");
+    for (pugi::xml_node name : names.children()) {
+        if (LocalName(name) != "definedName") continue;
+        std::string text = NodeText(name);
+        std::string renamed = RenameSheetInFormula(text, old_name, new_name);
+        if (renamed == text) continue;
+        SetNodeText(name, renamed);
+        MarkDirty(workbook_part);
+    }
+    return {};
+}
+
+Status Workbook::Impl::RenameInPivotCaches(std::string_view old_name, std::string_view new_name) {
+    for (const std::string& part : package.PartNames()) {
+        if (package.ContentType(part) != kPivotCacheType) continue;
+        Result<std::string> text = package.ReadPart(part);
+        if (!text) return std::unexpected(text.error());
+        if (!MayMention(*text, old_name)) continue;
+        auto doc = ooxml::ParseXml(*text, part, package.limits().max_xml_depth);
+        if (!doc) return std::unexpected(doc.error());
+        bool changed = false;
+        ForEachElement((*doc)->document_element(), [&](pugi::xml_node node) {
+            pugi::xml_attribute sheet = node.attribute("sheet");
+            if (LocalName(node) == "worksheetSource" && sheet &&
+                EqualsIgnoreCase(sheet.value(), old_name)) {
+                sheet.set_value(std::string(new_name).c_str());
+                changed = true;
+            }
+        });
+        if (changed) package.WritePart(part, ooxml::SerializeXml(**doc));
+    }
+    return {};
+}
+
+// ---- Workbook ----------------------------------------------------------------------------------
+
+Workbook::Workbook(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Workbook::Workbook(Workbook&&) noexcept = default;
+Workbook& Workbook::operator=(Workbook&&) noexcept = default;
+Workbook::~Workbook() = default;
+
+namespace {
+
+bool IsOtherOfficeMainType(std::string_view type) {
+    return type.find("wordprocessingml") != std::string_view::npos ||
+           type.find("presentationml") != std::string_view::npos ||
+           type.find("ms-word") != std::string_view::npos ||
+           type.find("ms-powerpoint") != std::string_view::npos;
+}
+
+}  // namespace
+
+Result<Workbook> Workbook::Open(std::string bytes) {
+    Result<Package> package = Package::Open(std::move(bytes));
+    if (!package) return std::unexpected(package.error());
+    Result<std::string> main = package->MainPart();
+    if (!main) return std::unexpected(main.error());
+    std::optional<std::string> type = package->ContentType(*main);
+    if (type && IsOtherOfficeMainType(*type)) {
+        return InvalidRequest("the file is not an Excel workbook: it is another Office document");
+    }
+
+    auto impl = std::make_unique<Impl>(std::move(*package));
+    impl->workbook_part = *main;
+    Result<pugi::xml_document*> doc = impl->Load(*main);
+    if (!doc) return std::unexpected(doc.error());
+    pugi::xml_node root = (*doc)->document_element();
+    if (!IsWorkbookRoot(root)) {
+        return InvalidRequest("the file is not an Excel workbook: its main part is no workbook");
+    }
+    const bool strict = NamespaceOf(root) == ns::kSpreadsheetStrict;
+    impl->sml_ns = std::string(strict ? ns::kSpreadsheetStrict : ns::kSpreadsheetMain);
+    impl->rel_ns = std::string(strict ? ns::kRelationshipsStrict : ns::kRelationships);
+    impl->rel_base = std::string(strict ? kRelBaseStrict : kRelBase);
+
+    // The sheet list must be readable now, so that a broken one is refused at upload rather than
+    // in the middle of a task.
+    if (Result<std::vector<SheetEntry>> sheets = impl->SheetEntries(); !sheets) {
+        return std::unexpected(sheets.error());
+    }
+    return Workbook(std::move(impl));
+}
+
+Workbook Workbook::Create() {
+    Package package = Package::Create();
+    const std::string workbook_part = "xl/workbook.xml";
+    package.WritePart("docProps/core.xml", CorePropertiesXml());
+    package.WritePart("docProps/app.xml", AppPropertiesXml());
+    package.WritePart(workbook_part, NewWorkbookXml());
+    package.WritePart("xl/styles.xml", DefaultStylesXml(ns::kSpreadsheetMain));
+    package.SetContentTypeOverride(workbook_part, kWorkbookType);
+    package.SetContentTypeOverride("xl/styles.xml", kStylesType);
+    package.SetContentTypeOverride("docProps/core.xml", kCoreType);
+    package.SetContentTypeOverride("docProps/app.xml", kAppType);
+    package.SetRelationships(
+        "", {{"rId1", std::string(ooxml::kOfficeDocumentRel), workbook_part},
+             {"rId2", fmt::format("{}core-properties", kPackageRelBase), "docProps/core.xml"},
+             {"rId3", fmt::format("{}extended-properties", kRelBase), "docProps/app.xml"}});
+    package.SetRelationships(workbook_part,
+                             {{"rId1", fmt::format("{}styles", kRelBase), "styles.xml"}});
+
+    auto impl = std::make_unique<Impl>(std::move(package));
+    impl->workbook_part = workbook_part;
+    impl->sml_ns = std::string(ns::kSpreadsheetMain);
+    impl->rel_ns = std::string(ns::kRelationships);
+    impl->rel_base = std::string(kRelBase);
+    // The workbook part was just written from a constant; it parses.
+    (void)impl->Load(workbook_part);
+    return Workbook(std::move(impl));
+}
+
+Result<std::vector<SheetInfo>> Workbook::Sheets() const {
+    impl_->Flush();
+    Result<std::vector<SheetEntry>> entries = impl_->SheetEntries();
+    if (!entries) return std::unexpected(entries.error());
+    std::vector<SheetInfo> sheets;
+    for (const SheetEntry& entry : *entries) {
+        SheetInfo info{entry.name, entry.kind, entry.state, "", entry.part};
+        if (entry.kind == "worksheet" && impl_->package.HasPart(entry.part)) {
+            Result<std::string> xml = impl_->package.ReadPart(entry.part);
+            if (!xml) return std::unexpected(xml.error());
+            info.dimension = ScanDimension(*xml);
+        }
+        sheets.push_back(std::move(info));
+    }
+    return sheets;
+}
+
+Status Workbook::AddSheet(std::string_view name) {
+    if (Status valid = ValidateSheetName(name); !valid) return valid;
+    if (Status free = impl_->CheckNameFree(name, {}); !free) return free;
+
+    Package& package = impl_->package;
+    Result<std::vector<Relationship>> rels = package.Relationships(impl_->workbook_part);
+    if (!rels) return std::unexpected(rels.error());
+    std::string part = impl_->NewSheetPart();
+    std::string rel_id = FreshRelId(*rels);
+    rels->push_back(
+        {rel_id, impl_->rel_base + "worksheet", RelativeTarget(impl_->workbook_part, part)});
+
+    package.WritePart(part, EmptyWorksheetXml(impl_->sml_ns, impl_->rel_ns));
+    package.SetContentTypeOverride(part, kWorksheetType);
+    package.SetRelationships(impl_->workbook_part, *rels);
+    Result<pugi::xml_node> sheet = impl_->AppendSheetElement(name, rel_id);
+    if (!sheet) return std::unexpected(sheet.error());
+    return {};
+}
+
+Status Workbook::RenameSheet(std::string_view sheet, std::string_view new_name) {
+    Result<SheetEntry> entry = impl_->FindSheet(sheet);
+    if (!entry) return std::unexpected(entry.error());
+    if (Status valid = ValidateSheetName(new_name); !valid) return valid;
+    if (Status free = impl_->CheckNameFree(new_name, entry->node); !free) return free;
+    const std::string old_name = entry->name;
+    if (old_name == new_name) return {};
+
+    Result<std::vector<SheetEntry>> entries = impl_->SheetEntries();
+    if (!entries) return std::unexpected(entries.error());
+    std::vector<std::string> formula_parts;
+    for (const SheetEntry& other : *entries) {
+        if (other.kind != "chartsheet" && impl_->package.HasPart(other.part)) {
+            formula_parts.push_back(other.part);
+        }
+    }
+    for (const std::string& part : impl_->package.PartNames()) {
+        if (impl_->package.ContentType(part) == kChartType) formula_parts.push_back(part);
+    }
+
+    // Everything that can fail (reading and parsing parts) happens before the name changes.
+    for (const std::string& part : formula_parts) {
+        if (Status s = impl_->RenameInPart(part, old_name, new_name); !s) return s;
+    }
+    if (Status s = impl_->RenameInPivotCaches(old_name, new_name); !s) return s;
+    if (Status s = impl_->RenameInDefinedNames(old_name, new_name); !s) return s;
+    entry->node.attribute("name").set_value(std::string(new_name).c_str());
+    impl_->MarkDirty(impl_->workbook_part);
+    return {};
+}
+
+Status Workbook::SetCell(std::string_view sheet, std::string_view ref, const CellValue& value) {
+    Result<SheetEntry> entry = impl_->FindWorksheet(sheet);
+    if (!entry) return std::unexpected(entry.error());
+    std::optional<CellRef> at = ParseCellRef(ref);
+    if (!at) {
+        return InvalidRequest(fmt::format("'{}' is not a cell reference like B7", ref));
+    }
+    Result<pugi::xml_document*> doc = impl_->Load(entry->part);
+    if (!doc) return std::unexpected(doc.error());
+
+    SheetWriter writer(**doc);
+    pugi::xml_node existing = writer.FindCell(*at);
+    std::optional<int> style;
+    if (existing && existing.attribute("s")) style = existing.attribute("s").as_int();
+    Result<CellWrite> write = impl_->Prepare(value, style);
+    if (!write) return std::unexpected(write.error());
+
+    bool formulas_changed = value.kind == CellValue::Kind::kFormula;
+    if (existing && HasFormula(existing)) {
+        DetachSharedFormula(writer, existing, *at);
+        formulas_changed = true;
+    }
+    WriteCell(writer.Cell(writer.Row(at->row), *at), *write);
+    writer.UpdateDimension();
+    impl_->MarkDirty(entry->part);
+
+    if (formulas_changed) {
+        if (Status dropped = impl_->DropCalcChain(); !dropped) return dropped;
+    }
+    impl_->RequestFullCalc();
+    return {};
+}
+
+Result<CellValue> Workbook::GetCell(std::string_view sheet, std::string_view ref) const {
+    Result<SheetEntry> entry = impl_->FindWorksheet(sheet);
+    if (!entry) return std::unexpected(entry.error());
+    std::optional<CellRef> at = ParseCellRef(ref);
+    if (!at) return InvalidRequest(fmt::format("'{}' is not a cell reference like B7", ref));
+    Result<pugi::xml_document*> doc = impl_->Load(entry->part);
+    if (!doc) return std::unexpected(doc.error());
+
+    SheetWriter reader(**doc);
+    pugi::xml_node c = reader.FindCell(*at);
+    if (!c) return CellValue{};
+    if (pugi::xml_node f = Child(c, "f"); f && !NodeText(f).empty()) {
+        return CellValue::Formula(NodeText(f));
+    }
+    std::string_view type = c.attribute("t").value();
+    std::string v = NodeText(Child(c, "v"));
+    if (type == "s") {
+        Result<std::string> text = impl_->SharedStringText(std::atoi(v.c_str()));
+        if (!text) return std::unexpected(text.error());
+        return CellValue::Text(*text);
+    }
+    if (type == "inlineStr") {
+        std::string text;
+        ForEachElement(Child(c, "is"), [&](pugi::xml_node node) {
+            if (LocalName(node) == "t" && LocalName(node.parent()) != "rPh") {
+                text += NodeText(node);
+            }
+        });
+        return CellValue::Text(DecodeXstring(text));
+    }
+    if (type == "str" || type == "e") return CellValue::Text(v);
+    if (type == "b") return CellValue::Boolean(v == "1" || v == "true");
+    if (v.empty()) return CellValue{};
+    double number = std::strtod(v.c_str(), nullptr);
+    Result<bool> dated = impl_->IsDateStyle(IntAttr(c, "s", 0));
+    if (!dated) return std::unexpected(dated.error());
+    return *dated ? CellValue::Date(number) : CellValue::Number(number);
+}
+
+namespace {
+
+// Column widths in Excel's character units: content plus a little padding, within bounds.
+std::vector<double> FitColumnWidths(const CsvTable& table, std::size_t columns) {
+    std::vector<std::size_t> longest(columns, 0);
+    for (std::size_t j = 0; j < table.header.size(); ++j) {
+        longest[j] = DisplayLength(CellValue::Text(table.header[j])) + 1;  // bold is wider
+    }
+    for (const auto& row : table.rows) {
+        for (std::size_t j = 0; j < row.size() && j < columns; ++j) {
+            longest[j] = std::max(longest[j], DisplayLength(row[j]));
+        }
+    }
+    std::vector<double> widths;
+    for (std::size_t n : longest) {
+        widths.push_back(std::clamp(static_cast<double>(n) + 2, kMinColumnWidth, kMaxColumnWidth));
+    }
+    return widths;
+}
+
+}  // namespace
+
+Status Workbook::WriteTable(std::string_view sheet, const CsvTable& table) {
+    Result<SheetEntry> entry = impl_->FindWorksheet(sheet);
+    if (!entry) return std::unexpected(entry.error());
+    std::size_t columns = table.header.size();
+    for (const auto& row : table.rows) columns = std::max(columns, row.size());
+    if (columns > static_cast<std::size_t>(kMaxColumns)) {
+        return InvalidRequest("the table has more columns than a sheet can hold (16384)");
+    }
+    if (table.rows.size() + 1 > static_cast<std::size_t>(kMaxRows)) {
+        return InvalidRequest("the table has more rows than a sheet can hold (1048576)");
+    }
+    Result<pugi::xml_document*> doc = impl_->Load(entry->part);
+    if (!doc) return std::unexpected(doc.error());
+
+    // Prepare every value first: a bad one must leave the sheet as it was.
+    Result<int> header_style = impl_->DeriveStyle(0, true, std::nullopt);
+    if (!header_style) return std::unexpected(header_style.error());
+    std::vector<std::vector<CellWrite>> rows;
+    std::vector<CellWrite> header;
+    for (const std::string& text : table.header) {
+        Result<CellWrite> write = impl_->Prepare(CellValue::Text(text), std::nullopt);
+        if (!write) return std::unexpected(write.error());
+        write->style = *header_style;
+        header.push_back(std::move(*write));
+    }
+    rows.push_back(std::move(header));
+    for (const auto& row : table.rows) {
+        std::vector<CellWrite> prepared;
+        for (const CellValue& value : row) {
+            Result<CellWrite> write = impl_->Prepare(value, std::nullopt);
+            if (!write) return std::unexpected(write.error());
+            prepared.push_back(std::move(*write));
+        }
+        rows.push_back(std::move(prepared));
+    }
+
+    SheetWriter writer(**doc);
+    bool formulas = false;
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        int r = static_cast<int>(i) + 1;
+        pugi::xml_node row = writer.Row(r);
+        pugi::xml_node hint;
+        for (std::size_t j = 0; j < rows[i].size(); ++j) {
+            const CellWrite& write = rows[i][j];
+            if (write.kind == CellWrite::Kind::kClear) continue;
+            CellRef at{static_cast<int>(j) + 1, r};
+            hint = writer.Cell(row, at, hint);
+            if (HasFormula(hint)) {
+                DetachSharedFormula(writer, hint, at);
+                formulas = true;
+            }
+            formulas = formulas || write.kind == CellWrite::Kind::kFormula;
+            WriteCell(hint, write);
+        }
+    }
+    writer.UpdateDimension();
+    SetColumnWidths(writer.root(), FitColumnWidths(table, columns));
+    FreezeHeaderRow(writer.root());
+    impl_->MarkDirty(entry->part);
+
+    if (formulas) {
+        if (Status dropped = impl_->DropCalcChain(); !dropped) return dropped;
+    }
+    impl_->RequestFullCalc();
+    return {};
+}
+
+Result<std::string> Workbook::OutlineJson() const {
+    Result<std::vector<SheetInfo>> sheets = Sheets();
+    if (!sheets) return std::unexpected(sheets.error());
+    boost::json::array list;
+    for (const SheetInfo& sheet : *sheets) {
+        list.push_back(boost::json::object{{"name", sheet.name},
+                                           {"kind", sheet.kind},
+                                           {"state", sheet.state},
+                                           {"dimension", sheet.dimension}});
+    }
+    return boost::json::serialize(boost::json::object{{"sheets", std::move(list)}});
+}
+
+Result<std::string> Workbook::Save() const {
+    Result<std::vector<SheetEntry>> entries = impl_->SheetEntries();
+    if (!entries) return std::unexpected(entries.error());
+    if (entries->empty()) return InvalidRequest("a workbook needs at least one sheet");
+    impl_->Flush();
+    return impl_->package.Save();
+}
+
+}  // namespace quire::xlsx

@@ -1,1 +1,757 @@
-// Placeholder until implemented.
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <mutex>
+#include <optional>
+#include <system_error>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/hash.hpp"
+#include "common/ids.hpp"
+#include "store/sqlite/connection.hpp"
+#include "store/sqlite/reader_pool.hpp"
+#include "store/sqlite/schema.hpp"
+
+namespace quire::store {
+namespace {
+
+using sqlite::Connection;
+using sqlite::ReaderPool;
+using sqlite::Statement;
+using sqlite::Transaction;
+using sqlite::TransactionMode;
+
+constexpr std::size_t kMaxIdleReaders = 4;
+constexpr int kMaxPageSize = 100;
+constexpr std::size_t kMaxOrgNameSize = 100;
+
+constexpr std::string_view kKeyPrefix = "qk_";
+constexpr std::size_t kKeyRandomBytes = 20;                // 40 hex digits
+constexpr std::size_t kKeySize = 3 + 2 * kKeyRandomBytes;  // "qk_" + 40
+constexpr std::size_t kShownPrefixSize = 11;               // "qk_" + 8
+
+// --- validation ---
+
+bool IsLowerHex(std::string_view text) {
+    for (char c : text) {
+        bool digit = c >= '0' && c <= '9';
+        bool letter = c >= 'a' && c <= 'f';
+        if (!digit && !letter) return false;
+    }
+    return true;
+}
+
+bool IsSha256Hex(std::string_view text) { return text.size() == 64 && IsLowerHex(text); }
+
+bool LooksLikeKey(std::string_view text, std::size_t size) {
+    return text.size() == size && text.starts_with(kKeyPrefix) &&
+           IsLowerHex(text.substr(kKeyPrefix.size()));
+}
+
+bool IsValidOrgName(std::string_view name) {
+    if (name.empty() || name.size() > kMaxOrgNameSize) return false;
+    for (unsigned char c : name) {
+        if (c < 0x20 || c == 0x7f) return false;
+    }
+    return true;
+}
+
+bool IsValidFormat(std::string_view format) {
+    return format == "excel" || format == "word" || format == "slides";
+}
+
+bool IsValidPurpose(std::string_view purpose) {
+    return purpose == "context" || purpose == "init" || purpose == "reference";
+}
+
+std::unexpected<Error> TaskNotRunning(std::string_view task_id, int attempt) {
+    return Fail(ErrorCode::kConflict, "the task is no longer running under this attempt",
+                fmt::format("task_id={} attempt={}", task_id, attempt));
+}
+
+// --- rows ---
+
+constexpr std::string_view kRunColumns =
+    "id, org_id, format, status, file_name, created_at, updated_at, last_task_at, version, blob, "
+    "memory_json";
+
+Run RunFromRow(const Statement& row) {
+    Run run;
+    run.id = row.Text(0);
+    run.org_id = row.Text(1);
+    run.format = row.Text(2);
+    run.status = row.Text(3);
+    run.file_name = row.Text(4);
+    run.created_at = row.Int64(5);
+    run.updated_at = row.Int64(6);
+    run.last_task_at = row.Int64(7);
+    run.version = row.Int(8);
+    run.blob = row.Text(9);
+    run.memory_json = row.Text(10);
+    return run;
+}
+
+constexpr std::string_view kTaskColumns =
+    "id, run_id, org_id, status, phase, request_json, attempt, created_at, started_at, "
+    "finished_at, summary, credits_used, duration_ms, version, error_code, error_message";
+
+Task TaskFromRow(const Statement& row) {
+    Task task;
+    task.id = row.Text(0);
+    task.run_id = row.Text(1);
+    task.org_id = row.Text(2);
+    task.status = row.Text(3);
+    task.phase = row.Text(4);
+    task.request_json = row.Text(5);
+    task.attempt = row.Int(6);
+    task.created_at = row.Int64(7);
+    task.started_at = row.Int64(8);
+    task.finished_at = row.Int64(9);
+    task.summary = row.Text(10);
+    task.credits_used = row.Double(11);
+    task.duration_ms = row.Int64(12);
+    task.version = row.Int(13);
+    task.error_code = row.Text(14);
+    task.error_message = row.Text(15);
+    return task;
+}
+
+constexpr std::string_view kFileColumns = "id, org_id, name, size, purpose, blob, created_at";
+
+FileRecord FileFromRow(const Statement& row) {
+    FileRecord file;
+    file.id = row.Text(0);
+    file.org_id = row.Text(1);
+    file.name = row.Text(2);
+    file.size = row.Int64(3);
+    file.purpose = row.Text(4);
+    file.blob = row.Text(5);
+    file.created_at = row.Int64(6);
+    return file;
+}
+
+constexpr std::string_view kVersionColumns = "run_id, number, blob, size, task_id, created_at";
+
+Version VersionFromRow(const Statement& row) {
+    Version version;
+    version.run_id = row.Text(0);
+    version.number = row.Int(1);
+    version.blob = row.Text(2);
+    version.size = row.Int64(3);
+    version.task_id = row.Text(4);
+    version.created_at = row.Int64(5);
+    return version;
+}
+
+constexpr std::string_view kKeyColumns =
+    "k.key_hash, k.prefix, k.created_at, k.revoked_at, o.id, o.name";
+
+ApiKeyInfo KeyFromRow(const Statement& row) {
+    ApiKeyInfo key;
+    key.prefix = row.Text(1);
+    key.created_at = row.Int64(2);
+    key.revoked_at = row.Int64(3);
+    key.org_id = row.Text(4);
+    key.org_name = row.Text(5);
+    return key;
+}
+
+// The first row of a query mapped by `map`, or nullopt when there is none.
+template <typename Map, typename... Args>
+auto QueryOptional(Connection& db, Map map, std::string_view sql, const Args&... args)
+    -> Result<std::optional<decltype(map(std::declval<const Statement&>()))>> {
+    using Row = decltype(map(std::declval<const Statement&>()));
+    auto statement = db.Query(sql, args...);
+    if (!statement) return Propagate(statement);
+    auto row = statement->Step();
+    if (!row) return Propagate(row);
+    if (!*row) return std::optional<Row>();
+    return std::optional<Row>(map(*statement));
+}
+
+// Every row of a query mapped by `map`.
+template <typename Map, typename... Args>
+auto QueryAll(Connection& db, Map map, std::string_view sql, const Args&... args)
+    -> Result<std::vector<decltype(map(std::declval<const Statement&>()))>> {
+    std::vector<decltype(map(std::declval<const Statement&>()))> rows;
+    auto statement = db.Query(sql, args...);
+    if (!statement) return Propagate(statement);
+    while (true) {
+        auto row = statement->Step();
+        if (!row) return Propagate(row);
+        if (!*row) return rows;
+        rows.push_back(map(*statement));
+    }
+}
+
+// Runs a statement that returns no rows.
+template <typename... Args>
+Status Execute(Connection& db, std::string_view sql, const Args&... args) {
+    auto statement = db.Query(sql, args...);
+    if (!statement) return std::unexpected(statement.error());
+    return statement->Run();
+}
+
+Status RequireOrg(Connection& db, std::string_view org_id) {
+    auto found = QueryOptional(
+        db, [](const Statement& row) { return row.Int(0); }, "SELECT 1 FROM orgs WHERE id = ?1",
+        org_id);
+    if (!found) return std::unexpected(found.error());
+    if (!found->has_value()) return NotFound("organisation not found");
+    return {};
+}
+
+std::string SelectFrom(std::string_view columns, std::string_view rest) {
+    return fmt::format("SELECT {} {}", columns, rest);
+}
+
+// --- committing a turn ---
+
+// Where a turn lands: the task's run and the version number it creates.
+struct TurnTarget {
+    std::string task_id;
+    std::string run_id;
+    std::string org_id;
+    int number = 0;  // the new version: the run's current version + 1
+    std::int64_t now = 0;
+};
+
+std::string MemoryOf(const TurnCommit& turn) {
+    return turn.memory_json.empty() ? "{}" : turn.memory_json;
+}
+
+// The target of a commit by `task_id` under `attempt`, or nullopt when the task is not running
+// under that attempt (the fence).
+Result<std::optional<TurnTarget>> FindTurnTarget(Connection& db, std::string_view task_id,
+                                                 int attempt) {
+    auto map = [now = NowMillis()](const Statement& row) {
+        return TurnTarget{row.Text(0), row.Text(1), row.Text(2), row.Int(3) + 1, now};
+    };
+    return QueryOptional(db, map,
+                         "SELECT t.id, t.run_id, t.org_id, r.version "
+                         "FROM tasks t JOIN runs r ON r.id = t.run_id "
+                         "WHERE t.id = ?1 AND t.status = 'running' AND t.attempt = ?2",
+                         task_id, attempt);
+}
+
+Status InsertVersion(Connection& db, const TurnTarget& target, const TurnCommit& turn) {
+    return Execute(db,
+                   "INSERT INTO versions (run_id, number, org_id, blob, size, task_id, created_at) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                   target.run_id, target.number, target.org_id, turn.blob, turn.blob_size,
+                   target.task_id, target.now);
+}
+
+Status InsertTurn(Connection& db, const TurnTarget& target, const TurnCommit& turn) {
+    return Execute(db,
+                   "INSERT INTO turns (task_id, run_id, org_id, version, messages_json, "
+                   "memory_json, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                   target.task_id, target.run_id, target.org_id, target.number,
+                   turn.messages_json.empty() ? "[]" : turn.messages_json, MemoryOf(turn),
+                   target.now);
+}
+
+Status AdvanceRun(Connection& db, const TurnTarget& target, const TurnCommit& turn) {
+    return Execute(db,
+                   "UPDATE runs SET version = ?1, blob = ?2, memory_json = ?3, updated_at = ?4, "
+                   "last_task_at = ?4 WHERE id = ?5",
+                   target.number, turn.blob, MemoryOf(turn), target.now, target.run_id);
+}
+
+Result<Task> CompleteTask(Connection& db, const TurnTarget& target, const TurnCommit& turn) {
+    auto task = QueryOptional(
+        db, TaskFromRow,
+        fmt::format("UPDATE tasks SET status = 'completed', phase = '', summary = ?1, "
+                    "credits_used = ?2, duration_ms = ?3, version = ?4, finished_at = ?5 "
+                    "WHERE id = ?6 RETURNING {}",
+                    kTaskColumns),
+        turn.summary, turn.credits_used, turn.duration_ms, target.number, target.now,
+        target.task_id);
+    if (!task) return Propagate(task);
+    if (!task->has_value()) return Internal("storage error", "committed task vanished");
+    return **task;
+}
+
+class SqliteStore final : public MetadataStore {
+public:
+    SqliteStore(const std::filesystem::path& path, std::unique_ptr<Connection> writer)
+        : readers_(path, kMaxIdleReaders), writer_(std::move(writer)) {}
+
+    Result<Org> EnsureOrg(std::string_view name) override;
+    Result<bool> IsEmpty() override;
+    Result<std::string> CreateApiKey(std::string_view org_id) override;
+    Result<std::vector<ApiKeyInfo>> ListApiKeys() override;
+    Status RevokeApiKey(std::string_view key_or_prefix) override;
+    Result<ApiKeyInfo> Authenticate(std::string_view key) override;
+
+    Result<Run> CreateRun(std::string_view org_id, std::string_view format,
+                          std::string_view file_name) override;
+    Result<Run> GetRun(std::string_view org_id, std::string_view run_id) override;
+    Result<RunPage> ListRuns(std::string_view org_id, int limit, std::string_view cursor) override;
+    Result<Version> GetVersion(std::string_view org_id, std::string_view run_id,
+                               int number) override;
+
+    Result<Task> CreateTask(const Task& task) override;
+    Result<Task> GetTask(std::string_view org_id, std::string_view task_id) override;
+    Result<std::optional<Task>> ClaimNextTask() override;
+    Status SetTaskPhase(std::string_view task_id, int attempt, std::string_view phase) override;
+    Result<Task> CommitTurn(std::string_view task_id, int attempt, const TurnCommit& turn) override;
+    Result<Task> FailTask(std::string_view task_id, int attempt, std::string_view code,
+                          std::string_view message) override;
+    Result<int> RequeueRunningTasks() override;
+
+    Result<FileRecord> CreateFile(const FileRecord& file) override;
+    Result<FileRecord> GetFile(std::string_view org_id, std::string_view file_id) override;
+
+    Result<std::string> ServerSecret(std::string_view name) override;
+
+private:
+    // Runs `body(connection)` on a borrowed reader connection.
+    template <typename Body>
+    std::invoke_result_t<Body, Connection&> Read(Body&& body);
+
+    // Runs `body(connection)` on the writer connection inside BEGIN IMMEDIATE, committing when
+    // it succeeds and rolling back when it fails.
+    template <typename Body>
+    std::invoke_result_t<Body, Connection&> Write(Body&& body);
+
+    // Set once at construction; internally synchronised.
+    ReaderPool readers_;
+
+    std::mutex writer_mu_;
+    // Guarded by writer_mu_.
+    std::unique_ptr<Connection> writer_;
+};
+
+template <typename Body>
+std::invoke_result_t<Body, Connection&> SqliteStore::Read(Body&& body) {
+    using R = std::invoke_result_t<Body, Connection&>;
+    auto reader = readers_.Acquire();
+    if (!reader) return R(std::unexpect, reader.error());
+    return body(**reader);
+}
+
+template <typename Body>
+std::invoke_result_t<Body, Connection&> SqliteStore::Write(Body&& body) {
+    using R = std::invoke_result_t<Body, Connection&>;
+    std::lock_guard lock(writer_mu_);
+    auto transaction = Transaction::Begin(*writer_, TransactionMode::kImmediate);
+    if (!transaction) return R(std::unexpect, transaction.error());
+
+    R result = body(*writer_);
+    if (!result) return result;
+    if (auto committed = transaction->Commit(); !committed) {
+        return R(std::unexpect, committed.error());
+    }
+    return result;
+}
+
+// --- organisations and keys ---
+
+Result<Org> SqliteStore::EnsureOrg(std::string_view name) {
+    if (!IsValidOrgName(name)) {
+        return InvalidRequest(
+            "organisation name must be 1-100 characters, without control "
+            "characters");
+    }
+    return Write([&](Connection& db) -> Result<Org> {
+        auto map = [](const Statement& row) { return Org{row.Text(0), row.Text(1)}; };
+        auto existing = QueryOptional(db, map, "SELECT id, name FROM orgs WHERE name = ?1", name);
+        if (!existing) return Propagate(existing);
+        if (existing->has_value()) return **existing;
+
+        Org org{NewId("org_"), std::string(name)};
+        auto inserted = Execute(db, "INSERT INTO orgs (id, name, created_at) VALUES (?1, ?2, ?3)",
+                                org.id, org.name, NowMillis());
+        if (!inserted) return Propagate(inserted);
+        return org;
+    });
+}
+
+Result<bool> SqliteStore::IsEmpty() {
+    return Read([](Connection& db) -> Result<bool> {
+        auto count = db.QueryInt("SELECT EXISTS (SELECT 1 FROM orgs)");
+        if (!count) return Propagate(count);
+        return *count == 0;
+    });
+}
+
+Result<std::string> SqliteStore::CreateApiKey(std::string_view org_id) {
+    return Write([&](Connection& db) -> Result<std::string> {
+        if (auto org = RequireOrg(db, org_id); !org) return Propagate(org);
+
+        std::string key = std::string(kKeyPrefix) + RandomHex(kKeyRandomBytes);
+        auto inserted =
+            Execute(db,
+                    "INSERT INTO api_keys (key_hash, prefix, org_id, created_at) "
+                    "VALUES (?1, ?2, ?3, ?4)",
+                    Sha256Hex(key), key.substr(0, kShownPrefixSize), org_id, NowMillis());
+        if (!inserted) return Propagate(inserted);
+        return key;
+    });
+}
+
+Result<std::vector<ApiKeyInfo>> SqliteStore::ListApiKeys() {
+    return Read([](Connection& db) {
+        return QueryAll(db, KeyFromRow,
+                        SelectFrom(kKeyColumns,
+                                   "FROM api_keys k JOIN orgs o ON o.id = k.org_id "
+                                   "ORDER BY k.created_at, k.rowid"));
+    });
+}
+
+// The hash of the one key `key_or_prefix` names, or nullopt when none does.
+Result<std::optional<std::string>> ResolveKeyHash(Connection& db, std::string_view key_or_prefix) {
+    auto hash_of = [](const Statement& row) { return row.Text(0); };
+    if (LooksLikeKey(key_or_prefix, kKeySize)) {
+        return QueryOptional(db, hash_of, "SELECT key_hash FROM api_keys WHERE key_hash = ?1",
+                             Sha256Hex(key_or_prefix));
+    }
+    if (!LooksLikeKey(key_or_prefix, kShownPrefixSize)) return std::optional<std::string>();
+
+    auto hashes =
+        QueryAll(db, hash_of, "SELECT key_hash FROM api_keys WHERE prefix = ?1", key_or_prefix);
+    if (!hashes) return Propagate(hashes);
+    if (hashes->size() > 1) {
+        return InvalidRequest("the prefix matches more than one key; give the whole key");
+    }
+    if (hashes->empty()) return std::optional<std::string>();
+    return std::optional<std::string>(hashes->front());
+}
+
+Status SqliteStore::RevokeApiKey(std::string_view key_or_prefix) {
+    return Write([&](Connection& db) -> Status {
+        auto hash = ResolveKeyHash(db, key_or_prefix);
+        if (!hash) return std::unexpected(hash.error());
+        if (!hash->has_value()) return NotFound("no API key matches");
+
+        // Revoking a revoked key keeps its first revocation time.
+        return Execute(db,
+                       "UPDATE api_keys SET revoked_at = ?1 WHERE key_hash = ?2 AND revoked_at = 0",
+                       NowMillis(), **hash);
+    });
+}
+
+Result<ApiKeyInfo> SqliteStore::Authenticate(std::string_view key) {
+    auto invalid = [] { return Fail(ErrorCode::kInvalidApiKey, "invalid API key"); };
+    if (!LooksLikeKey(key, kKeySize)) return invalid();
+
+    std::string hash = Sha256Hex(key);
+    return Read([&](Connection& db) -> Result<ApiKeyInfo> {
+        auto map = [](const Statement& row) { return std::pair(row.Text(0), KeyFromRow(row)); };
+        auto found = QueryOptional(db, map,
+                                   SelectFrom(kKeyColumns,
+                                              "FROM api_keys k JOIN orgs o ON o.id = k.org_id "
+                                              "WHERE k.key_hash = ?1"),
+                                   hash);
+        if (!found) return Propagate(found);
+        if (!found->has_value()) return invalid();
+
+        const auto& [stored_hash, info] = **found;
+        if (!ConstantTimeEquals(stored_hash, hash) || info.revoked_at != 0) return invalid();
+        return info;
+    });
+}
+
+// --- runs ---
+
+Result<Run> SqliteStore::CreateRun(std::string_view org_id, std::string_view format,
+                                   std::string_view file_name) {
+    if (!IsValidFormat(format)) return InvalidRequest("format must be excel, word or slides");
+
+    return Write([&](Connection& db) -> Result<Run> {
+        if (auto org = RequireOrg(db, org_id); !org) return Propagate(org);
+
+        Run run;
+        run.id = NewId("run_");
+        run.org_id = std::string(org_id);
+        run.format = std::string(format);
+        run.file_name = std::string(file_name);
+        run.created_at = run.updated_at = NowMillis();
+        auto inserted = Execute(db,
+                                "INSERT INTO runs (id, org_id, format, status, file_name, "
+                                "created_at, updated_at, memory_json) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                run.id, run.org_id, run.format, run.status, run.file_name,
+                                run.created_at, run.updated_at, run.memory_json);
+        if (!inserted) return Propagate(inserted);
+        return run;
+    });
+}
+
+Result<Run> SqliteStore::GetRun(std::string_view org_id, std::string_view run_id) {
+    return Read([&](Connection& db) -> Result<Run> {
+        auto run = QueryOptional(db, RunFromRow,
+                                 SelectFrom(kRunColumns, "FROM runs WHERE id = ?1 AND org_id = ?2"),
+                                 run_id, org_id);
+        if (!run) return Propagate(run);
+        if (!run->has_value()) return NotFound("run not found");
+        return **run;
+    });
+}
+
+Result<RunPage> SqliteStore::ListRuns(std::string_view org_id, int limit, std::string_view cursor) {
+    if (limit < 1 || limit > kMaxPageSize) return InvalidRequest("limit must be between 1 and 100");
+    // The cursor is the id of the last run of the previous page: ids are ULIDs, so "older than
+    // the cursor" is "id below it", and runs created while paging sort above every cursor.
+    if (!cursor.empty() && !IsId(cursor, "run_")) return InvalidRequest("invalid cursor");
+
+    return Read([&](Connection& db) -> Result<RunPage> {
+        auto runs = cursor.empty() ? QueryAll(db, RunFromRow,
+                                              SelectFrom(kRunColumns,
+                                                         "FROM runs WHERE org_id = ?1 "
+                                                         "ORDER BY id DESC LIMIT ?2"),
+                                              org_id, limit + 1)
+                                   : QueryAll(db, RunFromRow,
+                                              SelectFrom(kRunColumns,
+                                                         "FROM runs WHERE org_id = ?1 AND id < ?2 "
+                                                         "ORDER BY id DESC LIMIT ?3"),
+                                              org_id, cursor, limit + 1);
+        if (!runs) return Propagate(runs);
+
+        RunPage page;
+        page.has_more = runs->size() > static_cast<std::size_t>(limit);
+        if (page.has_more) {
+            runs->resize(static_cast<std::size_t>(limit));
+            page.next_cursor = runs->back().id;
+        }
+        page.runs = std::move(*runs);
+        return page;
+    });
+}
+
+Result<Version> SqliteStore::GetVersion(std::string_view org_id, std::string_view run_id,
+                                        int number) {
+    return Read([&](Connection& db) -> Result<Version> {
+        auto run = QueryOptional(
+            db, [](const Statement& row) { return row.Int(0); },
+            "SELECT 1 FROM runs WHERE id = ?1 AND org_id = ?2", run_id, org_id);
+        if (!run) return Propagate(run);
+        if (!run->has_value()) return NotFound("run not found");
+
+        auto version = QueryOptional(
+            db, VersionFromRow,
+            SelectFrom(kVersionColumns,
+                       "FROM versions WHERE run_id = ?1 AND org_id = ?2 AND number = ?3"),
+            run_id, org_id, number);
+        if (!version) return Propagate(version);
+        if (!version->has_value()) return NotFound("version not found");
+        return **version;
+    });
+}
+
+// --- tasks ---
+
+Result<Task> SqliteStore::CreateTask(const Task& task) {
+    if (!task.id.empty() && !IsId(task.id, "task_")) return InvalidRequest("invalid task id");
+
+    Task created;
+    created.id = task.id.empty() ? NewId("task_") : task.id;
+    created.run_id = task.run_id;
+    created.org_id = task.org_id;
+    created.request_json = task.request_json.empty() ? "{}" : task.request_json;
+    created.created_at = NowMillis();
+
+    return Write([&](Connection& db) -> Result<Task> {
+        // Copying run and org from the runs row makes "the run belongs to this org" part of the
+        // insert itself.
+        auto inserted = Execute(db,
+                                "INSERT INTO tasks (id, run_id, org_id, status, request_json, "
+                                "created_at) "
+                                "SELECT ?1, id, org_id, ?2, ?3, ?4 FROM runs "
+                                "WHERE id = ?5 AND org_id = ?6",
+                                created.id, created.status, created.request_json,
+                                created.created_at, created.run_id, created.org_id);
+        if (!inserted) return Propagate(inserted);
+        if (db.Changes() == 0) return NotFound("run not found");
+        return created;
+    });
+}
+
+Result<Task> SqliteStore::GetTask(std::string_view org_id, std::string_view task_id) {
+    return Read([&](Connection& db) -> Result<Task> {
+        auto task = QueryOptional(
+            db, TaskFromRow, SelectFrom(kTaskColumns, "FROM tasks WHERE id = ?1 AND org_id = ?2"),
+            task_id, org_id);
+        if (!task) return Propagate(task);
+        if (!task->has_value()) return NotFound("task not found");
+        return **task;
+    });
+}
+
+Result<std::optional<Task>> SqliteStore::ClaimNextTask() {
+    // TODO(#5): skip tasks whose run already has a running task, and take a lease.
+    return Write([](Connection& db) {
+        return QueryOptional(
+            db, TaskFromRow,
+            fmt::format("UPDATE tasks SET status = 'running', phase = '', attempt = attempt + 1, "
+                        "started_at = ?1 "
+                        "WHERE id = (SELECT id FROM tasks WHERE status = 'queued' "
+                        "ORDER BY created_at, id LIMIT 1) "
+                        "RETURNING {}",
+                        kTaskColumns),
+            NowMillis());
+    });
+}
+
+Status SqliteStore::SetTaskPhase(std::string_view task_id, int attempt, std::string_view phase) {
+    return Write([&](Connection& db) -> Status {
+        auto updated = Execute(db,
+                               "UPDATE tasks SET phase = ?1 "
+                               "WHERE id = ?2 AND status = 'running' AND attempt = ?3",
+                               phase, task_id, attempt);
+        if (!updated) return updated;
+        if (db.Changes() == 0) return TaskNotRunning(task_id, attempt);
+        return {};
+    });
+}
+
+Result<Task> SqliteStore::CommitTurn(std::string_view task_id, int attempt,
+                                     const TurnCommit& turn) {
+    if (!IsSha256Hex(turn.blob)) return InvalidRequest("the turn's blob is not a SHA-256");
+    if (turn.blob_size < 0) return InvalidRequest("the turn's blob size is negative");
+
+    return Write([&](Connection& db) -> Result<Task> {
+        auto target = FindTurnTarget(db, task_id, attempt);
+        if (!target) return Propagate(target);
+        if (!target->has_value()) return TaskNotRunning(task_id, attempt);
+
+        if (auto version = InsertVersion(db, **target, turn); !version) return Propagate(version);
+        if (auto row = InsertTurn(db, **target, turn); !row) return Propagate(row);
+        if (auto run = AdvanceRun(db, **target, turn); !run) return Propagate(run);
+        return CompleteTask(db, **target, turn);
+    });
+}
+
+Result<Task> SqliteStore::FailTask(std::string_view task_id, int attempt, std::string_view code,
+                                   std::string_view message) {
+    return Write([&](Connection& db) -> Result<Task> {
+        const std::int64_t now = NowMillis();
+        auto task = QueryOptional(
+            db, TaskFromRow,
+            fmt::format("UPDATE tasks SET status = 'failed', phase = '', error_code = ?1, "
+                        "error_message = ?2, finished_at = ?3 "
+                        "WHERE id = ?4 AND status = 'running' AND attempt = ?5 RETURNING {}",
+                        kTaskColumns),
+            code, message, now, task_id, attempt);
+        if (!task) return Propagate(task);
+        if (!task->has_value()) return TaskNotRunning(task_id, attempt);
+
+        // Only the run's clock moves: its version, blob and memory stay at the last good turn.
+        auto run = Execute(db, "UPDATE runs SET updated_at = ?1, last_task_at = ?1 WHERE id = ?2",
+                           now, (*task)->run_id);
+        if (!run) return Propagate(run);
+        return **task;
+    });
+}
+
+Result<int> SqliteStore::RequeueRunningTasks() {
+    return Write([](Connection& db) -> Result<int> {
+        auto requeued = Execute(db,
+                                "UPDATE tasks SET status = 'queued', phase = '', started_at = 0 "
+                                "WHERE status = 'running'");
+        if (!requeued) return Propagate(requeued);
+        return db.Changes();
+    });
+}
+
+// --- files ---
+
+Result<FileRecord> SqliteStore::CreateFile(const FileRecord& file) {
+    if (!file.id.empty() && !IsId(file.id, "file_")) return InvalidRequest("invalid file id");
+    if (!IsValidPurpose(file.purpose)) {
+        return InvalidRequest("purpose must be context, init or reference");
+    }
+    if (!IsSha256Hex(file.blob)) return InvalidRequest("the file's blob is not a SHA-256");
+    if (file.size < 0) return InvalidRequest("the file's size is negative");
+
+    FileRecord created = file;
+    if (created.id.empty()) created.id = NewId("file_");
+    created.created_at = NowMillis();
+
+    return Write([&](Connection& db) -> Result<FileRecord> {
+        if (auto org = RequireOrg(db, created.org_id); !org) return Propagate(org);
+        auto inserted = Execute(db,
+                                "INSERT INTO files (id, org_id, name, size, purpose, blob, "
+                                "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                                created.id, created.org_id, created.name, created.size,
+                                created.purpose, created.blob, created.created_at);
+        if (!inserted) return Propagate(inserted);
+        return created;
+    });
+}
+
+Result<FileRecord> SqliteStore::GetFile(std::string_view org_id, std::string_view file_id) {
+    return Read([&](Connection& db) -> Result<FileRecord> {
+        auto file = QueryOptional(
+            db, FileFromRow, SelectFrom(kFileColumns, "FROM files WHERE id = ?1 AND org_id = ?2"),
+            file_id, org_id);
+        if (!file) return Propagate(file);
+        if (!file->has_value()) return NotFound("file not found");
+        return **file;
+    });
+}
+
+// --- server secrets ---
+
+Result<std::string> SqliteStore::ServerSecret(std::string_view name) {
+    if (name.empty()) return InvalidRequest("a secret needs a name");
+
+    auto value_of = [](const Statement& row) { return row.Text(0); };
+    auto existing = Read([&](Connection& db) {
+        return QueryOptional(db, value_of, "SELECT value FROM secrets WHERE name = ?1", name);
+    });
+    if (!existing) return Propagate(existing);
+    if (existing->has_value()) return **existing;
+
+    // Another thread or process may create it between the read and this write; the insert
+    // then does nothing and everyone reads the first value.
+    return Write([&](Connection& db) -> Result<std::string> {
+        auto inserted = Execute(db,
+                                "INSERT INTO secrets (name, value, created_at) VALUES (?1, ?2, ?3) "
+                                "ON CONFLICT (name) DO NOTHING",
+                                name, RandomHex(32), NowMillis());
+        if (!inserted) return Propagate(inserted);
+        auto value = QueryOptional(db, value_of, "SELECT value FROM secrets WHERE name = ?1", name);
+        if (!value) return Propagate(value);
+        if (!value->has_value()) return Internal("storage error", "secret vanished after insert");
+        return **value;
+    });
+}
+
+Result<std::unique_ptr<Connection>> OpenWriter(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+    if (ec) {
+        return Fail(ErrorCode::kUnavailable, "cannot create the data directory",
+                    fmt::format("{}: {}", path.parent_path().string(), ec.message()));
+    }
+    return Connection::Open(path);
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::filesystem::path& path) {
+    // Every refusal happens before the first write: switching a file to WAL already writes its
+    // header, and closing the last connection copies the log into the file.
+    if (auto header = sqlite::CheckFileHeader(path); !header) {
+        return std::unexpected(header.error());
+    }
+    auto writer = OpenWriter(path);
+    if (!writer) return Propagate(writer);
+    if (auto schema = sqlite::CheckSchema(**writer); !schema) {
+        (*writer)->KeepLogOnClose();
+        return std::unexpected(schema.error());
+    }
+
+    if (auto wal = (*writer)->SetWalMode(); !wal) return std::unexpected(wal.error());
+    if (auto migrated = sqlite::Migrate(**writer); !migrated) {
+        return std::unexpected(migrated.error());
+    }
+    return std::make_unique<SqliteStore>(path, std::move(*writer));
+}
+
+}  // namespace quire::store

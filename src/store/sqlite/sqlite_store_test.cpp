@@ -1,1 +1,1001 @@
-// Placeholder until implemented.
+#include "store/sqlite/sqlite_store.hpp"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/hash.hpp"
+#include "common/ids.hpp"
+#include "store/sqlite/connection.hpp"
+#include "store/sqlite/temp_dir.hpp"
+
+namespace quire::store {
+namespace {
+
+using sqlite::Connection;
+
+// The value of a Result that the test needs to go on; a failure ends the test with its detail.
+template <typename T>
+T Must(Result<T> result) {
+    if (!result) {
+        throw std::runtime_error(result.error().message + " | " + result.error().detail);
+    }
+    return std::move(*result);
+}
+
+void Must(Status status) {
+    if (!status) throw std::runtime_error(status.error().message + " | " + status.error().detail);
+}
+
+// The error code of a failed result, nullopt for a success.
+template <typename T>
+std::optional<ErrorCode> CodeOf(const Result<T>& result) {
+    if (result) return std::nullopt;
+    return result.error().code;
+}
+
+std::string ReadBytes(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+void WriteBytes(const std::filesystem::path& path, std::string_view bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// Direct access to the database file, for what the interface does not show (schema, raw rows)
+// and for playing a second process that holds locks.
+std::unique_ptr<Connection> RawConnection(const std::filesystem::path& path) {
+    return Must(Connection::Open(path));
+}
+
+std::int64_t CountRows(const std::filesystem::path& path, const std::string& sql) {
+    return Must(RawConnection(path)->QueryInt(sql));
+}
+
+TurnCommit SampleTurn(std::string_view content, std::string memory = R"({"sheets":["Data"]})") {
+    TurnCommit turn;
+    turn.blob = Sha256Hex(content);
+    turn.blob_size = static_cast<std::int64_t>(content.size());
+    turn.summary = "Added a sheet named Data.";
+    turn.credits_used = 1.5;
+    turn.duration_ms = 1200;
+    turn.memory_json = std::move(memory);
+    turn.messages_json = R"([{"role":"user","content":"add a sheet"}])";
+    return turn;
+}
+
+class SqliteStoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        store_ = OpenStore();
+        org_ = Must(store_->EnsureOrg("acme"));
+        other_org_ = Must(store_->EnsureOrg("globex"));
+    }
+
+    std::filesystem::path DbPath() const { return dir_.path() / "quire.db"; }
+    std::unique_ptr<MetadataStore> OpenStore() { return Must(OpenSqliteStore(DbPath())); }
+
+    store::Run NewRun(const Org& org) {
+        return Must(store_->CreateRun(org.id, "excel", "report.xlsx"));
+    }
+
+    Task NewTask(const store::Run& run, std::string request = R"({"prompt":"hi"})") {
+        Task task;
+        task.run_id = run.id;
+        task.org_id = run.org_id;
+        task.request_json = std::move(request);
+        return Must(store_->CreateTask(task));
+    }
+
+    Task Claim() {
+        auto claimed = Must(store_->ClaimNextTask());
+        if (!claimed) throw std::runtime_error("queue unexpectedly empty");
+        return *claimed;
+    }
+
+    TempDir dir_;
+    std::unique_ptr<MetadataStore> store_;
+    Org org_;
+    Org other_org_;
+};
+
+// --- schema and opening ---
+
+TEST_F(SqliteStoreTest, FreshDatabaseIsMigratedToCurrentSchemaInWalMode) {
+    auto raw = RawConnection(DbPath());
+    EXPECT_EQ(Must(raw->QueryInt("PRAGMA user_version")), kSqliteSchemaVersion);
+
+    auto mode = Must(raw->Prepare("PRAGMA journal_mode"));
+    ASSERT_TRUE(Must(mode.Step()));
+    EXPECT_EQ(mode.Text(0), "wal");
+
+    for (const char* table :
+         {"orgs", "api_keys", "runs", "tasks", "versions", "turns", "files", "secrets"}) {
+        SCOPED_TRACE(table);
+        auto found =
+            Must(raw->Query("SELECT COUNT(*) FROM sqlite_schema WHERE type = 'table' "
+                            "AND name = ?1",
+                            table));
+        ASSERT_TRUE(Must(found.Step()));
+        EXPECT_EQ(found.Int(0), 1);
+    }
+}
+
+TEST_F(SqliteStoreTest, ReopeningKeepsDataAndAppliesNoMigrationTwice) {
+    std::string key = Must(store_->CreateApiKey(org_.id));
+    store::Run run = NewRun(org_);
+    store_.reset();
+
+    auto reopened = OpenStore();
+    EXPECT_FALSE(Must(reopened->IsEmpty()));
+    EXPECT_EQ(Must(reopened->Authenticate(key)).org_id, org_.id);
+    EXPECT_EQ(Must(reopened->GetRun(org_.id, run.id)).file_name, "report.xlsx");
+    EXPECT_EQ(Must(reopened->EnsureOrg("acme")).id, org_.id);
+    EXPECT_EQ(CountRows(DbPath(), "PRAGMA user_version"), kSqliteSchemaVersion);
+}
+
+// How a newer Quire may have left its database: checkpointed in WAL mode, in rollback-journal
+// mode (switching that to WAL would already change its header), or with the newer schema still
+// only in the write-ahead log (closing the last connection would copy it into the file).
+enum class FutureLayout { kWal, kRollbackJournal, kNewerSchemaInLog };
+
+void WriteFutureDatabase(const std::filesystem::path& path, FutureLayout layout) {
+    auto future = RawConnection(path);
+    if (layout != FutureLayout::kRollbackJournal) Must(future->SetWalMode());
+    Must(future->Exec("CREATE TABLE from_the_future (x TEXT)"));
+    if (layout != FutureLayout::kNewerSchemaInLog) {
+        Must(future->Exec("PRAGMA user_version = 7"));
+        return;
+    }
+    Must(future->Exec("PRAGMA user_version = 1"));
+    future.reset();
+    auto upgrader = RawConnection(path);
+    upgrader->KeepLogOnClose();
+    Must(upgrader->Exec("PRAGMA user_version = 7"));
+}
+
+TEST(SqliteStoreOpen, NewerSchemaIsRefusedAndFilesLeftByteIdentical) {
+    for (FutureLayout layout :
+         {FutureLayout::kWal, FutureLayout::kRollbackJournal, FutureLayout::kNewerSchemaInLog}) {
+        constexpr const char* kNames[] = {"wal", "rollback journal", "newer schema in log"};
+        SCOPED_TRACE(kNames[static_cast<int>(layout)]);
+        TempDir dir;
+        auto path = dir.path() / "quire.db";
+        auto log = std::filesystem::path(path.string() + "-wal");
+        WriteFutureDatabase(path, layout);
+        std::string before = ReadBytes(path);
+        std::string log_before = ReadBytes(log);
+        bool had_log = std::filesystem::exists(log);
+        ASSERT_EQ(had_log, layout == FutureLayout::kNewerSchemaInLog);
+
+        auto opened = OpenSqliteStore(path);
+
+        ASSERT_FALSE(opened);
+        EXPECT_EQ(opened.error().code, ErrorCode::kUnavailable);
+        EXPECT_EQ(opened.error().message,
+                  "the data directory was written by a newer Quire (schema 7, this build knows "
+                  "1); refusing to open it");
+        EXPECT_EQ(ReadBytes(path), before);
+        EXPECT_EQ(std::filesystem::exists(log), had_log);
+        EXPECT_EQ(ReadBytes(log), log_before);
+    }
+}
+
+TEST(SqliteStoreOpen, StoreOfAKilledProcessOpensAndItsRunningTaskIsRequeued) {
+    TempDir dir;
+    auto path = dir.path() / "quire.db";
+    std::string task_id = NewId("task_");
+
+    // The child claims a task and is killed mid-work, leaving its write-ahead log behind.
+    pid_t child = ::fork();
+    ASSERT_NE(child, -1);
+    if (child == 0) {
+        auto store = OpenSqliteStore(path);
+        if (!store) ::_exit(1);
+        auto org = (*store)->EnsureOrg("local");
+        auto run = org ? (*store)->CreateRun(org->id, "excel", "a.xlsx") : Propagate(org);
+        if (!run) ::_exit(1);
+        Task task;
+        task.id = task_id;
+        task.run_id = run->id;
+        task.org_id = org->id;
+        if (!(*store)->CreateTask(task) || !(*store)->ClaimNextTask()) ::_exit(1);
+        ::kill(::getpid(), SIGKILL);
+        ::_exit(1);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) << status;
+    ASSERT_TRUE(std::filesystem::exists(path.string() + "-wal"));
+
+    auto store = Must(OpenSqliteStore(path));
+    Org org = Must(store->EnsureOrg("local"));
+    EXPECT_EQ(Must(store->GetTask(org.id, task_id)).status, "running");
+    EXPECT_EQ(Must(store->RequeueRunningTasks()), 1);
+    Task again = Must(store->ClaimNextTask()).value();
+    EXPECT_EQ(again.id, task_id);
+    EXPECT_EQ(again.attempt, 2);
+}
+
+TEST(SqliteStoreOpen, ForeignFilesAreRefusedAndLeftByteIdentical) {
+    struct Case {
+        const char* name;
+        bool sqlite;  // a SQLite database of some other program, or plain bytes
+    };
+    for (const Case& c : {Case{"not a database", false}, Case{"another program's db", true}}) {
+        SCOPED_TRACE(c.name);
+        TempDir dir;
+        auto path = dir.path() / "quire.db";
+        if (c.sqlite) {
+            Must(RawConnection(path)->Exec("CREATE TABLE contacts (name TEXT)"));
+        } else {
+            WriteBytes(path, std::string(8192, 'x'));
+        }
+        std::string before = ReadBytes(path);
+
+        auto opened = OpenSqliteStore(path);
+
+        ASSERT_FALSE(opened);
+        EXPECT_EQ(opened.error().code, ErrorCode::kUnavailable);
+        EXPECT_EQ(ReadBytes(path), before);
+    }
+}
+
+TEST(SqliteStoreOpen, SeveralOpenersOfAFreshFileMigrateItOnce) {
+    TempDir dir;
+    auto path = dir.path() / "quire.db";
+    std::vector<std::string> errors(4);
+    std::vector<std::thread> openers;
+    for (std::size_t i = 0; i < errors.size(); ++i) {
+        openers.emplace_back([&, i] {
+            auto store = OpenSqliteStore(path);
+            auto org = store ? (*store)->EnsureOrg("local") : Propagate(store);
+            if (!org) errors[i] = org.error().message + " | " + org.error().detail;
+        });
+    }
+    for (std::thread& opener : openers) opener.join();
+
+    for (const std::string& error : errors) EXPECT_EQ(error, "");
+    EXPECT_EQ(CountRows(path, "PRAGMA user_version"), kSqliteSchemaVersion);
+    EXPECT_EQ(CountRows(path, "SELECT COUNT(*) FROM orgs"), 1);
+}
+
+TEST(SqliteStoreOpen, CreatesMissingParentDirectory) {
+    TempDir dir;
+    auto path = dir.path() / "data" / "nested" / "quire.db";
+    auto store = Must(OpenSqliteStore(path));
+    EXPECT_TRUE(Must(store->IsEmpty()));
+    EXPECT_TRUE(std::filesystem::exists(path));
+}
+
+// --- organisations ---
+
+TEST(SqliteStoreOrgs, EnsureOrgCreatesOnceAndFillsAnEmptyStore) {
+    TempDir dir;
+    auto store = Must(OpenSqliteStore(dir.path() / "quire.db"));
+    EXPECT_TRUE(Must(store->IsEmpty()));
+
+    Org first = Must(store->EnsureOrg("local"));
+    Org second = Must(store->EnsureOrg("local"));
+
+    EXPECT_TRUE(IsId(first.id, "org_"));
+    EXPECT_EQ(first.id, second.id);
+    EXPECT_EQ(first.name, "local");
+    EXPECT_FALSE(Must(store->IsEmpty()));
+}
+
+TEST_F(SqliteStoreTest, EnsureOrgRefusesBadNames) {
+    for (std::string name : {std::string(), std::string(101, 'a'), std::string("tab\there")}) {
+        SCOPED_TRACE(name);
+        auto org = store_->EnsureOrg(name);
+        ASSERT_FALSE(org);
+        EXPECT_EQ(org.error().code, ErrorCode::kInvalidRequest);
+    }
+}
+
+// --- API keys ---
+
+TEST_F(SqliteStoreTest, CreatedKeyHasDocumentedShapeAndAuthenticates) {
+    std::string key = Must(store_->CreateApiKey(org_.id));
+
+    ASSERT_EQ(key.size(), 43u);
+    EXPECT_TRUE(key.starts_with("qk_"));
+    EXPECT_EQ(key.find_first_not_of("0123456789abcdef", 3), std::string::npos);
+
+    ApiKeyInfo info = Must(store_->Authenticate(key));
+    EXPECT_EQ(info.org_id, org_.id);
+    EXPECT_EQ(info.org_name, "acme");
+    EXPECT_EQ(info.prefix, key.substr(0, 11));
+    EXPECT_EQ(info.revoked_at, 0);
+    EXPECT_GT(info.created_at, 0);
+}
+
+TEST_F(SqliteStoreTest, KeyIsStoredOnlyAsItsHash) {
+    std::string key = Must(store_->CreateApiKey(org_.id));
+
+    auto raw = RawConnection(DbPath());
+    auto row = Must(raw->Prepare("SELECT key_hash, prefix FROM api_keys"));
+    ASSERT_TRUE(Must(row.Step()));
+    EXPECT_EQ(row.Text(0), Sha256Hex(key));
+    EXPECT_EQ(row.Text(1), key.substr(0, 11));
+
+    std::string files = ReadBytes(DbPath()) + ReadBytes(DbPath().string() + "-wal");
+    EXPECT_EQ(files.find(key), std::string::npos);
+    EXPECT_EQ(files.find(key.substr(11)), std::string::npos);
+}
+
+TEST_F(SqliteStoreTest, ListShowsEveryKeyWithPrefixOrgAndTimes) {
+    std::string first = Must(store_->CreateApiKey(org_.id));
+    std::string second = Must(store_->CreateApiKey(other_org_.id));
+    Must(store_->RevokeApiKey(second));
+
+    auto keys = Must(store_->ListApiKeys());
+
+    ASSERT_EQ(keys.size(), 2u);
+    EXPECT_EQ(keys[0].prefix, first.substr(0, 11));
+    EXPECT_EQ(keys[0].org_name, "acme");
+    EXPECT_EQ(keys[0].revoked_at, 0);
+    EXPECT_EQ(keys[1].prefix, second.substr(0, 11));
+    EXPECT_EQ(keys[1].org_id, other_org_.id);
+    EXPECT_GE(keys[1].revoked_at, keys[1].created_at);
+    EXPECT_GT(keys[1].revoked_at, 0);
+}
+
+TEST_F(SqliteStoreTest, RevokedKeyNoLongerAuthenticatesWhetherNamedByKeyOrPrefix) {
+    struct Case {
+        const char* name;
+        bool by_prefix;
+    };
+    for (const Case& c : {Case{"whole key", false}, Case{"prefix", true}}) {
+        SCOPED_TRACE(c.name);
+        std::string doomed = Must(store_->CreateApiKey(org_.id));
+        std::string kept = Must(store_->CreateApiKey(org_.id));
+
+        Must(store_->RevokeApiKey(c.by_prefix ? doomed.substr(0, 11) : doomed));
+
+        auto refused = store_->Authenticate(doomed);
+        ASSERT_FALSE(refused);
+        EXPECT_EQ(refused.error().code, ErrorCode::kInvalidApiKey);
+        EXPECT_TRUE(store_->Authenticate(kept));
+    }
+}
+
+TEST_F(SqliteStoreTest, AmbiguousPrefixRevokesNothing) {
+    // Two keys sharing a shown prefix (one in 2^32 in real use), planted directly.
+    std::string first = "qk_0123abcd" + std::string(32, '1');
+    std::string second = "qk_0123abcd" + std::string(32, '2');
+    auto raw = RawConnection(DbPath());
+    for (const std::string& key : {first, second}) {
+        Must(Must(raw->Query("INSERT INTO api_keys (key_hash, prefix, org_id, created_at) "
+                             "VALUES (?1, ?2, ?3, ?4)",
+                             Sha256Hex(key), key.substr(0, 11), org_.id, NowMillis()))
+                 .Run());
+    }
+
+    auto refused = store_->RevokeApiKey("qk_0123abcd");
+
+    ASSERT_FALSE(refused);
+    EXPECT_EQ(refused.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_TRUE(store_->Authenticate(first));
+    EXPECT_TRUE(store_->Authenticate(second));
+
+    Must(store_->RevokeApiKey(second));
+    EXPECT_TRUE(store_->Authenticate(first));
+    EXPECT_FALSE(store_->Authenticate(second));
+}
+
+TEST_F(SqliteStoreTest, RevokingUnknownKeyOrPrefixIsNotFound) {
+    Must(store_->CreateApiKey(org_.id));
+    for (std::string text : {std::string("qk_ffffffff"), "qk_" + std::string(40, 'f'),
+                             std::string("qk_"), std::string("hello"), std::string()}) {
+        SCOPED_TRACE(text);
+        auto revoked = store_->RevokeApiKey(text);
+        ASSERT_FALSE(revoked);
+        EXPECT_EQ(revoked.error().code, ErrorCode::kNotFound);
+    }
+}
+
+TEST_F(SqliteStoreTest, RevokingTwiceKeepsTheFirstRevocationTime) {
+    std::string key = Must(store_->CreateApiKey(org_.id));
+    Must(store_->RevokeApiKey(key));
+    std::int64_t first = Must(store_->ListApiKeys()).front().revoked_at;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+    Must(store_->RevokeApiKey(key.substr(0, 11)));
+
+    EXPECT_EQ(Must(store_->ListApiKeys()).front().revoked_at, first);
+}
+
+TEST_F(SqliteStoreTest, UnknownAndMalformedKeysAreInvalid) {
+    std::string key = Must(store_->CreateApiKey(org_.id));
+    std::string upper = key;
+    for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+
+    for (std::string text : {std::string(), std::string("qk_"), key.substr(0, 11), key + "0",
+                             "qk_" + std::string(40, '0'), upper, "Bearer " + key}) {
+        SCOPED_TRACE(text);
+        auto info = store_->Authenticate(text);
+        ASSERT_FALSE(info);
+        EXPECT_EQ(info.error().code, ErrorCode::kInvalidApiKey);
+        EXPECT_EQ(info.error().message.find(key), std::string::npos);
+    }
+}
+
+TEST_F(SqliteStoreTest, KeyForUnknownOrgIsNotFound) {
+    auto key = store_->CreateApiKey("org_01ARZ3NDEKTSV4RRFFQ69G5FAV");
+    ASSERT_FALSE(key);
+    EXPECT_EQ(key.error().code, ErrorCode::kNotFound);
+    EXPECT_TRUE(Must(store_->ListApiKeys()).empty());
+}
+
+// --- runs ---
+
+TEST_F(SqliteStoreTest, NewRunStartsAtVersionZero) {
+    store::Run run = Must(store_->CreateRun(org_.id, "word", "memo.docx"));
+
+    EXPECT_TRUE(IsId(run.id, "run_"));
+    store::Run stored = Must(store_->GetRun(org_.id, run.id));
+    EXPECT_EQ(stored.org_id, org_.id);
+    EXPECT_EQ(stored.format, "word");
+    EXPECT_EQ(stored.status, "active");
+    EXPECT_EQ(stored.file_name, "memo.docx");
+    EXPECT_EQ(stored.version, 0);
+    EXPECT_EQ(stored.blob, "");
+    EXPECT_EQ(stored.memory_json, "{}");
+    EXPECT_GT(stored.created_at, 0);
+    EXPECT_EQ(stored.updated_at, stored.created_at);
+    EXPECT_EQ(stored.last_task_at, 0);
+}
+
+TEST_F(SqliteStoreTest, CreateRunRefusesUnknownFormatAndOrg) {
+    auto bad_format = store_->CreateRun(org_.id, "pdf", "x.pdf");
+    ASSERT_FALSE(bad_format);
+    EXPECT_EQ(bad_format.error().code, ErrorCode::kInvalidRequest);
+
+    auto bad_org = store_->CreateRun("org_01ARZ3NDEKTSV4RRFFQ69G5FAV", "excel", "x.xlsx");
+    ASSERT_FALSE(bad_org);
+    EXPECT_EQ(bad_org.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, AnotherOrgsObjectsLookExactlyLikeMissingOnes) {
+    store::Run run = NewRun(org_);
+    Task task = NewTask(run);
+    Must(store_->CommitTurn(task.id, Claim().attempt, SampleTurn("v1")));
+    FileRecord file = Must(store_->CreateFile(FileRecord{.org_id = org_.id,
+                                                         .name = "data.csv",
+                                                         .size = 2,
+                                                         .purpose = "context",
+                                                         .blob = Sha256Hex("ab")}));
+
+    auto expect_same_as_missing = [](const auto& theirs, const auto& missing) {
+        ASSERT_FALSE(theirs);
+        ASSERT_FALSE(missing);
+        EXPECT_EQ(theirs.error().code, ErrorCode::kNotFound);
+        EXPECT_EQ(theirs.error().code, missing.error().code);
+        EXPECT_EQ(theirs.error().message, missing.error().message);
+    };
+    expect_same_as_missing(store_->GetRun(other_org_.id, run.id),
+                           store_->GetRun(other_org_.id, NewId("run_")));
+    EXPECT_EQ(store_->GetRun(other_org_.id, run.id).error().message, "run not found");
+    expect_same_as_missing(store_->GetTask(other_org_.id, task.id),
+                           store_->GetTask(other_org_.id, NewId("task_")));
+    expect_same_as_missing(store_->GetFile(other_org_.id, file.id),
+                           store_->GetFile(other_org_.id, NewId("file_")));
+    expect_same_as_missing(store_->GetVersion(other_org_.id, run.id, 1),
+                           store_->GetVersion(other_org_.id, NewId("run_"), 1));
+    EXPECT_TRUE(Must(store_->ListRuns(other_org_.id, 100, "")).runs.empty());
+
+    // The owner still sees all of it.
+    EXPECT_TRUE(store_->GetRun(org_.id, run.id));
+    EXPECT_TRUE(store_->GetTask(org_.id, task.id));
+    EXPECT_TRUE(store_->GetFile(org_.id, file.id));
+    EXPECT_TRUE(store_->GetVersion(org_.id, run.id, 1));
+}
+
+TEST_F(SqliteStoreTest, TaskOnAnotherOrgsRunIsRefusedLikeAMissingRun) {
+    store::Run run = NewRun(org_);
+    Task task;
+    task.run_id = run.id;
+    task.org_id = other_org_.id;
+
+    auto created = store_->CreateTask(task);
+
+    ASSERT_FALSE(created);
+    EXPECT_EQ(created.error().code, ErrorCode::kNotFound);
+    EXPECT_EQ(created.error().message, "run not found");
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM tasks"), 0);
+}
+
+TEST_F(SqliteStoreTest, PagingVisitsEveryRunOnceNewestFirst) {
+    std::vector<std::string> created;
+    for (int i = 0; i < 45; ++i) created.push_back(NewRun(org_).id);
+    NewRun(other_org_);
+
+    std::vector<std::string> seen;
+    std::vector<std::size_t> page_sizes;
+    std::string cursor;
+    while (true) {
+        RunPage page = Must(store_->ListRuns(org_.id, 10, cursor));
+        page_sizes.push_back(page.runs.size());
+        for (const store::Run& run : page.runs) seen.push_back(run.id);
+        EXPECT_EQ(page.has_more, !page.next_cursor.empty());
+        if (!page.has_more) break;
+        cursor = page.next_cursor;
+    }
+
+    EXPECT_EQ(page_sizes, (std::vector<std::size_t>{10, 10, 10, 10, 5}));
+    EXPECT_EQ(seen, std::vector<std::string>(created.rbegin(), created.rend()));
+}
+
+TEST_F(SqliteStoreTest, PagingVisitsEveryRunOnceWhileRunsAreCreated) {
+    std::set<std::string> existing;
+    for (int i = 0; i < 45; ++i) existing.insert(NewRun(org_).id);
+
+    std::multiset<std::string> seen;
+    std::string cursor;
+    do {
+        RunPage page = Must(store_->ListRuns(org_.id, 10, cursor));
+        for (const store::Run& run : page.runs) seen.insert(run.id);
+        for (int i = 0; i < 3; ++i) NewRun(org_);  // arrives between two page requests
+        cursor = page.next_cursor;
+    } while (!cursor.empty());
+
+    EXPECT_EQ(seen.size(), existing.size());
+    for (const std::string& id : existing) EXPECT_EQ(seen.count(id), 1u) << id;
+}
+
+TEST_F(SqliteStoreTest, ExactlyFullPageHasNoMore) {
+    for (int i = 0; i < 10; ++i) NewRun(org_);
+
+    RunPage page = Must(store_->ListRuns(org_.id, 10, ""));
+
+    EXPECT_EQ(page.runs.size(), 10u);
+    EXPECT_FALSE(page.has_more);
+    EXPECT_EQ(page.next_cursor, "");
+}
+
+TEST_F(SqliteStoreTest, BadCursorsAndLimitsAreInvalidRequests) {
+    NewRun(org_);
+    struct Case {
+        int limit;
+        std::string cursor;
+    };
+    for (const Case& c : {Case{20, "garbage"}, Case{20, "run_"}, Case{20, NewId("task_")},
+                          Case{20, "run_' OR 1=1 --"}, Case{0, ""}, Case{101, ""}, Case{-5, ""}}) {
+        SCOPED_TRACE(c.cursor + " limit " + std::to_string(c.limit));
+        auto page = store_->ListRuns(org_.id, c.limit, c.cursor);
+        ASSERT_FALSE(page);
+        EXPECT_EQ(page.error().code, ErrorCode::kInvalidRequest);
+    }
+    EXPECT_EQ(store_->ListRuns(org_.id, 20, "garbage").error().message, "invalid cursor");
+}
+
+// --- tasks ---
+
+TEST_F(SqliteStoreTest, NewTaskIsQueuedWithItsRequest) {
+    store::Run run = NewRun(org_);
+    Task task = NewTask(run, R"({"prompt":"make a report"})");
+
+    Task stored = Must(store_->GetTask(org_.id, task.id));
+    EXPECT_TRUE(IsId(stored.id, "task_"));
+    EXPECT_EQ(stored.run_id, run.id);
+    EXPECT_EQ(stored.status, "queued");
+    EXPECT_EQ(stored.attempt, 0);
+    EXPECT_EQ(stored.request_json, R"({"prompt":"make a report"})");
+    EXPECT_GT(stored.created_at, 0);
+    EXPECT_EQ(stored.started_at, 0);
+}
+
+TEST_F(SqliteStoreTest, ClaimsTakeTheOldestQueuedTaskFirst) {
+    store::Run run = NewRun(org_);
+    std::vector<std::string> created;
+    for (int i = 0; i < 3; ++i) created.push_back(NewTask(run).id);
+
+    std::vector<std::string> claimed;
+    while (auto task = Must(store_->ClaimNextTask())) {
+        EXPECT_EQ(task->status, "running");
+        EXPECT_EQ(task->attempt, 1);
+        EXPECT_GT(task->started_at, 0);
+        claimed.push_back(task->id);
+    }
+
+    EXPECT_EQ(claimed, created);
+    EXPECT_EQ(Must(store_->GetTask(org_.id, created[0])).status, "running");
+}
+
+TEST_F(SqliteStoreTest, PhaseIsVisibleWhileRunning) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task task = Claim();
+
+    Must(store_->SetTaskPhase(task.id, task.attempt, "editing"));
+
+    EXPECT_EQ(Must(store_->GetTask(org_.id, task.id)).phase, "editing");
+}
+
+TEST_F(SqliteStoreTest, CommitTurnUpdatesRunVersionTurnAndTaskTogether) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task claimed = Claim();
+    TurnCommit turn = SampleTurn("workbook bytes");
+
+    Task done = Must(store_->CommitTurn(claimed.id, claimed.attempt, turn));
+
+    EXPECT_EQ(done.status, "completed");
+    EXPECT_EQ(done.summary, turn.summary);
+    EXPECT_DOUBLE_EQ(done.credits_used, 1.5);
+    EXPECT_EQ(done.duration_ms, 1200);
+    EXPECT_EQ(done.version, 1);
+    EXPECT_GE(done.finished_at, done.started_at);
+    EXPECT_EQ(done.phase, "");
+    EXPECT_EQ(Must(store_->GetTask(org_.id, done.id)).status, "completed");
+
+    store::Run after = Must(store_->GetRun(org_.id, run.id));
+    EXPECT_EQ(after.version, 1);
+    EXPECT_EQ(after.blob, turn.blob);
+    EXPECT_EQ(after.memory_json, turn.memory_json);
+    EXPECT_EQ(after.last_task_at, done.finished_at);
+    EXPECT_EQ(after.updated_at, done.finished_at);
+
+    Version version = Must(store_->GetVersion(org_.id, run.id, 1));
+    EXPECT_EQ(version.blob, turn.blob);
+    EXPECT_EQ(version.size, turn.blob_size);
+    EXPECT_EQ(version.task_id, done.id);
+
+    auto raw = RawConnection(DbPath());
+    auto row =
+        Must(raw->Query("SELECT messages_json, memory_json, version FROM turns "
+                        "WHERE task_id = ?1",
+                        done.id));
+    ASSERT_TRUE(Must(row.Step()));
+    EXPECT_EQ(row.Text(0), turn.messages_json);
+    EXPECT_EQ(row.Text(1), turn.memory_json);
+    EXPECT_EQ(row.Int(2), 1);
+}
+
+TEST_F(SqliteStoreTest, EachCommitAddsTheNextVersion) {
+    store::Run run = NewRun(org_);
+    for (int i = 1; i <= 3; ++i) {
+        NewTask(run);
+        Task claimed = Claim();
+        Task done = Must(store_->CommitTurn(claimed.id, claimed.attempt,
+                                            SampleTurn("bytes " + std::to_string(i))));
+        EXPECT_EQ(done.version, i);
+    }
+
+    EXPECT_EQ(Must(store_->GetRun(org_.id, run.id)).version, 3);
+    EXPECT_EQ(Must(store_->GetVersion(org_.id, run.id, 2)).blob, Sha256Hex("bytes 2"));
+    auto missing = store_->GetVersion(org_.id, run.id, 4);
+    ASSERT_FALSE(missing);
+    EXPECT_EQ(missing.error().code, ErrorCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, StaleAttemptCannotTouchTheTaskOrItsRun) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task stale = Claim();
+    EXPECT_EQ(Must(store_->RequeueRunningTasks()), 1);
+    Task current = Claim();
+    ASSERT_EQ(current.attempt, stale.attempt + 1);
+    Must(store_->SetTaskPhase(current.id, current.attempt, "thinking"));
+
+    auto commit = store_->CommitTurn(stale.id, stale.attempt, SampleTurn("stale"));
+    auto phase = store_->SetTaskPhase(stale.id, stale.attempt, "stale phase");
+    auto fail = store_->FailTask(stale.id, stale.attempt, "agent_failed", "stale failure");
+
+    EXPECT_EQ(CodeOf(commit), ErrorCode::kConflict);
+    EXPECT_EQ(CodeOf(phase), ErrorCode::kConflict);
+    EXPECT_EQ(CodeOf(fail), ErrorCode::kConflict);
+    Task task = Must(store_->GetTask(org_.id, current.id));
+    EXPECT_EQ(task.status, "running");
+    EXPECT_EQ(task.phase, "thinking");
+    EXPECT_EQ(task.attempt, current.attempt);
+    store::Run after = Must(store_->GetRun(org_.id, run.id));
+    EXPECT_EQ(after.version, 0);
+    EXPECT_EQ(after.blob, "");
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM versions"), 0);
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM turns"), 0);
+
+    EXPECT_TRUE(store_->CommitTurn(current.id, current.attempt, SampleTurn("current")));
+}
+
+TEST_F(SqliteStoreTest, FinishedTaskCannotBeCommittedOrFailedAgain) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task claimed = Claim();
+    Must(store_->CommitTurn(claimed.id, claimed.attempt, SampleTurn("once")));
+
+    auto again = store_->CommitTurn(claimed.id, claimed.attempt, SampleTurn("twice"));
+    auto fail = store_->FailTask(claimed.id, claimed.attempt, "agent_failed", "late");
+    auto unknown = store_->CommitTurn(NewId("task_"), 1, SampleTurn("nobody"));
+
+    ASSERT_FALSE(again);
+    EXPECT_EQ(again.error().code, ErrorCode::kConflict);
+    ASSERT_FALSE(fail);
+    EXPECT_EQ(fail.error().code, ErrorCode::kConflict);
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().code, ErrorCode::kConflict);
+    store::Run after = Must(store_->GetRun(org_.id, run.id));
+    EXPECT_EQ(after.version, 1);
+    EXPECT_EQ(after.blob, Sha256Hex("once"));
+    EXPECT_EQ(Must(store_->GetTask(org_.id, claimed.id)).status, "completed");
+}
+
+TEST_F(SqliteStoreTest, CommitThatFailsHalfwayLeavesNothingBehind) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task claimed = Claim();
+    // A turn row already present for this task makes the commit's second insert fail after
+    // its first (the version row) succeeded.
+    Must(Must(RawConnection(DbPath())->Query(
+                  "INSERT INTO turns (task_id, run_id, org_id, version, messages_json, "
+                  "memory_json, created_at) VALUES (?1, ?2, ?3, 9, '[]', '{}', 0)",
+                  claimed.id, run.id, org_.id))
+             .Run());
+
+    auto commit = store_->CommitTurn(claimed.id, claimed.attempt, SampleTurn("doomed"));
+
+    ASSERT_FALSE(commit);
+    EXPECT_EQ(commit.error().code, ErrorCode::kInternal);
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM versions"), 0);
+    store::Run after = Must(store_->GetRun(org_.id, run.id));
+    EXPECT_EQ(after.version, 0);
+    EXPECT_EQ(after.blob, "");
+    EXPECT_EQ(after.memory_json, "{}");
+    Task task = Must(store_->GetTask(org_.id, claimed.id));
+    EXPECT_EQ(task.status, "running");
+    EXPECT_EQ(task.version, 0);
+    EXPECT_EQ(task.summary, "");
+}
+
+TEST_F(SqliteStoreTest, CommitRefusesMalformedBlobWithoutTouchingAnything) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task claimed = Claim();
+    TurnCommit turn = SampleTurn("x");
+    turn.blob = "../../etc/passwd";
+
+    auto commit = store_->CommitTurn(claimed.id, claimed.attempt, turn);
+
+    ASSERT_FALSE(commit);
+    EXPECT_EQ(commit.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_EQ(Must(store_->GetTask(org_.id, claimed.id)).status, "running");
+}
+
+TEST_F(SqliteStoreTest, FailedTaskLeavesTheRunAtItsLastGoodVersion) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task first = Claim();
+    TurnCommit good = SampleTurn("good bytes");
+    Must(store_->CommitTurn(first.id, first.attempt, good));
+    NewTask(run);
+    Task second = Claim();
+
+    Task failed = Must(store_->FailTask(second.id, second.attempt, "agent_failed", "tool error"));
+
+    EXPECT_EQ(failed.status, "failed");
+    EXPECT_EQ(failed.error_code, "agent_failed");
+    EXPECT_EQ(failed.error_message, "tool error");
+    EXPECT_GT(failed.finished_at, 0);
+    EXPECT_EQ(failed.version, 0);
+    store::Run after = Must(store_->GetRun(org_.id, run.id));
+    EXPECT_EQ(after.version, 1);
+    EXPECT_EQ(after.blob, good.blob);
+    EXPECT_EQ(after.memory_json, good.memory_json);
+    EXPECT_EQ(after.last_task_at, failed.finished_at);
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM versions"), 1);
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM turns"), 1);
+}
+
+TEST_F(SqliteStoreTest, RequeueRunningTasksPutsOnlyRunningTasksBack) {
+    store::Run run = NewRun(org_);
+    for (int i = 0; i < 4; ++i) NewTask(run);
+    Task done = Claim();
+    Must(store_->CommitTurn(done.id, done.attempt, SampleTurn("done")));
+    Task running_a = Claim();
+    Task running_b = Claim();
+    Must(store_->SetTaskPhase(running_a.id, running_a.attempt, "editing"));
+
+    EXPECT_EQ(Must(store_->RequeueRunningTasks()), 2);
+
+    for (const Task& requeued : {running_a, running_b}) {
+        Task task = Must(store_->GetTask(org_.id, requeued.id));
+        EXPECT_EQ(task.status, "queued");
+        EXPECT_EQ(task.phase, "");
+        EXPECT_EQ(task.attempt, 1);
+    }
+    EXPECT_EQ(Must(store_->GetTask(org_.id, done.id)).status, "completed");
+    EXPECT_EQ(Must(store_->RequeueRunningTasks()), 0);
+
+    // Back in the queue in their original order, ahead of the never-claimed task.
+    Task again = Claim();
+    EXPECT_EQ(again.id, running_a.id);
+    EXPECT_EQ(again.attempt, 2);
+}
+
+// --- files and secrets ---
+
+TEST_F(SqliteStoreTest, FileRoundTripsWithinItsOrg) {
+    FileRecord file = Must(store_->CreateFile(FileRecord{.org_id = org_.id,
+                                                         .name = "sales.csv",
+                                                         .size = 1234,
+                                                         .purpose = "context",
+                                                         .blob = Sha256Hex("sales")}));
+
+    EXPECT_TRUE(IsId(file.id, "file_"));
+    FileRecord stored = Must(store_->GetFile(org_.id, file.id));
+    EXPECT_EQ(stored.name, "sales.csv");
+    EXPECT_EQ(stored.size, 1234);
+    EXPECT_EQ(stored.purpose, "context");
+    EXPECT_EQ(stored.blob, Sha256Hex("sales"));
+    EXPECT_GT(stored.created_at, 0);
+}
+
+TEST_F(SqliteStoreTest, FileWithBadFieldsIsRefused) {
+    FileRecord good{
+        .org_id = org_.id, .name = "a.csv", .size = 1, .purpose = "init", .blob = Sha256Hex("a")};
+    FileRecord bad_purpose = good;
+    bad_purpose.purpose = "other";
+    FileRecord bad_blob = good;
+    bad_blob.blob = "abc";
+    FileRecord bad_id = good;
+    bad_id.id = "run_01ARZ3NDEKTSV4RRFFQ69G5FAV";
+    for (const FileRecord& file : {bad_purpose, bad_blob, bad_id}) {
+        auto created = store_->CreateFile(file);
+        ASSERT_FALSE(created);
+        EXPECT_EQ(created.error().code, ErrorCode::kInvalidRequest);
+    }
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM files"), 0);
+}
+
+TEST_F(SqliteStoreTest, ServerSecretIsMadeOnceAndSurvivesReopening) {
+    std::string secret = Must(store_->ServerSecret("download-signing"));
+    EXPECT_EQ(secret.size(), 64u);
+    EXPECT_EQ(Must(store_->ServerSecret("download-signing")), secret);
+    EXPECT_NE(Must(store_->ServerSecret("other")), secret);
+
+    store_.reset();
+    auto reopened = OpenStore();
+    EXPECT_EQ(Must(reopened->ServerSecret("download-signing")), secret);
+}
+
+// --- concurrency: threads and a second process on the same file ---
+
+TEST_F(SqliteStoreTest, TwoStoresOnOneFileCreateKeysConcurrently) {
+    // The second store plays `quire keys create` in another process while the server runs.
+    auto second = OpenStore();
+    constexpr int kThreadsPerStore = 3;
+    constexpr int kKeysPerThread = 15;
+
+    std::atomic<int> failures = 0;
+    std::vector<std::string> errors(2 * kThreadsPerStore);
+    std::vector<std::vector<std::string>> keys(2 * kThreadsPerStore);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 2 * kThreadsPerStore; ++t) {
+        MetadataStore* store = t % 2 == 0 ? store_.get() : second.get();
+        threads.emplace_back([&, t, store] {
+            for (int i = 0; i < kKeysPerThread; ++i) {
+                auto key = store->CreateApiKey(org_.id);
+                auto info = key ? store->Authenticate(*key) : Propagate(key);
+                if (!key || !info) {
+                    ++failures;
+                    errors[t] = key ? info.error().detail : key.error().detail;
+                    continue;
+                }
+                keys[t].push_back(*key);
+            }
+        });
+    }
+    for (std::thread& thread : threads) thread.join();
+
+    EXPECT_EQ(failures.load(), 0);
+    for (const std::string& error : errors) EXPECT_EQ(error, "");
+    EXPECT_EQ(Must(store_->ListApiKeys()).size(), 2u * kThreadsPerStore * kKeysPerThread);
+    EXPECT_TRUE(second->Authenticate(keys[0].front()));
+    EXPECT_TRUE(store_->Authenticate(keys[1].front()));
+}
+
+TEST(SqliteStoreProcesses, KeysCreatedFromTwoProcessesAtOnceAllSucceed) {
+    TempDir dir;
+    auto path = dir.path() / "quire.db";
+    std::string org_id = Must(Must(OpenSqliteStore(path))->EnsureOrg("local")).id;
+    constexpr int kKeysPerProcess = 40;
+
+    // No connection may cross the fork, so each side opens its own store after it.
+    pid_t child = ::fork();
+    ASSERT_NE(child, -1);
+    auto store = OpenSqliteStore(path);
+    int failures = store ? 0 : kKeysPerProcess;
+    for (int i = 0; store && i < kKeysPerProcess; ++i) {
+        if (!(*store)->CreateApiKey(org_id)) ++failures;
+    }
+    if (child == 0) ::_exit(failures == 0 ? 0 : 1);
+
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+    EXPECT_EQ(failures, 0);
+    EXPECT_EQ(Must((*store)->ListApiKeys()).size(), 2u * kKeysPerProcess);
+}
+
+TEST_F(SqliteStoreTest, ConcurrentClaimsNeverHandOutATaskTwice) {
+    store::Run run = NewRun(org_);
+    constexpr int kTasks = 60;
+    for (int i = 0; i < kTasks; ++i) NewTask(run);
+    auto second = OpenStore();
+
+    std::mutex mu;
+    std::vector<std::string> claimed;  // guarded by mu
+    std::atomic<int> failures = 0;
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t) {
+        MetadataStore* store = t % 2 == 0 ? store_.get() : second.get();
+        threads.emplace_back([&, store] {
+            while (true) {
+                auto task = store->ClaimNextTask();
+                if (!task) {
+                    ++failures;
+                    return;
+                }
+                if (!task->has_value()) return;
+                std::lock_guard lock(mu);
+                claimed.push_back((*task)->id);
+            }
+        });
+    }
+    for (std::thread& thread : threads) thread.join();
+
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(claimed.size(), static_cast<std::size_t>(kTasks));
+    EXPECT_EQ(std::set<std::string>(claimed.begin(), claimed.end()).size(), claimed.size());
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM tasks WHERE attempt = 1"), kTasks);
+}
+
+TEST_F(SqliteStoreTest, ReadsDoNotWaitForAnotherProcessesWriteAndWritesWaitItOut) {
+    store::Run run = NewRun(org_);
+    auto other_process = RawConnection(DbPath());
+    Must(other_process->Exec("BEGIN IMMEDIATE"));
+    Must(Must(other_process->Query("UPDATE runs SET file_name = 'uncommitted' WHERE id = ?1",
+                                   run.id))
+             .Run());
+
+    auto started = std::chrono::steady_clock::now();
+    store::Run read = Must(store_->GetRun(org_.id, run.id));
+    auto read_took = std::chrono::steady_clock::now() - started;
+    EXPECT_EQ(read.file_name, "report.xlsx");
+    EXPECT_LT(read_took, std::chrono::milliseconds(500));
+
+    Status committed;
+    std::thread committer([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+        committed = other_process->Exec("COMMIT");
+    });
+    started = std::chrono::steady_clock::now();
+    auto key = store_->CreateApiKey(org_.id);
+    auto write_took = std::chrono::steady_clock::now() - started;
+    committer.join();
+
+    ASSERT_TRUE(committed) << committed.error().detail;
+    EXPECT_TRUE(key) << key.error().detail;
+    EXPECT_GE(write_took, std::chrono::milliseconds(200));
+    EXPECT_EQ(Must(store_->GetRun(org_.id, run.id)).file_name, "uncommitted");
+}
+
+}  // namespace
+}  // namespace quire::store

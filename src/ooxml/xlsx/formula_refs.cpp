@@ -1,0 +1,330 @@
+#include "ooxml/xlsx/formula_refs.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+namespace quire::xlsx {
+namespace {
+
+bool IsAsciiAlpha(char ch) { return std::isalpha(static_cast<unsigned char>(ch)) != 0; }
+bool IsAsciiDigit(char ch) { return std::isdigit(static_cast<unsigned char>(ch)) != 0; }
+
+// Characters that may make up an unquoted name in a formula: sheet names, defined names,
+// function names, references. Bytes of multi-byte UTF-8 count as name characters.
+bool IsNameChar(char ch) {
+    auto byte = static_cast<unsigned char>(ch);
+    return std::isalnum(byte) || ch == '_' || ch == '.' || ch == '\\' || byte >= 0x80;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+// The index just past a "..." string literal that starts at `start` ("" inside escapes a quote).
+std::size_t SkipStringLiteral(std::string_view f, std::size_t start) {
+    std::size_t i = start + 1;
+    while (i < f.size()) {
+        if (f[i] == '"') {
+            if (i + 1 < f.size() && f[i + 1] == '"') {
+                i += 2;
+                continue;
+            }
+            return i + 1;
+        }
+        ++i;
+    }
+    return f.size();
+}
+
+// The index just past the ']' that closes the '[' at `start`, allowing nesting (Table[[#This
+// Row],[Col]]).
+std::size_t SkipBrackets(std::string_view f, std::size_t start) {
+    int depth = 0;
+    for (std::size_t i = start; i < f.size(); ++i) {
+        if (f[i] == '[') ++depth;
+        if (f[i] == ']' && --depth == 0) return i + 1;
+    }
+    return f.size();
+}
+
+// A quoted name that starts at `start`: its unescaped text and the index just past the closing
+// quote, or nullopt when it is not closed.
+struct QuotedName {
+    std::string text;
+    std::size_t end = 0;
+};
+
+std::optional<QuotedName> ReadQuotedName(std::string_view f, std::size_t start) {
+    QuotedName name;
+    std::size_t i = start + 1;
+    while (i < f.size()) {
+        if (f[i] == '\'') {
+            if (i + 1 < f.size() && f[i + 1] == '\'') {
+                name.text += '\'';
+                i += 2;
+                continue;
+            }
+            name.end = i + 1;
+            return name;
+        }
+        name.text += f[i++];
+    }
+    return std::nullopt;
+}
+
+std::string QuoteSheetName(std::string_view name) {
+    std::string out = "'";
+    for (char ch : name) {
+        out += ch;
+        if (ch == '\'') out += '\'';
+    }
+    out += '\'';
+    return out;
+}
+
+// A sheet specification before '!': "Sheet1" or the 3-D "Sheet1:Sheet3". Returns the text to
+// write, which is `original` itself when no part names the old sheet.
+std::string RewriteSheetSpec(std::string_view spec, std::string_view original,
+                             std::string_view old_name, std::string_view new_name) {
+    std::vector<std::string> parts;
+    std::size_t colon = spec.find(':');
+    parts.emplace_back(spec.substr(0, colon));
+    if (colon != std::string_view::npos) parts.emplace_back(spec.substr(colon + 1));
+
+    bool changed = false;
+    bool quote = false;
+    for (std::string& part : parts) {
+        if (EqualsIgnoreCase(part, old_name)) {
+            part = std::string(new_name);
+            changed = true;
+        }
+        quote = quote || SheetNameNeedsQuotes(part);
+    }
+    if (!changed) return std::string(original);
+    std::string joined = parts.size() == 1 ? parts[0] : fmt::format("{}:{}", parts[0], parts[1]);
+    return quote ? QuoteSheetName(joined) : joined;
+}
+
+bool LooksLikeR1C1(std::string_view name) {
+    std::size_t i = 0;
+    auto digits = [&] {
+        while (i < name.size() && IsAsciiDigit(name[i])) ++i;
+    };
+    if (i < name.size() && (name[i] == 'R' || name[i] == 'r')) {
+        ++i;
+        digits();
+    }
+    if (i < name.size() && (name[i] == 'C' || name[i] == 'c')) {
+        ++i;
+        digits();
+    }
+    return i == name.size();
+}
+
+// One A1-style reference with its anchors, as found in formula text.
+struct AnchoredRef {
+    CellRef ref;
+    bool col_fixed = false;
+    bool row_fixed = false;
+};
+
+std::optional<AnchoredRef> ParseAnchoredRef(std::string_view text) {
+    AnchoredRef out;
+    std::size_t i = 0;
+    if (i < text.size() && text[i] == '$') {
+        out.col_fixed = true;
+        ++i;
+    }
+    std::size_t letters = i;
+    while (i < text.size() && IsAsciiAlpha(text[i])) ++i;
+    if (i == letters || i - letters > 3) return std::nullopt;
+    std::string_view col_text = text.substr(letters, i - letters);
+    if (i < text.size() && text[i] == '$') {
+        out.row_fixed = true;
+        ++i;
+    }
+    std::size_t digits = i;
+    while (i < text.size() && IsAsciiDigit(text[i])) ++i;
+    if (i == digits || i != text.size() || i - digits > 7) return std::nullopt;
+
+    std::optional<CellRef> ref = ParseCellRef(fmt::format("{}{}", col_text, text.substr(digits)));
+    if (!ref) return std::nullopt;
+    out.ref = *ref;
+    return out;
+}
+
+std::string ShiftToken(std::string_view token, int rows, int cols) {
+    std::optional<AnchoredRef> parsed = ParseAnchoredRef(token);
+    if (!parsed) return std::string(token);
+    CellRef moved = parsed->ref;
+    if (!parsed->col_fixed) moved.col += cols;
+    if (!parsed->row_fixed) moved.row += rows;
+    if (moved.col < 1 || moved.col > kMaxColumns || moved.row < 1 || moved.row > kMaxRows) {
+        return "#REF!";
+    }
+    return fmt::format("{}{}{}{}", parsed->col_fixed ? "$" : "", ColumnName(moved.col),
+                       parsed->row_fixed ? "$" : "", moved.row);
+}
+
+}  // namespace
+
+std::optional<CellRef> ParseCellRef(std::string_view text) {
+    std::size_t i = 0;
+    if (i < text.size() && text[i] == '$') ++i;
+    int col = 0;
+    std::size_t letters = i;
+    while (i < text.size() && IsAsciiAlpha(text[i]) && i - letters < 3) {
+        col = col * 26 + (std::toupper(static_cast<unsigned char>(text[i])) - 'A' + 1);
+        ++i;
+    }
+    if (i == letters) return std::nullopt;
+    if (i < text.size() && text[i] == '$') ++i;
+    std::size_t digits = i;
+    int row = 0;
+    while (i < text.size() && IsAsciiDigit(text[i]) && i - digits < 7) {
+        row = row * 10 + (text[i] - '0');
+        ++i;
+    }
+    if (i == digits || i != text.size()) return std::nullopt;
+    if (col > kMaxColumns || row < 1 || row > kMaxRows) return std::nullopt;
+    return CellRef{col, row};
+}
+
+std::string ColumnName(int col) {
+    std::string name;
+    while (col > 0) {
+        int rem = (col - 1) % 26;
+        name.insert(name.begin(), static_cast<char>('A' + rem));
+        col = (col - 1) / 26;
+    }
+    return name;
+}
+
+std::string CellName(CellRef ref) { return fmt::format("{}{}", ColumnName(ref.col), ref.row); }
+
+std::optional<CellRange> ParseRange(std::string_view text) {
+    std::size_t colon = text.find(':');
+    std::optional<CellRef> first = ParseCellRef(text.substr(0, colon));
+    if (!first) return std::nullopt;
+    if (colon == std::string_view::npos) return CellRange{*first, *first};
+    std::optional<CellRef> last = ParseCellRef(text.substr(colon + 1));
+    if (!last) return std::nullopt;
+    return CellRange{{std::min(first->col, last->col), std::min(first->row, last->row)},
+                     {std::max(first->col, last->col), std::max(first->row, last->row)}};
+}
+
+std::string RangeName(const CellRange& range) {
+    if (range.first == range.last) return CellName(range.first);
+    return fmt::format("{}:{}", CellName(range.first), CellName(range.last));
+}
+
+CellRange Union(const CellRange& range, CellRef ref) {
+    return {{std::min(range.first.col, ref.col), std::min(range.first.row, ref.row)},
+            {std::max(range.last.col, ref.col), std::max(range.last.row, ref.row)}};
+}
+
+bool SheetNameNeedsQuotes(std::string_view name) {
+    if (name.empty() || IsAsciiDigit(name.front()) || name.front() == '.') return true;
+    for (char ch : name) {
+        if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '_' && ch != '.') return true;
+    }
+    std::size_t letters = 0;
+    while (letters < name.size() && IsAsciiAlpha(name[letters])) ++letters;
+    bool cell_like = letters > 0 && letters <= 3 && letters < name.size() &&
+                     std::all_of(name.begin() + static_cast<std::ptrdiff_t>(letters), name.end(),
+                                 [](char ch) { return IsAsciiDigit(ch); });
+    return cell_like || LooksLikeR1C1(name) || EqualsIgnoreCase(name, "TRUE") ||
+           EqualsIgnoreCase(name, "FALSE");
+}
+
+std::string RenameSheetInFormula(std::string_view f, std::string_view old_name,
+                                 std::string_view new_name) {
+    std::string out;
+    out.reserve(f.size() + new_name.size());
+    std::size_t i = 0;
+    while (i < f.size()) {
+        const char ch = f[i];
+        if (ch == '"') {
+            std::size_t end = SkipStringLiteral(f, i);
+            out.append(f.substr(i, end - i));
+            i = end;
+        } else if (ch == '[') {
+            // An external workbook index: the sheet name that follows is that workbook's.
+            std::size_t end = SkipBrackets(f, i);
+            while (end < f.size() && IsNameChar(f[end])) ++end;
+            out.append(f.substr(i, end - i));
+            i = end;
+        } else if (ch == '\'') {
+            std::optional<QuotedName> quoted = ReadQuotedName(f, i);
+            if (!quoted) {
+                out.append(f.substr(i));
+                break;
+            }
+            std::string_view original = f.substr(i, quoted->end - i);
+            bool is_sheet = quoted->end < f.size() && f[quoted->end] == '!';
+            out += is_sheet ? RewriteSheetSpec(quoted->text, original, old_name, new_name)
+                            : std::string(original);
+            i = quoted->end;
+        } else if (IsNameChar(ch) && (out.empty() || !IsNameChar(out.back()))) {
+            std::size_t end = i;
+            while (end < f.size() && (IsNameChar(f[end]) || f[end] == ':')) ++end;
+            if (end < f.size() && f[end] == '!') {
+                std::string_view spec = f.substr(i, end - i);
+                out += RewriteSheetSpec(spec, spec, old_name, new_name);
+                i = end;
+                continue;
+            }
+            end = i;
+            while (end < f.size() && IsNameChar(f[end])) ++end;
+            out.append(f.substr(i, end - i));
+            i = end;
+        } else {
+            out += ch;
+            ++i;
+        }
+    }
+    return out;
+}
+
+std::string ShiftFormula(std::string_view f, int rows, int cols) {
+    std::string out;
+    out.reserve(f.size() + 8);
+    std::size_t i = 0;
+    while (i < f.size()) {
+        const char ch = f[i];
+        if (ch == '"') {
+            std::size_t end = SkipStringLiteral(f, i);
+            out.append(f.substr(i, end - i));
+            i = end;
+        } else if (ch == '[') {
+            std::size_t end = SkipBrackets(f, i);
+            out.append(f.substr(i, end - i));
+            i = end;
+        } else if (ch == '\'') {
+            std::optional<QuotedName> quoted = ReadQuotedName(f, i);
+            std::size_t end = quoted ? quoted->end : f.size();
+            out.append(f.substr(i, end - i));
+            i = end;
+        } else if ((IsNameChar(ch) || ch == '$') && (out.empty() || !IsNameChar(out.back()))) {
+            std::size_t end = i;
+            while (end < f.size() && (IsNameChar(f[end]) || f[end] == '$')) ++end;
+            std::string_view token = f.substr(i, end - i);
+            // A name followed by '(' is a function, by '!' a sheet: neither is a reference.
+            bool is_reference = end >= f.size() || (f[end] != '(' && f[end] != '!');
+            out += is_reference ? ShiftToken(token, rows, cols) : std::string(token);
+            i = end;
+        } else {
+            out += ch;
+            ++i;
+        }
+    }
+    return out;
+}
+
+}  // namespace quire::xlsx

@@ -1,0 +1,63 @@
+#pragma once
+
+// Cell references and the textual edits the workbook engine makes inside formulas: renaming a
+// sheet wherever a formula names it, and moving a shared formula's relative references. Formulas
+// are handled as text, token by token, the way they are stored in a file (no leading '=').
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace quire::xlsx {
+
+inline constexpr int kMaxColumns = 16384;
+inline constexpr int kMaxRows = 1048576;
+
+// A cell position, both 1-based.
+struct CellRef {
+    int col = 0;
+    int row = 0;
+    bool operator==(const CellRef&) const = default;
+};
+
+// An inclusive rectangle of cells.
+struct CellRange {
+    CellRef first;
+    CellRef last;
+    bool operator==(const CellRange&) const = default;
+};
+
+// "B7" or "$B$7" (case-insensitive) within Excel's grid; nullopt for anything else.
+std::optional<CellRef> ParseCellRef(std::string_view text);
+
+// 1 -> "A", 27 -> "AA".
+std::string ColumnName(int col);
+
+// {2, 7} -> "B7".
+std::string CellName(CellRef ref);
+
+// "A1:D20" or a single cell "C3"; nullopt for anything else.
+std::optional<CellRange> ParseRange(std::string_view text);
+
+// "A1:D20", or "C3" when the range is one cell.
+std::string RangeName(const CellRange& range);
+
+// The smallest range holding `range` and `ref`.
+CellRange Union(const CellRange& range, CellRef ref);
+
+// True when a formula must quote this sheet name ('My Sheet'!A1): anything but a plain
+// identifier, and names that read as a cell reference, R1C1 reference or boolean.
+bool SheetNameNeedsQuotes(std::string_view name);
+
+// The formula with every reference to sheet `old_name` (compared ignoring ASCII case, quoted or
+// not, alone or as an end of a 3-D range like Sheet1:Sheet3!A1) naming `new_name` instead, quoted
+// when it must be. String literals and references into other workbooks ([1]Sheet1!A1) are left
+// alone. A formula without such references comes back unchanged.
+std::string RenameSheetInFormula(std::string_view formula, std::string_view old_name,
+                                 std::string_view new_name);
+
+// The formula as it reads when copied `rows` down and `cols` right: relative parts of A1-style
+// references move, $-anchored parts stay. A reference pushed off the grid becomes #REF!.
+std::string ShiftFormula(std::string_view formula, int rows, int cols);
+
+}  // namespace quire::xlsx

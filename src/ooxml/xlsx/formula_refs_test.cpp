@@ -1,0 +1,114 @@
+#include "ooxml/xlsx/formula_refs.hpp"
+
+#include <gtest/gtest.h>
+
+namespace quire::xlsx {
+namespace {
+
+TEST(CellRefs, ParseAndFormatRoundTrip) {
+    EXPECT_EQ(ParseCellRef("B7"), (CellRef{2, 7}));
+    EXPECT_EQ(ParseCellRef("$b$7"), (CellRef{2, 7}));
+    EXPECT_EQ(ParseCellRef("XFD1048576"), (CellRef{16384, 1048576}));
+    EXPECT_EQ(CellName({16384, 1048576}), "XFD1048576");
+    EXPECT_EQ(ColumnName(27), "AA");
+    EXPECT_EQ(ColumnName(702), "ZZ");
+    EXPECT_EQ(ColumnName(703), "AAA");
+}
+
+class BadCellRef : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BadCellRef, IsRejected) { EXPECT_EQ(ParseCellRef(GetParam()), std::nullopt); }
+
+INSTANTIATE_TEST_SUITE_P(Refs, BadCellRef,
+                         ::testing::Values("", "7", "B", "B0", "XFE1", "A1048577", "AAAA1", "B7 ",
+                                           "B-7", "Sheet1!B7"));
+
+TEST(CellRefs, RangesNormaliseAndUnite) {
+    EXPECT_EQ(RangeName(*ParseRange("D20:A1")), "A1:D20");
+    EXPECT_EQ(RangeName(*ParseRange("C3")), "C3");
+    EXPECT_EQ(RangeName(Union(*ParseRange("B2:C3"), {5, 1})), "B1:E3");
+    EXPECT_EQ(ParseRange("A1:"), std::nullopt);
+}
+
+struct QuoteCase {
+    const char* name;
+    bool quoted;
+};
+
+class SheetNameQuoting : public ::testing::TestWithParam<QuoteCase> {};
+
+TEST_P(SheetNameQuoting, QuotesWhenNeeded) {
+    EXPECT_EQ(SheetNameNeedsQuotes(GetParam().name), GetParam().quoted) << GetParam().name;
+}
+
+INSTANTIATE_TEST_SUITE_P(Names, SheetNameQuoting,
+                         ::testing::Values(QuoteCase{"Sheet1", false}, QuoteCase{"Data_2", false},
+                                           QuoteCase{"My Sheet", true}, QuoteCase{"2019", true},
+                                           QuoteCase{"A1", true}, QuoteCase{"XFD12", true},
+                                           QuoteCase{"R1C1", true}, QuoteCase{"R", true},
+                                           QuoteCase{"TRUE", true}, QuoteCase{"O'Brien", true},
+                                           QuoteCase{"Résumé", true}, QuoteCase{"a-b", true}));
+
+struct RenameCase {
+    const char* formula;
+    const char* old_name;
+    const char* new_name;
+    const char* expected;
+};
+
+class RenameInFormula : public ::testing::TestWithParam<RenameCase> {};
+
+TEST_P(RenameInFormula, RewritesSheetReferences) {
+    const RenameCase& c = GetParam();
+    EXPECT_EQ(RenameSheetInFormula(c.formula, c.old_name, c.new_name), c.expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formulas, RenameInFormula,
+    ::testing::Values(RenameCase{"SUM(Data!A1:A9)", "Data", "Sales", "SUM(Sales!A1:A9)"},
+                      RenameCase{"SUM(Data!A1:A9)", "Data", "Q1 Sales", "SUM('Q1 Sales'!A1:A9)"},
+                      RenameCase{"'My Data'!B2*2", "My Data", "Plain", "Plain!B2*2"},
+                      RenameCase{"'My Data'!B2", "my data", "It's", "'It''s'!B2"},
+                      RenameCase{"'It''s'!B2+1", "It's", "Other", "Other!B2+1"},
+                      RenameCase{"data!A1", "Data", "Sales", "Sales!A1"},
+                      RenameCase{"Database!A1+Data!A1", "Data", "X", "Database!A1+X!A1"},
+                      RenameCase{"MyData!A1", "Data", "X", "MyData!A1"},
+                      RenameCase{"\"Data!A1\"&Data!A1", "Data", "X", "\"Data!A1\"&X!A1"},
+                      RenameCase{"[1]Data!A1+Data!A1", "Data", "X", "[1]Data!A1+X!A1"},
+                      RenameCase{"SUM(Jan:Data!B1)", "Data", "Dec", "SUM(Jan:Dec!B1)"},
+                      RenameCase{"SUM(Jan:Data!B1)", "Data", "Dec 2", "SUM('Jan:Dec 2'!B1)"},
+                      RenameCase{"SUM('Jan:Data'!B1)", "Jan", "Feb", "SUM(Feb:Data!B1)"},
+                      RenameCase{"Table1[[#This Row],[Data]]", "Data", "X",
+                                 "Table1[[#This Row],[Data]]"},
+                      RenameCase{"Data", "Data", "X", "Data"},
+                      RenameCase{"Data!$A$1:$B$2,Data!C3", "Data", "X", "X!$A$1:$B$2,X!C3"},
+                      RenameCase{"'Unclosed!A1", "Unclosed", "X", "'Unclosed!A1"}));
+
+struct ShiftCase {
+    const char* formula;
+    int rows;
+    int cols;
+    const char* expected;
+};
+
+class ShiftFormulaTest : public ::testing::TestWithParam<ShiftCase> {};
+
+TEST_P(ShiftFormulaTest, MovesRelativeReferences) {
+    const ShiftCase& c = GetParam();
+    EXPECT_EQ(ShiftFormula(c.formula, c.rows, c.cols), c.expected);
+}
+
+INSTANTIATE_TEST_SUITE_P(Formulas, ShiftFormulaTest,
+                         ::testing::Values(ShiftCase{"A1+B2", 1, 0, "A2+B3"},
+                                           ShiftCase{"$A$1+A$1+$A1", 2, 2, "$A$1+C$1+$A3"},
+                                           ShiftCase{"SUM(A1:A10)", 0, 1, "SUM(B1:B10)"},
+                                           ShiftCase{"Data!C3*2", 1, 1, "Data!D4*2"},
+                                           ShiftCase{"'My Sheet'!C3", 1, 0, "'My Sheet'!C4"},
+                                           ShiftCase{"LOG10(A1)", 1, 0, "LOG10(A2)"},
+                                           ShiftCase{"\"A1\"&A1", 1, 0, "\"A1\"&A2"},
+                                           ShiftCase{"1.5E+3*A1", 1, 0, "1.5E+3*A2"},
+                                           ShiftCase{"A1", -1, 0, "#REF!"},
+                                           ShiftCase{"Table1[A1]+A1", 1, 0, "Table1[A1]+A2"}));
+
+}  // namespace
+}  // namespace quire::xlsx

@@ -1,0 +1,390 @@
+#include "ooxml/xlsx/sheet_part.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+#include "ooxml/package/xml.hpp"
+#include "ooxml/xlsx/sml_xml.hpp"
+
+namespace quire::xlsx {
+namespace {
+
+using ooxml::LocalName;
+
+struct Tag {
+    std::string_view local;
+    std::string_view attrs;
+    bool closing = false;
+};
+
+class TagScanner {
+public:
+    explicit TagScanner(std::string_view xml) : xml_(xml) {}
+
+    bool Next(Tag& tag) {
+        while (true) {
+            std::size_t lt = xml_.find('<', pos_);
+            if (lt == std::string_view::npos) return false;
+            std::string_view rest = xml_.substr(lt);
+            if (rest.starts_with("<!--")) {
+                pos_ = SkipPast(lt, "-->");
+            } else if (rest.starts_with("<![CDATA[")) {
+                pos_ = SkipPast(lt, "]]>");
+            } else if (rest.starts_with("<?") || rest.starts_with("<!")) {
+                pos_ = SkipPast(lt, ">");
+            } else {
+                return ReadTag(lt, tag);
+            }
+        }
+    }
+
+private:
+    std::size_t SkipPast(std::size_t from, std::string_view end) const {
+        std::size_t at = xml_.find(end, from);
+        return at == std::string_view::npos ? xml_.size() : at + end.size();
+    }
+
+    bool ReadTag(std::size_t lt, Tag& tag) {
+        std::size_t i = lt + 1;
+        tag.closing = i < xml_.size() && xml_[i] == '/';
+        if (tag.closing) ++i;
+        std::size_t name_end = xml_.find_first_of(" \t\r\n/>", i);
+        if (name_end == std::string_view::npos) return false;
+        std::string_view name = xml_.substr(i, name_end - i);
+        std::size_t colon = name.find(':');
+        tag.local = colon == std::string_view::npos ? name : name.substr(colon + 1);
+
+        char quote = 0;
+        std::size_t gt = name_end;
+        for (; gt < xml_.size(); ++gt) {
+            char ch = xml_[gt];
+            if (quote != 0) {
+                if (ch == quote) quote = 0;
+            } else if (ch == '"' || ch == '\'') {
+                quote = ch;
+            } else if (ch == '>') {
+                break;
+            }
+        }
+        tag.attrs = xml_.substr(name_end, gt - name_end);
+        pos_ = gt + 1;
+        return gt < xml_.size();
+    }
+
+    std::string_view xml_;
+    std::size_t pos_ = 0;
+};
+
+// The value of an unprefixed attribute inside a start tag's attribute text.
+std::string_view AttrValue(std::string_view attrs, std::string_view name) {
+    std::size_t pos = 0;
+    while ((pos = attrs.find(name, pos)) != std::string_view::npos) {
+        bool starts = pos > 0 && std::isspace(static_cast<unsigned char>(attrs[pos - 1]));
+        std::size_t eq = attrs.find_first_not_of(" \t\r\n", pos + name.size());
+        if (starts && eq != std::string_view::npos && attrs[eq] == '=') {
+            std::size_t open = attrs.find_first_of("\"'", eq);
+            if (open == std::string_view::npos) return {};
+            std::size_t close = attrs.find(attrs[open], open + 1);
+            if (close == std::string_view::npos) return {};
+            return attrs.substr(open + 1, close - open - 1);
+        }
+        pos += name.size();
+    }
+    return {};
+}
+
+// The used range of a sheet part computed from its cells, "" when it has none.
+std::string UsedRangeFromCells(std::string_view xml) {
+    TagScanner scanner(xml);
+    Tag tag;
+    bool in_data = false;
+    int row = 0;
+    int col = 0;
+    std::optional<CellRange> used;
+    while (scanner.Next(tag)) {
+        if (tag.local == "sheetData") {
+            if (tag.closing) break;
+            in_data = true;
+        } else if (in_data && !tag.closing && tag.local == "row") {
+            std::string_view r = AttrValue(tag.attrs, "r");
+            row = r.empty() ? row + 1 : std::atoi(std::string(r).c_str());
+            col = 0;
+        } else if (in_data && !tag.closing && tag.local == "c") {
+            std::optional<CellRef> ref = ParseCellRef(AttrValue(tag.attrs, "r"));
+            CellRef at = ref ? *ref : CellRef{col + 1, std::max(row, 1)};
+            row = at.row;
+            col = at.col;
+            used = used ? Union(*used, at) : CellRange{at, at};
+        }
+    }
+    return used ? RangeName(*used) : std::string{};
+}
+
+}  // namespace
+
+// A worksheet's used range: its <dimension ref> when it says more than "A1" (what writers put in
+// empty sheets too), else computed from the cells.
+std::string ScanDimension(std::string_view xml) {
+    TagScanner scanner(xml);
+    Tag tag;
+    while (scanner.Next(tag)) {
+        if (tag.closing) continue;
+        if (tag.local == "dimension") {
+            std::string_view ref = AttrValue(tag.attrs, "ref");
+            if (!ref.empty() && ref != "A1") return std::string(ref);
+            break;
+        }
+        if (tag.local == "sheetData") break;
+    }
+    return UsedRangeFromCells(xml);
+}
+
+namespace {
+
+// Removes a cell's value, formula and metadata links, keeping its style and anything unknown.
+void ClearCellContent(pugi::xml_node c) {
+    c.remove_attribute("t");
+    c.remove_attribute("cm");
+    c.remove_attribute("vm");
+    for (std::string_view local : {"f", "v", "is"}) {
+        while (pugi::xml_node child = Child(c, local)) c.remove_child(child);
+    }
+}
+
+void AppendText(pugi::xml_node parent, std::string_view local, std::string_view text) {
+    pugi::xml_node node = InsertInOrder(parent, local, kCellOrder);
+    node.append_child(pugi::node_pcdata).set_value(std::string(text).c_str());
+}
+
+}  // namespace
+
+SheetWriter::SheetWriter(pugi::xml_document& doc) : root_(doc.document_element()) {
+    data_ = ChildOrInsert(root_, "sheetData", kWorksheetOrder);
+    IndexRows();
+}
+
+pugi::xml_node SheetWriter::FindCell(CellRef ref) {
+    auto row = rows_.find(ref.row);
+    if (row == rows_.end()) return {};
+    NumberCells(row->second, ref.row);
+    for (pugi::xml_node c = row->second.first_child(); c; c = c.next_sibling()) {
+        if (IsCell(c) && ParseCellRef(c.attribute("r").value()) == ref) return c;
+    }
+    return {};
+}
+
+pugi::xml_node SheetWriter::Row(int r) {
+    auto it = rows_.find(r);
+    if (it != rows_.end()) return it->second;
+    auto next = rows_.upper_bound(r);
+    std::string name = SiblingName(data_, "row");
+    pugi::xml_node row = next == rows_.end()
+                             ? data_.append_child(name.c_str())
+                             : data_.insert_child_before(name.c_str(), next->second);
+    row.append_attribute("r").set_value(r);
+    rows_.emplace(r, row);
+    return row;
+}
+
+pugi::xml_node SheetWriter::Cell(pugi::xml_node row, CellRef ref, pugi::xml_node hint) {
+    NumberCells(row, ref.row);
+    pugi::xml_node c = hint ? hint : row.first_child();
+    for (; c; c = c.next_sibling()) {
+        if (!IsCell(c)) continue;
+        std::optional<CellRef> at = ParseCellRef(c.attribute("r").value());
+        if (at && at->col == ref.col) return Touch(c, ref);
+        if (at && at->col > ref.col) break;
+    }
+    std::string name = SiblingName(row, "c");
+    pugi::xml_node made =
+        c ? row.insert_child_before(name.c_str(), c) : row.append_child(name.c_str());
+    made.append_attribute("r").set_value(CellName(ref).c_str());
+    WidenSpans(row, ref.col);
+    return Touch(made, ref);
+}
+
+void SheetWriter::UpdateDimension() {
+    if (!written_) return;
+    pugi::xml_node dim = ChildOrInsert(root_, "dimension", kWorksheetOrder);
+    std::optional<CellRange> range = ParseRange(dim.attribute("ref").value());
+    // Writers put "A1" in empty sheets too; it only counts when there is a cell A1.
+    if (range && *range == CellRange{{1, 1}, {1, 1}} && !FindCell({1, 1})) range.reset();
+    CellRange merged = range ? Union(Union(*range, written_->first), written_->last) : *written_;
+    SetAttr(dim, "ref", RangeName(merged));
+}
+
+bool SheetWriter::IsCell(const pugi::xml_node& node) {
+    return node.type() == pugi::node_element && LocalName(node) == "c";
+}
+
+pugi::xml_node SheetWriter::Touch(pugi::xml_node c, CellRef ref) {
+    written_ = written_ ? Union(*written_, ref) : CellRange{ref, ref};
+    return c;
+}
+
+// Rows may omit r (then each is the one after the previous); a row inserted among them would
+// shift their meaning, so every row gets its number written out.
+void SheetWriter::IndexRows() {
+    int implicit = 0;
+    for (pugi::xml_node row = data_.first_child(); row; row = row.next_sibling()) {
+        if (row.type() != pugi::node_element || LocalName(row) != "row") continue;
+        pugi::xml_attribute r = row.attribute("r");
+        int number = r ? r.as_int(implicit + 1) : implicit + 1;
+        if (!r) row.append_attribute("r").set_value(number);
+        implicit = number;
+        rows_.emplace(number, row);
+    }
+}
+
+// The same for cells without r inside a row about to be searched.
+void SheetWriter::NumberCells(pugi::xml_node row, int r) {
+    int col = 0;
+    for (pugi::xml_node c = row.first_child(); c; c = c.next_sibling()) {
+        if (!IsCell(c)) continue;
+        pugi::xml_attribute attr = c.attribute("r");
+        std::optional<CellRef> at = attr ? ParseCellRef(attr.value()) : std::nullopt;
+        if (!at) {
+            at = CellRef{col + 1, r};
+            SetAttr(c, "r", CellName(*at));
+        }
+        col = at->col;
+    }
+}
+
+// spans ("1:5") is an optional hint of a row's first and last column; it must not exclude a
+// new cell.
+void SheetWriter::WidenSpans(pugi::xml_node row, int col) {
+    pugi::xml_attribute spans = row.attribute("spans");
+    if (!spans) return;
+    std::string_view text = spans.value();
+    auto colon = text.find(':');
+    if (colon == std::string_view::npos || text.find(' ') != std::string_view::npos) {
+        row.remove_attribute("spans");
+        return;
+    }
+    int low = std::atoi(std::string(text.substr(0, colon)).c_str());
+    int high = std::atoi(std::string(text.substr(colon + 1)).c_str());
+    spans.set_value(fmt::format("{}:{}", std::min(low, col), std::max(high, col)).c_str());
+}
+
+bool HasFormula(const pugi::xml_node& c) { return static_cast<bool>(Child(c, "f")); }
+
+void WriteCell(pugi::xml_node c, const CellWrite& write) {
+    ClearCellContent(c);
+    if (write.style) SetAttr(c, "s", std::to_string(*write.style));
+    switch (write.kind) {
+        case CellWrite::Kind::kClear:
+            break;
+        case CellWrite::Kind::kNumber:
+            AppendText(c, "v", write.text);
+            break;
+        case CellWrite::Kind::kSharedString:
+            SetAttr(c, "t", "s");
+            AppendText(c, "v", write.text);
+            break;
+        case CellWrite::Kind::kBoolean:
+            SetAttr(c, "t", "b");
+            AppendText(c, "v", write.text);
+            break;
+        case CellWrite::Kind::kFormula:
+            AppendText(c, "f", write.text);
+            break;
+        case CellWrite::Kind::kInlineString: {
+            SetAttr(c, "t", "inlineStr");
+            pugi::xml_node is = InsertInOrder(c, "is", kCellOrder);
+            pugi::xml_node t = is.append_child(SiblingName(c, "t").c_str());
+            if (write.text.find_first_of(" \t\n\r") != std::string::npos) {
+                t.append_attribute("xml:space").set_value("preserve");
+            }
+            t.append_child(pugi::node_pcdata).set_value(write.text.c_str());
+            break;
+        }
+    }
+}
+
+// When the anchor of a shared formula is overwritten, the cells that borrow its text would be
+// left with nothing: each gets the anchor's formula moved to its own position instead.
+void DetachSharedFormula(SheetWriter& sheet, pugi::xml_node anchor, CellRef anchor_ref) {
+    pugi::xml_node f = Child(anchor, "f");
+    if (!f || std::string_view(f.attribute("t").value()) != "shared" || !f.attribute("ref")) {
+        return;
+    }
+    std::string si = f.attribute("si").value();
+    std::string text = NodeText(f);
+    std::optional<CellRange> range = ParseRange(f.attribute("ref").value());
+    if (!range) return;
+
+    for (pugi::xml_node row : sheet.data().children()) {
+        int r = IntAttr(row, "r", 0);
+        if (r < range->first.row || r > range->last.row) continue;
+        for (pugi::xml_node c : row.children()) {
+            pugi::xml_node borrowed = Child(c, "f");
+            if (c == anchor || !borrowed || si != borrowed.attribute("si").value() ||
+                std::string_view(borrowed.attribute("t").value()) != "shared") {
+                continue;
+            }
+            std::optional<CellRef> at = ParseCellRef(c.attribute("r").value());
+            if (!at) continue;
+            borrowed.remove_attribute("t");
+            borrowed.remove_attribute("si");
+            borrowed.remove_attribute("ref");
+            SetNodeText(borrowed,
+                        ShiftFormula(text, at->row - anchor_ref.row, at->col - anchor_ref.col));
+        }
+    }
+}
+
+// Replaces the <col> entries of columns 1..n, trimming ranges that reach past them.
+void SetColumnWidths(pugi::xml_node worksheet, const std::vector<double>& widths) {
+    if (widths.empty()) return;
+    const int n = static_cast<int>(widths.size());
+    pugi::xml_node cols = ChildOrInsert(worksheet, "cols", kWorksheetOrder);
+    for (pugi::xml_node col = cols.first_child(); col;) {
+        pugi::xml_node next = col.next_sibling();
+        if (LocalName(col) == "col" && IntAttr(col, "min", 1) <= n) {
+            if (IntAttr(col, "max", 0) > n) {
+                SetAttr(col, "min", std::to_string(n + 1));
+            } else {
+                cols.remove_child(col);
+            }
+        }
+        col = next;
+    }
+    pugi::xml_node first_kept = cols.first_child();
+    std::string name = SiblingName(cols, "col");
+    for (int j = 0; j < n; ++j) {
+        pugi::xml_node col = first_kept ? cols.insert_child_before(name.c_str(), first_kept)
+                                        : cols.append_child(name.c_str());
+        col.append_attribute("min").set_value(j + 1);
+        col.append_attribute("max").set_value(j + 1);
+        col.append_attribute("width").set_value(widths[static_cast<std::size_t>(j)]);
+        col.append_attribute("customWidth").set_value(1);
+    }
+}
+
+// Freezes the first row of the first sheet view (ECMA-376 Part 1, §18.3.1.66).
+void FreezeHeaderRow(pugi::xml_node worksheet) {
+    pugi::xml_node views = ChildOrInsert(worksheet, "sheetViews", kWorksheetOrder);
+    pugi::xml_node view = Child(views, "sheetView");
+    if (!view) {
+        view = views.append_child(SiblingName(views, "sheetView").c_str());
+        view.append_attribute("workbookViewId").set_value(0);
+    }
+    for (std::string_view local : {"pane", "selection"}) {
+        while (pugi::xml_node old = Child(view, local)) view.remove_child(old);
+    }
+    pugi::xml_node pane = InsertInOrder(view, "pane", kSheetViewOrder);
+    pane.append_attribute("ySplit").set_value(1);
+    pane.append_attribute("topLeftCell").set_value("A2");
+    pane.append_attribute("activePane").set_value("bottomLeft");
+    pane.append_attribute("state").set_value("frozen");
+    pugi::xml_node selection = InsertInOrder(view, "selection", kSheetViewOrder);
+    selection.append_attribute("pane").set_value("bottomLeft");
+    selection.append_attribute("activeCell").set_value("A2");
+    selection.append_attribute("sqref").set_value("A2");
+}
+
+}  // namespace quire::xlsx

@@ -1,0 +1,86 @@
+#pragma once
+
+// One worksheet part (ECMA-376 Part 1, §18.3): the used range read by a scan of the raw XML,
+// and edits of its DOM that keep rows and cells sorted and everything unknown in place.
+
+#include <pugixml.hpp>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ooxml/xlsx/formula_refs.hpp"
+
+namespace quire::xlsx {
+
+// A worksheet's used range as "A1:D20", read without building a DOM: its <dimension ref> when
+// that says more than "A1" (which writers put in empty sheets too), else computed from the
+// cells; "" for a sheet without cells.
+std::string ScanDimension(std::string_view xml);
+
+// A cell's new content, prepared before the sheet is touched so that a bad value changes nothing.
+struct CellWrite {
+    enum class Kind { kClear, kNumber, kSharedString, kInlineString, kBoolean, kFormula };
+    Kind kind = Kind::kClear;
+    std::string text;  // the <v> value, the inline text (already ST_Xstring) or the formula
+    std::optional<int> style;
+};
+
+// Finds or makes rows and cells in one worksheet document, keeping them in order. Rows and cells
+// that leave out their r attribute get it written, so that inserting among them keeps their
+// meaning. The document must outlive the writer.
+class SheetWriter {
+public:
+    // Makes <sheetData> if the sheet has none.
+    explicit SheetWriter(pugi::xml_document& doc);
+
+    // The existing cell at `ref`, or an empty node.
+    pugi::xml_node FindCell(CellRef ref);
+
+    // The row numbered `r`, made in its place if missing.
+    pugi::xml_node Row(int r);
+
+    // The cell at `ref` in `row`, made in its place if missing. `hint`, when given, is a cell of
+    // the row left of `ref`: the search starts there, which keeps writing a row left to right
+    // linear.
+    pugi::xml_node Cell(pugi::xml_node row, CellRef ref, pugi::xml_node hint = {});
+
+    // Widens <dimension ref> to hold every cell reached through Cell.
+    void UpdateDimension();
+
+    pugi::xml_node root() const { return root_; }
+    pugi::xml_node data() const { return data_; }
+
+private:
+    static bool IsCell(const pugi::xml_node& node);
+    pugi::xml_node Touch(pugi::xml_node c, CellRef ref);
+    void IndexRows();
+    void NumberCells(pugi::xml_node row, int r);
+    void WidenSpans(pugi::xml_node row, int col);
+
+    pugi::xml_node root_;
+    pugi::xml_node data_;
+    std::map<int, pugi::xml_node> rows_;
+    std::optional<CellRange> written_;
+};
+
+// True when the cell has a formula element (its own or a share of a group's).
+bool HasFormula(const pugi::xml_node& c);
+
+// Replaces the cell's value, formula and metadata links with `write`, keeping its style (unless
+// `write` sets one) and any unknown attributes and children.
+void WriteCell(pugi::xml_node c, const CellWrite& write);
+
+// Before the anchor of a shared formula is overwritten, gives each cell of the group the anchor's
+// formula moved to its own position, so that none is left without one.
+void DetachSharedFormula(SheetWriter& sheet, pugi::xml_node anchor, CellRef anchor_ref);
+
+// Replaces the <col> entries of columns 1..widths.size(), trimming ranges that reach past them.
+void SetColumnWidths(pugi::xml_node worksheet, const std::vector<double>& widths);
+
+// Freezes the first row in the first sheet view (ECMA-376 Part 1, §18.3.1.66).
+void FreezeHeaderRow(pugi::xml_node worksheet);
+
+}  // namespace quire::xlsx

@@ -1,0 +1,43 @@
+#pragma once
+
+// What Quire knows about each document format it serves: names on the wire, file extensions,
+// content types, and how to check that uploaded bytes really are such a document.
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "agent/agent.hpp"
+#include "common/error.hpp"
+
+namespace quire::service {
+
+using agent::DocumentFormat;
+
+// "excel", "word", "slides".
+std::string_view FormatName(DocumentFormat format);
+std::optional<DocumentFormat> ParseFormatName(std::string_view name);
+
+// ".xlsx", ".docx", ".pptx".
+std::string_view FormatExtension(DocumentFormat format);
+
+// The HTTP Content-Type of a document of this format.
+std::string_view FormatContentType(DocumentFormat format);
+
+// The file name a run gets when the caller names none ("workbook.xlsx").
+std::string_view DefaultFileName(DocumentFormat format);
+
+// `name` with the format's extension, replacing a different one ("Q3 report" → "Q3 report.xlsx").
+std::string WithExtension(std::string_view name, DocumentFormat format);
+
+// kInvalidRequest with the engine's reason unless `bytes` is a readable document of `format`.
+[[nodiscard]] Status ValidateDocument(DocumentFormat format, std::string bytes);
+
+// The document's outline as JSON, for `quire doc outline` and the agent.
+[[nodiscard]] Result<std::string> OutlineDocument(DocumentFormat format, std::string bytes);
+
+// Guesses a document's format from its file name's extension (.xlsx/.xlsm/.xltx, .docx/.docm/
+// .dotx, .pptx/.pptm/.potx); nullopt for anything else.
+std::optional<DocumentFormat> FormatFromFileName(std::string_view name);
+
+}  // namespace quire::service

@@ -1,0 +1,92 @@
+#pragma once
+
+// The generation use case: validate a request against the store, create or resume the run, queue
+// the task, and (for sync calls) wait for it up to the sync ceiling.
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/error.hpp"
+#include "service/formats.hpp"
+#include "service/task_signal.hpp"
+#include "store/store.hpp"
+
+namespace quire::service {
+
+struct DataSourceRef {
+    std::string file_id;
+    std::string kind;  // "csv"
+};
+
+// A generation call after the HTTP layer checked its shape (types, lengths, ranges).
+struct GenerateRequest {
+    std::string org_id;
+    DocumentFormat format = DocumentFormat::kExcel;
+    std::string prompt;
+    std::string run_id;     // "" to create a run
+    std::string init_file;  // "" when absent
+    std::vector<DataSourceRef> data_sources;
+    std::string file_name;  // "" when absent
+    std::string idempotency_key;
+    bool async = false;
+    int timeout_ms = 600'000;
+};
+
+struct GenerateOutcome {
+    store::Run run;
+    store::Task task;       // its state when the call answers
+    bool finished = false;  // the task reached a terminal state before the call answered
+};
+
+// The task's request as the worker reads it back from the store.
+struct TaskPlan {
+    std::string prompt;
+    std::string init_file;
+    std::vector<DataSourceRef> data_sources;
+    int timeout_ms = 600'000;
+};
+
+[[nodiscard]] std::string EncodeTaskPlan(const TaskPlan& plan);
+[[nodiscard]] Result<TaskPlan> DecodeTaskPlan(std::string_view json);
+
+class GenerateService {
+public:
+    // Borrows the stores and signal; they must outlive the service.
+    GenerateService(store::MetadataStore& metadata, store::BlobStore& blobs, TaskSignal& signal,
+                    std::chrono::seconds sync_ceiling);
+
+    // Validates and queues. Errors: kNotFound for a run or file this org cannot see,
+    // kInvalidRequest for a run of another format, an init_file that is not a valid document of
+    // the format, or a data source that is not usable CSV. No run is created on any error.
+    // A sync request then waits up to the sync ceiling; `finished` tells whether it got there.
+    [[nodiscard]] Result<GenerateOutcome> Generate(const GenerateRequest& request);
+
+    std::chrono::seconds sync_ceiling() const { return sync_ceiling_; }
+
+    // Wakes every sync caller still waiting, so it answers 202 now and the server can stop;
+    // their tasks go on (or are requeued by the next start).
+    void StopWaiting();
+
+private:
+    [[nodiscard]] Status CheckInitFile(const GenerateRequest& request);
+    [[nodiscard]] Status CheckDataSources(const GenerateRequest& request);
+    [[nodiscard]] Result<store::Run> LoadOrCreateRun(const GenerateRequest& request);
+    [[nodiscard]] Result<store::Task> WaitForTask(const store::Task& task);
+
+    // Set once at construction.
+    store::MetadataStore& metadata_;
+    store::BlobStore& blobs_;
+    TaskSignal& signal_;
+    std::chrono::seconds sync_ceiling_;
+
+    std::atomic<bool> stop_waiting_{false};
+};
+
+// True for "completed" and "failed" (and the later terminal states).
+bool IsTerminal(std::string_view task_status);
+
+}  // namespace quire::service

@@ -1,0 +1,60 @@
+#pragma once
+
+// Worker threads that claim queued tasks from the store, run the agent on them, and commit each
+// turn in one transaction (DESIGN.md §2, steps 3–5).
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/agent.hpp"
+#include "service/task_signal.hpp"
+#include "store/store.hpp"
+
+namespace quire::service {
+
+// Makes the agent for one task; called on the worker's thread.
+using AgentFactory = std::function<std::unique_ptr<agent::Agent>()>;
+
+class WorkerPool {
+public:
+    // Borrows the stores and signal; they must outlive the pool.
+    WorkerPool(store::MetadataStore& metadata, store::BlobStore& blobs, TaskSignal& signal,
+               AgentFactory make_agent, int workers);
+    ~WorkerPool();
+
+    // Puts tasks a killed process left running back in the queue, then starts the threads.
+    [[nodiscard]] Status Start();
+
+    // Stops claiming; waits up to `grace_ms` for running tasks to finish. A task still running
+    // after that stays `running` in the store and is requeued on the next start; then Stop
+    // returns false and the caller must end the process without destroying the pool.
+    bool Stop(int grace_ms);
+
+    // Runs one claimed task to its end (commit or failure). Exposed for tests.
+    void Execute(const store::Task& task);
+
+private:
+    void Loop();
+    [[nodiscard]] Result<agent::TurnInput> PrepareTurn(const store::Task& task,
+                                                       const store::Run& run);
+    void Finish(const store::Task& task, const Result<agent::TurnOutput>& output,
+                std::int64_t started_ms);
+    void FailTask(const store::Task& task, std::string_view code, std::string_view message);
+
+    // Set once at construction.
+    store::MetadataStore& metadata_;
+    store::BlobStore& blobs_;
+    TaskSignal& signal_;
+    AgentFactory make_agent_;
+    int worker_count_;
+
+    std::atomic<bool> stopping_{false};
+    std::atomic<int> busy_{0};
+    std::vector<std::thread> threads_;  // touched only by Start and Stop
+};
+
+}  // namespace quire::service

@@ -1,0 +1,239 @@
+#include "store/sqlite/schema.hpp"
+
+#include <array>
+#include <fstream>
+#include <string_view>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "common/log.hpp"
+#include "store/sqlite/sqlite_store.hpp"
+
+namespace quire::store::sqlite {
+namespace {
+
+struct Migration {
+    int version;
+    std::string_view script;
+};
+
+// Version 1: the server core.
+//
+// Statuses and formats are plain TEXT without CHECK constraints: later versions add task
+// statuses (cancelled, expired) and run statuses (expired), and SQLite cannot change a CHECK
+// without rebuilding the table. Child rows of a run cascade on delete so that deleting a run
+// needs no schema change either.
+constexpr std::string_view kVersion1 = R"sql(
+CREATE TABLE orgs (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE api_keys (
+    key_hash TEXT PRIMARY KEY,
+    prefix TEXT NOT NULL,
+    org_id TEXT NOT NULL REFERENCES orgs (id),
+    created_at INTEGER NOT NULL,
+    revoked_at INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX api_keys_by_prefix ON api_keys (prefix);
+CREATE INDEX api_keys_by_org ON api_keys (org_id);
+
+CREATE TABLE runs (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES orgs (id),
+    format TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'active',
+    file_name TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    last_task_at INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 0,
+    blob TEXT NOT NULL DEFAULT '',
+    memory_json TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE INDEX runs_by_org ON runs (org_id, id);
+
+CREATE TABLE tasks (
+    id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    org_id TEXT NOT NULL REFERENCES orgs (id),
+    status TEXT NOT NULL,
+    phase TEXT NOT NULL DEFAULT '',
+    request_json TEXT NOT NULL,
+    attempt INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    started_at INTEGER NOT NULL DEFAULT 0,
+    finished_at INTEGER NOT NULL DEFAULT 0,
+    summary TEXT NOT NULL DEFAULT '',
+    credits_used REAL NOT NULL DEFAULT 0,
+    duration_ms INTEGER NOT NULL DEFAULT 0,
+    version INTEGER NOT NULL DEFAULT 0,
+    error_code TEXT NOT NULL DEFAULT '',
+    error_message TEXT NOT NULL DEFAULT ''
+) STRICT;
+CREATE INDEX tasks_queue ON tasks (status, created_at, id);
+CREATE INDEX tasks_by_run ON tasks (run_id, id);
+CREATE INDEX tasks_by_org ON tasks (org_id, id);
+
+CREATE TABLE versions (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    org_id TEXT NOT NULL REFERENCES orgs (id),
+    blob TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    task_id TEXT REFERENCES tasks (id) ON DELETE SET NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (run_id, number)
+) STRICT;
+CREATE INDEX versions_by_task ON versions (task_id);
+
+CREATE TABLE turns (
+    task_id TEXT PRIMARY KEY REFERENCES tasks (id) ON DELETE CASCADE,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    org_id TEXT NOT NULL REFERENCES orgs (id),
+    version INTEGER NOT NULL,
+    messages_json TEXT NOT NULL,
+    memory_json TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX turns_by_run ON turns (run_id, created_at);
+
+CREATE TABLE files (
+    id TEXT PRIMARY KEY,
+    org_id TEXT NOT NULL REFERENCES orgs (id),
+    name TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    purpose TEXT NOT NULL,
+    blob TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX files_by_org ON files (org_id, id);
+
+CREATE TABLE secrets (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+) STRICT;
+)sql";
+
+// In order; the last step's version is kSqliteSchemaVersion.
+constexpr std::array kMigrations{
+    Migration{1, kVersion1},
+};
+static_assert(kMigrations.back().version == kSqliteSchemaVersion);
+
+Status RefuseNewerSchema(std::int64_t version) {
+    if (version <= kSqliteSchemaVersion) return {};
+    return Fail(
+        ErrorCode::kUnavailable,
+        fmt::format("the data directory was written by a newer Quire (schema {}, this build "
+                    "knows {}); refusing to open it",
+                    version, kSqliteSchemaVersion));
+}
+
+Error Unreadable(const Error& cause) {
+    return Error{ErrorCode::kUnavailable, "the database in the data directory cannot be read",
+                 cause.detail};
+}
+
+Status RefuseForeignDatabase(Connection& db, std::int64_t version) {
+    if (version != 0) return {};
+    auto tables = db.QueryInt("SELECT COUNT(*) FROM sqlite_schema");
+    if (!tables) return std::unexpected(Unreadable(tables.error()));
+    if (*tables == 0) return {};
+    return Fail(ErrorCode::kUnavailable,
+                "the database in the data directory is not Quire's; refusing to open it");
+}
+
+// What the first bytes of a database file say, read without SQLite: SQLite would create -wal and
+// -shm files beside a WAL database even to read it, or roll back a journal left by a crash.
+struct FileHeader {
+    bool empty = false;      // a zero-length file, which SQLite treats as a new database
+    bool is_sqlite = false;  // starts with the SQLite magic string
+    std::int64_t user_version = 0;
+};
+
+Result<FileHeader> ReadFileHeader(const std::filesystem::path& path) {
+    // The header layout is SQLite's file format: a 16-byte magic string, and the user version
+    // as a big-endian 32-bit integer at offset 60 of the 100-byte header.
+    constexpr std::string_view kMagic("SQLite format 3\0", 16);
+    constexpr std::size_t kHeaderSize = 100;
+    constexpr std::size_t kUserVersionOffset = 60;
+
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        return Fail(ErrorCode::kUnavailable, "the database in the data directory cannot be read",
+                    "cannot open " + path.string());
+    std::array<char, kHeaderSize> bytes{};
+    in.read(bytes.data(), bytes.size());
+    auto got = static_cast<std::size_t>(in.gcount());
+
+    FileHeader header;
+    header.empty = got == 0;
+    header.is_sqlite = got == kHeaderSize && std::string_view(bytes.data(), 16) == kMagic;
+    if (!header.is_sqlite) return header;
+    for (std::size_t i = 0; i < 4; ++i) {
+        auto byte = static_cast<unsigned char>(bytes[kUserVersionOffset + i]);
+        header.user_version = (header.user_version << 8) | byte;
+    }
+    return header;
+}
+
+Status ApplyMigration(Connection& writer, const Migration& migration) {
+    auto transaction = Transaction::Begin(writer, TransactionMode::kImmediate);
+    if (!transaction) return std::unexpected(transaction.error());
+
+    // Another process may have migrated since this one last looked.
+    auto version = writer.QueryInt("PRAGMA user_version");
+    if (!version) return std::unexpected(version.error());
+    if (auto newer = RefuseNewerSchema(*version); !newer) return newer;
+    if (*version >= migration.version) return transaction->Commit();
+
+    if (auto applied = writer.Exec(migration.script); !applied) return applied;
+    auto set_version = writer.Exec(fmt::format("PRAGMA user_version = {}", migration.version));
+    if (!set_version) return set_version;
+    if (auto committed = transaction->Commit(); !committed) return committed;
+    QUIRE_LOG_INFO("schema migrated version={}", migration.version);
+    return {};
+}
+
+}  // namespace
+
+Status CheckFileHeader(const std::filesystem::path& path) {
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec)) return {};
+
+    auto header = ReadFileHeader(path);
+    if (!header) return std::unexpected(header.error());
+    if (header->empty) return {};
+    if (!header->is_sqlite) {
+        return Fail(ErrorCode::kUnavailable,
+                    "the database in the data directory is not a SQLite database; refusing to "
+                    "open it");
+    }
+    return RefuseNewerSchema(header->user_version);
+}
+
+Status CheckSchema(Connection& db) {
+    auto version = db.QueryInt("PRAGMA user_version");
+    if (!version) return std::unexpected(Unreadable(version.error()));
+    if (auto newer = RefuseNewerSchema(*version); !newer) return newer;
+    return RefuseForeignDatabase(db, *version);
+}
+
+Status Migrate(Connection& writer) {
+    auto version = writer.QueryInt("PRAGMA user_version");
+    if (!version) return std::unexpected(version.error());
+    if (auto newer = RefuseNewerSchema(*version); !newer) return newer;
+
+    for (const Migration& migration : kMigrations) {
+        if (migration.version <= *version) continue;
+        if (auto applied = ApplyMigration(writer, migration); !applied) return applied;
+    }
+    return {};
+}
+
+}  // namespace quire::store::sqlite
