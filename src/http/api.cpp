@@ -14,6 +14,7 @@
 
 #include "common/ids.hpp"
 #include "common/log.hpp"
+#include "common/utf8.hpp"
 #include "http/signed_url.hpp"
 #include "service/formats.hpp"
 #include "service/generate_service.hpp"
@@ -85,11 +86,6 @@ HttpResponse ErrorResponse(const Error& error, json::object extra = {}) {
                       {"message", error.message}};
     for (auto& [key, value] : extra) body[key] = value;
     return JsonResponse(HttpStatusOf(error.code), body);
-}
-
-std::size_t Utf8Length(std::string_view text) {
-    return static_cast<std::size_t>(std::ranges::count_if(
-        text, [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
 }
 
 std::vector<std::string_view> SplitPath(std::string_view path) {
@@ -409,7 +405,7 @@ Result<service::GenerateRequest> Api::Impl::ParseGenerate(const Call& call, Docu
     auto prompt = body.String("prompt");
     if (!prompt) return Propagate(prompt);
     if (!*prompt) return InvalidRequest("prompt is required");
-    std::size_t length = Utf8Length(**prompt);
+    std::size_t length = Utf8CodePointCount(**prompt);
     if (length < 1 || length > kMaxPromptChars) {
         return InvalidRequest("prompt must be 1 to 10000 characters");
     }

@@ -17,11 +17,13 @@
 namespace quire::docx {
 namespace {
 
+using ooxml::EscapeXml;
 using ooxml::FindAttribute;
 using ooxml::FindChild;
 using ooxml::IsElement;
 using ooxml::Package;
 using ooxml::ParseXml;
+using ooxml::XmlSafeText;
 
 constexpr std::string_view kWordStrict = "http://purl.oclc.org/ooxml/wordprocessingml/main";
 constexpr std::string_view kRelBase =
@@ -43,92 +45,6 @@ constexpr std::array<std::string_view, 4> kWordMainContentTypes = {
 
 // ---------------------------------------------------------------------------------------------
 // Text
-
-// The length of the well-formed UTF-8 sequence at `i` (Unicode 15, table 3-7), or 0.
-std::size_t Utf8SequenceLength(std::string_view s, std::size_t i) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    if (c < 0x80) return 1;
-    std::size_t length = 0;
-    unsigned char low = 0x80;
-    unsigned char high = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        length = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        length = 3;
-        if (c == 0xE0) low = 0xA0;
-        if (c == 0xED) high = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        length = 4;
-        if (c == 0xF0) low = 0x90;
-        if (c == 0xF4) high = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + length > s.size()) return 0;
-    const auto second = static_cast<unsigned char>(s[i + 1]);
-    if (second < low || second > high) return 0;
-    for (std::size_t k = 2; k < length; ++k) {
-        if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return 0;
-    }
-    return length;
-}
-
-// XML 1.0 excludes U+FFFE and U+FFFF (EF BF BE, EF BF BF) and C0 controls other than tab and
-// line breaks.
-bool IsXmlCharacter(std::string_view sequence) {
-    if (sequence.size() == 1) {
-        const char c = sequence[0];
-        return static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n';
-    }
-    return !(sequence == "\xEF\xBF\xBE" || sequence == "\xEF\xBF\xBF");
-}
-
-// Text as XML 1.0 can carry it: ill-formed UTF-8 becomes U+FFFD, characters XML excludes are
-// dropped, and CRLF or CR line breaks become "\n".
-std::string XmlSafeText(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        if (text[i] == '\r') {
-            out += '\n';
-            i += (i + 1 < text.size() && text[i + 1] == '\n') ? 2 : 1;
-            continue;
-        }
-        const std::size_t length = Utf8SequenceLength(text, i);
-        if (length == 0) {
-            out += "\xEF\xBF\xBD";
-            ++i;
-            continue;
-        }
-        const std::string_view sequence = text.substr(i, length);
-        if (IsXmlCharacter(sequence)) out.append(sequence);
-        i += length;
-    }
-    return out;
-}
-
-std::string EscapeXml(std::string_view text) {
-    std::string out;
-    for (const char c : XmlSafeText(text)) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                out += c;
-        }
-    }
-    return out;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Paragraphs

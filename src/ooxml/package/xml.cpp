@@ -1,5 +1,7 @@
 #include "ooxml/package/xml.hpp"
 
+#include "common/utf8.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -196,6 +198,65 @@ std::optional<std::string> QualifiedName(const pugi::xml_node& scope, std::strin
     if (!prefix) return std::nullopt;
     if (prefix->empty()) return std::string(local_name);
     return fmt::format("{}:{}", *prefix, local_name);
+}
+
+namespace {
+
+// XML 1.0 excludes U+FFFE and U+FFFF (EF BF BE, EF BF BF) and C0 controls other than tab and
+// line breaks.
+bool IsXmlCharacter(std::string_view sequence) {
+    if (sequence.size() == 1) {
+        const char c = sequence[0];
+        return static_cast<unsigned char>(c) >= 0x20 || c == '\t' || c == '\n';
+    }
+    return !(sequence == "\xEF\xBF\xBE" || sequence == "\xEF\xBF\xBF");
+}
+
+}  // namespace
+
+std::string XmlSafeText(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    for (std::size_t i = 0; i < text.size();) {
+        if (text[i] == '\r') {
+            out += '\n';
+            i += (i + 1 < text.size() && text[i + 1] == '\n') ? 2 : 1;
+            continue;
+        }
+        const std::size_t length = Utf8SequenceLength(text, i);
+        if (length == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+            continue;
+        }
+        const std::string_view sequence = text.substr(i, length);
+        if (IsXmlCharacter(sequence)) out.append(sequence);
+        i += length;
+    }
+    return out;
+}
+
+std::string EscapeXml(std::string_view text) {
+    std::string out;
+    for (const char c : XmlSafeText(text)) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            default:
+                out += c;
+        }
+    }
+    return out;
 }
 
 }  // namespace quire::ooxml

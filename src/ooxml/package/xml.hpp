@@ -57,6 +57,14 @@ pugi::xml_attribute FindAttribute(const pugi::xml_node& node, std::string_view n
 std::optional<std::string> QualifiedName(const pugi::xml_node& scope, std::string_view ns,
                                          std::string_view local_name);
 
+// Text as XML 1.0 can carry it: ill-formed UTF-8 becomes U+FFFD, characters XML excludes (C0
+// controls other than tab and line feed, U+FFFE, U+FFFF) are dropped, and CRLF or CR line
+// breaks become "\n". Use it on every user-supplied string before it enters a part.
+std::string XmlSafeText(std::string_view text);
+
+// XmlSafeText, then &, <, > and " escaped for element text or a double-quoted attribute.
+std::string EscapeXml(std::string_view text);
+
 namespace ns {
 inline constexpr std::string_view kXml = "http://www.w3.org/XML/1998/namespace";
 inline constexpr std::string_view kSpreadsheetMain =
