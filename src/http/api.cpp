@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 #include <functional>
 #include <mutex>
 #include <optional>
@@ -98,6 +99,14 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
         path.remove_prefix(slash + 1);
     }
     return out;
+}
+
+// Whole credit counts are written as integers ("1", not "1E0").
+json::value Credits(double credits) {
+    if (credits == std::floor(credits) && std::abs(credits) < 1e15) {
+        return json::value(static_cast<std::int64_t>(credits));
+    }
+    return json::value(credits);
 }
 
 json::value TimeOrNull(std::int64_t millis) {
@@ -475,7 +484,7 @@ HttpResponse Api::Impl::Generate(Call& call, DocumentFormat format) {
                               {"download_url", SignedVersionUrl(call.request, run, task.version)},
                               {"edit_url", nullptr},
                               {"summary", task.summary},
-                              {"credits_used", task.credits_used},
+                              {"credits_used", Credits(task.credits_used)},
                               {"duration_ms", task.duration_ms},
                               {"version", task.version}});
     }
@@ -639,7 +648,7 @@ json::object Api::Impl::TaskJson(const HttpRequest& request, const store::Task& 
         if (run) download = json::value(SignedVersionUrl(request, *run, task.version));
         out["result"] = json::object{{"download_url", download},
                                      {"summary", task.summary},
-                                     {"credits_used", task.credits_used},
+                                     {"credits_used", Credits(task.credits_used)},
                                      {"duration_ms", task.duration_ms},
                                      {"version", task.version}};
     }
