@@ -107,6 +107,11 @@ Result<TurnOutput> OfflineAgent::RunTurn(const TurnInput& input) {
     return output;
 }
 
+// "1 row", "6 rows".
+std::string Counted(std::size_t count, std::string_view noun) {
+    return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
+}
+
 std::string SheetNameFromFile(std::string_view file_name,
                               const std::vector<xlsx::SheetInfo>& existing) {
     std::string stem(file_name);
@@ -160,9 +165,9 @@ Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log)
         if (auto written = workbook.WriteTable(name, *table); !written) {
             return std::unexpected(written.error());
         }
-        log.done.push_back(fmt::format("Imported {} into sheet \"{}\" ({} rows, {} columns).",
-                                       source.file_name, name, table->rows.size(),
-                                       table->header.size()));
+        log.done.push_back(fmt::format("Imported {} into sheet \"{}\" ({}, {}).", source.file_name,
+                                       name, Counted(table->rows.size(), "row"),
+                                       Counted(table->header.size(), "column")));
     }
 
     for (const auto& clause : SplitClauses(input.prompt)) {
@@ -196,8 +201,17 @@ Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log)
     return workbook.Save();
 }
 
+// Word and PowerPoint recipes do not use data yet; the summary says so instead of staying silent.
+void ReportUnusedData(const TurnInput& input, TurnLog& log) {
+    for (const auto& source : input.data_sources) {
+        log.skipped.push_back(
+            fmt::format("data source {} (data is used for Excel only so far)", source.file_name));
+    }
+}
+
 Result<std::string> OfflineAgent::RunWord(const TurnInput& input, TurnLog& log) {
     if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
+    ReportUnusedData(input, log);
     TitledText text = SplitTitle(input.prompt);
     if (!input.document) {
         log.done.push_back(fmt::format("Wrote a document titled \"{}\".", text.title));
@@ -211,6 +225,7 @@ Result<std::string> OfflineAgent::RunWord(const TurnInput& input, TurnLog& log) 
 
 Result<std::string> OfflineAgent::RunSlides(const TurnInput& input, TurnLog& log) {
     if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
+    ReportUnusedData(input, log);
     TitledText text = SplitTitle(input.prompt);
     if (!input.document) {
         log.done.push_back(fmt::format("Made a deck with the title slide \"{}\".", text.title));

@@ -89,6 +89,43 @@ Result<ClauseOutcome> Outcome(const Status& status, std::string_view what, std::
     return std::unexpected(status.error());
 }
 
+// An instruction ends at an unquoted "and" or "then": in "add a sheet named Q1 and make it
+// blue" the sheet is "Q1" and "make it blue" is an instruction of its own. Text that does not
+// start with an instruction verb ("compare bread and butter") is left whole.
+std::vector<std::string> SplitInstruction(std::string_view text) {
+    static const std::regex kVerb(R"(^\s*(?:please\s+)?(add|create|insert|rename|set|put|write)\b)",
+                                  kIcase);
+    std::string clause = Trim(text);
+    if (!std::regex_search(clause, kVerb)) return {clause};
+
+    std::vector<std::string> pieces;
+    std::size_t start = 0;
+    char quote = 0;
+    for (std::size_t i = 0; i < clause.size(); ++i) {
+        char c = clause[i];
+        if (quote != 0) {
+            if (c == quote) quote = 0;
+            continue;
+        }
+        if (c == '"' || (c == '\'' && (i == 0 || clause[i - 1] == ' '))) {
+            quote = c;
+            continue;
+        }
+        if (c != ' ') continue;
+        for (std::string_view joiner : {" and then ", " and ", " then "}) {
+            if (clause.size() - i >= joiner.size() &&
+                EqualsIgnoringCase(std::string_view(clause).substr(i, joiner.size()), joiner)) {
+                pieces.push_back(Trim(std::string_view(clause).substr(start, i - start)));
+                start = i + joiner.size();
+                i = start - 1;
+                break;
+            }
+        }
+    }
+    pieces.push_back(Trim(std::string_view(clause).substr(start)));
+    return pieces;
+}
+
 }  // namespace
 
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
@@ -105,8 +142,9 @@ std::vector<std::string> SplitClauses(std::string_view prompt) {
     for (const auto& sentence : SplitSentences(prompt)) {
         std::sregex_token_iterator it(sentence.begin(), sentence.end(), kJoin, -1), end;
         for (; it != end; ++it) {
-            std::string clause = Trim(it->str());
-            if (!clause.empty()) clauses.push_back(std::move(clause));
+            for (auto& clause : SplitInstruction(it->str())) {
+                if (!clause.empty()) clauses.push_back(std::move(clause));
+            }
         }
     }
     return clauses;

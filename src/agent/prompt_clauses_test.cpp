@@ -25,6 +25,12 @@ INSTANTIATE_TEST_SUITE_P(
                               {"Set Data!B2 to 3.5", "add a sheet named X"}},
                     SplitCase{"compare bread and butter; set S!A1 to 1\nadd sheet called Z",
                               {"compare bread and butter", "set S!A1 to 1", "add sheet called Z"}},
+                    SplitCase{"add a sheet named Q1 and make it blue",
+                              {"add a sheet named Q1", "make it blue"}},
+                    SplitCase{"add a sheet named \"Salt and Pepper\"",
+                              {"add a sheet named \"Salt and Pepper\""}},
+                    SplitCase{"set 'Q and A'!B2 to 5 and then paint it",
+                              {"set 'Q and A'!B2 to 5", "paint it"}},
                     SplitCase{"   ", {}}));
 
 TEST(SplitTitle, FirstSentenceIsTheTitle) {

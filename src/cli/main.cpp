@@ -2,8 +2,11 @@
 
 #include "cli/client_commands.hpp"
 #include "cli/serve_command.hpp"
+#include "common/log.hpp"
 
 int main(int argc, char** argv) {
+    // Commands other than `serve` log only warnings, and never on standard output.
+    quire::InitLogging("warn");
     CLI::App app{"Quire: a self-hosted document agent server"};
     app.require_subcommand(1);
     quire::cli::AddServerCommands(app);

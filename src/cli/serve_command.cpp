@@ -55,8 +55,13 @@ struct DataDir {
     std::unique_ptr<store::BlobStore> blobs;
 };
 
-DataDir OpenDataDir(const std::string& dir) {
+// Opens the stores of a data directory. Unless `create` is set, the directory must already hold
+// a Quire database, so a mistyped --data-dir is an error rather than a new, empty directory.
+DataDir OpenDataDir(const std::string& dir, bool create = true) {
     std::error_code ec;
+    if (!create && !fs::exists(fs::path(dir) / "quire.db", ec)) {
+        Die(fmt::format("{} is not a Quire data directory (no quire.db there)", dir));
+    }
     fs::create_directories(dir, ec);
     if (ec) Die(fmt::format("cannot create the data directory {}: {}", dir, ec.message()));
     ::chmod(dir.c_str(), 0700);
@@ -235,7 +240,7 @@ void AddKeys(CLI::App& app) {
     auto* list = keys->add_subcommand("list", "List keys by prefix");
     list->add_option("--data-dir", *data_dir, "Data directory");
     list->callback([data_dir] {
-        DataDir data = OpenDataDir(*data_dir);
+        DataDir data = OpenDataDir(*data_dir, false);
         auto keys = data.metadata->ListApiKeys();
         if (!keys) Die(keys.error().message);
         std::cout << fmt::format("{:<14} {:<20} {:<26} {}\n", "PREFIX", "ORG", "CREATED",
@@ -253,7 +258,7 @@ void AddKeys(CLI::App& app) {
         ->required();
     revoke->add_option("--data-dir", *data_dir, "Data directory");
     revoke->callback([data_dir, target] {
-        DataDir data = OpenDataDir(*data_dir);
+        DataDir data = OpenDataDir(*data_dir, false);
         if (auto revoked = data.metadata->RevokeApiKey(*target); !revoked) {
             Die(revoked.error().message);
         }

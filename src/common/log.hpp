@@ -13,7 +13,8 @@
 namespace quire {
 
 // Sets up the process-wide logger: lines go to standard error at `level` ("debug", "info",
-// "warn", "error").
+// "warn", "error"). Standard output stays free for what a command prints. Calling it again
+// replaces the logger.
 void InitLogging(const std::string& level);
 
 }  // namespace quire

@@ -101,6 +101,22 @@ std::vector<std::string_view> SplitPath(std::string_view path) {
     return out;
 }
 
+// The first host of an X-Forwarded-Host list, if it is a plain host name or address with an
+// optional port; anything else (paths, spaces, user info) is ignored rather than echoed.
+std::optional<std::string> ForwardedHost(std::string_view header) {
+    header = header.substr(0, header.find(','));
+    while (!header.empty() && header.front() == ' ') header.remove_prefix(1);
+    while (!header.empty() && header.back() == ' ') header.remove_suffix(1);
+    if (header.empty() || header.size() > 255) return std::nullopt;
+    for (char c : header) {
+        if (!std::isalnum(static_cast<unsigned char>(c)) &&
+            std::string_view(".-:[]").find(c) == std::string_view::npos) {
+            return std::nullopt;
+        }
+    }
+    return std::string(header);
+}
+
 // Whole credit counts are written as integers ("1", not "1E0").
 json::value Credits(double credits) {
     if (credits == std::floor(credits) && std::abs(credits) < 1e15) {
@@ -498,7 +514,11 @@ HttpResponse Api::Impl::Generate(Call& call, DocumentFormat format) {
 
     json::object body{
         {"success", true}, {"run_id", run.id}, {"task_id", task.id}, {"status", task.status}};
-    if (!request->async) {
+    if (!request->async && generate.stopping()) {
+        body["message"] =
+            "The server is shutting down; the task continues asynchronously and finishes after "
+            "a restart if it is interrupted.";
+    } else if (!request->async) {
         body["message"] = fmt::format("Sync ceiling ({}s) exceeded; continuing asynchronously.",
                                       generate.sync_ceiling().count());
     }
@@ -557,6 +577,10 @@ HttpResponse Api::Impl::DownloadRun(Call& call) {
 HttpResponse Api::Impl::SignedDownload(Call& call) {
     const auto& s = call.segments;
     std::string path(call.request.path);
+    // The link is exactly what was signed: its two parameters, once each, and nothing else.
+    if (call.request.query.size() != 2) {
+        return ErrorResponse(Error{ErrorCode::kForbidden, "invalid signature", {}});
+    }
     auto expires = call.request.QueryParam("expires");
     auto signature = call.request.QueryParam("signature");
     auto verified = VerifySignedPath(options.signing_secret, path, expires.value_or(""),
@@ -588,11 +612,11 @@ HttpResponse Api::Impl::SignedDownload(Call& call) {
 std::string Api::Impl::BaseUrl(const HttpRequest& request) const {
     if (!options.public_url.empty()) return options.public_url;
     if (options.trust_proxy) {
-        auto host = request.Header("X-Forwarded-Host");
-        if (host && !host->empty()) {
+        auto host = ForwardedHost(request.Header("X-Forwarded-Host").value_or(""));
+        if (host) {
             std::string proto(request.Header("X-Forwarded-Proto").value_or("http"));
             if (proto != "https") proto = "http";
-            return proto + "://" + std::string(*host);
+            return proto + "://" + *host;
         }
     }
     std::string listen;
@@ -604,8 +628,8 @@ std::string Api::Impl::BaseUrl(const HttpRequest& request) const {
     bool wildcard = listen.find("://0.0.0.0") != std::string::npos ||
                     listen.find("://[::]") != std::string::npos;
     if (wildcard) {
-        if (auto host = request.Header("Host"); host && !host->empty()) {
-            return "http://" + std::string(*host);
+        if (auto host = ForwardedHost(request.Header("Host").value_or(""))) {
+            return "http://" + *host;
         }
     }
     return listen;

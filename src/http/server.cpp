@@ -367,8 +367,9 @@ Status HttpServer::Impl::Start() {
     if (ec) {
         beast::error_code ignored;
         acceptor_.close(ignored);
-        return Fail(ErrorCode::kUnavailable, "Cannot listen on the configured address.",
-                    fmt::format("{}:{}: {}", options_.host, options_.port, ec.message()));
+        return Fail(
+            ErrorCode::kUnavailable,
+            fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
     }
     bound_port_ = acceptor_.local_endpoint().port();
     started_ = true;

@@ -70,6 +70,7 @@ public:
     // Wakes every sync caller still waiting, so it answers 202 now and the server can stop;
     // their tasks go on (or are requeued by the next start).
     void StopWaiting();
+    bool stopping() const { return stop_waiting_.load(); }
 
 private:
     [[nodiscard]] Status CheckInitFile(const GenerateRequest& request);

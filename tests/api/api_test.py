@@ -1,5 +1,6 @@
 """API tests: the real binary on a loopback port, real HTTP, real files."""
 
+import concurrent.futures
 import datetime
 import io
 import json
@@ -180,6 +181,23 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(openpyxl.load_workbook(io.BytesIO(final.body)).sheetnames,
                          ["Weather", "Summary"])
 
+    def test_concurrent_follow_ups_on_one_run_all_keep_their_edits(self):
+        first = self.server.generate(self.key, "excel", prompt="Add a sheet named Base")
+        self.assertEqual(first.status, 200, first)
+        run_id = first.json()["run_id"]
+        names = [f"Part{i}" for i in range(6)]
+        with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
+            answers = list(pool.map(
+                lambda name: self.server.generate(self.key, "excel", run_id=run_id,
+                                                  prompt=f"Add a sheet named {name}"),
+                names))
+        for answer in answers:
+            self.assertEqual(answer.status, 200, answer)
+        run = self.server.request("GET", f"/api/v1/runs/{run_id}", key=self.key).json()
+        self.assertEqual(run["version"], 1 + len(names))
+        book = self.workbook(run["download_url"])
+        self.assertEqual(sorted(book.sheetnames), sorted(["Base", *names]))
+
     def test_summary_says_what_was_not_acted_on(self):
         body = self.server.generate(self.key, "excel",
                                     prompt="Add a sheet named Plan. Paint it purple").json()
@@ -282,8 +300,11 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(self.server.request("GET", "/api/v1/runs", key=other).json()["data"], [])
 
     def test_revoked_key_gets_401_at_once(self):
-        key = self.server.cli("keys", "create", "--data-dir", self.server.data_dir,
-                              "--org", "temp").stdout.strip()
+        created = self.server.cli("keys", "create", "--data-dir", self.server.data_dir,
+                                  "--org", "temp")
+        key = created.stdout.strip()
+        self.assertEqual(created.stdout.count("\n"), 1, created.stdout)
+        self.assertRegex(key, r"^\S+$")
         self.assertEqual(self.server.request("GET", "/api/v1/verify", key=key).status, 200)
         listing = self.server.cli("keys", "list", "--data-dir", self.server.data_dir).stdout
         self.assertIn(key[:11], listing)

@@ -327,4 +327,42 @@ std::string ShiftFormula(std::string_view f, int rows, int cols) {
     return out;
 }
 
+std::string FormulaSyntaxProblem(std::string_view formula) {
+    std::string open;  // the brackets still open, innermost last
+    for (std::size_t i = 0; i < formula.size(); ++i) {
+        char c = formula[i];
+        if (c == '\'' && !open.empty() && open.back() == '[') {
+            ++i;  // in a structured reference ' escapes the next character: Sales['#Items]
+            continue;
+        }
+        if (c == '"' || c == '\'') {
+            // A quote inside a literal is written twice; the literal ends at a single one.
+            std::size_t j = i + 1;
+            while (j < formula.size() &&
+                   (formula[j] != c || (j + 1 < formula.size() && formula[j + 1] == c))) {
+                j += formula[j] == c ? 2 : 1;
+            }
+            if (j >= formula.size()) {
+                return c == '"' ? "the formula has an unclosed string literal"
+                                : "the formula has an unclosed quoted sheet name";
+            }
+            i = j;
+            continue;
+        }
+        if (c == '(' || c == '{' || c == '[') {
+            open.push_back(c);
+            continue;
+        }
+        if (c == ')' || c == '}' || c == ']') {
+            char expected = c == ')' ? '(' : c == '}' ? '{' : '[';
+            if (open.empty() || open.back() != expected) {
+                return fmt::format("the formula has an unmatched '{}'", c);
+            }
+            open.pop_back();
+        }
+    }
+    if (!open.empty()) return fmt::format("the formula has an unclosed '{}'", open.back());
+    return {};
+}
+
 }  // namespace quire::xlsx

@@ -60,4 +60,10 @@ std::string RenameSheetInFormula(std::string_view formula, std::string_view old_
 // references move, $-anchored parts stay. A reference pushed off the grid becomes #REF!.
 std::string ShiftFormula(std::string_view formula, int rows, int cols);
 
+// Why a formula cannot be stored as it is, or "" when its brackets and quotes balance: string
+// literals ("a""b") and quoted sheet names ('It''s'!A1) closed, and (), {} and [] nested
+// properly outside them. It catches the typing slips a spreadsheet would reject on opening
+// ("SUM(", "IF(A1>0,\"yes)"); it is not a full grammar check.
+std::string FormulaSyntaxProblem(std::string_view formula);
+
 }  // namespace quire::xlsx

@@ -110,5 +110,29 @@ INSTANTIATE_TEST_SUITE_P(Formulas, ShiftFormulaTest,
                                            ShiftCase{"A1", -1, 0, "#REF!"},
                                            ShiftCase{"Table1[A1]+A1", 1, 0, "Table1[A1]+A2"}));
 
+struct SyntaxCase {
+    const char* formula;
+    const char* problem;
+};
+
+class FormulaSyntax : public ::testing::TestWithParam<SyntaxCase> {};
+
+TEST_P(FormulaSyntax, FindsUnbalancedBracketsAndQuotes) {
+    EXPECT_EQ(FormulaSyntaxProblem(GetParam().formula), GetParam().problem) << GetParam().formula;
+}
+
+// "set Sheet1!A1 to =SUM(" used to be stored as written and made a file Excel repairs.
+INSTANTIATE_TEST_SUITE_P(
+    Formulas, FormulaSyntax,
+    ::testing::Values(SyntaxCase{"SUM(A1:A3)", ""}, SyntaxCase{"IF(A1>0,\"a(b\",\"\")", ""},
+                      SyntaxCase{"'It''s (here)'!A1+1", ""}, SyntaxCase{"{1,2;3,4}", ""},
+                      SyntaxCase{"Table1[[#Headers],[Sales]]", ""},
+                      SyntaxCase{"\"say \"\"hi\"\"\"", ""}, SyntaxCase{"SUM(Sales['[Net']])", ""},
+                      SyntaxCase{"SUM(", "the formula has an unclosed '('"},
+                      SyntaxCase{"SUM(A1))", "the formula has an unmatched ')'"},
+                      SyntaxCase{"(1]", "the formula has an unmatched ']'"},
+                      SyntaxCase{"IF(A1,\"yes)", "the formula has an unclosed string literal"},
+                      SyntaxCase{"'Sheet 1!A1", "the formula has an unclosed quoted sheet name"}));
+
 }  // namespace
 }  // namespace quire::xlsx

@@ -667,6 +667,9 @@ Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<
             if (f.starts_with('=')) f.remove_prefix(1);
             if (f.empty()) return InvalidRequest("a formula cannot be empty");
             if (!DecodeUtf8(f)) return InvalidRequest("a formula must be valid UTF-8 text");
+            if (std::string problem = FormulaSyntaxProblem(f); !problem.empty()) {
+                return InvalidRequest(problem);
+            }
             write.kind = CellWrite::Kind::kFormula;
             write.text = std::string(f);
             return write;

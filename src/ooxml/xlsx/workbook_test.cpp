@@ -196,6 +196,17 @@ TEST(Workbook, BadInputChangesNothing) {
     EXPECT_EQ(MustSave(workbook), before);
 }
 
+TEST(Workbook, UnbalancedFormulaIsRefusedInsteadOfWrittenForExcelToRepair) {
+    Workbook workbook = Workbook::Create();
+    ASSERT_TRUE(workbook.AddSheet("Data"));
+    std::string before = MustSave(workbook);
+    Status set = workbook.SetCell("Data", "A1", CellValue::Formula("=SUM(B1:B3"));
+    ASSERT_FALSE(set);
+    EXPECT_EQ(set.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_EQ(set.error().message, "the formula has an unclosed '('");
+    EXPECT_EQ(MustSave(workbook), before);
+}
+
 TEST(Workbook, ControlCharactersAreEscapedAndReadBack) {
     Workbook workbook = Workbook::Create();
     ASSERT_TRUE(workbook.AddSheet("Data"));

@@ -583,14 +583,17 @@ Result<Task> SqliteStore::GetTask(std::string_view org_id, std::string_view task
 }
 
 Result<std::optional<Task>> SqliteStore::ClaimNextTask() {
-    // TODO(#5): skip tasks whose run already has a running task, and take a lease.
+    // A run's tasks run one at a time, in the order they were queued: each starts from the
+    // version its predecessor committed. TODO(#5): take a lease with a heartbeat.
     return Write([](Connection& db) {
         return QueryOptional(
             db, TaskFromRow,
             fmt::format("UPDATE tasks SET status = 'running', phase = '', attempt = attempt + 1, "
                         "started_at = ?1 "
-                        "WHERE id = (SELECT id FROM tasks WHERE status = 'queued' "
-                        "ORDER BY created_at, id LIMIT 1) "
+                        "WHERE id = (SELECT id FROM tasks AS t WHERE t.status = 'queued' "
+                        "AND NOT EXISTS (SELECT 1 FROM tasks AS busy WHERE busy.run_id = t.run_id "
+                        "AND busy.status = 'running') "
+                        "ORDER BY t.created_at, t.id LIMIT 1) "
                         "RETURNING {}",
                         kTaskColumns),
             NowMillis());

@@ -603,9 +603,8 @@ TEST_F(SqliteStoreTest, NewTaskIsQueuedWithItsRequest) {
 }
 
 TEST_F(SqliteStoreTest, ClaimsTakeTheOldestQueuedTaskFirst) {
-    store::Run run = NewRun(org_);
     std::vector<std::string> created;
-    for (int i = 0; i < 3; ++i) created.push_back(NewTask(run).id);
+    for (int i = 0; i < 3; ++i) created.push_back(NewTask(NewRun(org_)).id);
 
     std::vector<std::string> claimed;
     while (auto task = Must(store_->ClaimNextTask())) {
@@ -617,6 +616,34 @@ TEST_F(SqliteStoreTest, ClaimsTakeTheOldestQueuedTaskFirst) {
 
     EXPECT_EQ(claimed, created);
     EXPECT_EQ(Must(store_->GetTask(org_.id, created[0])).status, "running");
+}
+
+// Two tasks of one run used to run at once, each from the same stale version, and the later
+// commit silently dropped the earlier one's edits.
+TEST_F(SqliteStoreTest, TasksOfOneRunAreClaimedOneAtATimeInQueueOrder) {
+    store::Run busy = NewRun(org_);
+    store::Run other = NewRun(org_);
+    Task first = NewTask(busy);
+    Task second = NewTask(busy);
+    Task elsewhere = NewTask(other);
+
+    EXPECT_EQ(Claim().id, first.id);
+    EXPECT_EQ(Claim().id, elsewhere.id);
+    EXPECT_FALSE(Must(store_->ClaimNextTask()).has_value());
+
+    Must(store_->CommitTurn(first.id, 1, SampleTurn("v1")));
+    Task next = Claim();
+    EXPECT_EQ(next.id, second.id);
+    EXPECT_EQ(Must(store_->GetRun(org_.id, busy.id)).version, 1);
+}
+
+TEST_F(SqliteStoreTest, AFailedTaskFreesItsRunForTheNextOne) {
+    store::Run run = NewRun(org_);
+    Task first = NewTask(run);
+    Task second = NewTask(run);
+    Claim();
+    Must(store_->FailTask(first.id, 1, "agent_failed", "a tool failed"));
+    EXPECT_EQ(Claim().id, second.id);
 }
 
 TEST_F(SqliteStoreTest, PhaseIsVisibleWhileRunning) {
@@ -805,7 +832,8 @@ TEST_F(SqliteStoreTest, FailedTaskLeavesTheRunAtItsLastGoodVersion) {
 
 TEST_F(SqliteStoreTest, RequeueRunningTasksPutsOnlyRunningTasksBack) {
     store::Run run = NewRun(org_);
-    for (int i = 0; i < 4; ++i) NewTask(run);
+    NewTask(run);
+    for (int i = 0; i < 3; ++i) NewTask(NewRun(org_));
     Task done = Claim();
     Must(store_->CommitTurn(done.id, done.attempt, SampleTurn("done")));
     Task running_a = Claim();
@@ -935,9 +963,8 @@ TEST(SqliteStoreProcesses, KeysCreatedFromTwoProcessesAtOnceAllSucceed) {
 }
 
 TEST_F(SqliteStoreTest, ConcurrentClaimsNeverHandOutATaskTwice) {
-    store::Run run = NewRun(org_);
     constexpr int kTasks = 60;
-    for (int i = 0; i < kTasks; ++i) NewTask(run);
+    for (int i = 0; i < kTasks; ++i) NewTask(NewRun(org_));
     auto second = OpenStore();
 
     std::mutex mu;
