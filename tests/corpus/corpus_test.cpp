@@ -18,6 +18,7 @@
 #include "ooxml/package/package.hpp"
 #include "ooxml/package/xml.hpp"
 #include "ooxml/xlsx/workbook.hpp"
+#include "shared_dir.hpp"
 
 namespace quire {
 namespace {
@@ -28,12 +29,7 @@ using ooxml::Package;
 constexpr auto kHostileBudget = std::chrono::seconds(2);
 constexpr auto kOddBudget = std::chrono::seconds(20);
 
-fs::path SharedDir() {
-    if (const char* dir = std::getenv("QUIRE_SHARED_DIR"); dir != nullptr && *dir != '\0') {
-        return dir;
-    }
-    return fs::path(QUIRE_SOURCE_DIR) / ".." / "shared";
-}
+using quire::test_support::SharedDir;
 
 struct CorpusFile {
     std::string file;      // "xlsx/poi-54764.xlsx"

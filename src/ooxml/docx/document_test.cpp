@@ -14,6 +14,7 @@
 
 #include "ooxml/package/package.hpp"
 #include "ooxml/package/xml.hpp"
+#include "shared_dir.hpp"
 
 namespace quire::docx {
 namespace {
@@ -22,12 +23,7 @@ using ooxml::Package;
 
 constexpr std::string_view kWordNs = "http://schemas.openxmlformats.org/wordprocessingml/2006/main";
 
-std::filesystem::path SharedDir() {
-    if (const char* env = std::getenv("QUIRE_SHARED_DIR"); env != nullptr && *env != '\0') {
-        return env;
-    }
-    return std::filesystem::path(QUIRE_SOURCE_DIR) / ".." / "shared";
-}
+using quire::test_support::SharedDir;
 
 std::string ReadFile(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);

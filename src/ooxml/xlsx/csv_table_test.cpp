@@ -1,4 +1,5 @@
 #include "ooxml/xlsx/csv_table.hpp"
+#include "shared_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,12 +16,7 @@ namespace {
 
 using Kind = CellValue::Kind;
 
-std::filesystem::path SharedDir() {
-    if (const char* env = std::getenv("QUIRE_SHARED_DIR"); env != nullptr && *env != '\0') {
-        return env;
-    }
-    return std::filesystem::path(QUIRE_SOURCE_DIR) / ".." / "shared";
-}
+using quire::test_support::SharedDir;
 
 std::string ReadFile(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "ooxml/package/package.hpp"
+#include "shared_dir.hpp"
 
 namespace quire::xlsx {
 namespace {
@@ -18,13 +19,7 @@ namespace {
 namespace fs = std::filesystem;
 using ooxml::Package;
 
-fs::path CorpusDir() {
-    const char* shared = std::getenv("QUIRE_SHARED_DIR");
-    fs::path dir = shared != nullptr && *shared != '\0'
-                       ? fs::path(shared)
-                       : fs::path(QUIRE_SOURCE_DIR) / ".." / "shared";
-    return dir / "corpus";
-}
+fs::path CorpusDir() { return quire::test_support::SharedDir() / "corpus"; }
 
 std::string ReadCorpus(std::string_view name) {
     std::ifstream in(CorpusDir() / name, std::ios::binary);
