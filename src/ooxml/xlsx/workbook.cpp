@@ -19,6 +19,7 @@
 #include "ooxml/xlsx/formula_refs.hpp"
 #include "ooxml/xlsx/sheet_part.hpp"
 #include "ooxml/xlsx/sml_xml.hpp"
+#include "ooxml/xlsx/workbook_impl.hpp"
 
 namespace quire::xlsx {
 namespace {
@@ -31,33 +32,10 @@ using ooxml::Package;
 using ooxml::Relationship;
 namespace ns = ooxml::ns;
 
-constexpr std::string_view kWorksheetType =
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
-constexpr std::string_view kStylesType =
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml";
-constexpr std::string_view kWorkbookType =
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml";
-constexpr std::string_view kCoreType = "application/vnd.openxmlformats-package.core-properties+xml";
-constexpr std::string_view kAppType =
-    "application/vnd.openxmlformats-officedocument.extended-properties+xml";
-constexpr std::string_view kChartType =
-    "application/vnd.openxmlformats-officedocument.drawingml.chart+xml";
-constexpr std::string_view kPivotCacheType =
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml";
-
-constexpr std::string_view kRelBase =
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/";
-constexpr std::string_view kRelBaseStrict =
-    "http://purl.oclc.org/ooxml/officeDocument/relationships/";
-constexpr std::string_view kPackageRelBase =
-    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/";
-
 constexpr std::string_view kDateFormat = "yyyy-mm-dd";
 constexpr std::size_t kMaxCellText = 32767;
 constexpr double kMinColumnWidth = 8.0;
 constexpr double kMaxColumnWidth = 60.0;
-
-std::string FormatNumber(double value) { return fmt::format("{}", value); }
 
 // ---- Excel's sheet name rules ------------------------------------------------------------------
 
@@ -95,58 +73,6 @@ std::string KindFromRelType(std::string_view type) {
     if (suffix == "xlMacrosheet" || suffix == "xlIntlMacrosheet") return "macrosheet";
     return "worksheet";
 }
-
-bool RelTypeIs(std::string_view type, std::string_view suffix) {
-    return type.size() > suffix.size() && type.ends_with(suffix) &&
-           type[type.size() - suffix.size() - 1] == '/';
-}
-
-// The relationship target of `part` as seen from `source`: relative when it sits below the
-// source's folder, else absolute.
-std::string RelativeTarget(std::string_view source, std::string_view part) {
-    std::string_view folder = source.substr(0, source.rfind('/') + 1);
-    if (!folder.empty() && part.starts_with(folder)) return std::string(part.substr(folder.size()));
-    return fmt::format("/{}", part);
-}
-
-std::string FreshRelId(const std::vector<Relationship>& rels) {
-    std::set<std::string> taken;
-    for (const Relationship& rel : rels) taken.insert(rel.id);
-    for (int n = 1;; ++n) {
-        std::string id = fmt::format("rId{}", n);
-        if (!taken.contains(id)) return id;
-    }
-}
-
-// Built-in number formats that show dates or times (ECMA-376 Part 1, §18.8.30).
-bool IsBuiltinDateFormat(int id) {
-    return (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) ||
-           (id >= 50 && id <= 58);
-}
-
-// A custom format shows a date when it has a date or time token outside quotes and brackets.
-bool IsDateFormatCode(std::string_view code) {
-    bool quoted = false;
-    int bracket = 0;
-    for (std::size_t i = 0; i < code.size(); ++i) {
-        char ch = static_cast<char>(std::tolower(static_cast<unsigned char>(code[i])));
-        if (ch == '"') quoted = !quoted;
-        if (quoted) continue;
-        if (ch == '\\') {
-            ++i;
-            continue;
-        }
-        if (ch == '[') ++bracket;
-        if (ch == ']') --bracket;
-        if (bracket == 0 && (ch == 'd' || ch == 'm' || ch == 'y' || ch == 'h' || ch == 's')) {
-            return true;
-        }
-    }
-    return false;
-}
-
-constexpr std::string_view kXmlDeclaration =
-    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
 
 std::string EmptyWorksheetXml(std::string_view sml_ns, std::string_view rel_ns) {
     return fmt::format(
@@ -203,20 +129,6 @@ std::string NewWorkbookXml() {
         kXmlDeclaration, ns::kSpreadsheetMain, ns::kRelationships);
 }
 
-// One <sheet> of workbook.xml with what its relationship says about it.
-struct SheetEntry {
-    pugi::xml_node node;
-    std::string name;
-    std::string state;
-    std::string kind;
-    std::string part;
-};
-
-struct LoadedPart {
-    std::unique_ptr<pugi::xml_document> doc;
-    bool dirty = false;
-};
-
 // Rough display width of a value in characters, for fitting column widths.
 std::size_t DisplayLength(const CellValue& value) {
     switch (value.kind) {
@@ -239,56 +151,56 @@ std::size_t DisplayLength(const CellValue& value) {
 
 }  // namespace
 
+// ---- Helpers shared with the other workbook_*.cpp ----------------------------------------------
+
+std::string FormatNumber(double value) { return fmt::format("{}", value); }
+
+bool RelTypeIs(std::string_view type, std::string_view suffix) {
+    return type.size() > suffix.size() && type.ends_with(suffix) &&
+           type[type.size() - suffix.size() - 1] == '/';
+}
+
+std::string RelativeTarget(std::string_view source, std::string_view part) {
+    std::string_view folder = source.substr(0, source.rfind('/') + 1);
+    if (!folder.empty() && part.starts_with(folder)) return std::string(part.substr(folder.size()));
+    return fmt::format("/{}", part);
+}
+
+std::string FreshRelId(const std::vector<Relationship>& rels) {
+    std::set<std::string> taken;
+    for (const Relationship& rel : rels) taken.insert(rel.id);
+    for (int n = 1;; ++n) {
+        std::string id = fmt::format("rId{}", n);
+        if (!taken.contains(id)) return id;
+    }
+}
+
+bool IsBuiltinDateFormat(int id) {
+    return (id >= 14 && id <= 22) || (id >= 27 && id <= 36) || (id >= 45 && id <= 47) ||
+           (id >= 50 && id <= 58);
+}
+
+bool IsDateFormatCode(std::string_view code) {
+    bool quoted = false;
+    int bracket = 0;
+    for (std::size_t i = 0; i < code.size(); ++i) {
+        char ch = static_cast<char>(std::tolower(static_cast<unsigned char>(code[i])));
+        if (ch == '"') quoted = !quoted;
+        if (quoted) continue;
+        if (ch == '\\') {
+            ++i;
+            continue;
+        }
+        if (ch == '[') ++bracket;
+        if (ch == ']') --bracket;
+        if (bracket == 0 && (ch == 'd' || ch == 'm' || ch == 'y' || ch == 'h' || ch == 's')) {
+            return true;
+        }
+    }
+    return false;
+}
+
 // ---- Workbook::Impl --------------------------------------------------------------------------
-
-struct Workbook::Impl {
-    explicit Impl(Package p) : package(std::move(p)) {}
-
-    // Set once at Open or Create.
-    Package package;
-    std::string workbook_part;
-    std::string sml_ns;    // SpreadsheetML namespace: transitional or strict
-    std::string rel_ns;    // namespace of r:id attributes
-    std::string rel_base;  // prefix of relationship types
-
-    // Parsed parts; a dirty one is written back to the package at Flush.
-    std::map<std::string, LoadedPart> parts;
-    // Plain shared strings by text, built on first use.
-    std::optional<std::unordered_map<std::string, int>> shared_index;
-    // The stylesheet part, once found or made.
-    std::optional<std::string> styles_part;
-
-    Result<pugi::xml_document*> Load(const std::string& part);
-    void MarkDirty(const std::string& part) { parts[part].dirty = true; }
-    void Flush();
-    pugi::xml_node WorkbookRoot() { return parts[workbook_part].doc->document_element(); }
-
-    Result<std::vector<SheetEntry>> SheetEntries();
-    Result<SheetEntry> FindSheet(std::string_view name);
-    Result<SheetEntry> FindWorksheet(std::string_view name);
-    Status CheckNameFree(std::string_view name, const pugi::xml_node& except);
-    std::string NewSheetPart() const;
-    Result<pugi::xml_node> AppendSheetElement(std::string_view name, const std::string& rel_id);
-
-    Result<std::optional<std::string>> RelatedPart(std::string_view suffix);
-    Result<std::string> StylesPart();
-    Result<pugi::xml_node> StyleSheet();
-    Result<int> NumberFormatId(std::string_view code);
-    Result<int> BoldFont(int font_id);
-    Result<int> DeriveStyle(int base_xf, bool bold, std::optional<std::string_view> format);
-    Result<bool> IsDateStyle(int xf);
-    Result<int> SharedStringIndex(std::string_view text);
-    Result<std::string> SharedStringText(int index);
-
-    Result<CellWrite> Prepare(const CellValue& value, std::optional<int> style);
-    void RequestFullCalc();
-    Status DropCalcChain();
-
-    Status RenameInPart(const std::string& part, std::string_view old_name,
-                        std::string_view new_name);
-    Status RenameInDefinedNames(std::string_view old_name, std::string_view new_name);
-    Status RenameInPivotCaches(std::string_view old_name, std::string_view new_name);
-};
 
 Result<pugi::xml_document*> Workbook::Impl::Load(const std::string& part) {
     auto it = parts.find(part);

@@ -1,0 +1,130 @@
+#pragma once
+
+// Internal to the xlsx engine: the state behind a Workbook and the helpers its operations share.
+// Each group of operations (cells, formatting, objects, charts) lives in its own workbook_*.cpp
+// and works through Impl; nothing outside src/ooxml/xlsx includes this header.
+
+#include <pugixml.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/error.hpp"
+#include "ooxml/package/package.hpp"
+#include "ooxml/xlsx/sheet_part.hpp"
+#include "ooxml/xlsx/workbook.hpp"
+
+namespace quire::xlsx {
+
+inline constexpr std::string_view kWorksheetType =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml";
+inline constexpr std::string_view kStylesType =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml";
+inline constexpr std::string_view kWorkbookType =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml";
+inline constexpr std::string_view kCoreType =
+    "application/vnd.openxmlformats-package.core-properties+xml";
+inline constexpr std::string_view kAppType =
+    "application/vnd.openxmlformats-officedocument.extended-properties+xml";
+inline constexpr std::string_view kChartType =
+    "application/vnd.openxmlformats-officedocument.drawingml.chart+xml";
+inline constexpr std::string_view kPivotCacheType =
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.pivotCacheDefinition+xml";
+
+inline constexpr std::string_view kRelBase =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships/";
+inline constexpr std::string_view kRelBaseStrict =
+    "http://purl.oclc.org/ooxml/officeDocument/relationships/";
+inline constexpr std::string_view kPackageRelBase =
+    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/";
+
+inline constexpr std::string_view kXmlDeclaration =
+    "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n";
+
+// A number as the shortest text that reads back to the same double.
+std::string FormatNumber(double value);
+
+// True when a relationship type ends in "/suffix" (transitional or strict).
+bool RelTypeIs(std::string_view type, std::string_view suffix);
+
+// The relationship target of `part` as seen from `source`: relative when it sits below the
+// source's folder, else absolute.
+std::string RelativeTarget(std::string_view source, std::string_view part);
+
+// The first "rIdN" no relationship in `rels` uses.
+std::string FreshRelId(const std::vector<ooxml::Relationship>& rels);
+
+// Built-in number formats that show dates or times (ECMA-376 Part 1, §18.8.30), and custom
+// format codes with a date or time token outside quotes and brackets.
+bool IsBuiltinDateFormat(int id);
+bool IsDateFormatCode(std::string_view code);
+
+// One <sheet> of workbook.xml with what its relationship says about it.
+struct SheetEntry {
+    pugi::xml_node node;
+    std::string name;
+    std::string state;
+    std::string kind;
+    std::string part;
+};
+
+struct LoadedPart {
+    std::unique_ptr<pugi::xml_document> doc;
+    bool dirty = false;
+};
+
+struct Workbook::Impl {
+    explicit Impl(ooxml::Package p) : package(std::move(p)) {}
+
+    // Set once at Open or Create.
+    ooxml::Package package;
+    std::string workbook_part;
+    std::string sml_ns;    // SpreadsheetML namespace: transitional or strict
+    std::string rel_ns;    // namespace of r:id attributes
+    std::string rel_base;  // prefix of relationship types
+
+    // Parsed parts; a dirty one is written back to the package at Flush.
+    std::map<std::string, LoadedPart> parts;
+    // Plain shared strings by text, built on first use.
+    std::optional<std::unordered_map<std::string, int>> shared_index;
+    // The stylesheet part, once found or made.
+    std::optional<std::string> styles_part;
+
+    Result<pugi::xml_document*> Load(const std::string& part);
+    void MarkDirty(const std::string& part) { parts[part].dirty = true; }
+    void Flush();
+    pugi::xml_node WorkbookRoot() { return parts[workbook_part].doc->document_element(); }
+
+    Result<std::vector<SheetEntry>> SheetEntries();
+    Result<SheetEntry> FindSheet(std::string_view name);
+    Result<SheetEntry> FindWorksheet(std::string_view name);
+    Status CheckNameFree(std::string_view name, const pugi::xml_node& except);
+    std::string NewSheetPart() const;
+    Result<pugi::xml_node> AppendSheetElement(std::string_view name, const std::string& rel_id);
+
+    Result<std::optional<std::string>> RelatedPart(std::string_view suffix);
+    Result<std::string> StylesPart();
+    Result<pugi::xml_node> StyleSheet();
+    Result<int> NumberFormatId(std::string_view code);
+    Result<int> BoldFont(int font_id);
+    Result<int> DeriveStyle(int base_xf, bool bold, std::optional<std::string_view> format);
+    Result<bool> IsDateStyle(int xf);
+    Result<int> SharedStringIndex(std::string_view text);
+    Result<std::string> SharedStringText(int index);
+
+    Result<CellWrite> Prepare(const CellValue& value, std::optional<int> style);
+    void RequestFullCalc();
+    Status DropCalcChain();
+
+    Status RenameInPart(const std::string& part, std::string_view old_name,
+                        std::string_view new_name);
+    Status RenameInDefinedNames(std::string_view old_name, std::string_view new_name);
+    Status RenameInPivotCaches(std::string_view old_name, std::string_view new_name);
+};
+
+}  // namespace quire::xlsx
