@@ -881,28 +881,52 @@ Status Workbook::RenameSheet(std::string_view sheet, std::string_view new_name) 
 }
 
 Status Workbook::SetCell(std::string_view sheet, std::string_view ref, const CellValue& value) {
+    const CellEdit edit{std::string(ref), value};
+    return SetCells(sheet, std::span<const CellEdit>(&edit, 1));
+}
+
+Status Workbook::SetCells(std::string_view sheet, std::span<const CellEdit> edits) {
     Result<SheetEntry> entry = impl_->FindWorksheet(sheet);
     if (!entry) return std::unexpected(entry.error());
-    std::optional<CellRef> at = ParseCellRef(ref);
-    if (!at) {
-        return InvalidRequest(fmt::format("'{}' is not a cell reference like B7", ref));
+    std::vector<CellRef> refs;
+    refs.reserve(edits.size());
+    for (const CellEdit& edit : edits) {
+        std::optional<CellRef> at = ParseCellRef(edit.ref);
+        if (!at) {
+            return InvalidRequest(fmt::format("'{}' is not a cell reference like B7", edit.ref));
+        }
+        refs.push_back(*at);
     }
     Result<pugi::xml_document*> doc = impl_->Load(entry->part);
     if (!doc) return std::unexpected(doc.error());
 
+    // Prepare every value first: a bad one must leave the sheet as it was.
     SheetWriter writer(**doc);
-    pugi::xml_node existing = writer.FindCell(*at);
-    std::optional<int> style;
-    if (existing && existing.attribute("s")) style = existing.attribute("s").as_int();
-    Result<CellWrite> write = impl_->Prepare(value, style);
-    if (!write) return std::unexpected(write.error());
-
-    bool formulas_changed = value.kind == CellValue::Kind::kFormula;
-    if (existing && HasFormula(existing)) {
-        DetachSharedFormula(writer, existing, *at);
-        formulas_changed = true;
+    std::vector<CellWrite> writes;
+    writes.reserve(edits.size());
+    for (std::size_t i = 0; i < edits.size(); ++i) {
+        pugi::xml_node existing = writer.FindCell(refs[i]);
+        std::optional<int> style;
+        if (existing && existing.attribute("s")) style = existing.attribute("s").as_int();
+        Result<CellWrite> write = impl_->Prepare(edits[i].value, style);
+        if (!write) {
+            Error error = write.error();
+            error.message = fmt::format("{}: {}", edits[i].ref, error.message);
+            return std::unexpected(std::move(error));
+        }
+        writes.push_back(std::move(*write));
     }
-    WriteCell(writer.Cell(writer.Row(at->row), *at), *write);
+
+    bool formulas_changed = false;
+    for (std::size_t i = 0; i < edits.size(); ++i) {
+        pugi::xml_node cell = writer.Cell(writer.Row(refs[i].row), refs[i]);
+        if (HasFormula(cell)) {
+            DetachSharedFormula(writer, cell, refs[i]);
+            formulas_changed = true;
+        }
+        formulas_changed = formulas_changed || writes[i].kind == CellWrite::Kind::kFormula;
+        WriteCell(cell, writes[i]);
+    }
     writer.UpdateDimension();
     impl_->MarkDirty(entry->part);
 
@@ -1039,19 +1063,6 @@ Status Workbook::WriteTable(std::string_view sheet, const CsvTable& table) {
     }
     impl_->RequestFullCalc();
     return {};
-}
-
-Result<std::string> Workbook::OutlineJson() const {
-    Result<std::vector<SheetInfo>> sheets = Sheets();
-    if (!sheets) return std::unexpected(sheets.error());
-    boost::json::array list;
-    for (const SheetInfo& sheet : *sheets) {
-        list.push_back(boost::json::object{{"name", sheet.name},
-                                           {"kind", sheet.kind},
-                                           {"state", sheet.state},
-                                           {"dimension", sheet.dimension}});
-    }
-    return boost::json::serialize(boost::json::object{{"sheets", std::move(list)}});
 }
 
 Result<std::string> Workbook::Save() const {

@@ -5,6 +5,7 @@
 // part is saved byte for byte.
 
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +27,30 @@ struct SheetInfo {
     std::string state;      // "visible", "hidden", "veryHidden"
     std::string dimension;  // the used range as "A1:D20", "" when the sheet is empty
     std::string part_name;  // "xl/worksheets/sheet1.xml"
+};
+
+// One cell edit of SetCells: a reference like "B7" and the value to store there.
+struct CellEdit {
+    std::string ref;
+    CellValue value;
+};
+
+// A table (ListObject) as the outline and the tools see it.
+struct TableInfo {
+    std::string name;   // the table's name, unique in the workbook
+    std::string sheet;  // the sheet it sits on
+    std::string range;  // "A1:D20", header row included
+    std::string style;  // "TableStyleMedium2", "" when none
+};
+
+// A chart as the outline and the tools see it: on a worksheet's drawing or a chartsheet.
+struct ChartInfo {
+    std::string name;    // the drawing object's name, which the agent refers to
+    std::string sheet;   // the sheet whose drawing holds it
+    std::string type;    // "column", "bar", "line", "area", "pie", "doughnut", "scatter", ...
+    std::string anchor;  // the cell range it covers, "E2:L18"
+    std::string title;   // "" when it has none
+    std::vector<std::string> series;  // each series' values reference, "Data!$B$2:$B$20"
 };
 
 // A workbook keeps the parts it parsed until Save; edits are applied to them in memory. Like the
@@ -71,6 +96,11 @@ public:
     [[nodiscard]] Status SetCell(std::string_view sheet, std::string_view ref,
                                  const CellValue& value);
 
+    // Sets many cells of one worksheet at once, as SetCell does for each. Every reference and
+    // value is checked before anything is written: one bad edit fails the call and changes
+    // nothing. Later edits of the same cell win.
+    [[nodiscard]] Status SetCells(std::string_view sheet, std::span<const CellEdit> edits);
+
     // Reads one cell back: its formula (kFormula) if it has one, else its value. A number whose
     // style is a date format comes back as kDate. A missing cell is kEmpty.
     [[nodiscard]] Result<CellValue> GetCell(std::string_view sheet, std::string_view ref) const;
@@ -79,6 +109,24 @@ public:
     // (dates with a yyyy-mm-dd format), and column widths fitted to the content (capped). Cells
     // outside the table are kept. Styles are reused when an identical one exists.
     [[nodiscard]] Status WriteTable(std::string_view sheet, const CsvTable& table);
+
+    // ---- Sheets (workbook_sheets.cpp) ----
+
+    // ---- Reading and checking (workbook_read.cpp) ----
+
+    // ---- Formatting (workbook_format.cpp) ----
+
+    // ---- Tables, names, validation, links, notes (workbook_objects.cpp) ----
+
+    // Every table of the workbook, in sheet order.
+    [[nodiscard]] Result<std::vector<TableInfo>> Tables() const;
+
+    // ---- Charts (workbook_charts.cpp) ----
+
+    // Every chart of the workbook, in sheet order.
+    [[nodiscard]] Result<std::vector<ChartInfo>> Charts() const;
+
+    // ---- Outline (workbook_outline.cpp) ----
 
     // The outline as JSON: {"sheets": [{"name", "kind", "state", "dimension"}...]}.
     [[nodiscard]] Result<std::string> OutlineJson() const;

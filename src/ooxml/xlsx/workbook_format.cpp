@@ -1,0 +1,8 @@
+// Cell styles, sizes, merges, panes and filters.
+
+#include "ooxml/xlsx/workbook.hpp"
+#include "ooxml/xlsx/workbook_impl.hpp"
+
+namespace quire::xlsx {
+
+}  // namespace quire::xlsx

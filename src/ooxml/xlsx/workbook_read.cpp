@@ -1,0 +1,8 @@
+// Reading ranges back and checking formulas.
+
+#include "ooxml/xlsx/workbook.hpp"
+#include "ooxml/xlsx/workbook_impl.hpp"
+
+namespace quire::xlsx {
+
+}  // namespace quire::xlsx
