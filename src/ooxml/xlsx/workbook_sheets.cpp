@@ -3,6 +3,4 @@
 #include "ooxml/xlsx/workbook.hpp"
 #include "ooxml/xlsx/workbook_impl.hpp"
 
-namespace quire::xlsx {
-
-}  // namespace quire::xlsx
+namespace quire::xlsx {}  // namespace quire::xlsx

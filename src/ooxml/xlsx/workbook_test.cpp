@@ -198,7 +198,7 @@ TEST(Workbook, UnbalancedFormulaIsRefusedInsteadOfWrittenForExcelToRepair) {
     Status set = workbook.SetCell("Data", "A1", CellValue::Formula("=SUM(B1:B3"));
     ASSERT_FALSE(set);
     EXPECT_EQ(set.error().code, ErrorCode::kInvalidRequest);
-    EXPECT_EQ(set.error().message, "the formula has an unclosed '('");
+    EXPECT_EQ(set.error().message, "A1: the formula has an unclosed '('");
     EXPECT_EQ(MustSave(workbook), before);
 }
 
