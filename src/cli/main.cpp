@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/client_commands.hpp"
+#include "cli/doc_commands.hpp"
 #include "cli/serve_command.hpp"
 #include "common/log.hpp"
 
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     quire::cli::AddServerCommands(app);
     quire::cli::AddClientCommands(app);
+    quire::cli::AddDocCommands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::RuntimeError& e) {

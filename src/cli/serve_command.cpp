@@ -266,31 +266,11 @@ void AddKeys(CLI::App& app) {
     });
 }
 
-void AddDoc(CLI::App& app) {
-    auto* doc = app.add_subcommand("doc", "Inspect documents");
-    doc->require_subcommand(1);
-    auto file = std::make_shared<std::string>();
-    auto* outline = doc->add_subcommand("outline", "Print a document's outline as JSON");
-    outline->add_option("FILE", *file, "An .xlsx, .docx or .pptx file")->required();
-    outline->callback([file] {
-        std::ifstream in(*file, std::ios::binary);
-        if (!in) Die("cannot read " + *file);
-        std::stringstream buffer;
-        buffer << in.rdbuf();
-        auto format = service::FormatFromFileName(*file);
-        if (!format) Die(*file + ": not an .xlsx, .docx or .pptx file name");
-        auto json = service::OutlineDocument(*format, buffer.str());
-        if (!json) Die(*file + ": " + json.error().message);
-        std::cout << *json << std::endl;
-    });
-}
-
 }  // namespace
 
 void AddServerCommands(CLI::App& app) {
     AddServe(app);
     AddKeys(app);
-    AddDoc(app);
 }
 
 }  // namespace quire::cli

@@ -6,7 +6,7 @@ class App;
 
 namespace quire::cli {
 
-// Registers `serve`, `keys` (create, list, revoke) and `doc` (outline) on the app.
+// Registers `serve` and `keys` (create, list, revoke) on the app.
 void AddServerCommands(CLI::App& app);
 
 }  // namespace quire::cli
