@@ -172,7 +172,114 @@ std::string ShiftToken(std::string_view token, int rows, int cols) {
                        parsed->row_fixed ? "$" : "", moved.row);
 }
 
+// True for text shaped like an A1 reference: one to three letters, then digits.
+bool LooksLikeCellRef(std::string_view token) {
+    std::size_t i = token.starts_with('$') ? 1 : 0;
+    std::size_t letters = i;
+    while (i < token.size() && IsAsciiAlpha(token[i])) ++i;
+    if (i == letters || i - letters > 3) return false;
+    if (i < token.size() && token[i] == '$') ++i;
+    std::size_t digits = i;
+    while (i < token.size() && IsAsciiDigit(token[i])) ++i;
+    return i > digits && i == token.size();
+}
+
+// The error literals of ECMA-376 Part 1 §18.17.2 (formula grammar, error-constant).
+constexpr std::string_view kErrorLiterals[] = {"#NULL!", "#DIV/0!", "#VALUE!",      "#REF!",
+                                               "#NAME?", "#NUM!",   "#N/A",         "#SPILL!",
+                                               "#CALC!", "#FIELD!", "#GETTING_DATA"};
+
+// The index just past the reference after a sheet's '!' at `bang` (A1, $A$1:$B$2, A:A, 1:1).
+std::size_t SkipReference(std::string_view f, std::size_t bang) {
+    std::size_t i = bang + 1;
+    while (i < f.size() && (IsNameChar(f[i]) || f[i] == '$' || f[i] == ':' || f[i] == '#')) ++i;
+    return i;
+}
+
+void AddSheetTokens(std::string_view spec, std::vector<FormulaToken>& out) {
+    std::size_t colon = spec.find(':');
+    out.push_back({FormulaToken::Kind::kSheet, std::string(spec.substr(0, colon))});
+    if (colon != std::string_view::npos) {
+        out.push_back({FormulaToken::Kind::kSheet, std::string(spec.substr(colon + 1))});
+    }
+}
+
+// Classifies a bare name token that is not followed by '!' or '('.
+void AddNameToken(std::string_view f, std::size_t start, std::size_t end,
+                  std::vector<FormulaToken>& out) {
+    std::string_view token = f.substr(start, end - start);
+    if (IsAsciiDigit(token.front()) || token.front() == '.') return;  // a number
+    if (EqualsIgnoreCase(token, "TRUE") || EqualsIgnoreCase(token, "FALSE")) return;
+    if (LooksLikeCellRef(token)) {
+        if (!ParseCellRef(token))
+            out.push_back({FormulaToken::Kind::kOutOfGrid, std::string(token)});
+        return;
+    }
+    std::string_view bare = token;
+    while (bare.starts_with('$')) bare.remove_prefix(1);
+    bool letters_only = !bare.empty() && std::all_of(bare.begin(), bare.end(), IsAsciiAlpha);
+    bool beside_colon = (end < f.size() && f[end] == ':') || (start > 0 && f[start - 1] == ':');
+    if (letters_only && bare.size() <= 3 && beside_colon) return;  // a column range, A:C
+    if (token.starts_with('$')) return;
+    out.push_back({FormulaToken::Kind::kName, std::string(token)});
+}
+
 }  // namespace
+
+std::vector<FormulaToken> FormulaTokens(std::string_view f) {
+    std::vector<FormulaToken> out;
+    std::size_t i = 0;
+    while (i < f.size()) {
+        const char ch = f[i];
+        if (ch == '"') {
+            i = SkipStringLiteral(f, i);
+        } else if (ch == '[') {
+            // An external workbook: what follows is that workbook's sheet or name.
+            std::size_t end = SkipBrackets(f, i);
+            while (end < f.size() && (IsNameChar(f[end]) || f[end] == ':')) ++end;
+            i = end < f.size() && f[end] == '!' ? SkipReference(f, end) : end;
+        } else if (ch == '#') {
+            std::string_view rest = f.substr(i);
+            auto literal = std::find_if(std::begin(kErrorLiterals), std::end(kErrorLiterals),
+                                        [&](std::string_view e) { return rest.starts_with(e); });
+            if (literal == std::end(kErrorLiterals)) {
+                ++i;  // the spill operator, A1#
+                continue;
+            }
+            if (*literal == "#REF!") out.push_back({FormulaToken::Kind::kRefError, "#REF!"});
+            i += literal->size();
+        } else if (ch == '\'') {
+            std::optional<QuotedName> quoted = ReadQuotedName(f, i);
+            if (!quoted) break;
+            bool is_sheet = quoted->end < f.size() && f[quoted->end] == '!';
+            // Sheet names cannot hold '[': a quoted '[1]Sheet' or 'C:\[Book.xlsx]Sheet' is
+            // another workbook's.
+            bool external = quoted->text.find('[') != std::string::npos;
+            if (is_sheet && !external) AddSheetTokens(quoted->text, out);
+            i = is_sheet ? SkipReference(f, quoted->end) : quoted->end;
+        } else if ((IsNameChar(ch) || ch == '$') && (i == 0 || !IsNameChar(f[i - 1]))) {
+            std::size_t end = i;
+            while (end < f.size() && (IsNameChar(f[end]) || f[end] == ':')) ++end;
+            if (end < f.size() && f[end] == '!' && f[i] != '$') {
+                AddSheetTokens(f.substr(i, end - i), out);
+                i = SkipReference(f, end);
+                continue;
+            }
+            end = i;
+            while (end < f.size() && (IsNameChar(f[end]) || f[end] == '$')) ++end;
+            if (end < f.size() && f[end] == '[') {
+                out.push_back({FormulaToken::Kind::kName, std::string(f.substr(i, end - i))});
+                i = SkipBrackets(f, end);
+                continue;
+            }
+            if (end >= f.size() || f[end] != '(') AddNameToken(f, i, end, out);
+            i = end;
+        } else {
+            ++i;
+        }
+    }
+    return out;
+}
 
 std::optional<CellRef> ParseCellRef(std::string_view text) {
     std::size_t i = 0;

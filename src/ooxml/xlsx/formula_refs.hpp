@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace quire::xlsx {
 
@@ -59,6 +60,23 @@ std::string RenameSheetInFormula(std::string_view formula, std::string_view old_
 // The formula as it reads when copied `rows` down and `cols` right: relative parts of A1-style
 // references move, $-anchored parts stay. A reference pushed off the grid becomes #REF!.
 std::string ShiftFormula(std::string_view formula, int rows, int cols);
+
+// One sheet, name or reference a formula uses, as CheckFormulas judges them.
+struct FormulaToken {
+    enum class Kind {
+        kSheet,      // a sheet before '!': `text` is its name (each end of a 3-D range is one)
+        kName,       // a defined name, or a table name before '[': `text` is the name
+        kOutOfGrid,  // something shaped like a cell reference beyond XFD1048576
+        kRefError,   // a #REF! that an earlier deletion left behind
+    };
+    Kind kind;
+    std::string text;
+};
+
+// The sheets, names and suspicious references of a formula in order, skipping string literals,
+// function names, cell and column/row references, booleans, numbers, error literals other than
+// #REF!, and everything that belongs to another workbook ([1]Sheet1!A1).
+std::vector<FormulaToken> FormulaTokens(std::string_view formula);
 
 // Why a formula cannot be stored as it is, or "" when its brackets and quotes balance: string
 // literals ("a""b") and quoted sheet names ('It''s'!A1) closed, and (), {} and [] nested

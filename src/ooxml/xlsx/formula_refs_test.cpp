@@ -136,3 +136,47 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace quire::xlsx
+
+namespace quire::xlsx {
+namespace {
+
+// Each row: a formula and the tokens CheckFormulas would judge, as "kind:text" joined by spaces.
+struct TokenCase {
+    const char* formula;
+    const char* tokens;
+};
+
+std::string Describe(const std::vector<FormulaToken>& tokens) {
+    std::string out;
+    for (const FormulaToken& token : tokens) {
+        const char* kind = token.kind == FormulaToken::Kind::kSheet       ? "sheet"
+                           : token.kind == FormulaToken::Kind::kName      ? "name"
+                           : token.kind == FormulaToken::Kind::kOutOfGrid ? "grid"
+                                                                          : "ref";
+        if (!out.empty()) out += ' ';
+        out += std::string(kind) + ":" + token.text;
+    }
+    return out;
+}
+
+class FormulaTokensTest : public testing::TestWithParam<TokenCase> {};
+
+TEST_P(FormulaTokensTest, FindsWhatAFormulaDependsOn) {
+    EXPECT_EQ(Describe(FormulaTokens(GetParam().formula)), GetParam().tokens) << GetParam().formula;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formulas, FormulaTokensTest,
+    testing::Values(TokenCase{"SUM(A1:B2)*$C$3", ""},
+                    TokenCase{"Data!A1+'My Sheet'!B2", "sheet:Data sheet:My Sheet"},
+                    TokenCase{"SUM(Jan:Mar!A1)", "sheet:Jan sheet:Mar"},
+                    TokenCase{"Rate*Sales[Amount]", "name:Rate name:Sales"},
+                    TokenCase{"\"Gone!A1\"&TRUE&FALSE&1.5E+3", ""},
+                    TokenCase{"[1]Other!A1+'[2]Other Book'!B1+'C:\\x\\[b.xlsx]S'!A1", ""},
+                    TokenCase{"XFE1+A1048577+XFD1048576", "grid:XFE1 grid:A1048577"},
+                    TokenCase{"IF(ISERROR(#REF!),#N/A,#DIV/0!)", "ref:#REF!"},
+                    TokenCase{"SUM(A:C)+SUM($B:$B)+SUM(2:3)", ""},
+                    TokenCase{"_xlfn.XLOOKUP(A1,B:B,C:C)+A1#", ""}));
+
+}  // namespace
+}  // namespace quire::xlsx

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <cmath>
+
 #include "ooxml/xlsx/tools_impl.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
@@ -94,6 +96,121 @@ Result<json::value> SetCellsTool(Workbook& workbook, ToolArgs& args) {
     return json::object{{"sheet", *sheet}, {"cells_set", edits.size()}};
 }
 
+Result<json::value> DeleteSheetTool(Workbook& workbook, ToolArgs& args) {
+    Result<std::string> sheet = args.String("sheet");
+    if (!sheet) return Propagate(sheet);
+    if (Status done = args.Finish(); !done) return std::unexpected(done.error());
+    if (Status deleted = workbook.DeleteSheet(*sheet); !deleted) {
+        return std::unexpected(deleted.error());
+    }
+    return json::object{{"deleted", *sheet}};
+}
+
+Result<json::value> MoveSheetTool(Workbook& workbook, ToolArgs& args) {
+    Result<std::string> sheet = args.String("sheet");
+    if (!sheet) return Propagate(sheet);
+    Result<std::optional<double>> position = args.OptionalNumber("position");
+    if (!position) return Propagate(position);
+    if (Status done = args.Finish(); !done) return std::unexpected(done.error());
+    if (!*position || **position != std::floor(**position)) {
+        return InvalidRequest("'position' must be a whole number (0 is the first place)");
+    }
+    if (Status moved = workbook.MoveSheet(*sheet, static_cast<int>(**position)); !moved) {
+        return std::unexpected(moved.error());
+    }
+    return json::object{{"sheet", *sheet}, {"position", static_cast<int>(**position)}};
+}
+
+Result<json::value> SetSheetVisibilityTool(Workbook& workbook, ToolArgs& args) {
+    Result<std::string> sheet = args.String("sheet");
+    if (!sheet) return Propagate(sheet);
+    Result<std::string> state = args.String("visibility");
+    if (!state) return Propagate(state);
+    if (Status done = args.Finish(); !done) return std::unexpected(done.error());
+    if (Status set = workbook.SetSheetState(*sheet, *state); !set) {
+        return std::unexpected(set.error());
+    }
+    return json::object{{"sheet", *sheet}, {"visibility", *state}};
+}
+
+json::value CellJson(const CellValue& value, bool date1904) {
+    switch (value.kind) {
+        case CellValue::Kind::kEmpty:
+            return nullptr;
+        case CellValue::Kind::kNumber:
+            return value.number;
+        case CellValue::Kind::kBoolean:
+            return value.number != 0;
+        case CellValue::Kind::kDate:
+            return json::value(DateText(value.number, date1904));
+        case CellValue::Kind::kText:
+        case CellValue::Kind::kFormula:
+            return json::value(value.text);
+    }
+    return nullptr;
+}
+
+constexpr std::size_t kDefaultReadCells = 500;
+constexpr std::size_t kMaxReadCells = 5000;
+
+Result<json::value> ReadRangeTool(Workbook& workbook, ToolArgs& args) {
+    Result<std::string> sheet = args.String("sheet");
+    if (!sheet) return Propagate(sheet);
+    Result<std::string> range = args.String("range");
+    if (!range) return Propagate(range);
+    Result<std::optional<double>> cap = args.OptionalNumber("max_cells");
+    if (!cap) return Propagate(cap);
+    if (Status done = args.Finish(); !done) return std::unexpected(done.error());
+    double wanted = cap->value_or(static_cast<double>(kDefaultReadCells));
+    if (wanted < 1 || wanted > static_cast<double>(kMaxReadCells)) {
+        return InvalidRequest(fmt::format("'max_cells' must be from 1 to {}", kMaxReadCells));
+    }
+
+    Result<RangeContent> content =
+        workbook.ReadRange(*sheet, *range, static_cast<std::size_t>(wanted));
+    if (!content) return Propagate(content);
+    bool date1904 = workbook.Uses1904Dates();
+    json::array rows;
+    for (const auto& row : content->rows) {
+        json::array cells;
+        for (const CellContent& cell : row) {
+            if (cell.formula.empty()) {
+                cells.push_back(CellJson(cell.value, date1904));
+            } else {
+                cells.push_back(json::object{{"formula", "=" + cell.formula},
+                                             {"value", CellJson(cell.value, date1904)}});
+            }
+        }
+        rows.push_back(std::move(cells));
+    }
+    json::object result{{"sheet", *sheet}, {"range", content->range}, {"rows", std::move(rows)}};
+    if (content->truncated) {
+        result["truncated"] = true;
+        result["note"] = fmt::format("only {} of {} was read; ask for the rest in smaller ranges",
+                                     content->range, *range);
+    }
+    return result;
+}
+
+constexpr std::size_t kMaxReportedProblems = 100;
+
+Result<json::value> CheckFormulasTool(Workbook& workbook, ToolArgs& args) {
+    if (Status done = args.Finish(); !done) return std::unexpected(done.error());
+    std::size_t checked = 0;
+    Result<std::vector<FormulaProblem>> problems =
+        workbook.CheckFormulas(kMaxReportedProblems, &checked);
+    if (!problems) return Propagate(problems);
+    json::array list;
+    for (const FormulaProblem& problem : *problems) {
+        list.push_back(json::object{{"location", problem.location},
+                                    {"formula", "=" + problem.formula},
+                                    {"problem", problem.problem}});
+    }
+    json::object result{{"formulas_checked", checked}, {"problems", std::move(list)}};
+    if (problems->size() >= kMaxReportedProblems) result["truncated"] = true;
+    return result;
+}
+
 constexpr std::string_view kAddSheetSchema = R"json({
   "type": "object",
   "properties": {"name": {"type": "string", "description": "1-31 characters, none of : \\ / ? * [ ]"}},
@@ -118,6 +235,35 @@ constexpr std::string_view kSetCellsSchema = R"json({
       "required": ["ref"], "additionalProperties": false}}},
   "required": ["sheet", "cells"], "additionalProperties": false})json";
 
+constexpr std::string_view kSheetOnlySchema = R"json({
+  "type": "object",
+  "properties": {"sheet": {"type": "string"}},
+  "required": ["sheet"], "additionalProperties": false})json";
+
+constexpr std::string_view kMoveSheetSchema = R"json({
+  "type": "object",
+  "properties": {"sheet": {"type": "string"},
+                 "position": {"type": "integer", "minimum": 0, "description": "0 is the first tab"}},
+  "required": ["sheet", "position"], "additionalProperties": false})json";
+
+constexpr std::string_view kVisibilitySchema = R"json({
+  "type": "object",
+  "properties": {"sheet": {"type": "string"},
+                 "visibility": {"enum": ["visible", "hidden", "veryHidden"]}},
+  "required": ["sheet", "visibility"], "additionalProperties": false})json";
+
+constexpr std::string_view kReadRangeSchema = R"json({
+  "type": "object",
+  "properties": {
+    "sheet": {"type": "string"},
+    "range": {"type": "string", "description": "A range like A1:D20 or one cell"},
+    "max_cells": {"type": "integer", "minimum": 1, "maximum": 5000,
+                  "description": "Cap on cells returned (default 500); whole rows are kept"}},
+  "required": ["sheet", "range"], "additionalProperties": false})json";
+
+constexpr std::string_view kNoArgsSchema = R"json({
+  "type": "object", "properties": {}, "additionalProperties": false})json";
+
 }  // namespace
 
 std::vector<Tool> CellTools() {
@@ -130,6 +276,24 @@ std::vector<Tool> CellTools() {
          "Set values or formulas of cells on one worksheet. All cells are checked first: one "
          "bad cell changes nothing.",
          std::string(kSetCellsSchema), SetCellsTool},
+        {"read_range",
+         "Read values and formulas of a range, row by row: a value, or {formula, value} for a "
+         "formula cell (value is the last calculated one, null when none is stored). Dates come "
+         "back as ISO text. Large ranges are cut, and the result says so.",
+         std::string(kReadRangeSchema), ReadRangeTool},
+        {"delete_sheet",
+         "Delete a sheet with its drawings, tables and notes. Formulas elsewhere that used it are "
+         "left for check_formulas to report.",
+         std::string(kSheetOnlySchema), DeleteSheetTool},
+        {"move_sheet", "Move a sheet to another place in the tab order.",
+         std::string(kMoveSheetSchema), MoveSheetTool},
+        {"set_sheet_visibility",
+         "Show or hide a sheet (veryHidden: only a program can show it again).",
+         std::string(kVisibilitySchema), SetSheetVisibilityTool},
+        {"check_formulas",
+         "List formulas that refer to missing sheets, unknown names or tables, references "
+         "beyond the grid, or hold #REF!, with their locations.",
+         std::string(kNoArgsSchema), CheckFormulasTool},
     };
 }
 

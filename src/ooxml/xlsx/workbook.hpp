@@ -35,6 +35,33 @@ struct CellEdit {
     CellValue value;
 };
 
+// One cell as ReadRange returns it: its value (for a formula, the value last calculated, kEmpty
+// when none is stored) and its formula without the leading '=', "" for a plain value. Errors
+// such as #DIV/0! come back as kText.
+struct CellContent {
+    CellValue value;
+    std::string formula;
+};
+
+// A rectangle of cells read back, row by row. When the requested range held more cells than
+// the cap, `rows` covers `range` only (whole rows while they fit) and `truncated` is set.
+struct RangeContent {
+    std::string range;
+    std::vector<std::vector<CellContent>> rows;
+    bool truncated = false;
+};
+
+// A formula that refers to something the workbook lacks, found by CheckFormulas.
+struct FormulaProblem {
+    std::string location;  // "Summary!B7", or "name Sales" for a defined name
+    std::string formula;   // the formula without '='
+    std::string problem;   // "refers to a missing sheet 'Data'"
+};
+
+// A date serial as ISO 8601 text: "2024-01-31", with "T10:30:00" when it has a time of day.
+// The 1900 system counts Excel's fictitious 1900-02-29 (serial 60), shown as "1900-02-29".
+std::string DateText(double serial, bool date1904);
+
 // A table (ListObject) as the outline and the tools see it.
 struct TableInfo {
     std::string name;   // the table's name, unique in the workbook
@@ -112,7 +139,36 @@ public:
 
     // ---- Sheets (workbook_sheets.cpp) ----
 
+    // Deletes a sheet and the parts only it used (its drawing, charts, tables, comments). Defined
+    // names local to it go too; formulas elsewhere that name it are left as they are, for
+    // CheckFormulas to report. The only visible sheet cannot be deleted (kInvalidRequest).
+    [[nodiscard]] Status DeleteSheet(std::string_view sheet);
+
+    // Moves a sheet to a 0-based position in the sheet order; local names and the active tab
+    // follow it. A position outside the list is kInvalidRequest.
+    [[nodiscard]] Status MoveSheet(std::string_view sheet, int position);
+
+    // Sets a sheet's visibility: "visible", "hidden" or "veryHidden" (shown again only by a
+    // program). Hiding the only visible sheet is kInvalidRequest.
+    [[nodiscard]] Status SetSheetState(std::string_view sheet, std::string_view state);
+
     // ---- Reading and checking (workbook_read.cpp) ----
+
+    // Reads a range ("A1:D20" or "C3") of a worksheet, at most `max_cells` cells (at least one
+    // row is returned, cut to `max_cells` columns if it must). Shared formulas come back as each
+    // cell's own formula. Unknown sheet: kNotFound; a bad range or a chartsheet: kInvalidRequest.
+    [[nodiscard]] Result<RangeContent> ReadRange(std::string_view sheet, std::string_view range,
+                                                 std::size_t max_cells) const;
+
+    // Every formula in worksheets and defined names that refers to a missing sheet, an unknown
+    // name or table, a reference beyond the grid, or holds a #REF! left by a deletion; at most
+    // `max_problems` of them (`checked` counts the formulas looked at). Formulas of other
+    // workbooks' references ([1]Sheet1!A1) are not judged.
+    [[nodiscard]] Result<std::vector<FormulaProblem>> CheckFormulas(std::size_t max_problems,
+                                                                    std::size_t* checked) const;
+
+    // True when the workbook counts dates from 1904 (workbookPr date1904), as old Mac files do.
+    [[nodiscard]] bool Uses1904Dates() const;
 
     // ---- Formatting (workbook_format.cpp) ----
 

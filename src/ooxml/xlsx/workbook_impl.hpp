@@ -125,6 +125,12 @@ struct Workbook::Impl {
                         std::string_view new_name);
     Status RenameInDefinedNames(std::string_view old_name, std::string_view new_name);
     Status RenameInPivotCaches(std::string_view old_name, std::string_view new_name);
+
+    // Reading (workbook_read.cpp): one <c> element's value and formula as stored.
+    Result<CellContent> ReadCellNode(const pugi::xml_node& c);
+
+    // Sheets (workbook_sheets.cpp): removes `root` with the parts only it reaches.
+    Status RemovePartTree(const std::string& root);
 };
 
 }  // namespace quire::xlsx

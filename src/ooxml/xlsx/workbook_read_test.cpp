@@ -1,3 +1,263 @@
-#include <gtest/gtest.h>
+// Reading ranges back, checking formulas, and deleting, moving and hiding sheets.
 
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "ooxml/package/package.hpp"
+#include "ooxml/xlsx/tools.hpp"
 #include "ooxml/xlsx/workbook.hpp"
+#include "shared_dir.hpp"
+
+namespace quire::xlsx {
+namespace {
+
+namespace json = boost::json;
+
+std::string ReadCorpusFile(std::string_view name) {
+    std::ifstream in(quire::test_support::SharedDir() / "corpus" / name, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_FALSE(bytes.empty()) << "missing corpus file " << name;
+    return bytes;
+}
+
+std::string SavedBytes(const Workbook& workbook) {
+    Result<std::string> bytes = workbook.Save();
+    EXPECT_TRUE(bytes) << bytes.error().message;
+    return bytes ? *bytes : std::string{};
+}
+
+Workbook TwoSheets() {
+    Workbook workbook = Workbook::Create();
+    EXPECT_TRUE(workbook.AddSheet("Data"));
+    EXPECT_TRUE(workbook.AddSheet("Summary"));
+    return workbook;
+}
+
+json::value Call(Workbook& workbook, std::string_view tool, std::string_view args) {
+    Result<json::value> result = CallTool(workbook, tool, json::parse(args).as_object());
+    EXPECT_TRUE(result) << result.error().message;
+    return result ? *result : json::value{};
+}
+
+TEST(DateText, CountsExcelsCalendarInBothSystems) {
+    EXPECT_EQ(DateText(1, false), "1900-01-01");
+    EXPECT_EQ(DateText(59, false), "1900-02-28");
+    EXPECT_EQ(DateText(60, false), "1900-02-29");
+    EXPECT_EQ(DateText(61, false), "1900-03-01");
+    EXPECT_EQ(DateText(45292, false), "2024-01-01");
+    EXPECT_EQ(DateText(45292.75, false), "2024-01-01T18:00:00");
+    EXPECT_EQ(DateText(0, true), "1904-01-01");
+    EXPECT_EQ(DateText(43830, true), "2024-01-01");
+}
+
+TEST(ReadRange, ReturnsValuesAndFormulasRowByRow) {
+    Workbook workbook = TwoSheets();
+    std::vector<CellEdit> edits = {{"A1", CellValue::Text("Name")},
+                                   {"B1", CellValue::Number(2.5)},
+                                   {"A2", CellValue::Boolean(true)},
+                                   {"B2", CellValue::Formula("B1*2")},
+                                   {"C2", CellValue::Date(45292)}};
+    ASSERT_TRUE(workbook.SetCells("Data", edits));
+
+    Result<RangeContent> content = workbook.ReadRange("Data", "A1:C2", 100);
+    ASSERT_TRUE(content) << content.error().message;
+    EXPECT_EQ(content->range, "A1:C2");
+    EXPECT_FALSE(content->truncated);
+    ASSERT_EQ(content->rows.size(), 2u);
+    EXPECT_EQ(content->rows[0][0].value.text, "Name");
+    EXPECT_EQ(content->rows[0][1].value.number, 2.5);
+    EXPECT_EQ(content->rows[0][2].value.kind, CellValue::Kind::kEmpty);
+    EXPECT_EQ(content->rows[1][0].value.kind, CellValue::Kind::kBoolean);
+    EXPECT_EQ(content->rows[1][1].formula, "B1*2");
+    EXPECT_EQ(content->rows[1][1].value.kind, CellValue::Kind::kEmpty);  // not calculated yet
+    EXPECT_EQ(content->rows[1][2].value.kind, CellValue::Kind::kDate);
+}
+
+TEST(ReadRange, KeepsWholeRowsUnderTheCapAndSaysItCut) {
+    Workbook workbook = TwoSheets();
+    Result<RangeContent> rows = workbook.ReadRange("Data", "B2:E100", 10);
+    ASSERT_TRUE(rows);
+    EXPECT_TRUE(rows->truncated);
+    EXPECT_EQ(rows->range, "B2:E3");
+    Result<RangeContent> wide = workbook.ReadRange("Data", "A1:Z1", 5);
+    ASSERT_TRUE(wide);
+    EXPECT_EQ(wide->range, "A1:E1");
+}
+
+TEST(ReadRange, SharedFormulasComeBackAsEachCellsOwnFormula) {
+    Result<Workbook> workbook =
+        Workbook::Open(ReadCorpusFile("xlsx/poi-newstyleconditionalformattings.xlsx"));
+    ASSERT_TRUE(workbook) << workbook.error().message;
+    // openpyxl reads E3 as =$A3 and D5 as =$A5, with the cached values 10 and 20.
+    Result<RangeContent> content = workbook->ReadRange("CF", "D3:E5", 100);
+    ASSERT_TRUE(content) << content.error().message;
+    EXPECT_EQ(content->rows[0][1].formula, "$A3");
+    EXPECT_EQ(content->rows[0][1].value.number, 10);
+    EXPECT_EQ(content->rows[2][0].formula, "$A5");
+    EXPECT_EQ(content->rows[2][0].value.number, 20);
+}
+
+TEST(ReadRange, UnknownSheetAndBadRangeAreErrorsAModelCanFix) {
+    Workbook workbook = TwoSheets();
+    EXPECT_EQ(workbook.ReadRange("Nope", "A1", 10).error().code, ErrorCode::kNotFound);
+    Result<RangeContent> bad = workbook.ReadRange("Data", "A0:B", 10);
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().message, "'A0:B' is not a range like A1:D20");
+}
+
+TEST(ReadRangeTool, DatesAreIsoTextAndFormulasCarryTheirValue) {
+    Workbook workbook = TwoSheets();
+    ASSERT_TRUE(workbook.SetCell("Data", "A1", CellValue::Date(45292)));
+    ASSERT_TRUE(workbook.SetCell("Data", "A2", CellValue::Formula("A1+1")));
+    json::value result = Call(workbook, "read_range", R"({"sheet": "Data", "range": "A1:A2"})");
+    EXPECT_EQ(json::serialize(result.at("rows")),
+              R"([["2024-01-01"],[{"formula":"=A1+1","value":null}]])");
+}
+
+TEST(CheckFormulas, FindsMissingSheetsUnknownNamesOffGridAndRefErrors) {
+    Workbook workbook = TwoSheets();
+    std::vector<CellEdit> edits = {
+        {"A1", CellValue::Formula("SUM(Data!A1:A3)+'Summary'!B1")},
+        {"A2", CellValue::Formula("Gone!A1+Missing+XFE1")},
+        {"A3", CellValue::Formula("IF(TRUE,#REF!,1.5E+3)")},
+        {"A4", CellValue::Formula("SUM(A:A)+[1]Other!A1+\"Gone!A1\"")},
+    };
+    ASSERT_TRUE(workbook.SetCells("Summary", edits));
+    std::size_t checked = 0;
+    Result<std::vector<FormulaProblem>> problems = workbook.CheckFormulas(100, &checked);
+    ASSERT_TRUE(problems) << problems.error().message;
+    EXPECT_EQ(checked, 4u);
+    ASSERT_EQ(problems->size(), 2u);
+    EXPECT_EQ((*problems)[0].location, "Summary!A2");
+    EXPECT_EQ((*problems)[0].problem,
+              "refers to a missing sheet 'Gone'; uses 'Missing', which is no defined name or "
+              "table; 'XFE1' is beyond the last cell of a sheet (XFD1048576)");
+    EXPECT_EQ((*problems)[1].location, "Summary!A3");
+}
+
+TEST(CheckFormulas, DeletingASheetMakesItsReferencesProblems) {
+    Workbook workbook = TwoSheets();
+    ASSERT_TRUE(workbook.SetCell("Summary", "A1", CellValue::Formula("SUM(Data!A1:A3)")));
+    std::size_t checked = 0;
+    EXPECT_TRUE(workbook.CheckFormulas(100, &checked)->empty());
+    ASSERT_TRUE(workbook.DeleteSheet("Data"));
+    Result<std::vector<FormulaProblem>> problems = workbook.CheckFormulas(100, &checked);
+    ASSERT_EQ(problems->size(), 1u);
+    EXPECT_EQ((*problems)[0].problem, "refers to a missing sheet 'Data'");
+}
+
+TEST(CheckFormulas, CorpusWorkbooksWithValidFormulasHaveNoProblems) {
+    // Thousands of Excel-written formulas, and names pointing into other workbooks.
+    for (const char* file : {"xlsx/poi-57181.xlsm", "xlsx/closedxml-drawingsizeinpx.xlsx"}) {
+        Result<Workbook> workbook = Workbook::Open(ReadCorpusFile(file));
+        ASSERT_TRUE(workbook) << file;
+        std::size_t checked = 0;
+        Result<std::vector<FormulaProblem>> problems = workbook->CheckFormulas(100, &checked);
+        ASSERT_TRUE(problems) << file;
+        EXPECT_GT(checked, 500u) << file;
+        EXPECT_TRUE(problems->empty())
+            << file << ": " << (*problems)[0].location << " " << (*problems)[0].problem;
+    }
+}
+
+TEST(CheckFormulas, RefErrorsThatExcelLeftAreReported) {
+    Result<Workbook> workbook = Workbook::Open(ReadCorpusFile("xlsx/calamine-issue_174.xlsx"));
+    ASSERT_TRUE(workbook);
+    std::size_t checked = 0;
+    Result<std::vector<FormulaProblem>> problems = workbook->CheckFormulas(100, &checked);
+    ASSERT_TRUE(problems);
+    ASSERT_EQ(problems->size(), 1u);
+    EXPECT_EQ((*problems)[0].location, "name _xlnm.Print_Area");
+}
+
+TEST(DeleteSheet, RemovesItsPartsAndLocalNamesAndShiftsTheOthers) {
+    Result<Workbook> workbook = Workbook::Open(ReadCorpusFile("xlsx/rxw-chart_bar14.xlsx"));
+    ASSERT_TRUE(workbook);
+    Result<std::vector<SheetInfo>> before = workbook->Sheets();
+    ASSERT_TRUE(before);
+    ASSERT_TRUE(workbook->DeleteSheet((*before)[0].name));
+    std::string bytes = SavedBytes(*workbook);
+    Result<ooxml::Package> package = ooxml::Package::Open(bytes);
+    ASSERT_TRUE(package);
+    EXPECT_FALSE(package->HasPart((*before)[0].part_name));
+    Result<Workbook> reopened = Workbook::Open(bytes);
+    ASSERT_TRUE(reopened);
+    EXPECT_EQ(reopened->Sheets()->size(), before->size() - 1);
+    EXPECT_EQ(reopened->Sheets()->front().name, (*before)[1].name);
+}
+
+TEST(DeleteSheet, TheOnlyVisibleSheetStays) {
+    Workbook workbook = TwoSheets();
+    ASSERT_TRUE(workbook.SetSheetState("Summary", "hidden"));
+    std::string before = SavedBytes(workbook);
+    Status deleted = workbook.DeleteSheet("Data");
+    ASSERT_FALSE(deleted);
+    EXPECT_EQ(deleted.error().message,
+              "sheet 'Data' is the only visible sheet; a workbook needs one");
+    EXPECT_EQ(SavedBytes(workbook), before);
+}
+
+TEST(MoveSheet, ReordersTabsAndKeepsLocalNamesWithTheirSheet) {
+    Workbook workbook = TwoSheets();
+    ASSERT_TRUE(workbook.AddSheet("Notes"));
+    ASSERT_TRUE(workbook.MoveSheet("Notes", 0));
+    Result<std::vector<SheetInfo>> sheets = workbook.Sheets();
+    ASSERT_TRUE(sheets);
+    EXPECT_EQ((*sheets)[0].name, "Notes");
+    EXPECT_EQ((*sheets)[1].name, "Data");
+    EXPECT_EQ((*sheets)[2].name, "Summary");
+    EXPECT_EQ(workbook.MoveSheet("Data", 3).error().message,
+              "position must be from 0 to 2 (the workbook has 3 sheets)");
+}
+
+TEST(SetSheetState, HidesAndShowsAndRefusesUnknownStates) {
+    Workbook workbook = TwoSheets();
+    ASSERT_TRUE(workbook.SetSheetState("Data", "veryHidden"));
+    EXPECT_EQ(workbook.Sheets()->front().state, "veryHidden");
+    ASSERT_TRUE(workbook.SetSheetState("Data", "visible"));
+    EXPECT_EQ(workbook.Sheets()->front().state, "visible");
+    EXPECT_EQ(workbook.SetSheetState("Data", "gone").error().code, ErrorCode::kInvalidRequest);
+}
+
+TEST(CellTools, SetCellsWithOneBadCellChangesNothing) {
+    Workbook workbook = TwoSheets();
+    std::string before = SavedBytes(workbook);
+    Result<json::value> result =
+        CallTool(workbook, "set_cells",
+                 json::parse(R"({"sheet": "Data", "cells": [{"ref": "A1", "value": 1},
+                                                   {"ref": "A0", "value": 2}]})")
+                     .as_object());
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().message, "set_cells: 'A0' is not a cell reference like B7");
+    EXPECT_EQ(SavedBytes(workbook), before);
+}
+
+TEST(CellTools, MisspeltArgumentsAreNamed) {
+    Workbook workbook = TwoSheets();
+    Result<json::value> result =
+        CallTool(workbook, "add_sheet", json::parse(R"({"nmae": "X"})").as_object());
+    ASSERT_FALSE(result);
+    EXPECT_EQ(result.error().message, "add_sheet: 'name' is required");
+}
+
+TEST(ToolSchemas, EveryToolHasAnObjectSchemaAndAUniqueName) {
+    json::value schemas = json::parse(ToolSchemasJson());
+    std::set<std::string> names;
+    for (const json::value& tool : schemas.as_array()) {
+        std::string name(tool.at("name").as_string());
+        EXPECT_TRUE(names.insert(name).second) << name;
+        EXPECT_FALSE(tool.at("description").as_string().empty()) << name;
+        EXPECT_EQ(tool.at("input_schema").at("type"), "object") << name;
+    }
+    for (const char* required :
+         {"add_sheet", "rename_sheet", "set_cells", "read_range", "check_formulas"}) {
+        EXPECT_TRUE(names.contains(required)) << required;
+    }
+}
+
+}  // namespace
+}  // namespace quire::xlsx
