@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace quire {
@@ -15,5 +16,9 @@ bool IsValidUtf8(std::string_view s);
 
 // The number of code points in well-formed UTF-8 text (each lead byte counts once).
 std::size_t Utf8CodePointCount(std::string_view s);
+
+// Appends the UTF-8 form of a code point; one that no UTF-8 can hold (a surrogate, above
+// U+10FFFF) becomes U+FFFD.
+void AppendUtf8(std::string& out, char32_t code_point);
 
 }  // namespace quire

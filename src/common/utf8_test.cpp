@@ -31,5 +31,16 @@ TEST(Utf8, CountsCodePointsNotBytes) {
     EXPECT_EQ(Utf8CodePointCount("\xF0\x9F\x98\x80"), 1u);
 }
 
+TEST(Utf8, AppendsEveryLengthAndReplacesWhatUtf8CannotHold) {
+    std::string out;
+    for (char32_t c : {U'A', U'\u00e9', U'\u20ac', U'\U0001F600'}) AppendUtf8(out, c);
+    EXPECT_EQ(out, "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+    EXPECT_TRUE(IsValidUtf8(out));
+    std::string bad;
+    AppendUtf8(bad, 0xD800);
+    AppendUtf8(bad, 0x110000);
+    EXPECT_EQ(bad, "\xef\xbf\xbd\xef\xbf\xbd");
+}
+
 }  // namespace
 }  // namespace quire

@@ -41,6 +41,13 @@ public:
         }
     }
 
+    // The character data from the end of the last tag read up to the next tag, as stored (entity
+    // references not decoded).
+    std::string_view TextAfter() const {
+        std::size_t lt = xml_.find('<', pos_);
+        return xml_.substr(pos_, (lt == std::string_view::npos ? xml_.size() : lt) - pos_);
+    }
+
 private:
     std::size_t SkipPast(std::size_t from, std::string_view end) const {
         std::size_t at = xml_.find(end, from);
@@ -140,6 +147,56 @@ std::string ScanDimension(std::string_view xml) {
         if (tag.local == "sheetData") break;
     }
     return UsedRangeFromCells(xml);
+}
+
+SheetCensus ScanSheet(std::string_view xml, int head_rows) {
+    SheetCensus census;
+    TagScanner scanner(xml);
+    Tag tag;
+    bool in_data = false;
+    bool in_inline = false;
+    int row = 0;
+    int col = 0;
+    std::vector<SheetCensus::HeadCell>* head = nullptr;
+    while (scanner.Next(tag)) {
+        if (tag.local == "sheetData") {
+            in_data = !tag.closing;
+            continue;
+        }
+        if (tag.closing) {
+            if (tag.local == "is") in_inline = false;
+            continue;
+        }
+        if (tag.local == "mergeCell") {
+            ++census.merged_ranges;
+        } else if (!in_data) {
+            continue;
+        } else if (tag.local == "row") {
+            std::string_view r = AttrValue(tag.attrs, "r");
+            row = r.empty() ? row + 1 : std::atoi(std::string(r).c_str());
+            col = 0;
+            head = nullptr;
+        } else if (tag.local == "c") {
+            std::optional<CellRef> ref = ParseCellRef(AttrValue(tag.attrs, "r"));
+            CellRef at = ref ? *ref : CellRef{col + 1, std::max(row, 1)};
+            row = at.row;
+            col = at.col;
+            if (head == nullptr && static_cast<int>(census.head.size()) < head_rows) {
+                head = &census.head.emplace_back();
+            }
+            if (head != nullptr && head->size() < kMaxHeadCells) {
+                head->push_back({at, std::string(AttrValue(tag.attrs, "t")), {}});
+            }
+        } else if (tag.local == "f") {
+            ++census.formulas;
+        } else if (tag.local == "is") {
+            in_inline = true;
+        } else if (head != nullptr && !head->empty() &&
+                   (tag.local == "v" || (tag.local == "t" && in_inline))) {
+            head->back().value += scanner.TextAfter();
+        }
+    }
+    return census;
 }
 
 namespace {

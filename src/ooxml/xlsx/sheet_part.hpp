@@ -20,6 +20,25 @@ namespace quire::xlsx {
 // cells; "" for a sheet without cells.
 std::string ScanDimension(std::string_view xml);
 
+// What the outline tells about a worksheet part, read in one scan of its raw XML: formula and
+// merged-range counts, and the cells of its first `head_rows` rows that hold cells (at most
+// kMaxHeadCells each), as stored: `type` is the t attribute, `value` the <v> or inline text
+// with entity references still encoded.
+inline constexpr std::size_t kMaxHeadCells = 64;
+
+struct SheetCensus {
+    struct HeadCell {
+        CellRef ref;
+        std::string type;
+        std::string value;
+    };
+    int formulas = 0;
+    int merged_ranges = 0;
+    std::vector<std::vector<HeadCell>> head;
+};
+
+SheetCensus ScanSheet(std::string_view xml, int head_rows);
+
 // A cell's new content, prepared before the sheet is touched so that a bad value changes nothing.
 struct CellWrite {
     enum class Kind { kClear, kNumber, kSharedString, kInlineString, kBoolean, kFormula };

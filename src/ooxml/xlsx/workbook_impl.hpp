@@ -4,6 +4,7 @@
 // Each group of operations (cells, formatting, objects, charts) lives in its own workbook_*.cpp
 // and works through Impl; nothing outside src/ooxml/xlsx includes this header.
 
+#include <boost/json/object.hpp>
 #include <pugixml.hpp>
 
 #include <map>
@@ -125,6 +126,9 @@ struct Workbook::Impl {
                         std::string_view new_name);
     Status RenameInDefinedNames(std::string_view old_name, std::string_view new_name);
     Status RenameInPivotCaches(std::string_view old_name, std::string_view new_name);
+
+    // Outline (workbook_outline.cpp): one sheet's entry, from a scan of its part.
+    Result<boost::json::object> SheetOutline(const SheetEntry& entry);
 
     // Reading (workbook_read.cpp): one <c> element's value and formula as stored.
     Result<CellContent> ReadCellNode(const pugi::xml_node& c);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "ooxml/package/package.hpp"
+#include "ooxml/xlsx/csv_table.hpp"
 #include "ooxml/xlsx/tools.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 #include "shared_dir.hpp"
@@ -257,6 +258,77 @@ TEST(ToolSchemas, EveryToolHasAnObjectSchemaAndAUniqueName) {
          {"add_sheet", "rename_sheet", "set_cells", "read_range", "check_formulas"}) {
         EXPECT_TRUE(names.contains(required)) << required;
     }
+}
+
+}  // namespace
+}  // namespace quire::xlsx
+
+namespace quire::xlsx {
+namespace {
+
+json::object SheetOutlineOf(const Workbook& workbook, std::size_t index) {
+    Result<std::string> outline = workbook.OutlineJson();
+    EXPECT_TRUE(outline) << outline.error().message;
+    return json::parse(*outline).at("sheets").at(index).as_object();
+}
+
+TEST(Outline, NamesTheHeaderColumnsAndCountsFormulas) {
+    Result<CsvTable> table = ParseCsv("Date,City,Temp\n2024-01-01,Oslo,3\n2024-01-02,Rome,12\n");
+    ASSERT_TRUE(table);
+    Workbook workbook = TwoSheets();
+    ASSERT_TRUE(workbook.WriteTable("Data", *table));
+    ASSERT_TRUE(workbook.SetCell("Summary", "A1", CellValue::Formula("AVERAGE(Data!C2:C3)")));
+    Result<Workbook> saved = Workbook::Open(SavedBytes(workbook));
+    ASSERT_TRUE(saved);
+
+    json::object data = SheetOutlineOf(*saved, 0);
+    EXPECT_EQ(data.at("dimension"), "A1:C3");
+    EXPECT_EQ(data.at("header_row"), 1);
+    EXPECT_EQ(json::serialize(data.at("columns")),
+              R"([{"column":"A","header":"Date"},{"column":"B","header":"City"},)"
+              R"({"column":"C","header":"Temp"}])");
+    json::object summary = SheetOutlineOf(*saved, 1);
+    EXPECT_EQ(summary.at("formulas"), 1);
+    EXPECT_FALSE(summary.contains("header_row"));
+}
+
+TEST(Outline, ATitleOverAFormIsNoHeader) {
+    Result<Workbook> workbook =
+        Workbook::Open(ReadCorpusFile("xlsx/poi-simple-monthly-budget.xlsx"));
+    ASSERT_TRUE(workbook);
+    json::object sheet = SheetOutlineOf(*workbook, 0);
+    EXPECT_FALSE(sheet.contains("header_row"));
+    EXPECT_EQ(sheet.at("merged_ranges"), 5);
+}
+
+TEST(Outline, StaysSmallForManyCellsAndCapsLongLists) {
+    std::string csv = "Id,Name,Amount,When\n";
+    for (int i = 0; i < 20000; ++i) {
+        csv += std::to_string(i) + ",item " + std::to_string(i) + "," + std::to_string(i * 3) +
+               ",2024-01-01\n";
+    }
+    Result<CsvTable> table = ParseCsv(csv);
+    ASSERT_TRUE(table);
+    Workbook workbook = TwoSheets();
+    ASSERT_TRUE(workbook.WriteTable("Data", *table));
+    Result<Workbook> saved = Workbook::Open(SavedBytes(workbook));
+    ASSERT_TRUE(saved);
+    Result<std::string> outline = saved->OutlineJson();
+    ASSERT_TRUE(outline);
+    EXPECT_LT(outline->size(), 1024u) << *outline;
+
+    Result<Workbook> names = Workbook::Open(ReadCorpusFile("xlsx/poi-57181.xlsm"));
+    ASSERT_TRUE(names);
+    Result<std::string> capped = names->OutlineJson();
+    ASSERT_TRUE(capped);
+    EXPECT_LT(capped->size(), 8192u);
+    EXPECT_NE(capped->find("\"more_names\":"), std::string::npos);
+}
+
+TEST(Outline, CountsFiftyThousandMergedRangesWithoutParsingTheSheet) {
+    Result<Workbook> workbook = Workbook::Open(ReadCorpusFile("xlsx/poi-57893-many-merges.xlsx"));
+    ASSERT_TRUE(workbook);
+    EXPECT_EQ(SheetOutlineOf(*workbook, 0).at("merged_ranges"), 50000);
 }
 
 }  // namespace

@@ -450,8 +450,9 @@ TEST(Workbook, OutlineListsSheetsAsJson) {
     ASSERT_TRUE(outline);
     EXPECT_EQ(*outline,
               "{\"sheets\":[{\"name\":\"Data\",\"kind\":\"worksheet\",\"state\":\"visible\","
-              "\"dimension\":\"B3\"},{\"name\":\"Empty\",\"kind\":\"worksheet\",\"state\":"
-              "\"visible\",\"dimension\":\"\"}]}");
+              "\"dimension\":\"B3\",\"formulas\":0,\"merged_ranges\":0},{\"name\":\"Empty\","
+              "\"kind\":\"worksheet\",\"state\":\"visible\",\"dimension\":\"\",\"formulas\":0,"
+              "\"merged_ranges\":0}]}");
 }
 
 TEST(Workbook, DocumentsOfOtherFormatsAreRefused) {
