@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "agent/agent.hpp"
+#include "agent/excel_report.hpp"
 #include "agent/prompt_clauses.hpp"
 #include "ooxml/docx/document.hpp"
 #include "ooxml/pptx/presentation.hpp"
@@ -168,6 +169,11 @@ Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log)
         log.done.push_back(fmt::format("Imported {} into sheet \"{}\" ({}, {}).", source.file_name,
                                        name, Counted(table->rows.size(), "row"),
                                        Counted(table->header.size(), "column")));
+        if (AsksForReport(input.prompt)) {
+            Result<std::vector<std::string>> report = BuildCsvReport(workbook, name, *table);
+            if (!report) return Propagate(report);
+            log.done.insert(log.done.end(), report->begin(), report->end());
+        }
     }
 
     for (const auto& clause : SplitClauses(input.prompt)) {

@@ -150,19 +150,60 @@ std::vector<std::string> SplitClauses(std::string_view prompt) {
     return clauses;
 }
 
-Result<ClauseOutcome> ApplyExcelClause(xlsx::Workbook& workbook, std::string_view clause_view,
-                                       bool has_data) {
-    static const std::regex kAddSheet(
+namespace {
+
+// The documented follow-up instructions (docs/offline-agent.md), matched against a whole clause.
+const std::regex& AddSheetPattern() {
+    static const std::regex pattern(
         R"(^(?:please\s+)?(?:add|create|insert)\s+(?:a\s+|an\s+|one\s+)?(?:new\s+)?(?:empty\s+)?)"
         R"((?:work)?sheet\s+(?:named|called|titled)\s+(.+)$)",
         kIcase);
-    static const std::regex kRename(
+    return pattern;
+}
+
+const std::regex& RenamePattern() {
+    static const std::regex pattern(
         R"(^(?:please\s+)?rename\s+(?:the\s+)?(?:work)?sheet\s+(.+?)\s+(?:to|as)\s+(.+)$)", kIcase);
-    static const std::regex kSetCell(R"(^(?:please\s+)?(?:set|put|write)\s+(?:cell\s+)?(.+?)!)"
-                                     R"(\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\s+(?:to|=)\s+(.+)$)",
-                                     kIcase);
+    return pattern;
+}
+
+const std::regex& SetCellPattern() {
+    static const std::regex pattern(R"(^(?:please\s+)?(?:set|put|write)\s+(?:cell\s+)?(.+?)!)"
+                                    R"(\$?([A-Za-z]{1,3})\$?([0-9]{1,7})\s+(?:to|=)\s+(.+)$)",
+                                    kIcase);
+    return pattern;
+}
+
+const std::regex& ReportPattern() {
+    static const std::regex pattern(
+        R"(\b(report|summary|summari[sz]e|dashboard|analy[sz]e|analysis|chart|overview)\b)",
+        kIcase);
+    return pattern;
+}
+
+bool IsFollowUpInstruction(const std::string& clause) {
+    return std::regex_match(clause, AddSheetPattern()) ||
+           std::regex_match(clause, RenamePattern()) || std::regex_match(clause, SetCellPattern());
+}
+
+}  // namespace
+
+bool AsksForReport(std::string_view prompt) {
+    for (const std::string& clause : SplitClauses(prompt)) {
+        if (!IsFollowUpInstruction(clause) && std::regex_search(clause, ReportPattern())) {
+            return true;
+        }
+    }
+    return false;
+}
+
+Result<ClauseOutcome> ApplyExcelClause(xlsx::Workbook& workbook, std::string_view clause_view,
+                                       bool has_data) {
     static const std::regex kFromData(
         R"(\b(csv|data|dataset|file|import|load|table|workbook|spreadsheet)\b)", kIcase);
+    const std::regex& kAddSheet = AddSheetPattern();
+    const std::regex& kRename = RenamePattern();
+    const std::regex& kSetCell = SetCellPattern();
 
     std::string clause(clause_view);
     std::smatch match;
@@ -187,7 +228,9 @@ Result<ClauseOutcome> ApplyExcelClause(xlsx::Workbook& workbook, std::string_vie
                        fmt::format("Could not set {}!{}", sheet, ref),
                        fmt::format("Set {}!{}.", sheet, ref));
     }
-    if (has_data && std::regex_search(clause, kFromData)) {
+    bool about_data =
+        std::regex_search(clause, kFromData) || std::regex_search(clause, ReportPattern());
+    if (has_data && about_data) {
         return ClauseOutcome{ClauseOutcome::Kind::kAcknowledged, {}};
     }
     return ClauseOutcome{};

@@ -36,6 +36,11 @@ struct ClauseOutcome {
 [[nodiscard]] Result<ClauseOutcome> ApplyExcelClause(xlsx::Workbook& workbook,
                                                      std::string_view clause, bool has_data);
 
+// True when some clause of the prompt asks for a report, summary, dashboard, analysis, overview
+// or chart, other than a follow-up instruction that merely names one ("add a sheet named
+// Summary").
+bool AsksForReport(std::string_view prompt);
+
 // A prompt's first sentence (at most 120 characters) as a title and the rest as body text.
 struct TitledText {
     std::string title;

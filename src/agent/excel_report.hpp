@@ -1,0 +1,37 @@
+#pragma once
+
+// The offline agent's "report from a CSV" recipe (docs/offline-agent.md): the imported data as a
+// styled table, a summary sheet whose figures are formulas over it, and a chart that fits the
+// data. It works only through the Excel tools, as a model-driven agent would.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace quire::xlsx {
+class Workbook;
+struct CsvTable;
+}  // namespace quire::xlsx
+
+namespace quire::agent {
+
+// What the columns of a table are, as the recipe sees them.
+struct ColumnRoles {
+    std::vector<int> numeric;  // 0-based columns whose values are nearly all numbers
+    int date = -1;             // the first column of dates, or -1
+    int category = -1;         // a text column with few distinct values (2 to 30), or -1
+};
+
+// Decides the roles from the typed cells: a column takes a kind when at least 90% of its
+// non-empty cells have it.
+ColumnRoles ClassifyColumns(const xlsx::CsvTable& table);
+
+// Builds the report for a table already written from A1 of `data_sheet`. Returns one sentence per
+// thing made, for the task's summary. Fails with kAgentFailed when a tool refuses a call.
+[[nodiscard]] Result<std::vector<std::string>> BuildCsvReport(xlsx::Workbook& workbook,
+                                                              std::string_view data_sheet,
+                                                              const xlsx::CsvTable& table);
+
+}  // namespace quire::agent
