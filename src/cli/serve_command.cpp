@@ -1,6 +1,7 @@
 #include "cli/serve_command.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,6 +73,21 @@ DataDir OpenDataDir(const std::string& dir, bool create = true) {
     return {std::move(*metadata), std::move(*blobs)};
 }
 
+// Holds DIR/serve.lock for the life of the process, so that a second `quire serve` on the same
+// directory stops at once instead of taking over the first one's running tasks. The lock goes
+// with the process, however it ends.
+void LockDataDir(const std::string& dir) {
+    fs::path path = fs::path(dir) / "serve.lock";
+    int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) Die("cannot open " + path.string());
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        Die(
+            fmt::format("another quire serve is using the data directory {}; stop it first or "
+                        "give this one its own --data-dir",
+                        dir));
+    }
+}
+
 bool SplitHostPort(const std::string& listen, std::string& host, std::uint16_t& port) {
     auto colon = listen.rfind(':');
     if (colon == std::string::npos || colon == 0) return false;
@@ -129,6 +145,7 @@ int Serve(const ServeOptions& options) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     DataDir data = OpenDataDir(options.data_dir);
+    LockDataDir(options.data_dir);
     BootstrapLocalKey(*data.metadata, options.data_dir);
     auto secret = data.metadata->ServerSecret("download-signing");
     if (!secret) Die(secret.error().message);

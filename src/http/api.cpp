@@ -602,7 +602,8 @@ HttpResponse Api::Impl::SignedDownload(Call& call) {
     auto format = service::ParseFormatName(run->format).value_or(DocumentFormat::kExcel);
     HttpResponse response;
     response.status = 200;
-    response.SetHeader("Content-Type", std::string(service::FormatContentType(format)));
+    response.SetHeader("Content-Type",
+                       std::string(service::ContentTypeForFile(run->file_name, format)));
     response.SetHeader("Content-Disposition", ContentDisposition(run->file_name));
     response.SetHeader("Cache-Control", "private, no-store");
     response.body = std::move(*bytes);

@@ -63,6 +63,30 @@ std::string_view FormatContentType(DocumentFormat format) {
     return "application/octet-stream";
 }
 
+std::string_view ContentTypeForFile(std::string_view file_name, DocumentFormat format) {
+    static constexpr std::pair<std::string_view, std::string_view> kByExtension[] = {
+        {".xlsm", "application/vnd.ms-excel.sheet.macroEnabled.12"},
+        {".xltx", "application/vnd.openxmlformats-officedocument.spreadsheetml.template"},
+        {".xltm", "application/vnd.ms-excel.template.macroEnabled.12"},
+        {".docm", "application/vnd.ms-word.document.macroEnabled.12"},
+        {".dotx", "application/vnd.openxmlformats-officedocument.wordprocessingml.template"},
+        {".dotm", "application/vnd.ms-word.template.macroEnabled.12"},
+        {".pptm", "application/vnd.ms-powerpoint.presentation.macroEnabled.12"},
+        {".potx", "application/vnd.openxmlformats-officedocument.presentationml.template"},
+        {".potm", "application/vnd.ms-powerpoint.template.macroEnabled.12"},
+    };
+    std::size_t dot = file_name.rfind('.');
+    if (dot != std::string_view::npos) {
+        std::string extension(file_name.substr(dot));
+        for (char& c : extension)
+            c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        for (const auto& [known, type] : kByExtension) {
+            if (extension == known) return type;
+        }
+    }
+    return FormatContentType(format);
+}
+
 std::string_view DefaultFileName(DocumentFormat format) {
     switch (format) {
         case DocumentFormat::kExcel:

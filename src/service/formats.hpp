@@ -24,6 +24,10 @@ std::string_view FormatExtension(DocumentFormat format);
 // The HTTP Content-Type of a document of this format.
 std::string_view FormatContentType(DocumentFormat format);
 
+// The Content-Type of a document saved under `file_name`: the macro-enabled and template types
+// for .xlsm, .docm, .pptm, .xltx, .dotx, .potx (and their macro forms), else the format's own.
+std::string_view ContentTypeForFile(std::string_view file_name, DocumentFormat format);
+
 // The file name a run gets when the caller names none ("workbook.xlsx").
 std::string_view DefaultFileName(DocumentFormat format);
 

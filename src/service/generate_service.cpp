@@ -125,8 +125,10 @@ Result<store::Run> GenerateService::LoadOrCreateRun(const GenerateRequest& reque
         auto run = metadata_.GetRun(request.org_id, request.run_id);
         if (!run) return Propagate(run);
         if (run->format != FormatName(request.format)) {
-            return InvalidRequest(fmt::format("run_id: run {} is a {} run, not {}", run->id,
-                                              run->format, FormatName(request.format)));
+            return InvalidRequest(
+                fmt::format("run_id: run {} is {} run, not {}", run->id,
+                            run->format == "excel" ? "an excel" : "a " + run->format,
+                            FormatName(request.format)));
         }
         return run;
     }

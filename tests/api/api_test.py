@@ -391,6 +391,18 @@ class ApiTest(unittest.TestCase):
                                   key=self.key).json()
         self.assertEqual(run["file_name"], "budget.xlsx")
 
+    def test_macro_enabled_workbook_downloads_with_its_own_content_type(self):
+        path = [p for p, f in corpus_rows() if p.endswith("rxw-button07.xlsm")][0]
+        with open(path, "rb") as f:
+            file_id = self.server.upload(self.key, "buttons.xlsm", f.read(),
+                                         purpose="init").json()["file_id"]
+        response = self.server.generate(self.key, "excel", prompt="Add a sheet named Notes",
+                                        init_file=file_id)
+        self.assertEqual(response.status, 200, response)
+        download = self.download(response.json()["download_url"])
+        self.assertEqual(download.headers["content-type"],
+                         "application/vnd.ms-excel.sheet.macroEnabled.12")
+
     # --- the command-line client ---
 
     def test_cli_generates_lists_and_downloads(self):
@@ -584,6 +596,19 @@ class DataDirectoryTest(unittest.TestCase):
             self.assertEqual(f.read(), before)
         server.cleanup()
 
+    def test_second_server_on_the_same_data_directory_stops_at_once(self):
+        # A second `quire serve` on a directory in use used to requeue the first one's running
+        # task and redo its work.
+        server = QuireServer().start()
+        try:
+            result = subprocess.run([BINARY, "serve", "--data-dir", server.data_dir, "--listen",
+                                     "127.0.0.1:0"], capture_output=True, text=True, timeout=30)
+            self.assertEqual(result.returncode, 1)
+            self.assertIn("another quire serve is using the data directory", result.stderr)
+            self.assertEqual(server.request("GET", "/healthz").status, 200)
+        finally:
+            server.stop()
+            server.cleanup()
 
 if __name__ == "__main__":
     unittest.main()

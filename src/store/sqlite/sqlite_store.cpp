@@ -426,7 +426,10 @@ Status SqliteStore::RevokeApiKey(std::string_view key_or_prefix) {
     return Write([&](Connection& db) -> Status {
         auto hash = ResolveKeyHash(db, key_or_prefix);
         if (!hash) return std::unexpected(hash.error());
-        if (!hash->has_value()) return NotFound("no API key matches");
+        if (!hash->has_value()) {
+            return NotFound(
+                "no API key matches; give the whole key or the prefix `quire keys list` shows");
+        }
 
         // Revoking a revoked key keeps its first revocation time.
         return Execute(db,
