@@ -64,6 +64,11 @@ std::string FreshRelId(const std::vector<ooxml::Relationship>& rels);
 bool IsBuiltinDateFormat(int id);
 bool IsDateFormatCode(std::string_view code);
 
+// The index of an element equal to `candidate` among `collection`'s `item` children, appending
+// a copy (and updating the collection's count) when there is none.
+int FindOrAppend(pugi::xml_node collection, std::string_view item,
+                 const pugi::xml_node& candidate);
+
 // One <sheet> of workbook.xml with what its relationship says about it.
 struct SheetEntry {
     pugi::xml_node node;
@@ -125,6 +130,36 @@ struct Workbook::Impl {
                         std::string_view new_name);
     Status RenameInDefinedNames(std::string_view old_name, std::string_view new_name);
     Status RenameInPivotCaches(std::string_view old_name, std::string_view new_name);
+
+    // Objects
+    Result<std::vector<TableInfo>> SheetTables(const SheetEntry& sheet);
+    Result<std::vector<TableInfo>> AllTables();
+    Result<std::vector<DefinedNameInfo>> ListDefinedNames();
+    Status CheckObjectNameFree(std::string_view name);
+    Result<int> NextTableId();
+    Result<int> DifferentialFormat(std::string_view fill_rgb, std::string_view font_rgb);
+    Result<std::vector<CellWrite>> PrepareTexts(const std::vector<std::string>& texts);
+    Status WriteTexts(const SheetEntry& sheet, const std::vector<CellRef>& refs,
+                      const std::vector<CellWrite>& writes);
+    std::string RelIdAttrName(pugi::xml_node root);
+    std::string FreshPartName(std::string_view folder, std::string_view stem,
+                              std::string_view extension) const;
+    Result<std::string> AddPartRelationship(const std::string& source, const std::string& target,
+                                            std::string_view type);
+    Result<std::optional<std::string>> SheetRelatedPart(const std::string& sheet_part,
+                                                        std::string_view type);
+    Status CheckTableStyle(const std::string& style);
+    Status CheckTableRangeFree(const SheetEntry& sheet, const CellRange& range,
+                               const std::vector<TableInfo>& tables);
+    Result<pugi::xml_node> FindDefinedName(std::string_view name, std::string_view sheet,
+                                           std::optional<int>* local_id);
+    Result<std::string> CheckLocation(std::string_view location, const SheetEntry& here);
+    Result<int> NextVmlIdmap();
+    Result<std::string> AddCommentsPart(const SheetEntry& sheet);
+    Result<std::string> AddVmlPart(const SheetEntry& sheet, pugi::xml_node root, int idmap);
+    void PutComment(const std::string& part, CellRef cell, std::string_view text,
+                    std::string_view author);
+    void PutNoteShape(const std::string& part, CellRef cell);
 };
 
 }  // namespace quire::xlsx
