@@ -590,6 +590,24 @@ std::vector<std::string> UniqueColumnNames(std::vector<std::string> names) {
     return names;
 }
 
+// Text for a double-quoted attribute written by hand. Line breaks and tabs become character
+// references, since a parser turns literal ones into spaces (XML 1.0 §3.3.3).
+std::string AttributeText(std::string_view text) {
+    std::string out;
+    for (char ch : EscapeXml(text)) {
+        if (ch == '\n') {
+            out += "&#10;";
+        } else if (ch == '\r') {
+            out += "&#13;";
+        } else if (ch == '\t') {
+            out += "&#9;";
+        } else {
+            out += ch;
+        }
+    }
+    return out;
+}
+
 std::string TablePartXml(std::string_view sml_ns, int id, std::string_view name,
                          const std::string& ref, const std::vector<std::string>& columns,
                          std::string_view style) {
@@ -599,7 +617,7 @@ std::string TablePartXml(std::string_view sml_ns, int id, std::string_view name,
         kXmlDeclaration, sml_ns, id, EscapeXml(name), EscapeXml(name), ref, ref, columns.size());
     for (std::size_t j = 0; j < columns.size(); ++j) {
         xml += fmt::format("<tableColumn id=\"{}\" name=\"{}\"/>", j + 1,
-                           EscapeXml(EncodeXstring(columns[j])));
+                           AttributeText(EncodeXstring(columns[j])));
     }
     xml += fmt::format(
         "</tableColumns><tableStyleInfo name=\"{}\" showFirstColumn=\"0\" showLastColumn=\"0\" "

@@ -178,6 +178,21 @@ TEST(WorkbookTables, BlankRepeatedAndNumericHeadersAreRenamedInTheCells) {
     EXPECT_EQ(d1->text, "2024");
 }
 
+TEST(WorkbookTables, HeaderWithALineBreakKeepsItInTheColumnName) {
+    Workbook workbook = Workbook::Create();
+    ASSERT_TRUE(workbook.AddSheet("S"));
+    ASSERT_TRUE(workbook.SetCell("S", "A1", CellValue::Text("Units\nsold")));
+    ASSERT_TRUE(workbook.SetCell("S", "B1", CellValue::Formula("1+1")));
+    ASSERT_TRUE(workbook.AddTable("S", "A1:B2", "T", ""));
+    Workbook reopened = MustOpen(MustSave(workbook));
+    Result<std::vector<TableInfo>> tables = reopened.Tables();
+    ASSERT_TRUE(tables);
+    ASSERT_EQ(tables->size(), 1u);
+    EXPECT_EQ((*tables)[0].columns, (std::vector<std::string>{"Units\nsold", "Column2"}));
+    // A formula header becomes static text, as a table header must be.
+    EXPECT_EQ(reopened.GetCell("S", "B1")->kind, CellValue::Kind::kText);
+}
+
 TEST(WorkbookTables, TableIdsAndPartsStayUniqueInTheWorkbook) {
     std::string original = ReadCorpus("xlsx/oxsdk-basicspreadsheet.xlsx");
     Workbook workbook = MustOpen(original);
@@ -639,6 +654,24 @@ TEST(WorkbookNotes, StrictWorkbookGetsStrictCommentParts) {
                          "<comments xmlns=\"http://purl.oclc.org/ooxml/spreadsheetml/main\">"));
     EXPECT_TRUE(Contains(PartText(saved, "xl/worksheets/_rels/sheet2.xml.rels"),
                          "http://purl.oclc.org/ooxml/officeDocument/relationships/vmlDrawing"));
+}
+
+TEST(WorkbookObjects, RenamingASheetUpdatesValidationFormatAndLinkFormulas) {
+    Workbook workbook = DataWorkbook();
+    ListValidation list;
+    list.source = "'Other Sheet'!A1:A3";
+    ASSERT_TRUE(workbook.AddListValidation("Data", "C2:C3", list));
+    ASSERT_TRUE(workbook.AddConditionalFormat(
+        "Data", "B2:B3", CellValueRule("greaterThan", {"'Other Sheet'!$A$1"}, "FFC7CE")));
+    ASSERT_TRUE(workbook.AddHyperlink("Data", "D2", {"", "'Other Sheet'!B2", "", ""}));
+    ASSERT_TRUE(workbook.DefineName("Pick", "'Other Sheet'!$A$1:$A$3"));
+    ASSERT_TRUE(workbook.RenameSheet("Other Sheet", "Lists"));
+    std::string saved = MustSave(workbook);
+    std::string sheet = PartText(saved, "xl/worksheets/sheet1.xml");
+    EXPECT_TRUE(Contains(sheet, "<formula1>Lists!$A$1:$A$3</formula1>"));
+    EXPECT_TRUE(Contains(sheet, "<formula>Lists!$A$1</formula>"));
+    EXPECT_TRUE(Contains(sheet, "location=\"Lists!B2\""));
+    EXPECT_EQ((*MustOpen(saved).DefinedNames())[0].refers_to, "Lists!$A$1:$A$3");
 }
 
 // ---- Tools -------------------------------------------------------------------------------------
