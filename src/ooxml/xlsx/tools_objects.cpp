@@ -4,7 +4,8 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
-#include <cstdlib>
+#include <charconv>
+#include <string_view>
 
 #include "ooxml/xlsx/tools_impl.hpp"
 #include "ooxml/xlsx/workbook.hpp"
@@ -119,6 +120,17 @@ Result<json::value> AddValidationTool(Workbook& workbook, ToolArgs& args) {
     return Done(workbook.AddListValidation(*sheet, *range, validation), std::move(result));
 }
 
+// "12", "-3.5", "1e6": text that a formula reads as a number literal.
+bool IsPlainNumber(std::string_view text) {
+    if (text.empty() || text.find_first_not_of("0123456789.-+eE") != std::string_view::npos) {
+        return false;
+    }
+    double number = 0;
+    std::string_view digits = text.starts_with('-') ? text.substr(1) : text;
+    auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+    return error == std::errc{} && end == digits.data() + digits.size();
+}
+
 // A comparison value as a formula: a number stays a number, "=..." is a formula, and any other
 // text becomes a quoted text constant.
 Result<std::string> ComparisonFormula(const json::value& value, std::size_t index) {
@@ -128,9 +140,7 @@ Result<std::string> ComparisonFormula(const json::value& value, std::size_t inde
     }
     std::string text(value.get_string());
     if (text.starts_with('=')) return text.substr(1);
-    char* end = nullptr;
-    std::strtod(text.c_str(), &end);
-    if (!text.empty() && end == text.c_str() + text.size()) return text;
+    if (IsPlainNumber(text)) return text;
     std::string quoted = "\"";
     for (char ch : text) {
         quoted += ch;

@@ -1309,12 +1309,19 @@ Status Workbook::AddNote(std::string_view sheet, std::string_view ref, std::stri
         *comments_part = *made;
     }
     impl_->PutComment(**comments_part, *cell, text, writer);
-    if (!vml_part) {
-        Result<std::string> made = impl_->AddVmlPart(*entry, root, *idmap);
-        if (!made) return Propagate(made);
-        vml_part = *made;
+    if (vml_part) {
+        impl_->PutNoteShape(*vml_part, *cell);
+        return {};
     }
-    impl_->PutNoteShape(*vml_part, *cell);
+    Result<std::string> made = impl_->AddVmlPart(*entry, root, *idmap);
+    if (!made) return Propagate(made);
+    // Comments the sheet had without a drawing get their shapes too, or Excel would not show them.
+    pugi::xml_node comments = impl_->parts[**comments_part].doc->document_element();
+    for (pugi::xml_node comment : ElementChildren(Child(comments, "commentList"), "comment")) {
+        if (std::optional<CellRef> at = ParseCellRef(comment.attribute("ref").value())) {
+            impl_->PutNoteShape(*made, *at);
+        }
+    }
     return {};
 }
 

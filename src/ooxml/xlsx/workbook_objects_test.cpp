@@ -633,6 +633,29 @@ TEST(WorkbookNotes, SecondSheetGetsItsOwnIdBlock) {
     EXPECT_TRUE(Contains(PartText(saved, "xl/comments2.xml"), "On a new sheet"));
 }
 
+TEST(WorkbookNotes, CommentsWithoutADrawingGetShapesWithTheNextNote) {
+    Workbook workbook = DataWorkbook();
+    ASSERT_TRUE(workbook.AddNote("Data", "A1", "First"));
+    // Strip the drawing, as some writers leave it out.
+    Result<Package> package = Package::Open(MustSave(workbook));
+    ASSERT_TRUE(package);
+    std::string sheet = *package->ReadPart("xl/worksheets/sheet1.xml");
+    std::string legacy = "<legacyDrawing r:id=\"rId2\"/>";
+    ASSERT_NE(sheet.find(legacy), std::string::npos);
+    sheet.erase(sheet.find(legacy), legacy.size());
+    package->WritePart("xl/worksheets/sheet1.xml", sheet);
+    std::vector<ooxml::Relationship> rels = *package->Relationships("xl/worksheets/sheet1.xml");
+    std::erase_if(rels, [](const ooxml::Relationship& rel) { return rel.id == "rId2"; });
+    package->SetRelationships("xl/worksheets/sheet1.xml", rels);
+    package->RemovePart("xl/drawings/vmlDrawing1.vml");
+
+    Workbook stripped = MustOpen(*package->Save());
+    ASSERT_TRUE(stripped.AddNote("Data", "C4", "Second"));
+    std::string vml = PartText(MustSave(stripped), "xl/drawings/vmlDrawing1.vml");
+    EXPECT_TRUE(Contains(vml, "<x:Row>0</x:Row><x:Column>0</x:Column>"));
+    EXPECT_TRUE(Contains(vml, "<x:Row>3</x:Row><x:Column>2</x:Column>"));
+}
+
 TEST(WorkbookNotes, BadNotesAreRefusedAndChangeNothing) {
     std::string original = ReadCorpus("xlsx/rxw-table06.xlsx");
     Workbook workbook = MustOpen(original);
@@ -731,6 +754,20 @@ TEST(ObjectTools, EveryToolRunsOnANewWorkbook) {
     ASSERT_EQ(names->size(), 1u);
     EXPECT_EQ((*names)[0].name, "Units");
     EXPECT_TRUE(Contains(PartText(saved, "xl/comments1.xml"), "Regions"));
+}
+
+TEST(ObjectTools, ComparisonTextIsQuotedUnlessItIsANumberOrAFormula) {
+    Workbook workbook = DataWorkbook();
+    ASSERT_TRUE(Call(workbook, "add_conditional_format",
+                     R"({"sheet": "Data", "range": "A2:A3", "type": "cell_value",
+                         "operator": "between", "values": ["-2.5e3", "inf"],
+                         "fill_color": "FFC7CE"})"));
+    ASSERT_TRUE(Call(workbook, "add_conditional_format",
+                     R"({"sheet": "Data", "range": "A2:A3", "type": "cell_value",
+                         "operator": "equal", "values": ["say \"hi\""], "font_color": "FF0000"})"));
+    std::string sheet = PartText(MustSave(workbook), "xl/worksheets/sheet1.xml");
+    EXPECT_TRUE(Contains(sheet, "<formula>-2.5e3</formula><formula>\"inf\"</formula>"));
+    EXPECT_TRUE(Contains(sheet, "<formula>\"say \"\"hi\"\"\"</formula>"));
 }
 
 TEST(ObjectTools, BadCallsNameTheProblemAndChangeNothing) {
