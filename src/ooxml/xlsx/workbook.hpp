@@ -41,7 +41,8 @@ struct TableInfo {
     std::string sheet;  // the sheet it sits on
     std::string range;  // "A1:D20", header row included
     std::string style;  // "TableStyleMedium2", "" when none
-    std::vector<std::string> columns;  // the column names, left to right
+    // The column names, left to right.
+    std::vector<std::string> columns;
 };
 
 // A defined name: a named formula or range, for the whole workbook or local to one sheet.

@@ -66,8 +66,7 @@ bool IsDateFormatCode(std::string_view code);
 
 // The index of an element equal to `candidate` among `collection`'s `item` children, appending
 // a copy (and updating the collection's count) when there is none.
-int FindOrAppend(pugi::xml_node collection, std::string_view item,
-                 const pugi::xml_node& candidate);
+int FindOrAppend(pugi::xml_node collection, std::string_view item, const pugi::xml_node& candidate);
 
 // One <sheet> of workbook.xml with what its relationship says about it.
 struct SheetEntry {
@@ -153,7 +152,13 @@ struct Workbook::Impl {
                                const std::vector<TableInfo>& tables);
     Result<pugi::xml_node> FindDefinedName(std::string_view name, std::string_view sheet,
                                            std::optional<int>* local_id);
+    Result<std::string> ChooseTableName(std::string_view name, std::size_t table_count);
+    Status LinkTablePart(const SheetEntry& sheet, const std::string& part);
     Result<std::string> CheckLocation(std::string_view location, const SheetEntry& here);
+    Result<HyperlinkSpec> CheckHyperlink(const HyperlinkSpec& link, const SheetEntry& here);
+    void PutHyperlink(pugi::xml_node root, std::vector<ooxml::Relationship>& rels,
+                      const CellRange& at, const HyperlinkSpec& link);
+    Result<std::optional<std::string>> SheetVmlPart(const SheetEntry& sheet, pugi::xml_node root);
     Result<int> NextVmlIdmap();
     Result<std::string> AddCommentsPart(const SheetEntry& sheet);
     Result<std::string> AddVmlPart(const SheetEntry& sheet, pugi::xml_node root, int idmap);

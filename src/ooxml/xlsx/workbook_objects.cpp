@@ -646,17 +646,8 @@ Result<TableInfo> Workbook::AddTable(std::string_view sheet, std::string_view ra
 
     Result<std::vector<TableInfo>> tables = impl_->AllTables();
     if (!tables) return Propagate(tables);
-    std::string table_name(name);
-    if (table_name.empty()) {
-        for (int n = static_cast<int>(tables->size()) + 1; table_name.empty(); ++n) {
-            std::string candidate = fmt::format("Table{}", n);
-            if (impl_->CheckObjectNameFree(candidate)) table_name = candidate;
-        }
-    } else {
-        if (Status valid = ValidateName(table_name, "a table name"); !valid)
-            return Propagate(valid);
-        if (Status free = impl_->CheckObjectNameFree(table_name); !free) return Propagate(free);
-    }
+    Result<std::string> table_name = impl_->ChooseTableName(name, tables->size());
+    if (!table_name) return Propagate(table_name);
     if (Status clear = impl_->CheckTableRangeFree(*entry, *range, *tables); !clear) {
         return Propagate(clear);
     }
@@ -690,22 +681,40 @@ Result<TableInfo> Workbook::AddTable(std::string_view sheet, std::string_view ra
     const std::string ref = RangeName(*range);
     const std::string part = impl_->FreshPartName("tables/", "table", ".xml");
     impl_->package.WritePart(
-        part, TablePartXml(impl_->sml_ns, *id, table_name, ref, columns, style_name));
+        part, TablePartXml(impl_->sml_ns, *id, *table_name, ref, columns, style_name));
     impl_->package.SetContentTypeOverride(part, kTableType);
-    Result<std::string> rel_id = impl_->AddPartRelationship(entry->part, part, "table");
+    if (Status linked = impl_->LinkTablePart(*entry, part); !linked) return Propagate(linked);
+    if (Status written = impl_->WriteTexts(*entry, refs, *writes); !written) {
+        return Propagate(written);
+    }
+    return TableInfo{*table_name, entry->name, ref, style_name, columns};
+}
+
+Result<std::string> Workbook::Impl::ChooseTableName(std::string_view name,
+                                                    std::size_t table_count) {
+    if (!name.empty()) {
+        if (Status valid = ValidateName(name, "a table name"); !valid) return Propagate(valid);
+        if (Status free = CheckObjectNameFree(name); !free) return Propagate(free);
+        return std::string(name);
+    }
+    for (std::size_t n = table_count + 1;; ++n) {
+        std::string candidate = fmt::format("Table{}", n);
+        if (CheckObjectNameFree(candidate)) return candidate;
+    }
+}
+
+Status Workbook::Impl::LinkTablePart(const SheetEntry& sheet, const std::string& part) {
+    Result<std::string> rel_id = AddPartRelationship(sheet.part, part, "table");
     if (!rel_id) return Propagate(rel_id);
-    pugi::xml_node root = (*doc)->document_element();
-    std::string id_attr = impl_->RelIdAttrName(root);
+    pugi::xml_node root = parts[sheet.part].doc->document_element();
+    std::string id_attr = RelIdAttrName(root);
     pugi::xml_node table_parts = ChildOrInsert(root, "tableParts", kWorksheetOrder);
     pugi::xml_node table_part =
         table_parts.append_child(SiblingName(table_parts, "tablePart").c_str());
     table_part.append_attribute(id_attr.c_str()).set_value(rel_id->c_str());
     SetCount(table_parts, "tablePart");
-    impl_->MarkDirty(entry->part);
-    if (Status written = impl_->WriteTexts(*entry, refs, *writes); !written) {
-        return Propagate(written);
-    }
-    return TableInfo{table_name, entry->name, ref, style_name, columns};
+    MarkDirty(sheet.part);
+    return {};
 }
 
 Status Workbook::Impl::CheckTableStyle(const std::string& style) {
@@ -1073,25 +1082,15 @@ Status Workbook::AddHyperlink(std::string_view sheet, std::string_view ref,
     if (!entry) return Propagate(entry);
     std::optional<CellRange> at = ParseRange(ref);
     if (!at) return InvalidRequest(fmt::format("'{}' is not a cell reference like B7", ref));
-    if (link.url.empty() == link.location.empty()) {
-        return InvalidRequest("give exactly one of 'url' or 'location'");
-    }
-    std::string location;
-    if (!link.url.empty()) {
-        if (Status url = CheckUrl(link.url); !url) return url;
-    } else {
-        Result<std::string> checked = impl_->CheckLocation(link.location, *entry);
-        if (!checked) return Propagate(checked);
-        location = *checked;
-    }
-    if (Status tip = CheckText(link.tooltip, "'tooltip'", kMaxTooltip); !tip) return tip;
+    Result<HyperlinkSpec> checked = impl_->CheckHyperlink(link, *entry);
+    if (!checked) return Propagate(checked);
     Result<CellValue> current = GetCell(entry->name, CellName(at->first));
     if (!current) return Propagate(current);
     std::vector<std::string> texts;
     if (!link.text.empty()) {
         texts.push_back(link.text);
     } else if (current->kind == CellValue::Kind::kEmpty) {
-        texts.push_back(link.url.empty() ? location : link.url);
+        texts.push_back(link.url.empty() ? checked->location : link.url);
     }
     Result<pugi::xml_document*> doc = impl_->Load(entry->part);
     if (!doc) return Propagate(doc);
@@ -1100,35 +1099,59 @@ Status Workbook::AddHyperlink(std::string_view sheet, std::string_view ref,
     Result<std::vector<CellWrite>> writes = impl_->PrepareTexts(texts);
     if (!writes) return Propagate(writes);
 
-    pugi::xml_node root = (*doc)->document_element();
-    pugi::xml_node links = ChildOrInsert(root, "hyperlinks", kWorksheetOrder);
-    std::set<std::string> dropped_ids;
-    for (pugi::xml_node old : ElementChildren(links, "hyperlink")) {
-        if (ParseRange(old.attribute("ref").value()) != at) continue;
-        dropped_ids.insert(FindAttribute(old, impl_->rel_ns, "id").value());
-        links.remove_child(old);
-    }
-    // A relationship goes with the replaced link unless another link still uses it.
-    for (pugi::xml_node other : ElementChildren(links, "hyperlink")) {
-        dropped_ids.erase(FindAttribute(other, impl_->rel_ns, "id").value());
-    }
-    std::erase_if(*rels, [&](const Relationship& rel) { return dropped_ids.contains(rel.id); });
-    pugi::xml_node node = links.append_child(SiblingName(links, "hyperlink").c_str());
-    SetAttr(node, "ref", RangeName(*at));
-    if (!link.url.empty()) {
-        std::string id = FreshRelId(*rels);
-        rels->push_back({id, impl_->rel_base + "hyperlink", link.url, true});
-        node.append_attribute(impl_->RelIdAttrName(root).c_str()).set_value(id.c_str());
-    } else {
-        SetAttr(node, "location", location);
-    }
-    if (!link.text.empty()) SetAttr(node, "display", ooxml::XmlSafeText(link.text));
-    if (!link.tooltip.empty()) SetAttr(node, "tooltip", ooxml::XmlSafeText(link.tooltip));
+    impl_->PutHyperlink((*doc)->document_element(), *rels, *at, *checked);
     impl_->package.SetRelationships(entry->part, *rels);
     impl_->MarkDirty(entry->part);
     std::vector<CellRef> refs;
     if (!texts.empty()) refs.push_back(at->first);
     return impl_->WriteTexts(*entry, refs, *writes);
+}
+
+Result<HyperlinkSpec> Workbook::Impl::CheckHyperlink(const HyperlinkSpec& link,
+                                                     const SheetEntry& here) {
+    if (link.url.empty() == link.location.empty()) {
+        return InvalidRequest("give exactly one of 'url' or 'location'");
+    }
+    if (Status tip = CheckText(link.tooltip, "'tooltip'", kMaxTooltip); !tip) {
+        return Propagate(tip);
+    }
+    HyperlinkSpec checked = link;
+    if (!link.url.empty()) {
+        if (Status url = CheckUrl(link.url); !url) return Propagate(url);
+        return checked;
+    }
+    Result<std::string> location = CheckLocation(link.location, here);
+    if (!location) return Propagate(location);
+    checked.location = *location;
+    return checked;
+}
+
+void Workbook::Impl::PutHyperlink(pugi::xml_node root, std::vector<Relationship>& rels,
+                                  const CellRange& at, const HyperlinkSpec& link) {
+    pugi::xml_node links = ChildOrInsert(root, "hyperlinks", kWorksheetOrder);
+    std::set<std::string> dropped_ids;
+    for (pugi::xml_node old : ElementChildren(links, "hyperlink")) {
+        if (ParseRange(old.attribute("ref").value()) != at) continue;
+        dropped_ids.insert(FindAttribute(old, rel_ns, "id").value());
+        links.remove_child(old);
+    }
+    // A relationship goes with the replaced link unless another link still uses it.
+    for (pugi::xml_node other : ElementChildren(links, "hyperlink")) {
+        dropped_ids.erase(FindAttribute(other, rel_ns, "id").value());
+    }
+    std::erase_if(rels, [&](const Relationship& rel) { return dropped_ids.contains(rel.id); });
+
+    pugi::xml_node node = links.append_child(SiblingName(links, "hyperlink").c_str());
+    SetAttr(node, "ref", RangeName(at));
+    if (!link.url.empty()) {
+        std::string id = FreshRelId(rels);
+        rels.push_back({id, rel_base + "hyperlink", link.url, true});
+        node.append_attribute(RelIdAttrName(root).c_str()).set_value(id.c_str());
+    } else {
+        SetAttr(node, "location", link.location);
+    }
+    if (!link.text.empty()) SetAttr(node, "display", ooxml::XmlSafeText(link.text));
+    if (!link.tooltip.empty()) SetAttr(node, "tooltip", ooxml::XmlSafeText(link.tooltip));
 }
 
 // ---- Notes -------------------------------------------------------------------------------------
@@ -1267,37 +1290,15 @@ Status Workbook::AddNote(std::string_view sheet, std::string_view ref, std::stri
     Result<std::optional<std::string>> comments_part =
         impl_->SheetRelatedPart(entry->part, "comments");
     if (!comments_part) return Propagate(comments_part);
-    std::optional<std::string> vml_part;
-    if (pugi::xml_node legacy = Child(root, "legacyDrawing")) {
-        Result<std::vector<Relationship>> rels = impl_->package.Relationships(entry->part);
-        if (!rels) return Propagate(rels);
-        std::string_view id = FindAttribute(legacy, impl_->rel_ns, "id").value();
-        for (const Relationship& rel : *rels) {
-            if (rel.id == id && !rel.external) {
-                vml_part = Package::ResolveTarget(entry->part, rel.target);
-            }
-        }
-        if (!vml_part || !impl_->package.HasPart(*vml_part)) {
-            return InvalidRequest(fmt::format(
-                "sheet '{}' refers to a VML drawing that is missing, so no note can be added",
-                entry->name));
-        }
-    }
     // Parse both existing parts before anything changes: either may be broken.
     if (*comments_part) {
         Result<pugi::xml_document*> comments = impl_->Load(**comments_part);
         if (!comments) return Propagate(comments);
     }
-    if (vml_part) {
-        Result<pugi::xml_document*> vml = impl_->Load(*vml_part);
-        if (!vml) {
-            return InvalidRequest(fmt::format(
-                "the VML drawing of sheet '{}' is not well-formed XML, so no note can be added",
-                entry->name));
-        }
-    }
+    Result<std::optional<std::string>> vml_part = impl_->SheetVmlPart(*entry, root);
+    if (!vml_part) return Propagate(vml_part);
     std::optional<int> idmap;
-    if (!vml_part) {
+    if (!*vml_part) {
         Result<int> next = impl_->NextVmlIdmap();
         if (!next) return Propagate(next);
         idmap = *next;
@@ -1309,8 +1310,8 @@ Status Workbook::AddNote(std::string_view sheet, std::string_view ref, std::stri
         *comments_part = *made;
     }
     impl_->PutComment(**comments_part, *cell, text, writer);
-    if (vml_part) {
-        impl_->PutNoteShape(*vml_part, *cell);
+    if (*vml_part) {
+        impl_->PutNoteShape(**vml_part, *cell);
         return {};
     }
     Result<std::string> made = impl_->AddVmlPart(*entry, root, *idmap);
@@ -1323,6 +1324,30 @@ Status Workbook::AddNote(std::string_view sheet, std::string_view ref, std::stri
         }
     }
     return {};
+}
+
+Result<std::optional<std::string>> Workbook::Impl::SheetVmlPart(const SheetEntry& sheet,
+                                                                pugi::xml_node root) {
+    pugi::xml_node legacy = Child(root, "legacyDrawing");
+    if (!legacy) return std::optional<std::string>{};
+    Result<std::vector<Relationship>> rels = package.Relationships(sheet.part);
+    if (!rels) return Propagate(rels);
+    std::string_view id = FindAttribute(legacy, rel_ns, "id").value();
+    std::optional<std::string> part;
+    for (const Relationship& rel : *rels) {
+        if (rel.id == id && !rel.external) part = Package::ResolveTarget(sheet.part, rel.target);
+    }
+    if (!part || !package.HasPart(*part)) {
+        return InvalidRequest(fmt::format(
+            "sheet '{}' refers to a VML drawing that is missing, so no note can be added",
+            sheet.name));
+    }
+    if (Result<pugi::xml_document*> vml = Load(*part); !vml) {
+        return InvalidRequest(fmt::format(
+            "the VML drawing of sheet '{}' is not well-formed XML, so no note can be added",
+            sheet.name));
+    }
+    return part;
 }
 
 Result<std::string> Workbook::Impl::AddCommentsPart(const SheetEntry& sheet) {
