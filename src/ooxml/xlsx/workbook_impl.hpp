@@ -159,6 +159,7 @@ struct Workbook::Impl {
     void PutHyperlink(pugi::xml_node root, std::vector<ooxml::Relationship>& rels,
                       const CellRange& at, const HyperlinkSpec& link);
     Result<std::optional<std::string>> SheetVmlPart(const SheetEntry& sheet, pugi::xml_node root);
+    Status CheckNoThreadedComment(const SheetEntry& sheet, CellRef cell);
     Result<int> NextVmlIdmap();
     Result<std::string> AddCommentsPart(const SheetEntry& sheet);
     Result<std::string> AddVmlPart(const SheetEntry& sheet, pugi::xml_node root, int idmap);

@@ -1290,6 +1290,7 @@ Status Workbook::AddNote(std::string_view sheet, std::string_view ref, std::stri
     Result<std::optional<std::string>> comments_part =
         impl_->SheetRelatedPart(entry->part, "comments");
     if (!comments_part) return Propagate(comments_part);
+    if (Status free = impl_->CheckNoThreadedComment(*entry, *cell); !free) return free;
     // Parse both existing parts before anything changes: either may be broken.
     if (*comments_part) {
         Result<pugi::xml_document*> comments = impl_->Load(**comments_part);
@@ -1321,6 +1322,25 @@ Status Workbook::AddNote(std::string_view sheet, std::string_view ref, std::stri
     for (pugi::xml_node comment : ElementChildren(Child(comments, "commentList"), "comment")) {
         if (std::optional<CellRef> at = ParseCellRef(comment.attribute("ref").value())) {
             impl_->PutNoteShape(*made, *at);
+        }
+    }
+    return {};
+}
+
+// Excel keeps a threaded comment's text in a legacy comment as well; replacing that comment
+// would leave the two disagreeing.
+Status Workbook::Impl::CheckNoThreadedComment(const SheetEntry& sheet, CellRef cell) {
+    Result<std::optional<std::string>> part = SheetRelatedPart(sheet.part, "threadedComment");
+    if (!part) return Propagate(part);
+    if (!*part) return {};
+    Result<pugi::xml_document*> doc = Load(**part);
+    if (!doc) return Propagate(doc);
+    for (pugi::xml_node thread : ElementChildren((*doc)->document_element(), "threadedComment")) {
+        if (ParseCellRef(thread.attribute("ref").value()) == cell) {
+            return InvalidRequest(fmt::format(
+                "cell {} of sheet '{}' has a threaded comment; a note there would break it, so "
+                "choose another cell",
+                CellName(cell), sheet.name));
         }
     }
     return {};

@@ -656,6 +656,20 @@ TEST(WorkbookNotes, CommentsWithoutADrawingGetShapesWithTheNextNote) {
     EXPECT_TRUE(Contains(vml, "<x:Row>3</x:Row><x:Column>2</x:Column>"));
 }
 
+TEST(WorkbookNotes, ThreadedCommentCellsAreLeftAlone) {
+    std::string original = ReadCorpus("xlsx/poi-right-to-left.xlsx");
+    Workbook workbook = MustOpen(original);
+    ExpectRefused(workbook.AddNote("English", "A3", "x"), ErrorCode::kInvalidRequest,
+                  "threaded comment");
+    EXPECT_TRUE(ChangedParts(original, MustSave(workbook)).empty());
+    ASSERT_TRUE(workbook.AddNote("English", "B5", "Beside the thread"));
+    std::string saved = MustSave(workbook);
+    EXPECT_EQ(ChangedParts(original, saved),
+              (std::set<std::string>{"xl/comments1.xml", "xl/drawings/vmlDrawing1.vml"}));
+    EXPECT_TRUE(Contains(PartText(saved, "xl/drawings/vmlDrawing1.vml"),
+                         "<x:Row>4</x:Row><x:Column>1</x:Column>"));
+}
+
 TEST(WorkbookNotes, BadNotesAreRefusedAndChangeNothing) {
     std::string original = ReadCorpus("xlsx/rxw-table06.xlsx");
     Workbook workbook = MustOpen(original);
