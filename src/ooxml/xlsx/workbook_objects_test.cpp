@@ -267,6 +267,33 @@ TEST(WorkbookTables, ChartsheetTakesNoTable) {
     EXPECT_EQ(table.error().code, ErrorCode::kInvalidRequest);
 }
 
+TEST(WorkbookObjects, ChartsheetTakesNoCellObjectsAndNothingChanges) {
+    std::string original = ReadCorpus("xlsx/rxw-chart_bar14.xlsx");
+    Workbook workbook = MustOpen(original);
+    std::string chart;
+    Result<std::vector<SheetInfo>> sheets = workbook.Sheets();
+    ASSERT_TRUE(sheets);
+    for (const SheetInfo& info : *sheets) {
+        if (info.kind == "chartsheet") chart = info.name;
+    }
+    ASSERT_FALSE(chart.empty());
+    ListValidation list;
+    list.values = {"a"};
+    ConditionalFormatRule bar;
+    bar.kind = ConditionalFormatRule::Kind::kDataBar;
+    bar.colors = {"638EC6"};
+    const std::vector<Status> results = {
+        workbook.AddListValidation(chart, "A1", list),
+        workbook.AddConditionalFormat(chart, "A1", bar),
+        workbook.AddHyperlink(chart, "A1", {"https://example.com", "", "", ""}),
+        workbook.AddNote(chart, "A1", "x"),
+    };
+    for (const Status& status : results) {
+        ExpectRefused(status, ErrorCode::kInvalidRequest, "not a worksheet");
+    }
+    EXPECT_TRUE(ChangedParts(original, MustSave(workbook)).empty());
+}
+
 TEST(WorkbookTables, StrictWorkbookGetsAStrictTablePart) {
     Workbook workbook = MustOpen(ReadCorpus("xlsx/poi-sampless.strict.xlsx"));
     ASSERT_TRUE(workbook.AddTable("First Sheet", "A1:B4", "Strictly", ""));
