@@ -392,9 +392,6 @@ Result<int> Workbook::Impl::NumberFormatId(std::string_view code) {
     return max_id + 1;
 }
 
-namespace {
-
-// Finds an element equal to `candidate` among `collection`'s `item` children, or appends it.
 int FindOrAppend(pugi::xml_node collection, std::string_view item,
                  const pugi::xml_node& candidate) {
     std::string wanted = OuterXml(candidate);
@@ -408,8 +405,6 @@ int FindOrAppend(pugi::xml_node collection, std::string_view item,
     Recount(collection, item);
     return index;
 }
-
-}  // namespace
 
 Result<int> Workbook::Impl::BoldFont(int font_id) {
     Result<pugi::xml_node> sheet = StyleSheet();

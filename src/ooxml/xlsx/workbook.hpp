@@ -68,6 +68,47 @@ struct TableInfo {
     std::string sheet;  // the sheet it sits on
     std::string range;  // "A1:D20", header row included
     std::string style;  // "TableStyleMedium2", "" when none
+    // The column names, left to right.
+    std::vector<std::string> columns;
+};
+
+// A defined name: a named formula or range, for the whole workbook or local to one sheet.
+struct DefinedNameInfo {
+    std::string name;
+    std::string refers_to;  // the formula without a leading '=', "Data!$A$1:$A$9"
+    std::string sheet;      // the sheet it is local to, "" for a workbook-wide name
+    bool hidden = false;
+};
+
+// A list validation: cells accept only the values of an inline list or of a source range.
+struct ListValidation {
+    std::vector<std::string> values;  // the allowed values, or empty when `source` is given
+    std::string source;               // a range, defined name or formula giving the values
+    bool allow_blank = true;
+    std::string error;  // the message shown for a refused entry, "" for Excel's own
+};
+
+// A conditional format rule. Colours are "RRGGBB" or "AARRGGBB" hex, with or without '#'.
+struct ConditionalFormatRule {
+    enum class Kind { kCellValue, kColorScale, kDataBar };
+    Kind kind = Kind::kCellValue;
+    // kCellValue: an ST_ConditionalFormattingOperator ("greaterThan", "between", ...), its
+    // formulas as stored (no leading '='; text constants quoted), and the format of matches.
+    std::string op;
+    std::vector<std::string> formulas;
+    std::string fill_color;
+    std::string font_color;
+    // kColorScale: two (min, max) or three (min, midpoint, max) colours. kDataBar: one colour.
+    std::vector<std::string> colors;
+};
+
+// A hyperlink: either an external `url` ("https://...", "mailto:...") or a `location` inside
+// the workbook ("Sheet2!A1", a defined name), with optional text for the cell and a tooltip.
+struct HyperlinkSpec {
+    std::string url;
+    std::string location;
+    std::string text;
+    std::string tooltip;
 };
 
 // A chart as the outline and the tools see it: on a worksheet's drawing or a chartsheet.
@@ -174,8 +215,69 @@ public:
 
     // ---- Tables, names, validation, links, notes (workbook_objects.cpp) ----
 
-    // Every table of the workbook, in sheet order.
+    // Every table of the workbook, in sheet order: each worksheet's <tableParts> in order.
     [[nodiscard]] Result<std::vector<TableInfo>> Tables() const;
+
+    // Makes the range ("A1:D20", header row first, at least one data row) of a worksheet a
+    // table (ECMA-376 Part 1, §18.5) with its own table part, autofilter and style ("" means
+    // "TableStyleMedium2"). Column names come from the header cells; a blank header becomes
+    // "ColumnN" (N its position in the table), a repeated one gets a number ("Name2"), and a
+    // number, date, boolean or formula header is replaced by its text: such cells are rewritten
+    // with the names, as Excel does. An empty `name` picks the first free "TableN"; a given one
+    // must follow the rules of defined names and be free among tables and defined names
+    // ignoring case. A range overlapping another table, a merged range or the sheet's autofilter
+    // is kInvalidRequest, as is a chartsheet; an unknown sheet is kNotFound. Returns the table.
+    [[nodiscard]] Result<TableInfo> AddTable(std::string_view sheet, std::string_view range,
+                                             std::string_view name, std::string_view style = {});
+
+    // The defined names of the workbook in file order.
+    [[nodiscard]] Result<std::vector<DefinedNameInfo>> DefinedNames() const;
+
+    // Adds a defined name, or replaces the formula of the one with that name and scope. The
+    // name follows Excel's rules: it starts with a letter, '_' or '\', holds only letters,
+    // digits, '_', '.' and '\', is at most 255 characters, and is not a cell reference ("B7",
+    // "R1C1"); it must not be a table's name. `refers_to` is a formula (leading '=' optional)
+    // whose brackets and quotes balance. A non-empty `sheet` makes the name local to that sheet
+    // (kNotFound when it does not exist). Anything else wrong is kInvalidRequest.
+    [[nodiscard]] Status DefineName(std::string_view name, std::string_view refers_to,
+                                    std::string_view sheet = {});
+
+    // Removes the defined name with this name (ignoring case) and scope ("" for workbook-wide).
+    // kNotFound when there is none.
+    [[nodiscard]] Status RemoveName(std::string_view name, std::string_view sheet = {});
+
+    // Restricts the cells of `range` (one range, or several separated by spaces) to a list
+    // (ECMA-376 Part 1, §18.3.1.32). An inline list is stored as "a,b,c" and may hold at most
+    // 255 characters; its values must be non-empty and contain no comma. A `source` that is a
+    // plain range ("Lists!A1:A9") is made absolute so that every cell reads the same list.
+    // Validations already on those cells are removed from them, as Excel does. An unknown sheet
+    // is kNotFound; a bad range, list or source is kInvalidRequest.
+    [[nodiscard]] Status AddListValidation(std::string_view sheet, std::string_view range,
+                                           const ListValidation& validation);
+
+    // Adds a conditional format rule to the cells of `range` (ECMA-376 Part 1, §18.3.1.10). A
+    // cell value rule takes one formula, or two for "between" and "notBetween", and a fill or
+    // font colour, kept as a differential format in the stylesheet (reused when identical). Each
+    // new rule gets a priority above every rule of the sheet. An unknown sheet is kNotFound;
+    // a bad range, operator, formula or colour is kInvalidRequest.
+    [[nodiscard]] Status AddConditionalFormat(std::string_view sheet, std::string_view range,
+                                              const ConditionalFormatRule& rule);
+
+    // Links one cell ("B7"): a `url` becomes an external relationship of the sheet, a `location`
+    // ("Sheet2!A1", "'My Sheet'!B2:C4", a defined name; a leading '#' is dropped) the link's
+    // location attribute. `text` is written into the cell; an empty cell without text shows the
+    // target. A link already on that cell is replaced. An unknown sheet is kNotFound; a bad
+    // cell, a URL without a scheme, a location naming no sheet or name is kInvalidRequest.
+    [[nodiscard]] Status AddHyperlink(std::string_view sheet, std::string_view ref,
+                                      const HyperlinkSpec& link);
+
+    // Puts a note (a legacy comment, ECMA-376 Part 1, §18.7) on one cell: its text in the
+    // sheet's comments part and a hidden shape in its VML drawing, which Excel needs to show it.
+    // Both parts are made when the sheet has none and reused when it has. A note already on the
+    // cell is replaced. An empty author is written as "Quire". An unknown sheet is kNotFound; a
+    // bad cell, empty text or a VML drawing that is not well-formed XML is kInvalidRequest.
+    [[nodiscard]] Status AddNote(std::string_view sheet, std::string_view ref,
+                                 std::string_view text, std::string_view author = {});
 
     // ---- Charts (workbook_charts.cpp) ----
 

@@ -65,6 +65,10 @@ std::string FreshRelId(const std::vector<ooxml::Relationship>& rels);
 bool IsBuiltinDateFormat(int id);
 bool IsDateFormatCode(std::string_view code);
 
+// The index of an element equal to `candidate` among `collection`'s `item` children, appending
+// a copy (and updating the collection's count) when there is none.
+int FindOrAppend(pugi::xml_node collection, std::string_view item, const pugi::xml_node& candidate);
+
 // One <sheet> of workbook.xml with what its relationship says about it.
 struct SheetEntry {
     pugi::xml_node node;
@@ -135,6 +139,43 @@ struct Workbook::Impl {
 
     // Sheets (workbook_sheets.cpp): removes `root` with the parts only it reaches.
     Status RemovePartTree(const std::string& root);
+
+    // Objects (workbook_objects.cpp)
+    Result<std::vector<TableInfo>> SheetTables(const SheetEntry& sheet);
+    Result<std::vector<TableInfo>> AllTables();
+    Result<std::vector<DefinedNameInfo>> ListDefinedNames();
+    Status CheckObjectNameFree(std::string_view name);
+    Result<int> NextTableId();
+    Result<int> DifferentialFormat(std::string_view fill_rgb, std::string_view font_rgb);
+    Result<std::vector<CellWrite>> PrepareTexts(const std::vector<std::string>& texts);
+    Status WriteTexts(const SheetEntry& sheet, const std::vector<CellRef>& refs,
+                      const std::vector<CellWrite>& writes);
+    std::string RelIdAttrName(pugi::xml_node root);
+    std::string FreshPartName(std::string_view folder, std::string_view stem,
+                              std::string_view extension) const;
+    Result<std::string> AddPartRelationship(const std::string& source, const std::string& target,
+                                            std::string_view type);
+    Result<std::optional<std::string>> SheetRelatedPart(const std::string& sheet_part,
+                                                        std::string_view type);
+    Status CheckTableStyle(const std::string& style);
+    Status CheckTableRangeFree(const SheetEntry& sheet, const CellRange& range,
+                               const std::vector<TableInfo>& tables);
+    Result<pugi::xml_node> FindDefinedName(std::string_view name, std::string_view sheet,
+                                           std::optional<int>* local_id);
+    Result<std::string> ChooseTableName(std::string_view name, std::size_t table_count);
+    Status LinkTablePart(const SheetEntry& sheet, const std::string& part);
+    Result<std::string> CheckLocation(std::string_view location, const SheetEntry& here);
+    Result<HyperlinkSpec> CheckHyperlink(const HyperlinkSpec& link, const SheetEntry& here);
+    void PutHyperlink(pugi::xml_node root, std::vector<ooxml::Relationship>& rels,
+                      const CellRange& at, const HyperlinkSpec& link);
+    Result<std::optional<std::string>> SheetVmlPart(const SheetEntry& sheet, pugi::xml_node root);
+    Status CheckNoThreadedComment(const SheetEntry& sheet, CellRef cell);
+    Result<int> NextVmlIdmap();
+    Result<std::string> AddCommentsPart(const SheetEntry& sheet);
+    Result<std::string> AddVmlPart(const SheetEntry& sheet, pugi::xml_node root, int idmap);
+    void PutComment(const std::string& part, CellRef cell, std::string_view text,
+                    std::string_view author);
+    void PutNoteShape(const std::string& part, CellRef cell);
 };
 
 }  // namespace quire::xlsx
