@@ -182,11 +182,9 @@ constexpr std::string_view kSetColumnWidthSchema = R"json({
   "properties": {
     "sheet": {"type": "string"},
     "columns": {"type": "string", "description": "One column B or a span B:D"},
-    "width": {"type": "number", "minimum": 0, "maximum": 255, "description": "In characters"},
-    "fit": {"type": "boolean", "enum": [true], "description": "Fit each column to its longest value instead of a width"}},
-  "required": ["sheet", "columns"],
-  "oneOf": [{"required": ["width"]}, {"required": ["fit"]}],
-  "additionalProperties": false})json";
+    "width": {"type": "number", "minimum": 0, "maximum": 255, "description": "In characters; give this or fit"},
+    "fit": {"type": "boolean", "description": "true: fit each column to its longest value; give this or width"}},
+  "required": ["sheet", "columns"], "additionalProperties": false})json";
 
 constexpr std::string_view kSetRowHeightSchema = R"json({
   "type": "object",

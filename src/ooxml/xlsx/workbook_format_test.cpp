@@ -183,6 +183,32 @@ TEST(WorkbookFormat, IdenticalRecordsAlreadyInTheFileAreReused) {
     EXPECT_EQ(Count(ByLocalName(styles.Root(), "cellXfs"), "xf"), 4);
 }
 
+TEST(WorkbookFormat, RecordsWrittenWithOtherIndentationOrAttributeOrderAreReused) {
+    std::string bytes = MustSave(NewWorkbook());
+    Result<Package> package = Package::Open(bytes);
+    std::string styles = *package->ReadPart(kStyles);
+    auto insert_before = [&](std::string_view end_tag, std::string_view xml) {
+        styles.insert(styles.find(end_tag), xml);
+    };
+    insert_before("</fills>",
+                  "<fill>\n  <patternFill patternType=\"solid\">\n    <fgColor rgb=\"FF00B050\"/>"
+                  "\n    <bgColor indexed=\"64\"/>\n  </patternFill>\n</fill>");
+    insert_before("</cellXfs>",
+                  "<xf applyFill=\"1\" xfId=\"0\" borderId=\"0\" fillId=\"2\" fontId=\"0\" "
+                  "numFmtId=\"0\"/>");
+    package->WritePart(std::string(kStyles), styles);
+    Workbook workbook = MustOpen(*package->Save());
+
+    Format fill;
+    fill.fill_color = "00b050";
+    ASSERT_TRUE(workbook.FormatRange("Data", "A1", fill));
+    std::string saved = MustSave(workbook);
+    Xml written(PartText(saved, kStyles));
+    EXPECT_EQ(Count(ByLocalName(written.Root(), "fills"), "fill"), 3);
+    EXPECT_EQ(Count(ByLocalName(written.Root(), "cellXfs"), "xf"), 2);
+    EXPECT_STREQ(FindCell(Xml(PartText(saved, kSheet1)), "A1").attribute("s").value(), "1");
+}
+
 TEST(WorkbookFormat, MissingCellsAreMadeWithTheStyle) {
     Workbook workbook = NewWorkbook();
     Format format;
