@@ -521,6 +521,58 @@ TEST(WorkbookFormat, StrictWorkbookKeepsItsNamespaceAndOtherParts) {
     EXPECT_STREQ(std::string(workbook_xml.Root().name()).c_str(), "workbook");
 }
 
+TEST(WorkbookFormat, PrefixedPartsGetPrefixedElements) {
+    std::string bytes = MustSave(NewWorkbook());
+    Result<Package> package = Package::Open(bytes);
+    const std::string ns = "xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\"";
+    package->WritePart(std::string(kSheet1),
+                       "<x:worksheet " + ns +
+                           "><x:sheetData><x:row r=\"1\"><x:c r=\"A1\"><x:v>1</x:v></x:c></x:row>"
+                           "</x:sheetData><x:pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" "
+                           "bottom=\"0.75\" header=\"0.3\" footer=\"0.3\"/></x:worksheet>");
+    package->WritePart(std::string(kStyles),
+                       "<x:styleSheet " + ns +
+                           "><x:fonts count=\"1\"><x:font><x:sz val=\"11\"/></x:font></x:fonts>"
+                           "<x:cellXfs count=\"1\"><x:xf numFmtId=\"0\" fontId=\"0\"/></x:cellXfs>"
+                           "</x:styleSheet>");
+    Workbook workbook = MustOpen(*package->Save());
+    Format format;
+    format.bold = true;
+    format.fill_color = "FF0000";
+    format.border = "thin";
+    format.horizontal = "left";
+    ASSERT_TRUE(workbook.FormatRange("Data", "A1:B2", format));
+    ASSERT_TRUE(workbook.MergeCells("Data", "C1:D1"));
+    ASSERT_TRUE(workbook.FreezePanes("Data", "A2"));
+    ASSERT_TRUE(workbook.SetAutoFilter("Data", "A1:B2"));
+    ASSERT_TRUE(workbook.SetColumnWidth("Data", "A", 12));
+    std::string saved = MustSave(workbook);
+    std::string styles = PartText(saved, kStyles);
+    std::string sheet = PartText(saved, kSheet1);
+    for (std::string_view element : {"<x:b/>", "<x:fills", "<x:patternFill", "<x:borders",
+                                     "<x:left style=\"thin\"/>", "<x:alignment"}) {
+        EXPECT_NE(styles.find(element), std::string::npos) << element;
+    }
+    for (std::string_view element : {"<x:mergeCell ", "<x:pane ", "<x:autoFilter ", "<x:col "}) {
+        EXPECT_NE(sheet.find(element), std::string::npos) << element;
+    }
+    // Every element stays in the prefixed namespace: no unprefixed tag was added.
+    for (const std::string& xml : {styles, sheet}) {
+        for (std::size_t at = xml.find('<'); at != std::string::npos; at = xml.find('<', at + 1)) {
+            std::string_view rest = std::string_view(xml).substr(at + 1);
+            if (rest.starts_with('?') || rest.starts_with('/')) rest.remove_prefix(1);
+            if (xml[at + 1] == '?') continue;
+            EXPECT_TRUE(rest.starts_with("x:")) << xml.substr(at, 30);
+        }
+    }
+    // The cell formats read back through the prefixed stylesheet.
+    Format percent;
+    percent.number_format = "percent";
+    ASSERT_TRUE(workbook.FormatRange("Data", "A1", percent));
+    Xml reread(PartText(MustSave(workbook), kStyles));
+    EXPECT_EQ(Count(ByLocalName(reread.Root(), "fonts"), "font"), 2);
+}
+
 TEST(WorkbookFormat, ColumnWidthSplitsARangeEntryAndKeepsItsStyle) {
     Workbook workbook = NewWorkbook();
     std::string bytes = MustSave(workbook);
