@@ -551,6 +551,27 @@ pugi::xml_node ExistingCellAfter(pugi::xml_node hint, CellRef at) {
     return {};
 }
 
+// Gives every cell of `range` its derived style, making the cells that are missing. A missing
+// cell shows its row's style when the row has one (customFormat), else its column's (§18.3.1.73).
+void StyleCells(SheetWriter& writer, const CellRange& range, const StyleEdit& edit,
+                StyleDeriver& deriver) {
+    const auto column_styles = ColumnStyles(writer.root());
+    for (int r = range.first.row; r <= range.last.row; ++r) {
+        pugi::xml_node row = writer.Row(r);
+        std::optional<int> row_style;
+        if (row.attribute("customFormat").as_bool()) row_style = IntAttr(row, "s", 0);
+        pugi::xml_node hint;
+        for (int col = range.first.col; col <= range.last.col; ++col) {
+            CellRef at{col, r};
+            pugi::xml_node existing = hint ? ExistingCellAfter(hint, at) : writer.FindCell(at);
+            hint = writer.Cell(row, at, hint);
+            int base = existing ? IntAttr(existing, "s", 0)
+                                : row_style.value_or(ColumnStyle(column_styles, col));
+            SetAttr(hint, "s", std::to_string(deriver.Derive(base, EdgesOf(edit, range, at))));
+        }
+    }
+}
+
 // The sheet name as a formula writes it: quoted, with quotes doubled, when it must be.
 std::string QuotedSheetName(std::string_view name) {
     if (!SheetNameNeedsQuotes(name)) return std::string(name);
@@ -584,6 +605,42 @@ pugi::xml_node FilterDatabaseName(pugi::xml_node names, int index) {
         }
     }
     return {};
+}
+
+// Sets or (for nullopt) removes the sheet's <autoFilter>. Criteria of columns belong to the old
+// range, so they go when the range changes.
+void WriteAutoFilter(pugi::xml_node worksheet, const std::optional<CellRange>& cells) {
+    pugi::xml_node filter = Child(worksheet, "autoFilter");
+    if (!cells) {
+        if (filter) worksheet.remove_child(filter);
+        return;
+    }
+    if (!filter) filter = InsertInOrder(worksheet, "autoFilter", kWorksheetOrder);
+    if (ParseRange(filter.attribute("ref").value()) != *cells) {
+        while (pugi::xml_node criteria = filter.first_child()) filter.remove_child(criteria);
+    }
+    SetAttr(filter, "ref", RangeName(*cells));
+}
+
+// Sets or (for nullopt) removes the sheet's _xlnm._FilterDatabase name.
+void WriteFilterDatabaseName(pugi::xml_node workbook, int index,
+                             const std::optional<std::string>& formula) {
+    pugi::xml_node names = Child(workbook, "definedNames");
+    pugi::xml_node name = FilterDatabaseName(names, index);
+    if (!formula) {
+        if (name) names.remove_child(name);
+        // CT_DefinedNames needs at least one definedName (§18.2.6).
+        if (names && CountElementChildren(names, "definedName") == 0) workbook.remove_child(names);
+        return;
+    }
+    if (!name) {
+        names = ChildOrInsert(workbook, "definedNames", kWorkbookOrder);
+        name = names.append_child(SiblingName(names, "definedName").c_str());
+        name.append_attribute("name").set_value(std::string(kFilterDatabase).c_str());
+        name.append_attribute("localSheetId").set_value(index);
+        name.append_attribute("hidden").set_value(1);
+    }
+    SetNodeText(name, *formula);
 }
 
 }  // namespace
@@ -656,21 +713,7 @@ Status Workbook::FormatRange(std::string_view sheet, std::string_view range,
     }
     StyleDeriver deriver(*styles, *edit);
     SheetWriter writer(**doc);
-    const auto column_styles = ColumnStyles(writer.root());
-    for (int r = cells->first.row; r <= cells->last.row; ++r) {
-        pugi::xml_node row = writer.Row(r);
-        std::optional<int> row_style;
-        if (row.attribute("customFormat").as_bool()) row_style = IntAttr(row, "s", 0);
-        pugi::xml_node hint;
-        for (int col = cells->first.col; col <= cells->last.col; ++col) {
-            CellRef at{col, r};
-            pugi::xml_node existing = hint ? ExistingCellAfter(hint, at) : writer.FindCell(at);
-            hint = writer.Cell(row, at, hint);
-            int base = existing ? IntAttr(existing, "s", 0)
-                                : row_style.value_or(ColumnStyle(column_styles, col));
-            SetAttr(hint, "s", std::to_string(deriver.Derive(base, EdgesOf(*edit, *cells, at))));
-        }
-    }
+    StyleCells(writer, *cells, *edit, deriver);
     writer.UpdateDimension();
     impl_->MarkDirty(entry->part);
     impl_->MarkDirty(*impl_->styles_part);
@@ -841,38 +884,15 @@ Status Workbook::SetAutoFilter(std::string_view sheet, std::optional<std::string
     if (!doc) return std::unexpected(doc.error());
 
     pugi::xml_node root = (*doc)->document_element();
-    pugi::xml_node filter = Child(root, "autoFilter");
-    pugi::xml_node workbook = impl_->WorkbookRoot();
-    pugi::xml_node names = Child(workbook, "definedNames");
-    pugi::xml_node name = FilterDatabaseName(names, *index);
-    if (!cells && !filter && !name) return {};
-
-    if (!cells) {
-        if (filter) root.remove_child(filter);
-    } else {
-        if (!filter) filter = InsertInOrder(root, "autoFilter", kWorksheetOrder);
-        if (ParseRange(filter.attribute("ref").value()) != *cells) {
-            while (pugi::xml_node criteria = filter.first_child()) filter.remove_child(criteria);
-        }
-        SetAttr(filter, "ref", RangeName(*cells));
+    if (!cells && !Child(root, "autoFilter") &&
+        !FilterDatabaseName(Child(impl_->WorkbookRoot(), "definedNames"), *index)) {
+        return {};
     }
+    WriteAutoFilter(root, cells);
     impl_->MarkDirty(entry->part);
-
-    if (!cells) {
-        if (name) names.remove_child(name);
-        // CT_DefinedNames needs at least one definedName.
-        if (names && CountElementChildren(names, "definedName") == 0) workbook.remove_child(names);
-    } else {
-        if (!name) {
-            names = ChildOrInsert(workbook, "definedNames", kWorkbookOrder);
-            name = names.append_child(SiblingName(names, "definedName").c_str());
-            name.append_attribute("name").set_value(std::string(kFilterDatabase).c_str());
-            name.append_attribute("localSheetId").set_value(*index);
-            name.append_attribute("hidden").set_value(1);
-        }
-        SetNodeText(name,
-                    fmt::format("{}!{}", QuotedSheetName(entry->name), AbsoluteRange(*cells)));
-    }
+    std::optional<std::string> formula;
+    if (cells) formula = fmt::format("{}!{}", QuotedSheetName(entry->name), AbsoluteRange(*cells));
+    WriteFilterDatabaseName(impl_->WorkbookRoot(), *index, formula);
     impl_->MarkDirty(impl_->workbook_part);
     return {};
 }
