@@ -174,8 +174,8 @@ public:
     // when missing. At most 1,000,000 rows at once.
     [[nodiscard]] Status SetRowHeight(std::string_view sheet, std::string_view rows, double points);
 
-    // Merges `range` (two cells or more) into one. A range that overlaps an existing merge is
-    // refused. The cells keep their values; Excel shows only the top-left one.
+    // Merges `range` (two cells or more) into one. A range that overlaps an existing merge or a
+    // table is refused. The cells keep their values; Excel shows only the top-left one.
     [[nodiscard]] Status MergeCells(std::string_view sheet, std::string_view range);
 
     // Removes the merge of exactly `range`; kInvalidRequest when there is no such merge. The
@@ -189,7 +189,8 @@ public:
     // Puts an auto-filter (filter buttons on the first row) on `range`, replacing the sheet's
     // previous one; nullopt or "" removes it. The hidden defined name _xlnm._FilterDatabase that
     // Excel keeps for a filter is written or removed with it. Filter criteria of a previous
-    // filter are dropped when the range changes.
+    // filter are dropped when the range changes. A range that overlaps a table (which has a
+    // filter of its own) is refused.
     [[nodiscard]] Status SetAutoFilter(std::string_view sheet,
                                        std::optional<std::string_view> range);
 

@@ -500,6 +500,21 @@ TEST(WorkbookFormat, BudgetWorkbookKeepsEveryOtherPart) {
     EXPECT_TRUE(Workbook::Open(after));
 }
 
+TEST(WorkbookFormat, MergesAndFiltersThatReachIntoATableAreRefused) {
+    // The budget sheet has the tables tblIncome (B4:C7) and tblExpenses (B10:C23).
+    Workbook workbook = MustOpen(ReadCorpus("xlsx/poi-simple-monthly-budget.xlsx"));
+    const std::string sheet = workbook.Sheets()->front().name;
+    const std::string before = MustSave(workbook);
+    Status merge = workbook.MergeCells(sheet, "C7:D8");
+    ASSERT_FALSE(merge);
+    EXPECT_NE(merge.error().message.find("tblIncome"), std::string::npos) << merge.error().message;
+    Status filter = workbook.SetAutoFilter(sheet, "A9:D30");
+    ASSERT_FALSE(filter);
+    EXPECT_NE(filter.error().message.find("tblExpenses"), std::string::npos);
+    EXPECT_EQ(AllParts(MustSave(workbook)), AllParts(before));
+    EXPECT_TRUE(workbook.MergeCells(sheet, "D7:E8"));
+}
+
 TEST(WorkbookFormat, StrictWorkbookKeepsItsNamespaceAndOtherParts) {
     Workbook workbook = MustOpen(ReadCorpus("xlsx/poi-sampless.strict.xlsx"));
     const std::string before = MustSave(workbook);
