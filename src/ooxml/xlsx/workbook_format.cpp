@@ -452,10 +452,16 @@ private:
     int Fill() {
         // Fills 0 and 1 are reserved for "none" and "gray125" (§18.8.21).
         pugi::xml_node fills = EnsureFirst(
-            "fills", "fill",
-            "<{0}fill><{0}patternFill patternType=\"none\"/></{0}fill><{0}fill><{0}patternFill "
-            "patternType=\"gray125\"/></{0}fill>");
+            "fills", "fill", "<{0}fill><{0}patternFill patternType=\"none\"/></{0}fill>");
         std::string p = SiblingName(fills, "");
+        if (CountElementChildren(fills, "fill") == 1) {
+            pugi::xml_document gray;
+            gray.load_string(
+                fmt::format("<{0}fill><{0}patternFill patternType=\"gray125\"/></{0}fill>", p)
+                    .c_str());
+            fills.append_copy(gray.first_child());
+            Recount(fills, "fill");
+        }
         pugi::xml_document scratch;
         scratch.load_string(
             fmt::format("<{0}fill><{0}patternFill patternType=\"solid\"><{0}fgColor rgb=\"{1}\"/>"

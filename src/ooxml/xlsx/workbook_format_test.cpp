@@ -588,6 +588,33 @@ TEST(WorkbookFormat, PrefixedPartsGetPrefixedElements) {
     EXPECT_EQ(Count(ByLocalName(reread.Root(), "fonts"), "font"), 2);
 }
 
+TEST(WorkbookFormat, AStylesheetWithoutTheReservedFillsGetsThemBeforeANewFill) {
+    std::string bytes = MustSave(NewWorkbook());
+    Result<Package> package = Package::Open(bytes);
+    package->WritePart(std::string(kStyles),
+                       "<styleSheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/2006/"
+                       "main\"><fonts count=\"1\"><font><sz val=\"11\"/></font></fonts>"
+                       "<fills count=\"1\"><fill><patternFill patternType=\"none\"/></fill></fills>"
+                       "</styleSheet>");
+    Workbook workbook = MustOpen(*package->Save());
+    Format fill;
+    fill.fill_color = "ABCDEF";
+    ASSERT_TRUE(workbook.FormatRange("Data", "A1", fill));
+    std::string saved = MustSave(workbook);
+    Xml styles(PartText(saved, kStyles));
+    pugi::xml_node fills = ByLocalName(styles.Root(), "fills");
+    ASSERT_EQ(Count(fills, "fill"), 3);
+    EXPECT_STREQ(fills.attribute("count").value(), "3");
+    EXPECT_STREQ(
+        ByLocalName(ByLocalName(fills, "fill", 1), "patternFill").attribute("patternType").value(),
+        "gray125");
+    // cellXfs was missing: xf 0 is a plain one and the cell's xf the new fill.
+    pugi::xml_node xfs = ByLocalName(styles.Root(), "cellXfs");
+    EXPECT_STREQ(ByLocalName(xfs, "xf", 0).attribute("fillId").value(), "0");
+    EXPECT_STREQ(
+        StyleOf(styles, Xml(PartText(saved, kSheet1)), "A1").xf.attribute("fillId").value(), "2");
+}
+
 TEST(WorkbookFormat, ColumnWidthSplitsARangeEntryAndKeepsItsStyle) {
     Workbook workbook = NewWorkbook();
     std::string bytes = MustSave(workbook);
