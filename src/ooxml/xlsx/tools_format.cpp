@@ -156,25 +156,35 @@ Result<json::value> SetAutoFilterTool(Workbook& workbook, ToolArgs& args) {
     return json::object{{"sheet", *sheet}, {"range", shown}};
 }
 
-constexpr std::string_view kFormatRangeSchema = R"json({
+constexpr std::string_view kFormatRangeSchema =
+    R"json({
   "type": "object",
   "properties": {
     "sheet": {"type": "string"},
-    "range": {"type": "string", "description": "Cells like A1:D20 or one cell C3; at most 1,000,000 cells, no whole columns or rows"},
+    "range": {"type": "string",
+              "description": "Cells like A1:D20 or one cell C3; at most 1,000,000 cells"},
     "bold": {"type": "boolean"},
     "italic": {"type": "boolean"},
     "underline": {"type": "boolean"},
-    "font_color": {"type": "string", "pattern": "^#?[0-9A-Fa-f]{6}$", "description": "Hex RRGGBB"},
+    "font_color": {"type": "string", "pattern": "^#?[0-9A-Fa-f]{6}$",
+                   "description": "Hex RRGGBB"},
     "font_size": {"type": "number", "minimum": 1, "maximum": 409, "description": "Points"},
     "font_name": {"type": "string", "minLength": 1, "maxLength": 31},
-    "fill_color": {"type": "string", "pattern": "^#?[0-9A-Fa-f]{6}$", "description": "Hex RRGGBB, a solid fill"},
-    "border": {"type": "string", "enum": ["none", "thin", "medium", "thick", "dashed", "dotted", "double"]},
-    "border_color": {"type": "string", "pattern": "^#?[0-9A-Fa-f]{6}$", "description": "Hex RRGGBB; needs border"},
-    "border_outline": {"type": "boolean", "description": "true: border only around the range; otherwise on every cell edge"},
+    "fill_color": {"type": "string", "pattern": "^#?[0-9A-Fa-f]{6}$",
+                   "description": "Hex RRGGBB, a solid fill"},
+    "border": {"type": "string",
+               "enum": ["none", "thin", "medium", "thick", "dashed", "dotted", "double"]},
+    "border_color": {"type": "string", "pattern": "^#?[0-9A-Fa-f]{6}$",
+                     "description": "Hex RRGGBB; needs border"},
+    "border_outline": {"type": "boolean",
+                       "description": "true: border around the range only, not every cell"},
     "horizontal": {"type": "string", "enum": ["left", "center", "right", "justify"]},
     "vertical": {"type": "string", "enum": ["top", "center", "bottom"]},
     "wrap": {"type": "boolean", "description": "Wrap text within the cell"},
-    "number_format": {"type": "string", "description": "A preset (general, number = #,##0.00, integer = #,##0, currency = $#,##0.00, percent = 0.00%, date = yyyy-mm-dd, datetime = yyyy-mm-dd hh:mm, text = @) or an Excel format code such as 0.0%"}},
+    "number_format": {"type": "string",
+                      "description": "A preset: general, number (#,##0.00), integer (#,##0), )json"
+    R"json(currency ($#,##0.00), percent (0.00%), date (yyyy-mm-dd), datetime )json"
+    R"json((yyyy-mm-dd hh:mm), text (@); or an Excel format code such as 0.0%"}},
   "required": ["sheet", "range"], "additionalProperties": false})json";
 
 constexpr std::string_view kSetColumnWidthSchema = R"json({
@@ -182,8 +192,10 @@ constexpr std::string_view kSetColumnWidthSchema = R"json({
   "properties": {
     "sheet": {"type": "string"},
     "columns": {"type": "string", "description": "One column B or a span B:D"},
-    "width": {"type": "number", "minimum": 0, "maximum": 255, "description": "In characters; give this or fit"},
-    "fit": {"type": "boolean", "description": "true: fit each column to its longest value; give this or width"}},
+    "width": {"type": "number", "minimum": 0, "maximum": 255,
+              "description": "In characters; give this or fit"},
+    "fit": {"type": "boolean",
+            "description": "true: fit each column to its longest value; give this or width"}},
   "required": ["sheet", "columns"], "additionalProperties": false})json";
 
 constexpr std::string_view kSetRowHeightSchema = R"json({
@@ -205,14 +217,16 @@ constexpr std::string_view kFreezePanesSchema = R"json({
   "type": "object",
   "properties": {
     "sheet": {"type": "string"},
-    "ref": {"type": "string", "description": "The first cell not frozen: B2 freezes row 1 and column A, A2 the first row, A1 unfreezes"}},
+    "ref": {"type": "string",
+            "description": "First unfrozen cell: B2 freezes row 1 and column A, A1 unfreezes"}},
   "required": ["sheet", "ref"], "additionalProperties": false})json";
 
 constexpr std::string_view kSetAutoFilterSchema = R"json({
   "type": "object",
   "properties": {
     "sheet": {"type": "string"},
-    "range": {"type": ["string", "null"], "description": "The filtered cells, header row first, like A1:F200; null or absent removes the filter"}},
+    "range": {"type": ["string", "null"],
+              "description": "Header row first, like A1:F200; null or absent removes the filter"}},
   "required": ["sheet"], "additionalProperties": false})json";
 
 }  // namespace
