@@ -115,8 +115,9 @@ Result<std::string> OneOf(std::string_view value, const std::array<std::string_v
         return std::string(value);
     }
     std::string list;
-    for (std::string_view option : allowed)
+    for (std::string_view option : allowed) {
         list += fmt::format("{}\"{}\"", list.empty() ? "" : ", ", option);
+    }
     return InvalidRequest(fmt::format("{} must be one of {}, not \"{}\"", what, list, value));
 }
 
