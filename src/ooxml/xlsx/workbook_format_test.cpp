@@ -430,6 +430,7 @@ TEST(WorkbookFormat, FailuresChangeNothing) {
     }
     ASSERT_TRUE(workbook.SetAutoFilter("Data", std::nullopt));
     EXPECT_EQ(AllParts(MustSave(workbook)), AllParts(before));
+    EXPECT_EQ(MustSave(workbook), before);
 }
 
 TEST(WorkbookFormat, ChartsheetIsRefused) {
@@ -450,6 +451,7 @@ TEST(WorkbookFormat, ChartsheetIsRefused) {
         EXPECT_EQ(status.error().code, ErrorCode::kInvalidRequest);
     }
     EXPECT_EQ(AllParts(MustSave(workbook)), AllParts(before));
+    EXPECT_EQ(MustSave(workbook), before);
 }
 
 // Formatting a real workbook touches only the sheet and the stylesheet.
@@ -512,6 +514,7 @@ TEST(WorkbookFormat, MergesAndFiltersThatReachIntoATableAreRefused) {
     ASSERT_FALSE(filter);
     EXPECT_NE(filter.error().message.find("tblExpenses"), std::string::npos);
     EXPECT_EQ(AllParts(MustSave(workbook)), AllParts(before));
+    EXPECT_EQ(MustSave(workbook), before);
     EXPECT_TRUE(workbook.MergeCells(sheet, "D7:E8"));
 }
 
@@ -815,6 +818,7 @@ TEST(WorkbookFormatTools, BadArgumentsAreNamedAndChangeNothing) {
         EXPECT_NE(result.error().message.find(c.says), std::string::npos) << result.error().message;
     }
     EXPECT_EQ(AllParts(MustSave(workbook)), AllParts(before));
+    EXPECT_EQ(MustSave(workbook), before);
 }
 
 TEST(WorkbookFormatTools, SchemasAreStrictObjects) {
