@@ -394,36 +394,88 @@ void DetachSharedFormula(SheetWriter& sheet, pugi::xml_node anchor, CellRef anch
     }
 }
 
-// Replaces the <col> entries of columns 1..n, trimming ranges that reach past them.
-void SetColumnWidths(pugi::xml_node worksheet, const std::vector<double>& widths) {
-    if (widths.empty()) return;
-    const int n = static_cast<int>(widths.size());
-    pugi::xml_node cols = ChildOrInsert(worksheet, "cols", kWorksheetOrder);
-    for (pugi::xml_node col = cols.first_child(); col;) {
-        pugi::xml_node next = col.next_sibling();
-        if (LocalName(col) == "col" && IntAttr(col, "min", 1) <= n) {
-            if (IntAttr(col, "max", 0) > n) {
-                SetAttr(col, "min", std::to_string(n + 1));
-            } else {
-                cols.remove_child(col);
-            }
-        }
-        col = next;
+namespace {
+
+bool IsCol(const pugi::xml_node& node) {
+    return node.type() == pugi::node_element && LocalName(node) == "col";
+}
+
+void SetWidth(pugi::xml_node col, int column, double width) {
+    SetAttr(col, "min", std::to_string(column));
+    SetAttr(col, "max", std::to_string(column));
+    SetAttr(col, "width", fmt::format("{}", width));
+    SetAttr(col, "customWidth", "1");
+}
+
+// Splits an entry covering [low, high] at the span's ends, then gives each column inside the
+// span its own copy of it.
+void SplitAndSize(pugi::xml_node cols, pugi::xml_node col, int first, int last,
+                  const std::vector<double>& widths, std::vector<bool>& covered) {
+    int low = IntAttr(col, "min", 1);
+    int high = IntAttr(col, "max", low);
+    if (high < first || low > last) return;
+    if (low < first) {
+        SetAttr(cols.insert_copy_before(col, col), "max", std::to_string(first - 1));
+        low = first;
     }
-    pugi::xml_node first_kept = cols.first_child();
-    std::string name = SiblingName(cols, "col");
-    for (int j = 0; j < n; ++j) {
-        pugi::xml_node col = first_kept ? cols.insert_child_before(name.c_str(), first_kept)
-                                        : cols.append_child(name.c_str());
-        col.append_attribute("min").set_value(j + 1);
-        col.append_attribute("max").set_value(j + 1);
-        col.append_attribute("width").set_value(widths[static_cast<std::size_t>(j)]);
-        col.append_attribute("customWidth").set_value(1);
+    if (high > last) {
+        SetAttr(cols.insert_copy_after(col, col), "min", std::to_string(last + 1));
+        high = last;
+    }
+    pugi::xml_node previous = col;
+    for (int j = low; j <= high; ++j) {
+        pugi::xml_node entry = j == low ? col : cols.insert_copy_after(col, previous);
+        SetWidth(entry, j, widths[static_cast<std::size_t>(j - first)]);
+        covered[static_cast<std::size_t>(j - first)] = true;
+        previous = entry;
     }
 }
 
-// Freezes the first row of the first sheet view (ECMA-376 Part 1, §18.3.1.66).
-void FreezeHeaderRow(pugi::xml_node worksheet) {
+}  // namespace
+
+void SetColumnWidths(pugi::xml_node worksheet, int first_col, const std::vector<double>& widths) {
+    if (widths.empty()) return;
+    const int last = first_col + static_cast<int>(widths.size()) - 1;
+    pugi::xml_node cols = ChildOrInsert(worksheet, "cols", kWorksheetOrder);
+    std::vector<pugi::xml_node> entries;
+    for (pugi::xml_node col : cols.children()) {
+        if (IsCol(col)) entries.push_back(col);
+    }
+    std::vector<bool> covered(widths.size(), false);
+    for (pugi::xml_node col : entries) SplitAndSize(cols, col, first_col, last, widths, covered);
+
+    // Columns without an entry get a new one in min order.
+    std::string name = SiblingName(cols, "col");
+    for (int j = first_col; j <= last; ++j) {
+        if (covered[static_cast<std::size_t>(j - first_col)]) continue;
+        pugi::xml_node after = cols.first_child();
+        while (after && !(IsCol(after) && IntAttr(after, "min", 1) > j)) {
+            after = after.next_sibling();
+        }
+        pugi::xml_node col =
+            after ? cols.insert_child_before(name.c_str(), after) : cols.append_child(name.c_str());
+        SetWidth(col, j, widths[static_cast<std::size_t>(j - first_col)]);
+    }
+}
+
+void SetColumnWidths(pugi::xml_node worksheet, const std::vector<double>& widths) {
+    SetColumnWidths(worksheet, 1, widths);
+}
+
+namespace {
+
+void AddSelection(pugi::xml_node view, std::string_view pane, const std::string& cell) {
+    pugi::xml_node selection = InsertInOrder(view, "selection", kSheetViewOrder);
+    selection.append_attribute("pane").set_value(std::string(pane).c_str());
+    selection.append_attribute("activeCell").set_value(cell.c_str());
+    selection.append_attribute("sqref").set_value(cell.c_str());
+}
+
+}  // namespace
+
+// With both splits the active pane is the bottom-right one, and Excel keeps one selection per
+// pane it shows (§18.3.1.78); with one split only that pane's.
+void FreezePanes(pugi::xml_node worksheet, CellRef top_left) {
     pugi::xml_node views = ChildOrInsert(worksheet, "sheetViews", kWorksheetOrder);
     pugi::xml_node view = Child(views, "sheetView");
     if (!view) {
@@ -433,15 +485,27 @@ void FreezeHeaderRow(pugi::xml_node worksheet) {
     for (std::string_view local : {"pane", "selection"}) {
         while (pugi::xml_node old = Child(view, local)) view.remove_child(old);
     }
+    const int columns = top_left.col - 1;
+    const int rows = top_left.row - 1;
+    if (columns == 0 && rows == 0) return;
+
+    const std::string cell = CellName(top_left);
+    const char* active = columns > 0 && rows > 0 ? "bottomRight"
+                         : rows > 0              ? "bottomLeft"
+                                                 : "topRight";
     pugi::xml_node pane = InsertInOrder(view, "pane", kSheetViewOrder);
-    pane.append_attribute("ySplit").set_value(1);
-    pane.append_attribute("topLeftCell").set_value("A2");
-    pane.append_attribute("activePane").set_value("bottomLeft");
+    if (columns > 0) pane.append_attribute("xSplit").set_value(columns);
+    if (rows > 0) pane.append_attribute("ySplit").set_value(rows);
+    pane.append_attribute("topLeftCell").set_value(cell.c_str());
+    pane.append_attribute("activePane").set_value(active);
     pane.append_attribute("state").set_value("frozen");
-    pugi::xml_node selection = InsertInOrder(view, "selection", kSheetViewOrder);
-    selection.append_attribute("pane").set_value("bottomLeft");
-    selection.append_attribute("activeCell").set_value("A2");
-    selection.append_attribute("sqref").set_value("A2");
+    if (columns > 0 && rows > 0) {
+        AddSelection(view, "topRight", CellName({top_left.col, 1}));
+        AddSelection(view, "bottomLeft", CellName({1, top_left.row}));
+    }
+    AddSelection(view, active, cell);
 }
+
+void FreezeHeaderRow(pugi::xml_node worksheet) { FreezePanes(worksheet, CellRef{1, 2}); }
 
 }  // namespace quire::xlsx

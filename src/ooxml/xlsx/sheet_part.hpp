@@ -96,10 +96,21 @@ void WriteCell(pugi::xml_node c, const CellWrite& write);
 // formula moved to its own position, so that none is left without one.
 void DetachSharedFormula(SheetWriter& sheet, pugi::xml_node anchor, CellRef anchor_ref);
 
-// Replaces the <col> entries of columns 1..widths.size(), trimming ranges that reach past them.
+// Sets custom widths (in characters) of the columns from `first_col` on, one per entry of
+// `widths`. Each of those columns gets its own <col> entry that keeps the other attributes
+// (style, hidden, outline level) of the entry that covered it; entries reaching past either end
+// are split so that the columns outside keep what they had.
+void SetColumnWidths(pugi::xml_node worksheet, int first_col, const std::vector<double>& widths);
+
+// The same from column A.
 void SetColumnWidths(pugi::xml_node worksheet, const std::vector<double>& widths);
 
-// Freezes the first row in the first sheet view (ECMA-376 Part 1, §18.3.1.66).
+// Freezes the rows above and the columns left of `top_left` in the first sheet view (ECMA-376
+// Part 1, §18.3.1.66): B2 freezes row 1 and column A, A2 the first row, A1 unfreezes. The
+// view's previous pane and selections are replaced.
+void FreezePanes(pugi::xml_node worksheet, CellRef top_left);
+
+// Freezes the first row: FreezePanes at A2.
 void FreezeHeaderRow(pugi::xml_node worksheet);
 
 }  // namespace quire::xlsx

@@ -210,6 +210,41 @@ std::string OuterXml(const pugi::xml_node& node) {
     return writer.out;
 }
 
+namespace {
+
+bool IsWhitespaceText(const pugi::xml_node& node) {
+    if (node.type() != pugi::node_pcdata) return false;
+    std::string_view text = node.value();
+    return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+void AppendCanonical(const pugi::xml_node& node, std::string& out) {
+    if (node.type() == pugi::node_pcdata || node.type() == pugi::node_cdata) {
+        out += fmt::format("\"{}\"", node.value());
+        return;
+    }
+    if (node.type() != pugi::node_element) return;
+    std::vector<std::pair<std::string_view, std::string_view>> attrs;
+    for (pugi::xml_attribute attr : node.attributes())
+        attrs.emplace_back(attr.name(), attr.value());
+    std::sort(attrs.begin(), attrs.end());
+    out += fmt::format("<{}", node.name());
+    for (const auto& [name, value] : attrs) out += fmt::format(" {}=\"{}\"", name, value);
+    out += '>';
+    for (pugi::xml_node child : node.children()) {
+        if (!IsWhitespaceText(child)) AppendCanonical(child, out);
+    }
+    out += "</>";
+}
+
+}  // namespace
+
+std::string CanonicalXml(const pugi::xml_node& node) {
+    std::string out;
+    AppendCanonical(node, out);
+    return out;
+}
+
 // Visits every element under `root`, without recursion.
 void ForEachElement(pugi::xml_node root, const std::function<void(pugi::xml_node)>& visit) {
     pugi::xml_node node = root.first_child();

@@ -122,6 +122,10 @@ void SetNodeText(pugi::xml_node node, std::string_view text);
 // An element as raw XML text, for comparing elements.
 std::string OuterXml(const pugi::xml_node& node);
 
+// An element in a form that compares equal for equal content: attributes sorted by name and
+// whitespace-only text between elements left out.
+std::string CanonicalXml(const pugi::xml_node& node);
+
 // Visits every element below `root` in document order, without recursion.
 void ForEachElement(pugi::xml_node root, const std::function<void(pugi::xml_node)>& visit);
 

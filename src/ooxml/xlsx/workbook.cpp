@@ -129,7 +129,8 @@ std::string NewWorkbookXml() {
         kXmlDeclaration, ns::kSpreadsheetMain, ns::kRelationships);
 }
 
-// Rough display width of a value in characters, for fitting column widths.
+}  // namespace
+
 std::size_t DisplayLength(const CellValue& value) {
     switch (value.kind) {
         case CellValue::Kind::kEmpty:
@@ -149,7 +150,9 @@ std::size_t DisplayLength(const CellValue& value) {
     return 0;
 }
 
-}  // namespace
+double FittedColumnWidth(std::size_t chars) {
+    return std::clamp(static_cast<double>(chars) + 2, kMinColumnWidth, kMaxColumnWidth);
+}
 
 // ---- Helpers shared with the other workbook_*.cpp ----------------------------------------------
 
@@ -360,16 +363,11 @@ Result<pugi::xml_node> Workbook::Impl::StyleSheet() {
     return root;
 }
 
-namespace {
-
-// Updates a collection's count attribute to the number of its items, when it has one.
 void Recount(pugi::xml_node collection, std::string_view item) {
     if (pugi::xml_attribute count = collection.attribute("count")) {
         count.set_value(CountElementChildren(collection, item));
     }
 }
-
-}  // namespace
 
 Result<int> Workbook::Impl::NumberFormatId(std::string_view code) {
     Result<pugi::xml_node> sheet = StyleSheet();
@@ -392,13 +390,15 @@ Result<int> Workbook::Impl::NumberFormatId(std::string_view code) {
     return max_id + 1;
 }
 
+// Records are compared by CanonicalXml, so that one written with other attribute order or
+// indentation is still found.
 int FindOrAppend(pugi::xml_node collection, std::string_view item,
                  const pugi::xml_node& candidate) {
-    std::string wanted = OuterXml(candidate);
+    std::string wanted = CanonicalXml(candidate);
     int index = 0;
     for (pugi::xml_node child : collection.children()) {
         if (child.type() != pugi::node_element || LocalName(child) != item) continue;
-        if (OuterXml(child) == wanted) return index;
+        if (CanonicalXml(child) == wanted) return index;
         ++index;
     }
     collection.append_copy(candidate);
@@ -986,7 +986,7 @@ std::vector<double> FitColumnWidths(const CsvTable& table, std::size_t columns) 
     }
     std::vector<double> widths;
     for (std::size_t n : longest) {
-        widths.push_back(std::clamp(static_cast<double>(n) + 2, kMinColumnWidth, kMaxColumnWidth));
+        widths.push_back(FittedColumnWidth(n));
     }
     return widths;
 }

@@ -5,6 +5,7 @@
 // part is saved byte for byte.
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -212,6 +213,83 @@ public:
     [[nodiscard]] bool Uses1904Dates() const;
 
     // ---- Formatting (workbook_format.cpp) ----
+    //
+    // Every operation here finds the sheet by name ignoring ASCII case and fails with kNotFound
+    // for an unknown sheet, and with kInvalidRequest for a chartsheet or any bad argument (naming
+    // it). Arguments are checked before anything changes: a failed call leaves the workbook as it
+    // was.
+
+    // What FormatRange changes in each cell's style; fields left empty keep what the cell has.
+    // Colours are hex "RRGGBB" or "#RRGGBB". Borders take a style ("none", "thin", "medium",
+    // "thick", "dashed", "dotted", "double") drawn on every edge of every cell, or only around the
+    // range when `border_outline` is set; "none" removes those edges. Alignments are "left",
+    // "center", "right", "justify" and "top", "center", "bottom". A number format is a preset or
+    // any Excel format code:
+    //   "general"  General                 "percent"   0.00%
+    //   "number"   #,##0.00                "date"      yyyy-mm-dd
+    //   "integer"  #,##0                   "datetime"  yyyy-mm-dd hh:mm
+    //   "currency" $#,##0.00 (dollars,     "text"      @ (shows the value as typed)
+    //              whatever the locale)
+    // A code equal to a built-in format uses its built-in id.
+    struct CellFormat {
+        std::optional<bool> bold;
+        std::optional<bool> italic;
+        std::optional<bool> underline;  // single underline
+        std::optional<std::string> font_color;
+        std::optional<double> font_size;  // points, 1 to 409
+        std::optional<std::string> font_name;
+        std::optional<std::string> fill_color;  // a solid fill
+        std::optional<std::string> border;
+        std::optional<std::string> border_color;  // needs `border`; Excel's automatic when empty
+        bool border_outline = false;
+        std::optional<std::string> horizontal;
+        std::optional<std::string> vertical;
+        std::optional<bool> wrap;
+        std::optional<std::string> number_format;
+    };
+
+    // Applies `format` to every cell of `range` ("A1:D20" or one cell "C3"). Each cell's new style
+    // is derived from its current one, so formats accumulate (bold, then a fill, gives both);
+    // cells that do not exist yet are made, starting from their row's or column's style. Font,
+    // fill, border, number format and cell format records already in the stylesheet are reused,
+    // so formatting a range again adds none. At most 1,000,000 cells at once; whole columns or
+    // rows ("A:C", "2:5") are refused, as is a format with no field set.
+    [[nodiscard]] Status FormatRange(std::string_view sheet, std::string_view range,
+                                     const CellFormat& format);
+
+    // Sets the width of one column ("B") or a span ("B:D") in characters, 0 to 255. The columns
+    // keep their style and other settings.
+    [[nodiscard]] Status SetColumnWidth(std::string_view sheet, std::string_view columns,
+                                        double width);
+
+    // Sets each column of `columns` as wide as its longest displayed value (text, number, date,
+    // a formula's cached result) plus a little padding, between 8 and 60 characters, the way
+    // WriteTable fits its columns. An empty column gets the minimum.
+    [[nodiscard]] Status FitColumnWidth(std::string_view sheet, std::string_view columns);
+
+    // Sets the height of one row ("3") or a span ("3:5") in points (0 to 409), making the rows
+    // when missing. At most 1,000,000 rows at once.
+    [[nodiscard]] Status SetRowHeight(std::string_view sheet, std::string_view rows, double points);
+
+    // Merges `range` (two cells or more) into one. A range that overlaps an existing merge or a
+    // table is refused. The cells keep their values; Excel shows only the top-left one.
+    [[nodiscard]] Status MergeCells(std::string_view sheet, std::string_view range);
+
+    // Removes the merge of exactly `range`; kInvalidRequest when there is no such merge. The
+    // <mergeCells> element goes when its last merge does.
+    [[nodiscard]] Status UnmergeCells(std::string_view sheet, std::string_view range);
+
+    // Freezes the rows above and the columns left of `ref`: "B2" freezes row 1 and column A,
+    // "A2" the first row, "B1" the first column, "A1" unfreezes.
+    [[nodiscard]] Status FreezePanes(std::string_view sheet, std::string_view ref);
+
+    // Puts an auto-filter (filter buttons on the first row) on `range`, replacing the sheet's
+    // previous one; nullopt or "" removes it. The hidden defined name _xlnm._FilterDatabase that
+    // Excel keeps for a filter is written or removed with it. Filter criteria of a previous
+    // filter are dropped when the range changes. A range that overlaps a table (which has a
+    // filter of its own) is refused.
+    [[nodiscard]] Status SetAutoFilter(std::string_view sheet,
+                                       std::optional<std::string_view> range);
 
     // ---- Tables, names, validation, links, notes (workbook_objects.cpp) ----
 

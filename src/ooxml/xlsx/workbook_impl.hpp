@@ -65,8 +65,16 @@ std::string FreshRelId(const std::vector<ooxml::Relationship>& rels);
 bool IsBuiltinDateFormat(int id);
 bool IsDateFormatCode(std::string_view code);
 
-// The index of an element equal to `candidate` among `collection`'s `item` children, appending
-// a copy (and updating the collection's count) when there is none.
+// Rough display width of a value in characters, and the column width (in Excel's character
+// units) that shows that many characters with a little padding, within sensible bounds.
+std::size_t DisplayLength(const CellValue& value);
+double FittedColumnWidth(std::size_t chars);
+
+// Style record collections of styles.xml (<fonts>, <fills>, <cellXfs>...). Recount sets the
+// collection's count attribute, when it has one, to its number of `item` children. FindOrAppend
+// gives the index of an `item` child equal to `candidate` (same elements, attributes and text,
+// whatever the attribute order or indentation), appending a copy when there is none.
+void Recount(pugi::xml_node collection, std::string_view item);
 int FindOrAppend(pugi::xml_node collection, std::string_view item, const pugi::xml_node& candidate);
 
 // One <sheet> of workbook.xml with what its relationship says about it.
@@ -176,6 +184,19 @@ struct Workbook::Impl {
     void PutComment(const std::string& part, CellRef cell, std::string_view text,
                     std::string_view author);
     void PutNoteShape(const std::string& part, CellRef cell);
+
+    // Formatting
+    // The number of characters a cell shows, for fitting column widths: its text, its number
+    // (a date as yyyy-mm-dd) or, for a formula, its cached result.
+    Result<std::size_t> DisplayedLength(const pugi::xml_node& c);
+    // 0-based position of a sheet in the workbook's sheet list, as localSheetId counts.
+    Result<int> SheetIndex(std::string_view sheet);
+    // The name and range of each table (ListObject) on a worksheet part, from its table parts.
+    Result<std::vector<std::pair<std::string, CellRange>>> TableRanges(
+        const std::string& sheet_part);
+    // kInvalidRequest, saying `why`, when `range` reaches into a table of the sheet.
+    Status CheckClearOfTables(const SheetEntry& entry, const CellRange& range,
+                              std::string_view why);
 };
 
 }  // namespace quire::xlsx

@@ -1,0 +1,176 @@
+"""Checks Quire's formatting tools with openpyxl, an independent reader.
+
+Usage: format_check.py QUIRE_BINARY CORPUS_DIR
+
+1. openpyxl writes a small workbook; `quire doc apply` formats it with every formatting tool
+   (which also proves Quire edits files openpyxl made). openpyxl must read back the fonts, fills,
+   number formats, alignment, borders, merged ranges, frozen panes, column widths, row heights
+   and the auto-filter as they were set.
+2. The same calls run on a corpus workbook made by Excel; openpyxl must load the result and see
+   the formats.
+Set QUIRE_SHARED_DIR to use another shared/ folder than CORPUS_DIR's.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import openpyxl
+
+failures = []
+passes = 0
+
+
+def check(condition, what):
+    global passes
+    if condition:
+        passes += 1
+    else:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def rgb(color):
+    """The RRGGBB part of an openpyxl colour, or None."""
+    value = getattr(color, "rgb", None)
+    return value[-6:].upper() if isinstance(value, str) else None
+
+
+def write_blank(path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Data"
+    ws.append(["Region", "Units", "Share", "Shipped", "A rather long note about the row"])
+    ws.append(["North", 1200, 0.25, 45306, "ok"])
+    ws.append(["South", 800, 0.75, 45337, "late"])
+    ws["B2"].font = openpyxl.styles.Font(italic=True)
+    wb.save(path)
+
+
+def calls(sheet):
+    def call(tool, **args):
+        return {"tool": tool, "args": {"sheet": sheet, **args}}
+
+    return [
+        call("format_range", range="A1:E1", bold=True, fill_color="#1F4E79", font_color="FFFFFF",
+             horizontal="center", vertical="center", wrap=True),
+        call("format_range", range="B2:B3", number_format="integer", bold=True),
+        call("format_range", range="C2:C3", number_format="percent"),
+        call("format_range", range="D2:D3", number_format="date"),
+        call("format_range", range="A1:E3", border="thin", border_color="808080"),
+        call("format_range", range="J12:K13", border="double", border_outline=True,
+             font_name="Arial", font_size=14, underline=True),
+        call("merge_cells", range="G1:H2"),
+        call("merge_cells", range="J1:K1"),
+        call("unmerge_cells", range="J1:K1"),
+        call("freeze_panes", ref="B2"),
+        call("set_column_width", columns="A", width=20),
+        call("set_column_width", columns="C:D", width=14.5),
+        call("set_column_width", columns="E", fit=True),
+        call("set_row_height", rows="1", height=30),
+        call("set_auto_filter", range="A1:E3"),
+    ]
+
+
+def apply(quire, source, out, workdir, sheet):
+    calls_path = os.path.join(workdir, "calls.json")
+    with open(calls_path, "w", encoding="utf-8") as f:
+        json.dump(calls(sheet), f)
+    result = subprocess.run([quire, "doc", "apply", source, "--calls", calls_path, "--out", out],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        check(False, f"quire doc apply failed: {result.stdout.strip()} {result.stderr.strip()}")
+        return False
+    return True
+
+
+def check_formats(ws, label, strict_checks=True):
+    a1 = ws["A1"]
+    check(a1.font.b, f"{label}: A1 bold")
+    check(rgb(a1.font.color) == "FFFFFF", f"{label}: A1 font colour {a1.font.color}")
+    check(a1.fill.fill_type == "solid", f"{label}: A1 fill type {a1.fill.fill_type}")
+    check(rgb(a1.fill.fgColor) == "1F4E79", f"{label}: A1 fill colour {a1.fill.fgColor}")
+    check(a1.alignment.horizontal == "center", f"{label}: A1 horizontal {a1.alignment.horizontal}")
+    check(a1.alignment.vertical == "center", f"{label}: A1 vertical {a1.alignment.vertical}")
+    check(a1.alignment.wrap_text, f"{label}: A1 wraps")
+    check(a1.border.left.style == "thin", f"{label}: A1 left border {a1.border.left.style}")
+    check(rgb(a1.border.bottom.color) == "808080", f"{label}: A1 border colour")
+
+    check(ws["B2"].number_format == "#,##0", f"{label}: B2 format {ws['B2'].number_format}")
+    check(ws["B2"].font.b, f"{label}: B2 bold")
+    check(ws["C2"].number_format == "0.00%", f"{label}: C2 format {ws['C2'].number_format}")
+    check(ws["D2"].number_format == "yyyy-mm-dd", f"{label}: D2 format {ws['D2'].number_format}")
+    check(ws["D2"].is_date, f"{label}: D2 reads as a date")
+
+    # The outline border: corners get two edges, the inside none.
+    check(ws["J12"].border.left.style == "double" and ws["J12"].border.top.style == "double",
+          f"{label}: J12 outline corner")
+    check(ws["J12"].border.right.style is None, f"{label}: J12 has no inner right edge")
+    check(ws["K13"].border.right.style == "double" and ws["K13"].border.bottom.style == "double",
+          f"{label}: K13 outline corner")
+    check(ws["J12"].font.name == "Arial" and ws["J12"].font.sz == 14, f"{label}: J12 font")
+    check(ws["J12"].font.u == "single", f"{label}: J12 underline {ws['J12'].font.u}")
+
+    merged = sorted(str(r) for r in ws.merged_cells.ranges)
+    check("G1:H2" in merged and "J1:K1" not in merged, f"{label}: merged {merged}")
+    check(ws.freeze_panes == "B2", f"{label}: frozen at {ws.freeze_panes}")
+    check(abs(ws.column_dimensions["A"].width - 20) < 1e-9,
+          f"{label}: A width {ws.column_dimensions['A'].width}")
+    check(abs(ws.column_dimensions["C"].width - 14.5) < 1e-9, f"{label}: C width")
+    check(abs(ws.column_dimensions["D"].width - 14.5) < 1e-9, f"{label}: D width")
+    check(ws.row_dimensions[1].height == 30, f"{label}: row 1 height {ws.row_dimensions[1].height}")
+    check(ws.auto_filter.ref == "A1:E3", f"{label}: auto-filter {ws.auto_filter.ref}")
+    if strict_checks:
+        check(ws.column_dimensions["E"].width > ws.column_dimensions["D"].width,
+              f"{label}: the long-note column was fitted wider")
+        check(ws["B2"].font.i, f"{label}: B2 kept its italic from openpyxl")
+
+
+def check_openpyxl_made(quire, workdir):
+    source = os.path.join(workdir, "blank.xlsx")
+    out = os.path.join(workdir, "formatted.xlsx")
+    write_blank(source)
+    if not apply(quire, source, out, workdir, "Data"):
+        return
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Data"]
+    check_formats(ws, "openpyxl-made")
+    check(ws["A2"].value == "North" and ws["B2"].value == 1200, "values survive formatting")
+    names = wb.defined_names if hasattr(wb.defined_names, "keys") else {}
+    check("_xlnm._FilterDatabase" not in names, "the filter name is sheet-local, not global")
+
+
+def check_corpus(quire, corpus, workdir):
+    source = os.path.join(corpus, "xlsx/poi-simple-monthly-budget.xlsx")
+    out = os.path.join(workdir, "budget.xlsx")
+    sheet = openpyxl.load_workbook(source).sheetnames[0]
+    if not apply(quire, source, out, workdir, sheet):
+        return
+    try:
+        wb = openpyxl.load_workbook(out)
+    except Exception as error:  # openpyxl raises many types for a broken file
+        check(False, f"openpyxl cannot load the formatted corpus file: {error}")
+        return
+    check_formats(wb[sheet], "budget", strict_checks=False)
+
+
+def main():
+    warnings.simplefilter("ignore")
+    if len(sys.argv) != 3:
+        print(__doc__)
+        return 2
+    quire = sys.argv[1]
+    shared = os.environ.get("QUIRE_SHARED_DIR")
+    corpus = os.path.join(shared, "corpus") if shared else sys.argv[2]
+    with tempfile.TemporaryDirectory() as workdir:
+        check_openpyxl_made(quire, workdir)
+        check_corpus(quire, corpus, workdir)
+    print(f"openpyxl: {passes} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
