@@ -78,6 +78,16 @@ struct LoadedPart {
     bool dirty = false;
 };
 
+// A chart on a sheet's drawing, as the chart operations find it.
+struct ChartPlacement {
+    std::string name;  // the graphic frame's cNvPr name
+    SheetEntry sheet;
+    std::string drawing_part;
+    pugi::xml_node anchor;  // the xdr:*Anchor element in the loaded drawing
+    std::string rel_id;     // the chart's relationship in the drawing's .rels
+    std::string chart_part;
+};
+
 struct Workbook::Impl {
     explicit Impl(ooxml::Package p) : package(std::move(p)) {}
 
@@ -125,6 +135,24 @@ struct Workbook::Impl {
                         std::string_view new_name);
     Status RenameInDefinedNames(std::string_view old_name, std::string_view new_name);
     Status RenameInPivotCaches(std::string_view old_name, std::string_view new_name);
+
+    // Charts
+    // The drawing part a worksheet or chartsheet shows through its <drawing r:id>, if any.
+    Result<std::optional<std::string>> DrawingPart(const SheetEntry& sheet);
+    // Every chart on every sheet's drawing, in sheet and drawing order; drawings are loaded.
+    Result<std::vector<ChartPlacement>> ChartPlacements();
+    // The worksheet's drawing, created with its relationship, content type and <drawing> element
+    // when it has none. Call only after validating: it changes the package.
+    Result<std::string> EnsureDrawing(const SheetEntry& sheet);
+    // Removes a drawing that holds no anchors any more, and the sheet's link to it.
+    Status DropDrawingIfEmpty(const SheetEntry& sheet, const std::string& drawing_part);
+    // The prefix under which r:id attributes can be written on `root`, declared if needed.
+    std::string RelIdPrefix(pugi::xml_node root);
+    // Moves a chart's anchor to another worksheet's drawing at `area`, relinking its chart part.
+    Status MoveChartTo(const ChartPlacement& placement, const SheetEntry& target,
+                       const CellRange& area);
+    // Removes a chart part with its relationships and the style and colour parts only it uses.
+    Status RemoveChartPart(const std::string& chart_part);
 };
 
 }  // namespace quire::xlsx
