@@ -15,9 +15,21 @@ using ooxml::EscapeXml;
 using ooxml::LocalName;
 using ooxml::NamespaceOf;
 
-constexpr std::string_view kDrawingMain = "http://schemas.openxmlformats.org/drawingml/2006/main";
-constexpr std::string_view kRelationships =
-    "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+struct Namespaces {
+    std::string_view chart;
+    std::string_view drawing;
+    std::string_view relationships;
+};
+
+constexpr Namespaces kTransitional = {
+    kChartNamespace, "http://schemas.openxmlformats.org/drawingml/2006/main",
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships"};
+constexpr Namespaces kStrict = {kChartNamespaceStrict, "http://purl.oclc.org/ooxml/drawingml/main",
+                                "http://purl.oclc.org/ooxml/officeDocument/relationships"};
+
+const Namespaces& NamespacesFor(Conformance conformance) {
+    return conformance == Conformance::kStrict ? kStrict : kTransitional;
+}
 
 // Any unsigned ids do, as long as each axis names the other as its crossAx (§21.2.2.32).
 constexpr std::string_view kCategoryAxisId = "500000001";
@@ -392,7 +404,8 @@ Status ValidateChartSpec(const ChartSpec& spec) {
     return {};
 }
 
-std::string ChartPartXml(const ChartSpec& spec) {
+std::string ChartPartXml(const ChartSpec& spec, Conformance conformance) {
+    const Namespaces& uris = NamespacesFor(conformance);
     std::string title = spec.title.empty()
                             ? Val("autoTitleDeleted", "1")
                             : TitleXml(spec.title, false) + Val("autoTitleDeleted", "0");
@@ -400,7 +413,7 @@ std::string ChartPartXml(const ChartSpec& spec) {
         "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
         "<c:chartSpace xmlns:c=\"{}\" xmlns:a=\"{}\" xmlns:r=\"{}\">{}{}{}<c:chart>{}"
         "<c:plotArea><c:layout/>{}{}</c:plotArea>{}{}{}</c:chart></c:chartSpace>",
-        kChartNamespace, kDrawingMain, kRelationships, Val("date1904", "0"), Val("lang", "en-US"),
+        uris.chart, uris.drawing, uris.relationships, Val("date1904", "0"), Val("lang", "en-US"),
         Val("roundedCorners", "0"), title, PlotXml(spec), AxesXml(spec), LegendXml(spec.legend),
         Val("plotVisOnly", "1"), Val("dispBlanksAs", "gap"));
 }
@@ -427,11 +440,12 @@ Result<ChartSummary> ReadChartPart(std::string_view xml, std::string_view part_n
     return summary;
 }
 
-std::string ChartGraphicXml(std::string_view rel_id) {
+std::string ChartGraphicXml(std::string_view rel_id, Conformance conformance) {
+    const Namespaces& uris = NamespacesFor(conformance);
     return fmt::format(
         "<a:graphic xmlns:a=\"{0}\"><a:graphicData uri=\"{1}\"><c:chart xmlns:c=\"{1}\" "
         "xmlns:r=\"{2}\" r:id=\"{3}\"/></a:graphicData></a:graphic>",
-        kDrawingMain, kChartNamespace, kRelationships, EscapeXml(rel_id));
+        uris.drawing, uris.chart, uris.relationships, EscapeXml(rel_id));
 }
 
 }  // namespace quire::chart

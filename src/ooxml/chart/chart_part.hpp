@@ -25,6 +25,10 @@ inline constexpr std::string_view kChartNamespace =
 inline constexpr std::string_view kChartNamespaceStrict =
     "http://purl.oclc.org/ooxml/drawingml/chart";
 
+// Which namespaces a written part uses: those of ECMA-376 transitional documents, or those of
+// strict ones (Part 1 conformance class "strict"), to match the package it goes into.
+enum class Conformance { kTransitional, kStrict };
+
 // The chart types Quire writes. Column and bar share the bar chart element (vertical and
 // horizontal bars); doughnut is a pie with a hole; scatter plots numbers against numbers.
 enum class ChartType { kColumn, kBar, kLine, kArea, kPie, kDoughnut, kScatter };
@@ -73,7 +77,8 @@ struct ChartSpec {
 // The chart part (c:chartSpace) for a valid spec, with an XML declaration. Charts with axes get
 // a category (or, for scatter, a second value) axis and a value axis with fixed ids; every text
 // passes through ooxml::EscapeXml.
-std::string ChartPartXml(const ChartSpec& spec);
+std::string ChartPartXml(const ChartSpec& spec,
+                         Conformance conformance = Conformance::kTransitional);
 
 // What a chart part says about itself, for listings.
 struct SeriesSummary {
@@ -97,6 +102,7 @@ struct ChartSummary {
 
 // The a:graphic element of a graphic frame showing the chart linked by relationship `rel_id`,
 // declaring the a:, c: and r: prefixes it uses.
-std::string ChartGraphicXml(std::string_view rel_id);
+std::string ChartGraphicXml(std::string_view rel_id,
+                            Conformance conformance = Conformance::kTransitional);
 
 }  // namespace quire::chart

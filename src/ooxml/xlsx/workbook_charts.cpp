@@ -216,12 +216,15 @@ std::string NewAnchorXml(const pugi::xml_node& root, const CellRange& range, std
         "</xdr:graphicFrame><xdr:clientData/></xdr:twoCellAnchor>",
         declarations, marker("from", range.first.col - 1, range.first.row - 1),
         marker("to", range.last.col, range.last.row), shape_id, ooxml::EscapeXml(name),
-        chart::ChartGraphicXml(rel_id));
+        chart::ChartGraphicXml(rel_id, xdr_ns == kDrawingNsStrict
+                                           ? chart::Conformance::kStrict
+                                           : chart::Conformance::kTransitional));
 }
 
-std::string NewDrawingXml() {
-    return fmt::format("{}<xdr:wsDr xmlns:xdr=\"{}\" xmlns:a=\"{}\"/>", kXmlDeclaration, kDrawingNs,
-                       ns::kDrawingMain);
+std::string NewDrawingXml(bool strict) {
+    return fmt::format("{}<xdr:wsDr xmlns:xdr=\"{}\" xmlns:a=\"{}\"/>", kXmlDeclaration,
+                       strict ? kDrawingNsStrict : kDrawingNs,
+                       strict ? kDrawingMainStrict : ns::kDrawingMain);
 }
 
 // ---- Anchors, names, references -----------------------------------------------------------------
@@ -566,7 +569,7 @@ Result<std::string> Workbook::Impl::EnsureDrawing(const SheetEntry& sheet) {
     for (int n = 1; part.empty() || package.HasPart(part); ++n) {
         part = fmt::format("{}drawings/drawing{}.xml", folder, n);
     }
-    package.WritePart(part, NewDrawingXml());
+    package.WritePart(part, NewDrawingXml(sml_ns == ns::kSpreadsheetStrict));
     package.SetContentTypeOverride(part, kDrawingType);
     std::string rel_id = FreshRelId(*rels);
     rels->push_back({rel_id, rel_base + "drawing", RelativeTarget(sheet.part, part)});
@@ -733,7 +736,10 @@ Result<ChartInfo> Workbook::AddChart(std::string_view sheet, const chart::ChartS
         NewAnchorXml(root, *area, *chart_name, NextShapeId(root), rel_id), *drawing);
     if (!fragment) return std::unexpected(fragment.error());
 
-    package.WritePart(chart_part, chart::ChartPartXml(resolved));
+    const bool strict = impl_->sml_ns == ns::kSpreadsheetStrict;
+    package.WritePart(chart_part,
+                      chart::ChartPartXml(resolved, strict ? chart::Conformance::kStrict
+                                                           : chart::Conformance::kTransitional));
     package.SetContentTypeOverride(chart_part, kChartType);
     rels->push_back({rel_id, impl_->rel_base + "chart", RelativeTarget(*drawing, chart_part)});
     package.SetRelationships(*drawing, *rels);

@@ -345,6 +345,42 @@ TEST(WorkbookCharts, AddingToACorpusSheetLeavesOtherPartsByteIdentical) {
     EXPECT_EQ(charts[1].title, "Income");
 }
 
+TEST(WorkbookCharts, StrictWorkbooksGetStrictDrawingsAndCharts) {
+    Workbook workbook = MustOpen(ReadCorpus("xlsx/poi-sampless.strict.xlsx"));
+    Result<std::vector<SheetInfo>> sheets = workbook.Sheets();
+    ASSERT_TRUE(sheets && !sheets->empty());
+    const std::string sheet = sheets->front().name;
+    ChartSpec spec;
+    spec.title = "Strict";
+    spec.series.push_back({"", "", "", "", {}, false, "A1:A3", {}});
+    MustAdd(workbook, sheet, spec, "D2");
+    const std::string bytes = MustSave(workbook);
+    EXPECT_TRUE(Contains(PartText(bytes, "xl/drawings/drawing1.xml"),
+                         "xmlns:xdr=\"http://purl.oclc.org/ooxml/drawingml/spreadsheetDrawing\""));
+    EXPECT_TRUE(Contains(PartText(bytes, "xl/charts/chart1.xml"),
+                         "xmlns:c=\"http://purl.oclc.org/ooxml/drawingml/chart\""));
+    std::vector<ChartInfo> charts = MustList(MustOpen(bytes));
+    ASSERT_EQ(charts.size(), 1u);
+    EXPECT_EQ(charts[0].title, "Strict");
+    EXPECT_EQ(charts[0].anchor, "D2:K16");
+}
+
+TEST(WorkbookCharts, BackslashPackagesGetFreshPartNames) {
+    Workbook workbook = MustOpen(ReadCorpus("xlsx/calamine-issue_530.xlsx"));
+    ChartSpec spec;
+    spec.title = "Fresh";
+    spec.series.push_back({"", "", "", "", {}, false, "B2:B5", {}});
+    ChartInfo added = MustAdd(workbook, "出勤分类组织汇总表", spec, "A1");
+    EXPECT_EQ(added.name, "Chart 1");
+    const std::string bytes = MustSave(workbook);
+    Package package = MustOpenPackage(bytes);
+    EXPECT_TRUE(package.HasPart("xl/drawings/drawing3.xml"));
+    EXPECT_TRUE(package.HasPart("xl/charts/chart6.xml"));
+    std::vector<ChartInfo> charts = MustList(MustOpen(bytes));
+    ASSERT_EQ(charts.size(), 1u);
+    EXPECT_EQ(charts[0].series, (std::vector<std::string>{"'出勤分类组织汇总表'!$B$2:$B$5"}));
+}
+
 TEST(WorkbookCharts, MovingWithinASheetRewritesTheAnchor) {
     Workbook workbook = SalesWorkbook();
     MustAdd(workbook, "Report", SalesSpec(), "B2:F10");
