@@ -153,17 +153,22 @@ constexpr std::string_view kAddChartSchema = R"json({
   "properties": {
     "sheet": {"type": "string", "description": "The worksheet the chart is placed on"},
     "type": {"enum": ["column", "bar", "line", "area", "pie", "doughnut", "scatter"],
-             "description": "bar is horizontal bars; scatter plots numeric categories (x) against values (y); pie shows one series"},
+             "description":
+               "bar: horizontal bars; scatter: numeric x (categories) and y; pie: one series"},
     "title": {"type": "string"},
     "series": {"type": "array", "minItems": 1, "items": {
       "type": "object",
       "properties": {
-        "name": {"type": "string", "description": "The series name, or one cell holding it such as Data!B1"},
-        "categories": {"type": "string", "description": "One row or column of labels (x values for scatter), such as Data!A2:A13"},
-        "values": {"type": "string", "description": "One row or column of numbers, such as Data!B2:B13; a range without a sheet is on 'sheet'"}},
+        "name": {"type": "string",
+                 "description": "The series name, or the one cell holding it, such as Data!B1"},
+        "categories": {"type": "string",
+                       "description": "One row or column of labels (x for scatter): Data!A2:A13"},
+        "values": {"type": "string",
+                   "description": "One row or column of numbers: Data!B2:B13 (no sheet: 'sheet')"}},
       "required": ["values"], "additionalProperties": false}},
-    "anchor": {"type": "string", "description": "A range the chart covers (E2:L18), or its top-left cell (E2) for 8 columns by 15 rows"},
-    "name": {"type": "string", "description": "Unique chart name to refer to it later; default Chart N"},
+    "anchor": {"type": "string",
+               "description": "The range it covers (E2:L18), or its top-left cell (E2): 8x15"},
+    "name": {"type": "string", "description": "A unique name to refer to it by; default Chart N"},
     "x_axis_title": {"type": "string"},
     "y_axis_title": {"type": "string"},
     "legend": {"enum": ["right", "left", "top", "bottom", "none"], "description": "Default right"},
@@ -175,7 +180,8 @@ constexpr std::string_view kMoveChartSchema = R"json({
   "properties": {
     "name": {"type": "string", "description": "The chart's name"},
     "sheet": {"type": "string", "description": "The worksheet to put it on: its own or another"},
-    "anchor": {"type": "string", "description": "A range (E2:L18) to move and resize it to, or a top-left cell (E2) to keep its size"}},
+    "anchor": {"type": "string",
+               "description": "A range (E2:L18) to fit it to, or a top-left cell (E2): same size"}},
   "required": ["name", "sheet", "anchor"], "additionalProperties": false})json";
 
 constexpr std::string_view kDeleteChartSchema = R"json({
