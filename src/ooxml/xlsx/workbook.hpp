@@ -127,7 +127,8 @@ public:
     // Every chart of the workbook, in sheet order: those on each worksheet's drawing (in drawing
     // order) and the one a chartsheet shows. A chart's anchor is the range of cells it covers;
     // for a one-cell anchor it is estimated from default column widths and row heights, and a
-    // chartsheet's chart has none ("").
+    // chartsheet's chart has none (""). A chart whose part is missing or unreadable is listed
+    // with an empty type, title and series.
     [[nodiscard]] Result<std::vector<ChartInfo>> Charts() const;
 
     // Adds a chart to a worksheet's drawing, creating the drawing when the sheet has none.

@@ -469,6 +469,23 @@ Result<chart::SeriesSpec> ResolveSeries(const chart::SeriesSpec& given, std::siz
     return series;
 }
 
+ChartInfo SummaryInfo(std::string name, std::string sheet, std::string anchor,
+                      const chart::ChartSummary& summary) {
+    ChartInfo info{std::move(name),   std::move(sheet), summary.type,
+                   std::move(anchor), summary.title,    {}};
+    for (const chart::SeriesSummary& series : summary.series) {
+        info.series.push_back(series.values_ref);
+    }
+    return info;
+}
+
+// The size in cells a chart keeps when it is moved to a corner cell.
+std::pair<int, int> CellSize(const pugi::xml_node& anchor) {
+    std::optional<CellRange> range = ParseRange(AnchorRange(anchor));
+    if (!range) return {kDefaultChartColumns, kDefaultChartRows};
+    return {range->last.col - range->first.col + 1, range->last.row - range->first.row + 1};
+}
+
 ChartInfo DescribeChart(std::string name, std::string sheet, std::string anchor,
                         const chart::ChartSpec& spec) {
     ChartInfo info{
@@ -665,6 +682,18 @@ Status Workbook::Impl::RemoveChartPart(const std::string& chart_part) {
     return {};
 }
 
+// Taking the last anchor out of a drawing edits the sheet part too (DropDrawingIfEmpty); it is
+// parsed first so that a sheet that cannot be read fails the call before anything changes.
+Status Workbook::Impl::PrepareToRemoveAnchor(const ChartPlacement& placement) {
+    pugi::xml_node root = placement.anchor.parent();
+    for (pugi::xml_node child : root.children()) {
+        if (child.type() == pugi::node_element && child != placement.anchor) return {};
+    }
+    Result<pugi::xml_document*> sheet = Load(placement.sheet.part);
+    if (!sheet) return std::unexpected(sheet.error());
+    return {};
+}
+
 // ---- Workbook ----------------------------------------------------------------------------------
 
 Result<std::vector<ChartInfo>> Workbook::Charts() const {
@@ -676,14 +705,17 @@ Result<std::vector<ChartInfo>> Workbook::Charts() const {
         info.name = placement.name;
         info.sheet = placement.sheet.name;
         info.anchor = placement.sheet.kind == "chartsheet" ? "" : AnchorRange(placement.anchor);
+        // A broken chart part hides only its own details, not the workbook's other charts.
         Result<std::string> xml = impl_->package.ReadPart(placement.chart_part);
-        if (!xml) return std::unexpected(xml.error());
-        Result<chart::ChartSummary> summary = chart::ReadChartPart(*xml, placement.chart_part);
-        if (!summary) return std::unexpected(summary.error());
-        info.type = summary->type;
-        info.title = summary->title;
-        for (const chart::SeriesSummary& series : summary->series) {
-            info.series.push_back(series.values_ref);
+        Result<chart::ChartSummary> summary =
+            xml ? chart::ReadChartPart(*xml, placement.chart_part)
+                : Result<chart::ChartSummary>(std::unexpected(xml.error()));
+        if (summary) {
+            info.type = summary->type;
+            info.title = summary->title;
+            for (const chart::SeriesSummary& series : summary->series) {
+                info.series.push_back(series.values_ref);
+            }
         }
         charts.push_back(std::move(info));
     }
@@ -753,8 +785,9 @@ Result<ChartInfo> Workbook::MoveChart(std::string_view name, std::string_view sh
     Result<std::vector<ChartPlacement>> placements = impl_->ChartPlacements();
     if (!placements) return std::unexpected(placements.error());
     const ChartPlacement* found = FindPlacement(*placements, name);
-    if (found == nullptr)
+    if (found == nullptr) {
         return NotFound(fmt::format("the workbook has no chart named '{}'", name));
+    }
     const ChartPlacement placement = *found;
     if (placement.sheet.kind == "chartsheet") {
         return InvalidRequest(fmt::format("chart '{}' fills chartsheet '{}' and cannot be moved",
@@ -762,13 +795,7 @@ Result<ChartInfo> Workbook::MoveChart(std::string_view name, std::string_view sh
     }
     Result<SheetEntry> target = impl_->FindWorksheet(sheet);
     if (!target) return std::unexpected(target.error());
-    std::optional<CellRange> current = ParseRange(AnchorRange(placement.anchor));
-    std::pair<int, int> size{kDefaultChartColumns, kDefaultChartRows};
-    if (current) {
-        size = {current->last.col - current->first.col + 1,
-                current->last.row - current->first.row + 1};
-    }
-    Result<CellRange> area = ParseAnchor(anchor, size);
+    Result<CellRange> area = ParseAnchor(anchor, CellSize(placement.anchor));
     if (!area) return std::unexpected(area.error());
     Result<std::string> xml = impl_->package.ReadPart(placement.chart_part);
     if (!xml) return std::unexpected(xml.error());
@@ -778,15 +805,13 @@ Result<ChartInfo> Workbook::MoveChart(std::string_view name, std::string_view sh
     if (target->part == placement.sheet.part) {
         SetAnchorCells(placement.anchor, *area);
         impl_->MarkDirty(placement.drawing_part);
-    } else if (Status moved = impl_->MoveChartTo(placement, *target, *area); !moved) {
-        return std::unexpected(moved.error());
+    } else {
+        if (Status ready = impl_->PrepareToRemoveAnchor(placement); !ready) return Propagate(ready);
+        if (Status moved = impl_->MoveChartTo(placement, *target, *area); !moved) {
+            return Propagate(moved);
+        }
     }
-    ChartInfo info{placement.name,   target->name,   summary->type,
-                   RangeName(*area), summary->title, {}};
-    for (const chart::SeriesSummary& series : summary->series) {
-        info.series.push_back(series.values_ref);
-    }
-    return info;
+    return SummaryInfo(placement.name, target->name, RangeName(*area), *summary);
 }
 
 Status Workbook::DeleteChart(std::string_view name) {
@@ -801,6 +826,7 @@ Status Workbook::DeleteChart(std::string_view name) {
             fmt::format("chart '{}' is chartsheet '{}' itself; delete the sheet to remove it",
                         placement.name, placement.sheet.name));
     }
+    if (Status ready = impl_->PrepareToRemoveAnchor(placement); !ready) return ready;
     const bool shared =
         std::count_if(placements->begin(), placements->end(), [&](const ChartPlacement& other) {
             return other.chart_part == placement.chart_part;

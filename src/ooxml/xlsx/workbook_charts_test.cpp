@@ -381,6 +381,22 @@ TEST(WorkbookCharts, BackslashPackagesGetFreshPartNames) {
     EXPECT_EQ(charts[0].series, (std::vector<std::string>{"'出勤分类组织汇总表'!$B$2:$B$5"}));
 }
 
+TEST(WorkbookCharts, AnUnreadableChartPartHidesOnlyItsDetails) {
+    Workbook workbook = SalesWorkbook();
+    MustAdd(workbook, "Report", SalesSpec(), "B2", "Broken");
+    MustAdd(workbook, "Report", SalesSpec(), "B20", "Fine");
+    Package package = MustOpenPackage(MustSave(workbook));
+    package.WritePart("xl/charts/chart1.xml", "<c:chartSpace");
+    Result<std::string> bytes = package.Save();
+    ASSERT_TRUE(bytes);
+    std::vector<ChartInfo> charts = MustList(MustOpen(*bytes));
+    ASSERT_EQ(charts.size(), 2u);
+    EXPECT_EQ(charts[0].name, "Broken");
+    EXPECT_EQ(charts[0].type, "");
+    EXPECT_EQ(charts[0].anchor, "B2:I16");
+    EXPECT_EQ(charts[1].type, "column");
+}
+
 TEST(WorkbookCharts, MovingWithinASheetRewritesTheAnchor) {
     Workbook workbook = SalesWorkbook();
     MustAdd(workbook, "Report", SalesSpec(), "B2:F10");
@@ -557,6 +573,18 @@ TEST(ChartTools, BadArgumentsAreNamed) {
     ASSERT_FALSE(move);
     EXPECT_EQ(move.error().code, ErrorCode::kNotFound);
     EXPECT_EQ(MustSave(workbook), before);
+}
+
+TEST(ChartTools, SchemasAreListed) {
+    boost::json::array tools = boost::json::parse(ToolSchemasJson()).as_array();
+    std::set<std::string> names;
+    for (const boost::json::value& tool : tools) {
+        names.insert(std::string(tool.at("name").as_string()));
+        EXPECT_TRUE(tool.at("input_schema").is_object());
+    }
+    EXPECT_TRUE(names.contains("add_chart"));
+    EXPECT_TRUE(names.contains("move_chart"));
+    EXPECT_TRUE(names.contains("delete_chart"));
 }
 
 TEST(ChartTools, MoveAndDeleteReportWhatTheyDid) {

@@ -146,6 +146,8 @@ struct Workbook::Impl {
     Result<std::string> EnsureDrawing(const SheetEntry& sheet);
     // Removes a drawing that holds no anchors any more, and the sheet's link to it.
     Status DropDrawingIfEmpty(const SheetEntry& sheet, const std::string& drawing_part);
+    // Loads what DropDrawingIfEmpty will need once the chart's anchor is gone from its drawing.
+    Status PrepareToRemoveAnchor(const ChartPlacement& placement);
     // The prefix under which r:id attributes can be written on `root`, declared if needed.
     std::string RelIdPrefix(pugi::xml_node root);
     // Moves a chart's anchor to another worksheet's drawing at `area`, relinking its chart part.
