@@ -4,7 +4,8 @@ Usage: charts_check.py QUIRE CORPUS_DIR openpyxl|libreoffice
 
 1. openpyxl writes a workbook of monthly sales; `quire doc apply` adds a sheet with charts of
    every type over that data, moves one chart across sheets and deletes another.
-2. `quire doc apply` adds a sheet with a chart over the existing data of a corpus workbook.
+2. `quire doc apply` adds a sheet with a chart over the existing data of a corpus workbook (and,
+   for openpyxl, of a few more).
 With "openpyxl", openpyxl must load both results and find the charts, their types, titles, series
 references and anchors. With "libreoffice", LibreOffice must convert both to PDF, and each
 chart's title must be in the PDF's text (pdftotext).
@@ -23,6 +24,14 @@ from openpyxl.chart import AreaChart, BarChart, DoughnutChart, LineChart, PieCha
 
 CORPUS_WORKBOOK = "xlsx/poi-simple-monthly-budget.xlsx"
 CORPUS_SHEET = "Simple Monthly Budget"
+# Workbooks openpyxl reads, with and without charts of their own.
+MORE_CORPUS = [
+    "xlsx/rxw-chart_bar14.xlsx",
+    "xlsx/oxsdk-basicspreadsheet.xlsx",
+    "xlsx/rxw-table06.xlsx",
+    "xlsx/closedxml-samplesparklines.xlsx",
+    "xlsx/poi-stress002.xlsx",
+]
 
 failures = []
 passes = 0
@@ -153,6 +162,35 @@ def check_corpus_openpyxl(path):
     check(len(wb[CORPUS_SHEET]._charts) == 1, "the corpus sheet keeps its own chart")
 
 
+def quoted(sheet):
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def check_more_corpus_openpyxl(quire, corpus_dir, workdir):
+    """A chart over the first worksheet's A1:A5 on a new sheet of more corpus workbooks."""
+    for name in MORE_CORPUS:
+        source = os.path.join(corpus_dir, name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            original = openpyxl.load_workbook(source)
+        first = original.worksheets[0].title
+        before = {ws.title: len(ws._charts) for ws in original.worksheets}
+        out = os.path.join(workdir, "more-" + os.path.basename(name))
+        apply(quire, source, [
+            {"tool": "add_sheet", "args": {"name": "Quire Chart"}},
+            {"tool": "add_chart", "args": {
+                "sheet": "Quire Chart", "type": "line", "title": "Sweep", "anchor": "A1",
+                "series": [{"values": f"{quoted(first)}!A1:A5"}]}}], out, workdir)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(out)
+        charts = wb["Quire Chart"]._charts
+        check(len(charts) == 1 and isinstance(charts[0], LineChart),
+              f"{name}: the new sheet has the line chart")
+        after = {ws.title: len(ws._charts) for ws in wb.worksheets if ws.title in before}
+        check(after == before, f"{name}: existing charts {after} are still {before}")
+
+
 def pdf_text(path, workdir):
     outdir = os.path.join(workdir, "pdf")
     os.makedirs(outdir, exist_ok=True)
@@ -196,6 +234,7 @@ def main():
         if mode == "openpyxl":
             check_sales_openpyxl(sales)
             check_corpus_openpyxl(corpus)
+            check_more_corpus_openpyxl(quire, corpus_dir, workdir)
         else:
             check_libreoffice(sales, corpus, workdir)
     finally:

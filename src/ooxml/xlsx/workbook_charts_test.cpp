@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <string>
@@ -314,6 +315,44 @@ TEST(WorkbookCharts, ListsTheChartsOfCorpusWorkbooks) {
 
     // Its drawings are linked from no sheet, so no sheet shows a chart.
     EXPECT_TRUE(MustList(MustOpen(ReadCorpus("xlsx/calamine-issue_530.xlsx"))).empty());
+}
+
+// Every workbook of the corpus that opens lists its charts, and takes one more on its first
+// worksheet that is listed after saving and opening again.
+TEST(WorkbookCharts, EveryCorpusWorkbookListsItsChartsAndTakesOneMore) {
+    std::ifstream manifest(test_support::SharedDir() / "corpus" / "MANIFEST.tsv");
+    std::string line;
+    int tried = 0;
+    while (std::getline(manifest, line)) {
+        std::string file = line.substr(0, line.find('\t'));
+        if (!file.starts_with("xlsx/") || Contains(line, "\thostile:")) continue;
+        SCOPED_TRACE(file);
+        Result<Workbook> workbook = Workbook::Open(ReadCorpus(file));
+        if (!workbook) continue;
+        Result<std::vector<ChartInfo>> before = workbook->Charts();
+        ASSERT_TRUE(before) << before.error().message;
+        for (const ChartInfo& chart : *before) EXPECT_FALSE(chart.type.empty()) << chart.name;
+
+        Result<std::vector<SheetInfo>> sheets = workbook->Sheets();
+        ASSERT_TRUE(sheets);
+        auto worksheet = std::find_if(sheets->begin(), sheets->end(),
+                                      [](const SheetInfo& s) { return s.kind == "worksheet"; });
+        if (worksheet == sheets->end()) continue;
+        ChartSpec spec;
+        spec.title = "Corpus sweep";
+        spec.series.push_back({"", "", "", "", {}, false, "A1:A3", {}});
+        Result<ChartInfo> added = workbook->AddChart(worksheet->name, spec, "B2", "Sweep chart");
+        ASSERT_TRUE(added) << added.error().message;
+        Result<std::string> bytes = workbook->Save();
+        ASSERT_TRUE(bytes) << bytes.error().message;
+        std::vector<ChartInfo> after = MustList(MustOpen(*bytes));
+        EXPECT_EQ(after.size(), before->size() + 1);
+        EXPECT_TRUE(std::any_of(after.begin(), after.end(), [](const ChartInfo& chart) {
+            return chart.name == "Sweep chart" && chart.title == "Corpus sweep";
+        }));
+        ++tried;
+    }
+    EXPECT_GT(tried, 10);
 }
 
 TEST(WorkbookCharts, AddingToACorpusSheetLeavesOtherPartsByteIdentical) {
