@@ -469,6 +469,23 @@ Result<chart::SeriesSpec> ResolveSeries(const chart::SeriesSpec& given, std::siz
     return series;
 }
 
+// The caller's spec with every series resolved against the workbook, then validated.
+Result<chart::ChartSpec> ResolveSpec(const chart::ChartSpec& spec, std::string_view default_sheet,
+                                     const std::vector<SheetEntry>& sheets,
+                                     const CellReader& read) {
+    if (spec.series.empty()) return InvalidRequest("a chart needs at least one series");
+    chart::ChartSpec resolved = spec;
+    resolved.series.clear();
+    for (std::size_t i = 0; i < spec.series.size(); ++i) {
+        Result<chart::SeriesSpec> series =
+            ResolveSeries(spec.series[i], i, default_sheet, sheets, read);
+        if (!series) return std::unexpected(series.error());
+        resolved.series.push_back(std::move(*series));
+    }
+    if (Status valid = chart::ValidateChartSpec(resolved); !valid) return Propagate(valid);
+    return resolved;
+}
+
 ChartInfo SummaryInfo(std::string name, std::string sheet, std::string anchor,
                       const chart::ChartSummary& summary) {
     ChartInfo info{std::move(name),   std::move(sheet), summary.type,
@@ -682,6 +699,37 @@ Status Workbook::Impl::RemoveChartPart(const std::string& chart_part) {
     return {};
 }
 
+Status Workbook::Impl::PlaceChart(const SheetEntry& sheet, const CellRange& area,
+                                  const std::string& name, const chart::ChartSpec& spec) {
+    std::string folder = workbook_part.substr(0, workbook_part.rfind('/') + 1);
+    std::string chart_part;
+    for (int n = 1; chart_part.empty() || package.HasPart(chart_part); ++n) {
+        chart_part = fmt::format("{}charts/chart{}.xml", folder, n);
+    }
+    Result<std::string> drawing = EnsureDrawing(sheet);
+    if (!drawing) return std::unexpected(drawing.error());
+    Result<std::vector<Relationship>> rels = package.Relationships(*drawing);
+    if (!rels) return std::unexpected(rels.error());
+    Result<pugi::xml_document*> doc = Load(*drawing);
+    if (!doc) return std::unexpected(doc.error());
+    pugi::xml_node root = (*doc)->document_element();
+    std::string rel_id = FreshRelId(*rels);
+    auto anchor =
+        ooxml::ParseXml(NewAnchorXml(root, area, name, NextShapeId(root), rel_id), *drawing);
+    if (!anchor) return std::unexpected(anchor.error());
+
+    const bool strict = sml_ns == ns::kSpreadsheetStrict;
+    package.WritePart(chart_part,
+                      chart::ChartPartXml(spec, strict ? chart::Conformance::kStrict
+                                                       : chart::Conformance::kTransitional));
+    package.SetContentTypeOverride(chart_part, kChartType);
+    rels->push_back({rel_id, rel_base + "chart", RelativeTarget(*drawing, chart_part)});
+    package.SetRelationships(*drawing, *rels);
+    root.append_copy((*anchor)->document_element());
+    MarkDirty(*drawing);
+    return {};
+}
+
 // Taking the last anchor out of a drawing edits the sheet part too (DropDrawingIfEmpty); it is
 // parsed first so that a sheet that cannot be read fails the call before anything changes.
 Status Workbook::Impl::PrepareToRemoveAnchor(const ChartPlacement& placement) {
@@ -732,52 +780,20 @@ Result<ChartInfo> Workbook::AddChart(std::string_view sheet, const chart::ChartS
     if (!sheets) return std::unexpected(sheets.error());
 
     // Everything is checked, and the cells cached, before the package changes.
-    chart::ChartSpec resolved = spec;
-    resolved.series.clear();
     CellReader read = [this](const std::string& on, CellRef at) {
         return GetCell(on, CellName(at));
     };
-    if (spec.series.empty()) return InvalidRequest("a chart needs at least one series");
-    for (std::size_t i = 0; i < spec.series.size(); ++i) {
-        Result<chart::SeriesSpec> series =
-            ResolveSeries(spec.series[i], i, entry->name, *sheets, read);
-        if (!series) return std::unexpected(series.error());
-        resolved.series.push_back(std::move(*series));
-    }
-    if (Status valid = chart::ValidateChartSpec(resolved); !valid) return Propagate(valid);
+    Result<chart::ChartSpec> resolved = ResolveSpec(spec, entry->name, *sheets, read);
+    if (!resolved) return std::unexpected(resolved.error());
     Result<std::vector<ChartPlacement>> placements = impl_->ChartPlacements();
     if (!placements) return std::unexpected(placements.error());
     Result<std::string> chart_name = PickChartName(name, *placements);
     if (!chart_name) return std::unexpected(chart_name.error());
 
-    Package& package = impl_->package;
-    std::string folder = impl_->workbook_part.substr(0, impl_->workbook_part.rfind('/') + 1);
-    std::string chart_part;
-    for (int n = 1; chart_part.empty() || package.HasPart(chart_part); ++n) {
-        chart_part = fmt::format("{}charts/chart{}.xml", folder, n);
+    if (Status placed = impl_->PlaceChart(*entry, *area, *chart_name, *resolved); !placed) {
+        return Propagate(placed);
     }
-    Result<std::string> drawing = impl_->EnsureDrawing(*entry);
-    if (!drawing) return std::unexpected(drawing.error());
-    Result<std::vector<Relationship>> rels = package.Relationships(*drawing);
-    if (!rels) return std::unexpected(rels.error());
-    Result<pugi::xml_document*> doc = impl_->Load(*drawing);
-    if (!doc) return std::unexpected(doc.error());
-    pugi::xml_node root = (*doc)->document_element();
-    std::string rel_id = FreshRelId(*rels);
-    auto fragment = ooxml::ParseXml(
-        NewAnchorXml(root, *area, *chart_name, NextShapeId(root), rel_id), *drawing);
-    if (!fragment) return std::unexpected(fragment.error());
-
-    const bool strict = impl_->sml_ns == ns::kSpreadsheetStrict;
-    package.WritePart(chart_part,
-                      chart::ChartPartXml(resolved, strict ? chart::Conformance::kStrict
-                                                           : chart::Conformance::kTransitional));
-    package.SetContentTypeOverride(chart_part, kChartType);
-    rels->push_back({rel_id, impl_->rel_base + "chart", RelativeTarget(*drawing, chart_part)});
-    package.SetRelationships(*drawing, *rels);
-    root.append_copy((*fragment)->document_element());
-    impl_->MarkDirty(*drawing);
-    return DescribeChart(*chart_name, entry->name, RangeName(*area), resolved);
+    return DescribeChart(*chart_name, entry->name, RangeName(*area), *resolved);
 }
 
 Result<ChartInfo> Workbook::MoveChart(std::string_view name, std::string_view sheet,

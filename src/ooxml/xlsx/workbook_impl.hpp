@@ -150,6 +150,10 @@ struct Workbook::Impl {
     Status PrepareToRemoveAnchor(const ChartPlacement& placement);
     // The prefix under which r:id attributes can be written on `root`, declared if needed.
     std::string RelIdPrefix(pugi::xml_node root);
+    // Writes a chart part for a resolved spec and anchors it on the worksheet's drawing as
+    // `name`, making the drawing if needed. Call only after validating: it changes the package.
+    Status PlaceChart(const SheetEntry& sheet, const CellRange& area, const std::string& name,
+                      const chart::ChartSpec& spec);
     // Moves a chart's anchor to another worksheet's drawing at `area`, relinking its chart part.
     Status MoveChartTo(const ChartPlacement& placement, const SheetEntry& target,
                        const CellRange& area);
