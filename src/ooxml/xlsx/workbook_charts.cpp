@@ -293,41 +293,53 @@ std::string_view Trim(std::string_view text) {
     return text;
 }
 
+struct SplitReference {
+    std::string sheet;  // "" when the reference names none
+    std::string_view cells;
+};
+
+// Splits "Data!B2", "'It''s'!B2" or "B2" at the '!' that ends the sheet name; nullopt for a
+// quoted name that is not closed or not followed by '!'.
+std::optional<SplitReference> SplitSheet(std::string_view ref) {
+    if (!ref.starts_with('\'')) {
+        std::size_t bang = ref.rfind('!');
+        if (bang == std::string_view::npos) return SplitReference{"", ref};
+        return SplitReference{std::string(ref.substr(0, bang)), ref.substr(bang + 1)};
+    }
+    SplitReference split;
+    std::size_t i = 1;
+    for (; i < ref.size(); ++i) {
+        if (ref[i] != '\'') {
+            split.sheet += ref[i];
+        } else if (i + 1 < ref.size() && ref[i + 1] == '\'') {
+            split.sheet += ref[++i];
+        } else {
+            break;
+        }
+    }
+    if (i + 1 >= ref.size() || ref[i + 1] != '!') return std::nullopt;
+    split.cells = ref.substr(i + 2);
+    return split;
+}
+
 // "Data!B2:B9", "'My data'!$B$2:$B$9", "=Data!B2" or "B2:B9" (on `default_sheet`), checked
 // against the workbook's worksheets. `what` names the argument in errors.
 Result<SheetRange> ResolveReference(std::string_view text, std::string_view default_sheet,
                                     const std::vector<SheetEntry>& sheets, std::string_view what) {
     std::string_view ref = Trim(text);
     if (ref.starts_with('=')) ref = Trim(ref.substr(1));
-    std::string sheet(default_sheet);
-    std::string_view cells = ref;
-    if (ref.starts_with('\'')) {
-        std::size_t i = 1;
-        sheet.clear();
-        for (; i < ref.size(); ++i) {
-            if (ref[i] != '\'') {
-                sheet += ref[i];
-            } else if (i + 1 < ref.size() && ref[i + 1] == '\'') {
-                sheet += ref[++i];
-            } else {
-                break;
-            }
-        }
-        if (i + 1 >= ref.size() || ref[i + 1] != '!') {
-            return InvalidRequest(
-                fmt::format("{} '{}' is not a reference like 'My data'!B2:B9", what, text));
-        }
-        cells = ref.substr(i + 2);
-    } else if (std::size_t bang = ref.rfind('!'); bang != std::string_view::npos) {
-        sheet = std::string(ref.substr(0, bang));
-        cells = ref.substr(bang + 1);
+    std::optional<SplitReference> split = SplitSheet(ref);
+    if (!split) {
+        return InvalidRequest(
+            fmt::format("{} '{}' is not a reference like 'My data'!B2:B9", what, text));
     }
+    std::string sheet = split->sheet.empty() ? std::string(default_sheet) : split->sheet;
     if (sheet.find_first_of("[]:") != std::string::npos) {
         return InvalidRequest(fmt::format(
             "{} '{}' must name one sheet of this workbook (no 3-D or external references)", what,
             text));
     }
-    std::optional<CellRange> range = ParseRange(cells);
+    std::optional<CellRange> range = ParseRange(split->cells);
     if (!range) {
         return InvalidRequest(fmt::format(
             "{} '{}' is not a range like Data!B2:B9 (whole columns are not allowed)", what, text));

@@ -238,6 +238,8 @@ TEST(WorkbookCharts, BadRequestsFailAndChangeNothing) {
     bad_ref.series[0].values_ref = "Data!B:B";
     ChartSpec wide_name = SalesSpec();
     wide_name.series[0].name_ref = "Data!B1:C1";
+    ChartSpec unclosed = SalesSpec();
+    unclosed.series[0].categories_ref = "'Data!A2:A4";
     ChartSpec external = SalesSpec();
     external.series[0].values_ref = "[1]Data!B2:B4";
     const std::vector<Case> cases = {
@@ -252,6 +254,8 @@ TEST(WorkbookCharts, BadRequestsFailAndChangeNothing) {
         {"whole column", "Report", bad_ref, "E2", "", ErrorCode::kInvalidRequest, "Data!B:B"},
         {"name over two cells", "Report", wide_name, "E2", "", ErrorCode::kInvalidRequest,
          "one cell"},
+        {"unclosed quote", "Report", unclosed, "E2", "", ErrorCode::kInvalidRequest,
+         "series[0].categories"},
         {"external reference", "Report", external, "E2", "", ErrorCode::kInvalidRequest,
          "external"},
         {"taken name", "Report", SalesSpec(), "E2", "existing", ErrorCode::kInvalidRequest,
@@ -280,6 +284,18 @@ TEST(WorkbookCharts, ChartsheetsTakeNoNewCharts) {
     Result<ChartInfo> added = workbook.AddChart("Chart1", spec, "A1", "");
     ASSERT_FALSE(added);
     EXPECT_EQ(added.error().code, ErrorCode::kInvalidRequest);
+    Result<ChartInfo> over_chartsheet =
+        workbook.AddChart("Sheet1",
+                          ChartSpec{ChartType::kLine,
+                                    "",
+                                    "",
+                                    "",
+                                    chart::LegendPosition::kRight,
+                                    false,
+                                    {{"", "", "", "", {}, false, "Chart1!A1:A5", {}}}},
+                          "A1", "");
+    ASSERT_FALSE(over_chartsheet);
+    EXPECT_TRUE(Contains(over_chartsheet.error().message, "is a chartsheet and has no cells"));
     Result<ChartInfo> moved = workbook.MoveChart("Chart 1", "chart1", "A1");
     ASSERT_FALSE(moved);
     EXPECT_EQ(moved.error().code, ErrorCode::kInvalidRequest);
