@@ -12,6 +12,7 @@
 #include "ooxml/chart/chart_part.hpp"
 #include "ooxml/package/xml.hpp"
 #include "ooxml/xlsx/formula_refs.hpp"
+#include "ooxml/xlsx/sheet_part.hpp"
 #include "ooxml/xlsx/sml_xml.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 #include "ooxml/xlsx/workbook_impl.hpp"
@@ -742,6 +743,23 @@ Status Workbook::Impl::PlaceChart(const SheetEntry& sheet, const CellRange& area
     return {};
 }
 
+// A formula cell's cached result (§18.3.1.96: <v> with the cell's t), as the file last saved it.
+Result<CellValue> Workbook::Impl::FormulaResult(std::string_view sheet, CellRef at) {
+    Result<SheetEntry> entry = FindWorksheet(sheet);
+    if (!entry) return std::unexpected(entry.error());
+    Result<pugi::xml_document*> doc = Load(entry->part);
+    if (!doc) return std::unexpected(doc.error());
+    SheetWriter reader(**doc);
+    pugi::xml_node cell = reader.FindCell(at);
+    std::string value = NodeText(Child(cell, "v"));
+    std::string_view type = cell.attribute("t").value();
+    if (value.empty()) return CellValue{};
+    if (type.empty() || type == "n") return CellValue::Number(std::strtod(value.c_str(), nullptr));
+    if (type == "str") return CellValue::Text(value);
+    if (type == "b") return CellValue::Boolean(value == "1");
+    return CellValue{};
+}
+
 // Taking the last anchor out of a drawing edits the sheet part too (DropDrawingIfEmpty); it is
 // parsed first so that a sheet that cannot be read fails the call before anything changes.
 Status Workbook::Impl::PrepareToRemoveAnchor(const ChartPlacement& placement) {
@@ -792,8 +810,10 @@ Result<ChartInfo> Workbook::AddChart(std::string_view sheet, const chart::ChartS
     if (!sheets) return std::unexpected(sheets.error());
 
     // Everything is checked, and the cells cached, before the package changes.
-    CellReader read = [this](const std::string& on, CellRef at) {
-        return GetCell(on, CellName(at));
+    CellReader read = [this](const std::string& on, CellRef at) -> Result<CellValue> {
+        Result<CellValue> value = GetCell(on, CellName(at));
+        if (!value || value->kind != CellValue::Kind::kFormula) return value;
+        return impl_->FormulaResult(on, at);
     };
     Result<chart::ChartSpec> resolved = ResolveSpec(spec, entry->name, *sheets, read);
     if (!resolved) return std::unexpected(resolved.error());
