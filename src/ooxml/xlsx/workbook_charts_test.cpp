@@ -197,6 +197,20 @@ TEST(WorkbookCharts, SheetNamesThatNeedQuotesAreQuoted) {
     EXPECT_EQ(charts[0].title, "");
 }
 
+TEST(WorkbookCharts, NamesAndTitlesWithMarkupAreStoredAsText) {
+    Workbook workbook = SalesWorkbook();
+    ChartSpec spec = SalesSpec();
+    spec.title = "Q1 <b>&amp;</b>";
+    MustAdd(workbook, "Report", spec, "B2", "R&D \"<main>\"");
+    const std::string bytes = MustSave(workbook);
+    EXPECT_TRUE(
+        Contains(PartText(bytes, "xl/drawings/drawing1.xml"), "name=\"R&amp;D &quot;&lt;main"));
+    std::vector<ChartInfo> charts = MustList(MustOpen(bytes));
+    ASSERT_EQ(charts.size(), 1u);
+    EXPECT_EQ(charts[0].name, "R&D \"<main>\"");
+    EXPECT_EQ(charts[0].title, "Q1 <b>&amp;</b>");
+}
+
 TEST(WorkbookCharts, NumericCategoriesAreCachedAsNumbers) {
     Workbook workbook = Workbook::Create();
     ASSERT_TRUE(workbook.AddSheet("Years"));
@@ -245,6 +259,8 @@ TEST(WorkbookCharts, BadRequestsFailAndChangeNothing) {
     const std::vector<Case> cases = {
         {"unknown sheet", "Nope", SalesSpec(), "E2", "", ErrorCode::kNotFound, "'Nope'"},
         {"bad anchor", "Report", SalesSpec(), "E2:", "", ErrorCode::kInvalidRequest, "anchor"},
+        {"anchor on the last column", "Report", SalesSpec(), "XFD1", "", ErrorCode::kInvalidRequest,
+         "edge of the sheet"},
         {"reference to a missing sheet", "Report", missing_sheet, "E2", "", ErrorCode::kNotFound,
          "series[1].values"},
         {"two-dimensional values", "Report", square, "E2", "", ErrorCode::kInvalidRequest,
