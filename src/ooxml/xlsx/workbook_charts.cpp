@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
-#include <map>
 
 #include "common/utf8.hpp"
 #include "ooxml/chart/chart_part.hpp"

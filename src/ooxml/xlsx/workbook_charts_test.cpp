@@ -526,6 +526,29 @@ TEST(WorkbookCharts, MovingACorpusChartKeepsItsPartAndItsNeighbour) {
     EXPECT_EQ(charts[1].series, (std::vector<std::string>{"Sheet2!$A$1:$A$5"}));
 }
 
+TEST(WorkbookCharts, MovingAOneCellAnchorMakesItTwoCell) {
+    Workbook workbook = MustOpen(ReadCorpus("xlsx/oxsdk-basicspreadsheet.xlsx"));
+    Result<ChartInfo> moved = workbook.MoveChart("Chart 1", "Sheet1", "J2");
+    ASSERT_TRUE(moved) << moved.error().message;
+    EXPECT_EQ(moved->anchor, "J2:Q16");
+    const std::string bytes = MustSave(workbook);
+    std::string drawing = PartText(bytes, "xl/drawings/drawing1.xml");
+    auto count = [](std::string_view text, std::string_view needle) {
+        std::size_t n = 0;
+        for (std::size_t at = text.find(needle); at != std::string_view::npos;
+             at = text.find(needle, at + 1)) {
+            ++n;
+        }
+        return n;
+    };
+    EXPECT_EQ(count(drawing, "<xdr:oneCellAnchor>"), 1u) << "only the diagram stays one-cell";
+    EXPECT_TRUE(Contains(drawing, "<xdr:twoCellAnchor><xdr:from><xdr:col>9</xdr:col>"));
+    EXPECT_TRUE(Contains(drawing, "name=\"Rectangle 2\"")) << "the shape beside it stays";
+    std::vector<ChartInfo> charts = MustList(MustOpen(bytes));
+    ASSERT_EQ(charts.size(), 1u);
+    EXPECT_EQ(charts[0].anchor, "J2:Q16");
+}
+
 TEST(WorkbookCharts, FailedMovesChangeNothing) {
     Workbook workbook = SalesWorkbook();
     MustAdd(workbook, "Report", SalesSpec(), "B2");
