@@ -737,7 +737,11 @@ Status Workbook::Impl::PlaceChart(const SheetEntry& sheet, const CellRange& area
     package.SetContentTypeOverride(chart_part, kChartType);
     rels->push_back({rel_id, rel_base + "chart", RelativeTarget(*drawing, chart_part)});
     package.SetRelationships(*drawing, *rels);
-    root.append_copy((*anchor)->document_element());
+    pugi::xml_node placed = root.append_copy((*anchor)->document_element());
+    // The anchor or the drawing already binds a:, so the graphic's own declaration is redundant.
+    ForEachElement(placed, [](pugi::xml_node node) {
+        if (LocalName(node) == "graphic") node.remove_attribute("xmlns:a");
+    });
     MarkDirty(*drawing);
     return {};
 }
