@@ -117,6 +117,9 @@ TEST(WorkbookCharts, AddChartWritesDrawingChartRelationshipsAndContentTypes) {
     std::string drawing = PartText(bytes, "xl/drawings/drawing1.xml");
     EXPECT_TRUE(Contains(drawing, "<xdr:cNvPr id=\"2\" name=\"Chart 1\"/>"));
     EXPECT_TRUE(Contains(drawing,
+                         "<a:graphic><a:graphicData uri=\"http://schemas.openxmlformats"
+                         ".org/drawingml/2006/chart\"><c:chart xmlns:c="));
+    EXPECT_TRUE(Contains(drawing,
                          "<xdr:from><xdr:col>4</xdr:col><xdr:colOff>0</xdr:colOff>"
                          "<xdr:row>1</xdr:row>"));
     EXPECT_TRUE(Contains(PartText(bytes, "xl/drawings/_rels/drawing1.xml.rels"),
