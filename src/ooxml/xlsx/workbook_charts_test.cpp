@@ -214,6 +214,28 @@ TEST(WorkbookCharts, NamesAndTitlesWithMarkupAreStoredAsText) {
     EXPECT_EQ(charts[0].title, "Q1 <b>&amp;</b>");
 }
 
+TEST(WorkbookCharts, PrefixedWorksheetsGetAPrefixedDrawingElement) {
+    Workbook workbook = Workbook::Create();
+    ASSERT_TRUE(workbook.AddSheet("Data"));
+    Package package = MustOpenPackage(MustSave(workbook));
+    package.WritePart(
+        "xl/worksheets/sheet1.xml",
+        "<x:worksheet xmlns:x=\"http://schemas.openxmlformats.org/spreadsheetml/2006/main\">"
+        "<x:sheetData><x:row r=\"1\"><x:c r=\"A1\"><x:v>1</x:v></x:c></x:row></x:sheetData>"
+        "<x:pageMargins left=\"0.7\" right=\"0.7\" top=\"0.75\" bottom=\"0.75\" header=\"0.3\" "
+        "footer=\"0.3\"/><x:tableParts count=\"0\"/></x:worksheet>");
+    Workbook edited = MustOpen(*package.Save());
+    ChartSpec spec;
+    spec.series.push_back({"", "", "", "", {}, false, "A1", {}});
+    MustAdd(edited, "Data", spec, "C3");
+    std::string sheet = PartText(MustSave(edited), "xl/worksheets/sheet1.xml");
+    EXPECT_TRUE(Contains(sheet, "<x:drawing r:id=\"rId1\"/><x:tableParts")) << sheet;
+    EXPECT_TRUE(Contains(sheet,
+                         "xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/"
+                         "relationships\""));
+    EXPECT_EQ(MustList(MustOpen(MustSave(edited))).size(), 1u);
+}
+
 TEST(WorkbookCharts, NumericCategoriesAreCachedAsNumbers) {
     Workbook workbook = Workbook::Create();
     ASSERT_TRUE(workbook.AddSheet("Years"));
