@@ -627,6 +627,37 @@ TEST(WorkbookCharts, DeletingACorpusChartLeavesTheOthers) {
     EXPECT_EQ(charts[0].name, "Chart 2");
 }
 
+// Excel saves a style and a colour part beside each chart; they go with it unless another chart
+// links them too.
+TEST(WorkbookCharts, DeletingAChartTakesTheStylePartsOnlyItUses) {
+    Workbook workbook = SalesWorkbook();
+    MustAdd(workbook, "Report", SalesSpec(), "B2", "Styled");
+    MustAdd(workbook, "Report", SalesSpec(), "B20", "Sharing");
+    Package package = MustOpenPackage(MustSave(workbook));
+    const std::string rel_base = "http://schemas.microsoft.com/office/2011/relationships/chart";
+    package.WritePart("xl/charts/style1.xml", "<cs:chartStyle xmlns:cs=\"urn:cs\"/>");
+    package.WritePart("xl/charts/colors1.xml", "<cs:colorStyle xmlns:cs=\"urn:cs\"/>");
+    package.SetContentTypeOverride("xl/charts/style1.xml",
+                                   "application/vnd.ms-office.chartstyle+xml");
+    package.SetContentTypeOverride("xl/charts/colors1.xml",
+                                   "application/vnd.ms-office.chartcolorstyle+xml");
+    package.SetRelationships(
+        "xl/charts/chart1.xml",
+        {{"rId1", rel_base + "Style", "style1.xml"}, {"rId2", rel_base + "Colors", "colors1.xml"}});
+    package.SetRelationships("xl/charts/chart2.xml",
+                             {{"rId1", rel_base + "Colors", "colors1.xml"}});
+    Workbook styled = MustOpen(*package.Save());
+
+    ASSERT_TRUE(styled.DeleteChart("Styled"));
+    Package after = MustOpenPackage(MustSave(styled));
+    EXPECT_FALSE(after.HasPart("xl/charts/chart1.xml"));
+    EXPECT_FALSE(after.HasPart("xl/charts/_rels/chart1.xml.rels"));
+    EXPECT_FALSE(after.HasPart("xl/charts/style1.xml"));
+    EXPECT_TRUE(after.HasPart("xl/charts/colors1.xml")) << "chart2 still uses it";
+    EXPECT_FALSE(after.ContentType("xl/charts/style1.xml") ==
+                 std::optional<std::string>("application/vnd.ms-office.chartstyle+xml"));
+}
+
 TEST(WorkbookCharts, RenamingASheetRenamesNewChartReferences) {
     Workbook workbook = SalesWorkbook();
     MustAdd(workbook, "Report", SalesSpec(), "B2");
