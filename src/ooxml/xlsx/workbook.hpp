@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "ooxml/chart/chart_part.hpp"
 #include "ooxml/xlsx/cell.hpp"
 #include "ooxml/xlsx/csv_table.hpp"
 
@@ -359,8 +360,39 @@ public:
 
     // ---- Charts (workbook_charts.cpp) ----
 
-    // Every chart of the workbook, in sheet order.
+    // Every chart of the workbook, in sheet order: those on each worksheet's drawing (in drawing
+    // order) and the one a chartsheet shows. A chart's anchor is the range of cells it covers;
+    // for a one-cell anchor it is estimated from default column widths and row heights, and a
+    // chartsheet's chart has none (""). A chart whose part is missing or unreadable is listed
+    // with an empty type, title and series.
     [[nodiscard]] Result<std::vector<ChartInfo>> Charts() const;
+
+    // Adds a chart to a worksheet's drawing, creating the drawing when the sheet has none.
+    // `anchor` is a range ("E2:L18") the chart covers, or one cell ("E2") for its top-left corner
+    // with a default size of 8 columns by 15 rows. `name` must be unique among the workbook's
+    // charts ignoring case; "" picks "Chart N". Series references are formula text such as
+    // "Data!$B$2:$B$13" or "'My data'!B2:B13" (an '=' in front is allowed, a reference without a
+    // sheet means `sheet`): values and categories must be one row or one column of an existing
+    // worksheet, a name reference one cell. They are stored absolute, with the sheet quoted when
+    // it must be, and cached from the cells. The result describes the new chart. An unknown
+    // sheet is kNotFound; a chartsheet, a bad anchor, reference, name or spec is kInvalidRequest;
+    // either way nothing changes.
+    [[nodiscard]] Result<ChartInfo> AddChart(std::string_view sheet, const chart::ChartSpec& spec,
+                                             std::string_view anchor, std::string_view name);
+
+    // Moves a chart (found by name ignoring case) to `anchor` on worksheet `sheet`: within its
+    // sheet it is moved or resized in place; to another sheet its chart part goes with it and
+    // both drawings' relationships follow. A one-cell anchor keeps the chart's size in cells.
+    // Series references are not changed. kNotFound for an unknown chart or sheet;
+    // kInvalidRequest for a bad anchor, a chartsheet target or a chart that fills a chartsheet;
+    // either way nothing changes.
+    [[nodiscard]] Result<ChartInfo> MoveChart(std::string_view name, std::string_view sheet,
+                                              std::string_view anchor);
+
+    // Deletes a chart from its worksheet's drawing, with its chart part and the parts only it
+    // uses (its style and colours). kNotFound for an unknown chart; kInvalidRequest for the chart
+    // of a chartsheet (delete the sheet instead).
+    [[nodiscard]] Status DeleteChart(std::string_view name);
 
     // ---- Outline (workbook_outline.cpp) ----
 

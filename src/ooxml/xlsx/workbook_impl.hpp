@@ -91,6 +91,16 @@ struct LoadedPart {
     bool dirty = false;
 };
 
+// A chart on a sheet's drawing, as the chart operations find it.
+struct ChartPlacement {
+    std::string name;  // the graphic frame's cNvPr name
+    SheetEntry sheet;
+    std::string drawing_part;
+    pugi::xml_node anchor;  // the xdr:*Anchor element in the loaded drawing
+    std::string rel_id;     // the chart's relationship in the drawing's .rels
+    std::string chart_part;
+};
+
 struct Workbook::Impl {
     explicit Impl(ooxml::Package p) : package(std::move(p)) {}
 
@@ -197,6 +207,32 @@ struct Workbook::Impl {
     // kInvalidRequest, saying `why`, when `range` reaches into a table of the sheet.
     Status CheckClearOfTables(const SheetEntry& entry, const CellRange& range,
                               std::string_view why);
+
+    // Charts
+    // The drawing part a worksheet or chartsheet shows through its <drawing r:id>, if any.
+    Result<std::optional<std::string>> DrawingPart(const SheetEntry& sheet);
+    // Every chart on every sheet's drawing, in sheet and drawing order; drawings are loaded.
+    Result<std::vector<ChartPlacement>> ChartPlacements();
+    // The worksheet's drawing, created with its relationship, content type and <drawing> element
+    // when it has none. Call only after validating: it changes the package.
+    Result<std::string> EnsureDrawing(const SheetEntry& sheet);
+    // Removes a drawing that holds no anchors any more, and the sheet's link to it.
+    Status DropDrawingIfEmpty(const SheetEntry& sheet, const std::string& drawing_part);
+    // The last saved result of a formula cell, empty when it has none (chart caches use it).
+    Result<CellValue> FormulaResult(std::string_view sheet, CellRef at);
+    // Loads what DropDrawingIfEmpty will need once the chart's anchor is gone from its drawing.
+    Status PrepareToRemoveAnchor(const ChartPlacement& placement);
+    // The prefix under which r:id attributes can be written on `root`, declared if needed.
+    std::string RelIdPrefix(pugi::xml_node root);
+    // Writes a chart part for a resolved spec and anchors it on the worksheet's drawing as
+    // `name`, making the drawing if needed. Call only after validating: it changes the package.
+    Status PlaceChart(const SheetEntry& sheet, const CellRange& area, const std::string& name,
+                      const chart::ChartSpec& spec);
+    // Moves a chart's anchor to another worksheet's drawing at `area`, relinking its chart part.
+    Status MoveChartTo(const ChartPlacement& placement, const SheetEntry& target,
+                       const CellRange& area);
+    // Removes a chart part with its relationships and the style and colour parts only it uses.
+    Status RemoveChartPart(const std::string& chart_part);
 };
 
 }  // namespace quire::xlsx

@@ -1,0 +1,247 @@
+"""Checks charts Quire adds with readers Quire does not control: openpyxl and LibreOffice.
+
+Usage: charts_check.py QUIRE CORPUS_DIR openpyxl|libreoffice
+
+1. openpyxl writes a workbook of monthly sales; `quire doc apply` adds a sheet with charts of
+   every type over that data, moves one chart across sheets and deletes another.
+2. `quire doc apply` adds a sheet with a chart over the existing data of a corpus workbook (and,
+   for openpyxl, of a few more).
+With "openpyxl", openpyxl must load both results and find the charts, their types, titles, series
+references and anchors. With "libreoffice", LibreOffice must convert both to PDF, and each
+chart's title must be in the PDF's text (pdftotext).
+"""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+
+import openpyxl
+from openpyxl.chart import AreaChart, BarChart, DoughnutChart, LineChart, PieChart, ScatterChart
+
+CORPUS_WORKBOOK = "xlsx/poi-simple-monthly-budget.xlsx"
+CORPUS_SHEET = "Simple Monthly Budget"
+# Workbooks openpyxl reads, with and without charts of their own.
+MORE_CORPUS = [
+    "xlsx/rxw-chart_bar14.xlsx",
+    "xlsx/oxsdk-basicspreadsheet.xlsx",
+    "xlsx/rxw-table06.xlsx",
+    "xlsx/closedxml-samplesparklines.xlsx",
+    "xlsx/poi-stress002.xlsx",
+]
+
+failures = []
+passes = 0
+
+
+def check(condition, what):
+    global passes
+    if condition:
+        passes += 1
+    else:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def apply(quire, source, calls, out, workdir):
+    calls_path = os.path.join(workdir, os.path.basename(out) + ".calls.json")
+    with open(calls_path, "w") as f:
+        json.dump(calls, f)
+    result = subprocess.run([quire, "doc", "apply", source, "--calls", calls_path, "--out", out],
+                            capture_output=True, text=True)
+    check(result.returncode == 0, f"quire doc apply {os.path.basename(source)}: "
+                                  f"{result.stdout}{result.stderr}")
+
+
+def chart_title(chart):
+    if chart.title is None or chart.title.tx is None or chart.title.tx.rich is None:
+        return ""
+    return "".join(run.t for p in chart.title.tx.rich.p for run in (p.r or []))
+
+
+def sales_workbook(path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sales Data"
+    ws.append(["Month", "North", "South"])
+    months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun"]
+    for i, month in enumerate(months):
+        ws.append([month, 10 + i * 3, 20 - i])
+    wb.save(path)
+
+
+SALES_SERIES = [
+    {"name": "'Sales Data'!B1", "categories": "'Sales Data'!A2:A7",
+     "values": "'Sales Data'!B2:B7"},
+    {"name": "'Sales Data'!C1", "categories": "'Sales Data'!A2:A7",
+     "values": "'Sales Data'!C2:C7"},
+]
+
+def sales_calls():
+    calls = [{"tool": "add_sheet", "args": {"name": "Charts"}}]
+    # Distinct titles, so that each can be found in the PDF's text.
+    kinds = [("column", "Columnar Sales", "A1:H15"), ("bar", "Horizontal Sales", "J1:Q15"),
+             ("line", "Linear Trend", "A17:H31"), ("area", "Shaded Area", "J17:Q31"),
+             ("doughnut", "Ring Shares", "A33:H47"), ("scatter", "Scattered Points", "J33:Q47")]
+    for kind, title, anchor in kinds:
+        calls.append({"tool": "add_chart", "args": {
+            "sheet": "Charts", "type": kind, "title": title, "anchor": anchor,
+            "series": SALES_SERIES, "x_axis_title": "Month", "y_axis_title": "Units",
+            "name": title}})
+    calls.append({"tool": "add_chart", "args": {
+        "sheet": "Sales Data", "type": "pie", "title": "Northern Pie", "anchor": "E2",
+        "series": SALES_SERIES[:1], "legend": "bottom", "data_labels": True, "name": "Pie"}})
+    calls.append({"tool": "add_chart", "args": {
+        "sheet": "Sales Data", "type": "line", "title": "Removed Later", "anchor": "E20",
+        "series": SALES_SERIES[1:], "name": "Doomed"}})
+    calls.append({"tool": "move_chart", "args": {"name": "Pie", "sheet": "Charts",
+                                                 "anchor": "A49:H63"}})
+    calls.append({"tool": "delete_chart", "args": {"name": "Doomed"}})
+    return calls
+
+
+SALES_TITLES = ["Columnar Sales", "Horizontal Sales", "Linear Trend", "Shaded Area",
+                "Ring Shares", "Scattered Points", "Northern Pie"]
+CORPUS_TITLE = "Expense Breakdown"
+
+
+def corpus_calls():
+    quoted = f"'{CORPUS_SHEET}'"
+    return [
+        {"tool": "add_sheet", "args": {"name": "Budget Chart"}},
+        {"tool": "add_chart", "args": {
+            "sheet": "Budget Chart", "type": "column", "title": CORPUS_TITLE, "anchor": "B2:J20",
+            "series": [{"name": "Amount", "categories": f"{quoted}!B12:B14",
+                        "values": f"{quoted}!C12:C14"}]}},
+    ]
+
+
+def check_sales_openpyxl(path):
+    wb = openpyxl.load_workbook(path)
+    check(wb.sheetnames == ["Sales Data", "Charts"], f"sheets {wb.sheetnames}")
+    charts = wb["Charts"]._charts
+    check(len(charts) == 7, f"{len(charts)} charts on Charts")
+    check(len(wb["Sales Data"]._charts) == 0, "the moved and the deleted chart left Sales Data")
+    expected = [BarChart, BarChart, LineChart, AreaChart, DoughnutChart, ScatterChart, PieChart]
+    for chart, kind, title in zip(charts, expected, SALES_TITLES):
+        check(isinstance(chart, kind), f"{title}: {type(chart).__name__} is a {kind.__name__}")
+        check(chart_title(chart) == title, f"title {chart_title(chart)!r} is {title!r}")
+    check(charts[0].type == "col" and charts[1].type == "bar", "column and bar directions")
+    columns = charts[0]
+    check(len(columns.series) == 2, f"{len(columns.series)} series")
+    check(columns.series[0].val.numRef.f == "'Sales Data'!$B$2:$B$7",
+          f"values {columns.series[0].val.numRef.f}")
+    check(columns.series[0].cat.strRef.f == "'Sales Data'!$A$2:$A$7",
+          f"categories {columns.series[0].cat.strRef.f}")
+    check(columns.series[1].tx.strRef.f == "'Sales Data'!$C$1",
+          f"name reference {columns.series[1].tx.strRef.f}")
+    anchor = columns.anchor
+    check((anchor._from.col, anchor._from.row, anchor.to.col, anchor.to.row) == (0, 0, 8, 15),
+          f"anchor A1:H15 as {anchor._from.col},{anchor._from.row}-{anchor.to.col},{anchor.to.row}")
+    check(charts[5].series[0].xVal is not None and charts[5].series[0].yVal is not None,
+          "scatter series have x and y values")
+    pie = charts[6]
+    check(pie.anchor._from.row == 48, f"moved pie starts on row 49 ({pie.anchor._from.row})")
+    check(pie.legend is not None and pie.legend.position == "b", "pie legend at the bottom")
+
+
+def check_corpus_openpyxl(path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        wb = openpyxl.load_workbook(path)
+    check("Budget Chart" in wb.sheetnames, f"sheets {wb.sheetnames}")
+    charts = wb["Budget Chart"]._charts
+    check(len(charts) == 1, f"{len(charts)} charts on Budget Chart")
+    if charts:
+        check(chart_title(charts[0]) == CORPUS_TITLE, f"corpus title {chart_title(charts[0])!r}")
+        check(charts[0].series[0].val.numRef.f == f"'{CORPUS_SHEET}'!$C$12:$C$14",
+              f"corpus values {charts[0].series[0].val.numRef.f}")
+    check(len(wb[CORPUS_SHEET]._charts) == 1, "the corpus sheet keeps its own chart")
+
+
+def quoted(sheet):
+    return "'" + sheet.replace("'", "''") + "'"
+
+
+def check_more_corpus_openpyxl(quire, corpus_dir, workdir):
+    """A chart over the first worksheet's A1:A5 on a new sheet of more corpus workbooks."""
+    for name in MORE_CORPUS:
+        source = os.path.join(corpus_dir, name)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            original = openpyxl.load_workbook(source)
+        first = original.worksheets[0].title
+        before = {ws.title: len(ws._charts) for ws in original.worksheets}
+        out = os.path.join(workdir, "more-" + os.path.basename(name))
+        apply(quire, source, [
+            {"tool": "add_sheet", "args": {"name": "Quire Chart"}},
+            {"tool": "add_chart", "args": {
+                "sheet": "Quire Chart", "type": "line", "title": "Sweep", "anchor": "A1",
+                "series": [{"values": f"{quoted(first)}!A1:A5"}]}}], out, workdir)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            wb = openpyxl.load_workbook(out)
+        charts = wb["Quire Chart"]._charts
+        check(len(charts) == 1 and isinstance(charts[0], LineChart),
+              f"{name}: the new sheet has the line chart")
+        after = {ws.title: len(ws._charts) for ws in wb.worksheets if ws.title in before}
+        check(after == before, f"{name}: existing charts {after} are still {before}")
+
+
+def pdf_text(path, workdir):
+    outdir = os.path.join(workdir, "pdf")
+    os.makedirs(outdir, exist_ok=True)
+    profile = "file://" + os.path.join(workdir, "profile")
+    result = subprocess.run(
+        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
+         "--outdir", outdir, path], capture_output=True, text=True, timeout=240)
+    pdf = os.path.join(outdir, os.path.splitext(os.path.basename(path))[0] + ".pdf")
+    check(result.returncode == 0 and os.path.exists(pdf),
+          f"LibreOffice converts {os.path.basename(path)}: {result.stderr.strip()}")
+    if not os.path.exists(pdf):
+        return ""
+    return subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def check_libreoffice(sales, corpus, workdir):
+    text = pdf_text(sales, workdir)
+    for title in SALES_TITLES:
+        check(title in text, f"'{title}' in LibreOffice's PDF of the sales workbook")
+    check("Removed Later" not in text, "the deleted chart is not drawn")
+    corpus_text = pdf_text(corpus, workdir)
+    check(CORPUS_TITLE in corpus_text, f"'{CORPUS_TITLE}' in LibreOffice's PDF of the corpus file")
+
+
+def main():
+    if len(sys.argv) != 4 or sys.argv[3] not in ("openpyxl", "libreoffice"):
+        print(__doc__)
+        return 2
+    quire, corpus_dir, mode = sys.argv[1:]
+    corpus_dir = os.path.join(os.environ["QUIRE_SHARED_DIR"], "corpus") \
+        if os.environ.get("QUIRE_SHARED_DIR") else corpus_dir
+    workdir = tempfile.mkdtemp(prefix="quire-charts-")
+    try:
+        source = os.path.join(workdir, "sales.xlsx")
+        sales_workbook(source)
+        sales = os.path.join(workdir, "sales-charts.xlsx")
+        apply(quire, source, sales_calls(), sales, workdir)
+        corpus = os.path.join(workdir, "budget-chart.xlsx")
+        apply(quire, os.path.join(corpus_dir, CORPUS_WORKBOOK), corpus_calls(), corpus, workdir)
+        if mode == "openpyxl":
+            check_sales_openpyxl(sales)
+            check_corpus_openpyxl(corpus)
+            check_more_corpus_openpyxl(quire, corpus_dir, workdir)
+        else:
+            check_libreoffice(sales, corpus, workdir)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"{passes} checks passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
