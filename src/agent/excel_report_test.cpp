@@ -1,0 +1,111 @@
+// The "report from a CSV" recipe, through the offline agent and on its own.
+
+#include "agent/excel_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "agent/agent.hpp"
+#include "ooxml/xlsx/csv_table.hpp"
+#include "ooxml/xlsx/workbook.hpp"
+#include "shared_dir.hpp"
+
+namespace quire::agent {
+namespace {
+
+std::string ReadData(const char* name) {
+    std::ifstream in(quire::test_support::SharedDir() / "data" / name, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    EXPECT_FALSE(buffer.str().empty()) << name;
+    return buffer.str();
+}
+
+TurnOutput ReportTurn(const char* prompt, const char* file) {
+    TurnInput input;
+    input.format = DocumentFormat::kExcel;
+    input.prompt = prompt;
+    input.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    input.data_sources.push_back({file, "csv", ReadData(file)});
+    Result<TurnOutput> output = MakeOfflineAgent()->RunTurn(input);
+    EXPECT_TRUE(output) << output.error().message;
+    return output ? *output : TurnOutput{};
+}
+
+std::string Formula(const xlsx::Workbook& workbook, std::string_view sheet, std::string_view ref) {
+    Result<xlsx::CellValue> cell = workbook.GetCell(sheet, ref);
+    EXPECT_TRUE(cell) << cell.error().message;
+    EXPECT_EQ(cell->kind, xlsx::CellValue::Kind::kFormula) << ref;
+    return cell->text;
+}
+
+TEST(ClassifyColumns, FindsNumbersDatesAndAFewCategories) {
+    Result<xlsx::CsvTable> table = xlsx::ParseCsv(ReadData("seattle-weather.csv"));
+    ASSERT_TRUE(table);
+    ColumnRoles roles = ClassifyColumns(*table);
+    EXPECT_EQ(roles.date, 0);                                  // date
+    EXPECT_EQ(roles.numeric, (std::vector<int>{1, 2, 3, 4}));  // precipitation .. wind
+    EXPECT_EQ(roles.category, 5);                              // weather: five kinds
+}
+
+TEST(ClassifyColumns, IdentifiersAreNoCategories) {
+    Result<xlsx::CsvTable> table =
+        xlsx::ParseCsv("code,amount\nA1,1\nB2,2\nC3,3\nD4,4\nE5,5\nF6,6\n");
+    ASSERT_TRUE(table);
+    EXPECT_EQ(ClassifyColumns(*table).category, -1);
+}
+
+TEST(CsvReport, WeatherDataGetsATableSummaryFormulasAndALineChart) {
+    TurnOutput output = ReportTurn("Make a report from this data", "seattle-weather.csv");
+    Result<xlsx::Workbook> workbook = xlsx::Workbook::Open(output.document);
+    ASSERT_TRUE(workbook);
+
+    Result<std::vector<xlsx::TableInfo>> tables = workbook->Tables();
+    ASSERT_TRUE(tables);
+    ASSERT_EQ(tables->size(), 1u);
+    EXPECT_EQ((*tables)[0].name, "tbl_seattle_weather");
+    EXPECT_EQ((*tables)[0].range, "A1:F1462");
+
+    EXPECT_EQ(Formula(*workbook, "Summary", "B4"), "SUM('seattle-weather'!$B$2:$B$1462)");
+    EXPECT_EQ(Formula(*workbook, "Summary", "E7"), "MAX('seattle-weather'!$E$2:$E$1462)");
+    EXPECT_EQ(Formula(*workbook, "Summary", "B10"), "MIN('seattle-weather'!$A$2:$A$1462)");
+    Result<xlsx::CellValue> first_kind = workbook->GetCell("Summary", "A14");
+    ASSERT_TRUE(first_kind);
+    EXPECT_EQ(first_kind->text, "drizzle");
+    EXPECT_EQ(Formula(*workbook, "Summary", "B14"), "COUNTIF('seattle-weather'!$F$2:$F$1462,A14)");
+
+    Result<std::vector<xlsx::ChartInfo>> charts = workbook->Charts();
+    ASSERT_TRUE(charts);
+    ASSERT_EQ(charts->size(), 1u);
+    EXPECT_EQ((*charts)[0].type, "line");
+    EXPECT_EQ((*charts)[0].sheet, "Summary");
+    EXPECT_EQ((*charts)[0].series.size(), 3u);
+    std::size_t checked = 0;
+    EXPECT_TRUE(workbook->CheckFormulas(10, &checked)->empty());
+    EXPECT_GT(checked, 20u);
+    EXPECT_EQ(output.summary.find("Not acted on"), std::string::npos) << output.summary;
+    EXPECT_NE(output.summary.find("line chart"), std::string::npos) << output.summary;
+}
+
+TEST(CsvReport, DataWithoutDatesGetsColumnsPerCategory) {
+    TurnOutput output = ReportTurn("Summarize the disasters", "disasters.csv");
+    Result<xlsx::Workbook> workbook = xlsx::Workbook::Open(output.document);
+    ASSERT_TRUE(workbook);
+    Result<std::vector<xlsx::ChartInfo>> charts = workbook->Charts();
+    ASSERT_TRUE(charts);
+    ASSERT_EQ(charts->size(), 1u) << output.summary;
+    EXPECT_NE(output.summary.find("chart"), std::string::npos) << output.summary;
+}
+
+TEST(CsvReport, AddingASheetNamedSummaryIsNoReportRequest) {
+    TurnOutput output = ReportTurn("Add a sheet named Summary", "seattle-weather.csv");
+    Result<xlsx::Workbook> workbook = xlsx::Workbook::Open(output.document);
+    ASSERT_TRUE(workbook);
+    EXPECT_TRUE(workbook->Tables()->empty());
+    EXPECT_EQ(workbook->Sheets()->size(), 2u);
+}
+
+}  // namespace
+}  // namespace quire::agent
