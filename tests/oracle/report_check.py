@@ -1,0 +1,133 @@
+"""The offline agent's "report from a CSV" recipe, judged by programs Quire did not write.
+
+Usage: report_check.py QUIRE SHARED_DIR
+
+A real `quire serve` builds a report from real CSV files. openpyxl must find the data table, the
+summary sheet and the chart; LibreOffice recalculates the workbook, and every figure of the
+summary must equal what Python computes from the same CSV; the chart's title must be in the
+text of LibreOffice's PDF.
+"""
+
+import collections
+import csv
+import datetime
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import warnings
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "api"))
+
+failures = []
+passes = 0
+
+
+def check(condition, what):
+    global passes
+    if condition:
+        passes += 1
+    else:
+        failures.append(what)
+        print("FAIL:", what, flush=True)
+
+
+def close(a, b):
+    return isinstance(a, (int, float)) and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+def read_csv(path):
+    with open(path, newline="", encoding="utf-8-sig") as f:
+        rows = list(csv.reader(f))
+    return rows[0], rows[1:]
+
+
+def numbers(rows, column):
+    return [float(r[column]) for r in rows if column < len(r) and r[column] != ""]
+
+
+def soffice(args, workdir):
+    profile = os.path.join(workdir, "lo-profile")
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+                    "--norestore", *args], check=True, capture_output=True, timeout=180)
+
+
+def check_weather(path, csv_path, workdir):
+    import openpyxl
+
+    header, rows = read_csv(csv_path)
+    wb = openpyxl.load_workbook(path)
+    check(wb.sheetnames == ["seattle-weather", "Summary"], f"sheets {wb.sheetnames}")
+    data = wb["seattle-weather"]
+    check(list(data.tables) == ["tbl_seattle_weather"], f"tables {list(data.tables)}")
+    check(data.tables["tbl_seattle_weather"].ref == f"A1:F{len(rows) + 1}", "table range")
+    check(len(wb["Summary"]._charts) == 1, "one chart on the summary sheet")
+    check(str(wb["Summary"]["B4"].value).startswith("=SUM("), "totals are formulas")
+
+    soffice(["--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir",
+             os.path.join(workdir, "calc"), path], workdir)
+    values = openpyxl.load_workbook(os.path.join(workdir, "calc", os.path.basename(path)),
+                                    data_only=True)["Summary"]
+    for i, name in enumerate(["precipitation", "temp_max", "temp_min", "wind"]):
+        column = header.index(name)
+        xs = numbers(rows, column)
+        letter = "BCDE"[i]
+        check(values[f"{letter}3"].value == name, f"{letter}3 names {name}")
+        for row, expected in [(4, sum(xs)), (5, sum(xs) / len(xs)), (6, min(xs)), (7, max(xs)),
+                              (8, len(xs))]:
+            got = values[f"{letter}{row}"].value
+            check(close(got, expected), f"{name} row {row}: {got} != {expected}")
+
+    dates = sorted(datetime.date.fromisoformat(r[0]) for r in rows)
+    check(values["B10"].value.date() == dates[0], f"first date {values['B10'].value}")
+    check(values["B11"].value.date() == dates[-1], f"last date {values['B11'].value}")
+
+    kinds = collections.Counter(r[header.index("weather")] for r in rows)
+    precipitation = collections.defaultdict(float)
+    for r in rows:
+        precipitation[r[header.index("weather")]] += float(r[header.index("precipitation")])
+    for offset, kind in enumerate(sorted(kinds)):
+        row = 14 + offset
+        check(values[f"A{row}"].value == kind, f"category A{row} {values[f'A{row}'].value}")
+        check(values[f"B{row}"].value == kinds[kind], f"count of {kind}")
+        check(close(values[f"C{row}"].value, precipitation[kind]), f"precipitation of {kind}")
+
+    soffice(["--convert-to", "pdf", "--outdir", os.path.join(workdir, "pdf"), path], workdir)
+    pdf = os.path.join(workdir, "pdf", os.path.splitext(os.path.basename(path))[0] + ".pdf")
+    text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout
+    text = " ".join(text.split())  # the title may wrap
+    check("precipitation, temp_max, temp_min over date" in text, "the chart title is in the PDF")
+
+
+def main():
+    import harness
+
+    quire, shared = sys.argv[1], sys.argv[2]
+    os.environ["QUIRE_BINARY"] = quire
+    harness.BINARY = quire
+    warnings.simplefilter("ignore")
+    server = harness.QuireServer().start()
+    try:
+        key = server.local_key()
+        csv_path = os.path.join(shared, "data", "seattle-weather.csv")
+        with open(csv_path, "rb") as f:
+            file_id = server.upload(key, "seattle-weather.csv", f.read()).json()["file_id"]
+        response = server.generate(key, "excel", prompt="Make a report from this data",
+                                   data_sources=[{"file_id": file_id, "kind": "csv"}])
+        check(response.status == 200, f"generate answered {response}")
+        body = server.request("GET", response.json()["download_url"].replace(server.base, "")).body
+        with tempfile.TemporaryDirectory() as workdir:
+            path = os.path.join(workdir, "weather-report.xlsx")
+            with open(path, "wb") as f:
+                f.write(body)
+            check_weather(path, csv_path, workdir)
+    finally:
+        server.stop()
+        server.cleanup()
+    print(f"{passes} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
