@@ -692,34 +692,17 @@ Result<int> Workbook::Impl::SheetIndex(std::string_view sheet) {
     return NotFound(fmt::format("the workbook has no sheet named '{}'", sheet));
 }
 
-Result<std::vector<std::pair<std::string, CellRange>>> Workbook::Impl::TableRanges(
-    const std::string& sheet_part) {
-    Result<std::vector<ooxml::Relationship>> rels = package.Relationships(sheet_part);
-    if (!rels) return std::unexpected(rels.error());
-    std::vector<std::pair<std::string, CellRange>> tables;
-    for (const ooxml::Relationship& rel : *rels) {
-        if (rel.external || !RelTypeIs(rel.type, "table")) continue;
-        std::string part = ooxml::Package::ResolveTarget(sheet_part, rel.target);
-        if (!package.HasPart(part)) continue;
-        Result<pugi::xml_document*> doc = Load(part);
-        if (!doc) return std::unexpected(doc.error());
-        pugi::xml_node table = (*doc)->document_element();
-        std::optional<CellRange> range = ParseRange(table.attribute("ref").value());
-        if (range) tables.emplace_back(table.attribute("displayName").value(), *range);
-    }
-    return tables;
-}
-
 // Excel refuses to merge cells of a table and keeps a table's filter apart from the sheet's, so
 // a range that reaches into one is refused for both.
 Status Workbook::Impl::CheckClearOfTables(const SheetEntry& entry, const CellRange& range,
                                           std::string_view why) {
-    Result<std::vector<std::pair<std::string, CellRange>>> tables = TableRanges(entry.part);
+    Result<std::vector<TableInfo>> tables = SheetTables(entry);
     if (!tables) return std::unexpected(tables.error());
-    for (const auto& [name, table] : *tables) {
-        if (Overlaps(table, range)) {
+    for (const TableInfo& table : *tables) {
+        std::optional<CellRange> area = ParseRange(table.range);
+        if (area && Overlaps(*area, range)) {
             return InvalidRequest(fmt::format("range {} overlaps table {} ({}) on sheet '{}': {}",
-                                              RangeName(range), name, RangeName(table), entry.name,
+                                              RangeName(range), table.name, table.range, entry.name,
                                               why));
         }
     }

@@ -201,9 +201,6 @@ struct Workbook::Impl {
     Result<std::size_t> DisplayedLength(const pugi::xml_node& c);
     // 0-based position of a sheet in the workbook's sheet list, as localSheetId counts.
     Result<int> SheetIndex(std::string_view sheet);
-    // The name and range of each table (ListObject) on a worksheet part, from its table parts.
-    Result<std::vector<std::pair<std::string, CellRange>>> TableRanges(
-        const std::string& sheet_part);
     // kInvalidRequest, saying `why`, when `range` reaches into a table of the sheet.
     Status CheckClearOfTables(const SheetEntry& entry, const CellRange& range,
                               std::string_view why);
