@@ -42,12 +42,7 @@ private:
     xlsx::Workbook& workbook_;
 };
 
-std::string SheetPrefix(std::string_view sheet) {
-    if (!xlsx::SheetNameNeedsQuotes(sheet)) return fmt::format("{}!", sheet);
-    std::string quoted;
-    for (char c : sheet) quoted += c == '\'' ? std::string("''") : std::string(1, c);
-    return fmt::format("'{}'!", quoted);
-}
+std::string SheetPrefix(std::string_view sheet) { return xlsx::FormulaSheetName(sheet) + "!"; }
 
 // "'My Data'!$B$2:$B$40": rows 2.. of a 0-based column of the data sheet.
 std::string ColumnData(std::string_view sheet, int column, std::size_t rows) {

@@ -336,6 +336,16 @@ CellRange Union(const CellRange& range, CellRef ref) {
             {std::max(range.last.col, ref.col), std::max(range.last.row, ref.row)}};
 }
 
+std::string FormulaSheetName(std::string_view name) {
+    return SheetNameNeedsQuotes(name) ? QuoteSheetName(name) : std::string(name);
+}
+
+std::string AbsoluteRangeName(const CellRange& range) {
+    auto absolute = [](CellRef ref) { return fmt::format("${}${}", ColumnName(ref.col), ref.row); };
+    if (range.first == range.last) return absolute(range.first);
+    return fmt::format("{}:{}", absolute(range.first), absolute(range.last));
+}
+
 bool SheetNameNeedsQuotes(std::string_view name) {
     if (name.empty() || IsAsciiDigit(name.front()) || name.front() == '.') return true;
     for (char ch : name) {

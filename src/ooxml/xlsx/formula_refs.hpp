@@ -50,6 +50,13 @@ CellRange Union(const CellRange& range, CellRef ref);
 // identifier, and names that read as a cell reference, R1C1 reference or boolean.
 bool SheetNameNeedsQuotes(std::string_view name);
 
+// A sheet name as a formula writes it: quoted, with apostrophes doubled, when it must be
+// ("Data", "'My Data'", "'It''s'").
+std::string FormulaSheetName(std::string_view name);
+
+// A range with both ends anchored: "$A$1:$B$9", or "$C$3" for one cell.
+std::string AbsoluteRangeName(const CellRange& range);
+
 // The formula with every reference to sheet `old_name` (compared ignoring ASCII case, quoted or
 // not, alone or as an end of a 3-D range like Sheet1:Sheet3!A1) naming `new_name` instead, quoted
 // when it must be. String literals and references into other workbooks ([1]Sheet1!A1) are left

@@ -357,21 +357,8 @@ Result<SheetRange> ResolveReference(std::string_view text, std::string_view defa
     return SheetRange{entry->name, *range};
 }
 
-std::string QuotedSheet(std::string_view name) {
-    if (!SheetNameNeedsQuotes(name)) return std::string(name);
-    std::string out = "'";
-    for (char ch : name) {
-        out += ch;
-        if (ch == '\'') out += '\'';
-    }
-    return out + "'";
-}
-
 std::string AbsoluteReference(const SheetRange& ref) {
-    auto cell = [](CellRef at) { return fmt::format("${}${}", ColumnName(at.col), at.row); };
-    std::string cells = cell(ref.range.first);
-    if (ref.range.first != ref.range.last) cells += ":" + cell(ref.range.last);
-    return fmt::format("{}!{}", QuotedSheet(ref.sheet), cells);
+    return fmt::format("{}!{}", FormulaSheetName(ref.sheet), AbsoluteRangeName(ref.range));
 }
 
 bool IsLine(const CellRange& range) {

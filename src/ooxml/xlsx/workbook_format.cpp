@@ -579,23 +579,6 @@ void StyleCells(SheetWriter& writer, const CellRange& range, const StyleEdit& ed
     }
 }
 
-// The sheet name as a formula writes it: quoted, with quotes doubled, when it must be.
-std::string QuotedSheetName(std::string_view name) {
-    if (!SheetNameNeedsQuotes(name)) return std::string(name);
-    std::string out = "'";
-    for (char ch : name) {
-        out += ch;
-        if (ch == '\'') out += '\'';
-    }
-    return out + "'";
-}
-
-std::string AbsoluteRange(const CellRange& range) {
-    auto absolute = [](CellRef ref) { return fmt::format("${}${}", ColumnName(ref.col), ref.row); };
-    if (range.first == range.last) return absolute(range.first);
-    return fmt::format("{}:{}", absolute(range.first), absolute(range.last));
-}
-
 bool Overlaps(const CellRange& a, const CellRange& b) {
     return a.first.col <= b.last.col && b.first.col <= a.last.col && a.first.row <= b.last.row &&
            b.first.row <= a.last.row;
@@ -923,7 +906,8 @@ Status Workbook::SetAutoFilter(std::string_view sheet, std::optional<std::string
     WriteAutoFilter(root, cells);
     impl_->MarkDirty(entry->part);
     std::optional<std::string> formula;
-    if (cells) formula = fmt::format("{}!{}", QuotedSheetName(entry->name), AbsoluteRange(*cells));
+    if (cells)
+        formula = fmt::format("{}!{}", FormulaSheetName(entry->name), AbsoluteRangeName(*cells));
     WriteFilterDatabaseName(impl_->WorkbookRoot(), *index, formula);
     impl_->MarkDirty(impl_->workbook_part);
     return {};

@@ -286,17 +286,6 @@ Status CheckUrl(std::string_view url) {
     return {};
 }
 
-// A sheet name as a formula writes it: quoted, with apostrophes doubled, when it must be.
-std::string QuotedSheetName(std::string_view name) {
-    if (!SheetNameNeedsQuotes(name)) return std::string(name);
-    std::string quoted = "'";
-    for (char ch : name) {
-        quoted += ch;
-        if (ch == '\'') quoted += '\'';
-    }
-    return quoted + "'";
-}
-
 // The sheet named by the front of a location ("'My Sheet'!A1" -> "My Sheet") and the rest.
 std::optional<std::pair<std::string, std::string>> SplitLocation(std::string_view location) {
     if (location.starts_with('\'')) {
@@ -1063,9 +1052,9 @@ Result<std::string> Workbook::Impl::CheckLocation(std::string_view location,
                 fmt::format("'location' {}: '{}' is not a cell or range like A1 or B2:C9", location,
                             split->second));
         }
-        return fmt::format("{}!{}", QuotedSheetName(target->name), split->second);
+        return fmt::format("{}!{}", FormulaSheetName(target->name), split->second);
     }
-    if (ParseRange(location)) return fmt::format("{}!{}", QuotedSheetName(here.name), location);
+    if (ParseRange(location)) return fmt::format("{}!{}", FormulaSheetName(here.name), location);
     Result<std::vector<DefinedNameInfo>> names = ListDefinedNames();
     if (!names) return Propagate(names);
     for (const DefinedNameInfo& defined : *names) {
