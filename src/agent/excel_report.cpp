@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <set>
 
 #include "agent/prompt_clauses.hpp"
@@ -116,6 +117,7 @@ struct SummaryLayout {
     std::string sheet;
     std::vector<int> columns;  // the numeric data columns summarised, left to right
     int date_row = 0;          // first of the two date rows, 0 when there is no date column
+    bool year_axis = false;    // the date rows hold years, shown as plain numbers
     int category_row = 0;      // header row of the per-category block, 0 when there is none
     std::size_t categories = 0;
     int last_column = 1;  // 1-based, the rightmost column the summary uses
@@ -129,6 +131,7 @@ SummaryLayout PlanSummary(std::string sheet, const ColumnRoles& roles,
     int next = layout.columns.empty() ? 3 : 10;
     if (roles.date >= 0) {
         layout.date_row = next;
+        layout.year_axis = roles.date_is_year;
         next += 3;
     }
     if (roles.category >= 0) {
@@ -166,9 +169,11 @@ Status WriteSummary(ToolCaller& tools, const SummaryLayout& layout, std::string_
     }
     if (layout.date_row > 0) {
         std::string dates = ColumnData(data_sheet, roles.date, rows);
-        cells.push_back(Cell(fmt::format("A{}", layout.date_row), "First date"));
+        const char* first = roles.date_is_year ? "First year" : "First date";
+        const char* last = roles.date_is_year ? "Last year" : "Last date";
+        cells.push_back(Cell(fmt::format("A{}", layout.date_row), first));
         cells.push_back(FormulaCell(fmt::format("B{}", layout.date_row), "MIN(" + dates + ")"));
-        cells.push_back(Cell(fmt::format("A{}", layout.date_row + 1), "Last date"));
+        cells.push_back(Cell(fmt::format("A{}", layout.date_row + 1), last));
         cells.push_back(FormulaCell(fmt::format("B{}", layout.date_row + 1), "MAX(" + dates + ")"));
     }
     if (layout.category_row > 0) {
@@ -214,7 +219,7 @@ Status FormatSummary(ToolCaller& tools, const SummaryLayout& layout) {
         if (Status s = format("B4:" + last + "7", {{"number_format", "number"}}); !s) return s;
         if (Status s = format("B8:" + last + "8", {{"number_format", "integer"}}); !s) return s;
     }
-    if (layout.date_row > 0) {
+    if (layout.date_row > 0 && !layout.year_axis) {
         std::string range = fmt::format("B{}:B{}", layout.date_row, layout.date_row + 1);
         if (Status s = format(range, {{"number_format", "date"}}); !s) return s;
     }
@@ -237,7 +242,10 @@ Result<std::string> AddReportChart(ToolCaller& tools, const SummaryLayout& layou
     json::array series;
     std::string type;
     std::string title;
-    if (roles.date >= 0 && !roles.numeric.empty()) {
+    // Rows that repeat dates hold one series per category ("long" data): one line through them
+    // would zigzag between categories, so such data gets columns per category instead.
+    bool one_row_per_date = !roles.dates_repeat || layout.category_row == 0;
+    if (roles.date >= 0 && !roles.numeric.empty() && one_row_per_date) {
         type = "line";
         std::vector<std::string> names;
         for (std::size_t i = 0; i < roles.numeric.size() && i < kMaxChartSeries; ++i) {
@@ -253,11 +261,15 @@ Result<std::string> AddReportChart(ToolCaller& tools, const SummaryLayout& layou
         int first = layout.category_row + 1;
         int last = layout.category_row + static_cast<int>(layout.categories);
         std::string prefix = SheetPrefix(layout.sheet);
-        series.push_back(
-            json::object{{"name", "Count"},
-                         {"categories", fmt::format("{}$A${}:$A${}", prefix, first, last)},
-                         {"values", fmt::format("{}$B${}:$B${}", prefix, first, last)}});
-        title = fmt::format("Count by {}", Header(table, roles.category));
+        // Totals of the first figure per category when there is one, else the counts.
+        bool totals = !roles.numeric.empty();
+        std::string name = totals ? "Total " + Header(table, roles.numeric.front()) : "Count";
+        char column = totals ? 'C' : 'B';
+        series.push_back(json::object{
+            {"name", name},
+            {"categories", fmt::format("{}$A${}:$A${}", prefix, first, last)},
+            {"values", fmt::format("{}${}${}:${}${}", prefix, column, first, column, last)}});
+        title = fmt::format("{} by {}", name, Header(table, roles.category));
     } else {
         return std::string{};
     }
@@ -281,6 +293,29 @@ std::size_t CountKind(const xlsx::CsvTable& table, std::size_t column, CellValue
     return count;
 }
 
+bool IsYearColumn(const xlsx::CsvTable& table, int column) {
+    std::string header = Header(table, column);
+    std::ranges::transform(header, header.begin(), [](unsigned char c) { return std::tolower(c); });
+    if (header.find("year") == std::string::npos) return false;
+    return std::ranges::all_of(table.rows, [&](const auto& row) {
+        if (static_cast<std::size_t>(column) >= row.size()) return true;
+        const CellValue& cell = row[column];
+        return cell.kind == CellValue::Kind::kEmpty ||
+               (cell.kind == CellValue::Kind::kNumber && cell.number == std::floor(cell.number) &&
+                cell.number >= 1000 && cell.number <= 2999);
+    });
+}
+
+bool ValuesRepeat(const xlsx::CsvTable& table, int column) {
+    std::set<double> seen;
+    for (const auto& row : table.rows) {
+        if (static_cast<std::size_t>(column) >= row.size()) continue;
+        const CellValue& cell = row[column];
+        if (cell.kind != CellValue::Kind::kEmpty && !seen.insert(cell.number).second) return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 ColumnRoles ClassifyColumns(const xlsx::CsvTable& table) {
@@ -295,7 +330,12 @@ ColumnRoles ClassifyColumns(const xlsx::CsvTable& table) {
         };
         int column = static_cast<int>(j);
         if (mostly(CellValue::Kind::kNumber)) {
-            roles.numeric.push_back(column);
+            if (roles.date < 0 && IsYearColumn(table, column)) {
+                roles.date = column;
+                roles.date_is_year = true;
+            } else {
+                roles.numeric.push_back(column);
+            }
         } else if (mostly(CellValue::Kind::kDate)) {
             if (roles.date < 0) roles.date = column;
         } else if (roles.category < 0 && mostly(CellValue::Kind::kText)) {
@@ -305,6 +345,7 @@ ColumnRoles ClassifyColumns(const xlsx::CsvTable& table) {
             }
         }
     }
+    if (roles.date >= 0) roles.dates_repeat = ValuesRepeat(table, roles.date);
     return roles;
 }
 

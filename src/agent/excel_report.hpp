@@ -19,13 +19,16 @@ namespace quire::agent {
 
 // What the columns of a table are, as the recipe sees them.
 struct ColumnRoles {
-    std::vector<int> numeric;  // 0-based columns whose values are nearly all numbers
-    int date = -1;             // the first column of dates, or -1
-    int category = -1;         // a text column with few distinct values (2 to 30), or -1
+    std::vector<int> numeric;   // 0-based columns whose values are nearly all numbers
+    int date = -1;              // the time axis: the first column of dates or of years, or -1
+    bool date_is_year = false;  // the time axis holds whole years (1000-2999), not dates
+    bool dates_repeat = false;  // some time-axis value occurs twice: the rows are per category
+    int category = -1;          // a text column with few distinct values (2 to 30), or -1
 };
 
 // Decides the roles from the typed cells: a column takes a kind when at least 90% of its
-// non-empty cells have it.
+// non-empty cells have it. A numeric column named like "year" whose values are all whole years
+// is a time axis, not a figure to total.
 ColumnRoles ClassifyColumns(const xlsx::CsvTable& table);
 
 // Builds the report for a table already written from A1 of `data_sheet`. Returns one sentence per

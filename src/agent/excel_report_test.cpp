@@ -89,14 +89,31 @@ TEST(CsvReport, WeatherDataGetsATableSummaryFormulasAndALineChart) {
     EXPECT_NE(output.summary.find("line chart"), std::string::npos) << output.summary;
 }
 
-TEST(CsvReport, DataWithoutDatesGetsColumnsPerCategory) {
+TEST(ClassifyColumns, AYearColumnIsATimeAxisNotAFigure) {
+    Result<xlsx::CsvTable> table = xlsx::ParseCsv(ReadData("disasters.csv"));
+    ASSERT_TRUE(table);
+    ColumnRoles roles = ClassifyColumns(*table);
+    EXPECT_EQ(roles.date, 1);
+    EXPECT_TRUE(roles.date_is_year);
+    EXPECT_TRUE(roles.dates_repeat);  // one row per disaster kind and year
+    EXPECT_EQ(roles.numeric, std::vector<int>{2});
+    EXPECT_EQ(roles.category, 0);
+}
+
+TEST(CsvReport, RowsPerCategoryAndYearGetColumnsOfTotalsPerCategory) {
     TurnOutput output = ReportTurn("Summarize the disasters", "disasters.csv");
     Result<xlsx::Workbook> workbook = xlsx::Workbook::Open(output.document);
     ASSERT_TRUE(workbook);
+    EXPECT_EQ(Formula(*workbook, "Summary", "B4"), "SUM(disasters!$C$2:$C$804)");
+    Result<xlsx::CellValue> label = workbook->GetCell("Summary", "A10");
+    ASSERT_TRUE(label);
+    EXPECT_EQ(label->text, "First year");
     Result<std::vector<xlsx::ChartInfo>> charts = workbook->Charts();
     ASSERT_TRUE(charts);
     ASSERT_EQ(charts->size(), 1u) << output.summary;
-    EXPECT_NE(output.summary.find("chart"), std::string::npos) << output.summary;
+    EXPECT_EQ((*charts)[0].type, "column");
+    EXPECT_EQ((*charts)[0].title, "Total Deaths by Entity");
+    EXPECT_EQ((*charts)[0].series, std::vector<std::string>{"Summary!$C$14:$C$24"});
 }
 
 TEST(CsvReport, AddingASheetNamedSummaryIsNoReportRequest) {
