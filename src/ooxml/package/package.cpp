@@ -476,6 +476,18 @@ Result<std::string> Package::ReadPart(std::string_view name) const {
     return impl_->ReadSource(*entry, entry->declared_size);
 }
 
+std::optional<std::string_view> Package::WrittenPart(std::string_view name) const {
+    const Entry* entry = impl_->Find(name);
+    if (entry == nullptr || !entry->content) return std::nullopt;
+    return std::string_view(*entry->content);
+}
+
+std::optional<std::uint64_t> Package::PartSize(std::string_view name) const {
+    const Entry* entry = impl_->Find(name);
+    if (entry == nullptr) return std::nullopt;
+    return entry->content ? entry->content->size() : entry->declared_size;
+}
+
 void Package::WritePart(std::string_view name, std::string bytes) {
     std::string key = PartKey(name);
     if (key == PartKey(kContentTypesPart)) {

@@ -70,6 +70,15 @@ public:
     // its data is corrupt or inflates to more than its declared size.
     [[nodiscard]] Result<std::string> ReadPart(std::string_view name) const;
 
+    // The bytes of a part written through WritePart, in place: valid until the part is next
+    // written or removed, or the package moves. nullopt for a part not written (read it with
+    // ReadPart) or not present. It saves a copy of large parts that are edited repeatedly.
+    std::optional<std::string_view> WrittenPart(std::string_view name) const;
+
+    // The uncompressed size of a part (as written, or as its zip entry declares), nullopt when
+    // there is no such part. Nothing is inflated.
+    std::optional<std::uint64_t> PartSize(std::string_view name) const;
+
     // Replaces or adds a part. The saved package re-deflates it; untouched parts stay raw. A
     // replaced part keeps its place and stored name; a new part is added at the end.
     void WritePart(std::string_view name, std::string bytes);
