@@ -202,7 +202,8 @@ struct Package::Impl {
         }
     }
 
-    Result<std::string> ReadSource(const Entry& entry, std::uint64_t max_bytes) const;
+    Result<std::string> ReadSource(const Entry& entry, std::uint64_t max_bytes,
+                                   std::size_t spare_capacity = 0) const;
     Status ScanEntries();
     Status CheckNames() const;
     Status CheckPrologs() const;
@@ -221,7 +222,8 @@ Result<Package> OpenError(std::string message, std::string detail = {}) {
 
 // Reads at most `max_bytes` of an entry. Reading the whole entry also verifies that it inflates to
 // exactly its declared size: a header that understates the size is not trusted.
-Result<std::string> Package::Impl::ReadSource(const Entry& entry, std::uint64_t max_bytes) const {
+Result<std::string> Package::Impl::ReadSource(const Entry& entry, std::uint64_t max_bytes,
+                                              std::size_t spare_capacity) const {
     ZipFile file(zip_fopen_index(source.get(), *entry.source_index, 0));
     if (!file) {
         return Fail(ErrorCode::kInvalidRequest,
@@ -230,7 +232,9 @@ Result<std::string> Package::Impl::ReadSource(const Entry& entry, std::uint64_t 
     }
     const bool whole = max_bytes >= entry.declared_size;
     const std::uint64_t want = std::min(max_bytes, entry.declared_size);
-    std::string out(want, '\0');
+    std::string out;
+    out.reserve(want + spare_capacity);
+    out.resize(want);
     std::uint64_t got = 0;
     while (got < want) {
         zip_int64_t n = zip_fread(file.get(), out.data() + got, want - got);
@@ -469,11 +473,18 @@ std::vector<std::string> Package::PartNames() const {
 
 bool Package::HasPart(std::string_view name) const { return impl_->Find(name) != nullptr; }
 
-Result<std::string> Package::ReadPart(std::string_view name) const {
+Result<std::string> Package::ReadPart(std::string_view name) const { return ReadPart(name, 0); }
+
+Result<std::string> Package::ReadPart(std::string_view name, std::size_t spare_capacity) const {
     const Entry* entry = impl_->Find(name);
     if (entry == nullptr) return NotFound(fmt::format("the package has no part {}", name));
-    if (entry->content) return *entry->content;
-    return impl_->ReadSource(*entry, entry->declared_size);
+    if (entry->content) {
+        std::string copy;
+        copy.reserve(entry->content->size() + spare_capacity);
+        copy = *entry->content;
+        return copy;
+    }
+    return impl_->ReadSource(*entry, entry->declared_size, spare_capacity);
 }
 
 std::optional<std::string_view> Package::WrittenPart(std::string_view name) const {

@@ -69,6 +69,10 @@ public:
     // The part's uncompressed bytes. kNotFound when there is no such part; kInvalidRequest when
     // its data is corrupt or inflates to more than its declared size.
     [[nodiscard]] Result<std::string> ReadPart(std::string_view name) const;
+    // The same, with room for `spare_capacity` more bytes reserved in the string, so that an
+    // edit in place that grows the part need not copy it.
+    [[nodiscard]] Result<std::string> ReadPart(std::string_view name,
+                                               std::size_t spare_capacity) const;
 
     // The bytes of a part written through WritePart, in place: valid until the part is next
     // written or removed, or the package moves. nullopt for a part not written (read it with

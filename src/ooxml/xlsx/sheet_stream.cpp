@@ -6,6 +6,7 @@
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
+#include <cstring>
 #include <numeric>
 
 #include "ooxml/package/xml.hpp"
@@ -490,29 +491,147 @@ std::optional<int> WorksheetText::CellStyle(std::string_view cell) {
     return IntValue(s->value);
 }
 
+// Where merged text goes: either a new string, or a list of splices to apply to the scanned
+// text in place. The merge says which ranges of the input it keeps (Copy, in order) and appends
+// what it makes to Text().
+class MergeSink {
+public:
+    struct Splice {
+        std::size_t begin = 0;  // the input range it replaces
+        std::size_t end = 0;
+        std::string text;
+    };
+
+    // Into `out` when given, else into splices().
+    MergeSink(std::string_view xml, std::string* out) : xml_(xml), out_(out) {}
+
+    void Copy(std::size_t from, std::size_t to) {
+        if (from == to) return;
+        if (out_ != nullptr) {
+            out_->append(xml_.substr(from, to - from));
+            return;
+        }
+        if (open_ || from != kept_) {
+            if (!open_) splices_.push_back({kept_, from, {}});
+            splices_.back().end = from;
+            open_ = false;
+        }
+        kept_ = to;
+    }
+
+    std::string& Text() {
+        if (out_ != nullptr) return *out_;
+        if (!open_) {
+            splices_.push_back({kept_, kept_, {}});
+            open_ = true;
+        }
+        return splices_.back().text;
+    }
+
+    // The splices, once the merge has copied up to the end of the input.
+    std::vector<Splice>& splices() { return splices_; }
+
+private:
+    std::string_view xml_;
+    std::string* out_;
+    std::vector<Splice> splices_;
+    std::size_t kept_ = 0;
+    bool open_ = false;
+};
+
+namespace {
+
+// Applies splices (in input order, not overlapping) to `text` without reallocating it. Kept
+// ranges that move left are moved first, front to back, then those that move right, back to
+// front: neither pass overwrites a range not yet moved.
+void ApplySplices(std::string& text, std::vector<MergeSink::Splice>& splices) {
+    struct Range {
+        std::size_t from, to;
+        std::ptrdiff_t shift;
+    };
+    std::vector<Range> kept;
+    std::ptrdiff_t shift = 0;
+    std::size_t at = 0;
+    for (const MergeSink::Splice& splice : splices) {
+        kept.push_back({at, splice.begin, shift});
+        shift += static_cast<std::ptrdiff_t>(splice.text.size()) -
+                 static_cast<std::ptrdiff_t>(splice.end - splice.begin);
+        at = splice.end;
+    }
+    kept.push_back({at, text.size(), shift});
+    const std::size_t old_size = text.size();
+    if (shift > 0) text.resize(old_size + static_cast<std::size_t>(shift));
+    char* data = text.data();
+    auto move = [&](const Range& r) {
+        if (r.to > r.from && r.shift != 0) {
+            std::memmove(data + static_cast<std::ptrdiff_t>(r.from) + r.shift, data + r.from,
+                         r.to - r.from);
+        }
+    };
+    for (const Range& r : kept) {
+        if (r.shift < 0) move(r);
+    }
+    for (auto r = kept.rbegin(); r != kept.rend(); ++r) {
+        if (r->shift > 0) move(*r);
+    }
+    for (std::size_t i = 0; i < splices.size(); ++i) {
+        // Each splice's text goes right after the kept range before it, moved.
+        std::size_t dest =
+            static_cast<std::size_t>(static_cast<std::ptrdiff_t>(kept[i].to) + kept[i].shift);
+        std::memcpy(data + dest, splices[i].text.data(), splices[i].text.size());
+    }
+    if (shift < 0) text.resize(old_size - static_cast<std::size_t>(-shift));
+}
+
+}  // namespace
+
+Status WorksheetText::Merge(MergeSink& sink, std::span<const StreamedCell> cells,
+                            std::span<const SharedFormulaGroup> detached,
+                            std::string_view part_name) const {
+    Result<std::string> dimension = DimensionTag(cells, part_name);
+    if (!dimension) return std::unexpected(dimension.error());
+    std::size_t cut = dimension_ ? dimension_->first : dimension_insert_;
+    sink.Copy(0, cut);
+    sink.Text() += *dimension;
+    std::size_t resume = dimension_ ? dimension_->second : dimension_insert_;
+    if (data_empty_) {
+        sink.Copy(resume, data_begin_);
+        sink.Text() += fmt::format("<{}{}>", data_qname_, data_attrs_);
+    } else {
+        sink.Copy(resume, data_content_);
+    }
+    return MergeRows(sink, cells, detached, part_name);
+}
+
 Result<std::string> WorksheetText::MergeCells(std::span<const StreamedCell> cells,
                                               std::span<const SharedFormulaGroup> detached,
                                               std::string_view part_name) const {
-    std::string out;
     if (cells.empty()) return std::string(xml_);
-    Result<std::string> dimension = DimensionTag(cells, part_name);
-    if (!dimension) return std::unexpected(dimension.error());
-
-    out.reserve(xml_.size() + cells.size() * 40 + 256);
-    std::size_t cut = dimension_ ? dimension_->first : dimension_insert_;
-    out.append(xml_.substr(0, cut));
-    out += *dimension;
-    std::size_t resume = dimension_ ? dimension_->second : dimension_insert_;
-    if (data_empty_) {
-        out.append(xml_.substr(resume, data_begin_ - resume));
-        out += fmt::format("<{}{}>", data_qname_, data_attrs_);
-    } else {
-        out.append(xml_.substr(resume, data_content_ - resume));
-    }
-    if (Status merged = MergeRows(out, cells, detached, part_name); !merged) {
+    std::string out;
+    out.reserve(xml_.size() + cells.size() * 64 + 256);
+    MergeSink sink(xml_, &out);
+    if (Status merged = Merge(sink, cells, detached, part_name); !merged) {
         return std::unexpected(merged.error());
     }
     return out;
+}
+
+Result<bool> WorksheetText::MergeCellsInPlace(std::string& text,
+                                              std::span<const StreamedCell> cells,
+                                              std::span<const SharedFormulaGroup> detached,
+                                              std::string_view part_name) const {
+    if (cells.empty()) return true;
+    MergeSink sink(xml_, nullptr);
+    if (Status merged = Merge(sink, cells, detached, part_name); !merged) {
+        return std::unexpected(merged.error());
+    }
+    std::size_t growth = 0;
+    for (const MergeSink::Splice& splice : sink.splices()) {
+        growth += splice.text.size();
+    }
+    if (text.size() + growth > text.capacity()) return false;
+    ApplySplices(text, sink.splices());
+    return true;
 }
 
 // The <dimension> start tag widened to the edited cells, as SheetWriter::UpdateDimension does.
@@ -562,36 +681,36 @@ public:
     }
 
     // A row that did not exist, holding only new cells.
-    void NewRow(std::string& out, std::string_view prefix, std::span<const StreamedCell> cells) {
-        out += fmt::format("<{}row r=\"{}\">", prefix, cells.front().ref.row);
-        for (const StreamedCell& cell : cells) AppendNewCell(out, prefix, cell);
-        out += fmt::format("</{}row>", prefix);
+    void NewRow(MergeSink& sink, std::string_view prefix, std::span<const StreamedCell> cells) {
+        sink.Text() += fmt::format("<{}row r=\"{}\">", prefix, cells.front().ref.row);
+        for (const StreamedCell& cell : cells) AppendNewCell(sink.Text(), prefix, cell);
+        sink.Text() += fmt::format("</{}row>", prefix);
     }
 
-    Status ExistingRow(std::string& out, const RawRow& row, std::span<const StreamedCell> cells) {
+    Status ExistingRow(MergeSink& sink, const RawRow& row, std::span<const StreamedCell> cells) {
         std::string_view prefix = PrefixOf(row.tag.qname);
-        out += StartTag(row, cells);
+        sink.Text() += StartTag(row, cells);
         if (row.tag.empty) {
-            for (const StreamedCell& cell : cells) AppendNewCell(out, prefix, cell);
-            out += fmt::format("</{}>", row.tag.qname);
+            for (const StreamedCell& cell : cells) AppendNewCell(sink.Text(), prefix, cell);
+            sink.Text() += fmt::format("</{}>", row.tag.qname);
             return {};
         }
         std::size_t copied = row.tag.end;
         std::size_t k = 0;
         for (const RawCell& raw : row.cells) {
-            out.append(xml_.substr(copied, raw.tag.begin - copied));
+            sink.Copy(copied, raw.tag.begin);
             while (k < cells.size() && cells[k].ref.col < raw.col) {
-                AppendNewCell(out, prefix, cells[k++]);
+                AppendNewCell(sink.Text(), prefix, cells[k++]);
             }
             Status written = k < cells.size() && cells[k].ref.col == raw.col
-                                 ? Rewrite(out, raw, row.number, &cells[k++].write)
-                                 : CopyCell(out, raw, row.number);
+                                 ? Rewrite(sink, raw, row.number, &cells[k++].write)
+                                 : CopyCell(sink, raw, row.number);
             if (!written) return written;
             copied = raw.end;
         }
-        out.append(xml_.substr(copied, row.close_begin - copied));
-        for (; k < cells.size(); ++k) AppendNewCell(out, prefix, cells[k]);
-        out.append(xml_.substr(row.close_begin, row.end - row.close_begin));
+        sink.Copy(copied, row.close_begin);
+        for (; k < cells.size(); ++k) AppendNewCell(sink.Text(), prefix, cells[k]);
+        sink.Copy(row.close_begin, row.end);
         return {};
     }
 
@@ -631,23 +750,23 @@ private:
         return RebuildTag(parsed.qname, parsed.attrs, parsed.empty, "spans", widened);
     }
 
-    Status CopyCell(std::string& out, const RawCell& raw, int row_number) {
+    Status CopyCell(MergeSink& sink, const RawCell& raw, int row_number) {
         std::string_view text = xml_.substr(raw.tag.begin, raw.end - raw.tag.begin);
         if (InDetachedRows(row_number) && text.find("shared") != kNpos) {
-            return Rewrite(out, raw, row_number, nullptr);
+            return Rewrite(sink, raw, row_number, nullptr);
         }
         if (!raw.has_r) {
-            out += RebuildTag(raw.tag.qname, raw.tag.attrs, raw.tag.empty, "r",
-                              CellName({raw.col, row_number}));
-            out.append(xml_.substr(raw.tag.end, raw.end - raw.tag.end));
+            sink.Text() += RebuildTag(raw.tag.qname, raw.tag.attrs, raw.tag.empty, "r",
+                                      CellName({raw.col, row_number}));
+            sink.Copy(raw.tag.end, raw.end);
             return {};
         }
-        out.append(text);
+        sink.Copy(raw.tag.begin, raw.end);
         return {};
     }
 
     // The cell parsed alone and given `write`, or, without one, its share of a detached group.
-    Status Rewrite(std::string& out, const RawCell& raw, int row_number, const CellWrite* write) {
+    Status Rewrite(MergeSink& sink, const RawCell& raw, int row_number, const CellWrite* write) {
         std::string_view text = xml_.substr(raw.tag.begin, raw.end - raw.tag.begin);
         auto doc = sheet_.ParseCell(text, part_name_);
         if (!doc) return std::unexpected(doc.error());
@@ -660,7 +779,7 @@ private:
         } else {
             Detach(c, at);
         }
-        out += OuterXml(c);
+        sink.Text() += OuterXml(c);
         return {};
     }
 
@@ -690,7 +809,7 @@ private:
 
 }  // namespace
 
-Status WorksheetText::MergeRows(std::string& out, std::span<const StreamedCell> cells,
+Status WorksheetText::MergeRows(MergeSink& sink, std::span<const StreamedCell> cells,
                                 std::span<const SharedFormulaGroup> detached,
                                 std::string_view part_name) const {
     RowMerger merger(xml_, *this, detached, part_name);
@@ -711,36 +830,36 @@ Status WorksheetText::MergeRows(std::string& out, std::span<const StreamedCell> 
             if (!rows.ReadBody(row, edited || detaching)) return Malformed(part_name);
             if (!edited && !detaching && row.has_r) continue;
 
-            out.append(xml_.substr(copied, row.tag.begin - copied));
+            sink.Copy(copied, row.tag.begin);
             while (next < cells.size() && cells[next].ref.row < row.number) {
                 std::size_t to = row_end(next);
-                merger.NewRow(out, prefix, cells.subspan(next, to - next));
+                merger.NewRow(sink, prefix, cells.subspan(next, to - next));
                 next = to;
             }
             std::size_t to = next;
             while (to < cells.size() && cells[to].ref.row == row.number) ++to;
-            Status merged = merger.ExistingRow(out, row, cells.subspan(next, to - next));
+            Status merged = merger.ExistingRow(sink, row, cells.subspan(next, to - next));
             if (!merged) return merged;
             next = to;
             copied = row.end;
         }
         if (!rows.ok()) return Malformed(part_name);
-        out.append(xml_.substr(copied, rows.close_begin() - copied));
+        sink.Copy(copied, rows.close_begin());
         while (next < cells.size()) {
             std::size_t to = row_end(next);
-            merger.NewRow(out, prefix, cells.subspan(next, to - next));
+            merger.NewRow(sink, prefix, cells.subspan(next, to - next));
             next = to;
         }
-        out.append(xml_.substr(rows.close_begin()));
+        sink.Copy(rows.close_begin(), xml_.size());
         return {};
     }
     while (next < cells.size()) {
         std::size_t to = row_end(next);
-        merger.NewRow(out, prefix, cells.subspan(next, to - next));
+        merger.NewRow(sink, prefix, cells.subspan(next, to - next));
         next = to;
     }
-    out += fmt::format("</{}>", data_qname_);
-    out.append(xml_.substr(data_content_));
+    sink.Text() += fmt::format("</{}>", data_qname_);
+    sink.Copy(data_content_, xml_.size());
     return {};
 }
 

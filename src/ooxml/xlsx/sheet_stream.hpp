@@ -41,6 +41,8 @@ struct SharedFormulaGroup {
     CellRange range;
 };
 
+class MergeSink;
+
 // A worksheet part's text with the places the stream edits need, found by one scan of the part
 // up to <sheetData>. It refers to the text, which must outlive it.
 class WorksheetText {
@@ -71,6 +73,14 @@ public:
                                    std::span<const SharedFormulaGroup> detached,
                                    std::string_view part_name) const;
 
+    // MergeCells done in place on `text`, which must be the text this object scanned: true when
+    // `text` now holds the merged part, false (and `text` unchanged) when its spare capacity
+    // cannot hold the growth, so that no second copy of a large part is ever made. Then call
+    // MergeCells.
+    Result<bool> MergeCellsInPlace(std::string& text, std::span<const StreamedCell> cells,
+                                   std::span<const SharedFormulaGroup> detached,
+                                   std::string_view part_name) const;
+
     // The cell's style index (its s attribute), nullopt when it has none.
     static std::optional<int> CellStyle(std::string_view cell);
 
@@ -79,7 +89,9 @@ private:
     bool ScanProlog();
     Result<std::string> DimensionTag(std::span<const StreamedCell> cells,
                                      std::string_view part_name) const;
-    Status MergeRows(std::string& out, std::span<const StreamedCell> cells,
+    Status Merge(MergeSink& sink, std::span<const StreamedCell> cells,
+                 std::span<const SharedFormulaGroup> detached, std::string_view part_name) const;
+    Status MergeRows(MergeSink& sink, std::span<const StreamedCell> cells,
                      std::span<const SharedFormulaGroup> detached,
                      std::string_view part_name) const;
 

@@ -150,6 +150,40 @@ TEST_P(StreamMergeMatchesDom, ByteForByte) {
     EXPECT_EQ(StreamMerge(test.xml, test.cells), DomMerge(test.xml, test.cells));
 }
 
+TEST_P(StreamMergeMatchesDom, InPlaceToo) {
+    const MergeCase& test = GetParam();
+    std::string text;
+    text.reserve(test.xml.size() + 4096);
+    text = test.xml;
+    std::optional<WorksheetText> sheet = WorksheetText::Scan(text);
+    ASSERT_TRUE(sheet);
+    // The groups are found as StreamMerge finds them; only the shared formula case has any.
+    std::vector<SharedFormulaGroup> groups;
+    if (test.name == "SharedFormulaAnchorOverwritten") {
+        groups.push_back({"0", "A1*2", Ref("B1"), *ParseRange("B1:B3")});
+    }
+    const char* before = text.data();
+    Result<bool> done = sheet->MergeCellsInPlace(text, test.cells, groups, "sheet.xml");
+    ASSERT_TRUE(done);
+    ASSERT_TRUE(*done);
+    EXPECT_EQ(text.data(), before) << "the text was copied";
+    EXPECT_EQ(text, DomMerge(test.xml, test.cells));
+}
+
+TEST(WorksheetText, InPlaceMergeWithoutRoomLeavesTheTextAlone) {
+    std::string text = Sheet("<dimension ref=\"A1\"/><sheetData/>");
+    text.shrink_to_fit();
+    const std::string original = text;
+    std::optional<WorksheetText> sheet = WorksheetText::Scan(text);
+    ASSERT_TRUE(sheet);
+    std::vector<StreamedCell> cells;
+    for (int r = 1; r <= 200; ++r) cells.push_back({{1, r}, Number(std::to_string(r))});
+    Result<bool> done = sheet->MergeCellsInPlace(text, cells, {}, "sheet.xml");
+    ASSERT_TRUE(done);
+    EXPECT_FALSE(*done);
+    EXPECT_EQ(text, original);
+}
+
 INSTANTIATE_TEST_SUITE_P(Cases, StreamMergeMatchesDom, ::testing::ValuesIn(MergeCases()),
                          [](const auto& info) { return info.param.name; });
 

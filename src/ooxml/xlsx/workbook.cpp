@@ -1019,25 +1019,23 @@ bool RefLess(const CellRef& a, const CellRef& b) {
 
 // The edits in sheet order, one per cell: the last edit of a cell wins, as it does when the
 // edits are applied one after another.
-std::vector<StreamedCell> SortedCells(const std::vector<CellRef>& refs,
-                                      std::vector<CellWrite>& writes) {
-    std::vector<std::size_t> order(refs.size());
-    std::iota(order.begin(), order.end(), 0);
-    auto less = [&](std::size_t a, std::size_t b) { return RefLess(refs[a], refs[b]); };
+void SortCells(std::vector<StreamedCell>& cells) {
+    auto less = [](const StreamedCell& a, const StreamedCell& b) { return RefLess(a.ref, b.ref); };
     // Bulk writes usually come in sheet order already.
-    if (!std::is_sorted(order.begin(), order.end(), less)) {
-        std::stable_sort(order.begin(), order.end(), less);
+    if (!std::is_sorted(cells.begin(), cells.end(), less)) {
+        std::stable_sort(cells.begin(), cells.end(), less);
     }
-    std::vector<StreamedCell> cells;
-    cells.reserve(order.size());
-    for (std::size_t i : order) {
-        if (!cells.empty() && cells.back().ref == refs[i]) {
-            cells.back().write = std::move(writes[i]);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        if (kept > 0 && cells[kept - 1].ref == cells[i].ref) {
+            cells[kept - 1].write = std::move(cells[i].write);
+        } else if (kept != i) {
+            cells[kept++] = std::move(cells[i]);
         } else {
-            cells.push_back({refs[i], std::move(writes[i])});
+            ++kept;
         }
     }
-    return cells;
+    cells.resize(kept);
 }
 
 // What overwriting an existing cell means beyond the cell: whether it held a formula, and the
@@ -1105,15 +1103,31 @@ void Workbook::Impl::ForgetScannedText() {
 Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
                                               std::span<const CellEdit> edits,
                                               const std::vector<CellRef>& refs) {
+    // A part read for this edit gets room to grow, so a small edit is made in place and a
+    // large part is never held twice.
     std::string storage;
-    Result<std::string_view> xml =
-        scanned_part == entry.part ? ScannedText(entry.part) : PartText(entry.part, storage);
+    Result<std::string_view> xml = std::string_view{};
+    if (package.WrittenPart(entry.part) || scanned_part == entry.part) {
+        xml = ScannedText(entry.part);
+    } else {
+        std::size_t spare = edits.size() <= kInPlaceEdits ? 4096 + edits.size() * 256 : 0;
+        Result<std::string> text = package.ReadPart(entry.part, spare);
+        if (!text) return std::unexpected(text.error());
+        storage = std::move(*text);
+        xml = std::string_view(storage);
+    }
     if (!xml) return std::unexpected(xml.error());
     std::optional<WorksheetText> sheet = WorksheetText::Scan(*xml);
     if (!sheet) return false;
-    // The whole of <sheetData> is checked now, so that the merge cannot fail after the values
-    // are prepared (which may add shared strings and styles).
-    Result<std::vector<std::string_view>> existing = sheet->FindCells(refs, entry.part, true);
+
+    // Preparing text and dates can add shared strings and styles; then the whole of <sheetData>
+    // is checked first, so that the merge cannot fail after that.
+    bool prepares_parts = std::any_of(edits.begin(), edits.end(), [](const CellEdit& edit) {
+        return edit.value.kind == CellValue::Kind::kText ||
+               edit.value.kind == CellValue::Kind::kDate;
+    });
+    Result<std::vector<std::string_view>> existing =
+        sheet->FindCells(refs, entry.part, prepares_parts);
     if (!existing) return std::unexpected(existing.error());
 
     // Each text cell would otherwise read the workbook's relationships again.
@@ -1124,8 +1138,9 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
         std::optional<std::optional<std::string>>& memo;
         ~ForgetOnExit() { memo.reset(); }
     } forget{shared_strings_memo};
-    std::vector<CellWrite> writes;
-    writes.reserve(edits.size());
+
+    std::vector<StreamedCell> cells;
+    cells.reserve(edits.size());
     bool formulas_changed = false;
     for (std::size_t i = 0; i < edits.size(); ++i) {
         std::optional<int> style;
@@ -1137,7 +1152,7 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
             return std::unexpected(std::move(error));
         }
         formulas_changed = formulas_changed || write->kind == CellWrite::Kind::kFormula;
-        writes.push_back(std::move(*write));
+        cells.push_back({refs[i], std::move(*write)});
     }
 
     std::vector<SharedFormulaGroup> detached;
@@ -1151,17 +1166,34 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
         if (old->anchors) detached.push_back(std::move(*old->anchors));
     }
 
-    std::vector<StreamedCell> cells = SortedCells(refs, writes);
-    Result<std::string> merged = sheet->MergeCells(cells, detached, entry.part);
-    if (!merged) return std::unexpected(merged.error());
-    package.WritePart(entry.part, std::move(*merged));
-    if (scanned_part == entry.part) ForgetScannedText();
-
+    SortCells(cells);
+    if (Status written = WriteMerged(entry.part, *sheet, storage, cells, detached); !written) {
+        return std::unexpected(written.error());
+    }
     if (formulas_changed) {
         if (Status dropped = DropCalcChain(); !dropped) return std::unexpected(dropped.error());
     }
     RequestFullCalc();
     return true;
+}
+
+Status Workbook::Impl::WriteMerged(const std::string& part, const WorksheetText& sheet,
+                                   std::string& storage, std::span<const StreamedCell> cells,
+                                   std::span<const SharedFormulaGroup> detached) {
+    if (!storage.empty()) {
+        Result<bool> in_place = sheet.MergeCellsInPlace(storage, cells, detached, part);
+        if (!in_place) return std::unexpected(in_place.error());
+        if (*in_place) {
+            package.WritePart(part, std::move(storage));
+            return {};
+        }
+    }
+    Result<std::string> merged = sheet.MergeCells(cells, detached, part);
+    if (!merged) return std::unexpected(merged.error());
+    // The scanned text may be what `sheet` looks at, so it is dropped only now.
+    package.WritePart(part, std::move(*merged));
+    if (scanned_part == part) ForgetScannedText();
+    return {};
 }
 
 Result<std::optional<CellValue>> Workbook::Impl::GetCellStreamed(const std::string& part,

@@ -18,6 +18,7 @@
 #include "common/error.hpp"
 #include "ooxml/package/package.hpp"
 #include "ooxml/xlsx/sheet_part.hpp"
+#include "ooxml/xlsx/sheet_stream.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
 namespace quire::xlsx {
@@ -149,6 +150,13 @@ struct Workbook::Impl {
     // so the caller takes the DOM path.
     Result<bool> SetCellsStreamed(const SheetEntry& entry, std::span<const CellEdit> edits,
                                   const std::vector<CellRef>& refs);
+    // Edits up to this many are merged in place into a part read for them.
+    static constexpr std::size_t kInPlaceEdits = 10000;
+    // Writes the merge of `cells` into `part`: in place in `storage` (the text `sheet` scanned,
+    // when it was read for this edit) if it has room, else as a new string.
+    Status WriteMerged(const std::string& part, const WorksheetText& sheet, std::string& storage,
+                       std::span<const StreamedCell> cells,
+                       std::span<const SharedFormulaGroup> detached);
     // GetCell by a scan of the part's text; nullopt when it cannot be streamed.
     Result<std::optional<CellValue>> GetCellStreamed(const std::string& part, CellRef ref);
     void RequestFullCalc();

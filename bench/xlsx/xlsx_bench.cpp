@@ -1,0 +1,151 @@
+// The xlsx engine on a large sheet, one phase per process so that each phase's peak memory is
+// its own:
+//
+//   xlsx_bench write OUT [ROWS]   writes ROWS rows x 10 columns (numbers, text, formulas)
+//   xlsx_bench edit IN OUT        opens IN, changes one cell (C5), saves OUT
+//   xlsx_bench outline IN         opens IN and produces its outline
+//
+// Each prints one line "phase=... seconds=... peak_rss_kb=..." (seconds measured inside the
+// process, from before reading the input to after writing the output). bench/xlsx/run drives it
+// next to openpyxl and prints the ratios.
+
+#include <fmt/format.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ooxml/xlsx/formula_refs.hpp"
+#include "ooxml/xlsx/workbook.hpp"
+
+namespace {
+
+using quire::xlsx::CellEdit;
+using quire::xlsx::CellName;
+using quire::xlsx::CellValue;
+using quire::xlsx::Workbook;
+
+constexpr std::string_view kSheet = "Data";
+constexpr int kColumns = 10;
+
+// Row r's values; openpyxl_bench.py writes the same ones.
+std::vector<CellValue> RowValues(int r) {
+    return {
+        CellValue::Number(r),
+        CellValue::Text(fmt::format("name {}", r % 1000)),
+        CellValue::Number(r * 1.25),
+        CellValue::Formula(fmt::format("A{0}*C{0}", r)),
+        CellValue::Text(fmt::format("city {}", r % 37)),
+        CellValue::Number((r * 7 % 1000) / 10.0),
+        CellValue::Formula(fmt::format("SUM(A{0},F{0})", r)),
+        CellValue::Number(r % 2 == 0 ? -r : r),
+        CellValue::Text(fmt::format("note {} for row {}", r % 13, r)),
+        CellValue::Formula(fmt::format("IF(A{0}>50000,\"big\",\"small\")", r)),
+    };
+}
+
+long PeakRssKb() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
+}
+
+bool ReadFile(const char* path, std::string& out) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return false;
+    out.assign(std::istreambuf_iterator<char>(in), {});
+    return true;
+}
+
+bool WriteFile(const char* path, const std::string& bytes) {
+    std::ofstream out(path, std::ios::binary);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    return static_cast<bool>(out);
+}
+
+int Fail(std::string_view what, std::string_view why) {
+    std::fprintf(stderr, "xlsx_bench: %.*s: %.*s\n", static_cast<int>(what.size()), what.data(),
+                 static_cast<int>(why.size()), why.data());
+    return 1;
+}
+
+int Write(const char* out_path, int rows) {
+    Workbook workbook = Workbook::Create();
+    if (auto added = workbook.AddSheet(kSheet); !added) {
+        return Fail("add sheet", added.error().message);
+    }
+    std::vector<CellEdit> edits;
+    edits.reserve(static_cast<std::size_t>(rows) * kColumns);
+    for (int r = 1; r <= rows; ++r) {
+        std::vector<CellValue> values = RowValues(r);
+        for (int c = 0; c < kColumns; ++c) {
+            edits.push_back({CellName({c + 1, r}), std::move(values[static_cast<std::size_t>(c)])});
+        }
+    }
+    if (auto set = workbook.SetCells(kSheet, edits); !set) {
+        return Fail("set cells", set.error().message);
+    }
+    edits = {};
+    auto bytes = workbook.Save();
+    if (!bytes) return Fail("save", bytes.error().message);
+    return WriteFile(out_path, *bytes) ? 0 : Fail("write", out_path);
+}
+
+int Edit(const char* in_path, const char* out_path) {
+    std::string bytes;
+    if (!ReadFile(in_path, bytes)) return Fail("read", in_path);
+    auto workbook = Workbook::Open(std::move(bytes));
+    if (!workbook) return Fail("open", workbook.error().message);
+    if (auto set = workbook->SetCell(kSheet, "C5", CellValue::Number(123.5)); !set) {
+        return Fail("set cell", set.error().message);
+    }
+    auto saved = workbook->Save();
+    if (!saved) return Fail("save", saved.error().message);
+    return WriteFile(out_path, *saved) ? 0 : Fail("write", out_path);
+}
+
+int Outline(const char* in_path) {
+    std::string bytes;
+    if (!ReadFile(in_path, bytes)) return Fail("read", in_path);
+    auto workbook = Workbook::Open(std::move(bytes));
+    if (!workbook) return Fail("open", workbook.error().message);
+    auto outline = workbook->OutlineJson();
+    if (!outline) return Fail("outline", outline.error().message);
+    std::fprintf(stderr, "%s\n", outline->c_str());
+    return 0;
+}
+
+int Usage() {
+    std::fprintf(stderr, "usage: xlsx_bench write OUT [ROWS] | edit IN OUT | outline IN\n");
+    return 2;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 3) return Usage();
+    const std::string_view phase = argv[1];
+    auto start = std::chrono::steady_clock::now();
+    int rc = 0;
+    if (phase == "write") {
+        rc = Write(argv[2], argc > 3 ? std::atoi(argv[3]) : 100000);
+    } else if (phase == "edit" && argc > 3) {
+        rc = Edit(argv[2], argv[3]);
+    } else if (phase == "outline") {
+        rc = Outline(argv[2]);
+    } else {
+        return Usage();
+    }
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+    if (rc == 0) {
+        std::printf("phase=%s seconds=%.3f peak_rss_kb=%ld\n", argv[1], elapsed.count(),
+                    PeakRssKb());
+    }
+    return rc;
+}
