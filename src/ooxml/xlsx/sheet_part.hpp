@@ -69,6 +69,11 @@ private:
 // True when the cell has a formula element (its own or a share of a group's).
 bool HasFormula(const pugi::xml_node& c);
 
+// True when text stored in <t> needs xml:space="preserve" to keep its whitespace: it starts or
+// ends with whitespace, or holds tabs, line breaks or runs of spaces, which readers may
+// otherwise collapse. A single space between words needs nothing (as Excel writes it).
+bool NeedsSpacePreserved(std::string_view text);
+
 // Replaces the cell's value, formula and metadata links with `write`, keeping its style (unless
 // `write` sets one) and any unknown attributes and children.
 void WriteCell(pugi::xml_node c, const CellWrite& write);

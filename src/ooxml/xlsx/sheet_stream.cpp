@@ -181,6 +181,14 @@ std::string_view PrefixOf(std::string_view qname) {
 
 // Element text escaped the way pugixml writes it, so that both paths give the same bytes.
 void AppendEscaped(std::string& out, std::string_view text) {
+    auto plain = [](char ch) {
+        return ch != '&' && ch != '<' && ch != '>' &&
+               (static_cast<unsigned char>(ch) >= 0x20 || ch == '\t' || ch == '\n' || ch == '\r');
+    };
+    if (std::all_of(text.begin(), text.end(), plain)) {
+        out += text;
+        return;
+    }
     for (char ch : text) {
         auto byte = static_cast<unsigned char>(ch);
         if (ch == '&') {
@@ -210,15 +218,36 @@ void AppendElement(std::string& out, std::string_view prefix, std::string_view l
     out += '>';
 }
 
+void AppendInt(std::string& out, int value) {
+    char digits[16];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    out.append(digits, end);
+}
+
+// CellName without a temporary string: a bulk write makes a million of them.
+void AppendCellName(std::string& out, CellRef ref) {
+    char letters[4];
+    int n = 0;
+    for (int col = ref.col; col > 0 && n < 4; col = (col - 1) / 26) {
+        letters[n++] = static_cast<char>('A' + (col - 1) % 26);
+    }
+    while (n > 0) out += letters[--n];
+    AppendInt(out, ref.row);
+}
+
 // A cell that did not exist, as WriteCell makes it on a new <c r="..">.
 void AppendNewCell(std::string& out, std::string_view prefix, const StreamedCell& cell) {
     const CellWrite& write = cell.write;
     out += '<';
     out += prefix;
     out += "c r=\"";
-    out += CellName(cell.ref);
+    AppendCellName(out, cell.ref);
     out += '"';
-    if (write.style) out += fmt::format(" s=\"{}\"", *write.style);
+    if (write.style) {
+        out += " s=\"";
+        AppendInt(out, *write.style);
+        out += '"';
+    }
     switch (write.kind) {
         case CellWrite::Kind::kClear:
             out += "/>";
@@ -245,12 +274,14 @@ void AppendNewCell(std::string& out, std::string_view prefix, const StreamedCell
             out += "is><";
             out += prefix;
             out += 't';
-            if (write.text.find_first_of(" \t\n\r") != std::string::npos) {
-                out += " xml:space=\"preserve\"";
-            }
+            if (NeedsSpacePreserved(write.text)) out += " xml:space=\"preserve\"";
             out += '>';
             AppendEscaped(out, write.text);
-            out += fmt::format("</{0}t></{0}is>", prefix);
+            out += "</";
+            out += prefix;
+            out += "t></";
+            out += prefix;
+            out += "is>";
             break;
         }
     }
@@ -607,8 +638,11 @@ Result<std::string> WorksheetText::MergeCells(std::span<const StreamedCell> cell
                                               std::span<const SharedFormulaGroup> detached,
                                               std::string_view part_name) const {
     if (cells.empty()) return std::string(xml_);
+    // One allocation for the whole result: a reallocation would copy a large part once more.
+    std::size_t estimate = xml_.size() + 256;
+    for (const StreamedCell& cell : cells) estimate += cell.write.text.size() + 56;
     std::string out;
-    out.reserve(xml_.size() + cells.size() * 64 + 256);
+    out.reserve(estimate);
     MergeSink sink(xml_, &out);
     if (Status merged = Merge(sink, cells, detached, part_name); !merged) {
         return std::unexpected(merged.error());
@@ -682,9 +716,16 @@ public:
 
     // A row that did not exist, holding only new cells.
     void NewRow(MergeSink& sink, std::string_view prefix, std::span<const StreamedCell> cells) {
-        sink.Text() += fmt::format("<{}row r=\"{}\">", prefix, cells.front().ref.row);
-        for (const StreamedCell& cell : cells) AppendNewCell(sink.Text(), prefix, cell);
-        sink.Text() += fmt::format("</{}row>", prefix);
+        std::string& out = sink.Text();
+        out += '<';
+        out += prefix;
+        out += "row r=\"";
+        AppendInt(out, cells.front().ref.row);
+        out += "\">";
+        for (const StreamedCell& cell : cells) AppendNewCell(out, prefix, cell);
+        out += "</";
+        out += prefix;
+        out += "row>";
     }
 
     Status ExistingRow(MergeSink& sink, const RawRow& row, std::span<const StreamedCell> cells) {

@@ -39,6 +39,14 @@ constexpr std::size_t kMaxCellText = 32767;
 constexpr double kMinColumnWidth = 8.0;
 constexpr double kMaxColumnWidth = 60.0;
 
+// Printable ASCII: valid UTF-8 with one UTF-16 unit per byte and nothing ST_Xstring escapes but
+// '_', which lets bulk writes skip decoding most text.
+bool IsPlainAscii(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char ch) {
+        return static_cast<unsigned char>(ch) >= 0x20 && static_cast<unsigned char>(ch) < 0x7F;
+    });
+}
+
 // ---- Excel's sheet name rules ------------------------------------------------------------------
 
 Status ValidateSheetName(std::string_view name) {
@@ -544,9 +552,7 @@ Result<int> Workbook::Impl::SharedStringIndex(std::string_view text) {
     int index = shared_count++;
     pugi::xml_node si = sst.append_child(SiblingName(sst, "si").c_str());
     pugi::xml_node t = si.append_child(SiblingName(sst, "t").c_str());
-    if (key.find_first_of(" \t\n\r") != std::string::npos) {
-        t.append_attribute("xml:space").set_value("preserve");
-    }
+    if (NeedsSpacePreserved(key)) t.append_attribute("xml:space").set_value("preserve");
     t.append_child(pugi::node_pcdata).set_value(key.c_str());
     if (pugi::xml_attribute unique = sst.attribute("uniqueCount")) unique.set_value(index + 1);
     shared_index->emplace(std::move(key), index);
@@ -590,7 +596,9 @@ Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<
             std::string_view f = value.text;
             if (f.starts_with('=')) f.remove_prefix(1);
             if (f.empty()) return InvalidRequest("a formula cannot be empty");
-            if (!DecodeUtf8(f)) return InvalidRequest("a formula must be valid UTF-8 text");
+            if (!IsPlainAscii(f) && !DecodeUtf8(f)) {
+                return InvalidRequest("a formula must be valid UTF-8 text");
+            }
             if (std::string problem = FormulaSyntaxProblem(f); !problem.empty()) {
                 return InvalidRequest(problem);
             }
@@ -599,16 +607,22 @@ Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<
             return write;
         }
         case CellValue::Kind::kText: {
-            std::optional<std::u32string> decoded = DecodeUtf8(value.text);
-            if (!decoded) return InvalidRequest("cell text must be valid UTF-8");
-            if (Utf16Length(*decoded) > kMaxCellText) {
+            if (!IsPlainAscii(value.text)) {
+                std::optional<std::u32string> decoded = DecodeUtf8(value.text);
+                if (!decoded) return InvalidRequest("cell text must be valid UTF-8");
+                if (Utf16Length(*decoded) > kMaxCellText) {
+                    return InvalidRequest("cell text can have at most 32767 characters");
+                }
+            } else if (value.text.size() > kMaxCellText) {
                 return InvalidRequest("cell text can have at most 32767 characters");
             }
             Result<std::optional<std::string>> sst = SharedStringsPart();
             if (!sst) return std::unexpected(sst.error());
+            // Printable ASCII without '_' is its own ST_Xstring encoding.
+            bool verbatim = IsPlainAscii(value.text) && value.text.find('_') == std::string::npos;
             if (!*sst) {
                 write.kind = CellWrite::Kind::kInlineString;
-                write.text = EncodeXstring(value.text);
+                write.text = verbatim ? value.text : EncodeXstring(value.text);
                 return write;
             }
             Result<int> index = SharedStringIndex(EncodeXstring(value.text));
