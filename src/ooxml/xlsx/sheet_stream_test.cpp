@@ -340,6 +340,31 @@ TEST(WorkbookStream, EditsOutOfOrderAndRepeatedAgreeWithTheDomPath) {
     EXPECT_EQ(a.GetCell("Data", "C7")->text, "last edit wins");
 }
 
+TEST(WorkbookStream, WhitespaceThatReadersWouldCollapseIsPreservedOnBothPaths) {
+    const std::vector<std::string> texts = {" lead", "trail ", "two  spaces", "tab\there",
+                                            "one space"};
+    for (const WorkbookOptions& options : {kDomOnly, kStreamAlways}) {
+        Workbook workbook = Workbook::Create(options);
+        ASSERT_TRUE(workbook.AddSheet("Data"));
+        std::vector<CellEdit> edits;
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            edits.push_back({CellName({1, static_cast<int>(i) + 1}), CellValue::Text(texts[i])});
+        }
+        ASSERT_TRUE(workbook.SetCells("Data", edits));
+        std::string sheet = SheetPart(workbook);
+        EXPECT_NE(sheet.find("<t xml:space=\"preserve\"> lead</t>"), std::string::npos) << sheet;
+        EXPECT_NE(sheet.find("<t>one space</t>"), std::string::npos) << sheet;
+        Result<Workbook> reopened = Workbook::Open(*workbook.Save());
+        ASSERT_TRUE(reopened);
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            Result<CellValue> cell =
+                reopened->GetCell("Data", CellName({1, static_cast<int>(i) + 1}));
+            ASSERT_TRUE(cell);
+            EXPECT_EQ(cell->text, texts[i]);
+        }
+    }
+}
+
 TEST(WorkbookStream, BadEditInABulkCallChangesNothing) {
     Workbook workbook = Workbook::Create();
     ASSERT_TRUE(workbook.AddSheet("Data"));
