@@ -653,6 +653,13 @@ Result<std::string> Package::ReadPart(std::string_view name, std::size_t spare_c
     return impl_->ReadSource(*entry, entry->declared_size, spare_capacity);
 }
 
+Result<std::string> Package::ReadPartPrefix(std::string_view name, std::size_t max_bytes) const {
+    const Entry* entry = impl_->Find(name);
+    if (entry == nullptr) return NotFound(fmt::format("the package has no part {}", name));
+    if (entry->content) return entry->content->substr(0, max_bytes);
+    return impl_->ReadSource(*entry, max_bytes);
+}
+
 std::optional<std::string_view> Package::WrittenPart(std::string_view name) const {
     const Entry* entry = impl_->Find(name);
     if (entry == nullptr || !entry->content) return std::nullopt;

@@ -74,6 +74,11 @@ public:
     [[nodiscard]] Result<std::string> ReadPart(std::string_view name,
                                                std::size_t spare_capacity) const;
 
+    // The first `max_bytes` of a part (all of it when shorter), inflating no more than that;
+    // errors as for ReadPart.
+    [[nodiscard]] Result<std::string> ReadPartPrefix(std::string_view name,
+                                                     std::size_t max_bytes) const;
+
     // The bytes of a part written through WritePart, in place: valid until the part is next
     // written or removed, or the package moves. nullopt for a part not written (read it with
     // ReadPart) or not present. It saves a copy of large parts that are edited repeatedly.

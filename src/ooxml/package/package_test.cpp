@@ -450,3 +450,27 @@ TEST(Package, LargePartsDeflatedInPiecesReadBackIdentical) {
 
 }  // namespace
 }  // namespace quire::ooxml
+
+namespace quire::ooxml {
+namespace {
+
+TEST(Package, PartPrefixInflatesOnlyTheStart) {
+    // Text that does not compress so well that Open takes it for a zip bomb.
+    std::string xml = "<a b>";
+    for (int i = 0; xml.size() < (3u << 20); ++i) xml += std::to_string(i * 7919);
+    Package package = Package::Create();
+    package.WritePart("big.xml", xml);
+    Result<std::string> written = package.ReadPartPrefix("big.xml", 5);
+    ASSERT_TRUE(written);
+    EXPECT_EQ(*written, "<a b>");
+    Result<Package> reopened = Package::Open(*package.Save());
+    ASSERT_TRUE(reopened);
+    Result<std::string> stored = reopened->ReadPartPrefix("big.xml", 4);
+    ASSERT_TRUE(stored);
+    EXPECT_EQ(*stored, "<a b");
+    EXPECT_EQ(reopened->ReadPartPrefix("big.xml", 10u << 20)->size(), xml.size());
+    EXPECT_FALSE(reopened->ReadPartPrefix("missing.xml", 4));
+}
+
+}  // namespace
+}  // namespace quire::ooxml

@@ -125,6 +125,21 @@ std::string UsedRangeFromCells(std::string_view xml) {
 
 }  // namespace
 
+std::optional<std::string> DeclaredDimension(std::string_view head) {
+    TagScanner scanner(head);
+    Tag tag;
+    while (scanner.Next(tag)) {
+        if (tag.closing) continue;
+        if (tag.local == "sheetData") return std::nullopt;
+        if (tag.local == "dimension") {
+            std::string_view ref = AttrValue(tag.attrs, "ref");
+            if (!ref.empty() && ref != "A1") return std::string(ref);
+            return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
 // A worksheet's used range: its <dimension ref> when it says more than "A1" (what writers put in
 // empty sheets too), else computed from the cells.
 std::string ScanDimension(std::string_view xml) {

@@ -20,6 +20,11 @@ namespace quire::xlsx {
 // cells; "" for a sheet without cells.
 std::string ScanDimension(std::string_view xml);
 
+// The <dimension ref> of a worksheet's text when it stands before <sheetData> and says more
+// than "A1", as ScanDimension would return it; nullopt otherwise, also when `head` (which may be
+// only the start of the part) ends first. Reading the start of a large part is then enough.
+std::optional<std::string> DeclaredDimension(std::string_view head);
+
 // A cell's new content, prepared before the sheet is touched so that a bad value changes nothing.
 struct CellWrite {
     enum class Kind { kClear, kNumber, kSharedString, kInlineString, kBoolean, kFormula };

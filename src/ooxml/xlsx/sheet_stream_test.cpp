@@ -449,3 +449,31 @@ INSTANTIATE_TEST_SUITE_P(Files, CorpusStreamMatchesDom,
 
 }  // namespace
 }  // namespace quire::xlsx
+
+namespace quire::xlsx {
+namespace {
+
+TEST(SheetPart, DeclaredDimensionNeedsOnlyTheStartOfThePart) {
+    const std::string xml = Sheet("<dimension ref=\"B2:D9\"/><sheetData><row r=\"2\">");
+    EXPECT_EQ(DeclaredDimension(xml), "B2:D9");
+    EXPECT_EQ(DeclaredDimension(xml.substr(0, xml.find("<sheetData"))), "B2:D9");
+    // Cut inside the tag, "A1" (also written in empty sheets) or no tag before the cells: the
+    // whole part must be scanned instead.
+    EXPECT_EQ(DeclaredDimension(xml.substr(0, xml.find(":D9"))), std::nullopt);
+    EXPECT_EQ(DeclaredDimension(Sheet("<dimension ref=\"A1\"/><sheetData/>")), std::nullopt);
+    EXPECT_EQ(DeclaredDimension(Sheet("<sheetData/><dimension ref=\"A1:B2\"/>")), std::nullopt);
+}
+
+TEST(WorkbookStream, OutlineOfALargeSheetReadsItsDeclaredDimension) {
+    Workbook workbook = Workbook::Create();
+    ASSERT_TRUE(workbook.AddSheet("Data"));
+    ASSERT_TRUE(workbook.SetCells("Data", MixedEdits(3000, 4)));
+    Result<Workbook> reopened = Workbook::Open(*workbook.Save());
+    ASSERT_TRUE(reopened);
+    Result<std::vector<SheetInfo>> sheets = reopened->Sheets();
+    ASSERT_TRUE(sheets);
+    EXPECT_EQ((*sheets)[0].dimension, "A1:D3000");
+}
+
+}  // namespace
+}  // namespace quire::xlsx

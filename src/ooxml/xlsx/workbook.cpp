@@ -37,6 +37,7 @@ constexpr std::string_view kDateFormat = "yyyy-mm-dd";
 constexpr std::size_t kMaxCellText = 32767;
 constexpr double kMinColumnWidth = 8.0;
 constexpr double kMaxColumnWidth = 60.0;
+constexpr std::size_t kDimensionHead = 16u << 10;
 
 // Printable ASCII: valid UTF-8 with one UTF-16 unit per byte and nothing ST_Xstring escapes but
 // '_', which lets bulk writes skip decoding most text.
@@ -851,6 +852,15 @@ Result<std::vector<SheetInfo>> Workbook::Sheets() const {
     for (const SheetEntry& entry : *entries) {
         SheetInfo info{entry.name, entry.kind, entry.state, "", entry.part};
         if (entry.kind == "worksheet" && impl_->package.HasPart(entry.part)) {
+            // The dimension is usually declared at the top: the rest of a large part need not
+            // be inflated for it.
+            Result<std::string> head = impl_->package.ReadPartPrefix(entry.part, kDimensionHead);
+            if (!head) return std::unexpected(head.error());
+            if (std::optional<std::string> declared = DeclaredDimension(*head)) {
+                info.dimension = std::move(*declared);
+                sheets.push_back(std::move(info));
+                continue;
+            }
             std::string storage;
             Result<std::string_view> xml = impl_->PartText(entry.part, storage);
             if (!xml) return std::unexpected(xml.error());
