@@ -3,11 +3,14 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <zip.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <ctime>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 #include "ooxml/package/xml.hpp"
@@ -23,7 +26,8 @@ constexpr std::uint64_t kRatioCheckFloor = 1u << 20;
 // A DOCTYPE may only stand before the root element, so only this much of a part is inflated to
 // look for one at Open.
 constexpr std::size_t kPrologScanBytes = 64u << 10;
-// Parts at least this large are deflated at level 1: much faster, barely larger.
+// Parts at least this large are deflated at level 1 (much faster, barely larger), in pieces on
+// several cores.
 constexpr std::size_t kFastDeflateFloor = 4u << 20;
 
 struct ZipDiscard {
@@ -40,6 +44,163 @@ struct ZipSourceFree {
     void operator()(zip_source_t* source) const { zip_source_free(source); }
 };
 using ZipSource = std::unique_ptr<zip_source_t, ZipSourceFree>;
+
+// ---- Large parts deflated on several cores ------------------------------------------------------
+
+// Parts are cut into pieces of this size, each deflated on its own (pigz does the same): the
+// pieces' raw deflate streams, each but the last ended by a sync flush, concatenate into one
+// valid stream. The size is fixed, so the bytes do not depend on the number of cores.
+constexpr std::size_t kDeflatePiece = 4u << 20;
+
+struct DeflatedPiece {
+    std::string bytes;
+    uLong crc = 0;
+    bool ok = false;
+};
+
+DeflatedPiece DeflatePiece(std::string_view data, bool last) {
+    DeflatedPiece piece;
+    z_stream stream{};
+    if (deflateInit2(&stream, 1, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        return piece;
+    }
+    // XML deflates to a fraction of its size; the buffer grows in the rare case it does not.
+    piece.bytes.resize(data.size() / 4 + 1024);
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    stream.avail_in = static_cast<uInt>(data.size());
+    const int flush = last ? Z_FINISH : Z_SYNC_FLUSH;
+    while (true) {
+        stream.next_out = reinterpret_cast<Bytef*>(piece.bytes.data() + stream.total_out);
+        stream.avail_out = static_cast<uInt>(piece.bytes.size() - stream.total_out);
+        int rc = deflate(&stream, flush);
+        if (rc == Z_STREAM_ERROR) break;
+        if (last ? rc == Z_STREAM_END : stream.avail_in == 0 && stream.avail_out > 0) {
+            piece.ok = true;
+            break;
+        }
+        piece.bytes.resize(piece.bytes.size() * 2);
+    }
+    piece.bytes.resize(stream.total_out);
+    deflateEnd(&stream);
+    piece.crc = crc32_z(0, reinterpret_cast<const Bytef*>(data.data()), data.size());
+    return piece;
+}
+
+// The part as one raw deflate stream, kept as its pieces, and its CRC-32.
+struct DeflatedPart {
+    std::vector<std::string> pieces;
+    std::uint64_t compressed_size = 0;
+    std::uint32_t crc = 0;
+    std::uint64_t size = 0;
+};
+
+std::optional<DeflatedPart> DeflateInPieces(std::string_view data) {
+    const std::size_t count = (data.size() + kDeflatePiece - 1) / kDeflatePiece;
+    std::vector<DeflatedPiece> pieces(count);
+    const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+    std::vector<std::thread> workers;
+    for (std::size_t t = 0; t < std::min(threads, count); ++t) {
+        workers.emplace_back([&, t] {
+            for (std::size_t i = t; i < count; i += threads) {
+                pieces[i] =
+                    DeflatePiece(data.substr(i * kDeflatePiece, kDeflatePiece), i + 1 == count);
+            }
+        });
+    }
+    for (std::thread& worker : workers) worker.join();
+
+    DeflatedPart part;
+    part.size = data.size();
+    uLong crc = crc32_z(0, nullptr, 0);
+    for (std::size_t i = 0; i < count; ++i) {
+        if (!pieces[i].ok) return std::nullopt;
+        std::size_t length = std::min(kDeflatePiece, data.size() - i * kDeflatePiece);
+        crc = crc32_combine(crc, pieces[i].crc, static_cast<z_off_t>(length));
+        part.compressed_size += pieces[i].bytes.size();
+        part.pieces.push_back(std::move(pieces[i].bytes));
+    }
+    part.crc = static_cast<std::uint32_t>(crc);
+    return part;
+}
+
+// A libzip source of data already deflated: libzip stores it as it is, with the CRC and sizes
+// given, instead of compressing it again. libzip reads it once, front to back, so each piece is
+// freed as soon as it has been read.
+struct DeflatedSource {
+    DeflatedPart part;
+    std::size_t piece = 0;
+    std::size_t offset = 0;
+    bool opened = false;
+    zip_error_t error;
+};
+
+zip_int64_t ReadDeflatedSource(void* state, void* data, zip_uint64_t length,
+                               zip_source_cmd_t command) {
+    auto* source = static_cast<DeflatedSource*>(state);
+    switch (command) {
+        case ZIP_SOURCE_OPEN:
+            if (source->opened) {
+                zip_error_set(&source->error, ZIP_ER_OPNOTSUPP, 0);
+                return -1;
+            }
+            source->opened = true;
+            return 0;
+        case ZIP_SOURCE_READ: {
+            std::vector<std::string>& pieces = source->part.pieces;
+            std::size_t n = 0;
+            auto* out = static_cast<char*>(data);
+            while (n < length && source->piece < pieces.size()) {
+                std::string& piece = pieces[source->piece];
+                std::size_t take = std::min<std::size_t>(length - n, piece.size() - source->offset);
+                std::memcpy(out + n, piece.data() + source->offset, take);
+                n += take;
+                source->offset += take;
+                if (source->offset == piece.size()) {
+                    std::string().swap(piece);
+                    ++source->piece;
+                    source->offset = 0;
+                }
+            }
+            return static_cast<zip_int64_t>(n);
+        }
+        case ZIP_SOURCE_CLOSE:
+            return 0;
+        case ZIP_SOURCE_STAT: {
+            auto* st = static_cast<zip_stat_t*>(data);
+            zip_stat_init(st);
+            st->size = source->part.size;
+            st->comp_size = source->part.compressed_size;
+            st->comp_method = ZIP_CM_DEFLATE;
+            st->crc = source->part.crc;
+            st->valid = ZIP_STAT_SIZE | ZIP_STAT_COMP_SIZE | ZIP_STAT_COMP_METHOD | ZIP_STAT_CRC;
+            return sizeof(zip_stat_t);
+        }
+        case ZIP_SOURCE_ERROR:
+            return zip_error_to_data(&source->error, data, length);
+        case ZIP_SOURCE_FREE:
+            zip_error_fini(&source->error);
+            delete source;
+            return 0;
+        case ZIP_SOURCE_SUPPORTS:
+            return zip_source_make_command_bitmap(ZIP_SOURCE_OPEN, ZIP_SOURCE_READ,
+                                                  ZIP_SOURCE_CLOSE, ZIP_SOURCE_STAT,
+                                                  ZIP_SOURCE_ERROR, ZIP_SOURCE_FREE, -1);
+        default:
+            zip_error_set(&source->error, ZIP_ER_OPNOTSUPP, 0);
+            return -1;
+    }
+}
+
+zip_source_t* MakeDeflatedSource(zip_t* out, DeflatedPart part) {
+    auto* state = new DeflatedSource{std::move(part), 0, 0, false, {}};
+    zip_error_init(&state->error);
+    zip_source_t* source = zip_source_function(out, ReadDeflatedSource, state);
+    if (source == nullptr) {
+        zip_error_fini(&state->error);
+        delete state;
+    }
+    return source;
+}
 
 struct ZipErrorText {
     zip_error_t error;
@@ -202,7 +363,8 @@ struct Package::Impl {
         }
     }
 
-    Result<std::string> ReadSource(const Entry& entry, std::uint64_t max_bytes) const;
+    Result<std::string> ReadSource(const Entry& entry, std::uint64_t max_bytes,
+                                   std::size_t spare_capacity = 0) const;
     Status ScanEntries();
     Status CheckNames() const;
     Status CheckPrologs() const;
@@ -221,7 +383,8 @@ Result<Package> OpenError(std::string message, std::string detail = {}) {
 
 // Reads at most `max_bytes` of an entry. Reading the whole entry also verifies that it inflates to
 // exactly its declared size: a header that understates the size is not trusted.
-Result<std::string> Package::Impl::ReadSource(const Entry& entry, std::uint64_t max_bytes) const {
+Result<std::string> Package::Impl::ReadSource(const Entry& entry, std::uint64_t max_bytes,
+                                              std::size_t spare_capacity) const {
     ZipFile file(zip_fopen_index(source.get(), *entry.source_index, 0));
     if (!file) {
         return Fail(ErrorCode::kInvalidRequest,
@@ -230,7 +393,9 @@ Result<std::string> Package::Impl::ReadSource(const Entry& entry, std::uint64_t 
     }
     const bool whole = max_bytes >= entry.declared_size;
     const std::uint64_t want = std::min(max_bytes, entry.declared_size);
-    std::string out(want, '\0');
+    std::string out;
+    out.reserve(want + spare_capacity);
+    out.resize(want);
     std::uint64_t got = 0;
     while (got < want) {
         zip_int64_t n = zip_fread(file.get(), out.data() + got, want - got);
@@ -380,7 +545,13 @@ Status Package::Impl::AddToZip(zip_t* out, const Entry& entry) const {
     zip_stat_t st;
     zip_stat_init(&st);
     if (entry.source_index) zip_stat_index(source.get(), *entry.source_index, 0, &st);
-    if (entry.content) {
+    // Deflated here on several cores, large parts are handed to libzip already compressed.
+    const bool predeflated = entry.content && entry.content->size() >= kFastDeflateFloor;
+    if (predeflated) {
+        std::optional<DeflatedPart> deflated = DeflateInPieces(*entry.content);
+        if (!deflated) return Internal("the package could not be written", "deflate failed");
+        data = MakeDeflatedSource(out, std::move(*deflated));
+    } else if (entry.content) {
         data = zip_source_buffer(out, entry.content->data(), entry.content->size(), 0);
     } else {
         data = zip_source_zip(out, source.get(), *entry.source_index, ZIP_FL_COMPRESSED, 0, -1);
@@ -395,8 +566,7 @@ Status Package::Impl::AddToZip(zip_t* out, const Entry& entry) const {
     auto at = static_cast<zip_uint64_t>(index);
     int rc = 0;
     if (entry.content) {
-        zip_uint32_t level = entry.content->size() >= kFastDeflateFloor ? 1 : 6;
-        rc = zip_set_file_compression(out, at, ZIP_CM_DEFLATE, level);
+        if (!predeflated) rc = zip_set_file_compression(out, at, ZIP_CM_DEFLATE, 6);
         // A replaced part keeps its time; a new one gets a fixed time, so that saving the same
         // parts gives the same bytes.
         if (rc == 0 && (st.valid & ZIP_STAT_MTIME)) {
@@ -469,11 +639,37 @@ std::vector<std::string> Package::PartNames() const {
 
 bool Package::HasPart(std::string_view name) const { return impl_->Find(name) != nullptr; }
 
-Result<std::string> Package::ReadPart(std::string_view name) const {
+Result<std::string> Package::ReadPart(std::string_view name) const { return ReadPart(name, 0); }
+
+Result<std::string> Package::ReadPart(std::string_view name, std::size_t spare_capacity) const {
     const Entry* entry = impl_->Find(name);
     if (entry == nullptr) return NotFound(fmt::format("the package has no part {}", name));
-    if (entry->content) return *entry->content;
-    return impl_->ReadSource(*entry, entry->declared_size);
+    if (entry->content) {
+        std::string copy;
+        copy.reserve(entry->content->size() + spare_capacity);
+        copy = *entry->content;
+        return copy;
+    }
+    return impl_->ReadSource(*entry, entry->declared_size, spare_capacity);
+}
+
+Result<std::string> Package::ReadPartPrefix(std::string_view name, std::size_t max_bytes) const {
+    const Entry* entry = impl_->Find(name);
+    if (entry == nullptr) return NotFound(fmt::format("the package has no part {}", name));
+    if (entry->content) return entry->content->substr(0, max_bytes);
+    return impl_->ReadSource(*entry, max_bytes);
+}
+
+std::optional<std::string_view> Package::WrittenPart(std::string_view name) const {
+    const Entry* entry = impl_->Find(name);
+    if (entry == nullptr || !entry->content) return std::nullopt;
+    return std::string_view(*entry->content);
+}
+
+std::optional<std::uint64_t> Package::PartSize(std::string_view name) const {
+    const Entry* entry = impl_->Find(name);
+    if (entry == nullptr) return std::nullopt;
+    return entry->content ? entry->content->size() : entry->declared_size;
 }
 
 void Package::WritePart(std::string_view name, std::string bytes) {

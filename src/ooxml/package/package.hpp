@@ -69,6 +69,24 @@ public:
     // The part's uncompressed bytes. kNotFound when there is no such part; kInvalidRequest when
     // its data is corrupt or inflates to more than its declared size.
     [[nodiscard]] Result<std::string> ReadPart(std::string_view name) const;
+    // The same, with room for `spare_capacity` more bytes reserved in the string, so that an
+    // edit in place that grows the part need not copy it.
+    [[nodiscard]] Result<std::string> ReadPart(std::string_view name,
+                                               std::size_t spare_capacity) const;
+
+    // The first `max_bytes` of a part (all of it when shorter), inflating no more than that;
+    // errors as for ReadPart.
+    [[nodiscard]] Result<std::string> ReadPartPrefix(std::string_view name,
+                                                     std::size_t max_bytes) const;
+
+    // The bytes of a part written through WritePart, in place: valid until the part is next
+    // written or removed, or the package moves. nullopt for a part not written (read it with
+    // ReadPart) or not present. It saves a copy of large parts that are edited repeatedly.
+    std::optional<std::string_view> WrittenPart(std::string_view name) const;
+
+    // The uncompressed size of a part (as written, or as its zip entry declares), nullopt when
+    // there is no such part. Nothing is inflated.
+    std::optional<std::uint64_t> PartSize(std::string_view name) const;
 
     // Replaces or adds a part. The saved package re-deflates it; untouched parts stay raw. A
     // replaced part keeps its place and stored name; a new part is added at the end.

@@ -132,6 +132,21 @@ std::string UsedRangeFromCells(std::string_view xml) {
 
 }  // namespace
 
+std::optional<std::string> DeclaredDimension(std::string_view head) {
+    TagScanner scanner(head);
+    Tag tag;
+    while (scanner.Next(tag)) {
+        if (tag.closing) continue;
+        if (tag.local == "sheetData") return std::nullopt;
+        if (tag.local == "dimension") {
+            std::string_view ref = AttrValue(tag.attrs, "ref");
+            if (!ref.empty() && ref != "A1") return std::string(ref);
+            return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
 // A worksheet's used range: its <dimension ref> when it says more than "A1" (what writers put in
 // empty sheets too), else computed from the cells.
 std::string ScanDimension(std::string_view xml) {
@@ -327,6 +342,14 @@ void SheetWriter::WidenSpans(pugi::xml_node row, int col) {
     spans.set_value(fmt::format("{}:{}", std::min(low, col), std::max(high, col)).c_str());
 }
 
+bool NeedsSpacePreserved(std::string_view text) {
+    if (text.empty()) return false;
+    auto space = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; };
+    return space(text.front()) || space(text.back()) ||
+           text.find_first_of("\t\n\r") != std::string_view::npos ||
+           text.find("  ") != std::string_view::npos;
+}
+
 bool HasFormula(const pugi::xml_node& c) { return static_cast<bool>(Child(c, "f")); }
 
 void WriteCell(pugi::xml_node c, const CellWrite& write) {
@@ -353,9 +376,8 @@ void WriteCell(pugi::xml_node c, const CellWrite& write) {
             SetAttr(c, "t", "inlineStr");
             pugi::xml_node is = InsertInOrder(c, "is", kCellOrder);
             pugi::xml_node t = is.append_child(SiblingName(c, "t").c_str());
-            if (write.text.find_first_of(" \t\n\r") != std::string::npos) {
+            if (NeedsSpacePreserved(write.text))
                 t.append_attribute("xml:space").set_value("preserve");
-            }
             t.append_child(pugi::node_pcdata).set_value(write.text.c_str());
             break;
         }

@@ -39,6 +39,11 @@ struct SheetCensus {
 
 SheetCensus ScanSheet(std::string_view xml, int head_rows);
 
+// The <dimension ref> of a worksheet's text when it stands before <sheetData> and says more
+// than "A1", as ScanDimension would return it; nullopt otherwise, also when `head` (which may be
+// only the start of the part) ends first. Reading the start of a large part is then enough.
+std::optional<std::string> DeclaredDimension(std::string_view head);
+
 // A cell's new content, prepared before the sheet is touched so that a bad value changes nothing.
 struct CellWrite {
     enum class Kind { kClear, kNumber, kSharedString, kInlineString, kBoolean, kFormula };
@@ -87,6 +92,11 @@ private:
 
 // True when the cell has a formula element (its own or a share of a group's).
 bool HasFormula(const pugi::xml_node& c);
+
+// True when text stored in <t> needs xml:space="preserve" to keep its whitespace: it starts or
+// ends with whitespace, or holds tabs, line breaks or runs of spaces, which readers may
+// otherwise collapse. A single space between words needs nothing (as Excel writes it).
+bool NeedsSpacePreserved(std::string_view text);
 
 // Replaces the cell's value, formula and metadata links with `write`, keeping its style (unless
 // `write` sets one) and any unknown attributes and children.

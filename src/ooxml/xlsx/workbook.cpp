@@ -18,6 +18,7 @@
 #include "ooxml/package/xml.hpp"
 #include "ooxml/xlsx/formula_refs.hpp"
 #include "ooxml/xlsx/sheet_part.hpp"
+#include "ooxml/xlsx/sheet_stream.hpp"
 #include "ooxml/xlsx/sml_xml.hpp"
 #include "ooxml/xlsx/workbook_impl.hpp"
 
@@ -36,6 +37,15 @@ constexpr std::string_view kDateFormat = "yyyy-mm-dd";
 constexpr std::size_t kMaxCellText = 32767;
 constexpr double kMinColumnWidth = 8.0;
 constexpr double kMaxColumnWidth = 60.0;
+constexpr std::size_t kDimensionHead = 16u << 10;
+
+// Printable ASCII: valid UTF-8 with one UTF-16 unit per byte and nothing ST_Xstring escapes but
+// '_', which lets bulk writes skip decoding most text.
+bool IsPlainAscii(std::string_view text) {
+    return std::all_of(text.begin(), text.end(), [](char ch) {
+        return static_cast<unsigned char>(ch) >= 0x20 && static_cast<unsigned char>(ch) < 0x7F;
+    });
+}
 
 // ---- Excel's sheet name rules ------------------------------------------------------------------
 
@@ -208,6 +218,7 @@ bool IsDateFormatCode(std::string_view code) {
 Result<pugi::xml_document*> Workbook::Impl::Load(const std::string& part) {
     auto it = parts.find(part);
     if (it != parts.end() && it->second.doc) return it->second.doc.get();
+    if (scanned_part == part) ForgetScannedText();
     Result<std::string> text = package.ReadPart(part);
     if (!text) return std::unexpected(text.error());
     auto doc = ooxml::ParseXml(*text, part, package.limits().max_xml_depth);
@@ -466,9 +477,12 @@ Result<int> Workbook::Impl::DeriveStyle(int base_xf, bool bold,
 }
 
 Result<bool> Workbook::Impl::IsDateStyle(int xf) {
-    Result<std::optional<std::string>> part = RelatedPart("styles");
-    if (!part) return std::unexpected(part.error());
-    if (!*part) return false;
+    // Once the stylesheet is known, each date cell need not re-read the relationships.
+    if (!styles_part) {
+        Result<std::optional<std::string>> part = RelatedPart("styles");
+        if (!part) return std::unexpected(part.error());
+        if (!*part) return false;
+    }
     Result<pugi::xml_node> sheet = StyleSheet();
     if (!sheet) return std::unexpected(sheet.error());
     pugi::xml_node node = NthElementChild(Child(*sheet, "cellXfs"), "xf", xf);
@@ -499,8 +513,13 @@ std::optional<std::string> PlainSharedString(const pugi::xml_node& si) {
 
 }  // namespace
 
+Result<std::optional<std::string>> Workbook::Impl::SharedStringsPart() {
+    if (shared_strings_memo) return *shared_strings_memo;
+    return RelatedPart("sharedStrings");
+}
+
 Result<int> Workbook::Impl::SharedStringIndex(std::string_view text) {
-    Result<std::optional<std::string>> part = RelatedPart("sharedStrings");
+    Result<std::optional<std::string>> part = SharedStringsPart();
     if (!part) return std::unexpected(part.error());
     Result<pugi::xml_document*> doc = Load(**part);
     if (!doc) return std::unexpected(doc.error());
@@ -516,6 +535,7 @@ Result<int> Workbook::Impl::SharedStringIndex(std::string_view text) {
             }
             ++index;
         }
+        shared_count = index;
     }
     if (pugi::xml_attribute count = sst.attribute("count")) {
         count.set_value(count.as_llong() + 1);
@@ -524,12 +544,10 @@ Result<int> Workbook::Impl::SharedStringIndex(std::string_view text) {
     std::string key(text);
     if (auto it = shared_index->find(key); it != shared_index->end()) return it->second;
 
-    int index = CountElementChildren(sst, "si");
+    int index = shared_count++;
     pugi::xml_node si = sst.append_child(SiblingName(sst, "si").c_str());
     pugi::xml_node t = si.append_child(SiblingName(sst, "t").c_str());
-    if (key.find_first_of(" \t\n\r") != std::string::npos) {
-        t.append_attribute("xml:space").set_value("preserve");
-    }
+    if (NeedsSpacePreserved(key)) t.append_attribute("xml:space").set_value("preserve");
     t.append_child(pugi::node_pcdata).set_value(key.c_str());
     if (pugi::xml_attribute unique = sst.attribute("uniqueCount")) unique.set_value(index + 1);
     shared_index->emplace(std::move(key), index);
@@ -537,7 +555,7 @@ Result<int> Workbook::Impl::SharedStringIndex(std::string_view text) {
 }
 
 Result<std::string> Workbook::Impl::SharedStringText(int index) {
-    Result<std::optional<std::string>> part = RelatedPart("sharedStrings");
+    Result<std::optional<std::string>> part = SharedStringsPart();
     if (!part) return std::unexpected(part.error());
     if (!*part) return InvalidRequest("the workbook has no shared strings part");
     Result<pugi::xml_document*> doc = Load(**part);
@@ -573,7 +591,9 @@ Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<
             std::string_view f = value.text;
             if (f.starts_with('=')) f.remove_prefix(1);
             if (f.empty()) return InvalidRequest("a formula cannot be empty");
-            if (!DecodeUtf8(f)) return InvalidRequest("a formula must be valid UTF-8 text");
+            if (!IsPlainAscii(f) && !DecodeUtf8(f)) {
+                return InvalidRequest("a formula must be valid UTF-8 text");
+            }
             if (std::string problem = FormulaSyntaxProblem(f); !problem.empty()) {
                 return InvalidRequest(problem);
             }
@@ -582,16 +602,22 @@ Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<
             return write;
         }
         case CellValue::Kind::kText: {
-            std::optional<std::u32string> decoded = DecodeUtf8(value.text);
-            if (!decoded) return InvalidRequest("cell text must be valid UTF-8");
-            if (Utf16Length(*decoded) > kMaxCellText) {
+            if (!IsPlainAscii(value.text)) {
+                std::optional<std::u32string> decoded = DecodeUtf8(value.text);
+                if (!decoded) return InvalidRequest("cell text must be valid UTF-8");
+                if (Utf16Length(*decoded) > kMaxCellText) {
+                    return InvalidRequest("cell text can have at most 32767 characters");
+                }
+            } else if (value.text.size() > kMaxCellText) {
                 return InvalidRequest("cell text can have at most 32767 characters");
             }
-            Result<std::optional<std::string>> sst = RelatedPart("sharedStrings");
+            Result<std::optional<std::string>> sst = SharedStringsPart();
             if (!sst) return std::unexpected(sst.error());
+            // Printable ASCII without '_' is its own ST_Xstring encoding.
+            bool verbatim = IsPlainAscii(value.text) && value.text.find('_') == std::string::npos;
             if (!*sst) {
                 write.kind = CellWrite::Kind::kInlineString;
-                write.text = EncodeXstring(value.text);
+                write.text = verbatim ? value.text : EncodeXstring(value.text);
                 return write;
             }
             Result<int> index = SharedStringIndex(EncodeXstring(value.text));
@@ -748,7 +774,9 @@ bool IsOtherOfficeMainType(std::string_view type) {
 
 }  // namespace
 
-Result<Workbook> Workbook::Open(std::string bytes) {
+Result<Workbook> Workbook::Open(std::string bytes) { return Open(std::move(bytes), {}); }
+
+Result<Workbook> Workbook::Open(std::string bytes, const WorkbookOptions& options) {
     Result<Package> package = Package::Open(std::move(bytes));
     if (!package) return std::unexpected(package.error());
     Result<std::string> main = package->MainPart();
@@ -759,6 +787,7 @@ Result<Workbook> Workbook::Open(std::string bytes) {
     }
 
     auto impl = std::make_unique<Impl>(std::move(*package));
+    impl->options = options;
     impl->workbook_part = *main;
     Result<pugi::xml_document*> doc = impl->Load(*main);
     if (!doc) return std::unexpected(doc.error());
@@ -779,7 +808,9 @@ Result<Workbook> Workbook::Open(std::string bytes) {
     return Workbook(std::move(impl));
 }
 
-Workbook Workbook::Create() {
+Workbook Workbook::Create() { return Create({}); }
+
+Workbook Workbook::Create(const WorkbookOptions& options) {
     Package package = Package::Create();
     const std::string workbook_part = "xl/workbook.xml";
     package.WritePart("docProps/core.xml", CorePropertiesXml());
@@ -798,6 +829,7 @@ Workbook Workbook::Create() {
                              {{"rId1", fmt::format("{}styles", kRelBase), "styles.xml"}});
 
     auto impl = std::make_unique<Impl>(std::move(package));
+    impl->options = options;
     impl->workbook_part = workbook_part;
     impl->sml_ns = std::string(ns::kSpreadsheetMain);
     impl->rel_ns = std::string(ns::kRelationships);
@@ -815,7 +847,17 @@ Result<std::vector<SheetInfo>> Workbook::Sheets() const {
     for (const SheetEntry& entry : *entries) {
         SheetInfo info{entry.name, entry.kind, entry.state, "", entry.part};
         if (entry.kind == "worksheet" && impl_->package.HasPart(entry.part)) {
-            Result<std::string> xml = impl_->package.ReadPart(entry.part);
+            // The dimension is usually declared at the top: the rest of a large part need not
+            // be inflated for it.
+            Result<std::string> head = impl_->package.ReadPartPrefix(entry.part, kDimensionHead);
+            if (!head) return std::unexpected(head.error());
+            if (std::optional<std::string> declared = DeclaredDimension(*head)) {
+                info.dimension = std::move(*declared);
+                sheets.push_back(std::move(info));
+                continue;
+            }
+            std::string storage;
+            Result<std::string_view> xml = impl_->PartText(entry.part, storage);
             if (!xml) return std::unexpected(xml.error());
             info.dimension = ScanDimension(*xml);
         }
@@ -892,6 +934,11 @@ Status Workbook::SetCells(std::string_view sheet, std::span<const CellEdit> edit
         }
         refs.push_back(*at);
     }
+    if (impl_->StreamsPart(entry->part, edits.size())) {
+        Result<bool> streamed = impl_->SetCellsStreamed(*entry, edits, refs);
+        if (!streamed) return std::unexpected(streamed.error());
+        if (*streamed) return {};
+    }
     Result<pugi::xml_document*> doc = impl_->Load(entry->part);
     if (!doc) return std::unexpected(doc.error());
 
@@ -937,19 +984,28 @@ Result<CellValue> Workbook::GetCell(std::string_view sheet, std::string_view ref
     if (!entry) return std::unexpected(entry.error());
     std::optional<CellRef> at = ParseCellRef(ref);
     if (!at) return InvalidRequest(fmt::format("'{}' is not a cell reference like B7", ref));
+    if (impl_->StreamsPart(entry->part, 0)) {
+        Result<std::optional<CellValue>> streamed = impl_->GetCellStreamed(entry->part, *at);
+        if (!streamed) return std::unexpected(streamed.error());
+        if (*streamed) return **streamed;
+    }
     Result<pugi::xml_document*> doc = impl_->Load(entry->part);
     if (!doc) return std::unexpected(doc.error());
 
     SheetWriter reader(**doc);
     pugi::xml_node c = reader.FindCell(*at);
     if (!c) return CellValue{};
+    return impl_->ReadCell(c);
+}
+
+Result<CellValue> Workbook::Impl::ReadCell(const pugi::xml_node& c) {
     if (pugi::xml_node f = Child(c, "f"); f && !NodeText(f).empty()) {
         return CellValue::Formula(NodeText(f));
     }
     std::string_view type = c.attribute("t").value();
     std::string v = NodeText(Child(c, "v"));
     if (type == "s") {
-        Result<std::string> text = impl_->SharedStringText(std::atoi(v.c_str()));
+        Result<std::string> text = SharedStringText(std::atoi(v.c_str()));
         if (!text) return std::unexpected(text.error());
         return CellValue::Text(*text);
     }
@@ -966,9 +1022,222 @@ Result<CellValue> Workbook::GetCell(std::string_view sheet, std::string_view ref
     if (type == "b") return CellValue::Boolean(v == "1" || v == "true");
     if (v.empty()) return CellValue{};
     double number = std::strtod(v.c_str(), nullptr);
-    Result<bool> dated = impl_->IsDateStyle(IntAttr(c, "s", 0));
+    Result<bool> dated = IsDateStyle(IntAttr(c, "s", 0));
     if (!dated) return std::unexpected(dated.error());
     return *dated ? CellValue::Date(number) : CellValue::Number(number);
+}
+
+// ---- Cells of large parts ----------------------------------------------------------------------
+
+namespace {
+
+bool RefLess(const CellRef& a, const CellRef& b) {
+    return a.row != b.row ? a.row < b.row : a.col < b.col;
+}
+
+// The edits in sheet order, one per cell: the last edit of a cell wins, as it does when the
+// edits are applied one after another.
+void SortCells(std::vector<StreamedCell>& cells) {
+    auto less = [](const StreamedCell& a, const StreamedCell& b) { return RefLess(a.ref, b.ref); };
+    // Bulk writes usually come in sheet order already.
+    if (!std::is_sorted(cells.begin(), cells.end(), less)) {
+        std::stable_sort(cells.begin(), cells.end(), less);
+    }
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        if (kept > 0 && cells[kept - 1].ref == cells[i].ref) {
+            cells[kept - 1].write = std::move(cells[i].write);
+        } else if (kept != i) {
+            cells[kept++] = std::move(cells[i]);
+        } else {
+            ++kept;
+        }
+    }
+    cells.resize(kept);
+}
+
+// What overwriting an existing cell means beyond the cell: whether it held a formula, and the
+// shared formula group it anchors, if any.
+struct OverwrittenCell {
+    bool had_formula = false;
+    std::optional<SharedFormulaGroup> anchors;
+};
+
+Result<OverwrittenCell> InspectOverwritten(const WorksheetText& sheet, std::string_view cell,
+                                           CellRef at, std::string_view part_name) {
+    auto doc = sheet.ParseCell(cell, part_name);
+    if (!doc) return std::unexpected(doc.error());
+    pugi::xml_node c = (*doc)->document_element().find_child(
+        [](const pugi::xml_node& node) { return node.type() == pugi::node_element; });
+    OverwrittenCell out;
+    pugi::xml_node f = Child(c, "f");
+    out.had_formula = static_cast<bool>(f);
+    if (!f || std::string_view(f.attribute("t").value()) != "shared" || !f.attribute("ref")) {
+        return out;
+    }
+    std::optional<CellRange> range = ParseRange(f.attribute("ref").value());
+    if (range) out.anchors = SharedFormulaGroup{f.attribute("si").value(), NodeText(f), at, *range};
+    return out;
+}
+
+}  // namespace
+
+bool Workbook::Impl::StreamsPart(const std::string& part, std::size_t edit_count) const {
+    if (auto loaded = parts.find(part); loaded != parts.end() && loaded->second.doc) return false;
+    std::optional<std::uint64_t> size = package.PartSize(part);
+    return (size && *size >= options.stream_part_bytes) || edit_count >= options.stream_edit_count;
+}
+
+Result<std::string_view> Workbook::Impl::PartText(const std::string& part,
+                                                  std::string& storage) const {
+    if (std::optional<std::string_view> written = package.WrittenPart(part)) return *written;
+    Result<std::string> text = package.ReadPart(part);
+    if (!text) return std::unexpected(text.error());
+    storage = std::move(*text);
+    return std::string_view(storage);
+}
+
+// An unwritten part's text is the source zip's and cannot change, so it may be kept.
+Result<std::string_view> Workbook::Impl::ScannedText(const std::string& part) {
+    if (std::optional<std::string_view> written = package.WrittenPart(part)) {
+        if (scanned_part == part) ForgetScannedText();
+        return *written;
+    }
+    if (scanned_part != part) {
+        ForgetScannedText();
+        Result<std::string> text = package.ReadPart(part);
+        if (!text) return std::unexpected(text.error());
+        scanned_text = std::move(*text);
+        scanned_part = part;
+    }
+    return std::string_view(scanned_text);
+}
+
+void Workbook::Impl::ForgetScannedText() {
+    scanned_part.clear();
+    std::string().swap(scanned_text);
+}
+
+Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
+                                              std::span<const CellEdit> edits,
+                                              const std::vector<CellRef>& refs) {
+    // A part read for this edit gets room to grow, so a small edit is made in place and a
+    // large part is never held twice.
+    std::string storage;
+    Result<std::string_view> xml = std::string_view{};
+    if (package.WrittenPart(entry.part) || scanned_part == entry.part) {
+        xml = ScannedText(entry.part);
+    } else {
+        std::size_t spare = edits.size() <= kInPlaceEdits ? 4096 + edits.size() * 256 : 0;
+        Result<std::string> text = package.ReadPart(entry.part, spare);
+        if (!text) return std::unexpected(text.error());
+        storage = std::move(*text);
+        xml = std::string_view(storage);
+    }
+    if (!xml) return std::unexpected(xml.error());
+    std::optional<WorksheetText> sheet = WorksheetText::Scan(*xml);
+    if (!sheet) return false;
+
+    // Preparing text and dates can add shared strings and styles; then the whole of <sheetData>
+    // is checked first, so that the merge cannot fail after that.
+    bool prepares_parts = std::any_of(edits.begin(), edits.end(), [](const CellEdit& edit) {
+        return edit.value.kind == CellValue::Kind::kText ||
+               edit.value.kind == CellValue::Kind::kDate;
+    });
+    Result<std::vector<std::string_view>> existing =
+        sheet->FindCells(refs, entry.part, prepares_parts);
+    if (!existing) return std::unexpected(existing.error());
+
+    // Each text cell would otherwise read the workbook's relationships again.
+    Result<std::optional<std::string>> sst = RelatedPart("sharedStrings");
+    if (!sst) return std::unexpected(sst.error());
+    shared_strings_memo = *sst;
+    struct ForgetOnExit {
+        std::optional<std::optional<std::string>>& memo;
+        ~ForgetOnExit() { memo.reset(); }
+    } forget{shared_strings_memo};
+
+    std::vector<StreamedCell> cells;
+    cells.reserve(edits.size());
+    bool formulas_changed = false;
+    for (std::size_t i = 0; i < edits.size(); ++i) {
+        std::optional<int> style;
+        if (!(*existing)[i].empty()) style = WorksheetText::CellStyle((*existing)[i]);
+        Result<CellWrite> write = Prepare(edits[i].value, style);
+        if (!write) {
+            Error error = write.error();
+            error.message = fmt::format("{}: {}", edits[i].ref, error.message);
+            return std::unexpected(std::move(error));
+        }
+        formulas_changed = formulas_changed || write->kind == CellWrite::Kind::kFormula;
+        cells.push_back({refs[i], std::move(*write)});
+    }
+
+    std::vector<SharedFormulaGroup> detached;
+    std::set<std::pair<int, int>> inspected;
+    for (std::size_t i = 0; i < edits.size(); ++i) {
+        if ((*existing)[i].empty() || !inspected.emplace(refs[i].row, refs[i].col).second) continue;
+        Result<OverwrittenCell> old =
+            InspectOverwritten(*sheet, (*existing)[i], refs[i], entry.part);
+        if (!old) return std::unexpected(old.error());
+        formulas_changed = formulas_changed || old->had_formula;
+        if (old->anchors) detached.push_back(std::move(*old->anchors));
+    }
+
+    SortCells(cells);
+    if (Status written = WriteMerged(entry.part, *sheet, storage, cells, detached); !written) {
+        return std::unexpected(written.error());
+    }
+    if (formulas_changed) {
+        if (Status dropped = DropCalcChain(); !dropped) return std::unexpected(dropped.error());
+    }
+    RequestFullCalc();
+    return true;
+}
+
+Status Workbook::Impl::WriteMerged(const std::string& part, const WorksheetText& sheet,
+                                   std::string& storage, std::span<const StreamedCell> cells,
+                                   std::span<const SharedFormulaGroup> detached) {
+    if (!storage.empty()) {
+        Result<bool> in_place = sheet.MergeCellsInPlace(storage, cells, detached, part);
+        if (!in_place) return std::unexpected(in_place.error());
+        if (*in_place) {
+            package.WritePart(part, std::move(storage));
+            return {};
+        }
+    }
+    Result<std::string> merged = sheet.MergeCells(cells, detached, part);
+    if (!merged) return std::unexpected(merged.error());
+    // The scanned text may be what `sheet` looks at, so it is dropped only now.
+    package.WritePart(part, std::move(*merged));
+    if (scanned_part == part) ForgetScannedText();
+    return {};
+}
+
+Result<std::optional<CellValue>> Workbook::Impl::GetCellStreamed(const std::string& part,
+                                                                 CellRef ref) {
+    Result<std::string_view> xml = ScannedText(part);
+    if (!xml) return std::unexpected(xml.error());
+    std::optional<WorksheetText> sheet = WorksheetText::Scan(*xml);
+    if (!sheet) return std::optional<CellValue>{};
+    Result<std::vector<std::string_view>> found = sheet->FindCells({&ref, 1}, part);
+    if (!found) return std::unexpected(found.error());
+    if (found->front().empty()) return std::optional<CellValue>{CellValue{}};
+    auto doc = sheet->ParseCell(found->front(), part);
+    if (!doc) return std::unexpected(doc.error());
+    pugi::xml_node c = (*doc)->document_element().find_child(
+        [](const pugi::xml_node& node) { return node.type() == pugi::node_element; });
+    Result<CellValue> value = ReadCell(c);
+    if (!value) return std::unexpected(value.error());
+    return std::optional<CellValue>{std::move(*value)};
+}
+
+std::vector<std::string> Workbook::ParsedParts() const {
+    std::vector<std::string> names;
+    for (const auto& [name, part] : impl_->parts) {
+        if (part.doc) names.push_back(name);
+    }
+    return names;
 }
 
 namespace {

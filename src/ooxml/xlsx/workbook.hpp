@@ -4,6 +4,7 @@
 // they must (workbook.xml, one sheet part, styles, content types, relationships); every other
 // part is saved byte for byte.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <span>
@@ -123,6 +124,16 @@ struct ChartInfo {
     std::vector<std::string> series;  // each series' values reference, "Data!$B$2:$B$20"
 };
 
+// How a workbook trades memory for speed on large sheets (DESIGN.md §5). Cells of a worksheet
+// part that goes through the stream path are written by merging the edits into the part's text
+// and read by scanning it; no DOM of the part is built. Results are the same either way.
+struct WorkbookOptions {
+    // Worksheet parts at least this large (uncompressed bytes) stream.
+    std::uint64_t stream_part_bytes = 1u << 20;
+    // A SetCells call with at least this many edits streams, whatever the part's size.
+    std::size_t stream_edit_count = 2000;
+};
+
 // A workbook keeps the parts it parsed until Save; edits are applied to them in memory. Like the
 // package under it, it is a single-owner value and not safe for concurrent use.
 class Workbook {
@@ -130,11 +141,13 @@ public:
     // Opens workbook bytes. kInvalidRequest with the reason for anything that is not a valid
     // xlsx/xlsm package (not a zip, encrypted, hostile, no workbook part, not a spreadsheet).
     [[nodiscard]] static Result<Workbook> Open(std::string bytes);
+    [[nodiscard]] static Result<Workbook> Open(std::string bytes, const WorkbookOptions& options);
 
     // A new workbook with no sheets yet; Save fails until one is added. It has the parts Excel
     // and LibreOffice expect: content types, package and workbook relationships, core and app
     // properties, the workbook and a minimal stylesheet.
     static Workbook Create();
+    static Workbook Create(const WorkbookOptions& options);
 
     Workbook(Workbook&&) noexcept;
     Workbook& operator=(Workbook&&) noexcept;
@@ -174,6 +187,11 @@ public:
     // Reads one cell back: its formula (kFormula) if it has one, else its value. A number whose
     // style is a date format comes back as kDate. A missing cell is kEmpty.
     [[nodiscard]] Result<CellValue> GetCell(std::string_view sheet, std::string_view ref) const;
+
+    // The parts held parsed in memory (as DOMs) at the moment, by part name, in name order.
+    // Worksheet parts of at least a megabyte, and any sheet a bulk SetCells wrote without a DOM,
+    // are edited and read as text and do not appear here unless another operation parsed them.
+    std::vector<std::string> ParsedParts() const;
 
     // Writes a CSV table into a worksheet from A1: a bold header row frozen in place, typed cells
     // (dates with a yyyy-mm-dd format), and column widths fitted to the content (capped). Cells

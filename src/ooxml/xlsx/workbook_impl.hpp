@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -18,6 +19,7 @@
 #include "common/error.hpp"
 #include "ooxml/package/package.hpp"
 #include "ooxml/xlsx/sheet_part.hpp"
+#include "ooxml/xlsx/sheet_stream.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
 namespace quire::xlsx {
@@ -113,8 +115,12 @@ struct Workbook::Impl {
 
     // Parsed parts; a dirty one is written back to the package at Flush.
     std::map<std::string, LoadedPart> parts;
-    // Plain shared strings by text, built on first use.
+    // Plain shared strings by text, built on first use, and the number of <si> items then.
     std::optional<std::unordered_map<std::string, int>> shared_index;
+    int shared_count = 0;
+    // The shared strings part as found once for a bulk call , so that
+    // each text cell does not re-read the workbook's relationships. Empty outside such a call.
+    std::optional<std::optional<std::string>> shared_strings_memo;
     // The stylesheet part, once found or made.
     std::optional<std::string> styles_part;
 
@@ -137,10 +143,45 @@ struct Workbook::Impl {
     Result<int> BoldFont(int font_id);
     Result<int> DeriveStyle(int base_xf, bool bold, std::optional<std::string_view> format);
     Result<bool> IsDateStyle(int xf);
+    Result<std::optional<std::string>> SharedStringsPart();
     Result<int> SharedStringIndex(std::string_view text);
     Result<std::string> SharedStringText(int index);
 
     Result<CellWrite> Prepare(const CellValue& value, std::optional<int> style);
+    // A cell element's content as GetCell reports it.
+    Result<CellValue> ReadCell(const pugi::xml_node& c);
+
+    // ---- Cells of large parts, edited and read as text (workbook.cpp, sheet_stream.hpp) ----
+
+    // When SetCells and GetCell stream: a pugixml DOM costs about six times the part's size,
+    // and merging sorted edits into the text is linear. Set once at Open or Create.
+    WorkbookOptions options;
+    // The inflated text of one worksheet part that was read by a scan and never written, so that
+    // repeated GetCell calls do not inflate it again; dropped once the part is written.
+    std::string scanned_part;
+    std::string scanned_text;
+
+    // True when cells of `part` go through the stream path: the part is not held as a DOM
+    // (then the DOM is edited, so the two never disagree) and it or the edit is large.
+    bool StreamsPart(const std::string& part, std::size_t edit_count) const;
+    // The current text of a part: written bytes in place, else inflated into `storage`.
+    Result<std::string_view> PartText(const std::string& part, std::string& storage) const;
+    // The same for GetCell, keeping an unwritten part's inflated text for the next call.
+    Result<std::string_view> ScannedText(const std::string& part);
+    void ForgetScannedText();
+    // SetCells on the part's text. false (and nothing done) when the text cannot be streamed,
+    // so the caller takes the DOM path.
+    Result<bool> SetCellsStreamed(const SheetEntry& entry, std::span<const CellEdit> edits,
+                                  const std::vector<CellRef>& refs);
+    // Edits up to this many are merged in place into a part read for them.
+    static constexpr std::size_t kInPlaceEdits = 10000;
+    // Writes the merge of `cells` into `part`: in place in `storage` (the text `sheet` scanned,
+    // when it was read for this edit) if it has room, else as a new string.
+    Status WriteMerged(const std::string& part, const WorksheetText& sheet, std::string& storage,
+                       std::span<const StreamedCell> cells,
+                       std::span<const SharedFormulaGroup> detached);
+    // GetCell by a scan of the part's text; nullopt when it cannot be streamed.
+    Result<std::optional<CellValue>> GetCellStreamed(const std::string& part, CellRef ref);
     void RequestFullCalc();
     Status DropCalcChain();
 

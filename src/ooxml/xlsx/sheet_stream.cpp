@@ -1,0 +1,923 @@
+#include "ooxml/xlsx/sheet_stream.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
+#include <numeric>
+
+#include <sys/mman.h>
+
+#include "ooxml/package/xml.hpp"
+#include "ooxml/xlsx/sml_xml.hpp"
+
+namespace quire::xlsx {
+namespace {
+
+constexpr std::size_t kNpos = std::string_view::npos;
+
+struct Tag {
+    std::size_t begin = 0;  // at '<'
+    std::size_t end = 0;    // one past '>'
+    std::string_view qname;
+    std::string_view local;
+    std::string_view attrs;  // between the name and '>' or "/>"
+    bool closing = false;
+    bool empty = false;  // "<x .../>"
+};
+
+// Start and end tags in document order. Comments, CDATA sections, processing instructions and
+// declarations are skipped; text between tags is not looked at (it cannot hold a '<').
+class TagReader {
+public:
+    TagReader(std::string_view xml, std::size_t pos) : xml_(xml), pos_(pos) {}
+
+    // False at the end of the text, or at a tag or comment that is never closed.
+    bool Next(Tag& tag) {
+        while (true) {
+            std::size_t lt = xml_.find('<', pos_);
+            if (lt == kNpos) return false;
+            std::string_view rest = xml_.substr(lt);
+            std::string_view skip_to;
+            if (rest.starts_with("<!--")) {
+                skip_to = "-->";
+            } else if (rest.starts_with("<![CDATA[")) {
+                skip_to = "]]>";
+            } else if (rest.starts_with("<?") || rest.starts_with("<!")) {
+                skip_to = ">";
+            } else {
+                return ReadTag(lt, tag);
+            }
+            std::size_t at = xml_.find(skip_to, lt);
+            if (at == kNpos) return false;
+            pos_ = at + skip_to.size();
+        }
+    }
+
+    void Seek(std::size_t pos) { pos_ = pos; }
+
+    // Moves past the element that `start` opens; its end tag, if it has one, goes to `close`.
+    bool SkipElement(const Tag& start, Tag* close = nullptr) {
+        if (start.empty) return true;
+        int depth = 1;
+        Tag tag;
+        while (Next(tag)) {
+            if (tag.closing && --depth == 0) {
+                if (close != nullptr) *close = tag;
+                return true;
+            }
+            if (!tag.closing && !tag.empty) ++depth;
+        }
+        return false;
+    }
+
+private:
+    bool ReadTag(std::size_t lt, Tag& tag) {
+        std::size_t i = lt + 1;
+        tag.begin = lt;
+        tag.closing = i < xml_.size() && xml_[i] == '/';
+        if (tag.closing) ++i;
+        std::size_t name_end = xml_.find_first_of(" \t\r\n/>", i);
+        if (name_end == kNpos) return false;
+        tag.qname = xml_.substr(i, name_end - i);
+        std::size_t colon = tag.qname.find(':');
+        tag.local = colon == kNpos ? tag.qname : tag.qname.substr(colon + 1);
+
+        char quote = 0;
+        std::size_t gt = name_end;
+        for (; gt < xml_.size(); ++gt) {
+            char ch = xml_[gt];
+            if (quote != 0) {
+                if (ch == quote) quote = 0;
+            } else if (ch == '"' || ch == '\'') {
+                quote = ch;
+            } else if (ch == '>') {
+                break;
+            }
+        }
+        if (gt >= xml_.size()) return false;
+        tag.empty = !tag.closing && gt > name_end && xml_[gt - 1] == '/';
+        tag.attrs = xml_.substr(name_end, gt - name_end - (tag.empty ? 1 : 0));
+        tag.end = gt + 1;
+        pos_ = tag.end;
+        return true;
+    }
+
+    std::string_view xml_;
+    std::size_t pos_;
+};
+
+// One attribute of a start tag's attribute text: its whole text and its value, as written.
+struct RawAttr {
+    std::string_view name;
+    std::string_view value;
+    std::size_t begin = 0;  // offset of the name in the attribute text
+    std::size_t end = 0;    // one past the closing quote
+};
+
+// The attribute of a start tag's attribute text that starts at or after `pos`; false at the end
+// or at anything malformed.
+bool NextAttr(std::string_view attrs, std::size_t& pos, RawAttr& attr) {
+    std::size_t i = attrs.find_first_not_of(" \t\r\n", pos);
+    if (i == kNpos) return false;
+    std::size_t name_end = attrs.find_first_of(" \t\r\n=", i);
+    if (name_end == kNpos) return false;
+    std::size_t eq = attrs.find_first_not_of(" \t\r\n", name_end);
+    if (eq == kNpos || attrs[eq] != '=') return false;
+    std::size_t open = attrs.find_first_not_of(" \t\r\n", eq + 1);
+    if (open == kNpos || (attrs[open] != '"' && attrs[open] != '\'')) return false;
+    std::size_t close = attrs.find(attrs[open], open + 1);
+    if (close == kNpos) return false;
+    attr = {attrs.substr(i, name_end - i), attrs.substr(open + 1, close - open - 1), i, close + 1};
+    pos = close + 1;
+    return true;
+}
+
+// Attributes are read in order, so "r" never matches inside "spans" or a value.
+std::optional<RawAttr> FindAttr(std::string_view attrs, std::string_view name) {
+    std::size_t pos = 0;
+    RawAttr attr;
+    while (NextAttr(attrs, pos, attr)) {
+        if (attr.name == name) return attr;
+    }
+    return std::nullopt;
+}
+
+// An attribute's value as pugixml's as_int reads it: the leading integer, 0 when there is none.
+int IntValue(std::string_view value) {
+    std::size_t start = value.find_first_not_of(" \t\r\n");
+    if (start == kNpos) return 0;
+    if (value[start] == '+') ++start;
+    int number = 0;
+    std::from_chars(value.data() + start, value.data() + value.size(), number);
+    return number;
+}
+
+// A start tag rebuilt with `name` set to `value` (added at the end when missing) or, with no
+// value, removed. The value must already be escaped for a double-quoted attribute.
+std::string RebuildTag(std::string_view qname, std::string_view attrs, bool empty,
+                       std::string_view name, std::optional<std::string_view> value) {
+    std::string edited(attrs);
+    if (std::optional<RawAttr> found = FindAttr(attrs, name)) {
+        if (value) {
+            edited.replace(found->begin, found->end - found->begin,
+                           fmt::format("{}=\"{}\"", name, *value));
+        } else {
+            std::size_t from = found->begin;
+            while (from > 0 && std::isspace(static_cast<unsigned char>(edited[from - 1]))) --from;
+            edited.erase(from, found->end - from);
+        }
+    } else if (value) {
+        edited += fmt::format(" {}=\"{}\"", name, *value);
+    }
+    return fmt::format("<{}{}{}", qname, edited, empty ? "/>" : ">");
+}
+
+std::string_view PrefixOf(std::string_view qname) {
+    std::size_t colon = qname.find(':');
+    return colon == kNpos ? std::string_view{} : qname.substr(0, colon + 1);
+}
+
+// Element text escaped the way pugixml writes it, so that both paths give the same bytes.
+void AppendEscaped(std::string& out, std::string_view text) {
+    auto plain = [](char ch) {
+        return ch != '&' && ch != '<' && ch != '>' &&
+               (static_cast<unsigned char>(ch) >= 0x20 || ch == '\t' || ch == '\n' || ch == '\r');
+    };
+    if (std::all_of(text.begin(), text.end(), plain)) {
+        out += text;
+        return;
+    }
+    for (char ch : text) {
+        auto byte = static_cast<unsigned char>(ch);
+        if (ch == '&') {
+            out += "&amp;";
+        } else if (ch == '<') {
+            out += "&lt;";
+        } else if (ch == '>') {
+            out += "&gt;";
+        } else if (byte < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
+            out += fmt::format("&#{}{};", byte / 10, byte % 10);
+        } else {
+            out += ch;
+        }
+    }
+}
+
+void AppendElement(std::string& out, std::string_view prefix, std::string_view local,
+                   std::string_view text) {
+    out += '<';
+    out += prefix;
+    out += local;
+    out += '>';
+    AppendEscaped(out, text);
+    out += "</";
+    out += prefix;
+    out += local;
+    out += '>';
+}
+
+void AppendInt(std::string& out, int value) {
+    char digits[16];
+    auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+    out.append(digits, end);
+}
+
+// CellName without a temporary string: a bulk write makes a million of them.
+void AppendCellName(std::string& out, CellRef ref) {
+    char letters[4];
+    int n = 0;
+    for (int col = ref.col; col > 0 && n < 4; col = (col - 1) / 26) {
+        letters[n++] = static_cast<char>('A' + (col - 1) % 26);
+    }
+    while (n > 0) out += letters[--n];
+    AppendInt(out, ref.row);
+}
+
+// A cell that did not exist, as WriteCell makes it on a new <c r="..">.
+void AppendNewCell(std::string& out, std::string_view prefix, const StreamedCell& cell) {
+    const CellWrite& write = cell.write;
+    out += '<';
+    out += prefix;
+    out += "c r=\"";
+    AppendCellName(out, cell.ref);
+    out += '"';
+    if (write.style) {
+        out += " s=\"";
+        AppendInt(out, *write.style);
+        out += '"';
+    }
+    switch (write.kind) {
+        case CellWrite::Kind::kClear:
+            out += "/>";
+            return;
+        case CellWrite::Kind::kNumber:
+            out += '>';
+            AppendElement(out, prefix, "v", write.text);
+            break;
+        case CellWrite::Kind::kSharedString:
+            out += " t=\"s\">";
+            AppendElement(out, prefix, "v", write.text);
+            break;
+        case CellWrite::Kind::kBoolean:
+            out += " t=\"b\">";
+            AppendElement(out, prefix, "v", write.text);
+            break;
+        case CellWrite::Kind::kFormula:
+            out += '>';
+            AppendElement(out, prefix, "f", write.text);
+            break;
+        case CellWrite::Kind::kInlineString: {
+            out += " t=\"inlineStr\"><";
+            out += prefix;
+            out += "is><";
+            out += prefix;
+            out += 't';
+            if (NeedsSpacePreserved(write.text)) out += " xml:space=\"preserve\"";
+            out += '>';
+            AppendEscaped(out, write.text);
+            out += "</";
+            out += prefix;
+            out += "t></";
+            out += prefix;
+            out += "is>";
+            break;
+        }
+    }
+    out += "</";
+    out += prefix;
+    out += "c>";
+}
+
+bool IsUtf8Text(std::string_view xml) {
+    if (xml.starts_with("\xFE\xFF") || xml.starts_with("\xFF\xFE")) return false;
+    if (!xml.starts_with("<?xml")) return true;
+    std::size_t end = xml.find("?>");
+    if (end == kNpos) return false;
+    std::optional<RawAttr> encoding = FindAttr(xml.substr(5, end - 5), "encoding");
+    return !encoding || EqualsIgnoreCase(encoding->value, "utf-8");
+}
+
+bool FollowsDimension(std::string_view local) {
+    auto dim = std::find(kWorksheetOrder.begin(), kWorksheetOrder.end(), "dimension");
+    return std::find(dim + 1, kWorksheetOrder.end(), local) != kWorksheetOrder.end();
+}
+
+// A merged text of many megabytes is written front to back into fresh memory, one page fault per
+// 4 KiB page; asking for transparent huge pages saves nearly all of them. Only a hint.
+void AdviseHugePages(const std::string& buffer) {
+#ifdef MADV_HUGEPAGE
+    constexpr std::uintptr_t kHugePage = 2u << 20;
+    if (buffer.capacity() < 4 * kHugePage) return;
+    auto start = reinterpret_cast<std::uintptr_t>(buffer.data());
+    std::uintptr_t begin = (start + kHugePage - 1) & ~(kHugePage - 1);
+    std::uintptr_t end = (start + buffer.capacity()) & ~(kHugePage - 1);
+    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#endif
+}
+
+std::unexpected<Error> Malformed(std::string_view part_name) {
+    return InvalidRequest(fmt::format("the part {} is not well-formed XML", part_name));
+}
+
+// One cell of a row: where its element starts and ends, and its column.
+struct RawCell {
+    Tag tag;
+    std::size_t end = 0;
+    int col = 0;
+    bool has_r = false;
+};
+
+// One row of <sheetData>.
+struct RawRow {
+    Tag tag;
+    int number = 0;
+    bool has_r = false;
+    std::size_t close_begin = 0;  // at its end tag, or its end when written "<row/>"
+    std::size_t end = 0;
+    std::vector<RawCell> cells;  // filled only when asked for
+};
+
+// The rows of <sheetData> in order, numbered as SheetWriter numbers them: a row without r is the
+// one after the previous row, a cell without r the one right of the previous cell.
+class RowReader {
+public:
+    RowReader(std::string_view xml, std::size_t content_begin)
+        : xml_(xml), tags_(xml, content_begin) {}
+
+    // The next row's start tag; false at </sheetData> (ok() then) or at malformed text.
+    bool NextRow(RawRow& row) {
+        Tag tag;
+        while (tags_.Next(tag)) {
+            if (tag.closing) {
+                close_begin_ = tag.begin;
+                return false;
+            }
+            if (tag.local != "row") {
+                if (!tags_.SkipElement(tag)) return false;
+                continue;
+            }
+            row.tag = tag;
+            std::optional<RawAttr> r = FindAttr(tag.attrs, "r");
+            row.has_r = r.has_value();
+            row.number = r ? IntValue(r->value) : previous_ + 1;
+            previous_ = row.number;
+            row.cells.clear();
+            return true;
+        }
+        return false;
+    }
+
+    // Reads the row's content up to its end tag, collecting its cells when `with_cells`.
+    bool ReadBody(RawRow& row, bool with_cells) {
+        if (row.tag.empty) {
+            row.close_begin = row.end = row.tag.end;
+            return true;
+        }
+        if (!with_cells && SkipBody(row)) return true;
+        int col = 0;
+        Tag tag;
+        while (tags_.Next(tag)) {
+            if (tag.closing) {
+                row.close_begin = tag.begin;
+                row.end = tag.end;
+                return true;
+            }
+            Tag close = tag;
+            if (!tags_.SkipElement(tag, &close)) return false;
+            if (!with_cells || tag.local != "c") continue;
+            RawCell cell{tag, close.end, 0, false};
+            std::optional<RawAttr> r = FindAttr(tag.attrs, "r");
+            std::optional<CellRef> at = r ? ParseCellRef(r->value) : std::nullopt;
+            cell.has_r = at.has_value();
+            cell.col = at ? at->col : col + 1;
+            col = cell.col;
+            row.cells.push_back(cell);
+        }
+        return false;
+    }
+
+    bool ok() const { return close_begin_ != kNpos; }
+    std::size_t close_begin() const { return close_begin_; }
+
+private:
+    // Most rows are skipped whole: a search for the end tag is many times faster than reading
+    // every tag. It is trusted only when nothing between could hide or fake one (a comment,
+    // CDATA, or the start of another row); otherwise the row is read tag by tag.
+    bool SkipBody(RawRow& row) {
+        if (row.tag.qname != close_name_) {
+            close_name_ = row.tag.qname;
+            close_tag_ = fmt::format("</{}>", close_name_);
+            open_tag_ = fmt::format("<{}", close_name_);
+        }
+        std::size_t at = xml_.find(close_tag_, row.tag.end);
+        if (at == kNpos) return false;
+        std::string_view body = xml_.substr(row.tag.end, at - row.tag.end);
+        if (body.find("<!") != kNpos || body.find(open_tag_) != kNpos) return false;
+        row.close_begin = at;
+        row.end = at + close_tag_.size();
+        tags_.Seek(row.end);
+        return true;
+    }
+
+    std::string_view xml_;
+    std::string_view close_name_;
+    std::string close_tag_;
+    std::string open_tag_;
+    TagReader tags_;
+    int previous_ = 0;
+    std::size_t close_begin_ = kNpos;
+};
+
+std::string XmlnsAttributes(std::string_view attrs) {
+    std::string out;
+    std::size_t pos = 0;
+    RawAttr attr;
+    while (NextAttr(attrs, pos, attr)) {
+        if (attr.name == "xmlns" || attr.name.starts_with("xmlns:")) {
+            out += ' ';
+            out += attrs.substr(attr.begin, attr.end - attr.begin);
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+std::optional<WorksheetText> WorksheetText::Scan(std::string_view xml) {
+    if (!IsUtf8Text(xml)) return std::nullopt;
+    WorksheetText text(xml);
+    if (!text.ScanProlog()) return std::nullopt;
+    return text;
+}
+
+bool WorksheetText::ScanProlog() {
+    TagReader reader(xml_, 0);
+    Tag tag;
+    if (!reader.Next(tag) || tag.closing || tag.empty) return false;
+    root_qname_ = tag.qname;
+    namespaces_ = XmlnsAttributes(tag.attrs);
+    dimension_insert_ = kNpos;
+    int depth = 1;
+    while (reader.Next(tag)) {
+        if (tag.closing) {
+            if (--depth == 0) return false;
+            continue;
+        }
+        if (depth == 1 && tag.local == "sheetData") {
+            if (dimension_insert_ == kNpos) dimension_insert_ = tag.begin;
+            data_begin_ = tag.begin;
+            data_content_ = tag.end;
+            data_qname_ = tag.qname;
+            data_attrs_ = tag.attrs;
+            data_empty_ = tag.empty;
+            return true;
+        }
+        if (depth == 1 && tag.local == "dimension" && !dimension_) {
+            dimension_ = std::pair(tag.begin, tag.end);
+            dimension_attrs_ = tag.attrs;
+            dimension_empty_ = tag.empty;
+        }
+        if (depth == 1 && dimension_insert_ == kNpos && FollowsDimension(tag.local)) {
+            dimension_insert_ = tag.begin;
+        }
+        if (!tag.empty) ++depth;
+    }
+    return false;
+}
+
+Result<std::vector<std::string_view>> WorksheetText::FindCells(std::span<const CellRef> refs,
+                                                               std::string_view part_name,
+                                                               bool whole) const {
+    std::vector<std::string_view> found(refs.size());
+    if ((refs.empty() && !whole) || data_empty_) return found;
+    std::vector<std::size_t> order(refs.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return refs[a].row != refs[b].row ? refs[a].row < refs[b].row : refs[a].col < refs[b].col;
+    });
+
+    RowReader rows(xml_, data_content_);
+    RawRow row;
+    std::size_t next = 0;
+    while ((whole || next < order.size()) && rows.NextRow(row)) {
+        while (next < order.size() && refs[order[next]].row < row.number) ++next;
+        bool wanted = next < order.size() && refs[order[next]].row == row.number;
+        if (!rows.ReadBody(row, wanted)) return Malformed(part_name);
+        if (!wanted) continue;
+        std::size_t first = next;
+        while (next < order.size() && refs[order[next]].row == row.number) ++next;
+        for (std::size_t k = first; k < next; ++k) {
+            for (const RawCell& cell : row.cells) {
+                if (cell.col != refs[order[k]].col) continue;
+                found[order[k]] = xml_.substr(cell.tag.begin, cell.end - cell.tag.begin);
+                break;
+            }
+        }
+    }
+    if ((whole || next < order.size()) && !rows.ok()) return Malformed(part_name);
+    return found;
+}
+
+Result<std::unique_ptr<pugi::xml_document>> WorksheetText::ParseCell(
+    std::string_view cell, std::string_view part_name) const {
+    std::string wrapped = fmt::format("<{}{}>{}</{}>", root_qname_, namespaces_, cell, root_qname_);
+    return ooxml::ParseXml(wrapped, part_name);
+}
+
+std::optional<int> WorksheetText::CellStyle(std::string_view cell) {
+    TagReader reader(cell, 0);
+    Tag tag;
+    if (!reader.Next(tag)) return std::nullopt;
+    std::optional<RawAttr> s = FindAttr(tag.attrs, "s");
+    if (!s) return std::nullopt;
+    return IntValue(s->value);
+}
+
+// Where merged text goes: either a new string, or a list of splices to apply to the scanned
+// text in place. The merge says which ranges of the input it keeps (Copy, in order) and appends
+// what it makes to Text().
+class MergeSink {
+public:
+    struct Splice {
+        std::size_t begin = 0;  // the input range it replaces
+        std::size_t end = 0;
+        std::string text;
+    };
+
+    // Into `out` when given, else into splices().
+    MergeSink(std::string_view xml, std::string* out) : xml_(xml), out_(out) {}
+
+    void Copy(std::size_t from, std::size_t to) {
+        if (from == to) return;
+        if (out_ != nullptr) {
+            out_->append(xml_.substr(from, to - from));
+            return;
+        }
+        if (open_ || from != kept_) {
+            if (!open_) splices_.push_back({kept_, from, {}});
+            splices_.back().end = from;
+            open_ = false;
+        }
+        kept_ = to;
+    }
+
+    std::string& Text() {
+        if (out_ != nullptr) return *out_;
+        if (!open_) {
+            splices_.push_back({kept_, kept_, {}});
+            open_ = true;
+        }
+        return splices_.back().text;
+    }
+
+    // The splices, once the merge has copied up to the end of the input.
+    std::vector<Splice>& splices() { return splices_; }
+
+private:
+    std::string_view xml_;
+    std::string* out_;
+    std::vector<Splice> splices_;
+    std::size_t kept_ = 0;
+    bool open_ = false;
+};
+
+namespace {
+
+// Applies splices (in input order, not overlapping) to `text` without reallocating it. Kept
+// ranges that move left are moved first, front to back, then those that move right, back to
+// front: neither pass overwrites a range not yet moved.
+void ApplySplices(std::string& text, std::vector<MergeSink::Splice>& splices) {
+    struct Range {
+        std::size_t from, to;
+        std::ptrdiff_t shift;
+    };
+    std::vector<Range> kept;
+    std::ptrdiff_t shift = 0;
+    std::size_t at = 0;
+    for (const MergeSink::Splice& splice : splices) {
+        kept.push_back({at, splice.begin, shift});
+        shift += static_cast<std::ptrdiff_t>(splice.text.size()) -
+                 static_cast<std::ptrdiff_t>(splice.end - splice.begin);
+        at = splice.end;
+    }
+    kept.push_back({at, text.size(), shift});
+    const std::size_t old_size = text.size();
+    if (shift > 0) text.resize(old_size + static_cast<std::size_t>(shift));
+    char* data = text.data();
+    auto move = [&](const Range& r) {
+        if (r.to > r.from && r.shift != 0) {
+            std::memmove(data + static_cast<std::ptrdiff_t>(r.from) + r.shift, data + r.from,
+                         r.to - r.from);
+        }
+    };
+    for (const Range& r : kept) {
+        if (r.shift < 0) move(r);
+    }
+    for (auto r = kept.rbegin(); r != kept.rend(); ++r) {
+        if (r->shift > 0) move(*r);
+    }
+    for (std::size_t i = 0; i < splices.size(); ++i) {
+        // Each splice's text goes right after the kept range before it, moved.
+        std::size_t dest =
+            static_cast<std::size_t>(static_cast<std::ptrdiff_t>(kept[i].to) + kept[i].shift);
+        std::memcpy(data + dest, splices[i].text.data(), splices[i].text.size());
+    }
+    if (shift < 0) text.resize(old_size - static_cast<std::size_t>(-shift));
+}
+
+}  // namespace
+
+Status WorksheetText::Merge(MergeSink& sink, std::span<const StreamedCell> cells,
+                            std::span<const SharedFormulaGroup> detached,
+                            std::string_view part_name) const {
+    Result<std::string> dimension = DimensionTag(cells, part_name);
+    if (!dimension) return std::unexpected(dimension.error());
+    std::size_t cut = dimension_ ? dimension_->first : dimension_insert_;
+    sink.Copy(0, cut);
+    sink.Text() += *dimension;
+    std::size_t resume = dimension_ ? dimension_->second : dimension_insert_;
+    if (data_empty_) {
+        sink.Copy(resume, data_begin_);
+        sink.Text() += fmt::format("<{}{}>", data_qname_, data_attrs_);
+    } else {
+        sink.Copy(resume, data_content_);
+    }
+    return MergeRows(sink, cells, detached, part_name);
+}
+
+Result<std::string> WorksheetText::MergeCells(std::span<const StreamedCell> cells,
+                                              std::span<const SharedFormulaGroup> detached,
+                                              std::string_view part_name) const {
+    if (cells.empty()) return std::string(xml_);
+    // One allocation for the whole result: a reallocation would copy a large part once more.
+    std::size_t estimate = xml_.size() + 256;
+    for (const StreamedCell& cell : cells) estimate += cell.write.text.size() + 56;
+    std::string out;
+    out.reserve(estimate);
+    AdviseHugePages(out);
+    MergeSink sink(xml_, &out);
+    if (Status merged = Merge(sink, cells, detached, part_name); !merged) {
+        return std::unexpected(merged.error());
+    }
+    return out;
+}
+
+Result<bool> WorksheetText::MergeCellsInPlace(std::string& text,
+                                              std::span<const StreamedCell> cells,
+                                              std::span<const SharedFormulaGroup> detached,
+                                              std::string_view part_name) const {
+    if (cells.empty()) return true;
+    MergeSink sink(xml_, nullptr);
+    if (Status merged = Merge(sink, cells, detached, part_name); !merged) {
+        return std::unexpected(merged.error());
+    }
+    std::size_t growth = 0;
+    for (const MergeSink::Splice& splice : sink.splices()) {
+        growth += splice.text.size();
+    }
+    if (text.size() + growth > text.capacity()) return false;
+    ApplySplices(text, sink.splices());
+    return true;
+}
+
+// The <dimension> start tag widened to the edited cells, as SheetWriter::UpdateDimension does.
+Result<std::string> WorksheetText::DimensionTag(std::span<const StreamedCell> cells,
+                                                std::string_view part_name) const {
+    CellRange written{cells.front().ref, cells.front().ref};
+    bool writes_a1 = false;
+    for (const StreamedCell& cell : cells) {
+        written = Union(written, cell.ref);
+        writes_a1 = writes_a1 || cell.ref == CellRef{1, 1};
+    }
+    std::optional<CellRange> range;
+    if (dimension_) {
+        std::optional<RawAttr> ref = FindAttr(dimension_attrs_, "ref");
+        if (ref) range = ParseRange(ref->value);
+    }
+    // Writers put "A1" in empty sheets too; it only counts when there is a cell A1.
+    if (range && *range == CellRange{{1, 1}, {1, 1}} && !writes_a1) {
+        const CellRef a1{1, 1};
+        Result<std::vector<std::string_view>> found = FindCells({&a1, 1}, part_name);
+        if (!found) return std::unexpected(found.error());
+        if (found->front().empty()) range.reset();
+    }
+    CellRange merged = range ? Union(Union(*range, written.first), written.last) : written;
+    if (dimension_) {
+        std::string_view qname = xml_.substr(dimension_->first + 1);
+        qname = qname.substr(0, qname.find_first_of(" \t\r\n/>"));
+        return RebuildTag(qname, dimension_attrs_, dimension_empty_, "ref", RangeName(merged));
+    }
+    return fmt::format("<{}dimension ref=\"{}\"/>", PrefixOf(root_qname_), RangeName(merged));
+}
+
+namespace {
+
+// Writes one row of the merged text: its start tag (with r, and spans widened to new cells),
+// its cells merged with the edits, and its end.
+class RowMerger {
+public:
+    RowMerger(std::string_view xml, const WorksheetText& sheet,
+              std::span<const SharedFormulaGroup> detached, std::string_view part_name)
+        : xml_(xml), sheet_(sheet), detached_(detached), part_name_(part_name) {}
+
+    bool InDetachedRows(int r) const {
+        return std::any_of(detached_.begin(), detached_.end(), [r](const SharedFormulaGroup& g) {
+            return r >= g.range.first.row && r <= g.range.last.row;
+        });
+    }
+
+    // A row that did not exist, holding only new cells.
+    void NewRow(MergeSink& sink, std::string_view prefix, std::span<const StreamedCell> cells) {
+        std::string& out = sink.Text();
+        out += '<';
+        out += prefix;
+        out += "row r=\"";
+        AppendInt(out, cells.front().ref.row);
+        out += "\">";
+        for (const StreamedCell& cell : cells) AppendNewCell(out, prefix, cell);
+        out += "</";
+        out += prefix;
+        out += "row>";
+    }
+
+    Status ExistingRow(MergeSink& sink, const RawRow& row, std::span<const StreamedCell> cells) {
+        std::string_view prefix = PrefixOf(row.tag.qname);
+        sink.Text() += StartTag(row, cells);
+        if (row.tag.empty) {
+            for (const StreamedCell& cell : cells) AppendNewCell(sink.Text(), prefix, cell);
+            sink.Text() += fmt::format("</{}>", row.tag.qname);
+            return {};
+        }
+        std::size_t copied = row.tag.end;
+        std::size_t k = 0;
+        for (const RawCell& raw : row.cells) {
+            sink.Copy(copied, raw.tag.begin);
+            while (k < cells.size() && cells[k].ref.col < raw.col) {
+                AppendNewCell(sink.Text(), prefix, cells[k++]);
+            }
+            Status written = k < cells.size() && cells[k].ref.col == raw.col
+                                 ? Rewrite(sink, raw, row.number, &cells[k++].write)
+                                 : CopyCell(sink, raw, row.number);
+            if (!written) return written;
+            copied = raw.end;
+        }
+        sink.Copy(copied, row.close_begin);
+        for (; k < cells.size(); ++k) AppendNewCell(sink.Text(), prefix, cells[k]);
+        sink.Copy(row.close_begin, row.end);
+        return {};
+    }
+
+private:
+    std::string StartTag(const RawRow& row, std::span<const StreamedCell> cells) const {
+        std::string tag(xml_.substr(row.tag.begin, row.tag.end - row.tag.begin));
+        if (!row.has_r) {
+            tag = RebuildTag(row.tag.qname, row.tag.attrs, row.tag.empty, "r",
+                             std::to_string(row.number));
+        }
+        std::optional<RawAttr> spans = FindAttr(row.tag.attrs, "spans");
+        if (!spans) return tag;
+        std::vector<int> added;
+        for (const StreamedCell& cell : cells) {
+            bool exists = std::any_of(row.cells.begin(), row.cells.end(),
+                                      [&](const RawCell& raw) { return raw.col == cell.ref.col; });
+            if (!exists) added.push_back(cell.ref.col);
+        }
+        if (added.empty()) return tag;
+        // spans ("1:5") is an optional hint of the row's first and last column; it must not
+        // exclude a new cell, and a list of ranges is dropped rather than rewritten.
+        std::string_view text = spans->value;
+        std::size_t colon = text.find(':');
+        std::optional<std::string> widened;
+        if (colon != kNpos && text.find(' ') == kNpos) {
+            int low = IntValue(text.substr(0, colon));
+            int high = IntValue(text.substr(colon + 1));
+            for (int col : added) {
+                low = std::min(low, col);
+                high = std::max(high, col);
+            }
+            widened = fmt::format("{}:{}", low, high);
+        }
+        TagReader reader(tag, 0);
+        Tag parsed;
+        reader.Next(parsed);
+        return RebuildTag(parsed.qname, parsed.attrs, parsed.empty, "spans", widened);
+    }
+
+    Status CopyCell(MergeSink& sink, const RawCell& raw, int row_number) {
+        std::string_view text = xml_.substr(raw.tag.begin, raw.end - raw.tag.begin);
+        if (InDetachedRows(row_number) && text.find("shared") != kNpos) {
+            return Rewrite(sink, raw, row_number, nullptr);
+        }
+        if (!raw.has_r) {
+            sink.Text() += RebuildTag(raw.tag.qname, raw.tag.attrs, raw.tag.empty, "r",
+                                      CellName({raw.col, row_number}));
+            sink.Copy(raw.tag.end, raw.end);
+            return {};
+        }
+        sink.Copy(raw.tag.begin, raw.end);
+        return {};
+    }
+
+    // The cell parsed alone and given `write`, or, without one, its share of a detached group.
+    Status Rewrite(MergeSink& sink, const RawCell& raw, int row_number, const CellWrite* write) {
+        std::string_view text = xml_.substr(raw.tag.begin, raw.end - raw.tag.begin);
+        auto doc = sheet_.ParseCell(text, part_name_);
+        if (!doc) return std::unexpected(doc.error());
+        pugi::xml_node c = (*doc)->document_element().find_child(
+            [](const pugi::xml_node& node) { return node.type() == pugi::node_element; });
+        const CellRef at{raw.col, row_number};
+        if (!raw.has_r) SetAttr(c, "r", CellName(at));
+        if (write != nullptr) {
+            WriteCell(c, *write);
+        } else {
+            Detach(c, at);
+        }
+        sink.Text() += OuterXml(c);
+        return {};
+    }
+
+    // As DetachSharedFormula does for each member of a group whose anchor is overwritten.
+    void Detach(pugi::xml_node c, CellRef at) const {
+        pugi::xml_node f = Child(c, "f");
+        if (!f || std::string_view(f.attribute("t").value()) != "shared") return;
+        std::string_view si = f.attribute("si").value();
+        for (const SharedFormulaGroup& group : detached_) {
+            if (group.si != si || at.row < group.range.first.row || at.row > group.range.last.row) {
+                continue;
+            }
+            f.remove_attribute("t");
+            f.remove_attribute("si");
+            f.remove_attribute("ref");
+            SetNodeText(f, ShiftFormula(group.formula, at.row - group.anchor.row,
+                                        at.col - group.anchor.col));
+            return;
+        }
+    }
+
+    std::string_view xml_;
+    const WorksheetText& sheet_;
+    std::span<const SharedFormulaGroup> detached_;
+    std::string_view part_name_;
+};
+
+}  // namespace
+
+Status WorksheetText::MergeRows(MergeSink& sink, std::span<const StreamedCell> cells,
+                                std::span<const SharedFormulaGroup> detached,
+                                std::string_view part_name) const {
+    RowMerger merger(xml_, *this, detached, part_name);
+    std::string_view prefix = PrefixOf(data_qname_);
+    auto row_end = [&](std::size_t from) {
+        std::size_t to = from;
+        while (to < cells.size() && cells[to].ref.row == cells[from].ref.row) ++to;
+        return to;
+    };
+    std::size_t next = 0;
+    if (!data_empty_) {
+        RowReader rows(xml_, data_content_);
+        RawRow row;
+        std::size_t copied = data_content_;
+        while (rows.NextRow(row)) {
+            bool edited = next < cells.size() && cells[next].ref.row <= row.number;
+            bool detaching = merger.InDetachedRows(row.number);
+            if (!rows.ReadBody(row, edited || detaching)) return Malformed(part_name);
+            if (!edited && !detaching && row.has_r) continue;
+
+            sink.Copy(copied, row.tag.begin);
+            while (next < cells.size() && cells[next].ref.row < row.number) {
+                std::size_t to = row_end(next);
+                merger.NewRow(sink, prefix, cells.subspan(next, to - next));
+                next = to;
+            }
+            std::size_t to = next;
+            while (to < cells.size() && cells[to].ref.row == row.number) ++to;
+            Status merged = merger.ExistingRow(sink, row, cells.subspan(next, to - next));
+            if (!merged) return merged;
+            next = to;
+            copied = row.end;
+        }
+        if (!rows.ok()) return Malformed(part_name);
+        sink.Copy(copied, rows.close_begin());
+        while (next < cells.size()) {
+            std::size_t to = row_end(next);
+            merger.NewRow(sink, prefix, cells.subspan(next, to - next));
+            next = to;
+        }
+        sink.Copy(rows.close_begin(), xml_.size());
+        return {};
+    }
+    while (next < cells.size()) {
+        std::size_t to = row_end(next);
+        merger.NewRow(sink, prefix, cells.subspan(next, to - next));
+        next = to;
+    }
+    sink.Text() += fmt::format("</{}>", data_qname_);
+    sink.Copy(data_content_, xml_.size());
+    return {};
+}
+
+}  // namespace quire::xlsx
