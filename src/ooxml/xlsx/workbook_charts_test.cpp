@@ -13,52 +13,22 @@
 #include "ooxml/package/package.hpp"
 #include "ooxml/xlsx/tools.hpp"
 #include "ooxml/xlsx/workbook.hpp"
-#include "shared_dir.hpp"
+#include "ooxml/xlsx/workbook_testing.hpp"
 
 namespace quire::xlsx {
 namespace {
+
+using workbook_testing::Contains;
+using workbook_testing::MustOpen;
+using workbook_testing::MustOpenPackage;
+using workbook_testing::MustSave;
+using workbook_testing::PartText;
+using workbook_testing::ReadCorpus;
 
 using chart::ChartSpec;
 using chart::ChartType;
 using chart::SeriesSpec;
 using ooxml::Package;
-
-std::string ReadCorpus(std::string_view name) {
-    std::ifstream in(test_support::SharedDir() / "corpus" / name, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), {});
-    EXPECT_FALSE(bytes.empty()) << "missing corpus file " << name;
-    return bytes;
-}
-
-Workbook MustOpen(std::string bytes) {
-    Result<Workbook> workbook = Workbook::Open(std::move(bytes));
-    EXPECT_TRUE(workbook) << workbook.error().message;
-    return std::move(*workbook);
-}
-
-std::string MustSave(const Workbook& workbook) {
-    Result<std::string> bytes = workbook.Save();
-    EXPECT_TRUE(bytes) << bytes.error().message;
-    return bytes ? *bytes : std::string{};
-}
-
-Package MustOpenPackage(const std::string& bytes) {
-    Result<Package> package = Package::Open(bytes);
-    EXPECT_TRUE(package) << package.error().message;
-    return std::move(*package);
-}
-
-std::string PartText(const std::string& bytes, std::string_view part) {
-    Package package = MustOpenPackage(bytes);
-    Result<std::string> text = package.ReadPart(part);
-    EXPECT_TRUE(text) << part;
-    return text ? *text : std::string{};
-}
-
-bool Contains(std::string_view haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string_view::npos;
-}
-
 // A workbook with a "Data" sheet: months in A2:A4, two series in B and C with headers in row 1,
 // and an empty "Report" sheet.
 Workbook SalesWorkbook() {

@@ -13,50 +13,20 @@
 #include "ooxml/package/package.hpp"
 #include "ooxml/xlsx/tools.hpp"
 #include "ooxml/xlsx/workbook.hpp"
-#include "shared_dir.hpp"
+#include "ooxml/xlsx/workbook_testing.hpp"
 
 namespace quire::xlsx {
 namespace {
 
+using workbook_testing::AllParts;
+using workbook_testing::MustOpen;
+using workbook_testing::MustSave;
+using workbook_testing::PartText;
+using workbook_testing::ReadCorpus;
+
 namespace json = boost::json;
 using ooxml::Package;
 using Format = Workbook::CellFormat;
-
-std::string ReadCorpus(std::string_view name) {
-    std::ifstream in(quire::test_support::SharedDir() / "corpus" / name, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), {});
-    EXPECT_FALSE(bytes.empty()) << "missing corpus file " << name;
-    return bytes;
-}
-
-Workbook MustOpen(std::string bytes) {
-    Result<Workbook> workbook = Workbook::Open(std::move(bytes));
-    EXPECT_TRUE(workbook) << workbook.error().message;
-    return std::move(*workbook);
-}
-
-std::string MustSave(const Workbook& workbook) {
-    Result<std::string> bytes = workbook.Save();
-    EXPECT_TRUE(bytes) << bytes.error().message;
-    return bytes ? *bytes : std::string{};
-}
-
-std::string PartText(const std::string& bytes, std::string_view part) {
-    Result<Package> package = Package::Open(bytes);
-    EXPECT_TRUE(package) << package.error().message;
-    Result<std::string> text = package->ReadPart(part);
-    EXPECT_TRUE(text) << part;
-    return text ? *text : std::string{};
-}
-
-std::map<std::string, std::string> AllParts(const std::string& bytes) {
-    Result<Package> package = Package::Open(bytes);
-    EXPECT_TRUE(package);
-    std::map<std::string, std::string> parts;
-    for (const std::string& name : package->PartNames()) parts[name] = *package->ReadPart(name);
-    return parts;
-}
-
 // A parsed part, for checking what was written by element and attribute.
 struct Xml {
     explicit Xml(const std::string& text) { EXPECT_TRUE(doc.load_string(text.c_str())); }

@@ -10,62 +10,20 @@
 #include "ooxml/package/package.hpp"
 #include "ooxml/xlsx/tools.hpp"
 #include "ooxml/xlsx/workbook.hpp"
-#include "shared_dir.hpp"
+#include "ooxml/xlsx/workbook_testing.hpp"
 
 namespace quire::xlsx {
 namespace {
 
+using workbook_testing::ChangedParts;
+using workbook_testing::Contains;
+using workbook_testing::MustOpen;
+using workbook_testing::MustSave;
+using workbook_testing::PartText;
+using workbook_testing::ReadCorpus;
+
 namespace json = boost::json;
 using ooxml::Package;
-
-std::string ReadCorpus(std::string_view name) {
-    std::ifstream in(quire::test_support::SharedDir() / "corpus" / name, std::ios::binary);
-    std::string bytes((std::istreambuf_iterator<char>(in)), {});
-    EXPECT_FALSE(bytes.empty()) << "missing corpus file " << name;
-    return bytes;
-}
-
-Workbook MustOpen(std::string bytes) {
-    Result<Workbook> workbook = Workbook::Open(std::move(bytes));
-    EXPECT_TRUE(workbook) << workbook.error().message;
-    return std::move(*workbook);
-}
-
-std::string MustSave(const Workbook& workbook) {
-    Result<std::string> bytes = workbook.Save();
-    EXPECT_TRUE(bytes) << bytes.error().message;
-    return bytes ? *bytes : std::string{};
-}
-
-std::string PartText(const std::string& bytes, std::string_view part) {
-    Result<Package> package = Package::Open(bytes);
-    EXPECT_TRUE(package) << package.error().message;
-    Result<std::string> text = package->ReadPart(part);
-    EXPECT_TRUE(text) << part;
-    return text ? *text : std::string{};
-}
-
-bool Contains(std::string_view haystack, std::string_view needle) {
-    return haystack.find(needle) != std::string_view::npos;
-}
-
-// Parts whose bytes differ between two packages, or that only one of them has.
-std::set<std::string> ChangedParts(const std::string& before, const std::string& after) {
-    Result<Package> a = Package::Open(before);
-    Result<Package> b = Package::Open(after);
-    EXPECT_TRUE(a && b);
-    std::set<std::string> names;
-    for (const std::string& part : a->PartNames()) names.insert(part);
-    for (const std::string& part : b->PartNames()) names.insert(part);
-    std::set<std::string> changed;
-    for (const std::string& part : names) {
-        Result<std::string> x = a->ReadPart(part);
-        Result<std::string> y = b->ReadPart(part);
-        if (!x || !y || *x != *y) changed.insert(part);
-    }
-    return changed;
-}
-
 // A new workbook with a "Data" sheet holding a small table from A1.
 Workbook DataWorkbook() {
     Workbook workbook = Workbook::Create();
