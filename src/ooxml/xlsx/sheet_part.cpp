@@ -185,6 +185,9 @@ SheetCensus ScanSheet(std::string_view xml, int head_rows) {
         if (tag.local == "mergeCell") {
             ++census.merged_ranges;
         } else if (!in_data) {
+            census.validations += tag.local == "dataValidation";
+            census.conditional_formats += tag.local == "cfRule";
+            census.hyperlinks += tag.local == "hyperlink";
             continue;
         } else if (tag.local == "row") {
             std::string_view r = AttrValue(tag.attrs, "r");

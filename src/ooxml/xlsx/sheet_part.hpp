@@ -20,10 +20,10 @@ namespace quire::xlsx {
 // cells; "" for a sheet without cells.
 std::string ScanDimension(std::string_view xml);
 
-// What the outline tells about a worksheet part, read in one scan of its raw XML: formula and
-// merged-range counts, and the cells of its first `head_rows` rows that hold cells (at most
-// kMaxHeadCells each), as stored: `type` is the t attribute, `value` the <v> or inline text
-// with entity references still encoded.
+// What the outline tells about a worksheet part, read in one scan of its raw XML: counts of
+// formulas, merged ranges, validations, conditional-format rules and hyperlinks, and the cells of
+// its first `head_rows` rows that hold cells (at most kMaxHeadCells each), as stored: `type` is the
+// t attribute, `value` the <v> or inline text with entity references still encoded.
 inline constexpr std::size_t kMaxHeadCells = 64;
 
 struct SheetCensus {
@@ -34,6 +34,9 @@ struct SheetCensus {
     };
     int formulas = 0;
     int merged_ranges = 0;
+    int validations = 0;          // <dataValidation> rules
+    int conditional_formats = 0;  // <cfRule> rules
+    int hyperlinks = 0;
     std::vector<std::vector<HeadCell>> head;
 };
 

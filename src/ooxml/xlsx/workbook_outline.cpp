@@ -101,6 +101,12 @@ Result<json::object> Workbook::Impl::SheetOutline(const SheetEntry& entry) {
     SheetCensus census = ScanSheet(*xml, 2);
     sheet["formulas"] = census.formulas;
     sheet["merged_ranges"] = census.merged_ranges;
+    // Only what the sheet has: most have none of these.
+    for (auto [key, count] : {std::pair{"validations", census.validations},
+                              std::pair{"conditional_formats", census.conditional_formats},
+                              std::pair{"hyperlinks", census.hyperlinks}}) {
+        if (count > 0) sheet[key] = count;
+    }
     if (!LooksLikeHeader(census)) return sheet;
 
     sheet["header_row"] = census.head[0].front().ref.row;

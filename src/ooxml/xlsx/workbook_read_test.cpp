@@ -325,6 +325,18 @@ TEST(Outline, StaysSmallForManyCellsAndCapsLongLists) {
     EXPECT_NE(capped->find("\"more_names\":"), std::string::npos);
 }
 
+TEST(Outline, CountsRulesLinksTablesAndChartsOfAnExcelFile) {
+    Result<Workbook> workbook =
+        Workbook::Open(ReadCorpusFile("xlsx/poi-datavalidationtablerange.xlsx"));
+    ASSERT_TRUE(workbook);
+    json::object sheet = SheetOutlineOf(*workbook, 0);
+    EXPECT_EQ(sheet.at("validations"), 5);
+    EXPECT_EQ(sheet.at("conditional_formats"), 3);
+    EXPECT_EQ(sheet.at("tables").as_array().size(), 2u);
+    EXPECT_EQ(sheet.at("charts").at(0).at("type"), "bar");
+    EXPECT_FALSE(sheet.contains("hyperlinks"));
+}
+
 TEST(Outline, CountsFiftyThousandMergedRangesWithoutParsingTheSheet) {
     Result<Workbook> workbook = Workbook::Open(ReadCorpusFile("xlsx/poi-57893-many-merges.xlsx"));
     ASSERT_TRUE(workbook);
