@@ -570,23 +570,17 @@ Result<std::string> Workbook::Impl::SharedStringText(int index) {
     return DecodeXstring(text);
 }
 
-Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<int> style) {
-    CellWrite write;
+Status Workbook::Impl::CheckValue(const CellValue& value) {
     switch (value.kind) {
         case CellValue::Kind::kEmpty:
-            return write;
+        case CellValue::Kind::kBoolean:
+            return {};
         case CellValue::Kind::kNumber:
         case CellValue::Kind::kDate:
             if (!std::isfinite(value.number)) {
                 return InvalidRequest("a cell cannot hold an infinite or NaN number");
             }
-            write.kind = CellWrite::Kind::kNumber;
-            write.text = FormatNumber(value.number);
-            break;
-        case CellValue::Kind::kBoolean:
-            write.kind = CellWrite::Kind::kBoolean;
-            write.text = value.number != 0 ? "1" : "0";
-            return write;
+            return {};
         case CellValue::Kind::kFormula: {
             std::string_view f = value.text;
             if (f.starts_with('=')) f.remove_prefix(1);
@@ -597,11 +591,9 @@ Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<
             if (std::string problem = FormulaSyntaxProblem(f); !problem.empty()) {
                 return InvalidRequest(problem);
             }
-            write.kind = CellWrite::Kind::kFormula;
-            write.text = std::string(f);
-            return write;
+            return {};
         }
-        case CellValue::Kind::kText: {
+        case CellValue::Kind::kText:
             if (!IsPlainAscii(value.text)) {
                 std::optional<std::u32string> decoded = DecodeUtf8(value.text);
                 if (!decoded) return InvalidRequest("cell text must be valid UTF-8");
@@ -611,6 +603,34 @@ Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<
             } else if (value.text.size() > kMaxCellText) {
                 return InvalidRequest("cell text can have at most 32767 characters");
             }
+            return {};
+    }
+    return {};
+}
+
+Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<int> style) {
+    if (Status valid = CheckValue(value); !valid) return std::unexpected(valid.error());
+    CellWrite write;
+    switch (value.kind) {
+        case CellValue::Kind::kEmpty:
+            return write;
+        case CellValue::Kind::kNumber:
+        case CellValue::Kind::kDate:
+            write.kind = CellWrite::Kind::kNumber;
+            write.text = FormatNumber(value.number);
+            break;
+        case CellValue::Kind::kBoolean:
+            write.kind = CellWrite::Kind::kBoolean;
+            write.text = value.number != 0 ? "1" : "0";
+            return write;
+        case CellValue::Kind::kFormula: {
+            std::string_view f = value.text;
+            if (f.starts_with('=')) f.remove_prefix(1);
+            write.kind = CellWrite::Kind::kFormula;
+            write.text = std::string(f);
+            return write;
+        }
+        case CellValue::Kind::kText: {
             Result<std::optional<std::string>> sst = SharedStringsPart();
             if (!sst) return std::unexpected(sst.error());
             // Printable ASCII without '_' is its own ST_Xstring encoding.
@@ -933,6 +953,13 @@ Status Workbook::SetCells(std::string_view sheet, std::span<const CellEdit> edit
             return InvalidRequest(fmt::format("'{}' is not a cell reference like B7", edit.ref));
         }
         refs.push_back(*at);
+    }
+    // Preparing a value may add a shared string or a style, so every value is checked before
+    // any is prepared: a bad one must leave the workbook as it was.
+    for (const CellEdit& edit : edits) {
+        if (Status valid = impl_->CheckValue(edit.value); !valid) {
+            return InvalidRequest(fmt::format("{}: {}", edit.ref, valid.error().message));
+        }
     }
     if (impl_->StreamsPart(entry->part, edits.size())) {
         Result<bool> streamed = impl_->SetCellsStreamed(*entry, edits, refs);
@@ -1272,6 +1299,11 @@ Status Workbook::WriteTable(std::string_view sheet, const CsvTable& table) {
     }
     if (table.rows.size() + 1 > static_cast<std::size_t>(kMaxRows)) {
         return InvalidRequest("the table has more rows than a sheet can hold (1048576)");
+    }
+    for (const auto& row : table.rows) {
+        for (const CellValue& value : row) {
+            if (Status valid = impl_->CheckValue(value); !valid) return valid;
+        }
     }
     Result<pugi::xml_document*> doc = impl_->Load(entry->part);
     if (!doc) return std::unexpected(doc.error());

@@ -147,6 +147,9 @@ struct Workbook::Impl {
     Result<int> SharedStringIndex(std::string_view text);
     Result<std::string> SharedStringText(int index);
 
+    // Why a value cannot be stored, without changing anything; Prepare checks it too, then may
+    // add the shared string or date style the value needs.
+    Status CheckValue(const CellValue& value);
     Result<CellWrite> Prepare(const CellValue& value, std::optional<int> style);
     // A cell element's content as GetCell reports it.
     Result<CellValue> ReadCell(const pugi::xml_node& c);

@@ -345,3 +345,22 @@ TEST(Outline, CountsFiftyThousandMergedRangesWithoutParsingTheSheet) {
 
 }  // namespace
 }  // namespace quire::xlsx
+
+namespace quire::xlsx {
+namespace {
+
+// A bulk edit whose last cell was bad used to leave the earlier cells' new texts behind in the
+// shared strings, so the saved workbook differed although the call had failed.
+TEST(SetCells, AFailedBulkEditLeavesTheSharedStringsAlone) {
+    Result<Workbook> workbook =
+        Workbook::Open(ReadCorpusFile("xlsx/poi-simple-monthly-budget.xlsx"));
+    ASSERT_TRUE(workbook);
+    std::string before = SavedBytes(*workbook);
+    std::vector<CellEdit> edits = {{"A30", CellValue::Text("a text no sheet had before")},
+                                   {"A31", CellValue::Formula("SUM(")}};
+    ASSERT_FALSE(workbook->SetCells("Simple Monthly Budget", edits));
+    EXPECT_EQ(SavedBytes(*workbook), before);
+}
+
+}  // namespace
+}  // namespace quire::xlsx
