@@ -1300,6 +1300,9 @@ Status Workbook::WriteTable(std::string_view sheet, const CsvTable& table) {
     if (table.rows.size() + 1 > static_cast<std::size_t>(kMaxRows)) {
         return InvalidRequest("the table has more rows than a sheet can hold (1048576)");
     }
+    for (const std::string& text : table.header) {
+        if (Status valid = impl_->CheckValue(CellValue::Text(text)); !valid) return valid;
+    }
     for (const auto& row : table.rows) {
         for (const CellValue& value : row) {
             if (Status valid = impl_->CheckValue(value); !valid) return valid;
