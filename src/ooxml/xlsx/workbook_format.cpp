@@ -637,31 +637,17 @@ void WriteFilterDatabaseName(pugi::xml_node workbook, int index,
 
 // ---- Workbook::Impl ----------------------------------------------------------------------------
 
+// A formula calculated by no program yet shows nothing in the file but a figure once opened;
+// this many characters leave room for one like "1,234,567.89" instead of "###".
+constexpr std::size_t kUncalculatedFormulaWidth = 12;
+
 Result<std::size_t> Workbook::Impl::DisplayedLength(const pugi::xml_node& c) {
-    std::string_view type = c.attribute("t").value();
-    std::string v = NodeText(Child(c, "v"));
-    if (type == "s") {
-        if (v.empty()) return 0;
-        Result<std::string> text = SharedStringText(std::atoi(v.c_str()));
-        if (!text) return std::unexpected(text.error());
-        return DisplayLength(CellValue::Text(*text));
+    Result<CellContent> content = ReadCellNode(c);
+    if (!content) return std::unexpected(content.error());
+    if (!content->formula.empty() || Child(c, "f")) {
+        if (content->value.kind == CellValue::Kind::kEmpty) return kUncalculatedFormulaWidth;
     }
-    if (type == "inlineStr") {
-        std::string text;
-        ForEachElement(Child(c, "is"), [&](pugi::xml_node node) {
-            if (LocalName(node) == "t" && LocalName(node.parent()) != "rPh") {
-                text += NodeText(node);
-            }
-        });
-        return DisplayLength(CellValue::Text(DecodeXstring(text)));
-    }
-    if (type == "str" || type == "e") return DisplayLength(CellValue::Text(v));
-    if (type == "b") return DisplayLength(CellValue::Boolean(v == "1"));
-    if (v.empty()) return 0;
-    Result<bool> dated = IsDateStyle(IntAttr(c, "s", 0));
-    if (!dated) return std::unexpected(dated.error());
-    double number = std::strtod(v.c_str(), nullptr);
-    return DisplayLength(*dated ? CellValue::Date(number) : CellValue::Number(number));
+    return DisplayLength(content->value);
 }
 
 Result<int> Workbook::Impl::SheetIndex(std::string_view sheet) {

@@ -11,6 +11,7 @@
 #include "ooxml/xlsx/csv_table.hpp"
 #include "ooxml/xlsx/tools.hpp"
 #include "ooxml/xlsx/workbook.hpp"
+#include "ooxml/xlsx/workbook_testing.hpp"
 #include "shared_dir.hpp"
 
 namespace quire::xlsx {
@@ -360,6 +361,42 @@ TEST(SetCells, AFailedBulkEditLeavesTheSharedStringsAlone) {
                                    {"A31", CellValue::Formula("SUM(")}};
     ASSERT_FALSE(workbook->SetCells("Simple Monthly Budget", edits));
     EXPECT_EQ(SavedBytes(*workbook), before);
+}
+
+}  // namespace
+}  // namespace quire::xlsx
+
+namespace quire::xlsx {
+namespace {
+
+// Deleting a sheet used to keep the charts of its drawing: the drawing named them, and was
+// itself on its way out.
+TEST(DeleteSheet, TakesItsDrawingsChartsAlong) {
+    Workbook workbook = TwoSheets();
+    ASSERT_TRUE(workbook.SetCells("Data", std::vector<CellEdit>{{"A1", CellValue::Text("x")},
+                                                                {"A2", CellValue::Number(1)},
+                                                                {"A3", CellValue::Number(2)}}));
+    Call(workbook, "add_chart",
+         R"({"sheet": "Summary", "type": "column", "title": "T", "anchor": "C3",
+             "series": [{"name": "x", "values": "Data!A2:A3"}]})");
+    ASSERT_TRUE(workbook.DeleteSheet("Summary"));
+    Result<ooxml::Package> package = ooxml::Package::Open(SavedBytes(workbook));
+    ASSERT_TRUE(package);
+    for (const std::string& part : package->PartNames()) {
+        EXPECT_EQ(part.find("chart"), std::string::npos) << part;
+        EXPECT_EQ(part.find("drawing"), std::string::npos) << part;
+    }
+}
+
+// Fitting a column of formulas nobody had calculated sized it for empty cells, so the figures
+// showed as ### once a program calculated them.
+TEST(FitColumnWidth, LeavesRoomForFormulasNotYetCalculated) {
+    Workbook workbook = TwoSheets();
+    ASSERT_TRUE(workbook.SetCell("Data", "A1", CellValue::Formula("SUM(1234567,0.89)")));
+    Call(workbook, "set_column_width", R"({"sheet": "Data", "columns": "A", "fit": true})");
+    std::string sheet =
+        workbook_testing::PartText(SavedBytes(workbook), "xl/worksheets/sheet1.xml");
+    EXPECT_NE(sheet.find("<col min=\"1\" max=\"1\" width=\"14\""), std::string::npos) << sheet;
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "ooxml/package/xml.hpp"
@@ -76,32 +77,33 @@ bool IsVisible(const pugi::xml_node& sheet) {
 
 }  // namespace
 
-// Parts reached only through the deleted sheet (its drawing, charts, tables, comments) go with
-// it; a part another relationship still names stays.
+// Parts reached only through the deleted sheet (its drawing, the drawing's charts, their styles,
+// tables, comments) go with it; a part that a surviving part still names stays.
 Status Workbook::Impl::RemovePartTree(const std::string& root) {
-    std::set<std::string> referenced;
+    // Who names each part, over every relationship of the package.
+    std::map<std::string, std::set<std::string>> referrers;
     for (const std::string& part : package.PartNames()) {
         if (!part.ends_with(".rels")) continue;
         std::string source = part.substr(0, part.size() - 5);
-        source.erase(source.rfind("_rels/"), 6);
-        if (source == root) continue;
+        std::size_t rels_folder = source.rfind("_rels/");
+        if (rels_folder == std::string::npos) continue;
+        source.erase(rels_folder, 6);
         Result<std::vector<Relationship>> rels = package.Relationships(source);
         if (!rels) return std::unexpected(rels.error());
         for (const Relationship& rel : *rels) {
-            if (!rel.external) referenced.insert(Package::ResolveTarget(source, rel.target));
+            if (!rel.external) referrers[Package::ResolveTarget(source, rel.target)].insert(source);
         }
     }
 
-    std::vector<std::string> doomed = {root};
-    for (std::size_t i = 0; i < doomed.size(); ++i) {
-        Result<std::vector<Relationship>> rels = package.Relationships(doomed[i]);
-        if (!rels) return std::unexpected(rels.error());
-        for (const Relationship& rel : *rels) {
-            std::string target = Package::ResolveTarget(doomed[i], rel.target);
-            bool seen = std::find(doomed.begin(), doomed.end(), target) != doomed.end();
-            if (!rel.external && !seen && !referenced.contains(target) && package.HasPart(target)) {
-                doomed.push_back(target);
-            }
+    // A part is doomed once every part that names it is; repeat until nothing more falls.
+    std::set<std::string> doomed = {root};
+    for (bool grew = true; grew;) {
+        grew = false;
+        for (const auto& [part, sources] : referrers) {
+            if (doomed.contains(part) || !package.HasPart(part)) continue;
+            bool orphaned = std::all_of(sources.begin(), sources.end(),
+                                        [&](const std::string& s) { return doomed.contains(s); });
+            if (orphaned) grew = doomed.insert(part).second;
         }
     }
     for (const std::string& part : doomed) {
