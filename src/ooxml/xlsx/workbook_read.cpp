@@ -193,6 +193,31 @@ std::string JudgeFormula(std::string_view formula, const std::set<std::string>& 
     return fmt::format("{}", fmt::join(findings, "; "));
 }
 
+// The formulas of a worksheet's validations and conditional-format rules, with where they sit
+// ("validation B2:B9", "rule A1:A20"): references in them break like any other (ECMA-376
+// Part 1, §18.3.1.32 and §18.3.1.10).
+std::vector<std::pair<std::string, std::string>> RuleFormulas(pugi::xml_node worksheet) {
+    std::vector<std::pair<std::string, std::string>> found;
+    auto collect = [&](pugi::xml_node holder, std::string_view kind, std::string_view sqref) {
+        for (pugi::xml_node f : holder.children()) {
+            std::string_view local = LocalName(f);
+            bool formula = local == "formula" || local == "formula1" || local == "formula2";
+            std::string text = formula ? NodeText(f) : std::string();
+            if (!text.empty()) found.emplace_back(fmt::format("{} {}", kind, sqref), text);
+        }
+    };
+    for (pugi::xml_node rule : Child(worksheet, "dataValidations").children()) {
+        collect(rule, "validation", rule.attribute("sqref").value());
+    }
+    for (pugi::xml_node block : worksheet.children()) {
+        if (LocalName(block) != "conditionalFormatting") continue;
+        for (pugi::xml_node rule : block.children()) {
+            collect(rule, "rule", block.attribute("sqref").value());
+        }
+    }
+    return found;
+}
+
 }  // namespace
 
 Result<std::vector<FormulaProblem>> Workbook::CheckFormulas(std::size_t max_problems,
@@ -232,14 +257,26 @@ Result<std::vector<FormulaProblem>> Workbook::CheckFormulas(std::size_t max_prob
         if (entry.kind != "worksheet" || !impl_->package.HasPart(entry.part)) continue;
         Result<pugi::xml_document*> doc = impl_->Load(entry.part);
         if (!doc) return std::unexpected(doc.error());
-        pugi::xml_node data = Child((*doc)->document_element(), "sheetData");
-        for (pugi::xml_node row : data.children()) {
+        pugi::xml_node root = (*doc)->document_element();
+        for (pugi::xml_node row : Child(root, "sheetData").children()) {
             for (pugi::xml_node c : row.children()) {
                 pugi::xml_node f = Child(c, "f");
                 std::string text = f ? NodeText(f) : std::string();
-                if (!text.empty())
+                if (!text.empty()) {
                     judge(fmt::format("{}!{}", entry.name, c.attribute("r").value()), text);
+                }
             }
+        }
+        for (const auto& [where, text] : RuleFormulas(root)) {
+            judge(fmt::format("{} on {}", where, entry.name), text);
+        }
+    }
+    Result<std::vector<ChartInfo>> charts = Charts();
+    if (!charts) return std::unexpected(charts.error());
+    for (const ChartInfo& chart : *charts) {
+        for (const std::string& series : chart.series) {
+            if (!series.empty())
+                judge(fmt::format("chart {} on {}", chart.name, chart.sheet), series);
         }
     }
     if (checked != nullptr) *checked = count;

@@ -401,3 +401,31 @@ TEST(FitColumnWidth, LeavesRoomForFormulasNotYetCalculated) {
 
 }  // namespace
 }  // namespace quire::xlsx
+
+namespace quire::xlsx {
+namespace {
+
+// check_formulas used to look at cell formulas only, so a chart or a validation list still
+// pointing at a deleted sheet went unreported.
+TEST(CheckFormulas, ChartSeriesAndValidationSourcesAreCheckedToo) {
+    Workbook workbook = TwoSheets();
+    ASSERT_TRUE(workbook.AddSheet("Lists"));
+    ASSERT_TRUE(workbook.SetCells("Lists", std::vector<CellEdit>{{"A1", CellValue::Number(1)},
+                                                                 {"A2", CellValue::Number(2)}}));
+    Call(workbook, "add_chart",
+         R"({"sheet": "Summary", "type": "line", "title": "T", "anchor": "C3",
+             "series": [{"name": "x", "values": "Lists!A1:A2"}]})");
+    Call(workbook, "add_validation",
+         R"({"sheet": "Data", "range": "B2:B9", "source": "Lists!A1:A2"})");
+    ASSERT_TRUE(workbook.DeleteSheet("Lists"));
+    std::size_t checked = 0;
+    Result<std::vector<FormulaProblem>> problems = workbook.CheckFormulas(100, &checked);
+    ASSERT_TRUE(problems);
+    ASSERT_EQ(problems->size(), 2u);
+    EXPECT_EQ((*problems)[0].location, "validation B2:B9 on Data");
+    EXPECT_EQ((*problems)[1].location.rfind("chart ", 0), 0u) << (*problems)[1].location;
+    EXPECT_EQ((*problems)[1].problem, "refers to a missing sheet 'Lists'");
+}
+
+}  // namespace
+}  // namespace quire::xlsx
