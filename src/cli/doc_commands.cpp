@@ -10,6 +10,7 @@
 #include <memory>
 #include <sstream>
 
+#include "common/json_text.hpp"
 #include "ooxml/xlsx/tools.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 #include "service/formats.hpp"
@@ -102,11 +103,11 @@ void ApplyCalls(const std::string& file, const std::string& calls_path, const st
         if (!result) {
             line["error"] = json::object{{"code", ErrorCodeName(result.error().code)},
                                          {"message", result.error().message}};
-            std::cout << json::serialize(line) << std::endl;
+            std::cout << JsonText(line) << std::endl;
             std::exit(1);
         }
         line["result"] = std::move(*result);
-        std::cout << json::serialize(line) << std::endl;
+        std::cout << JsonText(line) << std::endl;
     }
 
     auto bytes = workbook->Save();

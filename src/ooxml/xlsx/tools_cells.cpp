@@ -184,6 +184,9 @@ Result<json::value> ReadRangeTool(Workbook& workbook, ToolArgs& args) {
         rows.push_back(std::move(cells));
     }
     json::object result{{"sheet", *sheet}, {"range", content->range}, {"rows", std::move(rows)}};
+    if (content->clipped && !content->truncated) {
+        result["note"] = fmt::format("cells of {} outside {} are empty", *range, content->range);
+    }
     if (content->truncated) {
         result["truncated"] = true;
         result["note"] = fmt::format("only {} of {} was read; ask for the rest in smaller ranges",

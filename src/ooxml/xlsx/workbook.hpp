@@ -46,12 +46,14 @@ struct CellContent {
     std::string formula;
 };
 
-// A rectangle of cells read back, row by row. When the requested range held more cells than
-// the cap, `rows` covers `range` only (whole rows while they fit) and `truncated` is set.
+// A rectangle of cells read back, row by row. Cells beyond the used range are left out
+// (`clipped`); when the rest held more cells than the cap, `rows` covers `range` only (whole
+// rows while they fit) and `truncated` is set.
 struct RangeContent {
     std::string range;
     std::vector<std::vector<CellContent>> rows;
     bool truncated = false;
+    bool clipped = false;  // `range` was cut to the sheet's used range, which holds every value
 };
 
 // A formula that refers to something the workbook lacks, found by CheckFormulas.
@@ -61,7 +63,8 @@ struct FormulaProblem {
     std::string problem;   // "refers to a missing sheet 'Data'"
 };
 
-// A date serial as ISO 8601 text: "2024-01-31", with "T10:30:00" when it has a time of day.
+// A date serial as ISO 8601 text: "2024-01-31", with "T10:30:00" when it has a time of day, and
+// "10:30:00" alone for a time without a day (a serial below 1 in the 1900 system).
 // The 1900 system counts Excel's fictitious 1900-02-29 (serial 60), shown as "1900-02-29".
 std::string DateText(double serial, bool date1904);
 

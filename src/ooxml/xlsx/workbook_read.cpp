@@ -40,6 +40,24 @@ std::map<int, SharedFormula> SharedFormulas(const pugi::xml_node& data) {
     return groups;
 }
 
+// The cells a worksheet document holds, from its <dimension> when that says more than "A1",
+// else from its cells; nullopt for a sheet without cells.
+std::optional<CellRange> UsedRange(const pugi::xml_document& doc) {
+    pugi::xml_node root = doc.document_element();
+    std::string_view declared = Child(root, "dimension").attribute("ref").value();
+    if (!declared.empty() && declared != "A1") {
+        if (std::optional<CellRange> range = ParseRange(declared)) return range;
+    }
+    std::optional<CellRange> used;
+    for (pugi::xml_node row : Child(root, "sheetData").children()) {
+        for (pugi::xml_node c : row.children()) {
+            std::optional<CellRef> at = ParseCellRef(c.attribute("r").value());
+            if (at) used = used ? Union(*used, *at) : CellRange{*at, *at};
+        }
+    }
+    return used;
+}
+
 }  // namespace
 
 std::string DateText(double serial, bool date1904) {
@@ -52,6 +70,10 @@ std::string DateText(double serial, bool date1904) {
     }
     auto days = static_cast<int>(whole);
     std::string date;
+    if (days == 0 && !date1904 && seconds > 0) {
+        // Serial 0 is no day: a time of day alone.
+        return fmt::format("{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
+    }
     if (!date1904 && days == 60) {
         date = "1900-02-29";
     } else {
@@ -112,19 +134,33 @@ Result<RangeContent> Workbook::ReadRange(std::string_view sheet, std::string_vie
     if (!wanted) return InvalidRequest(fmt::format("'{}' is not a range like A1:D20", range));
     Result<pugi::xml_document*> doc = impl_->Load(entry->part);
     if (!doc) return std::unexpected(doc.error());
+    RangeContent content;
+
+    // Cells beyond the used range are empty by definition: leave them out before capping, so
+    // that "A:XFD"-sized requests return data, not a row of nulls.
+    CellRange shown = *wanted;
+    if (std::optional<CellRange> used = UsedRange(**doc)) {
+        CellRange overlap{{std::max(wanted->first.col, used->first.col),
+                           std::max(wanted->first.row, used->first.row)},
+                          {std::min(wanted->last.col, used->last.col),
+                           std::min(wanted->last.row, used->last.row)}};
+        if (overlap.first.col <= overlap.last.col && overlap.first.row <= overlap.last.row &&
+            overlap != *wanted) {
+            shown = overlap;
+            content.clipped = true;
+        }
+    }
 
     // Whole rows while they fit; a single row too wide for the cap is cut at the cap.
-    CellRange shown = *wanted;
-    auto width = static_cast<std::size_t>(wanted->last.col - wanted->first.col + 1);
-    auto height = static_cast<std::size_t>(wanted->last.row - wanted->first.row + 1);
+    auto width = static_cast<std::size_t>(shown.last.col - shown.first.col + 1);
+    auto height = static_cast<std::size_t>(shown.last.row - shown.first.row + 1);
     max_cells = std::max<std::size_t>(max_cells, 1);
-    RangeContent content;
     if (width * height > max_cells) {
         content.truncated = true;
         if (width > max_cells) {
-            shown.last = {wanted->first.col + static_cast<int>(max_cells) - 1, wanted->first.row};
+            shown.last = {shown.first.col + static_cast<int>(max_cells) - 1, shown.first.row};
         } else {
-            shown.last.row = wanted->first.row + static_cast<int>(max_cells / width) - 1;
+            shown.last.row = shown.first.row + static_cast<int>(max_cells / width) - 1;
         }
     }
     content.range = RangeName(shown);

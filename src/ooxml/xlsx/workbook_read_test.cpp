@@ -53,6 +53,7 @@ TEST(DateText, CountsExcelsCalendarInBothSystems) {
     EXPECT_EQ(DateText(45292, false), "2024-01-01");
     EXPECT_EQ(DateText(45292.75, false), "2024-01-01T18:00:00");
     EXPECT_EQ(DateText(0, true), "1904-01-01");
+    EXPECT_EQ(DateText(0.2708333333, false), "06:30:00");  // was 1899-12-31T06:30:00
     EXPECT_EQ(DateText(43830, true), "2024-01-01");
 }
 
@@ -88,6 +89,19 @@ TEST(ReadRange, KeepsWholeRowsUnderTheCapAndSaysItCut) {
     Result<RangeContent> wide = workbook.ReadRange("Data", "A1:Z1", 5);
     ASSERT_TRUE(wide);
     EXPECT_EQ(wide->range, "A1:E1");
+}
+
+// A request for the whole grid used to return 500 nulls of row 1 instead of the data.
+TEST(ReadRange, LeavesOutCellsBeyondTheUsedRange) {
+    Result<Workbook> workbook =
+        Workbook::Open(ReadCorpusFile("xlsx/poi-simple-monthly-budget.xlsx"));
+    ASSERT_TRUE(workbook);
+    Result<RangeContent> content =
+        workbook->ReadRange("Simple Monthly Budget", "A1:XFD1048576", 500);
+    ASSERT_TRUE(content) << content.error().message;
+    EXPECT_TRUE(content->clipped);
+    EXPECT_FALSE(content->truncated);
+    EXPECT_EQ(content->range, "A1:H23");
 }
 
 TEST(ReadRange, SharedFormulasComeBackAsEachCellsOwnFormula) {
