@@ -18,6 +18,9 @@ import warnings
 
 import openpyxl
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import oracle_checks  # noqa: E402
+
 # Strict OOXML files are left out: openpyxl itself reads no sheets from them, edited or not.
 EDITED_CORPUS = [
     "xlsx/poi-simple-monthly-budget.xlsx",
@@ -28,17 +31,8 @@ EDITED_CORPUS = [
     "xlsx/poi-57181.xlsm",
 ]
 
-failures = []
-passes = 0
-
-
-def check(condition, what):
-    global passes
-    if condition:
-        passes += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
+checks = oracle_checks.Checks()
+check = checks.check
 
 
 def check_sample(writer, workdir):
@@ -99,17 +93,11 @@ def check_edited_corpus(writer, corpus, workdir):
 def main():
     # openpyxl warns about every extension it drops while reading; that is not our concern here.
     warnings.simplefilter("ignore")
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    writer = sys.argv[1]
-    shared = os.environ.get("QUIRE_SHARED_DIR")
-    corpus = os.path.join(shared, "corpus") if shared else sys.argv[2]
+    writer, corpus = oracle_checks.arguments(__doc__, 2)
     with tempfile.TemporaryDirectory() as workdir:
         check_sample(writer, workdir)
-        check_edited_corpus(writer, corpus, workdir)
-    print(f"openpyxl: {passes} passed, {len(failures)} failed")
-    return 1 if failures else 0
+        check_edited_corpus(writer, oracle_checks.corpus_dir(corpus), workdir)
+    return checks.finish("openpyxl")
 
 
 if __name__ == "__main__":

@@ -21,21 +21,15 @@ import tempfile
 import warnings
 import zipfile
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import oracle_checks  # noqa: E402
+
 MARKER = "Quire fidelity 7431"
 ALLOWED_TO_CHANGE = {"[Content_Types].xml"}
 LO_TIMEOUT = 60
 
-failures = []
-passes = 0
-
-
-def check(condition, what):
-    global passes
-    if condition:
-        passes += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
+checks = oracle_checks.Checks()
+check = checks.check
 
 
 def corpus_workbooks(corpus):
@@ -80,8 +74,8 @@ def workbook_part_names(path):
     with zipfile.ZipFile(path) as z:
         names = {n.replace("\\", "/"): n for n in z.namelist()}
         rels = z.read(names["_rels/.rels"]).decode("utf-8", "replace")
-    target = re.search(r'Target="/?([^"]+)"[^>]*officeDocument"|officeDocument"[^>]*Target="/?([^"]+)"',
-                       rels)
+    target = re.search(r'Target="/?([^"]+)"[^>]*officeDocument"'
+                       r'|officeDocument"[^>]*Target="/?([^"]+)"', rels)
     main = (target.group(1) or target.group(2)) if target else "xl/workbook.xml"
     folder, file = os.path.split(main)
     return main, f"{folder}/_rels/{file}.rels" if folder else f"_rels/{file}.rels"
@@ -124,19 +118,11 @@ def check_openpyxl(name, original, edited, sheet, cell):
 
 
 def converts(path, outdir, profile):
-    try:
-        subprocess.run(
-            ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-             "--convert-to", "pdf", "--outdir", outdir, path],
-            capture_output=True, timeout=LO_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        subprocess.run(["pkill", "-f", profile], capture_output=True)
+    pdf = oracle_checks.soffice_convert(path, "pdf", outdir, profile, LO_TIMEOUT)
+    if pdf is None:
         return False
-    pdf = os.path.join(outdir, os.path.splitext(os.path.basename(path))[0] + ".pdf")
-    ok = os.path.exists(pdf) and os.path.getsize(pdf) > 0
-    if os.path.exists(pdf):
-        os.remove(pdf)
-    return ok
+    os.remove(pdf)
+    return True
 
 
 def check_libreoffice(name, original, edited, workdir):
@@ -164,14 +150,12 @@ def main():
                 continue
             sheet = sheets[0]
             cell = target_cell(sheet.get("dimension", ""))
-            calls = os.path.join(workdir, "calls.json")
-            with open(calls, "w", encoding="utf-8") as out:
-                json.dump([{"tool": "set_cells", "args": {
-                    "sheet": sheet["name"], "cells": [{"ref": cell, "value": MARKER}]}}], out)
+            calls = [{"tool": "set_cells", "args": {
+                "sheet": sheet["name"], "cells": [{"ref": cell, "value": MARKER}]}}]
             edited = os.path.join(workdir, "edited-" + os.path.basename(name))
-            applied = run_quire(quire, "doc", "apply", source, "--calls", calls, "--out", edited)
-            check(applied.returncode == 0, f"{name}: doc apply failed: {applied.stdout}{applied.stderr}")
-            if applied.returncode != 0:
+            applied = oracle_checks.apply_calls(quire, source, calls, edited, timeout=120)
+            if not check(applied.returncode == 0,
+                         f"{name}: doc apply failed: {applied.stdout}{applied.stderr}"):
                 continue
             part = sheet_part_of(source, sheet["name"])
             if part:
@@ -181,8 +165,7 @@ def main():
             if libreoffice:
                 check_libreoffice(name, source, edited, workdir)
             os.remove(edited)
-    print(f"{passes} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return checks.finish("fidelity")
 
 
 def sheet_part_of(source, sheet_name):
@@ -202,7 +185,8 @@ def sheet_part_of(source, sheet_name):
                 target = re.search(r'Target="([^"]*)"', rel.group(0)).group(1)
                 if target.startswith("/"):
                     return target[1:]
-                return os.path.normpath(os.path.join(os.path.dirname(main), target)).replace("\\", "/")
+                joined = os.path.join(os.path.dirname(main), target)
+                return os.path.normpath(joined).replace("\\", "/")
     return None
 
 

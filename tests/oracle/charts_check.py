@@ -11,16 +11,17 @@ references and anchors. With "libreoffice", LibreOffice must convert both to PDF
 chart's title must be in the PDF's text (pdftotext).
 """
 
-import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import warnings
 
 import openpyxl
 from openpyxl.chart import AreaChart, BarChart, DoughnutChart, LineChart, PieChart, ScatterChart
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import oracle_checks  # noqa: E402
 
 CORPUS_WORKBOOK = "xlsx/poi-simple-monthly-budget.xlsx"
 CORPUS_SHEET = "Simple Monthly Budget"
@@ -33,25 +34,12 @@ MORE_CORPUS = [
     "xlsx/poi-stress002.xlsx",
 ]
 
-failures = []
-passes = 0
+checks = oracle_checks.Checks()
+check = checks.check
 
 
-def check(condition, what):
-    global passes
-    if condition:
-        passes += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
-
-
-def apply(quire, source, calls, out, workdir):
-    calls_path = os.path.join(workdir, os.path.basename(out) + ".calls.json")
-    with open(calls_path, "w") as f:
-        json.dump(calls, f)
-    result = subprocess.run([quire, "doc", "apply", source, "--calls", calls_path, "--out", out],
-                            capture_output=True, text=True)
+def apply(quire, source, calls, out):
+    result = oracle_checks.apply_calls(quire, source, calls, out)
     check(result.returncode == 0, f"quire doc apply {os.path.basename(source)}: "
                                   f"{result.stdout}{result.stderr}")
 
@@ -180,7 +168,7 @@ def check_more_corpus_openpyxl(quire, corpus_dir, workdir):
             {"tool": "add_sheet", "args": {"name": "Quire Chart"}},
             {"tool": "add_chart", "args": {
                 "sheet": "Quire Chart", "type": "line", "title": "Sweep", "anchor": "A1",
-                "series": [{"values": f"{quoted(first)}!A1:A5"}]}}], out, workdir)
+                "series": [{"values": f"{quoted(first)}!A1:A5"}]}}], out)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(out)
@@ -192,19 +180,10 @@ def check_more_corpus_openpyxl(quire, corpus_dir, workdir):
 
 
 def pdf_text(path, workdir):
-    outdir = os.path.join(workdir, "pdf")
-    os.makedirs(outdir, exist_ok=True)
-    profile = "file://" + os.path.join(workdir, "profile")
-    result = subprocess.run(
-        ["soffice", f"-env:UserInstallation={profile}", "--headless", "--convert-to", "pdf",
-         "--outdir", outdir, path], capture_output=True, text=True, timeout=240)
-    pdf = os.path.join(outdir, os.path.splitext(os.path.basename(path))[0] + ".pdf")
-    check(result.returncode == 0 and os.path.exists(pdf),
-          f"LibreOffice converts {os.path.basename(path)}: {result.stderr.strip()}")
-    if not os.path.exists(pdf):
-        return ""
-    return subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True,
-                          check=True).stdout
+    pdf = oracle_checks.soffice_convert(path, "pdf", os.path.join(workdir, "pdf"),
+                                        os.path.join(workdir, "profile"), timeout=240)
+    check(pdf is not None, f"LibreOffice converts {os.path.basename(path)} to PDF")
+    return oracle_checks.pdf_text(pdf) if pdf else ""
 
 
 def check_libreoffice(sales, corpus, workdir):
@@ -221,16 +200,15 @@ def main():
         print(__doc__)
         return 2
     quire, corpus_dir, mode = sys.argv[1:]
-    corpus_dir = os.path.join(os.environ["QUIRE_SHARED_DIR"], "corpus") \
-        if os.environ.get("QUIRE_SHARED_DIR") else corpus_dir
+    corpus_dir = oracle_checks.corpus_dir(corpus_dir)
     workdir = tempfile.mkdtemp(prefix="quire-charts-")
     try:
         source = os.path.join(workdir, "sales.xlsx")
         sales_workbook(source)
         sales = os.path.join(workdir, "sales-charts.xlsx")
-        apply(quire, source, sales_calls(), sales, workdir)
+        apply(quire, source, sales_calls(), sales)
         corpus = os.path.join(workdir, "budget-chart.xlsx")
-        apply(quire, os.path.join(corpus_dir, CORPUS_WORKBOOK), corpus_calls(), corpus, workdir)
+        apply(quire, os.path.join(corpus_dir, CORPUS_WORKBOOK), corpus_calls(), corpus)
         if mode == "openpyxl":
             check_sales_openpyxl(sales)
             check_corpus_openpyxl(corpus)
@@ -239,8 +217,7 @@ def main():
             check_libreoffice(sales, corpus, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    print(f"{passes} checks passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return checks.finish(mode)
 
 
 if __name__ == "__main__":

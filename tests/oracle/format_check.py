@@ -11,26 +11,18 @@ Usage: format_check.py QUIRE_BINARY CORPUS_DIR
 Set QUIRE_SHARED_DIR to use another shared/ folder than CORPUS_DIR's.
 """
 
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import warnings
 
 import openpyxl
 
-failures = []
-passes = 0
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import oracle_checks  # noqa: E402
 
-
-def check(condition, what):
-    global passes
-    if condition:
-        passes += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
+checks = oracle_checks.Checks()
+check = checks.check
 
 
 def rgb(color):
@@ -75,16 +67,10 @@ def calls(sheet):
     ]
 
 
-def apply(quire, source, out, workdir, sheet):
-    calls_path = os.path.join(workdir, "calls.json")
-    with open(calls_path, "w", encoding="utf-8") as f:
-        json.dump(calls(sheet), f)
-    result = subprocess.run([quire, "doc", "apply", source, "--calls", calls_path, "--out", out],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        check(False, f"quire doc apply failed: {result.stdout.strip()} {result.stderr.strip()}")
-        return False
-    return True
+def apply(quire, source, out, sheet):
+    result = oracle_checks.apply_calls(quire, source, calls(sheet), out)
+    return check(result.returncode == 0,
+                 f"quire doc apply failed: {result.stdout.strip()} {result.stderr.strip()}")
 
 
 def check_formats(ws, label, strict_checks=True):
@@ -133,7 +119,7 @@ def check_openpyxl_made(quire, workdir):
     source = os.path.join(workdir, "blank.xlsx")
     out = os.path.join(workdir, "formatted.xlsx")
     write_blank(source)
-    if not apply(quire, source, out, workdir, "Data"):
+    if not apply(quire, source, out, "Data"):
         return
     wb = openpyxl.load_workbook(out)
     ws = wb["Data"]
@@ -147,7 +133,7 @@ def check_corpus(quire, corpus, workdir):
     source = os.path.join(corpus, "xlsx/poi-simple-monthly-budget.xlsx")
     out = os.path.join(workdir, "budget.xlsx")
     sheet = openpyxl.load_workbook(source).sheetnames[0]
-    if not apply(quire, source, out, workdir, sheet):
+    if not apply(quire, source, out, sheet):
         return
     try:
         wb = openpyxl.load_workbook(out)
@@ -159,17 +145,11 @@ def check_corpus(quire, corpus, workdir):
 
 def main():
     warnings.simplefilter("ignore")
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    quire = sys.argv[1]
-    shared = os.environ.get("QUIRE_SHARED_DIR")
-    corpus = os.path.join(shared, "corpus") if shared else sys.argv[2]
+    quire, corpus = oracle_checks.arguments(__doc__, 2)
     with tempfile.TemporaryDirectory() as workdir:
         check_openpyxl_made(quire, workdir)
-        check_corpus(quire, corpus, workdir)
-    print(f"openpyxl: {passes} passed, {len(failures)} failed")
-    return 1 if failures else 0
+        check_corpus(quire, oracle_checks.corpus_dir(corpus), workdir)
+    return checks.finish("openpyxl")
 
 
 if __name__ == "__main__":

@@ -9,38 +9,30 @@ Usage: objects_check.py QUIRE CORPUS_DIR
 Set QUIRE_SHARED_DIR to use another shared/ folder than CORPUS_DIR's.
 """
 
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import warnings
 
 import openpyxl
 
-failures = []
-passes = 0
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import oracle_checks  # noqa: E402
+
+checks = oracle_checks.Checks()
+check = checks.check
 
 
-def check(condition, what):
-    global passes
-    if condition:
-        passes += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
+def tool_calls(calls):
+    """(tool, args) pairs as the call objects `quire doc apply` reads."""
+    return [{"tool": tool, "args": args} for tool, args in calls]
 
 
 def apply(quire, source, calls, workdir, name):
-    calls_path = os.path.join(workdir, name + ".calls.json")
     out = os.path.join(workdir, name + ".out.xlsx")
-    with open(calls_path, "w", encoding="utf-8") as f:
-        json.dump([{"tool": tool, "args": args} for tool, args in calls], f)
-    result = subprocess.run([quire, "doc", "apply", source, "--calls", calls_path, "--out", out],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        check(False, f"{name}: quire doc apply failed: {result.stdout.strip()} "
-                     f"{result.stderr.strip()}")
+    result = oracle_checks.apply_calls(quire, source, tool_calls(calls), out)
+    if not check(result.returncode == 0, f"{name}: quire doc apply failed: "
+                                         f"{result.stdout.strip()} {result.stderr.strip()}"):
         return None
     return out
 
@@ -185,17 +177,11 @@ def check_corpus_workbook(quire, corpus, workdir):
 def main():
     # openpyxl warns about every extension it drops while reading; that is not our concern here.
     warnings.simplefilter("ignore")
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    quire = sys.argv[1]
-    shared = os.environ.get("QUIRE_SHARED_DIR")
-    corpus = os.path.join(shared, "corpus") if shared else sys.argv[2]
+    quire, corpus = oracle_checks.arguments(__doc__, 2)
     with tempfile.TemporaryDirectory() as workdir:
         check_new_workbook(quire, workdir)
-        check_corpus_workbook(quire, corpus, workdir)
-    print(f"openpyxl: {passes} passed, {len(failures)} failed")
-    return 1 if failures else 0
+        check_corpus_workbook(quire, oracle_checks.corpus_dir(corpus), workdir)
+    return checks.finish("openpyxl")
 
 
 if __name__ == "__main__":

@@ -7,53 +7,40 @@ hyperlinks and notes added by `quire doc apply`) is converted to OpenDocument by
 content.xml must hold each object.
 """
 
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import zipfile
 
-import objects_check
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import objects_check  # noqa: E402
+import oracle_checks  # noqa: E402
 
-failures = []
-passes = 0
-
-
-def check(condition, what):
-    global passes
-    if condition:
-        passes += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what)
+checks = oracle_checks.Checks()
+check = checks.check
 
 
-def convert_to_ods(path, workdir):
-    profile = "file://" + os.path.join(workdir, "profile")
-    subprocess.run(["soffice", f"-env:UserInstallation={profile}", "--headless",
-                    "--convert-to", "ods", "--outdir", workdir, path],
-                   check=True, capture_output=True, timeout=240)
-    ods = os.path.splitext(path)[0] + ".ods"
+def ods_content(path, workdir):
+    """content.xml of LibreOffice's OpenDocument conversion of path ("" when it fails)."""
+    ods = oracle_checks.soffice_convert(path, "ods", workdir, os.path.join(workdir, "profile"),
+                                        timeout=240)
+    if not check(ods is not None, f"LibreOffice converts {os.path.basename(path)} to ods"):
+        return ""
     with zipfile.ZipFile(ods) as archive:
         return archive.read("content.xml").decode("utf-8")
 
 
 def main():
-    if len(sys.argv) != 2:
-        print(__doc__)
-        return 2
-    quire = sys.argv[1]
+    (quire,) = oracle_checks.arguments(__doc__, 1)
     with tempfile.TemporaryDirectory() as workdir:
         base = os.path.join(workdir, "base.xlsx")
         objects_check.write_base(base)
-        calls_path = os.path.join(workdir, "calls.json")
-        with open(calls_path, "w", encoding="utf-8") as f:
-            json.dump([{"tool": t, "args": a} for t, a in objects_check.new_workbook_calls()], f)
         out = os.path.join(workdir, "objects.xlsx")
-        subprocess.run([quire, "doc", "apply", base, "--calls", calls_path, "--out", out],
-                       check=True, capture_output=True)
-        content = convert_to_ods(out, workdir)
+        calls = objects_check.tool_calls(objects_check.new_workbook_calls())
+        applied = oracle_checks.apply_calls(quire, base, calls, out)
+        check(applied.returncode == 0, f"quire doc apply failed: {applied.stdout.strip()} "
+                                       f"{applied.stderr.strip()}")
+        content = ods_content(out, workdir) if applied.returncode == 0 else ""
 
     check('table:name="Sales" table:target-range-address="Data.A1:Data.D4"' in content,
           "the table is a database range")
@@ -68,8 +55,7 @@ def main():
     check('xlink:href="#Lists.A1"' in content, "the internal link")
     check("Sales regions</text:p></office:annotation>" in content, "the first note")
     check("Estimated</text:p></office:annotation>" in content, "the second note")
-    print(f"libreoffice: {passes} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return checks.finish("libreoffice")
 
 
 if __name__ == "__main__":

@@ -13,24 +13,16 @@ import csv
 import datetime
 import math
 import os
-import subprocess
 import sys
 import tempfile
 import warnings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "api"))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "support"))
+import oracle_checks  # noqa: E402
 
-failures = []
-passes = 0
-
-
-def check(condition, what):
-    global passes
-    if condition:
-        passes += 1
-    else:
-        failures.append(what)
-        print("FAIL:", what, flush=True)
+checks = oracle_checks.Checks()
+check = checks.check
 
 
 def close(a, b):
@@ -47,10 +39,13 @@ def numbers(rows, column):
     return [float(r[column]) for r in rows if column < len(r) and r[column] != ""]
 
 
-def soffice(args, workdir):
-    profile = os.path.join(workdir, "lo-profile")
-    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
-                    "--norestore", *args], check=True, capture_output=True, timeout=180)
+def soffice(path, target, outdir, workdir):
+    """LibreOffice's conversion of path to target in outdir; a failed conversion fails a check
+    and gives None."""
+    converted = oracle_checks.soffice_convert(path, target, outdir,
+                                              os.path.join(workdir, "lo-profile"), timeout=180)
+    check(converted is not None, f"LibreOffice converts {os.path.basename(path)} to {target}")
+    return converted
 
 
 def check_weather(path, csv_path, workdir):
@@ -65,10 +60,11 @@ def check_weather(path, csv_path, workdir):
     check(len(wb["Summary"]._charts) == 1, "one chart on the summary sheet")
     check(str(wb["Summary"]["B4"].value).startswith("=SUM("), "totals are formulas")
 
-    soffice(["--convert-to", "xlsx:Calc MS Excel 2007 XML", "--outdir",
-             os.path.join(workdir, "calc"), path], workdir)
-    values = openpyxl.load_workbook(os.path.join(workdir, "calc", os.path.basename(path)),
-                                    data_only=True)["Summary"]
+    recalculated = soffice(path, "xlsx:Calc MS Excel 2007 XML", os.path.join(workdir, "calc"),
+                           workdir)
+    if recalculated is None:
+        return
+    values = openpyxl.load_workbook(recalculated, data_only=True)["Summary"]
     for i, name in enumerate(["precipitation", "temp_max", "temp_min", "wind"]):
         column = header.index(name)
         xs = numbers(rows, column)
@@ -93,10 +89,8 @@ def check_weather(path, csv_path, workdir):
         check(values[f"B{row}"].value == kinds[kind], f"count of {kind}")
         check(close(values[f"C{row}"].value, precipitation[kind]), f"precipitation of {kind}")
 
-    soffice(["--convert-to", "pdf", "--outdir", os.path.join(workdir, "pdf"), path], workdir)
-    pdf = os.path.join(workdir, "pdf", os.path.splitext(os.path.basename(path))[0] + ".pdf")
-    text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True).stdout
-    text = " ".join(text.split())  # the title may wrap
+    pdf = soffice(path, "pdf", os.path.join(workdir, "pdf"), workdir)
+    text = oracle_checks.pdf_text(pdf) if pdf else ""  # whitespace folded: the title may wrap
     check("precipitation, temp_max, temp_min over date" in text, "the chart title is in the PDF")
 
 
@@ -125,8 +119,7 @@ def main():
     finally:
         server.stop()
         server.cleanup()
-    print(f"{passes} passed, {len(failures)} failed")
-    return 1 if failures else 0
+    return checks.finish("report")
 
 
 if __name__ == "__main__":

@@ -16,17 +16,15 @@ import tempfile
 
 import docx
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "support"))
+import oracle_checks  # noqa: E402
+
 TITLE = "Quire oracle title"
 PARAGRAPHS = ["First paragraph", "Second & <third>", "  spaced  out  "]
 APPENDED = "Appended last"
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        print("FAIL:", what)
+checks = oracle_checks.Checks()
+check = checks.check
 
 
 def run(writer, *args):
@@ -80,17 +78,13 @@ def check_corpus(writer, work, shared):
 
 
 def main():
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    writer, source_dir = sys.argv[1], sys.argv[2]
-    shared = os.environ.get("QUIRE_SHARED_DIR") or os.path.join(source_dir, "..", "shared")
+    writer, source_dir = oracle_checks.arguments(__doc__, 2)
+    shared = oracle_checks.shared_dir(os.path.join(source_dir, "..", "shared"))
     with tempfile.TemporaryDirectory() as work:
         check_built_document(writer, work)
         checked = check_corpus(writer, work, shared)
-    print(f"docx oracle: built document and {checked} corpus documents checked, "
-          f"{len(failures)} problems")
-    return 1 if failures else 0
+    print(f"built document and {checked} corpus documents checked")
+    return checks.finish("docx")
 
 
 if __name__ == "__main__":

@@ -21,6 +21,9 @@ import zipfile
 import xml.etree.ElementTree as ET
 from urllib.parse import unquote
 
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "..", "tests", "support"))
+import oracle_checks  # noqa: E402
+
 CT_NS = "{http://schemas.openxmlformats.org/package/2006/content-types}"
 REL_NS = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 PML_NAMESPACES = ["http://schemas.openxmlformats.org/presentationml/2006/main",
@@ -32,13 +35,8 @@ R_NAMESPACES = ["http://schemas.openxmlformats.org/officeDocument/2006/relations
 SLIDE_CT = "application/vnd.openxmlformats-officedocument.presentationml.slide+xml"
 LAYOUT_CT = "application/vnd.openxmlformats-officedocument.presentationml.slideLayout+xml"
 
-failures = []
-
-
-def check(condition, what):
-    if not condition:
-        failures.append(what)
-        print("FAIL:", what)
+checks = oracle_checks.Checks()
+check = checks.check
 
 
 class Deck:
@@ -247,17 +245,13 @@ def check_corpus(writer, work, shared):
 
 
 def main():
-    if len(sys.argv) != 3:
-        print(__doc__)
-        return 2
-    writer, source_dir = sys.argv[1], sys.argv[2]
-    shared = os.environ.get("QUIRE_SHARED_DIR") or os.path.join(source_dir, "..", "shared")
+    writer, source_dir = oracle_checks.arguments(__doc__, 2)
+    shared = oracle_checks.shared_dir(os.path.join(source_dir, "..", "shared"))
     with tempfile.TemporaryDirectory() as work:
         check_built_deck(writer, work)
         checked = check_corpus(writer, work, shared)
-    print(f"pptx structural oracle: built deck and {checked} corpus decks checked, "
-          f"{len(failures)} problems")
-    return 1 if failures else 0
+    print(f"built deck and {checked} corpus decks checked")
+    return checks.finish("pptx")
 
 
 if __name__ == "__main__":
