@@ -1,11 +1,13 @@
 #include "ooxml/xlsx/workbook.hpp"
 
 #include <fmt/chrono.h>
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -166,7 +168,19 @@ double FittedColumnWidth(std::size_t chars) {
 
 // ---- Helpers shared with the other workbook_*.cpp ----------------------------------------------
 
-std::string FormatNumber(double value) { return fmt::format("{}", value); }
+// Whole numbers below 1e15, most cell values, are written as plain digits by fmt too; they skip
+// the shortest-round-trip search. The compiled format spares parsing "{}" a million times.
+std::string FormatNumber(double value) {
+    char digits[32];
+    if (std::fabs(value) < 1e15 && value == std::trunc(value) &&
+        !(value == 0 && std::signbit(value))) {
+        auto [end, ec] =
+            std::to_chars(digits, digits + sizeof digits, static_cast<long long>(value));
+        return std::string(digits, end);
+    }
+    return std::string(digits,
+                       fmt::format_to_n(digits, sizeof digits, FMT_COMPILE("{}"), value).out);
+}
 
 bool RelTypeIs(std::string_view type, std::string_view suffix) {
     return type.size() > suffix.size() && type.ends_with(suffix) &&
@@ -602,7 +616,8 @@ Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<
             return write;
         }
         case CellValue::Kind::kText: {
-            if (!IsPlainAscii(value.text)) {
+            const bool ascii = IsPlainAscii(value.text);
+            if (!ascii) {
                 std::optional<std::u32string> decoded = DecodeUtf8(value.text);
                 if (!decoded) return InvalidRequest("cell text must be valid UTF-8");
                 if (Utf16Length(*decoded) > kMaxCellText) {
@@ -614,7 +629,7 @@ Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<
             Result<std::optional<std::string>> sst = SharedStringsPart();
             if (!sst) return std::unexpected(sst.error());
             // Printable ASCII without '_' is its own ST_Xstring encoding.
-            bool verbatim = IsPlainAscii(value.text) && value.text.find('_') == std::string::npos;
+            bool verbatim = ascii && value.text.find('_') == std::string::npos;
             if (!*sst) {
                 write.kind = CellWrite::Kind::kInlineString;
                 write.text = verbatim ? value.text : EncodeXstring(value.text);
