@@ -1159,9 +1159,13 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
         return edit.value.kind == CellValue::Kind::kText ||
                edit.value.kind == CellValue::Kind::kDate;
     });
-    Result<std::vector<std::string_view>> existing =
-        sheet->FindCells(refs, entry.part, prepares_parts);
+    // A new sheet's bulk write would otherwise hold an empty view per edit.
+    Result<std::vector<std::string_view>> existing = std::vector<std::string_view>{};
+    if (!sheet->HasNoCells()) existing = sheet->FindCells(refs, entry.part, prepares_parts);
     if (!existing) return std::unexpected(existing.error());
+    auto existing_at = [&](std::size_t i) {
+        return existing->empty() ? std::string_view{} : (*existing)[i];
+    };
 
     // Each text cell would otherwise read the workbook's relationships again.
     Result<std::optional<std::string>> sst = RelatedPart("sharedStrings");
@@ -1177,7 +1181,7 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
     bool formulas_changed = false;
     for (std::size_t i = 0; i < edits.size(); ++i) {
         std::optional<int> style;
-        if (!(*existing)[i].empty()) style = WorksheetText::CellStyle((*existing)[i]);
+        if (!existing_at(i).empty()) style = WorksheetText::CellStyle(existing_at(i));
         Result<CellWrite> write = Prepare(edits[i].value, style);
         if (!write) {
             Error error = write.error();
@@ -1191,9 +1195,9 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
     std::vector<SharedFormulaGroup> detached;
     std::set<std::pair<int, int>> inspected;
     for (std::size_t i = 0; i < edits.size(); ++i) {
-        if ((*existing)[i].empty() || !inspected.emplace(refs[i].row, refs[i].col).second) continue;
+        if (existing_at(i).empty() || !inspected.emplace(refs[i].row, refs[i].col).second) continue;
         Result<OverwrittenCell> old =
-            InspectOverwritten(*sheet, (*existing)[i], refs[i], entry.part);
+            InspectOverwritten(*sheet, existing_at(i), refs[i], entry.part);
         if (!old) return std::unexpected(old.error());
         formulas_changed = formulas_changed || old->had_formula;
         if (old->anchors) detached.push_back(std::move(*old->anchors));
