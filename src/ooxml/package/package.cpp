@@ -6,6 +6,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <cstring>
 #include <ctime>
@@ -98,15 +99,17 @@ std::optional<DeflatedPart> DeflateInPieces(std::string_view data) {
     const std::size_t count = (data.size() + kDeflatePiece - 1) / kDeflatePiece;
     std::vector<DeflatedPiece> pieces(count);
     const std::size_t threads = std::clamp<std::size_t>(std::thread::hardware_concurrency(), 1, 4);
+    // Each thread takes the next piece not yet taken, so that a core busy with other work slows
+    // the part down by its own share only; this thread works too.
+    std::atomic<std::size_t> next = 0;
+    auto work = [&] {
+        for (std::size_t i = next++; i < count; i = next++) {
+            pieces[i] = DeflatePiece(data.substr(i * kDeflatePiece, kDeflatePiece), i + 1 == count);
+        }
+    };
     std::vector<std::thread> workers;
-    for (std::size_t t = 0; t < std::min(threads, count); ++t) {
-        workers.emplace_back([&, t] {
-            for (std::size_t i = t; i < count; i += threads) {
-                pieces[i] =
-                    DeflatePiece(data.substr(i * kDeflatePiece, kDeflatePiece), i + 1 == count);
-            }
-        });
-    }
+    for (std::size_t t = 1; t < std::min(threads, count); ++t) workers.emplace_back(work);
+    work();
     for (std::thread& worker : workers) worker.join();
 
     DeflatedPart part;

@@ -428,9 +428,12 @@ TEST(Package, LargePartsDeflatedInPiecesReadBackIdentical) {
         state = state * 1103515245u + 12345u;
         ch = static_cast<char>(state >> 24);
     }
+    // Ends exactly where a piece ends: the last piece is a whole one.
+    std::string whole_pieces = xml.substr(0, 8u << 20);
     Package package = Package::Create();
     package.WritePart("big.xml", xml);
     package.WritePart("noise.bin", noise);
+    package.WritePart("whole-pieces.xml", whole_pieces);
     package.WritePart("small.xml", "<a/>");
     Result<std::string> saved = package.Save();
     ASSERT_TRUE(saved) << saved.error().message;
@@ -442,10 +445,12 @@ TEST(Package, LargePartsDeflatedInPiecesReadBackIdentical) {
     ASSERT_TRUE(reopened) << reopened.error().message;
     Result<std::string> big = reopened->ReadPart("big.xml");
     Result<std::string> random = reopened->ReadPart("noise.bin");
-    ASSERT_TRUE(big && random);
+    Result<std::string> whole = reopened->ReadPart("whole-pieces.xml");
+    ASSERT_TRUE(big && random && whole);
     EXPECT_TRUE(*big == xml);
     EXPECT_TRUE(*random == noise);
-    EXPECT_LT(saved->size(), xml.size() / 3 + noise.size() + 4096);
+    EXPECT_TRUE(*whole == whole_pieces);
+    EXPECT_LT(saved->size(), (xml.size() + whole_pieces.size()) / 3 + noise.size() + 4096);
 }
 
 }  // namespace

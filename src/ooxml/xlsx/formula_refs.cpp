@@ -9,7 +9,7 @@
 namespace quire::xlsx {
 namespace {
 
-bool IsAsciiAlpha(char ch) { return std::isalpha(static_cast<unsigned char>(ch)) != 0; }
+bool IsAsciiAlpha(char ch) { return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z'); }
 bool IsAsciiDigit(char ch) { return std::isdigit(static_cast<unsigned char>(ch)) != 0; }
 
 // Characters that may make up an unquoted name in a formula: sheet names, defined names,
@@ -287,7 +287,7 @@ std::optional<CellRef> ParseCellRef(std::string_view text) {
     int col = 0;
     std::size_t letters = i;
     while (i < text.size() && IsAsciiAlpha(text[i]) && i - letters < 3) {
-        col = col * 26 + (std::toupper(static_cast<unsigned char>(text[i])) - 'A' + 1);
+        col = col * 26 + ((text[i] & ~0x20) - 'A' + 1);  // ASCII upper case
         ++i;
     }
     if (i == letters) return std::nullopt;

@@ -345,12 +345,18 @@ void SheetWriter::WidenSpans(pugi::xml_node row, int col) {
     spans.set_value(fmt::format("{}:{}", std::min(low, col), std::max(high, col)).c_str());
 }
 
+// One pass: a bulk write asks this of every text cell.
 bool NeedsSpacePreserved(std::string_view text) {
     if (text.empty()) return false;
     auto space = [](char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'; };
-    return space(text.front()) || space(text.back()) ||
-           text.find_first_of("\t\n\r") != std::string_view::npos ||
-           text.find("  ") != std::string_view::npos;
+    if (space(text.front()) || space(text.back())) return true;
+    for (std::size_t i = 1; i < text.size(); ++i) {
+        const char ch = text[i];
+        if (ch == '\t' || ch == '\n' || ch == '\r' || (ch == ' ' && text[i - 1] == ' ')) {
+            return true;
+        }
+    }
+    return false;
 }
 
 bool HasFormula(const pugi::xml_node& c) { return static_cast<bool>(Child(c, "f")); }

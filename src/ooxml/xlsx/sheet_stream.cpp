@@ -181,115 +181,163 @@ std::string_view PrefixOf(std::string_view qname) {
     return colon == kNpos ? std::string_view{} : qname.substr(0, colon + 1);
 }
 
-// Element text escaped the way pugixml writes it, so that both paths give the same bytes.
-void AppendEscaped(std::string& out, std::string_view text) {
-    auto plain = [](char ch) {
-        return ch != '&' && ch != '<' && ch != '>' &&
-               (static_cast<unsigned char>(ch) >= 0x20 || ch == '\t' || ch == '\n' || ch == '\r');
-    };
-    if (std::all_of(text.begin(), text.end(), plain)) {
-        out += text;
-        return;
-    }
-    for (char ch : text) {
-        auto byte = static_cast<unsigned char>(ch);
-        if (ch == '&') {
-            out += "&amp;";
-        } else if (ch == '<') {
-            out += "&lt;";
-        } else if (ch == '>') {
-            out += "&gt;";
-        } else if (byte < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
-            out += fmt::format("&#{}{};", byte / 10, byte % 10);
-        } else {
-            out += ch;
-        }
-    }
-}
-
-void AppendElement(std::string& out, std::string_view prefix, std::string_view local,
-                   std::string_view text) {
-    out += '<';
-    out += prefix;
-    out += local;
-    out += '>';
-    AppendEscaped(out, text);
-    out += "</";
-    out += prefix;
-    out += local;
-    out += '>';
-}
-
 void AppendInt(std::string& out, int value) {
     char digits[16];
     auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
     out.append(digits, end);
 }
 
-// CellName without a temporary string: a bulk write makes a million of them.
-void AppendCellName(std::string& out, CellRef ref) {
-    char letters[4];
-    int n = 0;
-    for (int col = ref.col; col > 0 && n < 4; col = (col - 1) / 26) {
-        letters[n++] = static_cast<char>('A' + (col - 1) % 26);
+// Writes a cell into room made for its longest form: a bulk write appends a million cells, and a
+// capacity check on every small append costs more than the bytes.
+class CellBytes {
+public:
+    explicit CellBytes(char* at) : at_(at) {}
+
+    // The most bytes a cell with this prefix and text can take: each text byte escapes to at
+    // most five, the markup around it is fixed.
+    static std::size_t MostFor(std::string_view prefix, std::string_view text) {
+        return 160 + 8 * prefix.size() + 5 * text.size();
     }
-    while (n > 0) out += letters[--n];
-    AppendInt(out, ref.row);
+
+    // Markup of a known length, copied without a call.
+    template <std::size_t N>
+    void Put(const char (&literal)[N]) {
+        std::memcpy(at_, literal, N - 1);
+        at_ += N - 1;
+    }
+    void Put(std::string_view text) {
+        std::memcpy(at_, text.data(), text.size());
+        at_ += text.size();
+    }
+    // Most parts use the default namespace: no prefix.
+    void Prefix(std::string_view prefix) {
+        if (!prefix.empty()) Put(prefix);
+    }
+    void Put(char ch) { *at_++ = ch; }
+    void Int(int value) { at_ = std::to_chars(at_, at_ + 12, value).ptr; }
+
+    // CellName without a temporary string.
+    void CellName(CellRef ref) {
+        char letters[4];
+        int n = 0;
+        for (int col = ref.col; col > 0 && n < 4; col = (col - 1) / 26) {
+            letters[n++] = static_cast<char>('A' + (col - 1) % 26);
+        }
+        while (n > 0) Put(letters[--n]);
+        Int(ref.row);
+    }
+
+    // Element text escaped the way pugixml writes it, so that both paths give the same bytes.
+    void Escaped(std::string_view text) {
+        auto plain = [](char ch) {
+            return ch != '&' && ch != '<' && ch != '>' &&
+                   (static_cast<unsigned char>(ch) >= 0x20 || ch == '\t' || ch == '\n' ||
+                    ch == '\r');
+        };
+        std::size_t run = 0;
+        while (run < text.size() && plain(text[run])) ++run;
+        Put(text.substr(0, run));
+        for (char ch : text.substr(run)) {
+            auto byte = static_cast<unsigned char>(ch);
+            if (ch == '&') {
+                Put("&amp;");
+            } else if (ch == '<') {
+                Put("&lt;");
+            } else if (ch == '>') {
+                Put("&gt;");
+            } else if (byte < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') {
+                Put("&#");
+                Put(static_cast<char>('0' + byte / 10));
+                Put(static_cast<char>('0' + byte % 10));
+                Put(';');
+            } else {
+                Put(ch);
+            }
+        }
+    }
+
+    void Element(std::string_view prefix, char local, std::string_view text) {
+        Put('<');
+        Prefix(prefix);
+        Put(local);
+        Put('>');
+        Escaped(text);
+        Put("</");
+        Prefix(prefix);
+        Put(local);
+        Put('>');
+    }
+
+    char* at() const { return at_; }
+
+private:
+    char* at_;
+};
+
+void WriteNewCell(CellBytes& out, std::string_view prefix, const StreamedCell& cell) {
+    const CellWrite& write = cell.write;
+    out.Put('<');
+    out.Prefix(prefix);
+    out.Put("c r=\"");
+    out.CellName(cell.ref);
+    out.Put('"');
+    if (write.style) {
+        out.Put(" s=\"");
+        out.Int(*write.style);
+        out.Put('"');
+    }
+    switch (write.kind) {
+        case CellWrite::Kind::kClear:
+            out.Put("/>");
+            return;
+        case CellWrite::Kind::kNumber:
+            out.Put('>');
+            out.Element(prefix, 'v', write.text);
+            break;
+        case CellWrite::Kind::kSharedString:
+            out.Put(" t=\"s\">");
+            out.Element(prefix, 'v', write.text);
+            break;
+        case CellWrite::Kind::kBoolean:
+            out.Put(" t=\"b\">");
+            out.Element(prefix, 'v', write.text);
+            break;
+        case CellWrite::Kind::kFormula:
+            out.Put('>');
+            out.Element(prefix, 'f', write.text);
+            break;
+        case CellWrite::Kind::kInlineString: {
+            out.Put(" t=\"inlineStr\"><");
+            out.Prefix(prefix);
+            out.Put("is><");
+            out.Prefix(prefix);
+            out.Put('t');
+            if (NeedsSpacePreserved(write.text)) out.Put(" xml:space=\"preserve\"");
+            out.Put('>');
+            out.Escaped(write.text);
+            out.Put("</");
+            out.Prefix(prefix);
+            out.Put("t></");
+            out.Prefix(prefix);
+            out.Put("is>");
+            break;
+        }
+    }
+    out.Put("</");
+    out.Prefix(prefix);
+    out.Put("c>");
 }
 
 // A cell that did not exist, as WriteCell makes it on a new <c r="..">.
 void AppendNewCell(std::string& out, std::string_view prefix, const StreamedCell& cell) {
-    const CellWrite& write = cell.write;
-    out += '<';
-    out += prefix;
-    out += "c r=\"";
-    AppendCellName(out, cell.ref);
-    out += '"';
-    if (write.style) {
-        out += " s=\"";
-        AppendInt(out, *write.style);
-        out += '"';
-    }
-    switch (write.kind) {
-        case CellWrite::Kind::kClear:
-            out += "/>";
-            return;
-        case CellWrite::Kind::kNumber:
-            out += '>';
-            AppendElement(out, prefix, "v", write.text);
-            break;
-        case CellWrite::Kind::kSharedString:
-            out += " t=\"s\">";
-            AppendElement(out, prefix, "v", write.text);
-            break;
-        case CellWrite::Kind::kBoolean:
-            out += " t=\"b\">";
-            AppendElement(out, prefix, "v", write.text);
-            break;
-        case CellWrite::Kind::kFormula:
-            out += '>';
-            AppendElement(out, prefix, "f", write.text);
-            break;
-        case CellWrite::Kind::kInlineString: {
-            out += " t=\"inlineStr\"><";
-            out += prefix;
-            out += "is><";
-            out += prefix;
-            out += 't';
-            if (NeedsSpacePreserved(write.text)) out += " xml:space=\"preserve\"";
-            out += '>';
-            AppendEscaped(out, write.text);
-            out += "</";
-            out += prefix;
-            out += "t></";
-            out += prefix;
-            out += "is>";
-            break;
-        }
-    }
-    out += "</";
-    out += prefix;
-    out += "c>";
+    const std::size_t size = out.size();
+    const std::size_t most = size + CellBytes::MostFor(prefix, cell.write.text);
+    // Doubling keeps appending linear where the caller reserved too little.
+    if (most > out.capacity()) out.reserve(std::max(most, 2 * out.capacity()));
+    out.resize(most);
+    CellBytes bytes(out.data() + size);
+    WriteNewCell(bytes, prefix, cell);
+    out.resize(static_cast<std::size_t>(bytes.at() - out.data()));
 }
 
 bool IsUtf8Text(std::string_view xml) {

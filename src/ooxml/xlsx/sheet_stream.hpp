@@ -81,6 +81,10 @@ public:
                                    std::span<const SharedFormulaGroup> detached,
                                    std::string_view part_name) const;
 
+    // True when <sheetData> is written empty ("<sheetData/>"), as in a new sheet: no cell exists
+    // and FindCells would find nothing.
+    bool HasNoCells() const { return data_empty_; }
+
     // The cell's style index (its s attribute), nullopt when it has none.
     static std::optional<int> CellStyle(std::string_view cell);
 

@@ -13,6 +13,7 @@
 #include "ooxml/package/xml.hpp"
 #include "ooxml/xlsx/sml_xml.hpp"
 #include "ooxml/xlsx/workbook.hpp"
+#include "ooxml/xlsx/workbook_impl.hpp"
 #include "shared_dir.hpp"
 
 namespace quire::xlsx {
@@ -452,6 +453,17 @@ INSTANTIATE_TEST_SUITE_P(Files, CorpusStreamMatchesDom,
 
 namespace quire::xlsx {
 namespace {
+
+TEST(FormatNumber, WritesEveryKindOfNumberAsFmtWritesItsShortestForm) {
+    const std::vector<double> values = {
+        0.0,    -0.0,  1.0,       -2.0,     1.25,    0.1,
+        -0.7,   1e15,  -1e15,     1e15 - 1, 1e16,    123456789012345.0,
+        1e-5,   1e300, 5e-324,    2.5e-7,   1.0 / 3, 9007199254740993.0,
+        -1e100, 42.5,  1e14 + 0.5};
+    for (double value : values) {
+        EXPECT_EQ(FormatNumber(value), fmt::format("{}", value)) << value;
+    }
+}
 
 TEST(SheetPart, DeclaredDimensionNeedsOnlyTheStartOfThePart) {
     const std::string xml = Sheet("<dimension ref=\"B2:D9\"/><sheetData><row r=\"2\">");

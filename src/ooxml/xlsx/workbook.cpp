@@ -1,11 +1,13 @@
 #include "ooxml/xlsx/workbook.hpp"
 
 #include <fmt/chrono.h>
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <functional>
@@ -166,7 +168,19 @@ double FittedColumnWidth(std::size_t chars) {
 
 // ---- Helpers shared with the other workbook_*.cpp ----------------------------------------------
 
-std::string FormatNumber(double value) { return fmt::format("{}", value); }
+// Whole numbers below 1e15, most cell values, are written as plain digits by fmt too; they skip
+// the shortest-round-trip search. The compiled format spares parsing "{}" a million times.
+std::string FormatNumber(double value) {
+    char digits[32];
+    if (std::fabs(value) < 1e15 && value == std::trunc(value) &&
+        !(value == 0 && std::signbit(value))) {
+        auto [end, ec] =
+            std::to_chars(digits, digits + sizeof digits, static_cast<long long>(value));
+        return std::string(digits, end);
+    }
+    return std::string(digits,
+                       fmt::format_to_n(digits, sizeof digits, FMT_COMPILE("{}"), value).out);
+}
 
 bool RelTypeIs(std::string_view type, std::string_view suffix) {
     return type.size() > suffix.size() && type.ends_with(suffix) &&
@@ -1171,9 +1185,13 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
         return edit.value.kind == CellValue::Kind::kText ||
                edit.value.kind == CellValue::Kind::kDate;
     });
-    Result<std::vector<std::string_view>> existing =
-        sheet->FindCells(refs, entry.part, prepares_parts);
+    // A new sheet's bulk write would otherwise hold an empty view per edit.
+    Result<std::vector<std::string_view>> existing = std::vector<std::string_view>{};
+    if (!sheet->HasNoCells()) existing = sheet->FindCells(refs, entry.part, prepares_parts);
     if (!existing) return std::unexpected(existing.error());
+    auto existing_at = [&](std::size_t i) {
+        return existing->empty() ? std::string_view{} : (*existing)[i];
+    };
 
     // Each text cell would otherwise read the workbook's relationships again.
     Result<std::optional<std::string>> sst = RelatedPart("sharedStrings");
@@ -1189,7 +1207,7 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
     bool formulas_changed = false;
     for (std::size_t i = 0; i < edits.size(); ++i) {
         std::optional<int> style;
-        if (!(*existing)[i].empty()) style = WorksheetText::CellStyle((*existing)[i]);
+        if (!existing_at(i).empty()) style = WorksheetText::CellStyle(existing_at(i));
         Result<CellWrite> write = Prepare(edits[i].value, style);
         if (!write) {
             Error error = write.error();
@@ -1203,9 +1221,9 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
     std::vector<SharedFormulaGroup> detached;
     std::set<std::pair<int, int>> inspected;
     for (std::size_t i = 0; i < edits.size(); ++i) {
-        if ((*existing)[i].empty() || !inspected.emplace(refs[i].row, refs[i].col).second) continue;
+        if (existing_at(i).empty() || !inspected.emplace(refs[i].row, refs[i].col).second) continue;
         Result<OverwrittenCell> old =
-            InspectOverwritten(*sheet, (*existing)[i], refs[i], entry.part);
+            InspectOverwritten(*sheet, existing_at(i), refs[i], entry.part);
         if (!old) return std::unexpected(old.error());
         formulas_changed = formulas_changed || old->had_formula;
         if (old->anchors) detached.push_back(std::move(*old->anchors));
