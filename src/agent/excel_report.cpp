@@ -85,6 +85,15 @@ Result<std::string> TableNameFor(xlsx::Workbook& workbook, std::string_view shee
     return FreeName(names, base, "_");
 }
 
+// "Report chart", or "Report chart 2" and on when a report of another data source has one.
+Result<std::string> ChartNameFor(xlsx::Workbook& workbook) {
+    Result<std::vector<xlsx::ChartInfo>> charts = workbook.Charts();
+    if (!charts) return Propagate(charts);
+    std::vector<std::string> names;
+    for (const auto& chart : *charts) names.push_back(chart.name);
+    return FreeName(names, "Report chart", " ");
+}
+
 Result<std::string> SummarySheetName(xlsx::Workbook& workbook) {
     Result<std::vector<xlsx::SheetInfo>> sheets = workbook.Sheets();
     if (!sheets) return Propagate(sheets);
@@ -235,7 +244,7 @@ Status FormatSummary(ToolCaller& tools, const SummaryLayout& layout) {
 // data has neither. Returns the sentence for the summary, "" when no chart fits.
 Result<std::string> AddReportChart(ToolCaller& tools, const SummaryLayout& layout,
                                    std::string_view data_sheet, const xlsx::CsvTable& table,
-                                   const ColumnRoles& roles) {
+                                   const ColumnRoles& roles, const std::string& chart_name) {
     const std::size_t rows = table.rows.size();
     std::string left = ColumnName(layout.last_column + 2);
     std::string anchor = fmt::format("{}3:{}20", left, ColumnName(layout.last_column + 10));
@@ -274,7 +283,7 @@ Result<std::string> AddReportChart(ToolCaller& tools, const SummaryLayout& layou
         return std::string{};
     }
     json::object args{{"sheet", layout.sheet},       {"type", type},     {"title", title},
-                      {"series", std::move(series)}, {"anchor", anchor}, {"name", "Report chart"}};
+                      {"series", std::move(series)}, {"anchor", anchor}, {"name", chart_name}};
     if (Status added = tools.Call("add_chart", std::move(args)); !added) {
         return std::unexpected(added.error());
     }
@@ -398,9 +407,14 @@ Result<std::vector<std::string>> BuildCsvReport(xlsx::Workbook& workbook,
     if (roles.category >= 0) what += fmt::format(" per {}", Header(table, roles.category));
     done.push_back(fmt::format("Added sheet \"{}\" with formulas for the {}.", *sheet, what));
 
-    Result<std::string> chart = AddReportChart(tools, layout, data_sheet, table, roles);
+    Result<std::string> chart_name = ChartNameFor(workbook);
+    if (!chart_name) return Propagate(chart_name);
+    Result<std::string> chart =
+        AddReportChart(tools, layout, data_sheet, table, roles, *chart_name);
     if (!chart) return Propagate(chart);
-    if (!chart->empty()) done.push_back(*chart);
+    done.push_back(chart->empty()
+                       ? std::string("No chart was added: the data has no date or category column.")
+                       : *chart);
     return done;
 }
 

@@ -116,6 +116,30 @@ TEST(CsvReport, RowsPerCategoryAndYearGetColumnsOfTotalsPerCategory) {
     EXPECT_EQ((*charts)[0].series, std::vector<std::string>{"Summary!$C$14:$C$24"});
 }
 
+// A report of two data sources used to fail: both charts were named "Report chart".
+TEST(CsvReport, EveryDataSourceGetsItsOwnSummaryAndChart) {
+    TurnInput input;
+    input.format = DocumentFormat::kExcel;
+    input.prompt = "Make a report from these files";
+    input.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    input.data_sources.push_back({"sp500.csv", "csv", ReadData("sp500.csv")});
+    input.data_sources.push_back({"iowa-electricity.csv", "csv", ReadData("iowa-electricity.csv")});
+    Result<TurnOutput> output = MakeOfflineAgent()->RunTurn(input);
+    ASSERT_TRUE(output) << output.error().message;
+    Result<xlsx::Workbook> workbook = xlsx::Workbook::Open(output->document);
+    ASSERT_TRUE(workbook);
+    Result<std::vector<xlsx::SheetInfo>> infos = workbook->Sheets();
+    ASSERT_TRUE(infos);
+    std::vector<std::string> sheets;
+    for (const auto& sheet : *infos) sheets.push_back(sheet.name);
+    EXPECT_EQ(sheets,
+              (std::vector<std::string>{"sp500", "Summary", "iowa-electricity", "Summary 2"}));
+    Result<std::vector<xlsx::ChartInfo>> charts = workbook->Charts();
+    ASSERT_TRUE(charts);
+    ASSERT_EQ(charts->size(), 2u);
+    EXPECT_EQ((*charts)[1].name, "Report chart 2");
+}
+
 TEST(CsvReport, AddingASheetNamedSummaryIsNoReportRequest) {
     TurnOutput output = ReportTurn("Add a sheet named Summary", "seattle-weather.csv");
     Result<xlsx::Workbook> workbook = xlsx::Workbook::Open(output.document);
