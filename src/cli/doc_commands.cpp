@@ -4,7 +4,9 @@
 #include <CLI/CLI.hpp>
 #include <boost/json.hpp>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -27,7 +29,7 @@ namespace json = boost::json;
 
 std::string ReadFileOrDie(const std::string& path) {
     std::ifstream in(path, std::ios::binary);
-    if (!in) Die("cannot read " + path);
+    if (!in) Die(fmt::format("cannot read {}: {}", path, std::strerror(errno)));
     std::stringstream buffer;
     buffer << in.rdbuf();
     return buffer.str();
@@ -39,9 +41,13 @@ void WriteFileOrDie(const std::string& path, const std::string& bytes) {
     {
         std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
         out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        if (!out.flush()) Die("cannot write " + path);
+        if (!out.flush()) Die(fmt::format("cannot write {}: {}", path, std::strerror(errno)));
     }
-    if (std::rename(temporary.c_str(), path.c_str()) != 0) Die("cannot write " + path);
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+        int error = errno;
+        std::remove(temporary.c_str());
+        Die(fmt::format("cannot write {}: {}", path, std::strerror(error)));
+    }
 }
 
 service::DocumentFormat FormatOrDie(const std::string& file) {

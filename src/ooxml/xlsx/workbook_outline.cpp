@@ -181,8 +181,10 @@ Result<std::string> Workbook::OutlineJson() const {
         }
     }
 
-    // A defined name is listed under every sheet its formula names; Excel's own names
-    // (_xlnm.Print_Area, _xlnm._FilterDatabase) are left out.
+    // A defined name is listed under every sheet its formula names, and at the top when it
+    // names none (a constant, a table column); Excel's own names (_xlnm.Print_Area,
+    // _xlnm._FilterDatabase) are left out.
+    json::object outline;
     for (pugi::xml_node name : Child(impl_->WorkbookRoot(), "definedNames").children()) {
         std::string_view text = name.attribute("name").value();
         if (name.type() != pugi::node_element || text.starts_with("_xlnm.")) continue;
@@ -195,9 +197,10 @@ Result<std::string> Workbook::OutlineJson() const {
                 AddCapped(*sheet, "names", json::value(text));
             }
         }
+        if (named.empty()) AddCapped(outline, "names", json::value(text));
     }
 
-    json::object outline{{"sheets", std::move(sheets)}};
+    outline["sheets"] = std::move(sheets);
     if (Uses1904Dates()) outline["date_system"] = 1904;
     return json::serialize(outline);
 }

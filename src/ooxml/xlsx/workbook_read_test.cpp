@@ -311,6 +311,11 @@ TEST(Outline, ATitleOverAFormIsNoHeader) {
     Result<Workbook> workbook =
         Workbook::Open(ReadCorpusFile("xlsx/poi-simple-monthly-budget.xlsx"));
     ASSERT_TRUE(workbook);
+    // Names over table columns point at no sheet: they used to be left out of the outline.
+    Result<std::string> outline = workbook->OutlineJson();
+    ASSERT_TRUE(outline);
+    EXPECT_EQ(json::serialize(json::parse(*outline).at("names")),
+              R"(["TotalMonthlyExpenses","TotalMonthlyIncome"])");
     json::object sheet = SheetOutlineOf(*workbook, 0);
     EXPECT_FALSE(sheet.contains("header_row"));
     EXPECT_EQ(sheet.at("merged_ranges"), 5);

@@ -157,9 +157,8 @@ Status Workbook::MoveSheet(std::string_view sheet, int position) {
     int count = static_cast<int>(nodes.size());
     if (position < 0 || position >= count) {
         return InvalidRequest(
-            fmt::format("position must be from 0 to {} (the workbook has {} "
-                        "sheets)",
-                        count - 1, count));
+            fmt::format("position must be from 0 to {} (the workbook has {} sheet{})", count - 1,
+                        count, count == 1 ? "" : "s"));
     }
     int from = IndexOf(nodes, entry->node);
     if (from == position) return {};
