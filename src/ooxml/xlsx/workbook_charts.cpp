@@ -47,10 +47,11 @@ constexpr double kDefaultRowEmu = 190500;
 constexpr std::size_t kMaxCachedPoints = 100000;
 constexpr std::size_t kMaxChartNameBytes = 255;
 
-// How a chart reads the cells it caches: a cell's value (a formula's last result), and the date
-// format code of a cell ("" for none).
+// How a chart reads the cells it caches: the values of a range, row by row (a formula's last
+// result), read in one pass over the sheet, and the date format code of a cell ("" for none).
 struct CellSource {
-    std::function<Result<CellValue>(const std::string& sheet, CellRef at)> value;
+    std::function<Result<std::vector<CellValue>>(const std::string& sheet, const CellRange& range)>
+        values;
     std::function<Result<std::string>(const std::string& sheet, CellRef at)> date_format;
 };
 
@@ -479,9 +480,10 @@ Result<CachedCounts> CacheValues(const SheetRange& ref, const CellSource& read,
                                  chart::SeriesSpec& series) {
     CachedCounts counts;
     if (CellCount(ref.range) > kMaxCachedPoints) return counts;
-    for (CellRef at : CellsOf(ref.range)) {
-        Result<CellValue> value = read.value(ref.sheet, at);
-        if (!value) return std::unexpected(value.error());
+    Result<std::vector<CellValue>> cells = read.values(ref.sheet, ref.range);
+    if (!cells) return std::unexpected(cells.error());
+    for (const CellValue& cell : *cells) {
+        const CellValue* value = &cell;
         const bool numeric = IsNumeric(*value);
         counts.numbers += numeric;
         counts.texts += value->kind == CellValue::Kind::kText;
@@ -496,9 +498,12 @@ Result<CachedCounts> CacheCategories(const SheetRange& ref, const CellSource& re
     CachedCounts counts;
     if (CellCount(ref.range) > kMaxCachedPoints) return counts;
     std::optional<CellRef> first_date;
-    for (CellRef at : CellsOf(ref.range)) {
-        Result<CellValue> value = read.value(ref.sheet, at);
-        if (!value) return std::unexpected(value.error());
+    Result<std::vector<CellValue>> cells = read.values(ref.sheet, ref.range);
+    if (!cells) return std::unexpected(cells.error());
+    const std::vector<CellRef> places = CellsOf(ref.range);
+    for (std::size_t i = 0; i < cells->size() && i < places.size(); ++i) {
+        const CellValue* value = &(*cells)[i];
+        const CellRef at = places[i];
         counts.numbers += IsNumeric(*value);
         counts.texts += value->kind == CellValue::Kind::kText;
         if (value->kind == CellValue::Kind::kDate && !first_date) first_date = at;
@@ -595,9 +600,9 @@ Result<chart::SeriesSpec> ResolveSeries(const chart::SeriesSpec& given, std::siz
                 fmt::format("{}.name '{}' must be one cell", prefix, given.name_ref));
         }
         series.name_ref = AbsoluteReference(*name);
-        Result<CellValue> text = read.value(name->sheet, name->range.first);
+        Result<std::vector<CellValue>> text = read.values(name->sheet, name->range);
         if (!text) return Propagate(text);
-        series.name_cache = CellText(*text);
+        if (!text->empty()) series.name_cache = CellText(text->front());
     }
     if (Status checked = CheckSeriesCells(series, index, type, values->range, *value_counts,
                                           category_range, category_counts);
@@ -960,10 +965,16 @@ Result<ChartInfo> Workbook::AddChart(std::string_view sheet, const chart::ChartS
 
     // Everything is checked, and the cells cached, before the package changes.
     CellSource read;
-    read.value = [this](const std::string& on, CellRef at) -> Result<CellValue> {
-        Result<CellValue> value = GetCell(on, CellName(at));
-        if (!value || value->kind != CellValue::Kind::kFormula) return value;
-        return impl_->FormulaResult(on, at);
+    read.values = [this](const std::string& on,
+                         const CellRange& range) -> Result<std::vector<CellValue>> {
+        Result<RangeContent> content = ReadRange(on, RangeName(range), CellCount(range));
+        if (!content) return std::unexpected(content.error());
+        std::vector<CellValue> values;
+        values.reserve(CellCount(range));
+        for (const std::vector<CellContent>& row : content->rows) {
+            for (const CellContent& cell : row) values.push_back(cell.value);
+        }
+        return values;
     };
     read.date_format = [this](const std::string& on, CellRef at) {
         return impl_->CellDateFormat(on, at);
