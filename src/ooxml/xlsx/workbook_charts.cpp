@@ -877,23 +877,6 @@ Status Workbook::Impl::PlaceChart(const SheetEntry& sheet, const CellRange& area
     return {};
 }
 
-// A formula cell's cached result (§18.3.1.96: <v> with the cell's t), as the file last saved it.
-Result<CellValue> Workbook::Impl::FormulaResult(std::string_view sheet, CellRef at) {
-    Result<SheetEntry> entry = FindWorksheet(sheet);
-    if (!entry) return std::unexpected(entry.error());
-    Result<pugi::xml_document*> doc = Load(entry->part);
-    if (!doc) return std::unexpected(doc.error());
-    SheetWriter reader(**doc);
-    pugi::xml_node cell = reader.FindCell(at);
-    std::string value = NodeText(Child(cell, "v"));
-    std::string_view type = cell.attribute("t").value();
-    if (value.empty()) return CellValue{};
-    if (type.empty() || type == "n") return CellValue::Number(std::strtod(value.c_str(), nullptr));
-    if (type == "str") return CellValue::Text(value);
-    if (type == "b") return CellValue::Boolean(value == "1");
-    return CellValue{};
-}
-
 Result<std::string> Workbook::Impl::CellDateFormat(std::string_view sheet, CellRef at) {
     Result<SheetEntry> entry = FindWorksheet(sheet);
     if (!entry) return std::unexpected(entry.error());

@@ -262,8 +262,6 @@ struct Workbook::Impl {
     // The date format code of a cell's style ("yyyy-mm-dd", or the code of a built-in date
     // format), "" when the cell has no date format (chart category caches use it).
     Result<std::string> CellDateFormat(std::string_view sheet, CellRef at);
-    // The last saved result of a formula cell, empty when it has none (chart caches use it).
-    Result<CellValue> FormulaResult(std::string_view sheet, CellRef at);
     // Loads what DropDrawingIfEmpty will need once the chart's anchor is gone from its drawing.
     Status PrepareToRemoveAnchor(const ChartPlacement& placement);
     // The prefix under which r:id attributes can be written on `root`, declared if needed.
