@@ -6,16 +6,24 @@ Usage: charts_check.py QUIRE CORPUS_DIR openpyxl|libreoffice
    every type over that data, moves one chart across sheets and deletes another.
 2. `quire doc apply` adds a sheet with a chart over the existing data of a corpus workbook (and,
    for openpyxl, of a few more).
-With "openpyxl", openpyxl must load both results and find the charts, their types, titles, series
-references and anchors. With "libreoffice", LibreOffice must convert both to PDF, and each
-chart's title must be in the PDF's text (pdftotext).
+3. openpyxl writes 1,461 days of visits (dates formatted yyyy-mm-dd); Quire adds a line chart.
+With "openpyxl", openpyxl must load the results and find the charts, their types, titles, series
+references, anchors and cached points (all 1,461, the dates with their format code); every
+series must carry its own colours (c:spPr); refused calls (text-only values, a chart name two
+sheets share) must fail and change nothing. With "libreoffice", LibreOffice must convert the
+results to PDF, each chart's title must be in the PDF's text (pdftotext), and the date axis
+must show dates, not serial numbers.
 """
 
 import os
+import re
 import shutil
 import sys
 import tempfile
+import time
 import warnings
+import zipfile
+from datetime import date, timedelta
 
 import openpyxl
 from openpyxl.chart import AreaChart, BarChart, DoughnutChart, LineChart, PieChart, ScatterChart
@@ -74,11 +82,14 @@ def sales_calls():
     kinds = [("column", "Columnar Sales", "A1:H15"), ("bar", "Horizontal Sales", "J1:Q15"),
              ("line", "Linear Trend", "A17:H31"), ("area", "Shaded Area", "J17:Q31"),
              ("doughnut", "Ring Shares", "A33:H47"), ("scatter", "Scattered Points", "J33:Q47")]
+    # Month names are no x values: the scatter plots South against North.
+    scatter_series = [{"name": "'Sales Data'!C1", "categories": "'Sales Data'!B2:B7",
+                       "values": "'Sales Data'!C2:C7"}]
     for kind, title, anchor in kinds:
         calls.append({"tool": "add_chart", "args": {
             "sheet": "Charts", "type": kind, "title": title, "anchor": anchor,
-            "series": SALES_SERIES, "x_axis_title": "Month", "y_axis_title": "Units",
-            "name": title}})
+            "series": scatter_series if kind == "scatter" else SALES_SERIES,
+            "x_axis_title": "Month", "y_axis_title": "Units", "name": title}})
     calls.append({"tool": "add_chart", "args": {
         "sheet": "Sales Data", "type": "pie", "title": "Northern Pie", "anchor": "E2",
         "series": SALES_SERIES[:1], "legend": "bottom", "data_labels": True, "name": "Pie"}})
@@ -164,11 +175,14 @@ def check_more_corpus_openpyxl(quire, corpus_dir, workdir):
         first = original.worksheets[0].title
         before = {ws.title: len(ws._charts) for ws in original.worksheets}
         out = os.path.join(workdir, "more-" + os.path.basename(name))
+        # Numbers of our own in a free column: the file's own cells may hold only text.
+        numbers = [{"ref": f"ZZ{row}", "value": row * 2} for row in range(1, 6)]
         apply(quire, source, [
+            {"tool": "set_cells", "args": {"sheet": first, "cells": numbers}},
             {"tool": "add_sheet", "args": {"name": "Quire Chart"}},
             {"tool": "add_chart", "args": {
                 "sheet": "Quire Chart", "type": "line", "title": "Sweep", "anchor": "A1",
-                "series": [{"values": f"{quoted(first)}!A1:A5"}]}}], out)
+                "series": [{"values": f"{quoted(first)}!ZZ1:ZZ5"}]}}], out)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             wb = openpyxl.load_workbook(out)
@@ -177,6 +191,101 @@ def check_more_corpus_openpyxl(quire, corpus_dir, workdir):
               f"{name}: the new sheet has the line chart")
         after = {ws.title: len(ws._charts) for ws in wb.worksheets if ws.title in before}
         check(after == before, f"{name}: existing charts {after} are still {before}")
+
+
+DAYS = 1461
+FIRST_DAY = date(2024, 1, 1)
+FIRST_SERIAL = 45292  # 2024-01-01 as a spreadsheet serial number
+DAILY_TITLE = "Daily Visits"
+
+
+def daily_workbook(path, days):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Visits"
+    ws.append(["Day", "Visits"])
+    for i in range(days):
+        ws.append([FIRST_DAY + timedelta(days=i), 100 + i % 17])
+        ws.cell(row=i + 2, column=1).number_format = "yyyy-mm-dd"
+    # Too narrow for a date, so the cells print as ### and only the chart shows dates.
+    ws.column_dimensions["A"].width = 4
+    wb.save(path)
+
+
+def daily_calls(days):
+    return [{"tool": "add_sheet", "args": {"name": "Trend"}},
+            {"tool": "add_chart", "args": {
+                "sheet": "Trend", "type": "line", "title": DAILY_TITLE, "anchor": "A1:L25",
+                "series": [{"name": "Visits!B1", "categories": f"Visits!A2:A{days + 1}",
+                            "values": f"Visits!B2:B{days + 1}"}]}}]
+
+
+def check_daily_openpyxl(path):
+    wb = openpyxl.load_workbook(path)
+    charts = wb["Trend"]._charts
+    check(len(charts) == 1, f"{len(charts)} charts on Trend")
+    if not charts:
+        return
+    series = charts[0].series[0]
+    values = series.val.numRef.numCache
+    check(values is not None and values.ptCount == DAYS and len(values.pt) == DAYS,
+          f"all {DAYS} values are cached ({values.ptCount if values else None})")
+    categories = series.cat.numRef.numCache if series.cat.numRef else None
+    check(categories is not None and categories.formatCode == "yyyy-mm-dd",
+          f"date categories carry their format ({categories.formatCode if categories else None})")
+    check(categories is not None and len(categories.pt) == DAYS
+          and float(categories.pt[0].v) == FIRST_SERIAL, "the date categories are cached")
+
+
+def chart_parts(path):
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n).decode() for n in z.namelist()
+                if re.fullmatch(r"xl/charts/chart\d+\.xml", n)}
+
+
+def check_colours(path):
+    """Every series names its own colours, so charts draw without a theme."""
+    parts = chart_parts(path)
+    check(len(parts) == 7, f"{len(parts)} chart parts")
+    for name, xml in parts.items():
+        for ser in re.findall(r"<c:ser>.*?</c:ser>", xml, re.S):
+            check("<c:spPr>" in ser and "<a:srgbClr val=" in ser, f"{name}: a series has spPr")
+        if "<c:pieChart>" in xml or "<c:doughnutChart>" in xml:
+            check(xml.count("<c:dPt>") >= 6, f"{name}: each slice has a c:dPt")
+        if "<c:lineChart>" in xml:
+            check(re.search(r'<c:spPr><a:ln w="\d+"', xml) is not None, f"{name}: line width")
+
+
+def check_refusals(quire, source, corpus_dir, workdir):
+    def refused(path, calls, message):
+        out = os.path.join(workdir, "refused.xlsx")
+        result = oracle_checks.apply_calls(quire, path, calls, out)
+        text = result.stdout + result.stderr
+        check(result.returncode != 0 and message in text, f"refused with {message!r}: {text}")
+
+    text_values = [{"name": "Months", "values": "'Sales Data'!A2:A7"}]
+    for kind in ("column", "line", "pie"):
+        refused(source, [{"tool": "add_chart", "args": {
+            "sheet": "Sales Data", "type": kind, "anchor": "E2", "series": text_values}}],
+            "series 'Months': values")
+    refused(source, [{"tool": "add_chart", "args": {
+        "sheet": "Sales Data", "type": "column", "anchor": "E2",
+        "series": [{"name": "X", "categories": "'Sales Data'!A2:A5",
+                    "values": "'Sales Data'!B2:B7"}]}}], "series 'X': 6 values but 4 categories")
+    refused(source, [{"tool": "add_chart", "args": {
+        "sheet": "Sales Data", "type": "scatter", "anchor": "E2",
+        "series": [{"name": "X", "categories": "'Sales Data'!A2:A7",
+                    "values": "'Sales Data'!B2:B7"}]}}], "x values")
+    shared = os.path.join(corpus_dir, "xlsx/rxw-chart_bar14.xlsx")
+    refused(shared, [{"tool": "delete_chart", "args": {"name": "Chart 1"}}], "from_sheet")
+    out = os.path.join(workdir, "shared-name.xlsx")
+    apply(quire, shared, [{"tool": "delete_chart", "args": {"name": "Chart 1",
+                                                            "from_sheet": "Sheet2"}}], out)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        before = len(openpyxl.load_workbook(shared)["Sheet2"]._charts)
+        after = len(openpyxl.load_workbook(out)["Sheet2"]._charts)
+    check(after == before - 1, f"from_sheet deleted the worksheet's chart ({before} -> {after})")
 
 
 def pdf_text(path, workdir):
@@ -195,6 +304,13 @@ def check_libreoffice(sales, corpus, workdir):
     check(CORPUS_TITLE in corpus_text, f"'{CORPUS_TITLE}' in LibreOffice's PDF of the corpus file")
 
 
+def check_dates_libreoffice(daily, workdir):
+    text = pdf_text(daily, workdir)
+    check(DAILY_TITLE in text, f"'{DAILY_TITLE}' in LibreOffice's PDF")
+    check("2024-01-01" in text, "the date axis shows 2024-01-01")
+    check(str(FIRST_SERIAL) not in text, f"the date axis shows no serial number {FIRST_SERIAL}")
+
+
 def main():
     if len(sys.argv) != 4 or sys.argv[3] not in ("openpyxl", "libreoffice"):
         print(__doc__)
@@ -211,10 +327,25 @@ def main():
         apply(quire, os.path.join(corpus_dir, CORPUS_WORKBOOK), corpus_calls(), corpus)
         if mode == "openpyxl":
             check_sales_openpyxl(sales)
+            check_colours(sales)
             check_corpus_openpyxl(corpus)
             check_more_corpus_openpyxl(quire, corpus_dir, workdir)
+            check_refusals(quire, source, corpus_dir, workdir)
+            daily_source = os.path.join(workdir, "daily.xlsx")
+            daily_workbook(daily_source, DAYS)
+            daily = os.path.join(workdir, "daily-chart.xlsx")
+            started = time.monotonic()
+            apply(quire, daily_source, daily_calls(DAYS), daily)
+            print(f"adding a chart over {DAYS} rows took {time.monotonic() - started:.2f} s "
+                  "(the whole quire doc apply)")
+            check_daily_openpyxl(daily)
         else:
             check_libreoffice(sales, corpus, workdir)
+            daily_source = os.path.join(workdir, "daily.xlsx")
+            daily_workbook(daily_source, 12)
+            daily = os.path.join(workdir, "daily-chart.xlsx")
+            apply(quire, daily_source, daily_calls(12), daily)
+            check_dates_libreoffice(daily, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return checks.finish(mode)

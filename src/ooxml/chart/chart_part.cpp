@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <utility>
 
@@ -69,9 +70,11 @@ std::string StringCacheXml(const std::vector<std::string>& texts) {
     return out + "</c:strCache>";
 }
 
-std::string NumberCacheXml(const std::vector<std::optional<double>>& values) {
-    std::string out = fmt::format(
-        "<c:numCache><c:formatCode>General</c:formatCode><c:ptCount val=\"{}\"/>", values.size());
+std::string NumberCacheXml(const std::vector<std::optional<double>>& values,
+                           std::string_view format_code = "General") {
+    std::string out =
+        fmt::format("<c:numCache><c:formatCode>{}</c:formatCode><c:ptCount val=\"{}\"/>",
+                    EscapeXml(format_code), values.size());
     for (std::size_t i = 0; i < values.size(); ++i) {
         if (values[i]) out += fmt::format("<c:pt idx=\"{}\"><c:v>{}</c:v></c:pt>", i, *values[i]);
     }
@@ -87,6 +90,11 @@ std::string SeriesNameXml(const SeriesSpec& series) {
     }
     if (series.name.empty()) return {};
     return fmt::format("<c:tx><c:v>{}</c:v></c:tx>", EscapeXml(series.name));
+}
+
+std::string_view CategoryFormat(const SeriesSpec& series) {
+    if (!series.numeric_categories || series.category_format_code.empty()) return "General";
+    return series.category_format_code;
 }
 
 // Categories are text (strRef) unless the caller knows them to be numbers; a cache of texts is
@@ -106,8 +114,9 @@ std::string CategoriesXml(const SeriesSpec& series, std::string_view element) {
         numbers.push_back(end != text.c_str() && *end == '\0' ? std::optional(number)
                                                               : std::nullopt);
     }
-    return fmt::format("<c:{0}><c:numRef><c:f>{1}</c:f>{2}</c:numRef></c:{0}>", element, f,
-                       numbers.empty() ? std::string{} : NumberCacheXml(numbers));
+    return fmt::format(
+        "<c:{0}><c:numRef><c:f>{1}</c:f>{2}</c:numRef></c:{0}>", element, f,
+        numbers.empty() ? std::string{} : NumberCacheXml(numbers, CategoryFormat(series)));
 }
 
 std::string ValuesXml(const SeriesSpec& series, std::string_view element) {
@@ -117,6 +126,38 @@ std::string ValuesXml(const SeriesSpec& series, std::string_view element) {
         series.value_cache.empty() ? std::string{} : NumberCacheXml(series.value_cache));
 }
 
+// Ten colours that stay apart from one another on white and in print.
+constexpr std::array<std::string_view, 10> kPalette = {
+    "2E5EAA", "E8743B", "3A9D5D", "C8313E", "7D5BA6",
+    "F2B134", "1B9AAA", "8C564B", "D9539F", "6B7280",
+};
+
+std::string SolidFill(std::string_view rgb) {
+    return fmt::format("<a:solidFill><a:srgbClr val=\"{}\"/></a:solidFill>", rgb);
+}
+
+// A filled shape (bar, area, slice) with a thin white edge between neighbours.
+std::string FilledShapeXml(std::string_view rgb) {
+    return fmt::format("<c:spPr>{}<a:ln w=\"9525\">{}</a:ln></c:spPr>", SolidFill(rgb),
+                       SolidFill("FFFFFF"));
+}
+
+std::string LineShapeXml(std::string_view rgb) {
+    return fmt::format("<c:spPr><a:ln w=\"28575\" cap=\"rnd\">{}<a:round/></a:ln></c:spPr>",
+                       SolidFill(rgb));
+}
+
+// One c:dPt per point of a pie or doughnut series (§21.2.2.52), each slice its own colour.
+std::string SlicePointsXml(const SeriesSpec& series) {
+    std::size_t points = std::max(series.value_cache.size(), series.category_cache.size());
+    std::string out;
+    for (std::size_t i = 0; i < points; ++i) {
+        out += fmt::format("<c:dPt>{}{}{}</c:dPt>", Val("idx", std::to_string(i)),
+                           Val("bubble3D", "0"), FilledShapeXml(SeriesColor(i)));
+    }
+    return out;
+}
+
 // One c:ser, its children in the order of the series type of `type` (§21.2.2.168 ff.).
 std::string SeriesXml(ChartType type, const SeriesSpec& series, std::size_t index) {
     std::string out = fmt::format("<c:ser>{}{}{}", Val("idx", std::to_string(index)),
@@ -124,23 +165,31 @@ std::string SeriesXml(ChartType type, const SeriesSpec& series, std::size_t inde
     switch (type) {
         case ChartType::kColumn:
         case ChartType::kBar:
-            out += Val("invertIfNegative", "0");
+            out += FilledShapeXml(SeriesColor(index)) + Val("invertIfNegative", "0");
             out += CategoriesXml(series, "cat") + ValuesXml(series, "val");
             break;
         case ChartType::kLine:
+            out += LineShapeXml(SeriesColor(index));
             out += "<c:marker><c:symbol val=\"none\"/></c:marker>";
             out += CategoriesXml(series, "cat") + ValuesXml(series, "val");
             out += Val("smooth", "0");
             break;
         case ChartType::kArea:
+            out += FilledShapeXml(SeriesColor(index));
+            out += CategoriesXml(series, "cat") + ValuesXml(series, "val");
+            break;
         case ChartType::kPie:
         case ChartType::kDoughnut:
+            out += FilledShapeXml(SeriesColor(index)) + SlicePointsXml(series);
             out += CategoriesXml(series, "cat") + ValuesXml(series, "val");
             break;
         case ChartType::kScatter:
             // Markers only: a scatter plot of measurements is not a line through them.
             out += "<c:spPr><a:ln w=\"19050\"><a:noFill/></a:ln></c:spPr>";
-            out += "<c:marker><c:symbol val=\"circle\"/><c:size val=\"5\"/></c:marker>";
+            out += fmt::format(
+                "<c:marker><c:symbol val=\"circle\"/><c:size val=\"5\"/><c:spPr>{0}"
+                "<a:ln w=\"9525\">{0}</a:ln></c:spPr></c:marker>",
+                SolidFill(SeriesColor(index)));
             out += CategoriesXml(series, "xVal") + ValuesXml(series, "yVal");
             out += Val("smooth", "0");
             break;
@@ -200,14 +249,15 @@ std::string PlotXml(const ChartSpec& spec) {
 
 // One axis (§21.2.2.25 catAx, §21.2.2.226 valAx); `category` picks catAx over valAx.
 std::string AxisXml(bool category, std::string_view id, std::string_view cross_id,
-                    std::string_view position, std::string_view title, bool gridlines) {
+                    std::string_view position, std::string_view title, bool gridlines,
+                    std::string_view format_code = "General") {
     std::string out = fmt::format("<c:{}>", category ? "catAx" : "valAx");
     out += Val("axId", id);
     out += "<c:scaling><c:orientation val=\"minMax\"/></c:scaling>";
     out += Val("delete", "0") + Val("axPos", position);
     if (gridlines) out += "<c:majorGridlines/>";
     if (!title.empty()) out += TitleXml(title, position == "l" || position == "r");
-    out += "<c:numFmt formatCode=\"General\" sourceLinked=\"1\"/>";
+    out += fmt::format("<c:numFmt formatCode=\"{}\" sourceLinked=\"1\"/>", EscapeXml(format_code));
     out += Val("majorTickMark", "out") + Val("minorTickMark", "none") + Val("tickLblPos", "nextTo");
     out += Val("crossAx", cross_id) + Val("crosses", "autoZero");
     if (category) {
@@ -224,8 +274,9 @@ std::string AxesXml(const ChartSpec& spec) {
     if (!HasAxes(spec.type)) return {};
     const bool horizontal = spec.type == ChartType::kBar;
     const bool scatter = spec.type == ChartType::kScatter;
+    // The categories' own format (dates, say) labels the category or x axis.
     std::string x_axis = AxisXml(!scatter, kCategoryAxisId, kValueAxisId, horizontal ? "l" : "b",
-                                 spec.x_axis_title, false);
+                                 spec.x_axis_title, false, CategoryFormat(spec.series.front()));
     std::string y_axis = AxisXml(false, kValueAxisId, kCategoryAxisId, horizontal ? "b" : "l",
                                  spec.y_axis_title, true);
     return x_axis + y_axis;
@@ -371,6 +422,8 @@ std::string_view ChartTypeName(ChartType type) {
     }
     return {};
 }
+
+std::string_view SeriesColor(std::size_t n) { return kPalette[n % kPalette.size()]; }
 
 bool HasAxes(ChartType type) { return type != ChartType::kPie && type != ChartType::kDoughnut; }
 

@@ -57,6 +57,10 @@ struct SeriesSpec {
     bool numeric_categories = false;                 // write them as numbers (numRef), e.g. years
     std::string values_ref;                          // required
     std::vector<std::optional<double>> value_cache;  // nullopt for a blank or text cell
+    // The number format of numeric categories, such as "yyyy-mm-dd" for dates; "" for General.
+    // It goes into the category cache and onto the category axis (linked to the source), so that
+    // a reader shows dates rather than serial numbers.
+    std::string category_format_code;
 };
 
 // A whole chart.
@@ -76,9 +80,15 @@ struct ChartSpec {
 
 // The chart part (c:chartSpace) for a valid spec, with an XML declaration. Charts with axes get
 // a category (or, for scatter, a second value) axis and a value axis with fixed ids; every text
-// passes through ooxml::EscapeXml.
+// passes through ooxml::EscapeXml. Every series has explicit colours from SeriesColor (a solid
+// fill for bars, areas and slices, a line for line and scatter series; one per point of a pie or
+// doughnut), so the chart draws the same with or without a theme in the package.
 std::string ChartPartXml(const ChartSpec& spec,
                          Conformance conformance = Conformance::kTransitional);
+
+// The RGB hex colour ("1F77B4") of the n-th series (or pie slice) of a written chart, from a
+// fixed palette of ten that repeats.
+std::string_view SeriesColor(std::size_t n);
 
 // What a chart part says about itself, for listings.
 struct SeriesSummary {

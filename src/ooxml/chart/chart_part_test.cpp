@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <string>
@@ -266,6 +267,85 @@ TEST(ChartPart, GraphicNamesTheRelationship) {
     EXPECT_EQ(LocalName(chart), "chart");
     EXPECT_EQ(ooxml::NamespaceOf(chart), kChartNamespace);
     EXPECT_STREQ(chart.attribute("r:id").value(), "rId7");
+}
+
+TEST(ChartPart, DateCategoriesCarryTheirFormatCodeInTheCacheAndOnTheAxis) {
+    ChartSpec spec;
+    spec.type = ChartType::kLine;
+    SeriesSpec series;
+    series.categories_ref = "Data!$A$2:$A$3";
+    series.category_cache = {"45292", "45323"};
+    series.numeric_categories = true;
+    series.category_format_code = "yyyy-mm-dd";
+    series.values_ref = "Data!$B$2:$B$3";
+    series.value_cache = {1, 2};
+    spec.series.push_back(series);
+    const std::string xml = ChartPartXml(spec);
+    EXPECT_NE(xml.find("<c:cat><c:numRef><c:f>Data!$A$2:$A$3</c:f><c:numCache><c:formatCode>"
+                       "yyyy-mm-dd</c:formatCode>"),
+              std::string::npos)
+        << xml;
+    EXPECT_NE(xml.find("<c:catAx>"), std::string::npos);
+    EXPECT_NE(xml.find("<c:numFmt formatCode=\"yyyy-mm-dd\" sourceLinked=\"1\"/>"),
+              std::string::npos);
+    EXPECT_NE(xml.find("<c:val><c:numRef><c:f>Data!$B$2:$B$3</c:f><c:numCache><c:formatCode>"
+                       "General</c:formatCode>"),
+              std::string::npos)
+        << "the values keep the General format";
+}
+
+// Without explicit colours a chart in a package without a theme draws invisible series.
+TEST(ChartPart, EverySeriesHasAnExplicitDistinctColourWithoutATheme) {
+    for (ChartType type : {ChartType::kColumn, ChartType::kBar, ChartType::kArea, ChartType::kLine,
+                           ChartType::kScatter, ChartType::kDoughnut}) {
+        SCOPED_TRACE(std::string(ChartTypeName(type)));
+        auto doc = Parse(ChartPartXml(TwoSeries(type)));
+        std::vector<std::string> colours;
+        for (pugi::xpath_node ser : doc->select_nodes("//c:ser")) {
+            pugi::xml_node series = ser.node();
+            std::string_view path = type == ChartType::kLine ? "c:spPr/a:ln/a:solidFill/a:srgbClr"
+                                    : type == ChartType::kScatter
+                                        ? "c:marker/c:spPr/a:solidFill/a:srgbClr"
+                                        : "c:spPr/a:solidFill/a:srgbClr";
+            pugi::xml_node colour = series.select_node(std::string(path).c_str()).node();
+            ASSERT_TRUE(colour);
+            colours.push_back(colour.attribute("val").value());
+        }
+        ASSERT_EQ(colours.size(), 2u);
+        EXPECT_EQ(colours[0], SeriesColor(0));
+        EXPECT_NE(colours[0], colours[1]);
+        if (type == ChartType::kLine) {
+            pugi::xml_node line = doc->select_node("//c:ser/c:spPr/a:ln").node();
+            EXPECT_GT(line.attribute("w").as_int(), 0);
+        }
+    }
+}
+
+TEST(ChartPart, PieSlicesEachGetTheirOwnColour) {
+    ChartSpec spec = TwoSeries(ChartType::kPie);
+    spec.series.resize(1);
+    auto doc = Parse(ChartPartXml(spec));
+    pugi::xpath_node_set points = doc->select_nodes("//c:ser/c:dPt");
+    ASSERT_EQ(points.size(), 3u) << "one point per category";
+    std::set<std::string> colours;
+    for (pugi::xpath_node point : points) {
+        colours.insert(point.node()
+                           .select_node("c:spPr/a:solidFill/a:srgbClr")
+                           .node()
+                           .attribute("val")
+                           .value());
+    }
+    EXPECT_EQ(colours.size(), 3u);
+    EXPECT_TRUE(doc->select_node("//c:pieChart/c:varyColors[@val='1']"));
+    // dPt comes after spPr and before cat (§21.2.2.172).
+    pugi::xml_node ser = doc->select_node("//c:ser").node();
+    std::vector<std::string> order;
+    for (pugi::xml_node child : ser.children()) order.push_back(child.name());
+    auto at = [&](std::string_view name) {
+        return std::find(order.begin(), order.end(), name) - order.begin();
+    };
+    EXPECT_LT(at("c:spPr"), at("c:dPt"));
+    EXPECT_LT(at("c:dPt"), at("c:cat"));
 }
 
 }  // namespace

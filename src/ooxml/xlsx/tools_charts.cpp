@@ -132,8 +132,10 @@ Result<json::value> MoveChartTool(Workbook& workbook, ToolArgs& args) {
     if (!sheet) return Propagate(sheet);
     Result<std::string> anchor = args.String("anchor");
     if (!anchor) return Propagate(anchor);
+    Result<std::optional<std::string>> from_sheet = args.OptionalString("from_sheet");
+    if (!from_sheet) return Propagate(from_sheet);
     if (Status done = args.Finish(); !done) return std::unexpected(done.error());
-    Result<ChartInfo> moved = workbook.MoveChart(*name, *sheet, *anchor);
+    Result<ChartInfo> moved = workbook.MoveChart(*name, *sheet, *anchor, from_sheet->value_or(""));
     if (!moved) return Propagate(moved);
     return json::object{{"chart", moved->name}, {"sheet", moved->sheet}, {"anchor", moved->anchor}};
 }
@@ -141,8 +143,10 @@ Result<json::value> MoveChartTool(Workbook& workbook, ToolArgs& args) {
 Result<json::value> DeleteChartTool(Workbook& workbook, ToolArgs& args) {
     Result<std::string> name = args.String("name");
     if (!name) return Propagate(name);
+    Result<std::optional<std::string>> from_sheet = args.OptionalString("from_sheet");
+    if (!from_sheet) return Propagate(from_sheet);
     if (Status done = args.Finish(); !done) return std::unexpected(done.error());
-    if (Status deleted = workbook.DeleteChart(*name); !deleted) {
+    if (Status deleted = workbook.DeleteChart(*name, from_sheet->value_or("")); !deleted) {
         return std::unexpected(deleted.error());
     }
     return json::object{{"deleted", *name}};
@@ -181,12 +185,17 @@ constexpr std::string_view kMoveChartSchema = R"json({
     "name": {"type": "string", "description": "The chart's name"},
     "sheet": {"type": "string", "description": "The worksheet to put it on: its own or another"},
     "anchor": {"type": "string",
-               "description": "A range (E2:L18) to fit it to, or a top-left cell (E2): same size"}},
+               "description": "A range (E2:L18) to fit it to, or a top-left cell (E2): same size"},
+    "from_sheet": {"type": "string",
+                   "description": "The sheet the chart is on; needed when two charts share a name"}},
   "required": ["name", "sheet", "anchor"], "additionalProperties": false})json";
 
 constexpr std::string_view kDeleteChartSchema = R"json({
   "type": "object",
-  "properties": {"name": {"type": "string", "description": "The chart's name"}},
+  "properties": {
+    "name": {"type": "string", "description": "The chart's name"},
+    "from_sheet": {"type": "string",
+                   "description": "The sheet the chart is on; needed when two charts share a name"}},
   "required": ["name"], "additionalProperties": false})json";
 
 }  // namespace

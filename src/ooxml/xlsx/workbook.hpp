@@ -404,16 +404,20 @@ public:
     // Moves a chart (found by name ignoring case) to `anchor` on worksheet `sheet`: within its
     // sheet it is moved or resized in place; to another sheet its chart part goes with it and
     // both drawings' relationships follow. A one-cell anchor keeps the chart's size in cells.
-    // Series references are not changed. kNotFound for an unknown chart or sheet;
-    // kInvalidRequest for a bad anchor, a chartsheet target or a chart that fills a chartsheet;
-    // either way nothing changes.
+    // Series references are not changed. `from_sheet` ("" for any) names the sheet the chart is
+    // on, which is required when charts on several sheets share the name (files written by
+    // other programs may repeat names); such a name without it is kInvalidRequest naming the
+    // sheets. kNotFound for an unknown chart or sheet; kInvalidRequest for a bad anchor, a
+    // chartsheet target or a chart that fills a chartsheet; either way nothing changes.
     [[nodiscard]] Result<ChartInfo> MoveChart(std::string_view name, std::string_view sheet,
-                                              std::string_view anchor);
+                                              std::string_view anchor,
+                                              std::string_view from_sheet = "");
 
     // Deletes a chart from its worksheet's drawing, with its chart part and the parts only it
-    // uses (its style and colours). kNotFound for an unknown chart; kInvalidRequest for the chart
-    // of a chartsheet (delete the sheet instead).
-    [[nodiscard]] Status DeleteChart(std::string_view name);
+    // uses (its style and colours). The chart is found as MoveChart finds it. kNotFound for an
+    // unknown chart; kInvalidRequest for an ambiguous name or the chart of a chartsheet (delete
+    // the sheet instead).
+    [[nodiscard]] Status DeleteChart(std::string_view name, std::string_view from_sheet = "");
 
     // ---- Outline (workbook_outline.cpp) ----
 

@@ -42,11 +42,51 @@ constexpr int kDefaultChartRows = 15;
 // a one-cell anchor covers.
 constexpr double kDefaultColumnEmu = 609600;
 constexpr double kDefaultRowEmu = 190500;
-// Larger series are written without cached points; applications read the cells instead.
-constexpr std::size_t kMaxCachedPoints = 1000;
+// Larger series are written without cached points (applications read the cells instead), and
+// their cells are not checked for numbers: reading them all would cost more than the chart.
+constexpr std::size_t kMaxCachedPoints = 100000;
 constexpr std::size_t kMaxChartNameBytes = 255;
 
-using CellReader = std::function<Result<CellValue>(const std::string& sheet, CellRef at)>;
+// How a chart reads the cells it caches: the values of a range, row by row (a formula's last
+// result), read in one pass over the sheet, and the date format code of a cell ("" for none).
+struct CellSource {
+    std::function<Result<std::vector<CellValue>>(const std::string& sheet, const CellRange& range)>
+        values;
+    std::function<Result<std::string>(const std::string& sheet, CellRef at)> date_format;
+};
+
+// The format codes of the built-in date formats (ECMA-376 Part 1, §18.8.30); the others that
+// are dates are East Asian and shown here as ISO dates.
+std::string_view BuiltinDateFormatCode(int id) {
+    switch (id) {
+        case 14:
+            return "mm-dd-yy";
+        case 15:
+            return "d-mmm-yy";
+        case 16:
+            return "d-mmm";
+        case 17:
+            return "mmm-yy";
+        case 18:
+            return "h:mm AM/PM";
+        case 19:
+            return "h:mm:ss AM/PM";
+        case 20:
+            return "h:mm";
+        case 21:
+            return "h:mm:ss";
+        case 22:
+            return "m/d/yy h:mm";
+        case 45:
+            return "mm:ss";
+        case 46:
+            return "[h]:mm:ss";
+        case 47:
+            return "mmss.0";
+        default:
+            return "yyyy-mm-dd";
+    }
+}
 
 // ---- Drawings ----------------------------------------------------------------------------------
 
@@ -259,6 +299,39 @@ const ChartPlacement* FindPlacement(const std::vector<ChartPlacement>& placement
     return nullptr;
 }
 
+// The one chart called `name` (exactly, else ignoring case) on `from_sheet` ("" for any sheet).
+Result<const ChartPlacement*> FindChartToChange(const std::vector<ChartPlacement>& placements,
+                                                std::string_view name,
+                                                std::string_view from_sheet) {
+    std::vector<const ChartPlacement*> matches;
+    for (bool exact : {true, false}) {
+        for (const ChartPlacement& placement : placements) {
+            bool named = exact ? placement.name == name : EqualsIgnoreCase(placement.name, name);
+            if (named &&
+                (from_sheet.empty() || EqualsIgnoreCase(placement.sheet.name, from_sheet))) {
+                matches.push_back(&placement);
+            }
+        }
+        if (!matches.empty()) break;
+    }
+    if (matches.empty()) {
+        if (from_sheet.empty()) {
+            return NotFound(fmt::format("the workbook has no chart named '{}'", name));
+        }
+        return NotFound(fmt::format("sheet '{}' has no chart named '{}'", from_sheet, name));
+    }
+    if (matches.size() > 1) {
+        std::string sheets;
+        for (const ChartPlacement* match : matches) {
+            sheets += fmt::format("{}'{}'", sheets.empty() ? "" : ", ", match->sheet.name);
+        }
+        return InvalidRequest(
+            fmt::format("{} charts are named '{}', on sheets {}; say which with 'from_sheet'",
+                        matches.size(), name, sheets));
+    }
+    return matches.front();
+}
+
 Result<std::string> PickChartName(std::string_view requested,
                                   const std::vector<ChartPlacement>& placements) {
     if (requested.empty()) {
@@ -394,37 +467,98 @@ std::string CellText(const CellValue& value) {
     return {};
 }
 
-Status CacheValues(const SheetRange& ref, const CellReader& read, chart::SeriesSpec& series) {
-    if (CellCount(ref.range) > kMaxCachedPoints) return {};
-    for (CellRef at : CellsOf(ref.range)) {
-        Result<CellValue> value = read(ref.sheet, at);
-        if (!value) return std::unexpected(value.error());
-        bool numeric =
-            value->kind == CellValue::Kind::kNumber || value->kind == CellValue::Kind::kDate;
-        series.value_cache.push_back(numeric ? std::optional(value->number) : std::nullopt);
-    }
-    return {};
+struct CachedCounts {
+    std::size_t numbers = 0;
+    std::size_t texts = 0;
+};
+
+bool IsNumeric(const CellValue& value) {
+    return value.kind == CellValue::Kind::kNumber || value.kind == CellValue::Kind::kDate;
 }
 
-Status CacheCategories(const SheetRange& ref, const CellReader& read, chart::SeriesSpec& series) {
-    if (CellCount(ref.range) > kMaxCachedPoints) return {};
-    bool all_numbers = true;
-    for (CellRef at : CellsOf(ref.range)) {
-        Result<CellValue> value = read(ref.sheet, at);
-        if (!value) return std::unexpected(value.error());
-        all_numbers = all_numbers && (value->kind == CellValue::Kind::kNumber ||
-                                      value->kind == CellValue::Kind::kDate);
+Result<CachedCounts> CacheValues(const SheetRange& ref, const CellSource& read,
+                                 chart::SeriesSpec& series) {
+    CachedCounts counts;
+    if (CellCount(ref.range) > kMaxCachedPoints) return counts;
+    Result<std::vector<CellValue>> cells = read.values(ref.sheet, ref.range);
+    if (!cells) return std::unexpected(cells.error());
+    for (const CellValue& cell : *cells) {
+        const CellValue* value = &cell;
+        const bool numeric = IsNumeric(*value);
+        counts.numbers += numeric;
+        counts.texts += value->kind == CellValue::Kind::kText;
+        series.value_cache.push_back(numeric ? std::optional(value->number) : std::nullopt);
+    }
+    return counts;
+}
+
+// Numeric categories keep the date format of their first date cell, so the chart shows dates.
+Result<CachedCounts> CacheCategories(const SheetRange& ref, const CellSource& read,
+                                     chart::SeriesSpec& series) {
+    CachedCounts counts;
+    if (CellCount(ref.range) > kMaxCachedPoints) return counts;
+    std::optional<CellRef> first_date;
+    Result<std::vector<CellValue>> cells = read.values(ref.sheet, ref.range);
+    if (!cells) return std::unexpected(cells.error());
+    const std::vector<CellRef> places = CellsOf(ref.range);
+    for (std::size_t i = 0; i < cells->size() && i < places.size(); ++i) {
+        const CellValue* value = &(*cells)[i];
+        const CellRef at = places[i];
+        counts.numbers += IsNumeric(*value);
+        counts.texts += value->kind == CellValue::Kind::kText;
+        if (value->kind == CellValue::Kind::kDate && !first_date) first_date = at;
         series.category_cache.push_back(CellText(*value));
     }
-    series.numeric_categories = all_numbers;
+    series.numeric_categories = counts.numbers == series.category_cache.size();
+    if (series.numeric_categories && first_date) {
+        Result<std::string> code = read.date_format(ref.sheet, *first_date);
+        if (!code) return std::unexpected(code.error());
+        series.category_format_code = *code;
+    }
+    return counts;
+}
+
+// What a series is called in errors: its name, the text of its name cell, or its position.
+std::string SeriesLabel(const chart::SeriesSpec& series, std::size_t index) {
+    if (!series.name.empty()) return fmt::format("series '{}'", series.name);
+    if (!series.name_cache.empty()) return fmt::format("series '{}'", series.name_cache);
+    return fmt::format("series[{}]", index);
+}
+
+// Refuses what a reader would draw as nothing or as nonsense: values (or scatter x values) that
+// are text only, and categories that do not pair up with the values one to one.
+Status CheckSeriesCells(const chart::SeriesSpec& series, std::size_t index, chart::ChartType type,
+                        const CellRange& values, const CachedCounts& value_counts,
+                        const std::optional<CellRange>& categories,
+                        const CachedCounts& category_counts) {
+    const std::string label = SeriesLabel(series, index);
+    if (value_counts.numbers == 0 && value_counts.texts > 0) {
+        return InvalidRequest(fmt::format(
+            "{}: values '{}' hold only text, no numbers; point 'values' at the cells with the "
+            "numbers to plot",
+            label, series.values_ref));
+    }
+    if (!categories) return {};
+    if (CellCount(*categories) != CellCount(values)) {
+        return InvalidRequest(fmt::format(
+            "{}: {} values but {} categories; give 'categories' and 'values' the same length",
+            label, CellCount(values), CellCount(*categories)));
+    }
+    if (type == chart::ChartType::kScatter && category_counts.numbers == 0 &&
+        category_counts.texts > 0) {
+        return InvalidRequest(fmt::format(
+            "{}: the x values (categories) '{}' of a scatter chart hold only text; a scatter "
+            "chart needs numbers there (use a line or column chart for text labels)",
+            label, series.categories_ref));
+    }
     return {};
 }
 
 // A series as the caller gave it, checked against the workbook, made absolute, and cached.
 Result<chart::SeriesSpec> ResolveSeries(const chart::SeriesSpec& given, std::size_t index,
-                                        std::string_view default_sheet,
+                                        chart::ChartType type, std::string_view default_sheet,
                                         const std::vector<SheetEntry>& sheets,
-                                        const CellReader& read) {
+                                        const CellSource& read) {
     chart::SeriesSpec series;
     series.name = given.name;
     const std::string prefix = fmt::format("series[{}]", index);
@@ -437,7 +571,11 @@ Result<chart::SeriesSpec> ResolveSeries(const chart::SeriesSpec& given, std::siz
             fmt::format("{}.values '{}' must be one row or one column", prefix, given.values_ref));
     }
     series.values_ref = AbsoluteReference(*values);
-    if (Status cached = CacheValues(*values, read, series); !cached) return Propagate(cached);
+    Result<CachedCounts> value_counts = CacheValues(*values, read, series);
+    if (!value_counts) return Propagate(value_counts);
+
+    std::optional<CellRange> category_range;
+    CachedCounts category_counts;
 
     if (!given.categories_ref.empty()) {
         Result<SheetRange> categories =
@@ -448,9 +586,10 @@ Result<chart::SeriesSpec> ResolveSeries(const chart::SeriesSpec& given, std::siz
                                               prefix, given.categories_ref));
         }
         series.categories_ref = AbsoluteReference(*categories);
-        if (Status cached = CacheCategories(*categories, read, series); !cached) {
-            return Propagate(cached);
-        }
+        Result<CachedCounts> counts = CacheCategories(*categories, read, series);
+        if (!counts) return Propagate(counts);
+        category_range = categories->range;
+        category_counts = *counts;
     }
     if (!given.name_ref.empty()) {
         Result<SheetRange> name =
@@ -461,9 +600,14 @@ Result<chart::SeriesSpec> ResolveSeries(const chart::SeriesSpec& given, std::siz
                 fmt::format("{}.name '{}' must be one cell", prefix, given.name_ref));
         }
         series.name_ref = AbsoluteReference(*name);
-        Result<CellValue> text = read(name->sheet, name->range.first);
+        Result<std::vector<CellValue>> text = read.values(name->sheet, name->range);
         if (!text) return Propagate(text);
-        series.name_cache = CellText(*text);
+        if (!text->empty()) series.name_cache = CellText(text->front());
+    }
+    if (Status checked = CheckSeriesCells(series, index, type, values->range, *value_counts,
+                                          category_range, category_counts);
+        !checked) {
+        return Propagate(checked);
     }
     return series;
 }
@@ -471,13 +615,13 @@ Result<chart::SeriesSpec> ResolveSeries(const chart::SeriesSpec& given, std::siz
 // The caller's spec with every series resolved against the workbook, then validated.
 Result<chart::ChartSpec> ResolveSpec(const chart::ChartSpec& spec, std::string_view default_sheet,
                                      const std::vector<SheetEntry>& sheets,
-                                     const CellReader& read) {
+                                     const CellSource& read) {
     if (spec.series.empty()) return InvalidRequest("a chart needs at least one series");
     chart::ChartSpec resolved = spec;
     resolved.series.clear();
     for (std::size_t i = 0; i < spec.series.size(); ++i) {
         Result<chart::SeriesSpec> series =
-            ResolveSeries(spec.series[i], i, default_sheet, sheets, read);
+            ResolveSeries(spec.series[i], i, spec.type, default_sheet, sheets, read);
         if (!series) return std::unexpected(series.error());
         resolved.series.push_back(std::move(*series));
     }
@@ -733,21 +877,24 @@ Status Workbook::Impl::PlaceChart(const SheetEntry& sheet, const CellRange& area
     return {};
 }
 
-// A formula cell's cached result (§18.3.1.96: <v> with the cell's t), as the file last saved it.
-Result<CellValue> Workbook::Impl::FormulaResult(std::string_view sheet, CellRef at) {
+Result<std::string> Workbook::Impl::CellDateFormat(std::string_view sheet, CellRef at) {
     Result<SheetEntry> entry = FindWorksheet(sheet);
     if (!entry) return std::unexpected(entry.error());
     Result<pugi::xml_document*> doc = Load(entry->part);
     if (!doc) return std::unexpected(doc.error());
-    SheetWriter reader(**doc);
-    pugi::xml_node cell = reader.FindCell(at);
-    std::string value = NodeText(Child(cell, "v"));
-    std::string_view type = cell.attribute("t").value();
-    if (value.empty()) return CellValue{};
-    if (type.empty() || type == "n") return CellValue::Number(std::strtod(value.c_str(), nullptr));
-    if (type == "str") return CellValue::Text(value);
-    if (type == "b") return CellValue::Boolean(value == "1");
-    return CellValue{};
+    const int xf = IntAttr(SheetWriter(**doc).FindCell(at), "s", 0);
+    Result<bool> dated = IsDateStyle(xf);
+    if (!dated) return std::unexpected(dated.error());
+    if (!*dated) return std::string{};
+    Result<pugi::xml_node> styles = StyleSheet();
+    if (!styles) return std::unexpected(styles.error());
+    const int id = IntAttr(NthElementChild(Child(*styles, "cellXfs"), "xf", xf), "numFmtId", 0);
+    for (pugi::xml_node format : Child(*styles, "numFmts").children()) {
+        if (LocalName(format) == "numFmt" && IntAttr(format, "numFmtId", -1) == id) {
+            return std::string(format.attribute("formatCode").value());
+        }
+    }
+    return std::string(BuiltinDateFormatCode(id));
 }
 
 // Taking the last anchor out of a drawing edits the sheet part too (DropDrawingIfEmpty); it is
@@ -800,10 +947,20 @@ Result<ChartInfo> Workbook::AddChart(std::string_view sheet, const chart::ChartS
     if (!sheets) return std::unexpected(sheets.error());
 
     // Everything is checked, and the cells cached, before the package changes.
-    CellReader read = [this](const std::string& on, CellRef at) -> Result<CellValue> {
-        Result<CellValue> value = GetCell(on, CellName(at));
-        if (!value || value->kind != CellValue::Kind::kFormula) return value;
-        return impl_->FormulaResult(on, at);
+    CellSource read;
+    read.values = [this](const std::string& on,
+                         const CellRange& range) -> Result<std::vector<CellValue>> {
+        Result<RangeContent> content = ReadRange(on, RangeName(range), CellCount(range));
+        if (!content) return std::unexpected(content.error());
+        std::vector<CellValue> values;
+        values.reserve(CellCount(range));
+        for (const std::vector<CellContent>& row : content->rows) {
+            for (const CellContent& cell : row) values.push_back(cell.value);
+        }
+        return values;
+    };
+    read.date_format = [this](const std::string& on, CellRef at) {
+        return impl_->CellDateFormat(on, at);
     };
     Result<chart::ChartSpec> resolved = ResolveSpec(spec, entry->name, *sheets, read);
     if (!resolved) return std::unexpected(resolved.error());
@@ -819,14 +976,12 @@ Result<ChartInfo> Workbook::AddChart(std::string_view sheet, const chart::ChartS
 }
 
 Result<ChartInfo> Workbook::MoveChart(std::string_view name, std::string_view sheet,
-                                      std::string_view anchor) {
+                                      std::string_view anchor, std::string_view from_sheet) {
     Result<std::vector<ChartPlacement>> placements = impl_->ChartPlacements();
     if (!placements) return std::unexpected(placements.error());
-    const ChartPlacement* found = FindPlacement(*placements, name);
-    if (found == nullptr) {
-        return NotFound(fmt::format("the workbook has no chart named '{}'", name));
-    }
-    const ChartPlacement placement = *found;
+    Result<const ChartPlacement*> found = FindChartToChange(*placements, name, from_sheet);
+    if (!found) return std::unexpected(found.error());
+    const ChartPlacement placement = **found;
     if (placement.sheet.kind == "chartsheet") {
         return InvalidRequest(fmt::format("chart '{}' fills chartsheet '{}' and cannot be moved",
                                           placement.name, placement.sheet.name));
@@ -852,13 +1007,12 @@ Result<ChartInfo> Workbook::MoveChart(std::string_view name, std::string_view sh
     return SummaryInfo(placement.name, target->name, RangeName(*area), *summary);
 }
 
-Status Workbook::DeleteChart(std::string_view name) {
+Status Workbook::DeleteChart(std::string_view name, std::string_view from_sheet) {
     Result<std::vector<ChartPlacement>> placements = impl_->ChartPlacements();
     if (!placements) return std::unexpected(placements.error());
-    const ChartPlacement* found = FindPlacement(*placements, name);
-    if (found == nullptr)
-        return NotFound(fmt::format("the workbook has no chart named '{}'", name));
-    const ChartPlacement placement = *found;
+    Result<const ChartPlacement*> found = FindChartToChange(*placements, name, from_sheet);
+    if (!found) return std::unexpected(found.error());
+    const ChartPlacement placement = **found;
     if (placement.sheet.kind == "chartsheet") {
         return InvalidRequest(
             fmt::format("chart '{}' is chartsheet '{}' itself; delete the sheet to remove it",

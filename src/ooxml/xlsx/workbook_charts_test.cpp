@@ -55,7 +55,22 @@ ChartSpec SalesSpec(ChartType type = ChartType::kColumn) {
     if (type != ChartType::kPie) {
         spec.series.push_back({"South", "", "", "A2:A4", {}, false, "=Data!$C$2:$C$4", {}});
     }
+    // Month names are no x values; a scatter plots the points at 1, 2, 3.
+    if (type == ChartType::kScatter) {
+        for (SeriesSpec& series : spec.series) series.categories_ref.clear();
+    }
     return spec;
+}
+
+// Writes three numbers into column ZZ of a corpus sheet, whose own cells may hold only text, and
+// returns their range for a chart to plot.
+std::string NumbersToPlot(Workbook& workbook, std::string_view sheet) {
+    std::vector<CellEdit> edits = {{"ZZ1", CellValue::Number(3)},
+                                   {"ZZ2", CellValue::Number(1)},
+                                   {"ZZ3", CellValue::Number(2)}};
+    Status set = workbook.SetCells(sheet, edits);
+    EXPECT_TRUE(set) << set.error().message;
+    return "ZZ1:ZZ3";
 }
 
 ChartInfo MustAdd(Workbook& workbook, std::string_view sheet, const ChartSpec& spec,
@@ -367,7 +382,8 @@ TEST(WorkbookCharts, EveryCorpusWorkbookListsItsChartsAndTakesOneMore) {
         if (worksheet == sheets->end()) continue;
         ChartSpec spec;
         spec.title = "Corpus sweep";
-        spec.series.push_back({"", "", "", "", {}, false, "A1:A3", {}});
+        spec.series.push_back(
+            {"", "", "", "", {}, false, NumbersToPlot(*workbook, worksheet->name), {}});
         Result<ChartInfo> added = workbook->AddChart(worksheet->name, spec, "B2", "Sweep chart");
         ASSERT_TRUE(added) << added.error().message;
         Result<std::string> bytes = workbook->Save();
@@ -420,7 +436,7 @@ TEST(WorkbookCharts, StrictWorkbooksGetStrictDrawingsAndCharts) {
     const std::string sheet = sheets->front().name;
     ChartSpec spec;
     spec.title = "Strict";
-    spec.series.push_back({"", "", "", "", {}, false, "A1:A3", {}});
+    spec.series.push_back({"", "", "", "", {}, false, NumbersToPlot(workbook, sheet), {}});
     MustAdd(workbook, sheet, spec, "D2");
     const std::string bytes = MustSave(workbook);
     EXPECT_TRUE(Contains(PartText(bytes, "xl/drawings/drawing1.xml"),
@@ -437,7 +453,8 @@ TEST(WorkbookCharts, BackslashPackagesGetFreshPartNames) {
     Workbook workbook = MustOpen(ReadCorpus("xlsx/calamine-issue_530.xlsx"));
     ChartSpec spec;
     spec.title = "Fresh";
-    spec.series.push_back({"", "", "", "", {}, false, "B2:B5", {}});
+    spec.series.push_back(
+        {"", "", "", "", {}, false, NumbersToPlot(workbook, "出勤分类组织汇总表"), {}});
     ChartInfo added = MustAdd(workbook, "出勤分类组织汇总表", spec, "A1");
     EXPECT_EQ(added.name, "Chart 1");
     const std::string bytes = MustSave(workbook);
@@ -446,7 +463,7 @@ TEST(WorkbookCharts, BackslashPackagesGetFreshPartNames) {
     EXPECT_TRUE(package.HasPart("xl/charts/chart6.xml"));
     std::vector<ChartInfo> charts = MustList(MustOpen(bytes));
     ASSERT_EQ(charts.size(), 1u);
-    EXPECT_EQ(charts[0].series, (std::vector<std::string>{"'出勤分类组织汇总表'!$B$2:$B$5"}));
+    EXPECT_EQ(charts[0].series, (std::vector<std::string>{"'出勤分类组织汇总表'!$ZZ$1:$ZZ$3"}));
 }
 
 TEST(WorkbookCharts, AnUnreadableChartPartHidesOnlyItsDetails) {
@@ -586,7 +603,7 @@ TEST(WorkbookCharts, DeletingTheLastChartRemovesTheDrawing) {
 
 TEST(WorkbookCharts, DeletingACorpusChartLeavesTheOthers) {
     Workbook workbook = MustOpen(ReadCorpus("xlsx/rxw-chart_bar14.xlsx"));
-    ASSERT_TRUE(workbook.DeleteChart("Chart 1"));
+    ASSERT_TRUE(workbook.DeleteChart("Chart 1", "Sheet2"));
     std::string bytes = MustSave(workbook);
     Package package = MustOpenPackage(bytes);
     EXPECT_FALSE(package.HasPart("xl/charts/chart1.xml"));
@@ -722,6 +739,159 @@ TEST(ChartTools, MoveAndDeleteReportWhatTheyDid) {
         CallTool(workbook, "delete_chart", Args(R"({"name": "Share"})"));
     ASSERT_TRUE(deleted) << deleted.error().message;
     EXPECT_TRUE(MustList(workbook).empty());
+}
+
+// ---- Cached data and checks of the cells ------------------------------------------------------
+
+// A "Data" sheet with `rows` days from 2024-01-01 in A (dates) and numbers in B, under headers.
+Workbook DailyWorkbook(int rows) {
+    Workbook workbook = Workbook::Create();
+    EXPECT_TRUE(workbook.AddSheet("Data"));
+    std::vector<CellEdit> edits = {{"A1", CellValue::Text("Day")},
+                                   {"B1", CellValue::Text("Visits")}};
+    for (int i = 0; i < rows; ++i) {
+        edits.push_back({fmt::format("A{}", i + 2), CellValue::Date(45292 + i)});
+        edits.push_back({fmt::format("B{}", i + 2), CellValue::Number(100 + i % 17)});
+    }
+    EXPECT_TRUE(workbook.SetCells("Data", edits));
+    return workbook;
+}
+
+ChartSpec DailySpec(int rows, ChartType type = ChartType::kLine) {
+    ChartSpec spec;
+    spec.type = type;
+    spec.title = "Visits";
+    spec.series.push_back({"",
+                           "Data!B1",
+                           "",
+                           fmt::format("Data!A2:A{}", rows + 1),
+                           {},
+                           false,
+                           fmt::format("Data!B2:B{}", rows + 1),
+                           {}});
+    return spec;
+}
+
+TEST(WorkbookCharts, DateCategoriesAreCachedWithTheirDateFormatNotAsBareSerials) {
+    Workbook workbook = DailyWorkbook(3);
+    MustAdd(workbook, "Data", DailySpec(3), "D2");
+    const std::string chart = PartText(MustSave(workbook), "xl/charts/chart1.xml");
+    EXPECT_TRUE(Contains(chart,
+                         "<c:cat><c:numRef><c:f>Data!$A$2:$A$4</c:f><c:numCache>"
+                         "<c:formatCode>yyyy-mm-dd</c:formatCode>"))
+        << chart;
+    EXPECT_TRUE(Contains(chart, "<c:pt idx=\"0\"><c:v>45292</c:v></c:pt>"));
+    EXPECT_TRUE(Contains(chart, "<c:numFmt formatCode=\"yyyy-mm-dd\" sourceLinked=\"1\"/>"));
+}
+
+TEST(WorkbookCharts, SeriesOverAThousandPointsAreStillCached) {
+    constexpr int kRows = 1461;
+    Workbook workbook = DailyWorkbook(kRows);
+    MustAdd(workbook, "Data", DailySpec(kRows), "D2");
+    const std::string chart = PartText(MustSave(workbook), "xl/charts/chart1.xml");
+    EXPECT_TRUE(Contains(chart, "<c:ptCount val=\"1461\"/>")) << "values and categories cached";
+    EXPECT_TRUE(
+        Contains(chart, fmt::format("<c:pt idx=\"1460\"><c:v>{}</c:v></c:pt>", 45292 + kRows - 1)));
+    EXPECT_TRUE(Contains(
+        chart, fmt::format("<c:pt idx=\"1460\"><c:v>{}</c:v></c:pt>", 100 + (kRows - 1) % 17)));
+}
+
+void ExpectAddRefused(Workbook& workbook, const ChartSpec& spec, std::string_view message) {
+    const std::string before = MustSave(workbook);
+    Result<ChartInfo> added = workbook.AddChart("Report", spec, "E2", "");
+    ASSERT_FALSE(added);
+    EXPECT_EQ(added.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_TRUE(Contains(added.error().message, message)) << added.error().message;
+    EXPECT_EQ(MustSave(workbook), before) << "a refused chart changes nothing";
+}
+
+TEST(WorkbookCharts, ValuesThatHoldOnlyTextAreRefusedNamingTheSeries) {
+    Workbook workbook = SalesWorkbook();
+    for (ChartType type : {ChartType::kColumn, ChartType::kBar, ChartType::kLine, ChartType::kArea,
+                           ChartType::kPie}) {
+        SCOPED_TRACE(std::string(chart::ChartTypeName(type)));
+        ChartSpec spec = SalesSpec(type);
+        spec.series[0].values_ref = "Data!A2:A4";  // the month names
+        ExpectAddRefused(workbook, spec, "series 'North': values 'Data!$A$2:$A$4' hold only text");
+    }
+}
+
+TEST(WorkbookCharts, CategoriesAndValuesOfDifferentLengthsAreRefused) {
+    Workbook workbook = SalesWorkbook();
+    ChartSpec spec = SalesSpec();
+    spec.series[1].categories_ref = "Data!A2:A3";
+    ExpectAddRefused(workbook, spec, "series 'South': 3 values but 2 categories");
+}
+
+TEST(WorkbookCharts, ScatterXValuesThatHoldOnlyTextAreRefused) {
+    Workbook workbook = SalesWorkbook();
+    ChartSpec spec = SalesSpec(ChartType::kScatter);
+    spec.series[0].categories_ref = "Data!A2:A4";
+    ExpectAddRefused(workbook, spec, "series 'North': the x values (categories) 'Data!$A$2:$A$4'");
+}
+
+TEST(WorkbookCharts, EmptyOrPartlyTextValuesAreStillAccepted) {
+    Workbook workbook = SalesWorkbook();
+    ChartSpec spec = SalesSpec();
+    spec.series[0].values_ref = "Data!B1:B4";  // a header and numbers
+    spec.series[0].categories_ref = "Data!A1:A4";
+    spec.series[1].values_ref = "Data!F2:F4";  // not filled in yet
+    MustAdd(workbook, "Report", spec, "E2");
+}
+
+// rxw-chart_bar14.xlsx has a "Chart 1" on worksheet Sheet2 and one on chartsheet Chart1.
+TEST(WorkbookCharts, AChartNameOnTwoSheetsIsAmbiguousUnlessFromSheetSaysWhich) {
+    Workbook workbook = MustOpen(ReadCorpus("xlsx/rxw-chart_bar14.xlsx"));
+    std::vector<ChartInfo> charts = MustList(workbook);
+    ASSERT_EQ(std::count_if(charts.begin(), charts.end(),
+                            [](const ChartInfo& c) { return c.name == "Chart 1"; }),
+              2);
+    const std::string before = MustSave(workbook);
+
+    Result<ChartInfo> moved = workbook.MoveChart("Chart 1", "Sheet1", "J2");
+    ASSERT_FALSE(moved);
+    EXPECT_EQ(moved.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_TRUE(Contains(moved.error().message, "'Sheet2'")) << moved.error().message;
+    EXPECT_TRUE(Contains(moved.error().message, "'Chart1'")) << moved.error().message;
+    EXPECT_TRUE(Contains(moved.error().message, "from_sheet")) << moved.error().message;
+    Status deleted = workbook.DeleteChart("chart 1");
+    ASSERT_FALSE(deleted);
+    EXPECT_TRUE(Contains(deleted.error().message, "from_sheet")) << deleted.error().message;
+    EXPECT_EQ(MustSave(workbook), before);
+
+    Result<ChartInfo> unknown = workbook.MoveChart("Chart 1", "Sheet1", "J2", "Sheet1");
+    ASSERT_FALSE(unknown);
+    EXPECT_EQ(unknown.error().code, ErrorCode::kNotFound);
+
+    moved = workbook.MoveChart("Chart 1", "Sheet1", "J2", "sheet2");
+    ASSERT_TRUE(moved) << moved.error().message;
+    EXPECT_EQ(moved->sheet, "Sheet1");
+    const std::size_t listed = MustList(workbook).size();
+    ASSERT_TRUE(workbook.DeleteChart("Chart 1", "Sheet1"));
+    charts = MustList(MustOpen(MustSave(workbook)));
+    ASSERT_EQ(charts.size(), listed - 1);
+    EXPECT_TRUE(std::any_of(charts.begin(), charts.end(), [](const ChartInfo& c) {
+        return c.name == "Chart 1" && c.sheet == "Chart1";
+    })) << "the chartsheet's chart stays";
+}
+
+TEST(ChartTools, MoveAndDeleteChartTakeFromSheet) {
+    Workbook workbook = MustOpen(ReadCorpus("xlsx/rxw-chart_bar14.xlsx"));
+    auto call = [&](std::string_view tool, std::string_view args) {
+        return CallTool(workbook, tool, Args(args));
+    };
+    Result<boost::json::value> ambiguous = call("delete_chart", R"({"name": "Chart 1"})");
+    ASSERT_FALSE(ambiguous);
+    EXPECT_TRUE(Contains(ambiguous.error().message, "from_sheet"));
+    const std::size_t listed = MustList(workbook).size();
+    Result<boost::json::value> deleted =
+        call("delete_chart", R"({"name": "Chart 1", "from_sheet": "Sheet2"})");
+    ASSERT_TRUE(deleted) << deleted.error().message;
+    EXPECT_EQ(MustList(workbook).size(), listed - 1);
+    Result<boost::json::value> moved =
+        call("move_chart", R"({"name": "Chart 1", "from_sheet": "Chart1", "sheet": "Sheet1",
+                          "anchor": "A1"})");
+    ASSERT_FALSE(moved) << "a chartsheet's chart stays put";
 }
 
 }  // namespace

@@ -259,8 +259,9 @@ struct Workbook::Impl {
     Result<std::string> EnsureDrawing(const SheetEntry& sheet);
     // Removes a drawing that holds no anchors any more, and the sheet's link to it.
     Status DropDrawingIfEmpty(const SheetEntry& sheet, const std::string& drawing_part);
-    // The last saved result of a formula cell, empty when it has none (chart caches use it).
-    Result<CellValue> FormulaResult(std::string_view sheet, CellRef at);
+    // The date format code of a cell's style ("yyyy-mm-dd", or the code of a built-in date
+    // format), "" when the cell has no date format (chart category caches use it).
+    Result<std::string> CellDateFormat(std::string_view sheet, CellRef at);
     // Loads what DropDrawingIfEmpty will need once the chart's anchor is gone from its drawing.
     Status PrepareToRemoveAnchor(const ChartPlacement& placement);
     // The prefix under which r:id attributes can be written on `root`, declared if needed.
