@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "ooxml/package/xml.hpp"
+#include "ooxml/xlsx/raw_tags.hpp"
 #include "ooxml/xlsx/sml_xml.hpp"
 
 namespace quire::xlsx {
@@ -14,76 +15,12 @@ namespace {
 
 using ooxml::LocalName;
 
-struct Tag {
-    std::string_view local;
-    std::string_view attrs;
-    bool closing = false;
-};
-
-class TagScanner {
-public:
-    explicit TagScanner(std::string_view xml) : xml_(xml) {}
-
-    bool Next(Tag& tag) {
-        while (true) {
-            std::size_t lt = xml_.find('<', pos_);
-            if (lt == std::string_view::npos) return false;
-            std::string_view rest = xml_.substr(lt);
-            if (rest.starts_with("<!--")) {
-                pos_ = SkipPast(lt, "-->");
-            } else if (rest.starts_with("<![CDATA[")) {
-                pos_ = SkipPast(lt, "]]>");
-            } else if (rest.starts_with("<?") || rest.starts_with("<!")) {
-                pos_ = SkipPast(lt, ">");
-            } else {
-                return ReadTag(lt, tag);
-            }
-        }
-    }
-
-    // The character data from the end of the last tag read up to the next tag, as stored (entity
-    // references not decoded).
-    std::string_view TextAfter() const {
-        std::size_t lt = xml_.find('<', pos_);
-        return xml_.substr(pos_, (lt == std::string_view::npos ? xml_.size() : lt) - pos_);
-    }
-
-private:
-    std::size_t SkipPast(std::size_t from, std::string_view end) const {
-        std::size_t at = xml_.find(end, from);
-        return at == std::string_view::npos ? xml_.size() : at + end.size();
-    }
-
-    bool ReadTag(std::size_t lt, Tag& tag) {
-        std::size_t i = lt + 1;
-        tag.closing = i < xml_.size() && xml_[i] == '/';
-        if (tag.closing) ++i;
-        std::size_t name_end = xml_.find_first_of(" \t\r\n/>", i);
-        if (name_end == std::string_view::npos) return false;
-        std::string_view name = xml_.substr(i, name_end - i);
-        std::size_t colon = name.find(':');
-        tag.local = colon == std::string_view::npos ? name : name.substr(colon + 1);
-
-        char quote = 0;
-        std::size_t gt = name_end;
-        for (; gt < xml_.size(); ++gt) {
-            char ch = xml_[gt];
-            if (quote != 0) {
-                if (ch == quote) quote = 0;
-            } else if (ch == '"' || ch == '\'') {
-                quote = ch;
-            } else if (ch == '>') {
-                break;
-            }
-        }
-        tag.attrs = xml_.substr(name_end, gt - name_end);
-        pos_ = gt + 1;
-        return gt < xml_.size();
-    }
-
-    std::string_view xml_;
-    std::size_t pos_ = 0;
-};
+// The character data from the end of `tag` up to the next tag, as stored (entity references
+// not decoded).
+std::string_view TextAfter(std::string_view xml, const Tag& tag) {
+    std::size_t lt = xml.find('<', tag.end);
+    return xml.substr(tag.end, (lt == std::string_view::npos ? xml.size() : lt) - tag.end);
+}
 
 // The value of an unprefixed attribute inside a start tag's attribute text.
 std::string_view AttrValue(std::string_view attrs, std::string_view name) {
@@ -105,7 +42,7 @@ std::string_view AttrValue(std::string_view attrs, std::string_view name) {
 
 // The used range of a sheet part computed from its cells, "" when it has none.
 std::string UsedRangeFromCells(std::string_view xml) {
-    TagScanner scanner(xml);
+    TagReader scanner(xml, 0);
     Tag tag;
     bool in_data = false;
     int row = 0;
@@ -133,7 +70,7 @@ std::string UsedRangeFromCells(std::string_view xml) {
 }  // namespace
 
 std::optional<std::string> DeclaredDimension(std::string_view head) {
-    TagScanner scanner(head);
+    TagReader scanner(head, 0);
     Tag tag;
     while (scanner.Next(tag)) {
         if (tag.closing) continue;
@@ -150,7 +87,7 @@ std::optional<std::string> DeclaredDimension(std::string_view head) {
 // A worksheet's used range: its <dimension ref> when it says more than "A1" (what writers put in
 // empty sheets too), else computed from the cells.
 std::string ScanDimension(std::string_view xml) {
-    TagScanner scanner(xml);
+    TagReader scanner(xml, 0);
     Tag tag;
     while (scanner.Next(tag)) {
         if (tag.closing) continue;
@@ -166,7 +103,7 @@ std::string ScanDimension(std::string_view xml) {
 
 SheetCensus ScanSheet(std::string_view xml, int head_rows) {
     SheetCensus census;
-    TagScanner scanner(xml);
+    TagReader scanner(xml, 0);
     Tag tag;
     bool in_data = false;
     bool in_inline = false;
@@ -211,7 +148,7 @@ SheetCensus ScanSheet(std::string_view xml, int head_rows) {
             in_inline = true;
         } else if (head != nullptr && !head->empty() &&
                    (tag.local == "v" || (tag.local == "t" && in_inline))) {
-            head->back().value += scanner.TextAfter();
+            head->back().value += TextAfter(xml, tag);
         }
     }
     return census;

@@ -330,20 +330,11 @@ Result<pugi::xml_node> Workbook::Impl::AppendSheetElement(std::string_view name,
     for (pugi::xml_node sheet : sheets.children()) {
         if (LocalName(sheet) == "sheet") max_id = std::max(max_id, IntAttr(sheet, "sheetId", 0));
     }
-    std::optional<std::string> prefix = ooxml::PrefixFor(sheets, rel_ns);
-    if (!prefix || prefix->empty()) {
-        // r:id needs a prefix; declare one on the root if none is in scope.
-        std::string fresh = "r";
-        for (int n = 1; root.attribute(fmt::format("xmlns:{}", fresh).c_str()); ++n) {
-            fresh = fmt::format("r{}", n);
-        }
-        root.append_attribute(fmt::format("xmlns:{}", fresh).c_str()).set_value(rel_ns.c_str());
-        prefix = fresh;
-    }
+    std::string id_attr = RelIdAttrName(root);
     pugi::xml_node sheet = sheets.append_child(SiblingName(sheets, "sheet").c_str());
     sheet.append_attribute("name").set_value(std::string(name).c_str());
     sheet.append_attribute("sheetId").set_value(max_id + 1);
-    sheet.append_attribute(fmt::format("{}:id", *prefix).c_str()).set_value(rel_id.c_str());
+    sheet.append_attribute(id_attr.c_str()).set_value(rel_id.c_str());
     MarkDirty(workbook_part);
     return sheet;
 }

@@ -212,6 +212,8 @@ struct Workbook::Impl {
     Result<std::vector<CellWrite>> PrepareTexts(const std::vector<std::string>& texts);
     Status WriteTexts(const SheetEntry& sheet, const std::vector<CellRef>& refs,
                       const std::vector<CellWrite>& writes);
+    // The qualified name of an r:id attribute under `root` ("r:id"), declaring the relationships
+    // namespace on `root` when no prefix for it is in scope.
     std::string RelIdAttrName(pugi::xml_node root);
     std::string FreshPartName(std::string_view folder, std::string_view stem,
                               std::string_view extension) const;
