@@ -26,6 +26,16 @@ std::string_view ErrorCodeName(ErrorCode code) {
             return "rate_limited";
         case ErrorCode::kAgentFailed:
             return "agent_failed";
+        case ErrorCode::kProviderUnavailable:
+            return "provider_unavailable";
+        case ErrorCode::kProviderAuthFailed:
+            return "provider_auth_failed";
+        case ErrorCode::kProviderRateLimited:
+            return "provider_rate_limited";
+        case ErrorCode::kStepLimit:
+            return "step_limit";
+        case ErrorCode::kOutputLimit:
+            return "output_limit";
         case ErrorCode::kTimeout:
             return "timeout";
         case ErrorCode::kUnavailable:
@@ -34,6 +44,14 @@ std::string_view ErrorCodeName(ErrorCode code) {
             return "internal_error";
     }
     return "internal_error";
+}
+
+ErrorCode ErrorCodeFromName(std::string_view name) {
+    for (int i = 0; i <= static_cast<int>(ErrorCode::kInternal); ++i) {
+        auto code = static_cast<ErrorCode>(i);
+        if (ErrorCodeName(code) == name) return code;
+    }
+    return ErrorCode::kAgentFailed;
 }
 
 }  // namespace quire

@@ -48,6 +48,11 @@ int HttpStatusOf(ErrorCode code) {
         case ErrorCode::kRateLimited:
             return 429;
         case ErrorCode::kAgentFailed:
+        case ErrorCode::kProviderUnavailable:
+        case ErrorCode::kProviderAuthFailed:
+        case ErrorCode::kProviderRateLimited:
+        case ErrorCode::kStepLimit:
+        case ErrorCode::kOutputLimit:
             return 502;
         case ErrorCode::kTimeout:
             return 504;
@@ -505,10 +510,7 @@ HttpResponse Api::Impl::Generate(Call& call, DocumentFormat format) {
                               {"version", task.version}});
     }
     if (task.status == "failed") {
-        ErrorCode code = task.error_code == "invalid_request" ? ErrorCode::kInvalidRequest
-                         : task.error_code == "timeout"       ? ErrorCode::kTimeout
-                                                              : ErrorCode::kAgentFailed;
-        return ErrorResponse(Error{code, task.error_message, {}},
+        return ErrorResponse(Error{ErrorCodeFromName(task.error_code), task.error_message, {}},
                              json::object{{"run_id", run.id}, {"task_id", task.id}});
     }
 
