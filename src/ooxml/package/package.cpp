@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <isa-l/crc.h>
+#include <isa-l/igzip_lib.h>
 #include <zip.h>
 #include <zlib.h>
 
@@ -59,31 +61,37 @@ struct DeflatedPiece {
     bool ok = false;
 };
 
+// ISA-L's level 1 deflates XML about four times as fast as zlib's level 1 and a little smaller.
 DeflatedPiece DeflatePiece(std::string_view data, bool last) {
     DeflatedPiece piece;
-    z_stream stream{};
-    if (deflateInit2(&stream, 1, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-        return piece;
-    }
+    std::vector<std::uint8_t> level_buffer(ISAL_DEF_LVL1_DEFAULT);
+    isal_zstream stream;
+    isal_deflate_init(&stream);
+    stream.level = 1;
+    stream.level_buf = level_buffer.data();
+    stream.level_buf_size = static_cast<std::uint32_t>(level_buffer.size());
+    stream.gzip_flag = IGZIP_DEFLATE;
+    stream.end_of_stream = last ? 1 : 0;
+    stream.flush = last ? NO_FLUSH : SYNC_FLUSH;
+    stream.next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(data.data()));
+    stream.avail_in = static_cast<std::uint32_t>(data.size());
     // XML deflates to a fraction of its size; the buffer grows in the rare case it does not.
     piece.bytes.resize(data.size() / 4 + 1024);
-    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    stream.avail_in = static_cast<uInt>(data.size());
-    const int flush = last ? Z_FINISH : Z_SYNC_FLUSH;
     while (true) {
-        stream.next_out = reinterpret_cast<Bytef*>(piece.bytes.data() + stream.total_out);
-        stream.avail_out = static_cast<uInt>(piece.bytes.size() - stream.total_out);
-        int rc = deflate(&stream, flush);
-        if (rc == Z_STREAM_ERROR) break;
-        if (last ? rc == Z_STREAM_END : stream.avail_in == 0 && stream.avail_out > 0) {
-            piece.ok = true;
-            break;
-        }
+        stream.next_out = reinterpret_cast<std::uint8_t*>(piece.bytes.data() + stream.total_out);
+        stream.avail_out = static_cast<std::uint32_t>(piece.bytes.size() - stream.total_out);
+        if (isal_deflate(&stream) != COMP_OK) return piece;
+        // Output room left over means everything given was written (and flushed).
+        bool done = last ? stream.internal_state.state == ZSTATE_END
+                         : stream.avail_in == 0 && stream.avail_out > 0;
+        if (done) break;
+        if (stream.avail_out > 0) return piece;
         piece.bytes.resize(piece.bytes.size() * 2);
     }
     piece.bytes.resize(stream.total_out);
-    deflateEnd(&stream);
-    piece.crc = crc32_z(0, reinterpret_cast<const Bytef*>(data.data()), data.size());
+    piece.crc =
+        crc32_gzip_refl(0, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+    piece.ok = true;
     return piece;
 }
 

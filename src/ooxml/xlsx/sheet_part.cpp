@@ -305,26 +305,27 @@ void WriteCell(pugi::xml_node c, const CellWrite& write) {
         case CellWrite::Kind::kClear:
             break;
         case CellWrite::Kind::kNumber:
-            AppendText(c, "v", write.text);
+            AppendText(c, "v", write.Text());
             break;
         case CellWrite::Kind::kSharedString:
             SetAttr(c, "t", "s");
-            AppendText(c, "v", write.text);
+            AppendText(c, "v", write.Text());
             break;
         case CellWrite::Kind::kBoolean:
             SetAttr(c, "t", "b");
-            AppendText(c, "v", write.text);
+            AppendText(c, "v", write.Text());
             break;
         case CellWrite::Kind::kFormula:
-            AppendText(c, "f", write.text);
+            AppendText(c, "f", write.Text());
             break;
         case CellWrite::Kind::kInlineString: {
             SetAttr(c, "t", "inlineStr");
             pugi::xml_node is = InsertInOrder(c, "is", kCellOrder);
             pugi::xml_node t = is.append_child(SiblingName(c, "t").c_str());
-            if (NeedsSpacePreserved(write.text))
+            if (NeedsSpacePreserved(write.Text()))
                 t.append_attribute("xml:space").set_value("preserve");
-            t.append_child(pugi::node_pcdata).set_value(write.text.c_str());
+            std::string_view text = write.Text();
+            t.append_child(pugi::node_pcdata).set_value(text.data(), text.size());
             break;
         }
     }

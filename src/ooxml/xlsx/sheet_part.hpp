@@ -53,6 +53,11 @@ struct CellWrite {
     Kind kind = Kind::kClear;
     std::string text;  // the <v> value, the inline text (already ST_Xstring) or the formula
     std::optional<int> style;
+    // Set instead of `text` when that text is the caller's own and outlives the write, so that a
+    // bulk write does not copy every formula.
+    std::string_view borrowed;
+
+    std::string_view Text() const { return borrowed.data() != nullptr ? borrowed : text; }
 };
 
 // Finds or makes rows and cells in one worksheet document, keeping them in order. Rows and cells

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cstdlib>
@@ -139,11 +140,15 @@ public:
 
     // Element text escaped the way pugixml writes it, so that both paths give the same bytes.
     void Escaped(std::string_view text) {
-        auto plain = [](char ch) {
-            return ch != '&' && ch != '<' && ch != '>' &&
-                   (static_cast<unsigned char>(ch) >= 0x20 || ch == '\t' || ch == '\n' ||
-                    ch == '\r');
-        };
+        static constexpr std::array<bool, 256> kPlain = [] {
+            std::array<bool, 256> plain{};
+            for (int byte = 0; byte < 256; ++byte) {
+                plain[byte] = byte != '&' && byte != '<' && byte != '>' &&
+                              (byte >= 0x20 || byte == '\t' || byte == '\n' || byte == '\r');
+            }
+            return plain;
+        }();
+        auto plain = [](char ch) { return kPlain[static_cast<unsigned char>(ch)]; };
         std::size_t run = 0;
         while (run < text.size() && plain(text[run])) ++run;
         Put(text.substr(0, run));
@@ -202,19 +207,19 @@ void WriteNewCell(CellBytes& out, std::string_view prefix, const StreamedCell& c
             return;
         case CellWrite::Kind::kNumber:
             out.Put('>');
-            out.Element(prefix, 'v', write.text);
+            out.Element(prefix, 'v', write.Text());
             break;
         case CellWrite::Kind::kSharedString:
             out.Put(" t=\"s\">");
-            out.Element(prefix, 'v', write.text);
+            out.Element(prefix, 'v', write.Text());
             break;
         case CellWrite::Kind::kBoolean:
             out.Put(" t=\"b\">");
-            out.Element(prefix, 'v', write.text);
+            out.Element(prefix, 'v', write.Text());
             break;
         case CellWrite::Kind::kFormula:
             out.Put('>');
-            out.Element(prefix, 'f', write.text);
+            out.Element(prefix, 'f', write.Text());
             break;
         case CellWrite::Kind::kInlineString: {
             out.Put(" t=\"inlineStr\"><");
@@ -222,9 +227,9 @@ void WriteNewCell(CellBytes& out, std::string_view prefix, const StreamedCell& c
             out.Put("is><");
             out.Prefix(prefix);
             out.Put('t');
-            if (NeedsSpacePreserved(write.text)) out.Put(" xml:space=\"preserve\"");
+            if (NeedsSpacePreserved(write.Text())) out.Put(" xml:space=\"preserve\"");
             out.Put('>');
-            out.Escaped(write.text);
+            out.Escaped(write.Text());
             out.Put("</");
             out.Prefix(prefix);
             out.Put("t></");
@@ -241,13 +246,15 @@ void WriteNewCell(CellBytes& out, std::string_view prefix, const StreamedCell& c
 // A cell that did not exist, as WriteCell makes it on a new <c r="..">.
 void AppendNewCell(std::string& out, std::string_view prefix, const StreamedCell& cell) {
     const std::size_t size = out.size();
-    const std::size_t most = size + CellBytes::MostFor(prefix, cell.write.text);
+    const std::size_t most = size + CellBytes::MostFor(prefix, cell.write.Text());
     // Doubling keeps appending linear where the caller reserved too little.
     if (most > out.capacity()) out.reserve(std::max(most, 2 * out.capacity()));
-    out.resize(most);
-    CellBytes bytes(out.data() + size);
-    WriteNewCell(bytes, prefix, cell);
-    out.resize(static_cast<std::size_t>(bytes.at() - out.data()));
+    // The room is written, not zeroed first: most cells take a fraction of their bound.
+    out.resize_and_overwrite(most, [&](char* data, std::size_t) {
+        CellBytes bytes(data + size);
+        WriteNewCell(bytes, prefix, cell);
+        return static_cast<std::size_t>(bytes.at() - data);
+    });
 }
 
 bool IsUtf8Text(std::string_view xml) {
@@ -613,7 +620,7 @@ Result<std::string> WorksheetText::MergeCells(std::span<const StreamedCell> cell
     if (cells.empty()) return std::string(xml_);
     // One allocation for the whole result: a reallocation would copy a large part once more.
     std::size_t estimate = xml_.size() + 256;
-    for (const StreamedCell& cell : cells) estimate += cell.write.text.size() + 56;
+    for (const StreamedCell& cell : cells) estimate += cell.write.Text().size() + 56;
     std::string out;
     out.reserve(estimate);
     AdviseHugePages(out);

@@ -242,6 +242,13 @@ Result<pugi::xml_document*> Workbook::Impl::Load(const std::string& part) {
     return loaded.doc.get();
 }
 
+void Workbook::Impl::Release(const std::string& part) {
+    auto loaded = parts.find(part);
+    if (loaded == parts.end()) return;
+    if (loaded->second.dirty) package.WritePart(part, ooxml::SerializeXml(*loaded->second.doc));
+    parts.erase(loaded);
+}
+
 void Workbook::Impl::Flush() {
     for (auto& [name, part] : parts) {
         if (!part.dirty) continue;
@@ -615,6 +622,11 @@ Status Workbook::Impl::CheckValue(const CellValue& value) {
 
 Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<int> style) {
     if (Status valid = CheckValue(value); !valid) return std::unexpected(valid.error());
+    return PrepareChecked(value, style);
+}
+
+Result<CellWrite> Workbook::Impl::PrepareChecked(const CellValue& value, std::optional<int> style,
+                                                 bool borrow) {
     CellWrite write;
     switch (value.kind) {
         case CellValue::Kind::kEmpty:
@@ -632,7 +644,11 @@ Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<
             std::string_view f = value.text;
             if (f.starts_with('=')) f.remove_prefix(1);
             write.kind = CellWrite::Kind::kFormula;
-            write.text = std::string(f);
+            if (borrow) {
+                write.borrowed = f;
+            } else {
+                write.text = std::string(f);
+            }
             return write;
         }
         case CellValue::Kind::kText: {
@@ -642,7 +658,11 @@ Result<CellWrite> Workbook::Impl::Prepare(const CellValue& value, std::optional<
             bool verbatim = IsPlainAscii(value.text) && value.text.find('_') == std::string::npos;
             if (!*sst) {
                 write.kind = CellWrite::Kind::kInlineString;
-                write.text = verbatim ? value.text : EncodeXstring(value.text);
+                if (verbatim && borrow) {
+                    write.borrowed = value.text;
+                } else {
+                    write.text = verbatim ? value.text : EncodeXstring(value.text);
+                }
                 return write;
             }
             Result<int> index = SharedStringIndex(EncodeXstring(value.text));
@@ -950,64 +970,119 @@ Status Workbook::SetCell(std::string_view sheet, std::string_view ref, const Cel
 Status Workbook::SetCells(std::string_view sheet, std::span<const CellEdit> edits) {
     Result<SheetEntry> entry = impl_->FindWorksheet(sheet);
     if (!entry) return std::unexpected(entry.error());
-    std::vector<CellRef> refs;
-    refs.reserve(edits.size());
+    std::vector<PlacedValue> cells;
+    cells.reserve(edits.size());
     for (const CellEdit& edit : edits) {
         std::optional<CellRef> at = ParseCellRef(edit.ref);
         if (!at) {
             return InvalidRequest(fmt::format("'{}' is not a cell reference like B7", edit.ref));
         }
-        refs.push_back(*at);
+        cells.push_back({*at, &edit.value, std::nullopt});
     }
-    // Preparing a value may add a shared string or a style, so every value is checked before
-    // any is prepared: a bad one must leave the workbook as it was.
-    for (const CellEdit& edit : edits) {
-        if (Status valid = impl_->CheckValue(edit.value); !valid) {
-            return InvalidRequest(fmt::format("{}: {}", edit.ref, valid.error().message));
+    return impl_->SetPlaced(*entry, cells);
+}
+
+Status Workbook::WriteRows(std::string_view sheet, CellRef top_left,
+                           std::span<const std::vector<CellValue>> rows) {
+    Result<SheetEntry> entry = impl_->FindWorksheet(sheet);
+    if (!entry) return std::unexpected(entry.error());
+    if (top_left.row < 1 || top_left.col < 1 || top_left.row > kMaxRows ||
+        top_left.col > kMaxColumns) {
+        return InvalidRequest("the first cell of the rows is outside the sheet");
+    }
+    std::size_t count = 0;
+    std::size_t widest = 0;
+    for (const auto& row : rows) {
+        count += row.size();
+        widest = std::max(widest, row.size());
+    }
+    if (rows.size() > static_cast<std::size_t>(kMaxRows - top_left.row + 1)) {
+        return InvalidRequest(fmt::format("{} rows from {} go past the sheet's last row ({})",
+                                          rows.size(), CellName(top_left), kMaxRows));
+    }
+    if (widest > static_cast<std::size_t>(kMaxColumns - top_left.col + 1)) {
+        return InvalidRequest(fmt::format("{} columns from {} go past the sheet's last column",
+                                          widest, CellName(top_left)));
+    }
+    std::vector<PlacedValue> cells;
+    cells.reserve(count);
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        for (std::size_t j = 0; j < rows[i].size(); ++j) {
+            CellRef at{top_left.col + static_cast<int>(j), top_left.row + static_cast<int>(i)};
+            cells.push_back({at, &rows[i][j], std::nullopt});
         }
     }
-    if (impl_->StreamsPart(entry->part, edits.size())) {
-        Result<bool> streamed = impl_->SetCellsStreamed(*entry, edits, refs);
+    return impl_->SetPlaced(*entry, cells);
+}
+
+Status Workbook::Impl::SetPlaced(const SheetEntry& entry, std::span<const PlacedValue> cells) {
+    if (Status valid = CheckPlaced(cells); !valid) return valid;
+    return WritePlaced(entry, cells);
+}
+
+Status Workbook::Impl::CheckPlaced(std::span<const PlacedValue> cells) {
+    for (const PlacedValue& cell : cells) {
+        if (Status valid = CheckValue(*cell.value); !valid) {
+            return InvalidRequest(fmt::format("{}: {}", CellName(cell.ref), valid.error().message));
+        }
+    }
+    return {};
+}
+
+Status Workbook::Impl::WritePlaced(const SheetEntry& entry, std::span<const PlacedValue> cells) {
+    if (StreamsPart(entry.part, cells.size())) {
+        Result<bool> streamed = SetCellsStreamed(entry, cells);
         if (!streamed) return std::unexpected(streamed.error());
         if (*streamed) return {};
     }
-    Result<pugi::xml_document*> doc = impl_->Load(entry->part);
+    Result<pugi::xml_document*> doc = Load(entry.part);
     if (!doc) return std::unexpected(doc.error());
 
     // Prepare every value first: a bad one must leave the sheet as it was.
     SheetWriter writer(**doc);
     std::vector<CellWrite> writes;
-    writes.reserve(edits.size());
-    for (std::size_t i = 0; i < edits.size(); ++i) {
-        pugi::xml_node existing = writer.FindCell(refs[i]);
+    writes.reserve(cells.size());
+    for (const PlacedValue& cell : cells) {
         std::optional<int> style;
+        pugi::xml_node existing = writer.FindCell(cell.ref);
         if (existing && existing.attribute("s")) style = existing.attribute("s").as_int();
-        Result<CellWrite> write = impl_->Prepare(edits[i].value, style);
+        Result<CellWrite> write = PrepareChecked(*cell.value, style);
         if (!write) {
             Error error = write.error();
-            error.message = fmt::format("{}: {}", edits[i].ref, error.message);
+            error.message = fmt::format("{}: {}", CellName(cell.ref), error.message);
             return std::unexpected(std::move(error));
         }
+        if (cell.style) write->style = cell.style;
         writes.push_back(std::move(*write));
     }
 
     bool formulas_changed = false;
-    for (std::size_t i = 0; i < edits.size(); ++i) {
-        pugi::xml_node cell = writer.Cell(writer.Row(refs[i].row), refs[i]);
+    pugi::xml_node row;
+    pugi::xml_node hint;
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+        const CellRef ref = cells[i].ref;
+        // Consecutive cells of one row, left to right, find their place from the last one.
+        bool follows = i > 0 && ref.row == cells[i - 1].ref.row && ref.col > cells[i - 1].ref.col;
+        if (!follows) {
+            row = writer.Row(ref.row);
+            hint = {};
+        }
+        pugi::xml_node cell = writer.Cell(row, ref, hint);
+        hint = cell;
         if (HasFormula(cell)) {
-            DetachSharedFormula(writer, cell, refs[i]);
+            DetachSharedFormula(writer, cell, ref);
             formulas_changed = true;
         }
         formulas_changed = formulas_changed || writes[i].kind == CellWrite::Kind::kFormula;
         WriteCell(cell, writes[i]);
     }
     writer.UpdateDimension();
-    impl_->MarkDirty(entry->part);
+    MarkDirty(entry.part);
 
     if (formulas_changed) {
-        if (Status dropped = impl_->DropCalcChain(); !dropped) return dropped;
+        if (Status dropped = DropCalcChain(); !dropped) return dropped;
     }
-    impl_->RequestFullCalc();
+    RequestFullCalc();
     return {};
 }
 
@@ -1151,8 +1226,7 @@ void Workbook::Impl::ForgetScannedText() {
 }
 
 Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
-                                              std::span<const CellEdit> edits,
-                                              const std::vector<CellRef>& refs) {
+                                              std::span<const PlacedValue> edits) {
     // A part read for this edit gets room to grow, so a small edit is made in place and a
     // large part is never held twice.
     std::string storage;
@@ -1172,13 +1246,18 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
 
     // Preparing text and dates can add shared strings and styles; then the whole of <sheetData>
     // is checked first, so that the merge cannot fail after that.
-    bool prepares_parts = std::any_of(edits.begin(), edits.end(), [](const CellEdit& edit) {
-        return edit.value.kind == CellValue::Kind::kText ||
-               edit.value.kind == CellValue::Kind::kDate;
+    bool prepares_parts = std::any_of(edits.begin(), edits.end(), [](const PlacedValue& edit) {
+        return edit.value->kind == CellValue::Kind::kText ||
+               edit.value->kind == CellValue::Kind::kDate;
     });
     // A new sheet's bulk write would otherwise hold an empty view per edit.
     Result<std::vector<std::string_view>> existing = std::vector<std::string_view>{};
-    if (!sheet->HasNoCells()) existing = sheet->FindCells(refs, entry.part, prepares_parts);
+    if (!sheet->HasNoCells()) {
+        std::vector<CellRef> refs;
+        refs.reserve(edits.size());
+        for (const PlacedValue& edit : edits) refs.push_back(edit.ref);
+        existing = sheet->FindCells(refs, entry.part, prepares_parts);
+    }
     if (!existing) return std::unexpected(existing.error());
     auto existing_at = [&](std::size_t i) {
         return existing->empty() ? std::string_view{} : (*existing)[i];
@@ -1199,22 +1278,24 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
     for (std::size_t i = 0; i < edits.size(); ++i) {
         std::optional<int> style;
         if (!existing_at(i).empty()) style = WorksheetText::CellStyle(existing_at(i));
-        Result<CellWrite> write = Prepare(edits[i].value, style);
+        // The values outlive the merge, which is done before this returns.
+        Result<CellWrite> write = PrepareChecked(*edits[i].value, style, true);
         if (!write) {
             Error error = write.error();
-            error.message = fmt::format("{}: {}", edits[i].ref, error.message);
+            error.message = fmt::format("{}: {}", CellName(edits[i].ref), error.message);
             return std::unexpected(std::move(error));
         }
+        if (edits[i].style) write->style = edits[i].style;
         formulas_changed = formulas_changed || write->kind == CellWrite::Kind::kFormula;
-        cells.push_back({refs[i], std::move(*write)});
+        cells.push_back({edits[i].ref, std::move(*write)});
     }
 
     std::vector<SharedFormulaGroup> detached;
     std::set<std::pair<int, int>> inspected;
     for (std::size_t i = 0; i < edits.size(); ++i) {
-        if (existing_at(i).empty() || !inspected.emplace(refs[i].row, refs[i].col).second) continue;
-        Result<OverwrittenCell> old =
-            InspectOverwritten(*sheet, existing_at(i), refs[i], entry.part);
+        const CellRef ref = edits[i].ref;
+        if (existing_at(i).empty() || !inspected.emplace(ref.row, ref.col).second) continue;
+        Result<OverwrittenCell> old = InspectOverwritten(*sheet, existing_at(i), ref, entry.part);
         if (!old) return std::unexpected(old.error());
         formulas_changed = formulas_changed || old->had_formula;
         if (old->anchors) detached.push_back(std::move(*old->anchors));
@@ -1309,68 +1390,34 @@ Status Workbook::WriteTable(std::string_view sheet, const CsvTable& table) {
     if (table.rows.size() + 1 > static_cast<std::size_t>(kMaxRows)) {
         return InvalidRequest("the table has more rows than a sheet can hold (1048576)");
     }
-    for (const std::string& text : table.header) {
-        if (Status valid = impl_->CheckValue(CellValue::Text(text)); !valid) return valid;
+    std::vector<CellValue> header;
+    header.reserve(table.header.size());
+    for (const std::string& text : table.header) header.push_back(CellValue::Text(text));
+    std::vector<PlacedValue> cells;
+    for (std::size_t j = 0; j < header.size(); ++j) {
+        cells.push_back({{static_cast<int>(j) + 1, 1}, &header[j], {}});
     }
-    for (const auto& row : table.rows) {
-        for (const CellValue& value : row) {
-            if (Status valid = impl_->CheckValue(value); !valid) return valid;
+    for (std::size_t i = 0; i < table.rows.size(); ++i) {
+        for (std::size_t j = 0; j < table.rows[i].size(); ++j) {
+            const CellValue& value = table.rows[i][j];
+            if (value.kind == CellValue::Kind::kEmpty) continue;
+            cells.push_back({{static_cast<int>(j) + 1, static_cast<int>(i) + 2}, &value, {}});
         }
     }
-    Result<pugi::xml_document*> doc = impl_->Load(entry->part);
-    if (!doc) return std::unexpected(doc.error());
-
-    // Prepare every value first: a bad one must leave the sheet as it was.
+    if (Status valid = impl_->CheckPlaced(cells); !valid) return valid;
     Result<int> header_style = impl_->DeriveStyle(0, true, std::nullopt);
     if (!header_style) return std::unexpected(header_style.error());
-    std::vector<std::vector<CellWrite>> rows;
-    std::vector<CellWrite> header;
-    for (const std::string& text : table.header) {
-        Result<CellWrite> write = impl_->Prepare(CellValue::Text(text), std::nullopt);
-        if (!write) return std::unexpected(write.error());
-        write->style = *header_style;
-        header.push_back(std::move(*write));
-    }
-    rows.push_back(std::move(header));
-    for (const auto& row : table.rows) {
-        std::vector<CellWrite> prepared;
-        for (const CellValue& value : row) {
-            Result<CellWrite> write = impl_->Prepare(value, std::nullopt);
-            if (!write) return std::unexpected(write.error());
-            prepared.push_back(std::move(*write));
-        }
-        rows.push_back(std::move(prepared));
-    }
-
+    for (std::size_t j = 0; j < header.size(); ++j) cells[j].style = *header_style;
+    // Widths and the frozen header go into the sheet's markup first; then the cells, which for
+    // a large table stream into the text instead of growing a DOM.
+    Result<pugi::xml_document*> doc = impl_->Load(entry->part);
+    if (!doc) return std::unexpected(doc.error());
     SheetWriter writer(**doc);
-    bool formulas = false;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-        int r = static_cast<int>(i) + 1;
-        pugi::xml_node row = writer.Row(r);
-        pugi::xml_node hint;
-        for (std::size_t j = 0; j < rows[i].size(); ++j) {
-            const CellWrite& write = rows[i][j];
-            if (write.kind == CellWrite::Kind::kClear) continue;
-            CellRef at{static_cast<int>(j) + 1, r};
-            hint = writer.Cell(row, at, hint);
-            if (HasFormula(hint)) {
-                DetachSharedFormula(writer, hint, at);
-                formulas = true;
-            }
-            formulas = formulas || write.kind == CellWrite::Kind::kFormula;
-            WriteCell(hint, write);
-        }
-    }
-    writer.UpdateDimension();
     SetColumnWidths(writer.root(), FitColumnWidths(table, columns));
     FreezeHeaderRow(writer.root());
     impl_->MarkDirty(entry->part);
-
-    if (formulas) {
-        if (Status dropped = impl_->DropCalcChain(); !dropped) return dropped;
-    }
-    impl_->RequestFullCalc();
-    return {};
+    impl_->Release(entry->part);
+    return impl_->WritePlaced(*entry, cells);
 }
 
 Result<std::string> Workbook::Save() const {

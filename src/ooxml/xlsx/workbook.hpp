@@ -16,6 +16,7 @@
 #include "ooxml/chart/chart_part.hpp"
 #include "ooxml/xlsx/cell.hpp"
 #include "ooxml/xlsx/csv_table.hpp"
+#include "ooxml/xlsx/formula_refs.hpp"
 
 namespace quire::ooxml {
 class Package;
@@ -186,6 +187,11 @@ public:
     // value is checked before anything is written: one bad edit fails the call and changes
     // nothing. Later edits of the same cell win.
     [[nodiscard]] Status SetCells(std::string_view sheet, std::span<const CellEdit> edits);
+    // Writes rows of values from `top_left` down and to the right, as SetCells would with a
+    // reference per value: rows[i][j] goes i rows below and j columns right of it, an empty
+    // value clears its cell, rows may differ in length. The fast way to fill a sheet from data.
+    [[nodiscard]] Status WriteRows(std::string_view sheet, CellRef top_left,
+                                   std::span<const std::vector<CellValue>> rows);
 
     // Reads one cell back: its formula (kFormula) if it has one, else its value. A number whose
     // style is a date format comes back as kDate. A missing cell is kEmpty.

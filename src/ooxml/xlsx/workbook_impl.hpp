@@ -103,6 +103,14 @@ struct ChartPlacement {
     std::string chart_part;
 };
 
+// One value to store and where. `style`, when set, replaces the cell's style (a CSV's bold
+// header); otherwise an existing cell keeps its own.
+struct PlacedValue {
+    CellRef ref;
+    const CellValue* value = nullptr;
+    std::optional<int> style;
+};
+
 struct Workbook::Impl {
     explicit Impl(ooxml::Package p) : package(std::move(p)) {}
 
@@ -127,6 +135,9 @@ struct Workbook::Impl {
     Result<pugi::xml_document*> Load(const std::string& part);
     void MarkDirty(const std::string& part) { parts[part].dirty = true; }
     void Flush();
+    // Writes a parsed part back if it changed and forgets its DOM, so that the stream path may
+    // take it next.
+    void Release(const std::string& part);
     pugi::xml_node WorkbookRoot() { return parts[workbook_part].doc->document_element(); }
 
     Result<std::vector<SheetEntry>> SheetEntries();
@@ -151,10 +162,23 @@ struct Workbook::Impl {
     // add the shared string or date style the value needs.
     Status CheckValue(const CellValue& value);
     Result<CellWrite> Prepare(const CellValue& value, std::optional<int> style);
+    // Prepare for a value CheckValue already passed, as SetCells does for all before any. With
+    // `borrow`, the write may point into `value`'s text instead of copying it.
+    Result<CellWrite> PrepareChecked(const CellValue& value, std::optional<int> style,
+                                     bool borrow = false);
     // A cell element's content as GetCell reports it.
     Result<CellValue> ReadCell(const pugi::xml_node& c);
 
     // ---- Cells of large parts, edited and read as text (workbook.cpp, sheet_stream.hpp) ----
+
+    // SetCells, WriteRows and WriteTable: CheckPlaced, then WritePlaced.
+    Status SetPlaced(const SheetEntry& entry, std::span<const PlacedValue> cells);
+    // Preparing a value may add a shared string or a style, so every value is checked before
+    // any is prepared: a bad one must leave the workbook as it was.
+    Status CheckPlaced(std::span<const PlacedValue> cells);
+    // Writes values CheckPlaced passed, through the DOM or, for large parts and edits, the
+    // stream path.
+    Status WritePlaced(const SheetEntry& entry, std::span<const PlacedValue> cells);
 
     // When SetCells and GetCell stream: a pugixml DOM costs about six times the part's size,
     // and merging sorted edits into the text is linear. Set once at Open or Create.
@@ -174,8 +198,7 @@ struct Workbook::Impl {
     void ForgetScannedText();
     // SetCells on the part's text. false (and nothing done) when the text cannot be streamed,
     // so the caller takes the DOM path.
-    Result<bool> SetCellsStreamed(const SheetEntry& entry, std::span<const CellEdit> edits,
-                                  const std::vector<CellRef>& refs);
+    Result<bool> SetCellsStreamed(const SheetEntry& entry, std::span<const PlacedValue> edits);
     // Edits up to this many are merged in place into a part read for them.
     static constexpr std::size_t kInPlaceEdits = 10000;
     // Writes the merge of `cells` into `part`: in place in `storage` (the text `sheet` scanned,

@@ -322,6 +322,109 @@ TEST(Workbook, WritingTheTableTwiceReusesStyles) {
     EXPECT_EQ(PartText(MustSave(workbook), "xl/styles.xml"), once);
 }
 
+TEST(Workbook, WriteRowsPutsEachValueBelowAndRightOfTheFirstCell) {
+    Workbook workbook = Workbook::Create();
+    ASSERT_TRUE(workbook.AddSheet("Data"));
+    std::vector<std::vector<CellValue>> rows = {
+        {CellValue::Text("Region"), CellValue::Text("Sales")},
+        {CellValue::Text("North"), CellValue::Number(12.5), CellValue::Formula("C4*2")},
+        {},
+        {CellValue::Text("South"), CellValue{}, CellValue::Boolean(true)},
+    };
+    ASSERT_TRUE(workbook.WriteRows("Data", {2, 3}, rows));
+    Workbook reopened = MustOpen(MustSave(workbook));
+    ExpectCell(reopened, "Data", "B3", CellValue::Kind::kText, 0, "Region");
+    ExpectCell(reopened, "Data", "C4", CellValue::Kind::kNumber, 12.5);
+    ExpectCell(reopened, "Data", "D4", CellValue::Kind::kFormula, 0, "C4*2");
+    ExpectCell(reopened, "Data", "B6", CellValue::Kind::kText, 0, "South");
+    ExpectCell(reopened, "Data", "C6", CellValue::Kind::kEmpty, 0);
+    ExpectCell(reopened, "Data", "D6", CellValue::Kind::kBoolean, 1);
+    ExpectCell(reopened, "Data", "A3", CellValue::Kind::kEmpty, 0);
+    EXPECT_EQ((*reopened.Sheets())[0].dimension, "B3:D6");
+}
+
+// Rows that stream (more cells than a SetCells call that streams) give the same sheet as the
+// same values set one reference at a time.
+TEST(Workbook, WriteRowsOfManyRowsGivesTheSheetSetCellsGives) {
+    std::vector<std::vector<CellValue>> rows;
+    std::vector<CellEdit> edits;
+    for (int r = 0; r < 600; ++r) {
+        std::string row = std::to_string(r + 1);
+        rows.push_back({CellValue::Number(r * 0.5), CellValue::Text("item & " + row),
+                        CellValue::Formula("A" + row + "*2"), CellValue::Date(45000 + r)});
+        for (std::size_t c = 0; c < rows.back().size(); ++c) {
+            edits.push_back({std::string(1, static_cast<char>('A' + c)) + row, rows.back()[c]});
+        }
+    }
+    Workbook by_rows = Workbook::Create();
+    Workbook by_refs = Workbook::Create();
+    ASSERT_TRUE(by_rows.AddSheet("Data"));
+    ASSERT_TRUE(by_refs.AddSheet("Data"));
+    ASSERT_TRUE(by_rows.WriteRows("Data", {1, 1}, rows));
+    ASSERT_TRUE(by_refs.SetCells("Data", edits));
+    std::string a = MustSave(by_rows);
+    std::string b = MustSave(by_refs);
+    EXPECT_EQ(PartText(a, "xl/worksheets/sheet1.xml"), PartText(b, "xl/worksheets/sheet1.xml"));
+    EXPECT_EQ(PartText(a, "xl/styles.xml"), PartText(b, "xl/styles.xml"));
+    ExpectCell(MustOpen(a), "Data", "B600", CellValue::Kind::kText, 0, "item & 600");
+}
+
+TEST(Workbook, WriteRowsPastTheSheetsEdgeOrWithABadValueChangesNothing) {
+    Workbook workbook = Workbook::Create();
+    ASSERT_TRUE(workbook.AddSheet("Data"));
+    ASSERT_TRUE(workbook.SetCell("Data", "A1", CellValue::Number(1)));
+    std::string before = MustSave(workbook);
+    std::vector<std::vector<CellValue>> two_rows = {{CellValue::Number(1)}, {CellValue::Number(2)}};
+    Status past_last_row = workbook.WriteRows("Data", {1, 1048576}, two_rows);
+    ASSERT_FALSE(past_last_row);
+    EXPECT_EQ(past_last_row.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_TRUE(Contains(past_last_row.error().message, "last row"))
+        << past_last_row.error().message;
+
+    std::vector<std::vector<CellValue>> two_columns = {
+        {CellValue::Number(1), CellValue::Number(2)}};
+    Status past_last_column = workbook.WriteRows("Data", {16384, 1}, two_columns);
+    ASSERT_FALSE(past_last_column);
+    EXPECT_TRUE(Contains(past_last_column.error().message, "last column"));
+
+    std::vector<std::vector<CellValue>> bad = {{CellValue::Text("fine")},
+                                               {CellValue::Number(std::nan(""))}};
+    Status not_a_number = workbook.WriteRows("Data", {3, 1}, bad);
+    ASSERT_FALSE(not_a_number);
+    EXPECT_TRUE(Contains(not_a_number.error().message, "C2")) << not_a_number.error().message;
+    EXPECT_FALSE(workbook.WriteRows("Nope", {1, 1}, two_rows));
+    EXPECT_EQ(MustSave(workbook), before);
+}
+
+// A CSV of thousands of cells goes into the sheet's text without a DOM of the sheet, and still
+// gets its bold frozen header and fitted widths.
+TEST(Workbook, ImportingALargeCsvStreamsTheSheetWithItsHeaderAndWidths) {
+    std::ifstream in(quire::test_support::SharedDir() / "data" / "seattle-weather.csv",
+                     std::ios::binary);
+    std::string csv((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_FALSE(csv.empty());
+    Result<CsvTable> table = ParseCsv(csv);
+    ASSERT_TRUE(table) << table.error().message;
+    ASSERT_GT(table->rows.size() * table->header.size(), 2000u);
+
+    Workbook workbook = Workbook::Create();
+    ASSERT_TRUE(workbook.AddSheet("Weather"));
+    ASSERT_TRUE(workbook.WriteTable("Weather", *table));
+    std::vector<std::string> parsed = workbook.ParsedParts();
+    EXPECT_EQ(std::count(parsed.begin(), parsed.end(), "xl/worksheets/sheet1.xml"), 0);
+
+    std::string bytes = MustSave(workbook);
+    std::string sheet = PartText(bytes, "xl/worksheets/sheet1.xml");
+    EXPECT_TRUE(Contains(sheet, "state=\"frozen\"")) << sheet.substr(0, 600);
+    EXPECT_TRUE(Contains(sheet, "<c r=\"A1\" s=\"1\" t=\"inlineStr\">"));
+    EXPECT_TRUE(Contains(sheet, "<col min=\"1\" max=\"1\""));
+    Workbook reopened = MustOpen(bytes);
+    ExpectCell(reopened, "Weather", "F1", CellValue::Kind::kText, 0, "weather");
+    ExpectCell(reopened, "Weather", "A2", CellValue::Kind::kDate, 40909);  // 2012-01-01
+    ExpectCell(reopened, "Weather", "B3", CellValue::Kind::kNumber, 10.9);
+    EXPECT_EQ((*reopened.Sheets())[0].dimension, "A1:F" + std::to_string(table->rows.size() + 1));
+}
+
 // Parts whose bytes differ between two saved packages.
 std::set<std::string> ChangedParts(const std::string& before, const std::string& after) {
     Result<Package> a = Package::Open(before);
