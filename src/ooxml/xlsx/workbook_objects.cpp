@@ -283,6 +283,13 @@ Status CheckUrl(std::string_view url) {
             return InvalidRequest("'url' cannot contain spaces or control characters");
         }
     }
+    // A click on these runs code or opens content the link itself carries, not an address.
+    std::string scheme = AsciiLower(url.substr(0, url.find(':')));
+    if (scheme == "javascript" || scheme == "vbscript" || scheme == "data") {
+        return InvalidRequest(fmt::format(
+            "'url' cannot use the {}: scheme; link to an address such as https://example.com",
+            scheme));
+    }
     return {};
 }
 
@@ -788,6 +795,21 @@ Status Workbook::DefineName(std::string_view name, std::string_view refers_to,
     if (Status valid = ValidateName(name, "a defined name"); !valid) return valid;
     Result<std::string> formula = FormulaArgument(refers_to, "'refers_to'");
     if (!formula) return Propagate(formula);
+    Result<std::vector<SheetEntry>> sheets = impl_->SheetEntries();
+    if (!sheets) return Propagate(sheets);
+    for (const FormulaToken& token : FormulaTokens(*formula)) {
+        bool known = std::any_of(sheets->begin(), sheets->end(), [&](const SheetEntry& entry) {
+            return EqualsIgnoreCase(entry.name, token.text);
+        });
+        if (token.kind == FormulaToken::Kind::kSheet && !known) {
+            return InvalidRequest(fmt::format(
+                "'refers_to' names the sheet '{}', which the workbook does not have", token.text));
+        }
+        if (token.kind == FormulaToken::Kind::kOutOfGrid) {
+            return InvalidRequest(fmt::format(
+                "'refers_to' uses '{}', beyond the last cell of a sheet (XFD1048576)", token.text));
+        }
+    }
     std::optional<int> local;
     Result<pugi::xml_node> existing = impl_->FindDefinedName(name, sheet, &local);
     if (!existing) return Propagate(existing);

@@ -311,6 +311,24 @@ TEST(WorkbookNames, BadNamesAndFormulasAreRefusedAndChangeNothing) {
     EXPECT_TRUE(ChangedParts(original, MustSave(workbook)).empty());
 }
 
+// A name over a sheet that does not exist used to be stored, for check_formulas to find later.
+TEST(WorkbookNames, NameOverAMissingSheetOrBeyondTheGridIsRefused) {
+    std::string original = ReadCorpus("xlsx/poi-simple-monthly-budget.xlsx");
+    Workbook workbook = MustOpen(original);
+    ExpectRefused(workbook.DefineName("Sales", "=Nope!$A$1:$A$9"), ErrorCode::kInvalidRequest,
+                  "'Nope'");
+    ExpectRefused(workbook.DefineName("Sales", "='No Such Sheet'!A1"), ErrorCode::kInvalidRequest,
+                  "No Such Sheet");
+    ExpectRefused(workbook.DefineName("Far", "=SUM(A1:XFE2)"), ErrorCode::kInvalidRequest, "XFE2");
+    EXPECT_TRUE(ChangedParts(original, MustSave(workbook)).empty());
+    Result<std::vector<SheetInfo>> sheets = workbook.Sheets();
+    ASSERT_TRUE(sheets);
+    std::string upper = (*sheets)[0].name;
+    for (char& ch : upper) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    EXPECT_TRUE(workbook.DefineName("Whole", "='" + upper + "'!$A$1"))
+        << "sheet names match whatever their case";
+}
+
 TEST(WorkbookNames, ReplacingACorpusNameTouchesOnlyTheWorkbookPart) {
     std::string original = ReadCorpus("xlsx/poi-simple-monthly-budget.xlsx");
     Workbook workbook = MustOpen(original);
@@ -550,6 +568,22 @@ TEST(WorkbookHyperlinks, BadLinksAreRefusedAndChangeNothing) {
     ExpectRefused(workbook.AddHyperlink("Nope", "B2", {"https://a.b", "", "", ""}),
                   ErrorCode::kNotFound, "Nope");
     EXPECT_TRUE(ChangedParts(original, MustSave(workbook)).empty());
+}
+
+// A javascript: link used to be written as given; a click in a viewer could run it.
+TEST(WorkbookHyperlinks, ScriptAndDataLinksAreRefused) {
+    std::string original = ReadCorpus("xlsx/rxw-table06.xlsx");
+    Workbook workbook = MustOpen(original);
+    ExpectRefused(workbook.AddHyperlink("Sheet1", "B2", {"javascript:alert(1)", "", "", ""}),
+                  ErrorCode::kInvalidRequest, "javascript:");
+    ExpectRefused(workbook.AddHyperlink("Sheet1", "B2", {"JavaScript:alert(1)", "", "", ""}),
+                  ErrorCode::kInvalidRequest, "javascript:");
+    ExpectRefused(workbook.AddHyperlink("Sheet1", "B2", {"vbscript:msgbox", "", "", ""}),
+                  ErrorCode::kInvalidRequest, "vbscript:");
+    ExpectRefused(workbook.AddHyperlink("Sheet1", "B2", {"data:text/html,<b>x</b>", "", "", ""}),
+                  ErrorCode::kInvalidRequest, "data:");
+    EXPECT_TRUE(ChangedParts(original, MustSave(workbook)).empty());
+    EXPECT_TRUE(workbook.AddHyperlink("Sheet1", "B2", {"mailto:team@example.com", "", "", ""}));
 }
 
 // ---- Notes -------------------------------------------------------------------------------------
