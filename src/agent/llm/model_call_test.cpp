@@ -7,6 +7,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "agent/llm/model_call.hpp"
 #include "common/utf8.hpp"
 #include "provider_test_support.hpp"
@@ -255,6 +259,27 @@ TEST_P(ModelCall, ProbeOfAServerWithoutAModelsListIsProviderUnavailable) {
     ASSERT_FALSE(status.has_value());
     EXPECT_EQ(status.error().code, ErrorCode::kProviderUnavailable);
     EXPECT_NE(status.error().message.find("404"), std::string::npos);
+}
+
+TEST_P(ModelCall, OneProviderServesSeveralThreadsAtOnce) {
+    FakeModelServer server(R"({"after_last": "repeat", "steps": [{"reply": {"text": "Done."}}]})");
+    auto provider = Make(ConfigFor(kind(), server));
+    constexpr int kThreads = 4;
+    constexpr int kCallsEach = 5;
+    std::atomic<int> answered = 0;
+    {
+        std::vector<std::jthread> threads;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&] {
+                for (int i = 0; i < kCallsEach; ++i) {
+                    auto reply = provider->Complete(Question("Sum column B."));
+                    if (reply && reply->text == "Done.") ++answered;
+                }
+            });
+        }
+    }
+    EXPECT_EQ(answered, kThreads * kCallsEach);
+    EXPECT_EQ(server.Requests().size(), static_cast<std::size_t>(kThreads * kCallsEach));
 }
 
 INSTANTIATE_TEST_SUITE_P(BothWireFormats, ModelCall, ::testing::Values("anthropic", "openai"),
