@@ -37,19 +37,15 @@ public:
         if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         dir_ = pattern;
         std::ofstream(dir_ / "script.json") << script;
-        Start();
+        try {
+            Start();
+        } catch (...) {
+            Stop();
+            throw;
+        }
     }
 
-    ~FakeModelServer() {
-        if (pid_ > 0) {
-            kill(pid_, SIGTERM);
-            int status = 0;
-            waitpid(pid_, &status, 0);
-        }
-        if (stdout_fd_ >= 0) close(stdout_fd_);
-        std::error_code ignored;
-        std::filesystem::remove_all(dir_, ignored);
-    }
+    ~FakeModelServer() { Stop(); }
 
     FakeModelServer(const FakeModelServer&) = delete;
     FakeModelServer& operator=(const FakeModelServer&) = delete;
@@ -92,6 +88,19 @@ private:
         close(out[1]);
         stdout_fd_ = out[0];
         port_ = ReadPort();
+    }
+
+    void Stop() {
+        if (pid_ > 0) {
+            kill(pid_, SIGTERM);
+            int status = 0;
+            waitpid(pid_, &status, 0);
+            pid_ = -1;
+        }
+        if (stdout_fd_ >= 0) close(stdout_fd_);
+        stdout_fd_ = -1;
+        std::error_code ignored;
+        std::filesystem::remove_all(dir_, ignored);
     }
 
     int ReadPort() {
