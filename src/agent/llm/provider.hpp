@@ -66,6 +66,7 @@ struct Reply {
     // "end_turn", "tool_use" or "max_tokens", whatever the wire format called it.
     std::string stop_reason;
     Usage usage;
+    int retries = 0;  // how many failed attempts (429, 5xx, no connection) came before this one
 };
 
 class Provider {
@@ -74,7 +75,8 @@ public:
     // "anthropic", "openai" or "offline".
     [[nodiscard]] virtual std::string_view Name() const = 0;
     [[nodiscard]] virtual const std::string& Model() const = 0;
-    // One model call, retried on 429, 529 and 5xx. Failures: kProviderUnavailable (cannot
+    // One model call, retried on 429, 529, 5xx and failed connections. May be called from
+    // several threads at once. Failures: kProviderUnavailable (cannot
     // connect, or 5xx after every retry), kProviderAuthFailed (401/403), kProviderRateLimited
     // (429 after every retry), kTimeout (past the deadline), kAgentFailed (another 4xx or an
     // answer that is not the wire format).
