@@ -1,9 +1,10 @@
 #pragma once
 
-// The agent's seam with the worker: one turn in, one turn out. The offline planner is the first
-// implementation; model providers come with the agent issue.
+// The agent's seam with the worker: one turn in, one turn out. Two implementations: the offline
+// planner and the model agent (model_agent.hpp).
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -36,11 +37,33 @@ struct TurnInput {
     std::function<void(std::string_view)> on_phase;
 };
 
+// What a turn cost: what the model read and wrote (the offline agent reads nothing), its steps
+// and tool calls.
+struct TurnStats {
+    std::int64_t input_tokens = 0;  // uncached
+    std::int64_t output_tokens = 0;
+    std::int64_t cache_read_tokens = 0;
+    std::int64_t cache_write_tokens = 0;
+    int steps = 0;  // model calls
+    int tool_calls = 0;
+};
+
+// credits = tool calls / 10 + (input + 1.25 x cache writes + 0.1 x cache reads + 5 x output)
+// tokens / 10,000, the weights of what a provider charges for each (docs/agent.md).
+inline double CreditsFor(const TurnStats& stats) {
+    double tokens = static_cast<double>(stats.input_tokens) +
+                    1.25 * static_cast<double>(stats.cache_write_tokens) +
+                    0.1 * static_cast<double>(stats.cache_read_tokens) +
+                    5.0 * static_cast<double>(stats.output_tokens);
+    return stats.tool_calls / 10.0 + tokens / 10'000.0;
+}
+
 struct TurnOutput {
     std::string document;  // the new version's bytes
     std::string summary;   // what was done and which parts of the prompt were not acted on
     std::string memory_json;
     std::string messages_json;  // this turn's conversation delta
+    TurnStats stats;
     double credits_used = 0;
 };
 

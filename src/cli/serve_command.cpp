@@ -11,12 +11,15 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <mutex>
 #include <sstream>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
 #include "agent/agent.hpp"
+#include "agent/llm/provider.hpp"
+#include "agent/model_agent.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "http/api.hpp"
@@ -129,6 +132,43 @@ void BootstrapLocalKey(store::MetadataStore& metadata, const std::string& dir) {
               << *key << std::endl;
 }
 
+// The agent QUIRE_LLM names: the offline planner, or a model agent over one shared provider.
+struct AgentSetup {
+    service::AgentFactory make_agent;
+    std::shared_ptr<agent::llm::Provider> provider;  // null for the offline planner
+};
+
+AgentSetup SetUpAgent() {
+    auto config = agent::llm::ProviderConfig::FromEnvironment();
+    if (!config) Die(config.error().message);
+    auto provider = agent::llm::MakeProvider(*config);
+    if (!provider) Die(provider.error().message);
+    if (!*provider) return {agent::MakeOfflineAgent, nullptr};
+    std::shared_ptr<agent::llm::Provider> shared(std::move(*provider));
+    QUIRE_LOG_INFO("model agent provider={} model={}", shared->Name(), shared->Model());
+    return {[shared] { return agent::MakeModelAgent(shared); }, shared};
+}
+
+// /readyz asks the provider at most every 30 s: it is a network call, and may cost.
+std::function<Status()> CachedProbe(std::shared_ptr<agent::llm::Provider> provider) {
+    struct State {
+        std::mutex mu;
+        std::chrono::steady_clock::time_point checked;
+        Status last;
+    };
+    auto state = std::make_shared<State>();
+    return [provider, state]() -> Status {
+        std::lock_guard lock(state->mu);
+        auto now = std::chrono::steady_clock::now();
+        if (state->checked == std::chrono::steady_clock::time_point{} ||
+            now - state->checked > std::chrono::seconds(30)) {
+            state->last = provider->Probe();
+            state->checked = now;
+        }
+        return state->last;
+    };
+}
+
 int Serve(const ServeOptions& options) {
     InitLogging(options.log_level);
     std::string host;
@@ -144,6 +184,8 @@ int Serve(const ServeOptions& options) {
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
+    // A misconfigured model stops the server before it touches the data directory.
+    AgentSetup agent_setup = SetUpAgent();
     DataDir data = OpenDataDir(options.data_dir);
     LockDataDir(options.data_dir);
     BootstrapLocalKey(*data.metadata, options.data_dir);
@@ -153,7 +195,7 @@ int Serve(const ServeOptions& options) {
     service::TaskSignal signal;
     service::GenerateService generate(*data.metadata, *data.blobs, signal,
                                       std::chrono::seconds(options.sync_ceiling_s));
-    service::WorkerPool workers(*data.metadata, *data.blobs, signal, agent::MakeOfflineAgent,
+    service::WorkerPool workers(*data.metadata, *data.blobs, signal, agent_setup.make_agent,
                                 options.workers);
 
     http::ApiOptions api_options;
@@ -165,6 +207,9 @@ int Serve(const ServeOptions& options) {
     api_options.download_ttl_seconds = options.download_ttl_s;
     api_options.max_upload_bytes = static_cast<std::size_t>(options.max_upload_mb) << 20;
     api_options.signing_secret = *secret;
+    if (agent_setup.provider) {
+        api_options.readiness_checks.emplace_back("model", CachedProbe(agent_setup.provider));
+    }
     http::HttpServerOptions server_options;
     server_options.host = host;
     server_options.port = port;

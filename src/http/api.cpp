@@ -239,6 +239,7 @@ struct Api::Impl {
     std::string listen_url;  // guarded by listen_mu
 
     HttpResponse Route(Call& call);
+    HttpResponse Readiness();
     Status Authenticate(Call& call);
 
     HttpResponse Verify(Call& call);
@@ -303,12 +304,37 @@ HttpResponse Api::Handle(const HttpRequest& request) {
     return response;
 }
 
+// 200 when the store answers and every configured check passes, else 503 naming what failed.
+HttpResponse Api::Impl::Readiness() {
+    json::object checks;
+    bool ready = true;
+    Result<bool> store = metadata.IsEmpty();
+    checks["store"] = store ? "ok" : "unavailable";
+    ready = ready && store.has_value();
+    for (const auto& [name, check] : options.readiness_checks) {
+        Status status = check();
+        if (status) {
+            checks[name] = "ok";
+            continue;
+        }
+        ready = false;
+        checks[name] = json::object{{"code", ErrorCodeName(status.error().code)},
+                                    {"message", status.error().message}};
+    }
+    return JsonResponse(ready ? 200 : 503, json::object{{"status", ready ? "ready" : "not_ready"},
+                                                        {"checks", checks}});
+}
+
 HttpResponse Api::Impl::Route(Call& call) {
     const HttpRequest& request = call.request;
     const std::string& method = request.method;
     if (request.path == "/healthz") {
         if (method != "GET" && method != "HEAD") return MethodNotAllowed("GET");
         return JsonResponse(200, json::object{{"status", "ok"}});
+    }
+    if (request.path == "/readyz") {
+        if (method != "GET" && method != "HEAD") return MethodNotAllowed("GET");
+        return Readiness();
     }
 
     auto segments = SplitPath(request.path);

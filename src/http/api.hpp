@@ -6,8 +6,12 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "common/error.hpp"
 #include "http/server.hpp"
 
 namespace quire::store {
@@ -28,6 +32,9 @@ struct ApiOptions {
     std::int64_t download_ttl_seconds = 3600;
     std::size_t max_upload_bytes = 50u << 20;
     std::string signing_secret;
+    // What /readyz checks besides the store, by name ("model"): each says what is wrong, or
+    // nothing. Called on every /readyz request; a check that is slow caches its answer.
+    std::vector<std::pair<std::string, std::function<Status()>>> readiness_checks;
 };
 
 // The HTTP status of an error code: the one place codes become statuses.

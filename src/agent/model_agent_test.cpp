@@ -1,0 +1,251 @@
+// The model agent's loop, driven through both real providers against the scripted fake model
+// server on loopback.
+
+#include "agent/model_agent.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <iterator>
+#include <string>
+
+#include "agent/llm/provider.hpp"
+#include "fake_model_server.hpp"
+#include "ooxml/xlsx/workbook.hpp"
+#include "shared_dir.hpp"
+
+namespace quire::agent {
+namespace {
+namespace json = boost::json;
+using test_support::FakeModelServer;
+
+std::shared_ptr<llm::Provider> ProviderFor(const FakeModelServer& server, std::string kind) {
+    llm::ProviderConfig config;
+    config.kind = kind;
+    config.model = "fake-model";
+    config.api_key = "test-key";
+    config.base_url = kind == "openai" ? server.BaseUrl() + "/v1" : server.BaseUrl();
+    config.max_retries = 1;
+    config.retry_base_delay = std::chrono::milliseconds(10);
+    config.request_timeout = std::chrono::milliseconds(10'000);
+    Result<std::unique_ptr<llm::Provider>> provider = llm::MakeProvider(config);
+    EXPECT_TRUE(provider) << provider.error().message;
+    return std::shared_ptr<llm::Provider>(std::move(*provider));
+}
+
+TurnInput ExcelTurn(std::string prompt, std::optional<std::string> document = std::nullopt,
+                    std::string memory = "{}") {
+    TurnInput input;
+    input.format = DocumentFormat::kExcel;
+    input.prompt = std::move(prompt);
+    input.document = std::move(document);
+    input.memory_json = std::move(memory);
+    input.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    return input;
+}
+
+xlsx::Workbook Reopen(const std::string& bytes) {
+    Result<xlsx::Workbook> workbook = xlsx::Workbook::Open(bytes);
+    EXPECT_TRUE(workbook) << workbook.error().message;
+    return std::move(*workbook);
+}
+
+// A logged request's body as JSON text (both wire formats).
+std::string RequestText(const json::object& logged) { return json::serialize(logged.at("body")); }
+
+// Only its messages: no system prompt, no tool schemas.
+std::string MessagesText(const json::object& logged) {
+    return json::serialize(logged.at("body").at("messages"));
+}
+
+// A model that adds a sheet, fills it with a formula, remembers the sheet and finishes.
+constexpr std::string_view kBuildScript = R"js({"steps": [
+  {"reply": {"tool_calls": [{"id": "c1", "name": "add_sheet", "arguments": {"name": "Sales"}}]}},
+  {"reply": {"tool_calls": [
+     {"id": "c2", "name": "set_cells", "arguments": {"sheet": "Sales", "cells": [
+        {"ref": "A1", "value": "Units"}, {"ref": "A2", "value": 4}, {"ref": "A3", "value": 6},
+        {"ref": "A4", "formula": "=SUM(A2:A3)"}]}},
+     {"id": "c3", "name": "remember", "arguments": {"note": "Totals are in Sales!A4."}}]}},
+  {"reply": {"text": "Added sheet Sales with a total.", "stop_reason": "end_turn"}}
+]})js";
+
+class ModelAgentOverBothProviders : public testing::TestWithParam<std::string> {};
+
+TEST_P(ModelAgentOverBothProviders, BuildsTheWorkbookThroughToolsAndKeepsMemory) {
+    FakeModelServer server(kBuildScript);
+    auto agent = MakeModelAgent(ProviderFor(server, GetParam()));
+    std::vector<std::string> phases;
+    TurnInput input = ExcelTurn("Make a sales sheet with a total.");
+    input.on_phase = [&](std::string_view phase) { phases.emplace_back(phase); };
+    Result<TurnOutput> output = agent->RunTurn(input);
+    ASSERT_TRUE(output) << output.error().message;
+
+    xlsx::Workbook workbook = Reopen(output->document);
+    Result<xlsx::CellValue> total = workbook.GetCell("Sales", "A4");
+    ASSERT_TRUE(total);
+    EXPECT_EQ(total->kind, xlsx::CellValue::Kind::kFormula);
+    EXPECT_EQ(total->text, "SUM(A2:A3)");
+    EXPECT_EQ(output->summary, "Added sheet Sales with a total.");
+    EXPECT_EQ(output->stats.steps, 3);
+    EXPECT_EQ(output->stats.tool_calls, 3);
+    EXPECT_GT(output->stats.input_tokens + output->stats.cache_read_tokens, 0);
+    EXPECT_GT(output->stats.output_tokens, 0);
+    EXPECT_DOUBLE_EQ(output->credits_used, CreditsFor(output->stats));
+    EXPECT_EQ(phases,
+              (std::vector<std::string>{"loading", "planning", "editing", "verifying", "saving"}));
+
+    json::object memory = json::parse(output->memory_json).as_object();
+    EXPECT_EQ(memory.at("notes").as_array().at(0), "Totals are in Sales!A4.");
+    EXPECT_EQ(memory.at("turns").as_array().at(0).at("prompt"), "Make a sales sheet with a total.");
+    EXPECT_NE(json::serialize(memory.at("outline")).find("\"Sales\""), std::string::npos);
+    json::array transcript = json::parse(output->messages_json).as_array();
+    EXPECT_EQ(transcript.front().at("role"), "user");
+    EXPECT_EQ(transcript.back().at("content"), "Added sheet Sales with a total.");
+
+    // The model saw the outline as data, then the tools' results.
+    std::vector<json::object> requests = server.Requests();
+    ASSERT_EQ(requests.size(), 3u);
+    std::string first = RequestText(requests[0]);
+    EXPECT_NE(first.find("<document-data>"), std::string::npos);
+    EXPECT_NE(first.find("Make a sales sheet with a total."), std::string::npos);
+    EXPECT_NE(first.find("\"remember\""), std::string::npos);
+    EXPECT_NE(RequestText(requests[2]).find("remembered"), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(Providers, ModelAgentOverBothProviders,
+                         testing::Values("anthropic", "openai"));
+
+TEST(ModelAgent, ToolErrorsAndMalformedArgumentsGoBackToTheModel) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [
+         {"id": "c1", "name": "set_cells", "arguments": {"sheet": "Nope", "cells": [
+            {"ref": "A1", "value": 1}]}},
+         {"id": "c2", "name": "add_sheet", "arguments": "{\"name\": \"Broken"}]}},
+      {"reply": {"tool_calls": [{"id": "c3", "name": "add_sheet", "arguments": {"name": "Fixed"}}]}},
+      {"reply": {"text": "Fixed it."}}
+    ]})js");
+    auto agent = MakeModelAgent(ProviderFor(server, "openai"));
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Add a sheet."));
+    ASSERT_TRUE(output) << output.error().message;
+    Result<std::vector<xlsx::SheetInfo>> sheets = Reopen(output->document).Sheets();
+    ASSERT_TRUE(sheets);
+    ASSERT_EQ(sheets->size(), 1u);
+    EXPECT_EQ((*sheets)[0].name, "Fixed");
+
+    std::string second = RequestText(server.Requests().at(1));
+    EXPECT_NE(second.find("Nope"), std::string::npos) << second;
+    EXPECT_NE(second.find("must be a JSON object"), std::string::npos) << second;
+}
+
+TEST(ModelAgent, AModelThatNeverFinishesStopsAtTheStepLimitWithoutADocument) {
+    FakeModelServer server(R"js({"after_last": "repeat", "steps": [
+      {"reply": {"tool_calls": [{"name": "check_formulas", "arguments": {}}]}}]})js");
+    ModelAgentOptions options;
+    options.max_steps = 3;
+    auto agent = MakeModelAgent(ProviderFor(server, "anthropic"), options);
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Loop forever."));
+    ASSERT_FALSE(output);
+    EXPECT_EQ(output.error().code, ErrorCode::kStepLimit);
+    EXPECT_EQ(server.Requests().size(), 3u);
+}
+
+TEST(ModelAgent, FormulasTheTurnBrokeAreSentBackToBeFixed) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [{"name": "set_cells", "arguments": {"sheet": "Sheet1", "cells": [
+         {"ref": "B1", "formula": "=Missing!A1"}]}}]}},
+      {"reply": {"text": "Done."}},
+      {"reply": {"tool_calls": [{"name": "set_cells", "arguments": {"sheet": "Sheet1", "cells": [
+         {"ref": "B1", "formula": "=A1*2"}]}}]}},
+      {"reply": {"text": "Fixed the reference."}}
+    ]})js");
+    xlsx::Workbook start = xlsx::Workbook::Create();
+    ASSERT_TRUE(start.AddSheet("Sheet1"));
+    auto agent = MakeModelAgent(ProviderFor(server, "anthropic"));
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Double A1 in B1.", *start.Save()));
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_EQ(output->summary, "Fixed the reference.");
+    std::string third = RequestText(server.Requests().at(2));
+    EXPECT_NE(third.find("refers to a missing sheet 'Missing'"), std::string::npos) << third;
+}
+
+TEST(ModelAgent, FormulasLeftBrokenFailTheTurn) {
+    FakeModelServer server(R"js({"after_last": "repeat", "steps": [
+      {"reply": {"tool_calls": [{"name": "set_cells", "arguments": {"sheet": "Sheet1", "cells": [
+         {"ref": "B1", "formula": "=Missing!A1"}]}}]}},
+      {"reply": {"text": "Done."}}
+    ]})js");
+    xlsx::Workbook start = xlsx::Workbook::Create();
+    ASSERT_TRUE(start.AddSheet("Sheet1"));
+    auto agent = MakeModelAgent(ProviderFor(server, "openai"));
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Break it.", *start.Save()));
+    ASSERT_FALSE(output);
+    EXPECT_EQ(output.error().code, ErrorCode::kAgentFailed);
+    EXPECT_NE(output.error().message.find("Missing"), std::string::npos);
+}
+
+TEST(ModelAgent, ASecondTurnGetsTheEarlierTurnNotesAndOutsideChanges) {
+    FakeModelServer first_server(kBuildScript);
+    auto first = MakeModelAgent(ProviderFor(first_server, "anthropic"));
+    Result<TurnOutput> turn1 = first->RunTurn(ExcelTurn("Make a sales sheet with a total."));
+    ASSERT_TRUE(turn1) << turn1.error().message;
+
+    // Someone adds a sheet between the turns.
+    xlsx::Workbook edited = Reopen(turn1->document);
+    ASSERT_TRUE(edited.AddSheet("Notes"));
+    FakeModelServer server(R"js({"steps": [{"reply": {"text": "The total is in Sales!A4."}}]})js");
+    auto second = MakeModelAgent(ProviderFor(server, "anthropic"));
+    Result<TurnOutput> turn2 =
+        second->RunTurn(ExcelTurn("Where is the total?", *edited.Save(), turn1->memory_json));
+    ASSERT_TRUE(turn2) << turn2.error().message;
+
+    std::string request = RequestText(server.Requests().at(0));
+    EXPECT_NE(request.find("Earlier request: Make a sales sheet with a total."), std::string::npos);
+    EXPECT_NE(request.find("Totals are in Sales!A4."), std::string::npos);
+    EXPECT_NE(request.find("sheet 'Notes' added"), std::string::npos) << request;
+    json::object memory = json::parse(turn2->memory_json).as_object();
+    EXPECT_EQ(memory.at("turns").as_array().size(), 2u);
+}
+
+TEST(ModelAgent, WithoutMemoryTheModelGetsOnlyThePrompt) {
+    FakeModelServer server(R"js({"steps": [{"reply": {"text": "Nothing to do."}}]})js");
+    ModelAgentOptions options;
+    options.use_memory = false;
+    auto agent = MakeModelAgent(ProviderFor(server, "anthropic"), options);
+    Result<TurnOutput> output = agent->RunTurn(
+        ExcelTurn("What is there?", std::nullopt, R"({"notes": ["a note"], "turns": []})"));
+    ASSERT_TRUE(output) << output.error().message;
+    std::string messages = MessagesText(server.Requests().at(0));
+    EXPECT_EQ(messages.find("<document-data>"), std::string::npos) << messages;
+    EXPECT_EQ(messages.find("a note"), std::string::npos) << messages;
+    EXPECT_NE(messages.find("What is there?"), std::string::npos) << messages;
+}
+
+TEST(ModelAgent, ACsvDataSourceIsASheetBeforeTheModelStarts) {
+    std::ifstream in(test_support::SharedDir() / "data" / "us-employment.csv", std::ios::binary);
+    std::string csv((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_FALSE(csv.empty());
+    FakeModelServer server(R"js({"steps": [{"reply": {"text": "Imported."}}]})js");
+    auto agent = MakeModelAgent(ProviderFor(server, "openai"));
+    TurnInput input = ExcelTurn("Summarise this.");
+    input.data_sources.push_back({"us-employment.csv", "csv", csv});
+    Result<TurnOutput> output = agent->RunTurn(input);
+    ASSERT_TRUE(output) << output.error().message;
+    std::string request = RequestText(server.Requests().at(0));
+    EXPECT_NE(request.find("imported into sheet 'us-employment'"), std::string::npos) << request;
+    Result<std::vector<xlsx::SheetInfo>> sheets = Reopen(output->document).Sheets();
+    ASSERT_TRUE(sheets);
+    EXPECT_EQ((*sheets)[0].name, "us-employment");
+}
+
+TEST(ModelAgent, ProviderFailuresKeepTheirCodes) {
+    FakeModelServer server(R"js({"api_key": "another-key", "steps": []})js");
+    auto agent = MakeModelAgent(ProviderFor(server, "anthropic"));
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Anything."));
+    ASSERT_FALSE(output);
+    EXPECT_EQ(output.error().code, ErrorCode::kProviderAuthFailed);
+}
+
+}  // namespace
+}  // namespace quire::agent

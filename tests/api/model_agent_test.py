@@ -1,0 +1,115 @@
+"""`quire serve` with a model agent: QUIRE_LLM points at the scripted fake model server, and
+the whole path (HTTP, worker, provider, tools, run memory) runs for real on loopback."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import unittest
+
+import openpyxl
+
+from harness import BINARY, SOURCE_DIR, QuireServer, read_example
+
+FAKE_SERVER = os.path.join(SOURCE_DIR, "tests", "support", "fake_model_server.py")
+
+BUILD_STEPS = [
+    {"reply": {"tool_calls": [{"name": "add_sheet", "arguments": {"name": "Summary"}}]}},
+    {"reply": {"tool_calls": [
+        {"name": "set_cells", "arguments": {"sheet": "Summary", "cells": [
+            {"ref": "A1", "value": "Days"},
+            {"ref": "B1", "formula": "=COUNTA('seattle-weather'!A2:A1462)"}]}},
+        {"name": "remember", "arguments": {"note": "The day count is Summary!B1."}}]}},
+    {"reply": {"text": "Added a Summary sheet counting the days.", "stop_reason": "end_turn"}},
+    {"reply": {"text": "The day count is in Summary!B1.", "stop_reason": "end_turn"}},
+]
+
+
+class FakeModel:
+    def __init__(self, steps, api_key="model-key"):
+        self.dir = tempfile.mkdtemp(prefix="quire-fake-model-")
+        script = os.path.join(self.dir, "script.json")
+        with open(script, "w") as f:
+            json.dump({"api_key": api_key, "steps": steps}, f)
+        self.log = os.path.join(self.dir, "requests.jsonl")
+        self.process = subprocess.Popen(
+            [sys.executable, FAKE_SERVER, script, "--log", self.log, "--exit-with-stdin"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        self.port = int(self.process.stdout.readline())
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def requests(self):
+        with open(self.log) as f:
+            return [json.loads(line) for line in f if line.strip()]
+
+    def stop(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+        self.process.stdout.close()
+
+
+class ModelAgentApiTest(unittest.TestCase):
+    def serve(self, model, key="model-key", kind="anthropic"):
+        env = {"QUIRE_LLM": kind, "QUIRE_MODEL": "fake-model", "NO_PROXY": "127.0.0.1"}
+        if kind == "anthropic":
+            env.update(ANTHROPIC_API_KEY=key, ANTHROPIC_BASE_URL=model.url)
+        else:
+            env.update(OPENAI_API_KEY=key, OPENAI_BASE_URL=model.url + "/v1")
+        server = QuireServer(env=env).start()
+        self.addCleanup(server.cleanup)
+        return server, server.local_key()
+
+    def test_a_model_builds_on_imported_data_and_a_follow_up_turn_gets_its_memory(self):
+        model = FakeModel(BUILD_STEPS)
+        self.addCleanup(model.stop)
+        server, key = self.serve(model)
+        self.assertEqual(server.request("GET", "/readyz").json()["checks"]["model"], "ok")
+
+        upload = server.upload(key, "seattle-weather.csv", read_example("seattle-weather.csv"))
+        file_id = upload.json()["file_id"]
+        first = server.generate(key, "excel", prompt="Count the days in a summary.",
+                                data_sources=[{"file_id": file_id, "kind": "csv"}])
+        self.assertEqual(first.status, 200, first)
+        body = first.json()
+        self.assertEqual(body["summary"], "Added a Summary sheet counting the days.")
+        self.assertGreater(body["credits_used"], 0)
+        book = openpyxl.load_workbook(io.BytesIO(server.request("GET", body["download_url"]).body))
+        self.assertEqual(book.sheetnames, ["seattle-weather", "Summary"])
+        self.assertEqual(book["Summary"]["B1"].value, "=COUNTA('seattle-weather'!A2:A1462)")
+        self.assertTrue(book["seattle-weather"]["A1"].font.b)
+
+        second = server.generate(key, "excel", run_id=body["run_id"],
+                                 prompt="Where is the day count?")
+        self.assertEqual(second.status, 200, second)
+        self.assertEqual(second.json()["summary"], "The day count is in Summary!B1.")
+        last = json.dumps(model.requests()[-1]["body"]["messages"])
+        self.assertIn("Earlier request: Count the days in a summary.", last)
+        self.assertIn("The day count is Summary!B1.", last)
+
+    def test_a_rejected_key_shows_in_readyz_and_fails_the_task_with_its_own_code(self):
+        model = FakeModel([], api_key="the-right-key")
+        self.addCleanup(model.stop)
+        server, key = self.serve(model, key="a-wrong-key", kind="openai")
+        ready = server.request("GET", "/readyz")
+        self.assertEqual(ready.status, 503, ready)
+        self.assertEqual(ready.json()["checks"]["model"]["code"], "provider_auth_failed")
+        self.assertNotIn("a-wrong-key", ready.body.decode())
+
+        failed = server.generate(key, "excel", prompt="Add a sheet named X.")
+        self.assertEqual(failed.status, 502, failed)
+        self.assertEqual(failed.json()["error"], "provider_auth_failed")
+        self.assertNotIn("a-wrong-key", server.read_log())
+
+    def test_an_unknown_provider_stops_the_server_before_it_makes_its_data_directory(self):
+        data_dir = os.path.join(tempfile.mkdtemp(prefix="quire-api-test-"), "data")
+        result = subprocess.run(
+            [BINARY, "serve", "--listen", "127.0.0.1:0", "--data-dir", data_dir],
+            capture_output=True, text=True, timeout=30, env={**os.environ, "QUIRE_LLM": "nonsense"})
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("QUIRE_LLM", result.stderr)
+        self.assertFalse(os.path.exists(data_dir))
+
+if __name__ == "__main__":
+    unittest.main()
