@@ -240,9 +240,15 @@ Status FormatSummary(ToolCaller& tools, const SummaryLayout& layout) {
                       json::object{{"sheet", sheet}, {"columns", "A:" + right}, {"fit", true}});
 }
 
+// The chart a report added: its type and title, both "" when no chart fits the data.
+struct ReportChart {
+    std::string type;
+    std::string title;
+};
+
 // A line over the date column when there is one, else columns per category; nothing when the
-// data has neither. Returns the sentence for the summary, "" when no chart fits.
-Result<std::string> AddReportChart(ToolCaller& tools, const SummaryLayout& layout,
+// data has neither.
+Result<ReportChart> AddReportChart(ToolCaller& tools, const SummaryLayout& layout,
                                    std::string_view data_sheet, const xlsx::CsvTable& table,
                                    const ColumnRoles& roles, const std::string& chart_name) {
     const std::size_t rows = table.rows.size();
@@ -280,14 +286,14 @@ Result<std::string> AddReportChart(ToolCaller& tools, const SummaryLayout& layou
             {"values", fmt::format("{}${}${}:${}${}", prefix, column, first, column, last)}});
         title = fmt::format("{} by {}", name, Header(table, roles.category));
     } else {
-        return std::string{};
+        return ReportChart{};
     }
     json::object args{{"sheet", layout.sheet},       {"type", type},     {"title", title},
                       {"series", std::move(series)}, {"anchor", anchor}, {"name", chart_name}};
     if (Status added = tools.Call("add_chart", std::move(args)); !added) {
         return std::unexpected(added.error());
     }
-    return fmt::format("Added a {} chart \"{}\" on \"{}\".", type, title, layout.sheet);
+    return ReportChart{type, title};
 }
 
 std::size_t CountKind(const xlsx::CsvTable& table, std::size_t column, CellValue::Kind kind,
@@ -358,13 +364,13 @@ ColumnRoles ClassifyColumns(const xlsx::CsvTable& table) {
     return roles;
 }
 
-Result<std::vector<std::string>> BuildCsvReport(xlsx::Workbook& workbook,
-                                                std::string_view data_sheet,
-                                                const xlsx::CsvTable& table) {
-    std::vector<std::string> done;
+Result<CsvReport> BuildCsvReport(xlsx::Workbook& workbook, std::string_view data_sheet,
+                                 const xlsx::CsvTable& table) {
+    CsvReport report;
+    std::vector<std::string>& done = report.done;
     if (table.rows.empty()) {
         done.push_back(fmt::format("\"{}\" has no data rows, so no report was made.", data_sheet));
-        return done;
+        return report;
     }
     ToolCaller tools(workbook);
     std::size_t columns = table.header.size();
@@ -385,7 +391,7 @@ Result<std::vector<std::string>> BuildCsvReport(xlsx::Workbook& workbook,
     ColumnRoles roles = ClassifyColumns(table);
     if (roles.numeric.empty() && roles.category < 0) {
         done.push_back("The data has no numeric or category columns to summarise.");
-        return done;
+        return report;
     }
     std::vector<std::string> categories;
     if (roles.category >= 0) categories = Categories(table, roles.category);
@@ -409,13 +415,19 @@ Result<std::vector<std::string>> BuildCsvReport(xlsx::Workbook& workbook,
 
     Result<std::string> chart_name = ChartNameFor(workbook);
     if (!chart_name) return Propagate(chart_name);
-    Result<std::string> chart =
+    Result<ReportChart> chart =
         AddReportChart(tools, layout, data_sheet, table, roles, *chart_name);
     if (!chart) return Propagate(chart);
-    done.push_back(chart->empty()
-                       ? std::string("No chart was added: the data has no date or category column.")
-                       : *chart);
-    return done;
+    report.summary_sheet = *sheet;
+    if (chart->type.empty()) {
+        done.push_back("No chart was added: the data has no date or category column.");
+        return report;
+    }
+    report.chart = *chart_name;
+    report.chart_title = chart->title;
+    done.push_back(
+        fmt::format("Added a {} chart \"{}\" on \"{}\".", chart->type, chart->title, layout.sheet));
+    return report;
 }
 
 }  // namespace quire::agent

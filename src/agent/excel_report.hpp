@@ -31,10 +31,19 @@ struct ColumnRoles {
 // is a time axis, not a figure to total.
 ColumnRoles ClassifyColumns(const xlsx::CsvTable& table);
 
-// Builds the report for a table already written from A1 of `data_sheet`. Returns one sentence per
-// thing made, for the task's summary. Fails with kAgentFailed when a tool refuses a call.
-[[nodiscard]] Result<std::vector<std::string>> BuildCsvReport(xlsx::Workbook& workbook,
-                                                              std::string_view data_sheet,
-                                                              const xlsx::CsvTable& table);
+// What a report made: one sentence per thing, for the task's summary, and the names the run
+// memory keeps.
+struct CsvReport {
+    std::vector<std::string> done;
+    std::string summary_sheet;  // "" when the data had nothing to summarise
+    std::string chart;          // the chart's name, "" when no chart fits the data
+    std::string chart_title;
+};
+
+// Builds the report for a table already written from A1 of `data_sheet`. Fails with
+// kAgentFailed when a tool refuses a call.
+[[nodiscard]] Result<CsvReport> BuildCsvReport(xlsx::Workbook& workbook,
+                                               std::string_view data_sheet,
+                                               const xlsx::CsvTable& table);
 
 }  // namespace quire::agent

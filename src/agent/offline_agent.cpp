@@ -8,8 +8,12 @@
 #include <boost/json.hpp>
 
 #include "agent/agent.hpp"
+#include "agent/excel_actions.hpp"
+#include "agent/excel_instructions.hpp"
+#include "agent/excel_memory.hpp"
 #include "agent/excel_report.hpp"
 #include "agent/prompt_clauses.hpp"
+#include "agent/workbook_view.hpp"
 #include "ooxml/docx/document.hpp"
 #include "ooxml/pptx/presentation.hpp"
 #include "ooxml/xlsx/workbook.hpp"
@@ -18,11 +22,12 @@ namespace quire::agent {
 namespace {
 namespace json = boost::json;
 
-// Everything one turn did, for the summary: what was done and what was not acted on.
+// Everything one turn did, for the summary: what was done, what the document refused, and what
+// was not acted on.
 struct TurnLog {
     std::vector<std::string> done;
     std::vector<std::string> skipped;
-    std::vector<std::string> refused;
+    std::vector<std::string> refused;  // "Refused \"clause\": reason"
 
     std::string Summary() const {
         std::string out;
@@ -47,7 +52,11 @@ public:
 
 private:
     Status Step(const TurnInput& input, std::string_view phase);
-    Result<std::string> RunExcel(const TurnInput& input, TurnLog& log);
+    // `memory` comes in as the run's memory and goes out as what the next turn gets.
+    Result<std::string> RunExcel(const TurnInput& input, TurnLog& log, std::string& memory);
+    Status ImportData(const TurnInput& input, WorkbookView& view, xlsx::Workbook& workbook,
+                      TurnLog& log);
+    Status ApplyClauses(const TurnInput& input, WorkbookView& view, TurnLog& log);
     Result<std::string> RunWord(const TurnInput& input, TurnLog& log);
     Result<std::string> RunSlides(const TurnInput& input, TurnLog& log);
 };
@@ -83,10 +92,11 @@ Status OfflineAgent::Step(const TurnInput& input, std::string_view phase) {
 Result<TurnOutput> OfflineAgent::RunTurn(const TurnInput& input) {
     if (auto step = Step(input, "planning"); !step) return std::unexpected(step.error());
     TurnLog log;
+    std::string memory = input.memory_json.empty() ? "{}" : input.memory_json;
     Result<std::string> document = [&]() -> Result<std::string> {
         switch (input.format) {
             case DocumentFormat::kExcel:
-                return RunExcel(input, log);
+                return RunExcel(input, log, memory);
             case DocumentFormat::kWord:
                 return RunWord(input, log);
             case DocumentFormat::kSlides:
@@ -103,7 +113,7 @@ Result<TurnOutput> OfflineAgent::RunTurn(const TurnInput& input) {
     json::array messages{json::object{{"role", "user"}, {"content", input.prompt}},
                          json::object{{"role", "assistant"}, {"content", output.summary}}};
     output.messages_json = json::serialize(messages);
-    output.memory_json = input.memory_json.empty() ? "{}" : input.memory_json;
+    output.memory_json = std::move(memory);
     output.credits_used = 1;
     return output;
 }
@@ -145,14 +155,41 @@ std::string SheetNameFromFile(std::string_view file_name,
     return candidate;
 }
 
-Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log) {
+Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log,
+                                           std::string& memory) {
     Result<xlsx::Workbook> opened = input.document
                                         ? xlsx::Workbook::Open(*input.document)
                                         : Result<xlsx::Workbook>(xlsx::Workbook::Create());
     if (!opened) return Propagate(opened);
     xlsx::Workbook& workbook = *opened;
     if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
+    WorkbookView view(workbook, ReadExcelMemory(memory));
 
+    if (Status imported = ImportData(input, view, workbook, log); !imported) {
+        return std::unexpected(imported.error());
+    }
+    if (Status applied = ApplyClauses(input, view, log); !applied) {
+        return std::unexpected(applied.error());
+    }
+
+    Result<std::vector<OutlineSheet>> sheets = view.Sheets();
+    if (!sheets) return Propagate(sheets);
+    if (sheets->empty()) {
+        if (auto added = view.Call("add_sheet", {{"name", "Sheet1"}}); !added) {
+            return Propagate(added);
+        }
+        log.done.push_back("Created an empty workbook with sheet \"Sheet1\".");
+    }
+    Result<ExcelMemory> kept = view.Memory();
+    if (!kept) return Propagate(kept);
+    memory = WriteExcelMemory(memory, *kept);
+    return workbook.Save();
+}
+
+// Each CSV becomes a sheet of its own, the data sheet of the run memory; with a report request,
+// each also gets its report.
+Status OfflineAgent::ImportData(const TurnInput& input, WorkbookView& view,
+                                xlsx::Workbook& workbook, TurnLog& log) {
     for (const auto& source : input.data_sources) {
         auto table = xlsx::ParseCsv(source.bytes);
         if (!table) {
@@ -162,49 +199,51 @@ Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log)
         auto sheets = workbook.Sheets();
         if (!sheets) return Propagate(sheets);
         std::string name = SheetNameFromFile(source.file_name, *sheets);
-        if (auto added = workbook.AddSheet(name); !added) return std::unexpected(added.error());
+        if (auto added = view.Call("add_sheet", {{"name", name}}); !added) return Propagate(added);
+        view.Invalidate();  // WriteTable is no tool call
         if (auto written = workbook.WriteTable(name, *table); !written) {
             return std::unexpected(written.error());
         }
+        view.SetRole(name, "data");
+        view.WorkedOn(name);
         log.done.push_back(fmt::format("Imported {} into sheet \"{}\" ({}, {}).", source.file_name,
                                        name, Counted(table->rows.size(), "row"),
                                        Counted(table->header.size(), "column")));
-        if (AsksForReport(input.prompt)) {
-            Result<std::vector<std::string>> report = BuildCsvReport(workbook, name, *table);
-            if (!report) return Propagate(report);
-            log.done.insert(log.done.end(), report->begin(), report->end());
+        if (!AsksForReport(input.prompt)) continue;
+        Result<CsvReport> report = BuildCsvReport(workbook, name, *table);
+        if (!report) return Propagate(report);
+        view.Invalidate();
+        log.done.insert(log.done.end(), report->done.begin(), report->done.end());
+        if (!report->summary_sheet.empty()) view.SetRole(report->summary_sheet, "summary");
+        if (!report->chart.empty()) {
+            view.ChartTouched({report->chart, report->chart_title, {}, report->summary_sheet, {}});
         }
     }
+    return {};
+}
 
+// Every clause is an instruction the agent carries out or the document refuses, something the
+// import already did ("make a workbook from this data"), or not understood.
+Status OfflineAgent::ApplyClauses(const TurnInput& input, WorkbookView& view, TurnLog& log) {
     for (const auto& clause : SplitClauses(input.prompt)) {
-        auto outcome = ApplyExcelClause(workbook, clause, !input.data_sources.empty());
+        std::optional<ExcelInstruction> instruction = ParseExcelInstruction(clause);
+        if (!instruction) {
+            if (input.data_sources.empty() || !SpeaksOfData(clause)) log.skipped.push_back(clause);
+            continue;
+        }
+        Result<ClauseOutcome> outcome = ApplyExcelInstruction(view, *instruction);
         if (!outcome) {
             return Fail(ErrorCode::kAgentFailed,
                         "a document tool failed: " + outcome.error().message,
                         outcome.error().detail);
         }
-        switch (outcome->kind) {
-            case ClauseOutcome::Kind::kApplied:
-                log.done.push_back(outcome->text);
-                break;
-            case ClauseOutcome::Kind::kAcknowledged:
-                break;
-            case ClauseOutcome::Kind::kNotUnderstood:
-                log.skipped.push_back(clause);
-                break;
-            case ClauseOutcome::Kind::kRefused:
-                log.refused.push_back(outcome->text);
-                break;
+        if (outcome->kind == ClauseOutcome::Kind::kApplied) {
+            log.done.push_back(outcome->text);
+        } else if (outcome->kind == ClauseOutcome::Kind::kRefused) {
+            log.refused.push_back(fmt::format("Refused \"{}\": {}", clause, outcome->text));
         }
     }
-
-    auto sheets = workbook.Sheets();
-    if (!sheets) return Propagate(sheets);
-    if (sheets->empty()) {
-        if (auto added = workbook.AddSheet("Sheet1"); !added) return std::unexpected(added.error());
-        log.done.push_back("Created an empty workbook with sheet \"Sheet1\".");
-    }
-    return workbook.Save();
+    return {};
 }
 
 // Word and PowerPoint recipes do not use data yet; the summary says so instead of staying silent.

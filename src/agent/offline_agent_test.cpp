@@ -68,11 +68,14 @@ TEST(OfflineAgent, SummaryNamesWhatItDidNotActOn) {
     EXPECT_NE(output->summary.find("Make the header purple"), std::string::npos);
 }
 
-TEST(OfflineAgent, RenamingAMissingSheetIsReportedNotFatal) {
+TEST(OfflineAgent, RenamingAMissingSheetIsReportedAsRefusedNotFatal) {
     auto output = MakeOfflineAgent()->RunTurn(ExcelTurn("Rename sheet Nope to Yes"));
     ASSERT_TRUE(output.has_value());
-    EXPECT_NE(output->summary.find("Could not rename sheet \"Nope\""), std::string::npos)
+    EXPECT_NE(output->summary.find(
+                  "Refused \"Rename sheet Nope to Yes\": the workbook has no sheet \"Nope\""),
+              std::string::npos)
         << output->summary;
+    EXPECT_EQ(output->summary.find("Not acted on"), std::string::npos) << output->summary;
 }
 
 TEST(OfflineAgent, MessagesRecordThePromptAndTheAnswer) {

@@ -1,7 +1,7 @@
 #pragma once
 
-// How the offline agent reads a prompt: split into clauses, each matched against the documented
-// follow-up instructions (docs/offline-agent.md).
+// How the offline agent reads a prompt: split into clauses, each of which excel_instructions.hpp
+// matches against the documented follow-up instructions (docs/offline-agent.md).
 
 #include <string>
 #include <string_view>
@@ -9,14 +9,13 @@
 
 #include "common/error.hpp"
 
-namespace quire::xlsx {
-class Workbook;
-}
-
 namespace quire::agent {
 
 // Splits a prompt into instructions at line breaks, semicolons, sentence ends, and at "and" /
-// "then" when a new instruction verb follows ("add a sheet named A and rename sheet B to C").
+// "then" when a new instruction verb follows ("make the header bold and freeze the top row").
+// After the verbs that take a free-text name or value (add, create, insert, rename, set, put,
+// write) any unquoted "and" / "then" ends the instruction: "add a sheet named Q1 and make it
+// blue" names the sheet "Q1".
 std::vector<std::string> SplitClauses(std::string_view prompt);
 
 // What one clause did to a workbook.
@@ -31,15 +30,14 @@ struct ClauseOutcome {
     std::string text;
 };
 
-// Applies one clause. Fails only when the engine itself failed (not for a missing sheet, which is
-// kRefused).
-[[nodiscard]] Result<ClauseOutcome> ApplyExcelClause(xlsx::Workbook& workbook,
-                                                     std::string_view clause, bool has_data);
-
 // True when some clause of the prompt asks for a report, summary, dashboard, analysis, overview
 // or chart, other than a follow-up instruction that merely names one ("add a sheet named
-// Summary").
+// Summary", "move the chart to the summary sheet").
 bool AsksForReport(std::string_view prompt);
+
+// True when the clause speaks of the data or of a report ("make a workbook from this data"), so
+// that a turn with data sources has done what it asks by importing them.
+bool SpeaksOfData(std::string_view clause);
 
 // A prompt's first sentence (at most 120 characters) as a title and the rest as body text.
 struct TitledText {
