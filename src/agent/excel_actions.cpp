@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <regex>
 #include <set>
 
 #include "agent/excel_report.hpp"
@@ -256,15 +257,29 @@ Result<ClauseOutcome> Apply(WorkbookView& view, const SetCell& step) {
 }
 
 Result<ClauseOutcome> Format(WorkbookView& view, const OutlineSheet& sheet, const CellRange& range,
-                             json::object format, std::string_view what) {
+                             json::object format, std::string_view done) {
     format["sheet"] = sheet.name;
     format["range"] = xlsx::RangeName(range);
-    if (Result<json::value> done = view.Call("format_range", std::move(format)); !done) {
-        return Refusal(done.error());
+    if (Result<json::value> formatted = view.Call("format_range", std::move(format)); !formatted) {
+        return Refusal(formatted.error());
     }
     view.WorkedOn(sheet.name);
     return Applied(
-        fmt::format("Made {} of {} {}.", xlsx::RangeName(range), Quoted(sheet.name), what));
+        fmt::vformat(done, fmt::make_format_args(xlsx::RangeName(range), Quoted(sheet.name))));
+}
+
+// How the summary names a number format preset.
+std::string_view FormatWords(std::string_view preset) {
+    static const std::pair<std::string_view, std::string_view> kWords[] = {
+        {"percent", "percentages"},
+        {"date", "dates"},
+        {"datetime", "dates and times"},
+        {"number", "numbers"},
+        {"integer", "whole numbers"}};
+    for (const auto& [name, words] : kWords) {
+        if (name == preset) return words;
+    }
+    return preset;
 }
 
 // The data cells of one column: under the header to the last used row.
@@ -298,7 +313,7 @@ Result<ClauseOutcome> Apply(WorkbookView& view, const MakeBold& step) {
         if (!col) return Refusal(col.error());
         range = {{*col, used.first.row}, {*col, used.last.row}};
     }
-    return Format(view, *sheet, range, {{"bold", true}}, "bold");
+    return Format(view, *sheet, range, {{"bold", true}}, "Made {} of {} bold.");
 }
 
 Result<ClauseOutcome> Apply(WorkbookView& view, const FormatNumbers& step) {
@@ -314,8 +329,8 @@ Result<ClauseOutcome> Apply(WorkbookView& view, const FormatNumbers& step) {
         if (!column) return Refusal(column.error());
         range = *column;
     }
-    return Format(view, *sheet, range, {{"number_format", step.format}},
-                  fmt::format("show {}", step.format == "percent" ? "percentages" : step.format));
+    std::string done = fmt::format("Formatted {{}} of {{}} as {}.", FormatWords(step.format));
+    return Format(view, *sheet, range, {{"number_format", step.format}}, done);
 }
 
 std::string Counted(int count, std::string_view noun) {
@@ -631,7 +646,80 @@ Result<ClauseOutcome> Apply(WorkbookView& view, const SumColumn& step) {
         fmt::format("Put ={} in {}!{}.", formula, xlsx::FormulaSheetName(sheet->name), ref));
 }
 
+// ---- Report ----
+
+// A cell as read_range gives it back, with dates (which it gives as ISO text) typed the way a
+// CSV field is, so that the report finds its date column again.
+CellValue TypedValue(const json::value& cell) {
+    static const std::regex kIsoDate(R"(^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2})?)?$)");
+    CellValue value = ValueOf(cell);
+    if (value.kind != CellValue::Kind::kText || !std::regex_match(value.text, kIsoDate)) {
+        return value;
+    }
+    Result<xlsx::CsvTable> parsed = xlsx::ParseCsv("date,x\n" + value.text + ",x\n");
+    if (parsed && parsed->rows.size() == 1 && parsed->rows[0][0].kind == CellValue::Kind::kDate) {
+        return parsed->rows[0][0];
+    }
+    return value;
+}
+
+// The sheet from A1 as a CSV table: the first row the header, the rest typed rows, read in as
+// few read_range calls as its cap allows.
+Result<xlsx::CsvTable> ReadTable(WorkbookView& view, const OutlineSheet& sheet) {
+    const CellRange& used = *sheet.used;
+    xlsx::CsvTable table;
+    Result<CellBlock> header = Read(view, sheet.name, {{1, 1}, {used.last.col, 1}});
+    if (!header) return Propagate(header);
+    for (int col = 1; col <= used.last.col; ++col) {
+        const json::value* cell = header->At({col, 1});
+        CellValue value = cell ? ValueOf(*cell) : CellValue{};
+        table.header.push_back(
+            value.kind == CellValue::Kind::kNumber ? fmt::format("{}", value.number) : value.text);
+    }
+    int per_read = std::max(1, static_cast<int>(kMaxReadCells) / used.last.col);
+    for (int top = 2; top <= used.last.row; top += per_read) {
+        int bottom = std::min(used.last.row, top + per_read - 1);
+        Result<CellBlock> block = Read(view, sheet.name, {{1, top}, {used.last.col, bottom}});
+        if (!block) return Propagate(block);
+        for (int row = top; row <= bottom; ++row) {
+            std::vector<CellValue> values;
+            for (int col = 1; col <= used.last.col; ++col) {
+                const json::value* cell = block->At({col, row});
+                values.push_back(cell ? TypedValue(*cell) : CellValue{});
+            }
+            table.rows.push_back(std::move(values));
+        }
+    }
+    return table;
+}
+
 }  // namespace
+
+Result<ClauseOutcome> ReportOnDataSheet(WorkbookView& view) {
+    Result<OutlineSheet> sheet = view.DataSheet();
+    if (!sheet) return Refusal(sheet.error());
+    if (sheet->kind != "worksheet" || !sheet->used) {
+        return Refuse(fmt::format("sheet {} has no data to report on", Quoted(sheet->name)));
+    }
+    if (sheet->used->first != CellRef{1, 1}) {
+        return Refuse(fmt::format("the data of {} does not start at A1", Quoted(sheet->name)));
+    }
+    if (sheet->tables > 0) {
+        return Refuse(fmt::format("sheet {} is a table already: a report was made of it",
+                                  Quoted(sheet->name)));
+    }
+    Result<xlsx::CsvTable> table = ReadTable(view, *sheet);
+    if (!table) return Propagate(table);
+
+    Result<CsvReport> report = BuildCsvReport(view.Edit(), sheet->name, *table);
+    if (!report) return Propagate(report);
+    if (!report->summary_sheet.empty()) view.SetRole(report->summary_sheet, "summary");
+    if (!report->chart.empty()) {
+        view.ChartTouched({report->chart, report->chart_title, {}, report->summary_sheet, {}});
+    }
+    view.WorkedOn(sheet->name);
+    return Applied(fmt::format("{}", fmt::join(report->done, " ")));
+}
 
 Result<ClauseOutcome> ApplyExcelInstruction(WorkbookView& view,
                                             const ExcelInstruction& instruction) {

@@ -19,4 +19,10 @@ class WorkbookView;
 [[nodiscard]] Result<ClauseOutcome> ApplyExcelInstruction(WorkbookView& view,
                                                           const ExcelInstruction& instruction);
 
+// The report recipe (excel_report.hpp) for the data already in the workbook: the sheet the run
+// imported a CSV into, else the current sheet, read back through read_range with its first row
+// as the header. Refused when that sheet is empty, does not start at A1, or holds a table
+// already (a report was made of it).
+[[nodiscard]] Result<ClauseOutcome> ReportOnDataSheet(WorkbookView& view);
+
 }  // namespace quire::agent

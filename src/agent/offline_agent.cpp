@@ -223,24 +223,39 @@ Status OfflineAgent::ImportData(const TurnInput& input, WorkbookView& view,
 }
 
 // Every clause is an instruction the agent carries out or the document refuses, something the
-// import already did ("make a workbook from this data"), or not understood.
+// import already did ("make a workbook from this data"), a report of data the workbook already
+// has, or not understood.
 Status OfflineAgent::ApplyClauses(const TurnInput& input, WorkbookView& view, TurnLog& log) {
     for (const auto& clause : SplitClauses(input.prompt)) {
         std::optional<ExcelInstruction> instruction = ParseExcelInstruction(clause);
-        if (!instruction) {
-            if (input.data_sources.empty() || !SpeaksOfData(clause)) log.skipped.push_back(clause);
+        Result<ClauseOutcome> outcome = ClauseOutcome{};
+        if (instruction) {
+            outcome = ApplyExcelInstruction(view, *instruction);
+        } else if (!input.data_sources.empty() && SpeaksOfData(clause)) {
             continue;
+        } else if (input.data_sources.empty() && AsksForFollowUpReport(clause)) {
+            outcome = ReportOnDataSheet(view);
         }
-        Result<ClauseOutcome> outcome = ApplyExcelInstruction(view, *instruction);
+        if (!outcome && outcome.error().code == ErrorCode::kAgentFailed) {
+            return std::unexpected(outcome.error());
+        }
         if (!outcome) {
             return Fail(ErrorCode::kAgentFailed,
                         "a document tool failed: " + outcome.error().message,
                         outcome.error().detail);
         }
-        if (outcome->kind == ClauseOutcome::Kind::kApplied) {
-            log.done.push_back(outcome->text);
-        } else if (outcome->kind == ClauseOutcome::Kind::kRefused) {
-            log.refused.push_back(fmt::format("Refused \"{}\": {}", clause, outcome->text));
+        switch (outcome->kind) {
+            case ClauseOutcome::Kind::kApplied:
+                log.done.push_back(outcome->text);
+                break;
+            case ClauseOutcome::Kind::kAcknowledged:
+                break;
+            case ClauseOutcome::Kind::kNotUnderstood:
+                log.skipped.push_back(clause);
+                break;
+            case ClauseOutcome::Kind::kRefused:
+                log.refused.push_back(fmt::format("Refused \"{}\": {}", clause, outcome->text));
+                break;
         }
     }
     return {};

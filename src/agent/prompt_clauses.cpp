@@ -93,6 +93,34 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
            });
 }
 
+namespace {
+
+// A clause no instruction matches may still begin with one that "and" / "then" joins to
+// something else ("make the header bold and paint it blue"): the longest start that reads as an
+// instruction becomes a clause of its own, and the rest is split the same way. A clause that
+// reads as an instruction as a whole ("freeze the top row and the first column") stays whole.
+void SplitAtJoiners(const std::string& clause, std::vector<std::string>& out) {
+    static const std::regex kJoiner(R"(\s+(?:and\s+then|and|then)\s+)", kIcase);
+    if (ParseExcelInstruction(clause)) {
+        out.push_back(clause);
+        return;
+    }
+    std::vector<std::pair<std::size_t, std::size_t>> joiners;
+    for (std::sregex_iterator it(clause.begin(), clause.end(), kJoiner), end; it != end; ++it) {
+        joiners.emplace_back(it->position(), it->position() + it->length());
+    }
+    for (auto joiner = joiners.rbegin(); joiner != joiners.rend(); ++joiner) {
+        std::string head = Trim(std::string_view(clause).substr(0, joiner->first));
+        if (!ParseExcelInstruction(head)) continue;
+        out.push_back(head);
+        SplitAtJoiners(Trim(std::string_view(clause).substr(joiner->second)), out);
+        return;
+    }
+    out.push_back(clause);
+}
+
+}  // namespace
+
 std::vector<std::string> SplitClauses(std::string_view prompt) {
     static const std::regex kJoin(
         R"(\s+(?:and\s+then|and|then)\s+(?=)" + std::string(kVerbs) + R"(\b))", kIcase);
@@ -101,7 +129,7 @@ std::vector<std::string> SplitClauses(std::string_view prompt) {
         std::sregex_token_iterator it(sentence.begin(), sentence.end(), kJoin, -1), end;
         for (; it != end; ++it) {
             for (auto& clause : SplitInstruction(it->str())) {
-                if (!clause.empty()) clauses.push_back(std::move(clause));
+                if (!clause.empty()) SplitAtJoiners(clause, clauses);
             }
         }
     }
@@ -126,6 +154,17 @@ bool AsksForReport(std::string_view prompt) {
         }
     }
     return false;
+}
+
+bool AsksForFollowUpReport(std::string_view clause_view) {
+    static const std::regex kMake(
+        R"(\b(?:create|make|build|add|give|produce|prepare|generate|write|do|run)\b.*)"
+        R"(\b(?:report|summary|analysis|dashboard|overview)\b)",
+        kIcase);
+    static const std::regex kVerb(R"(\b(?:summari[sz]e|analy[sz]e)\b)", kIcase);
+    std::string clause(clause_view);
+    if (ParseExcelInstruction(clause)) return false;
+    return std::regex_search(clause, kMake) || std::regex_search(clause, kVerb);
 }
 
 bool SpeaksOfData(std::string_view clause_view) {

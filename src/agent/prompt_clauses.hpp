@@ -35,6 +35,10 @@ struct ClauseOutcome {
 // Summary", "move the chart to the summary sheet").
 bool AsksForReport(std::string_view prompt);
 
+// True when a clause of a later turn asks for a report of the data the workbook already has:
+// "create a report", "make a summary of the data", "summarise the data", "analyse it".
+bool AsksForFollowUpReport(std::string_view clause);
+
 // True when the clause speaks of the data or of a report ("make a workbook from this data"), so
 // that a turn with data sources has done what it asks by importing them.
 bool SpeaksOfData(std::string_view clause);

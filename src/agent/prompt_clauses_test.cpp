@@ -31,6 +31,14 @@ INSTANTIATE_TEST_SUITE_P(
                               {"add a sheet named \"Salt and Pepper\""}},
                     SplitCase{"set 'Q and A'!B2 to 5 and then paint it",
                               {"set 'Q and A'!B2 to 5", "paint it"}},
+                    SplitCase{"make the header bold and freeze the top row",
+                              {"make the header bold", "freeze the top row"}},
+                    SplitCase{"freeze the top row and the first column",
+                              {"freeze the top row and the first column"}},
+                    SplitCase{"make the header bold and paint it blue",
+                              {"make the header bold", "paint it blue"}},
+                    SplitCase{"sum column B then format column B as currency and sing",
+                              {"sum column B", "format column B as currency", "sing"}},
                     SplitCase{"   ", {}}));
 
 TEST(SplitTitle, FirstSentenceIsTheTitle) {

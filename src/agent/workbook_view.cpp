@@ -79,6 +79,9 @@ Result<const WorkbookView::Outline*> WorkbookView::Current() {
         if (const json::value* header = sheet.if_contains("header_row")) {
             entry.header_row = header->to_number<int>();
         }
+        if (const json::value* tables = sheet.if_contains("tables")) {
+            entry.tables = static_cast<int>(tables->as_array().size());
+        }
         outline.sheets.push_back(std::move(entry));
         const json::value* charts = sheet.if_contains("charts");
         if (charts == nullptr) continue;
@@ -147,6 +150,18 @@ Result<OutlineSheet> WorkbookView::CurrentSheet() {
         if (sheet.kind == "worksheet") return sheet;
     }
     return NotFound("the workbook has no worksheet");
+}
+
+Result<OutlineSheet> WorkbookView::DataSheet() {
+    Result<const Outline*> outline = Current();
+    if (!outline) return Propagate(outline);
+    for (auto known = memory_.sheets.rbegin(); known != memory_.sheets.rend(); ++known) {
+        if (known->role != "data") continue;
+        for (const OutlineSheet& sheet : (*outline)->sheets) {
+            if (sheet.name == known->name) return sheet;
+        }
+    }
+    return CurrentSheet();
 }
 
 Result<OutlineSheet> WorkbookView::FindSheet(std::string_view words) {

@@ -28,6 +28,7 @@ struct OutlineSheet {
     std::string kind;                     // "worksheet", "chartsheet", ...
     std::optional<xlsx::CellRange> used;  // the used range, nullopt when the sheet is empty
     int header_row = 0;                   // the row the outline takes for a header, 0 for none
+    int tables = 0;                       // how many tables it holds
 };
 
 // A chart as the outline lists it.
@@ -51,6 +52,13 @@ public:
     // Tells the view that the workbook changed other than through Call.
     void Invalidate() { outline_.reset(); }
 
+    // The workbook, for a recipe that makes its own tool calls (excel_report.hpp); the outline is
+    // read again afterwards.
+    xlsx::Workbook& Edit() {
+        Invalidate();
+        return workbook_;
+    }
+
     // The sheets and charts in workbook order, read from the outline when it changed.
     [[nodiscard]] Result<std::vector<OutlineSheet>> Sheets();
     [[nodiscard]] Result<std::vector<OutlineChart>> Charts();
@@ -64,6 +72,9 @@ public:
     // The sheet the run last worked on, or else the first worksheet; kNotFound when there is
     // none.
     [[nodiscard]] Result<OutlineSheet> CurrentSheet();
+
+    // The sheet the run last imported a CSV into, or else the current sheet.
+    [[nodiscard]] Result<OutlineSheet> DataSheet();
 
     // The chart that `words` names ("revenue"; "" for the chart the run touched last, or the
     // workbook's only chart): a chart of that name or title ignoring case, else the one chart
