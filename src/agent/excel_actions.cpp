@@ -6,7 +6,7 @@
 
 #include <algorithm>
 #include <regex>
-#include <set>
+#include <tuple>
 
 #include "agent/excel_report.hpp"
 #include "agent/workbook_view.hpp"
@@ -530,64 +530,87 @@ Result<xlsx::CsvTable> SampleTable(WorkbookView& view, const OutlineSheet& sheet
     return table;
 }
 
-Result<ClauseOutcome> Apply(WorkbookView& view, const AddTotalRow& step) {
-    Result<OutlineSheet> sheet = FindUsedSheet(view, step.sheet);
-    if (!sheet) return Refusal(sheet.error());
-    const CellRange& used = *sheet->used;
-    auto [first, last] = DataRows(*sheet);
-    if (first > last) {
-        return Refuse(fmt::format("sheet {} has no rows under its header", Quoted(sheet->name)));
+// What a total row sums and where it goes, worked out before anything is written.
+struct TotalRowPlan {
+    int first = 0;  // the data rows summed
+    int last = 0;
+    int label = 0;             // the column of "Total"
+    std::vector<int> columns;  // the numeric columns, left to right
+    std::vector<std::string> names;
+};
+
+// kInvalidRequest, for a refusal, when the sheet has no data rows or no numeric column, or ends
+// in a total row already.
+Result<TotalRowPlan> PlanTotalRow(WorkbookView& view, const OutlineSheet& sheet) {
+    const CellRange& used = *sheet.used;
+    TotalRowPlan plan;
+    std::tie(plan.first, plan.last) = DataRows(sheet);
+    if (plan.first > plan.last) {
+        return InvalidRequest(
+            fmt::format("sheet {} has no rows under its header", Quoted(sheet.name)));
     }
     Result<CellBlock> last_row =
-        Read(view, sheet->name, {{used.first.col, last}, {used.last.col, last}});
+        Read(view, sheet.name, {{used.first.col, plan.last}, {used.last.col, plan.last}});
     if (!last_row) return Propagate(last_row);
     for (int col = used.first.col; col <= used.last.col; ++col) {
-        if (IsTotalLabel(last_row->At({col, last}))) {
-            return Refuse(fmt::format("sheet {} already ends in a total row (row {})",
-                                      Quoted(sheet->name), last));
+        if (IsTotalLabel(last_row->At({col, plan.last}))) {
+            return InvalidRequest(fmt::format("sheet {} already ends in a total row (row {})",
+                                              Quoted(sheet.name), plan.last));
         }
     }
 
-    Result<xlsx::CsvTable> table = SampleTable(view, *sheet);
+    Result<xlsx::CsvTable> table = SampleTable(view, sheet);
     if (!table) return Propagate(table);
     ColumnRoles roles = ClassifyColumns(*table);
     if (roles.numeric.empty()) {
-        return Refuse(fmt::format("sheet {} has no numeric column to total", Quoted(sheet->name)));
+        return InvalidRequest(
+            fmt::format("sheet {} has no numeric column to total", Quoted(sheet.name)));
     }
-    std::set<int> numeric;
-    for (int index : roles.numeric) numeric.insert(used.first.col + index);
-    int label = used.last.col + 1;  // when every column holds numbers
+    for (int index : roles.numeric) {
+        plan.columns.push_back(used.first.col + index);
+        bool headed =
+            static_cast<std::size_t>(index) < table->header.size() && !table->header[index].empty();
+        plan.names.push_back(headed ? table->header[index]
+                                    : "column " + ColumnName(plan.columns.back()));
+    }
+    plan.label = used.last.col + 1;  // when every column holds numbers
     for (int col = used.first.col; col <= used.last.col; ++col) {
-        if (!numeric.contains(col)) {
-            label = col;
+        if (std::ranges::find(plan.columns, col) == plan.columns.end()) {
+            plan.label = col;
             break;
         }
     }
+    return plan;
+}
 
-    int row = last + 1;
-    json::array cells{json::object{{"ref", CellName({label, row})}, {"value", "Total"}}};
-    std::vector<std::string> summed;
-    for (int col : numeric) {
-        std::string name = ColumnName(col);
-        cells.push_back(
-            json::object{{"ref", CellName({col, row})},
-                         {"formula", fmt::format("SUM({0}{1}:{0}{2})", name, first, last)}});
-        int index = col - used.first.col;
-        bool headed =
-            static_cast<std::size_t>(index) < table->header.size() && !table->header[index].empty();
-        summed.push_back(headed ? table->header[index] : "column " + name);
+Result<ClauseOutcome> Apply(WorkbookView& view, const AddTotalRow& step) {
+    Result<OutlineSheet> sheet = FindUsedSheet(view, step.sheet);
+    if (!sheet) return Refusal(sheet.error());
+    Result<TotalRowPlan> plan = PlanTotalRow(view, *sheet);
+    if (!plan) return Refusal(plan.error());
+
+    int row = plan->last + 1;
+    json::array cells{json::object{{"ref", CellName({plan->label, row})}, {"value", "Total"}}};
+    for (int col : plan->columns) {
+        std::string formula =
+            fmt::format("SUM({0}{1}:{0}{2})", ColumnName(col), plan->first, plan->last);
+        cells.push_back(json::object{{"ref", CellName({col, row})}, {"formula", formula}});
     }
     Result<json::value> set =
         view.Call("set_cells", {{"sheet", sheet->name}, {"cells", std::move(cells)}});
     if (!set) return Refusal(set.error());
-    CellRange total{{std::min(label, used.first.col), row}, {std::max(label, used.last.col), row}};
+
+    // The cells are written: a refusal now would leave half an instruction, so it fails the turn.
+    const CellRange& used = *sheet->used;
+    CellRange total{{std::min(plan->label, used.first.col), row},
+                    {std::max(plan->label, used.last.col), row}};
     json::object bold{{"sheet", sheet->name}, {"range", xlsx::RangeName(total)}, {"bold", true}};
     if (Result<json::value> done = view.Call("format_range", std::move(bold)); !done) {
         return std::unexpected(done.error());
     }
     view.WorkedOn(sheet->name);
     return Applied(fmt::format("Added a total row to {} (row {}) with the sum of {}.",
-                               Quoted(sheet->name), row, fmt::join(summed, ", ")));
+                               Quoted(sheet->name), row, fmt::join(plan->names, ", ")));
 }
 
 // The last row of `col` from `first` to `last` that holds something, read from the bottom up;

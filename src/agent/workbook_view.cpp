@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <functional>
 
 #include "agent/prompt_clauses.hpp"
 #include "ooxml/xlsx/tools.hpp"
@@ -195,52 +196,63 @@ Result<OutlineSheet> WorkbookView::FindSheet(std::string_view words) {
     return Ambiguous("sheets", words, names);
 }
 
-Result<OutlineChart> WorkbookView::FindChart(std::string_view words) {
-    Result<const Outline*> outline = Current();
-    if (!outline) return Propagate(outline);
-    // The run's charts, the last touched first, then the rest of the workbook's.
+namespace {
+
+// The one chart that fits, nullopt when none does, or an error naming all that fit.
+std::optional<Result<OutlineChart>> OnlyOne(const std::vector<OutlineChart>& charts,
+                                            std::string_view words,
+                                            const std::function<bool(const OutlineChart&)>& fits) {
+    std::vector<const OutlineChart*> found;
+    for (const OutlineChart& chart : charts) {
+        if (fits(chart)) found.push_back(&chart);
+    }
+    if (found.empty()) return std::nullopt;
+    if (found.size() == 1) return *found.front();
+    std::vector<std::string> names;
+    for (const OutlineChart* chart : found) names.push_back(chart->name);
+    return Ambiguous("charts", words, names);
+}
+
+}  // namespace
+
+std::vector<OutlineChart> WorkbookView::ChartCandidates(const Outline& outline) const {
     std::vector<OutlineChart> candidates;
     for (auto known = memory_.charts.rbegin(); known != memory_.charts.rend(); ++known) {
-        for (const OutlineChart& chart : (*outline)->charts) {
+        for (const OutlineChart& chart : outline.charts) {
             if (chart.name == known->name) candidates.push_back(chart);
         }
     }
-    for (const OutlineChart& chart : (*outline)->charts) {
+    for (const OutlineChart& chart : outline.charts) {
         bool known = std::ranges::any_of(
             memory_.charts, [&](const RememberedChart& own) { return own.name == chart.name; });
         if (!known) candidates.push_back(chart);
     }
-    if (candidates.empty()) return NotFound("the workbook has no chart");
+    return candidates;
+}
 
-    std::vector<std::string> names;
-    for (const OutlineChart& chart : candidates) names.push_back(chart.name);
+Result<OutlineChart> WorkbookView::FindChart(std::string_view words) {
+    Result<const Outline*> outline = Current();
+    if (!outline) return Propagate(outline);
+    std::vector<OutlineChart> candidates = ChartCandidates(**outline);
+    if (candidates.empty()) return NotFound("the workbook has no chart");
     if (words.empty()) {
         if (!memory_.charts.empty() || candidates.size() == 1) return candidates.front();
-        return Ambiguous("charts", "the chart", names);
+        return *OnlyOne(candidates, "the chart", [](const OutlineChart&) { return true; });
     }
+
     for (const OutlineChart& chart : candidates) {
         if (EqualsIgnoringCase(chart.name, words) || EqualsIgnoringCase(chart.title, words)) {
             return chart;
         }
     }
-    auto unique = [&](auto&& fits) -> std::optional<Result<OutlineChart>> {
-        std::vector<const OutlineChart*> found;
-        for (const OutlineChart& chart : candidates) {
-            if (fits(chart)) found.push_back(&chart);
-        }
-        if (found.empty()) return std::nullopt;
-        if (found.size() == 1) return *found.front();
-        std::vector<std::string> list;
-        for (const OutlineChart* chart : found) list.push_back(chart->name);
-        return Ambiguous("charts", words, list);
-    };
-    if (auto by_words = unique([&](const OutlineChart& chart) {
+    if (auto by_words = OnlyOne(candidates, words, [&](const OutlineChart& chart) {
             return Contains(chart.name, words) || Contains(chart.title, words);
         })) {
         return *by_words;
     }
-    if (auto by_type = unique(
-            [&](const OutlineChart& chart) { return EqualsIgnoringCase(chart.type, words); })) {
+    if (auto by_type = OnlyOne(candidates, words, [&](const OutlineChart& chart) {
+            return EqualsIgnoringCase(chart.type, words);
+        })) {
         return *by_type;
     }
     return NotFound(fmt::format("the workbook has no chart named or titled \"{}\"", words));

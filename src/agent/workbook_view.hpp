@@ -100,6 +100,9 @@ private:
 
     Result<const Outline*> Current();
     void Reconcile(const Outline& outline);
+    // The charts in the order names are tried: the run's own, the last touched first, then the
+    // rest of the workbook's.
+    std::vector<OutlineChart> ChartCandidates(const Outline& outline) const;
 
     xlsx::Workbook& workbook_;
     ExcelMemory memory_;
