@@ -24,6 +24,8 @@ using xlsx::CellValue;
 using xlsx::ColumnName;
 
 constexpr std::size_t kMaxReadCells = 5000;  // read_range's own cap
+// A report of a sheet reads it back in pieces of kMaxReadCells; larger data belongs in a CSV.
+constexpr std::int64_t kMaxReportCells = 200'000;
 
 Result<ClauseOutcome> Applied(std::string text) {
     return ClauseOutcome{ClauseOutcome::Kind::kApplied, std::move(text)};
@@ -100,6 +102,54 @@ int HeaderRow(const OutlineSheet& sheet) {
     return sheet.header_row > 0 ? sheet.header_row : sheet.used->first.row;
 }
 
+// The last row of `col` from `first` to `last` that holds something, read from the bottom up;
+// 0 when every cell is empty. `bottom` is set to that cell as read_range gave it.
+Result<int> LastFilledRow(WorkbookView& view, std::string_view sheet, int col, int first, int last,
+                          json::value* bottom) {
+    for (int high = last; high >= first;) {
+        int low = std::max(first, high - static_cast<int>(kMaxReadCells) + 1);
+        Result<CellBlock> block = Read(view, sheet, {{col, low}, {col, high}});
+        if (!block) return Propagate(block);
+        for (int row = high; row >= low; --row) {
+            const json::value* cell = block->At({col, row});
+            if (cell != nullptr && !cell->is_null()) {
+                *bottom = *cell;
+                return row;
+            }
+        }
+        high = low - 1;
+    }
+    return 0;
+}
+
+// Some programs declare a used range that runs to the edge of the grid ("A1:XFD1048576") for a
+// sheet of a few cells. Such a range is measured from the cells instead: to the header row's last
+// filled column, and to the first column's last filled row.
+Result<OutlineSheet> Measured(WorkbookView& view, OutlineSheet sheet) {
+    CellRange& used = *sheet.used;
+    int top = HeaderRow(sheet);
+    if (used.last.col == xlsx::kMaxColumns) {
+        Result<CellBlock> header =
+            Read(view, sheet.name, {{used.first.col, top}, {used.last.col, top}});
+        if (!header) return Propagate(header);
+        int last = used.first.col;
+        for (int col = used.first.col; col <= header->range.last.col; ++col) {
+            const json::value* cell = header->At({col, top});
+            if (cell != nullptr && !cell->is_null()) last = col;
+        }
+        used.last.col = last;
+    }
+    if (used.last.row == xlsx::kMaxRows) {
+        json::value bottom;
+        Result<int> last =
+            LastFilledRow(view, sheet.name, used.first.col, top, used.last.row, &bottom);
+        if (!last) return Propagate(last);
+        used.last.row = std::max(top, *last);
+    }
+    return sheet;
+}
+
+// The worksheet `words` names, which must hold cells, measured as Measured says.
 Result<OutlineSheet> FindUsedSheet(WorkbookView& view, std::string_view words) {
     Result<OutlineSheet> sheet = view.FindSheet(words);
     if (!sheet) return sheet;
@@ -108,7 +158,7 @@ Result<OutlineSheet> FindUsedSheet(WorkbookView& view, std::string_view words) {
             fmt::format("\"{}\" is a {}, not a worksheet", sheet->name, sheet->kind));
     }
     if (!sheet->used) return InvalidRequest(fmt::format("sheet \"{}\" is empty", sheet->name));
-    return sheet;
+    return Measured(view, std::move(*sheet));
 }
 
 // The column a ColumnWords names: by letter, or by the header cell whose text equals (else, as
@@ -415,7 +465,11 @@ Result<ChartData> ChartSeries(WorkbookView& view, std::string_view sheet, const 
 Result<ClauseOutcome> Apply(WorkbookView& view, const AddChart& step) {
     Result<OutlineSheet> source = FindUsedSheet(view, step.source_sheet);
     if (!source) return Refusal(source.error());
-    Result<OutlineSheet> target = step.sheet.empty() ? source : view.FindSheet(step.sheet);
+    Result<OutlineSheet> target = source;
+    if (!step.sheet.empty()) {
+        target = view.FindSheet(step.sheet);
+        if (target && target->used) target = Measured(view, std::move(*target));
+    }
     if (!target) return Refusal(target.error());
     std::optional<CellRange> range = xlsx::ParseRange(step.range);
     if (!range) return Refuse(fmt::format("{} is not a range of cells", step.range));
@@ -613,26 +667,6 @@ Result<ClauseOutcome> Apply(WorkbookView& view, const AddTotalRow& step) {
                                Quoted(sheet->name), row, fmt::join(plan->names, ", ")));
 }
 
-// The last row of `col` from `first` to `last` that holds something, read from the bottom up;
-// 0 when every cell is empty. `bottom` is set to that cell as read_range gave it.
-Result<int> LastFilledRow(WorkbookView& view, std::string_view sheet, int col, int first, int last,
-                          json::value* bottom) {
-    for (int high = last; high >= first;) {
-        int low = std::max(first, high - static_cast<int>(kMaxReadCells) + 1);
-        Result<CellBlock> block = Read(view, sheet, {{col, low}, {col, high}});
-        if (!block) return Propagate(block);
-        for (int row = high; row >= low; --row) {
-            const json::value* cell = block->At({col, row});
-            if (cell != nullptr && !cell->is_null()) {
-                *bottom = *cell;
-                return row;
-            }
-        }
-        high = low - 1;
-    }
-    return 0;
-}
-
 Result<ClauseOutcome> Apply(WorkbookView& view, const SumColumn& step) {
     Result<OutlineSheet> sheet = FindUsedSheet(view, step.sheet);
     if (!sheet) return Refusal(sheet.error());
@@ -731,11 +765,22 @@ Result<ClauseOutcome> ReportOnDataSheet(WorkbookView& view) {
         return Refuse(fmt::format("sheet {} is a table already: a report was made of it",
                                   Quoted(sheet->name)));
     }
+    std::int64_t cells = static_cast<std::int64_t>(sheet->used->last.col) * sheet->used->last.row;
+    if (cells > kMaxReportCells) {
+        return Refuse(
+            fmt::format("{} ({}) is too large to report on from the workbook (at most "
+                        "{} cells); attach it as a CSV instead",
+                        Quoted(sheet->name), xlsx::RangeName(*sheet->used), kMaxReportCells));
+    }
     Result<xlsx::CsvTable> table = ReadTable(view, *sheet);
     if (!table) return Propagate(table);
 
     Result<CsvReport> report = BuildCsvReport(view.Edit(), sheet->name, *table);
-    if (!report) return Propagate(report);
+    if (!report) {
+        Error error = report.error();
+        if (error.message.starts_with("add_table: ")) error.message.erase(0, 11);
+        return Refusal(error);
+    }
     if (!report->summary_sheet.empty()) view.SetRole(report->summary_sheet, "summary");
     if (!report->chart.empty()) {
         view.ChartTouched({report->chart, report->chart_title, {}, report->summary_sheet, {}});

@@ -25,13 +25,16 @@ constexpr std::size_t kMaxCategories = 30;
 constexpr std::size_t kMaxSummaryColumns = 12;
 constexpr std::size_t kMaxChartSeries = 3;
 
-// The tool calls of one report; the first refusal fails the whole turn.
+// The tool calls of one report. A refusal of the first call, before anything changed, keeps the
+// tool's error so that the caller can report it; a later one fails the whole turn.
 class ToolCaller {
 public:
     explicit ToolCaller(xlsx::Workbook& workbook) : workbook_(workbook) {}
 
     Status Call(std::string_view tool, json::object args) {
         Result<json::value> result = xlsx::CallTool(workbook_, tool, args);
+        bool first = calls_++ == 0;
+        if (!result && first) return std::unexpected(result.error());
         if (!result) {
             return Fail(ErrorCode::kAgentFailed,
                         "a document tool failed: " + result.error().message);
@@ -41,6 +44,7 @@ public:
 
 private:
     xlsx::Workbook& workbook_;
+    int calls_ = 0;
 };
 
 std::string SheetPrefix(std::string_view sheet) { return xlsx::FormulaSheetName(sheet) + "!"; }

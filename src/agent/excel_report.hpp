@@ -40,8 +40,9 @@ struct CsvReport {
     std::string chart_title;
 };
 
-// Builds the report for a table already written from A1 of `data_sheet`. Fails with
-// kAgentFailed when a tool refuses a call.
+// Builds the report for a table already written from A1 of `data_sheet`. When the data cannot be
+// made a table (merged cells, a filter on it) the tool's error comes back and nothing changed;
+// when a later tool refuses a call it fails with kAgentFailed.
 [[nodiscard]] Result<CsvReport> BuildCsvReport(xlsx::Workbook& workbook,
                                                std::string_view data_sheet,
                                                const xlsx::CsvTable& table);

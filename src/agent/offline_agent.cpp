@@ -211,6 +211,11 @@ Status OfflineAgent::ImportData(const TurnInput& input, WorkbookView& view,
                                        Counted(table->header.size(), "column")));
         if (!AsksForReport(input.prompt)) continue;
         Result<CsvReport> report = BuildCsvReport(workbook, name, *table);
+        // A freshly written sheet is always a valid table: any refusal here is a tool failing.
+        if (!report && report.error().code != ErrorCode::kAgentFailed) {
+            return Fail(ErrorCode::kAgentFailed,
+                        "a document tool failed: " + report.error().message, report.error().detail);
+        }
         if (!report) return Propagate(report);
         view.Invalidate();
         log.done.insert(log.done.end(), report->done.begin(), report->done.end());

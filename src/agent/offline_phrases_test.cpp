@@ -495,6 +495,13 @@ TEST(OfflinePhrases, AnInstructionWithoutASheetUsesTheSheetTheRunLastWorkedOn) {
     EXPECT_EQ(Saved(run.document()).Cell("Inputs", "A2").number, 6);
 }
 
+TEST(OfflinePhrases, WhenTheCurrentSheetIsGoneTheFirstWorksheetIsCurrent) {
+    Conversation run(ExampleWorkbook().document, ExampleWorkbook().memory);
+    run.Say("Delete the sp500 sheet");  // the current sheet
+    run.Say("Set C1 to 5");
+    EXPECT_EQ(Saved(run.document()).Cell("Notes", "C1").number, 5);
+}
+
 TEST(OfflinePhrases, WithoutMemoryTheFirstWorksheetIsTheCurrentSheet) {
     Conversation run;
     run.Say("Add a sheet named Inputs and add a sheet named Notes");
@@ -634,6 +641,33 @@ TEST(OfflinePhrases, AReportWithoutDataIsNotUnderstoodNorAChartMentionARequest) 
     EXPECT_EQ(Saved(charted.document()).Sheets(), (Names{"Notes", "sp500", "Summary"}));
 }
 
+// A sheet whose file declares the whole grid as its used range ("A1:XFD1048576") used to be taken
+// at its word: "make the header bold" formatted 16,384 cells and a total row went past the last
+// row of the grid.
+TEST(OfflinePhrases, ASheetDeclaringTheWholeGridIsMeasuredFromItsCells) {
+    Conversation run(xlsx::workbook_testing::ReadCorpus("xlsx/calamine-issue_174.xlsx"), "{}");
+    const TurnOutput& output = run.Say("Make the header bold. Add a total row");
+    EXPECT_TRUE(Has(output.summary, "Made A1:K1 of \"Sheet1\" bold.")) << output.summary;
+    EXPECT_TRUE(Has(output.summary, "Added a total row to \"Sheet1\" (row 3)")) << output.summary;
+    Saved workbook(run.document());
+    EXPECT_TRUE(workbook.Bold("Sheet1", "K1"));
+    EXPECT_EQ(workbook.Formula("Sheet1", "F3"), "SUM(F2:F2)");
+}
+
+TEST(OfflinePhrases, AReportOfDataThatCannotBeATableIsRefusedNotAFailure) {
+    xlsx::Workbook made = xlsx::Workbook::Create();
+    ASSERT_TRUE(made.AddSheet("Data"));
+    ASSERT_TRUE(made.WriteTable("Data", *xlsx::ParseCsv("region,sales\nNorth,1\nSouth,2\n")));
+    ASSERT_TRUE(made.MergeCells("Data", "A2:A3"));
+    std::string before = xlsx::workbook_testing::MustSave(made);
+    Conversation run(before, "{}");
+    const TurnOutput& output = run.Say("Create a report");
+    EXPECT_TRUE(Has(output.summary, "Refused \"Create a report\": range A1:B3 overlaps the merged"))
+        << output.summary;
+    EXPECT_EQ(xlsx::workbook_testing::ChangedParts(before, run.document()),
+              std::set<std::string>{});
+}
+
 // ---- Refusals ----
 
 TEST(OfflinePhrases, ARefusedInstructionIsReportedAsRefusedAndChangesNothing) {
@@ -660,6 +694,8 @@ TEST(OfflinePhrases, ARefusedInstructionIsReportedAsRefusedAndChangesNothing) {
              Refusal{"Rename sheet Notes to Bad:Name", "Bad:Name"},
              Refusal{"Add a line chart of Notes!A1:B1", "Notes"},
              Refusal{"Create a report", "is a table already"},
+             Refusal{"Delete the s sheet",
+                     "\"s\" could be any of the sheets: \"Notes\", \"sp500\", \"Summary\""},
          }) {
         SCOPED_TRACE(refusal.prompt);
         Conversation run(totalled, once.memory());
@@ -678,7 +714,10 @@ TEST(OfflinePhrases, AnAmbiguousNameIsRefusedNamingTheCandidates) {
     Conversation run(ExampleWorkbook().document, ExampleWorkbook().memory);
     run.Say("Add a bar chart of sp500!A1:B25 titled Price in 2000");
     const TurnOutput& output = run.Say("Delete the price chart");
-    EXPECT_TRUE(Has(output.summary, "could be any of the charts")) << output.summary;
+    EXPECT_TRUE(Has(output.summary,
+                    "\"price\" could be any of the charts: \"Chart 1\" on \"sp500\", "
+                    "\"Report chart\" on \"Summary\""))
+        << output.summary;
     EXPECT_EQ(Saved(run.document()).Charts().size(), 2u);
 }
 

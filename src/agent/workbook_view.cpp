@@ -43,10 +43,11 @@ std::string_view RoleOfWords(std::string_view words) {
     return {};
 }
 
+// `candidates` are already quoted: "\"Summary\"", "\"Chart 1\" on \"Data\"".
 std::unexpected<Error> Ambiguous(std::string_view what, std::string_view words,
-                                 const std::vector<std::string>& names) {
-    return InvalidRequest(fmt::format("\"{}\" could be any of the {}: \"{}\"", words, what,
-                                      fmt::join(names, "\", \"")));
+                                 const std::vector<std::string>& candidates) {
+    return InvalidRequest(
+        fmt::format("\"{}\" could be any of the {}: {}", words, what, fmt::join(candidates, ", ")));
 }
 
 }  // namespace
@@ -192,7 +193,7 @@ Result<OutlineSheet> WorkbookView::FindSheet(std::string_view words) {
     if (close.size() == 1) return *close.front();
     if (close.empty()) return NotFound(fmt::format("the workbook has no sheet \"{}\"", words));
     std::vector<std::string> names;
-    for (const OutlineSheet* sheet : close) names.push_back(sheet->name);
+    for (const OutlineSheet* sheet : close) names.push_back(fmt::format("\"{}\"", sheet->name));
     return Ambiguous("sheets", words, names);
 }
 
@@ -209,7 +210,9 @@ std::optional<Result<OutlineChart>> OnlyOne(const std::vector<OutlineChart>& cha
     if (found.empty()) return std::nullopt;
     if (found.size() == 1) return *found.front();
     std::vector<std::string> names;
-    for (const OutlineChart* chart : found) names.push_back(chart->name);
+    for (const OutlineChart* chart : found) {
+        names.push_back(fmt::format("\"{}\" on \"{}\"", chart->name, chart->sheet));
+    }
     return Ambiguous("charts", words, names);
 }
 
