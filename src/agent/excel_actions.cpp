@@ -122,9 +122,30 @@ Result<int> LastFilledRow(WorkbookView& view, std::string_view sheet, int col, i
     return 0;
 }
 
+// The last filled row of `col` from `top` down, reading until a whole read of kMaxReadCells rows
+// is empty; `top` when there is none.
+Result<int> LastRowBeforeAGap(WorkbookView& view, std::string_view sheet, int col, int top) {
+    int last = top;
+    for (int first = top; first <= xlsx::kMaxRows; first += static_cast<int>(kMaxReadCells)) {
+        int bottom = std::min(xlsx::kMaxRows, first + static_cast<int>(kMaxReadCells) - 1);
+        Result<CellBlock> block = Read(view, sheet, {{col, first}, {col, bottom}});
+        if (!block) return Propagate(block);
+        bool filled = false;
+        for (int row = first; row <= bottom; ++row) {
+            const json::value* cell = block->At({col, row});
+            if (cell != nullptr && !cell->is_null()) {
+                last = row;
+                filled = true;
+            }
+        }
+        if (!filled) break;
+    }
+    return last;
+}
+
 // Some programs declare a used range that runs to the edge of the grid ("A1:XFD1048576") for a
 // sheet of a few cells. Such a range is measured from the cells instead: to the header row's last
-// filled column, and to the first column's last filled row.
+// filled column, and to the first column's last filled row before a gap of kMaxReadCells rows.
 Result<OutlineSheet> Measured(WorkbookView& view, OutlineSheet sheet) {
     CellRange& used = *sheet.used;
     int top = HeaderRow(sheet);
@@ -140,11 +161,9 @@ Result<OutlineSheet> Measured(WorkbookView& view, OutlineSheet sheet) {
         used.last.col = last;
     }
     if (used.last.row == xlsx::kMaxRows) {
-        json::value bottom;
-        Result<int> last =
-            LastFilledRow(view, sheet.name, used.first.col, top, used.last.row, &bottom);
+        Result<int> last = LastRowBeforeAGap(view, sheet.name, used.first.col, top);
         if (!last) return Propagate(last);
-        used.last.row = std::max(top, *last);
+        used.last.row = *last;
     }
     return sheet;
 }
