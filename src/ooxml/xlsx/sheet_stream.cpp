@@ -658,6 +658,11 @@ Result<std::string> WorksheetText::DimensionTag(std::span<const StreamedCell> ce
         written = Union(written, cell.ref);
         writes_a1 = writes_a1 || cell.ref == CellRef{1, 1};
     }
+    return DimensionTag(written, writes_a1, part_name);
+}
+
+Result<std::string> WorksheetText::DimensionTag(CellRange written, bool writes_a1,
+                                                std::string_view part_name) const {
     std::optional<CellRange> range;
     if (dimension_) {
         std::optional<RawAttr> ref = FindAttr(dimension_attrs_, "ref");
@@ -883,6 +888,41 @@ Status WorksheetText::MergeRows(MergeSink& sink, std::span<const StreamedCell> c
     sink.Text() += fmt::format("</{}>", data_qname_);
     sink.Copy(data_content_, xml_.size());
     return {};
+}
+
+Result<std::string> WorksheetText::FillCells(CellRange written, bool writes_a1,
+                                             std::size_t estimate, const CellSource& next,
+                                             std::string_view part_name) const {
+    if (!data_empty_) return Internal("FillCells needs a sheet without cells");
+    Result<std::string> dimension = DimensionTag(written, writes_a1, part_name);
+    if (!dimension) return std::unexpected(dimension.error());
+    std::string out;
+    out.reserve(xml_.size() + estimate);
+    AdviseHugePages(out);
+    MergeSink sink(xml_, &out);
+    std::size_t cut = dimension_ ? dimension_->first : dimension_insert_;
+    sink.Copy(0, cut);
+    out += *dimension;
+    sink.Copy(dimension_ ? dimension_->second : dimension_insert_, data_begin_);
+    out += fmt::format("<{}{}>", data_qname_, data_attrs_);
+
+    RowMerger merger(xml_, *this, {}, part_name);
+    std::string_view prefix = PrefixOf(data_qname_);
+    std::vector<StreamedCell> cells;
+    for (;;) {
+        if (Status got = next(cells); !got) return std::unexpected(got.error());
+        if (cells.empty()) break;
+        for (std::size_t from = 0; from < cells.size();) {
+            std::size_t to = from;
+            while (to < cells.size() && cells[to].ref.row == cells[from].ref.row) ++to;
+            merger.NewRow(sink, prefix,
+                          std::span<const StreamedCell>(cells).subspan(from, to - from));
+            from = to;
+        }
+    }
+    out += fmt::format("</{}>", data_qname_);
+    sink.Copy(data_content_, xml_.size());
+    return out;
 }
 
 }  // namespace quire::xlsx

@@ -13,6 +13,7 @@
 
 #include <pugixml.hpp>
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -85,6 +86,17 @@ public:
     // and FindCells would find nothing.
     bool HasNoCells() const { return data_empty_; }
 
+    // Hands over the next cells in sheet order, whole rows only; leaves `cells` empty when there
+    // are none left.
+    using CellSource = std::function<Status(std::vector<StreamedCell>& cells)>;
+
+    // For a sheet that HasNoCells: the part's text with the cells `next` hands over, the same
+    // text MergeCells gives for them all, without holding them all at once. `written` is the
+    // range they cover, `writes_a1` whether one is A1; `estimate` how many bytes they likely add.
+    // Fails with what `next` failed with.
+    Result<std::string> FillCells(CellRange written, bool writes_a1, std::size_t estimate,
+                                  const CellSource& next, std::string_view part_name) const;
+
     // The cell's style index (its s attribute), nullopt when it has none.
     static std::optional<int> CellStyle(std::string_view cell);
 
@@ -92,6 +104,8 @@ private:
     explicit WorksheetText(std::string_view xml) : xml_(xml) {}
     bool ScanProlog();
     Result<std::string> DimensionTag(std::span<const StreamedCell> cells,
+                                     std::string_view part_name) const;
+    Result<std::string> DimensionTag(CellRange written, bool writes_a1,
                                      std::string_view part_name) const;
     Status Merge(MergeSink& sink, std::span<const StreamedCell> cells,
                  std::span<const SharedFormulaGroup> detached, std::string_view part_name) const;

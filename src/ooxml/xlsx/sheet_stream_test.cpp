@@ -325,6 +325,27 @@ TEST(WorkbookStream, BulkWriteWithoutADomGivesTheDomPathsPart) {
     EXPECT_EQ(SheetPart(streamed), SheetPart(dom));
 }
 
+// More cells than the fill prepares at once, with a chunk's end falling inside a row, dates
+// that need a style and empty values.
+TEST(WorkbookStream, FillingANewSheetInChunksGivesTheDomPathsPart) {
+    std::vector<CellEdit> edits = MixedEdits(1000, 10);
+    for (std::size_t i = 3; i < edits.size(); i += 97) edits[i].value = CellValue::Date(45000.5);
+    for (std::size_t i = 5; i < edits.size(); i += 101) edits[i].value = CellValue{};
+    Workbook streamed = Workbook::Create(kStreamAlways);
+    Workbook dom = Workbook::Create(kDomOnly);
+    ASSERT_TRUE(streamed.AddSheet("Data") && dom.AddSheet("Data"));
+    ASSERT_TRUE(streamed.SetCells("Data", edits));
+    ASSERT_TRUE(dom.SetCells("Data", edits));
+    std::string text = SheetPart(streamed);
+    EXPECT_EQ(text, SheetPart(dom));
+    std::size_t rows = 0;
+    for (std::size_t at = text.find("<row "); at != std::string::npos;
+         at = text.find("<row ", at + 1)) {
+        ++rows;
+    }
+    EXPECT_EQ(rows, 1000u);
+}
+
 TEST(WorkbookStream, EditsOutOfOrderAndRepeatedAgreeWithTheDomPath) {
     std::vector<CellEdit> edits = MixedEdits(120, 20);
     std::reverse(edits.begin(), edits.end());

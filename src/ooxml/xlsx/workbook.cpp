@@ -1142,6 +1142,14 @@ bool RefLess(const CellRef& a, const CellRef& b) {
     return a.row != b.row ? a.row < b.row : a.col < b.col;
 }
 
+// True when every edit comes after the one before it in sheet order, each cell once.
+bool InSheetOrder(std::span<const PlacedValue> edits) {
+    for (std::size_t i = 1; i < edits.size(); ++i) {
+        if (!RefLess(edits[i - 1].ref, edits[i].ref)) return false;
+    }
+    return true;
+}
+
 // The edits in sheet order, one per cell: the last edit of a cell wins, as it does when the
 // edits are applied one after another.
 void SortCells(std::vector<StreamedCell>& cells) {
@@ -1272,6 +1280,8 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
         ~ForgetOnExit() { memo.reset(); }
     } forget{shared_strings_memo};
 
+    if (sheet->HasNoCells() && InSheetOrder(edits)) return FillNewCells(entry, *sheet, edits);
+
     std::vector<StreamedCell> cells;
     cells.reserve(edits.size());
     bool formulas_changed = false;
@@ -1306,6 +1316,52 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
         return std::unexpected(written.error());
     }
     if (formulas_changed) {
+        if (Status dropped = DropCalcChain(); !dropped) return std::unexpected(dropped.error());
+    }
+    RequestFullCalc();
+    return true;
+}
+
+// A new sheet's bulk write: the cells are prepared a few rows at a time while the text is
+// written, so that a prepared copy of every cell is never held.
+Result<bool> Workbook::Impl::FillNewCells(const SheetEntry& entry, const WorksheetText& sheet,
+                                          std::span<const PlacedValue> edits) {
+    constexpr std::size_t kChunk = 8192;
+    CellRange written{edits.front().ref, edits.front().ref};
+    bool writes_a1 = false;
+    std::size_t estimate = 256;
+    for (const PlacedValue& edit : edits) {
+        written = Union(written, edit.ref);
+        writes_a1 = writes_a1 || edit.ref == CellRef{1, 1};
+        estimate +=
+            56 + (edit.value->kind == CellValue::Kind::kNumber ? 12 : edit.value->text.size());
+    }
+    bool formulas = false;
+    std::size_t next = 0;
+    auto source = [&](std::vector<StreamedCell>& cells) -> Status {
+        cells.clear();
+        while (next < edits.size() &&
+               (cells.size() < kChunk || edits[next].ref.row == edits[next - 1].ref.row)) {
+            const PlacedValue& edit = edits[next];
+            // The values outlive the fill, which is done before this returns.
+            Result<CellWrite> write = PrepareChecked(*edit.value, std::nullopt, true);
+            if (!write) {
+                Error error = write.error();
+                error.message = fmt::format("{}: {}", CellName(edit.ref), error.message);
+                return std::unexpected(std::move(error));
+            }
+            if (edit.style) write->style = edit.style;
+            formulas = formulas || write->kind == CellWrite::Kind::kFormula;
+            cells.push_back({edit.ref, std::move(*write)});
+            ++next;
+        }
+        return {};
+    };
+    Result<std::string> text = sheet.FillCells(written, writes_a1, estimate, source, entry.part);
+    if (!text) return std::unexpected(text.error());
+    package.WritePart(entry.part, std::move(*text));
+    if (scanned_part == entry.part) ForgetScannedText();
+    if (formulas) {
         if (Status dropped = DropCalcChain(); !dropped) return std::unexpected(dropped.error());
     }
     RequestFullCalc();

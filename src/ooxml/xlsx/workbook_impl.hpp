@@ -199,6 +199,8 @@ struct Workbook::Impl {
     // SetCells on the part's text. false (and nothing done) when the text cannot be streamed,
     // so the caller takes the DOM path.
     Result<bool> SetCellsStreamed(const SheetEntry& entry, std::span<const PlacedValue> edits);
+    Result<bool> FillNewCells(const SheetEntry& entry, const WorksheetText& sheet,
+                              std::span<const PlacedValue> edits);
     // Edits up to this many are merged in place into a part read for them.
     static constexpr std::size_t kInPlaceEdits = 10000;
     // Writes the merge of `cells` into `part`: in place in `storage` (the text `sheet` scanned,
