@@ -10,8 +10,6 @@
 #include <cstring>
 #include <numeric>
 
-#include <sys/mman.h>
-
 #include "ooxml/package/xml.hpp"
 #include "ooxml/xlsx/raw_tags.hpp"
 #include "ooxml/xlsx/sml_xml.hpp"
@@ -269,19 +267,6 @@ bool IsUtf8Text(std::string_view xml) {
 bool FollowsDimension(std::string_view local) {
     auto dim = std::find(kWorksheetOrder.begin(), kWorksheetOrder.end(), "dimension");
     return std::find(dim + 1, kWorksheetOrder.end(), local) != kWorksheetOrder.end();
-}
-
-// A merged text of many megabytes is written front to back into fresh memory, one page fault per
-// 4 KiB page; asking for transparent huge pages saves nearly all of them. Only a hint.
-void AdviseHugePages(const std::string& buffer) {
-#ifdef MADV_HUGEPAGE
-    constexpr std::uintptr_t kHugePage = 2u << 20;
-    if (buffer.capacity() < 4 * kHugePage) return;
-    auto start = reinterpret_cast<std::uintptr_t>(buffer.data());
-    std::uintptr_t begin = (start + kHugePage - 1) & ~(kHugePage - 1);
-    std::uintptr_t end = (start + buffer.capacity()) & ~(kHugePage - 1);
-    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-#endif
 }
 
 std::unexpected<Error> Malformed(std::string_view part_name) {
@@ -623,7 +608,6 @@ Result<std::string> WorksheetText::MergeCells(std::span<const StreamedCell> cell
     for (const StreamedCell& cell : cells) estimate += cell.write.Text().size() + 56;
     std::string out;
     out.reserve(estimate);
-    AdviseHugePages(out);
     MergeSink sink(xml_, &out);
     if (Status merged = Merge(sink, cells, detached, part_name); !merged) {
         return std::unexpected(merged.error());
@@ -898,7 +882,6 @@ Result<std::string> WorksheetText::FillCells(CellRange written, bool writes_a1,
     if (!dimension) return std::unexpected(dimension.error());
     std::string out;
     out.reserve(xml_.size() + estimate);
-    AdviseHugePages(out);
     MergeSink sink(xml_, &out);
     std::size_t cut = dimension_ ? dimension_->first : dimension_insert_;
     sink.Copy(0, cut);
