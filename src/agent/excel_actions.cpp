@@ -795,6 +795,7 @@ Result<ClauseOutcome> ReportOnDataSheet(WorkbookView& view) {
     if (!table) return Propagate(table);
 
     Result<CsvReport> report = BuildCsvReport(view.Edit(), sheet->name, *table);
+    if (report) view.CountToolCalls(report->tool_calls);
     if (!report) {
         Error error = report.error();
         if (error.message.starts_with("add_table: ")) error.message.erase(0, 11);

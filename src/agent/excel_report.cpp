@@ -29,7 +29,8 @@ constexpr std::size_t kMaxChartSeries = 3;
 // tool's error so that the caller can report it; a later one fails the whole turn.
 class ToolCaller {
 public:
-    explicit ToolCaller(xlsx::Workbook& workbook) : workbook_(workbook) {}
+    // Counts every call it makes in `calls`.
+    ToolCaller(xlsx::Workbook& workbook, int& calls) : workbook_(workbook), calls_(calls) {}
 
     Status Call(std::string_view tool, json::object args) {
         Result<json::value> result = xlsx::CallTool(workbook_, tool, args);
@@ -44,7 +45,7 @@ public:
 
 private:
     xlsx::Workbook& workbook_;
-    int calls_ = 0;
+    int& calls_;
 };
 
 std::string SheetPrefix(std::string_view sheet) { return xlsx::FormulaSheetName(sheet) + "!"; }
@@ -376,7 +377,7 @@ Result<CsvReport> BuildCsvReport(xlsx::Workbook& workbook, std::string_view data
         done.push_back(fmt::format("\"{}\" has no data rows, so no report was made.", data_sheet));
         return report;
     }
-    ToolCaller tools(workbook);
+    ToolCaller tools(workbook, report.tool_calls);
     std::size_t columns = table.header.size();
     for (const auto& row : table.rows) columns = std::max(columns, row.size());
     std::string range =

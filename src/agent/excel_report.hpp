@@ -38,6 +38,7 @@ struct CsvReport {
     std::string summary_sheet;  // "" when the data had nothing to summarise
     std::string chart;          // the chart's name, "" when no chart fits the data
     std::string chart_title;
+    int tool_calls = 0;  // the tool calls it made
 };
 
 // Builds the report for a table already written from A1 of `data_sheet`. When the data cannot be

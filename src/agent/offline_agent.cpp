@@ -29,6 +29,7 @@ struct TurnLog {
     std::vector<std::string> done;
     std::vector<std::string> skipped;
     std::vector<std::string> refused;  // "Refused \"clause\": reason"
+    int tool_calls = 0;                // a CSV import and each whole-document write count as one
 
     std::string Summary() const {
         std::string out;
@@ -115,7 +116,8 @@ Result<TurnOutput> OfflineAgent::RunTurn(const TurnInput& input) {
                          json::object{{"role", "assistant"}, {"content", output.summary}}};
     output.messages_json = json::serialize(messages);
     output.memory_json = std::move(memory);
-    output.credits_used = 1;
+    output.stats.tool_calls = log.tool_calls;
+    output.credits_used = CreditsFor(output.stats);
     return output;
 }
 
@@ -149,6 +151,7 @@ Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log,
         }
         log.done.push_back("Created an empty workbook with sheet \"Sheet1\".");
     }
+    log.tool_calls += view.ToolCalls();
     Result<ExcelMemory> kept = view.Memory();
     if (!kept) return Propagate(kept);
     memory = WriteExcelMemory(memory, *kept);
@@ -173,6 +176,7 @@ Status OfflineAgent::ImportData(const TurnInput& input, WorkbookView& view,
         if (auto written = workbook.WriteTable(name, *table); !written) {
             return std::unexpected(written.error());
         }
+        ++log.tool_calls;
         view.SetRole(name, "data");
         view.WorkedOn(name);
         log.done.push_back(fmt::format("Imported {} into sheet \"{}\" ({}, {}).", source.file_name,
@@ -186,6 +190,7 @@ Status OfflineAgent::ImportData(const TurnInput& input, WorkbookView& view,
                         "a document tool failed: " + report.error().message, report.error().detail);
         }
         if (!report) return Propagate(report);
+        view.CountToolCalls(report->tool_calls);
         view.Invalidate();
         log.done.insert(log.done.end(), report->done.begin(), report->done.end());
         if (!report->summary_sheet.empty()) view.SetRole(report->summary_sheet, "summary");
@@ -245,6 +250,7 @@ void ReportUnusedData(const TurnInput& input, TurnLog& log) {
 
 Result<std::string> OfflineAgent::RunWord(const TurnInput& input, TurnLog& log) {
     if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
+    log.tool_calls = 1;
     ReportUnusedData(input, log);
     TitledText text = SplitTitle(input.prompt);
     if (!input.document) {
@@ -259,6 +265,7 @@ Result<std::string> OfflineAgent::RunWord(const TurnInput& input, TurnLog& log) 
 
 Result<std::string> OfflineAgent::RunSlides(const TurnInput& input, TurnLog& log) {
     if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
+    log.tool_calls = 1;
     ReportUnusedData(input, log);
     TitledText text = SplitTitle(input.prompt);
     if (!input.document) {

@@ -48,6 +48,9 @@ public:
     // Runs one Excel tool (xlsx::CallTool). A failure keeps the engine's code and message,
     // without the tool's name in front, so that it reads well in a summary.
     [[nodiscard]] Result<boost::json::value> Call(std::string_view tool, boost::json::object args);
+    // Tool calls made through Call, and those made elsewhere on the workbook (a report).
+    int ToolCalls() const { return tool_calls_; }
+    void CountToolCalls(int calls) { tool_calls_ += calls; }
 
     // Tells the view that the workbook changed other than through Call.
     void Invalidate() { outline_.reset(); }
@@ -93,6 +96,7 @@ public:
     [[nodiscard]] Result<ExcelMemory> Memory();
 
 private:
+    int tool_calls_ = 0;
     struct Outline {
         std::vector<OutlineSheet> sheets;
         std::vector<OutlineChart> charts;

@@ -25,6 +25,27 @@ namespace quire::http {
 namespace json = boost::json;
 using service::DocumentFormat;
 
+namespace {
+
+// What the turn cost: input, output, cache-read and cache-write tokens, model calls and tool
+// calls, each 0 when not recorded (tasks from before usage was kept).
+json::object UsageJson(const store::Task& task) {
+    json::object usage{{"input_tokens", 0},       {"output_tokens", 0}, {"cache_read_tokens", 0},
+                       {"cache_write_tokens", 0}, {"steps", 0},         {"tool_calls", 0}};
+    boost::system::error_code ec;
+    json::value stored = json::parse(task.usage_json, ec);
+    if (ec || !stored.is_object()) return usage;
+    for (auto& [key, value] : usage) {
+        if (const json::value* found = stored.as_object().if_contains(key);
+            found && found->is_int64()) {
+            value = *found;
+        }
+    }
+    return usage;
+}
+
+}  // namespace
+
 int HttpStatusOf(ErrorCode code) {
     switch (code) {
         case ErrorCode::kInvalidRequest:
@@ -532,6 +553,7 @@ HttpResponse Api::Impl::Generate(Call& call, DocumentFormat format) {
                               {"edit_url", nullptr},
                               {"summary", task.summary},
                               {"credits_used", Credits(task.credits_used)},
+                              {"usage", UsageJson(task)},
                               {"duration_ms", task.duration_ms},
                               {"version", task.version}});
     }
@@ -702,6 +724,7 @@ json::object Api::Impl::TaskJson(const HttpRequest& request, const store::Task& 
         out["result"] = json::object{{"download_url", download},
                                      {"summary", task.summary},
                                      {"credits_used", Credits(task.credits_used)},
+                                     {"usage", UsageJson(task)},
                                      {"duration_ms", task.duration_ms},
                                      {"version", task.version}};
     }

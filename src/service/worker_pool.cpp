@@ -1,5 +1,7 @@
 #include "service/worker_pool.hpp"
 
+#include <boost/json.hpp>
+
 #include <chrono>
 
 #include "common/ids.hpp"
@@ -152,6 +154,14 @@ void WorkerPool::Finish(const store::Task& task, const Result<agent::TurnOutput>
     turn.duration_ms = NowMillis() - started_ms;
     turn.memory_json = output->memory_json;
     turn.messages_json = output->messages_json;
+    const agent::TurnStats& stats = output->stats;
+    turn.usage_json =
+        boost::json::serialize(boost::json::object{{"input_tokens", stats.input_tokens},
+                                                   {"output_tokens", stats.output_tokens},
+                                                   {"cache_read_tokens", stats.cache_read_tokens},
+                                                   {"cache_write_tokens", stats.cache_write_tokens},
+                                                   {"steps", stats.steps},
+                                                   {"tool_calls", stats.tool_calls}});
     auto committed = metadata_.CommitTurn(task.id, task.attempt, turn);
     if (!committed) {
         QUIRE_LOG_WARN("turn not committed task_id={} detail={}", task.id,

@@ -52,6 +52,7 @@ struct Task {
     double credits_used = 0;
     std::int64_t duration_ms = 0;
     int version = 0;
+    std::string usage_json = "{}";  // tokens, model calls and tool calls of the turn
     // Set when failed.
     std::string error_code;
     std::string error_message;
@@ -66,6 +67,7 @@ struct TurnCommit {
     std::int64_t duration_ms = 0;
     std::string memory_json;
     std::string messages_json;  // the turn's conversation delta
+    std::string usage_json;     // {"input_tokens", "output_tokens", "cache_read_tokens", ...}
 };
 
 struct Version {

@@ -138,7 +138,10 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(body["status"], "completed")
         self.assertIsNone(body["edit_url"])
         self.assertIn("seattle-weather", body["summary"])
-        self.assertIn(b'"credits_used":1,', first.body)
+        # The import and its add_sheet: two tool calls at a tenth of a credit each.
+        self.assertEqual(body["usage"]["tool_calls"], 2)
+        self.assertEqual(body["usage"]["input_tokens"], 0)
+        self.assertAlmostEqual(body["credits_used"], 0.2)
         self.assertIsInstance(body["duration_ms"], int)
 
         book = self.workbook(body["download_url"])

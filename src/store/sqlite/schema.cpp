@@ -119,9 +119,15 @@ CREATE TABLE secrets (
 ) STRICT;
 )sql";
 
+// What each task's turn cost (agent::TurnStats as JSON): tokens, model calls, tool calls.
+constexpr std::string_view kVersion2 = R"sql(
+ALTER TABLE tasks ADD COLUMN usage_json TEXT NOT NULL DEFAULT '{}';
+)sql";
+
 // In order; the last step's version is kSqliteSchemaVersion.
 constexpr std::array kMigrations{
     Migration{1, kVersion1},
+    Migration{2, kVersion2},
 };
 static_assert(kMigrations.back().version == kSqliteSchemaVersion);
 

@@ -96,7 +96,8 @@ Run RunFromRow(const Statement& row) {
 
 constexpr std::string_view kTaskColumns =
     "id, run_id, org_id, status, phase, request_json, attempt, created_at, started_at, "
-    "finished_at, summary, credits_used, duration_ms, version, error_code, error_message";
+    "finished_at, summary, credits_used, duration_ms, version, error_code, error_message, "
+    "usage_json";
 
 Task TaskFromRow(const Statement& row) {
     Task task;
@@ -116,6 +117,7 @@ Task TaskFromRow(const Statement& row) {
     task.version = row.Int(13);
     task.error_code = row.Text(14);
     task.error_message = row.Text(15);
+    task.usage_json = row.Text(16);
     return task;
 }
 
@@ -265,11 +267,11 @@ Result<Task> CompleteTask(Connection& db, const TurnTarget& target, const TurnCo
     auto task = QueryOptional(
         db, TaskFromRow,
         fmt::format("UPDATE tasks SET status = 'completed', phase = '', summary = ?1, "
-                    "credits_used = ?2, duration_ms = ?3, version = ?4, finished_at = ?5 "
-                    "WHERE id = ?6 RETURNING {}",
+                    "credits_used = ?2, duration_ms = ?3, version = ?4, finished_at = ?5, "
+                    "usage_json = ?7 WHERE id = ?6 RETURNING {}",
                     kTaskColumns),
         turn.summary, turn.credits_used, turn.duration_ms, target.number, target.now,
-        target.task_id);
+        target.task_id, turn.usage_json.empty() ? std::string("{}") : turn.usage_json);
     if (!task) return Propagate(task);
     if (!task->has_value()) return Internal("storage error", "committed task vanished");
     return **task;

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -77,6 +78,7 @@ TurnCommit SampleTurn(std::string_view content, std::string memory = R"({"sheets
     turn.duration_ms = 1200;
     turn.memory_json = std::move(memory);
     turn.messages_json = R"([{"role":"user","content":"add a sheet"}])";
+    turn.usage_json = R"({"input_tokens":900,"output_tokens":40,"steps":2,"tool_calls":1})";
     return turn;
 }
 
@@ -150,6 +152,35 @@ TEST_F(SqliteStoreTest, ReopeningKeepsDataAndAppliesNoMigrationTwice) {
     EXPECT_EQ(CountRows(DbPath(), "PRAGMA user_version"), kSqliteSchemaVersion);
 }
 
+// A data directory of the first schema (no usage column) opens, gains the column, and keeps
+// its tasks, which read as having no usage recorded.
+TEST(SqliteStoreOpen, FirstSchemaIsMigratedKeepingItsTasks) {
+    TempDir dir;
+    auto path = dir.path() / "quire.db";
+    std::string task_id;
+    {
+        auto store = Must(OpenSqliteStore(path));
+        Org org = Must(store->EnsureOrg("acme"));
+        store::Run run = Must(store->CreateRun(org.id, "excel", "a.xlsx"));
+        Task task;
+        task.run_id = run.id;
+        task.org_id = org.id;
+        task.request_json = "{}";
+        task_id = Must(store->CreateTask(task)).id;
+    }
+    {
+        auto raw = RawConnection(path);
+        Must(raw->Exec("ALTER TABLE tasks DROP COLUMN usage_json"));
+        Must(raw->Exec("PRAGMA user_version = 1"));
+    }
+    auto store = Must(OpenSqliteStore(path));
+    EXPECT_EQ(CountRows(path, "PRAGMA user_version"), kSqliteSchemaVersion);
+    Org org = Must(store->EnsureOrg("acme"));
+    Task task = Must(store->GetTask(org.id, task_id));
+    EXPECT_EQ(task.usage_json, "{}");
+    EXPECT_EQ(task.status, "queued");
+}
+
 // How a newer Quire may have left its database: checkpointed in WAL mode, in rollback-journal
 // mode (switching that to WAL would already change its header), or with the newer schema still
 // only in the write-ahead log (closing the last connection would copy it into the file).
@@ -189,8 +220,9 @@ TEST(SqliteStoreOpen, NewerSchemaIsRefusedAndFilesLeftByteIdentical) {
         ASSERT_FALSE(opened);
         EXPECT_EQ(opened.error().code, ErrorCode::kUnavailable);
         EXPECT_EQ(opened.error().message,
-                  "the data directory was written by a newer Quire (schema 7, this build knows "
-                  "1); refusing to open it");
+                  fmt::format("the data directory was written by a newer Quire (schema 7, this "
+                              "build knows {}); refusing to open it",
+                              kSqliteSchemaVersion));
         EXPECT_EQ(ReadBytes(path), before);
         EXPECT_EQ(std::filesystem::exists(log), had_log);
         EXPECT_EQ(ReadBytes(log), log_before);
@@ -667,6 +699,7 @@ TEST_F(SqliteStoreTest, CommitTurnUpdatesRunVersionTurnAndTaskTogether) {
     EXPECT_EQ(done.status, "completed");
     EXPECT_EQ(done.summary, turn.summary);
     EXPECT_DOUBLE_EQ(done.credits_used, 1.5);
+    EXPECT_EQ(done.usage_json, turn.usage_json);
     EXPECT_EQ(done.duration_ms, 1200);
     EXPECT_EQ(done.version, 1);
     EXPECT_GE(done.finished_at, done.started_at);
