@@ -24,6 +24,12 @@ struct DataSource {
     std::string bytes;
 };
 
+// A file the agent may read through a tool, not part of the prompt.
+struct ContextFile {
+    std::string file_name;  // as uploaded ("notes.txt")
+    std::string bytes;
+};
+
 struct TurnInput {
     DocumentFormat format = DocumentFormat::kExcel;
     std::string prompt;
@@ -31,6 +37,9 @@ struct TurnInput {
     // the run has no document yet.
     std::optional<std::string> document;
     std::vector<DataSource> data_sources;
+    std::vector<ContextFile> context_files;
+    // mode "ask": read-only tools, the answer in the summary, the document left as it was.
+    bool ask = false;
     std::string memory_json = "{}";  // what the agent kept from earlier turns
     std::chrono::steady_clock::time_point deadline;
     // Reports a phase change ("planning", "editing", "saving"); may be empty.
@@ -59,7 +68,7 @@ inline double CreditsFor(const TurnStats& stats) {
 }
 
 struct TurnOutput {
-    std::string document;  // the new version's bytes
+    std::string document;  // the new version's bytes; for an ask, the document unchanged
     std::string summary;   // what was done and which parts of the prompt were not acted on
     std::string memory_json;
     std::string messages_json;  // this turn's conversation delta

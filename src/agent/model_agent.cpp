@@ -6,12 +6,14 @@
 
 #include <algorithm>
 #include <chrono>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "agent/context_text.hpp"
 #include "agent/data_import.hpp"
 #include "agent/llm/provider.hpp"
 #include "ooxml/xlsx/tools.hpp"
@@ -39,7 +41,12 @@ constexpr std::string_view kOutlineSchema =
 constexpr std::string_view kRememberSchema =
     R"({"type":"object","properties":{"note":{"type":"string","maxLength":500,"description":"A short fact for later turns: a name, a place, a decision."}},"required":["note"],"additionalProperties":false})";
 
+constexpr std::string_view kReadContextSchema =
+    R"({"type":"object","properties":{"name":{"type":"string","description":"The file's name as listed in the request."},"offset":{"type":"integer","minimum":0,"description":"Where to start, in characters; 0 when absent."}},"required":["name"],"additionalProperties":false})";
+
 constexpr std::size_t kMaxNotes = 30;
+constexpr std::size_t kContextPage = 20'000;
+constexpr std::size_t kMaxContextChars = 2'000'000;
 constexpr std::size_t kMaxNoteChars = 500;
 constexpr int kVerifyRounds = 2;
 // Tool results kept in the stored conversation are cut to this many characters.
@@ -161,10 +168,24 @@ std::string OutlineChanges(const json::value& before, const json::value& after) 
     return fmt::format("{}", fmt::join(changes, "; "));
 }
 
-std::vector<llm::ToolSpec> ExcelToolSpecs() {
+// Tools that only read: all an ask may use.
+bool ReadOnly(std::string_view tool) {
+    return tool == "read_range" || tool == "check_formulas" || tool == "get_outline" ||
+           tool == "read_context_file" || tool == "remember";
+}
+
+std::vector<llm::ToolSpec> ExcelToolSpecs(bool ask, bool context_files) {
     std::vector<llm::ToolSpec> specs;
     for (const xlsx::Tool& tool : xlsx::WorkbookTools()) {
+        if (ask && !ReadOnly(tool.name)) continue;
         specs.push_back({tool.name, tool.description, tool.input_schema});
+    }
+    if (context_files) {
+        specs.push_back({"read_context_file",
+                         "Reads a file attached to the request as context: its text, 20,000 "
+                         "characters at a time from 'offset'. Workbooks come as tab-separated "
+                         "rows per sheet, documents and decks as their paragraphs.",
+                         std::string(kReadContextSchema)});
     }
     specs.push_back({"get_outline",
                      "The workbook's map: every sheet with its kind, visibility, used range, "
@@ -179,7 +200,8 @@ std::vector<llm::ToolSpec> ExcelToolSpecs() {
 
 // Results of these tools hold the document's own text.
 bool ReadsDocument(std::string_view tool) {
-    return tool == "read_range" || tool == "get_outline" || tool == "check_formulas";
+    return tool == "read_range" || tool == "get_outline" || tool == "check_formulas" ||
+           tool == "read_context_file";
 }
 
 // The problems check_formulas finds, as "location: problem" lines.
@@ -221,8 +243,9 @@ struct ExcelTurn {
     RunMemory memory;
     TurnStats stats;
     std::size_t cells_written = 0;
-    std::vector<std::string> tools_used;  // "add_chart", each call once
-    json::array transcript;               // this turn's conversation, as stored
+    std::vector<std::string> tools_used;              // "add_chart", each call once
+    json::array transcript;                           // this turn's conversation, as stored
+    std::map<std::string, std::string> context_text;  // context files read so far, by name
 
     void Phase(std::string_view phase) const {
         if (input.on_phase) input.on_phase(phase);
@@ -251,6 +274,12 @@ struct ExcelTurn {
                                     ec ? ec.message() : "got another JSON value"));
         }
         const json::object& object = args.as_object();
+        if (input.ask && !ReadOnly(call.name)) {
+            return fail(fmt::format(
+                "{} changes the workbook, and this request only asks a question (mode \"ask\")",
+                call.name));
+        }
+        if (call.name == "read_context_file") return ReadContext(object, result, fail);
         if (call.name == "remember") {
             const json::value* note = object.if_contains("note");
             if (!note || !note->is_string() || note->as_string().empty() || object.size() != 1) {
@@ -284,6 +313,49 @@ struct ExcelTurn {
         }
         std::string text = json::serialize(*done);
         result.text = ReadsDocument(call.name) ? DocumentData(text) : text;
+        return result;
+    }
+
+    template <typename FailWith>
+    Message ReadContext(const json::object& args, Message& result, FailWith fail) {
+        const json::value* name = args.if_contains("name");
+        const json::value* offset = args.if_contains("offset");
+        if (!name || !name->is_string()) return fail("read_context_file needs 'name', a string");
+        if (offset && (!offset->is_int64() || offset->as_int64() < 0)) {
+            return fail("'offset' must be a whole number of characters, 0 or more");
+        }
+        if (args.size() > (offset ? 2u : 1u))
+            return fail("read_context_file takes 'name' and 'offset'");
+        auto file =
+            std::find_if(input.context_files.begin(), input.context_files.end(),
+                         [&](const ContextFile& f) { return f.file_name == name->as_string(); });
+        if (file == input.context_files.end()) {
+            std::vector<std::string> names;
+            for (const ContextFile& f : input.context_files) names.push_back(f.file_name);
+            return fail(fmt::format("no context file '{}'; there are: {}",
+                                    std::string(name->as_string()), fmt::join(names, ", ")));
+        }
+        auto cached = context_text.find(file->file_name);
+        if (cached == context_text.end()) {
+            Result<std::string> text = ContextText(*file, kMaxContextChars);
+            if (!text) return fail(text.error().message);
+            cached = context_text.emplace(file->file_name, std::move(*text)).first;
+        }
+        const std::string& text = cached->second;
+        std::size_t from = offset ? static_cast<std::size_t>(offset->as_int64()) : 0;
+        from = std::min(from, text.size());
+        while (from > 0 && from < text.size() &&
+               (static_cast<unsigned char>(text[from]) & 0xC0) == 0x80) {
+            --from;
+        }
+        std::size_t to = std::min(text.size(), from + kContextPage);
+        while (to < text.size() && (static_cast<unsigned char>(text[to]) & 0xC0) == 0x80) --to;
+        json::object page{{"name", file->file_name},
+                          {"offset", from},
+                          {"total_chars", text.size()},
+                          {"text", text.substr(from, to - from)}};
+        page["next_offset"] = to < text.size() ? json::value(to) : json::value(nullptr);
+        result.text = DocumentData(json::serialize(page));
         return result;
     }
 
@@ -380,8 +452,48 @@ Result<std::string> TurnRequest(ExcelTurn& turn, const std::vector<ImportedSourc
             "row and {} rows, {} columns).\n",
             source.sheet, source.file_name, source.rows, source.columns);
     }
+    if (!turn.input.context_files.empty()) {
+        std::vector<std::string> names;
+        for (const ContextFile& file : turn.input.context_files) names.push_back(file.file_name);
+        text += fmt::format("Files attached as context (read them with read_context_file): {}\n",
+                            fmt::join(names, ", "));
+    }
+    if (turn.input.ask) {
+        text +=
+            "This request is a question (mode \"ask\"): answer it from the workbook and the "
+            "files; the workbook cannot be changed.\n";
+    }
     text += "Request:\n" + turn.input.prompt;
     return text;
+}
+
+// The turn's output: the document, the model's last answer as the summary, the cost, and the
+// run memory with this turn in it (and the outline of `saved`, when the workbook changed).
+Result<TurnOutput> Finish(ExcelTurn& turn, std::string_view answer, std::string document,
+                          const xlsx::Workbook* saved) {
+    TurnOutput output;
+    output.document = std::move(document);
+    output.summary = answer.empty() ? "Done." : std::string(answer);
+    output.stats = turn.stats;
+    output.credits_used = CreditsFor(turn.stats);
+    output.messages_json = json::serialize(turn.transcript);
+    if (!turn.options.use_memory) {
+        output.memory_json = turn.input.memory_json.empty() ? "{}" : turn.input.memory_json;
+        return output;
+    }
+    if (saved != nullptr) {
+        Result<std::string> outline = saved->OutlineJson();
+        if (!outline) return Propagate(outline);
+        turn.memory.outline = json::parse(*outline);
+    }
+    json::array tools;
+    for (const std::string& name : turn.tools_used) tools.emplace_back(name);
+    turn.memory.turns.push_back(json::object{{"prompt", Cut(turn.input.prompt, 2000)},
+                                             {"summary", Cut(output.summary, 2000)},
+                                             {"tools", std::move(tools)}});
+    turn.memory.Compact(turn.options.history_chars);
+    output.memory_json = turn.memory.Serialize();
+    return output;
 }
 
 Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
@@ -411,7 +523,7 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
     turn.Phase("planning");
     llm::Request request;
     request.system = std::string(kExcelSystemPrompt);
-    request.tools = ExcelToolSpecs();
+    request.tools = ExcelToolSpecs(input.ask, !input.context_files.empty());
     request.max_output_tokens = options_.max_output_tokens;
     request.deadline = input.deadline;
     request.messages = HistoryMessages(turn.memory);
@@ -421,7 +533,6 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
     request.messages.push_back({Message::Role::kUser, *ask, {}, {}, false});
     turn.Record(request.messages.back());
 
-    std::string summary;
     int verify_rounds = 0;
     bool editing = false;
     for (;;) {
@@ -463,6 +574,10 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
             continue;
         }
 
+        if (input.ask) {
+            turn.Phase("saving");
+            return Finish(turn, reply->text, input.document.value_or(std::string()), nullptr);
+        }
         // The model is done: the saved package must open again and hold no formula problem
         // this turn brought in.
         turn.Phase("verifying");
@@ -510,30 +625,8 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
                         fmt::format("the workbook would be larger than {} bytes",
                                     options_.max_document_bytes));
         }
-        summary = reply->text.empty() ? "Done." : reply->text;
-
         turn.Phase("saving");
-        TurnOutput output;
-        output.document = std::move(*saved);
-        output.summary = summary;
-        output.stats = turn.stats;
-        output.credits_used = CreditsFor(turn.stats);
-        output.messages_json = json::serialize(turn.transcript);
-        if (options_.use_memory) {
-            Result<std::string> outline = reopened->OutlineJson();
-            if (!outline) return Propagate(outline);
-            turn.memory.outline = json::parse(*outline);
-            json::array tools;
-            for (const std::string& name : turn.tools_used) tools.emplace_back(name);
-            turn.memory.turns.push_back(json::object{{"prompt", Cut(input.prompt, 2000)},
-                                                     {"summary", Cut(summary, 2000)},
-                                                     {"tools", std::move(tools)}});
-            turn.memory.Compact(options_.history_chars);
-            output.memory_json = turn.memory.Serialize();
-        } else {
-            output.memory_json = input.memory_json.empty() ? "{}" : input.memory_json;
-        }
-        return output;
+        return Finish(turn, reply->text, std::move(*saved), &*reopened);
     }
 }
 

@@ -91,8 +91,42 @@ Status OfflineAgent::Step(const TurnInput& input, std::string_view phase) {
     return {};
 }
 
+// "1 row", "6 rows".
+std::string Counted(std::size_t count, std::string_view noun) {
+    return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
+}
+
+// An ask: the offline agent answers no questions, so it says what the workbook holds and leaves
+// everything as it was.
+Result<TurnOutput> AnswerOffline(const TurnInput& input) {
+    TurnOutput output;
+    output.document = input.document.value_or(std::string());
+    output.memory_json = input.memory_json.empty() ? "{}" : input.memory_json;
+    std::string overview;
+    if (input.format == DocumentFormat::kExcel && input.document) {
+        Result<xlsx::Workbook> workbook = xlsx::Workbook::Open(*input.document);
+        if (!workbook) return Propagate(workbook);
+        Result<std::vector<xlsx::SheetInfo>> sheets = workbook->Sheets();
+        if (!sheets) return Propagate(sheets);
+        std::vector<std::string> parts;
+        for (const xlsx::SheetInfo& sheet : *sheets) {
+            parts.push_back(sheet.dimension.empty()
+                                ? fmt::format("\"{}\" (empty)", sheet.name)
+                                : fmt::format("\"{}\" ({})", sheet.name, sheet.dimension));
+        }
+        overview = fmt::format(" The workbook has {}: {}.", Counted(sheets->size(), "sheet"),
+                               fmt::join(parts, ", "));
+    }
+    output.summary = "The offline agent does not answer questions; nothing was changed." + overview;
+    json::array messages{json::object{{"role", "user"}, {"content", input.prompt}},
+                         json::object{{"role", "assistant"}, {"content", output.summary}}};
+    output.messages_json = json::serialize(messages);
+    return output;
+}
+
 Result<TurnOutput> OfflineAgent::RunTurn(const TurnInput& input) {
     if (auto step = Step(input, "planning"); !step) return std::unexpected(step.error());
+    if (input.ask) return AnswerOffline(input);
     TurnLog log;
     std::string memory = input.memory_json.empty() ? "{}" : input.memory_json;
     Result<std::string> document = [&]() -> Result<std::string> {
@@ -119,11 +153,6 @@ Result<TurnOutput> OfflineAgent::RunTurn(const TurnInput& input) {
     output.stats.tool_calls = log.tool_calls;
     output.credits_used = CreditsFor(output.stats);
     return output;
-}
-
-// "1 row", "6 rows".
-std::string Counted(std::size_t count, std::string_view noun) {
-    return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
 }
 
 Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log,

@@ -88,6 +88,7 @@ int HttpStatusOf(ErrorCode code) {
 namespace {
 
 constexpr std::size_t kMaxPromptChars = 10000;
+constexpr std::size_t kMaxContextFiles = 20;
 constexpr int kMinTimeoutMs = 10'000;
 constexpr int kMaxTimeoutMs = 1'800'000;
 
@@ -530,6 +531,35 @@ Result<service::GenerateRequest> Api::Impl::ParseGenerate(const Call& call, Docu
             auto kind = source.String("kind");
             if (!kind) return InvalidRequest(field + ".kind must be a string");
             out.data_sources.push_back({**file_id, kind->value_or("csv")});
+        }
+    }
+
+    auto mode = body.String("mode");
+    if (!mode) return Propagate(mode);
+    if (*mode && **mode != "action" && **mode != "ask") {
+        return InvalidRequest("mode must be \"action\" or \"ask\"");
+    }
+    out.ask = *mode && **mode == "ask";
+
+    if (const json::value* context = body.Raw("context_files")) {
+        if (!context->is_array()) return BodyReader::Wrong("context_files", "an array");
+        const json::array& array = context->as_array();
+        if (array.size() > kMaxContextFiles) {
+            return InvalidRequest(fmt::format("context_files: at most {} files", kMaxContextFiles));
+        }
+        for (std::size_t i = 0; i < array.size(); ++i) {
+            std::string field = fmt::format("context_files[{}]", i);
+            // A file id, or {"file_id": id} as data_sources take them.
+            if (array[i].is_string()) {
+                out.context_files.emplace_back(array[i].as_string());
+                continue;
+            }
+            if (!array[i].is_object()) return BodyReader::Wrong(field, "a file id or an object");
+            BodyReader file(array[i].as_object());
+            auto file_id = file.String("file_id");
+            if (!file_id) return InvalidRequest(field + ".file_id must be a string");
+            if (!*file_id) return InvalidRequest(field + ".file_id is required");
+            out.context_files.push_back(**file_id);
         }
     }
     return out;

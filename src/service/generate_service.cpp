@@ -22,7 +22,11 @@ std::string EncodeTaskPlan(const TaskPlan& plan) {
     json::object out{{"prompt", plan.prompt},
                      {"init_file", plan.init_file},
                      {"data_sources", std::move(sources)},
-                     {"timeout_ms", plan.timeout_ms}};
+                     {"timeout_ms", plan.timeout_ms},
+                     {"mode", plan.ask ? "ask" : "action"}};
+    json::array context;
+    for (const std::string& id : plan.context_files) context.emplace_back(id);
+    out["context_files"] = std::move(context);
     return json::serialize(out);
 }
 
@@ -40,6 +44,15 @@ Result<TaskPlan> DecodeTaskPlan(std::string_view text) {
             plan.data_sources.push_back({json::value_to<std::string>(source.at("file_id")),
                                          json::value_to<std::string>(source.at("kind"))});
         }
+        // Tasks queued before these fields existed have neither.
+        if (const json::value* mode = object.if_contains("mode")) {
+            plan.ask = json::value_to<std::string>(*mode) == "ask";
+        }
+        if (const json::value* context = object.if_contains("context_files")) {
+            for (const auto& id : context->as_array()) {
+                plan.context_files.push_back(json::value_to<std::string>(id));
+            }
+        }
     } catch (const std::exception& e) {
         return Internal("stored task request is unreadable", e.what());
     }
@@ -55,6 +68,9 @@ Result<GenerateOutcome> GenerateService::Generate(const GenerateRequest& request
     if (auto checked = CheckDataSources(request); !checked) {
         return std::unexpected(checked.error());
     }
+    if (auto checked = CheckAskAndContext(request); !checked) {
+        return std::unexpected(checked.error());
+    }
 
     auto run = LoadOrCreateRun(request);
     if (!run) return Propagate(run);
@@ -64,8 +80,8 @@ Result<GenerateOutcome> GenerateService::Generate(const GenerateRequest& request
     task.id = NewId("task_");
     task.run_id = run->id;
     task.org_id = request.org_id;
-    task.request_json = EncodeTaskPlan(
-        {request.prompt, request.init_file, request.data_sources, request.timeout_ms});
+    task.request_json = EncodeTaskPlan({request.prompt, request.init_file, request.data_sources,
+                                        request.timeout_ms, request.ask, request.context_files});
     auto created = metadata_.CreateTask(task);
     if (!created) return Propagate(created);
     QUIRE_LOG_INFO("task queued task_id={} run_id={} org_id={}", created->id, run->id,
@@ -116,6 +132,31 @@ Status GenerateService::CheckDataSources(const GenerateRequest& request) {
         if (!bytes) return std::unexpected(bytes.error());
         auto table = xlsx::ParseCsv(*bytes);
         if (!table) return InvalidRequest(field + ": " + table.error().message);
+    }
+    return {};
+}
+
+// An ask needs a document to answer about and changes nothing, so it takes no data; context
+// files must be the organisation's.
+Status GenerateService::CheckAskAndContext(const GenerateRequest& request) {
+    if (request.ask) {
+        if (request.run_id.empty()) {
+            return InvalidRequest("mode \"ask\" needs the run_id of a run with a document");
+        }
+        if (!request.data_sources.empty() || !request.init_file.empty()) {
+            return InvalidRequest(
+                "mode \"ask\" changes nothing: give data as context_files, not data_sources "
+                "or init_file");
+        }
+        auto run = metadata_.GetRun(request.org_id, request.run_id);
+        if (!run) return Propagate(run);
+        if (run->version == 0) {
+            return Fail(ErrorCode::kConflict, "the run has no document yet to ask about");
+        }
+    }
+    for (std::size_t i = 0; i < request.context_files.size(); ++i) {
+        auto file = metadata_.GetFile(request.org_id, request.context_files[i]);
+        if (!file) return NotFound(fmt::format("context_files[{}]: file not found", i));
     }
     return {};
 }

@@ -34,6 +34,8 @@ struct GenerateRequest {
     std::string idempotency_key;
     bool async = false;
     int timeout_ms = 600'000;
+    bool ask = false;                        // mode "ask": answer, change nothing
+    std::vector<std::string> context_files;  // file ids the agent may read
 };
 
 struct GenerateOutcome {
@@ -48,6 +50,8 @@ struct TaskPlan {
     std::string init_file;
     std::vector<DataSourceRef> data_sources;
     int timeout_ms = 600'000;
+    bool ask = false;
+    std::vector<std::string> context_files;
 };
 
 [[nodiscard]] std::string EncodeTaskPlan(const TaskPlan& plan);
@@ -75,6 +79,7 @@ public:
 private:
     [[nodiscard]] Status CheckInitFile(const GenerateRequest& request);
     [[nodiscard]] Status CheckDataSources(const GenerateRequest& request);
+    [[nodiscard]] Status CheckAskAndContext(const GenerateRequest& request);
     [[nodiscard]] Result<store::Run> LoadOrCreateRun(const GenerateRequest& request);
     [[nodiscard]] Result<store::Task> WaitForTask(const store::Task& task);
 

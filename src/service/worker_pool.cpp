@@ -90,7 +90,7 @@ void WorkerPool::Execute(const store::Task& task) {
     if (output && std::chrono::steady_clock::now() > input->deadline) {
         output = Fail(ErrorCode::kTimeout, "the task ran past its timeout_ms");
     }
-    Finish(task, output, started_ms);
+    Finish(task, output, started_ms, input->ask);
 }
 
 Result<agent::TurnInput> WorkerPool::PrepareTurn(const store::Task& task, const store::Run& run) {
@@ -125,6 +125,15 @@ Result<agent::TurnInput> WorkerPool::PrepareTurn(const store::Task& task, const 
         input.data_sources.push_back({file->name, source.kind, std::move(*bytes)});
     }
 
+    for (const std::string& file_id : plan->context_files) {
+        auto file = metadata_.GetFile(task.org_id, file_id);
+        if (!file) return Propagate(file);
+        auto bytes = blobs_.Get(file->blob);
+        if (!bytes) return Propagate(bytes);
+        input.context_files.push_back({file->name, std::move(*bytes)});
+    }
+    input.ask = plan->ask;
+
     input.on_phase = [this, &task](std::string_view phase) {
         auto set = metadata_.SetTaskPhase(task.id, task.attempt, phase);
         if (!set) QUIRE_LOG_WARN("task phase not saved task_id={}", task.id);
@@ -133,7 +142,7 @@ Result<agent::TurnInput> WorkerPool::PrepareTurn(const store::Task& task, const 
 }
 
 void WorkerPool::Finish(const store::Task& task, const Result<agent::TurnOutput>& output,
-                        std::int64_t started_ms) {
+                        std::int64_t started_ms, bool ask) {
     if (!output) {
         const Error& error = output.error();
         if (!error.detail.empty()) {
@@ -143,12 +152,15 @@ void WorkerPool::Finish(const store::Task& task, const Result<agent::TurnOutput>
         return FailTask(task, ErrorCodeName(error.code), error.message);
     }
 
-    auto blob = blobs_.Put(output->document);
-    if (!blob) return FailTask(task, "internal_error", "the new version could not be stored");
-
     store::TurnCommit turn;
-    turn.blob = *blob;
-    turn.blob_size = static_cast<std::int64_t>(output->document.size());
+    if (ask) {
+        turn.new_version = false;
+    } else {
+        auto blob = blobs_.Put(output->document);
+        if (!blob) return FailTask(task, "internal_error", "the new version could not be stored");
+        turn.blob = *blob;
+        turn.blob_size = static_cast<std::int64_t>(output->document.size());
+    }
     turn.summary = output->summary;
     turn.credits_used = output->credits_used;
     turn.duration_ms = NowMillis() - started_ms;

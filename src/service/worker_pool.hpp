@@ -42,7 +42,7 @@ private:
     [[nodiscard]] Result<agent::TurnInput> PrepareTurn(const store::Task& task,
                                                        const store::Run& run);
     void Finish(const store::Task& task, const Result<agent::TurnOutput>& output,
-                std::int64_t started_ms);
+                std::int64_t started_ms, bool ask);
     void FailTask(const store::Task& task, std::string_view code, std::string_view message);
 
     // Set once at construction.

@@ -68,6 +68,8 @@ struct TurnCommit {
     std::string memory_json;
     std::string messages_json;  // the turn's conversation delta
     std::string usage_json;     // {"input_tokens", "output_tokens", "cache_read_tokens", ...}
+    // False for an ask: the task completes and the run keeps its version; blob is not read.
+    bool new_version = true;
 };
 
 struct Version {

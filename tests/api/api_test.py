@@ -207,6 +207,35 @@ class ApiTest(unittest.TestCase):
         self.assertIn("Not acted on", body["summary"])
         self.assertIn("Paint it purple", body["summary"])
 
+    def test_an_ask_answers_without_a_new_version(self):
+        first = self.server.generate(self.key, "excel", prompt="Add a sheet named Plan").json()
+        run_id = first["run_id"]
+        asked = self.server.generate(self.key, "excel", run_id=run_id, mode="ask",
+                                     prompt="Which sheets are there?")
+        self.assertEqual(asked.status, 200, asked)
+        body = asked.json()
+        self.assertEqual(body["version"], 1)
+        self.assertIn('"Plan"', body["summary"])
+        run = self.server.request("GET", f"/api/v1/runs/{run_id}", key=self.key).json()
+        self.assertEqual(run["version"], 1)
+        book = self.workbook(body["download_url"])
+        self.assertEqual(book.sheetnames, ["Plan"])
+
+    def test_bad_mode_and_context_files_are_refused(self):
+        self.assertError(self.server.generate(self.key, "excel", prompt="x", mode="think"),
+                         400, "invalid_request", "mode")
+        self.assertError(self.server.generate(self.key, "excel", prompt="x", mode="ask"),
+                         400, "invalid_request", "run_id")
+        self.assertError(self.server.generate(self.key, "excel", prompt="x",
+                                              context_files=["file_missing"]),
+                         404, "not_found", "context_files[0]")
+        self.assertError(self.server.generate(self.key, "excel", prompt="x", context_files="a"),
+                         400, "invalid_request", "context_files")
+        file_id = self.upload_csv()
+        accepted = self.server.generate(self.key, "excel", prompt="Add a sheet named Brief",
+                                        context_files=[{"file_id": file_id}])
+        self.assertEqual(accepted.status, 200, accepted)
+
     def test_word_and_slides_documents_resume(self):
         for fmt, extension in (("word", ".docx"), ("slides", ".pptx")):
             with self.subTest(fmt=fmt):

@@ -619,13 +619,28 @@ Status SqliteStore::SetTaskPhase(std::string_view task_id, int attempt, std::str
 
 Result<Task> SqliteStore::CommitTurn(std::string_view task_id, int attempt,
                                      const TurnCommit& turn) {
-    if (!IsSha256Hex(turn.blob)) return InvalidRequest("the turn's blob is not a SHA-256");
+    if (turn.new_version && !IsSha256Hex(turn.blob)) {
+        return InvalidRequest("the turn's blob is not a SHA-256");
+    }
     if (turn.blob_size < 0) return InvalidRequest("the turn's blob size is negative");
 
     return Write([&](Connection& db) -> Result<Task> {
         auto target = FindTurnTarget(db, task_id, attempt);
         if (!target) return Propagate(target);
         if (!target->has_value()) return TaskNotRunning(task_id, attempt);
+        if (!turn.new_version) {
+            // The task answers at the run's current version and keeps the run's memory current.
+            --(*target)->number;
+            if (auto row = InsertTurn(db, **target, turn); !row) return Propagate(row);
+            if (auto run = Execute(db,
+                                   "UPDATE runs SET memory_json = ?1, updated_at = ?2, "
+                                   "last_task_at = ?2 WHERE id = ?3",
+                                   MemoryOf(turn), (*target)->now, (*target)->run_id);
+                !run) {
+                return Propagate(run);
+            }
+            return CompleteTask(db, **target, turn);
+        }
 
         if (auto version = InsertVersion(db, **target, turn); !version) return Propagate(version);
         if (auto row = InsertTurn(db, **target, turn); !row) return Propagate(row);

@@ -688,6 +688,28 @@ TEST_F(SqliteStoreTest, PhaseIsVisibleWhileRunning) {
     EXPECT_EQ(Must(store_->GetTask(org_.id, task.id)).phase, "editing");
 }
 
+TEST_F(SqliteStoreTest, AnAskCompletesItsTaskAndKeepsTheRunsVersion) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task first = Claim();
+    Must(store_->CommitTurn(first.id, first.attempt, SampleTurn("workbook bytes")));
+    NewTask(run);
+    Task ask = Claim();
+    TurnCommit answer = SampleTurn("", R"({"notes":["asked once"]})");
+    answer.new_version = false;
+    answer.blob.clear();
+
+    Task done = Must(store_->CommitTurn(ask.id, ask.attempt, answer));
+
+    EXPECT_EQ(done.status, "completed");
+    EXPECT_EQ(done.version, 1);
+    store::Run after = Must(store_->GetRun(org_.id, run.id));
+    EXPECT_EQ(after.version, 1);
+    EXPECT_EQ(after.blob, Sha256Hex("workbook bytes"));
+    EXPECT_EQ(after.memory_json, R"({"notes":["asked once"]})");
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM versions"), 1);
+}
+
 TEST_F(SqliteStoreTest, CommitTurnUpdatesRunVersionTurnAndTaskTogether) {
     store::Run run = NewRun(org_);
     NewTask(run);
