@@ -16,6 +16,7 @@
 #include "agent/context_text.hpp"
 #include "agent/data_import.hpp"
 #include "agent/llm/provider.hpp"
+#include "agent/verify.hpp"
 #include "ooxml/xlsx/tools.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
@@ -202,19 +203,6 @@ std::vector<llm::ToolSpec> ExcelToolSpecs(bool ask, bool context_files) {
 bool ReadsDocument(std::string_view tool) {
     return tool == "read_range" || tool == "get_outline" || tool == "check_formulas" ||
            tool == "read_context_file";
-}
-
-// The problems check_formulas finds, as "location: problem" lines.
-Result<std::set<std::string>> FormulaProblems(const xlsx::Workbook& workbook) {
-    std::size_t checked = 0;
-    Result<std::vector<xlsx::FormulaProblem>> problems = workbook.CheckFormulas(50, &checked);
-    if (!problems) return Propagate(problems);
-    std::set<std::string> lines;
-    for (const xlsx::FormulaProblem& problem : *problems) {
-        lines.insert(
-            fmt::format("{} (={}): {}", problem.location, problem.formula, problem.problem));
-    }
-    return lines;
 }
 
 class ModelAgent final : public Agent {
@@ -517,7 +505,7 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
     Result<std::vector<ImportedSource>> imported =
         ImportDataSources(turn.workbook, input.data_sources);
     if (!imported) return Propagate(imported);
-    Result<std::set<std::string>> problems_before = FormulaProblems(turn.workbook);
+    Result<std::set<std::string>> problems_before = FormulaProblemLines(turn.workbook);
     if (!problems_before) return Propagate(problems_before);
 
     turn.Phase("planning");
@@ -597,12 +585,9 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
             return Fail(ErrorCode::kAgentFailed,
                         "the saved workbook does not open again: " + reopened.error().message);
         }
-        Result<std::set<std::string>> problems = FormulaProblems(*reopened);
+        Result<std::set<std::string>> problems = FormulaProblemLines(*reopened);
         if (!problems) return Propagate(problems);
-        std::vector<std::string> added;
-        for (const std::string& problem : *problems) {
-            if (!problems_before->contains(problem)) added.push_back(problem);
-        }
+        std::vector<std::string> added = NewProblems(*problems_before, *problems);
         if (!added.empty()) {
             if (verify_rounds++ >= kVerifyRounds) {
                 return Fail(

@@ -2,9 +2,11 @@
 #include <cctype>
 #include <cstdlib>
 #include <regex>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/json.hpp>
 
 #include "agent/agent.hpp"
@@ -14,6 +16,7 @@
 #include "agent/excel_memory.hpp"
 #include "agent/excel_report.hpp"
 #include "agent/prompt_clauses.hpp"
+#include "agent/verify.hpp"
 #include "agent/workbook_view.hpp"
 #include "ooxml/docx/document.hpp"
 #include "ooxml/pptx/presentation.hpp"
@@ -28,14 +31,16 @@ namespace json = boost::json;
 struct TurnLog {
     std::vector<std::string> done;
     std::vector<std::string> skipped;
-    std::vector<std::string> refused;  // "Refused \"clause\": reason"
-    int tool_calls = 0;                // a CSV import and each whole-document write count as one
+    std::vector<std::string> refused;   // "Refused \"clause\": reason"
+    std::vector<std::string> warnings;  // what the checks found in the saved workbook
+    int tool_calls = 0;                 // a CSV import and each whole-document write count as one
 
     std::string Summary() const {
         std::string out;
         for (const auto& line : done) out += line + " ";
         if (done.empty()) out = "No changes were made. ";
         for (const auto& line : refused) out += line + ". ";
+        for (const auto& line : warnings) out += line + ". ";
         if (!skipped.empty()) {
             out += "Not acted on (the offline agent does not understand it): ";
             for (std::size_t i = 0; i < skipped.size(); ++i) {
@@ -162,6 +167,8 @@ Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log,
                                         : Result<xlsx::Workbook>(xlsx::Workbook::Create());
     if (!opened) return Propagate(opened);
     xlsx::Workbook& workbook = *opened;
+    Result<std::set<std::string>> problems_before = FormulaProblemLines(workbook);
+    if (!problems_before) return Propagate(problems_before);
     if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
     WorkbookView view(workbook, ReadExcelMemory(memory));
 
@@ -184,7 +191,25 @@ Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log,
     Result<ExcelMemory> kept = view.Memory();
     if (!kept) return Propagate(kept);
     memory = WriteExcelMemory(memory, *kept);
-    return workbook.Save();
+
+    // The saved workbook must open again, and the formulas the turn wrote must hold.
+    if (auto step = Step(input, "verifying"); !step) return std::unexpected(step.error());
+    Result<std::string> saved = workbook.Save();
+    if (!saved) return Propagate(saved);
+    Result<xlsx::Workbook> reopened = xlsx::Workbook::Open(*saved);
+    if (!reopened) {
+        return Fail(ErrorCode::kAgentFailed,
+                    "the saved workbook does not open again: " + reopened.error().message);
+    }
+    Result<std::set<std::string>> problems = FormulaProblemLines(*reopened);
+    if (!problems) return Propagate(problems);
+    // The offline agent writes the formulas it was told to; it says which of them refer to
+    // something missing instead of guessing a fix.
+    if (std::vector<std::string> added = NewProblems(*problems_before, *problems); !added.empty()) {
+        log.warnings.push_back(fmt::format("check_formulas found problems this turn brought in: {}",
+                                           fmt::join(added, "; ")));
+    }
+    return saved;
 }
 
 // Each CSV becomes a sheet of its own, the data sheet of the run memory; with a report request,

@@ -78,6 +78,25 @@ TEST(OfflineAgent, RenamingAMissingSheetIsReportedAsRefusedNotFatal) {
     EXPECT_EQ(output->summary.find("Not acted on"), std::string::npos) << output->summary;
 }
 
+TEST(OfflineAgent, AFormulaOverAMissingSheetIsWrittenAndNamedInTheSummary) {
+    auto output = MakeOfflineAgent()->RunTurn(
+        ExcelTurn("Add a sheet named Plan. Set Plan!A1 to =Budget!B2*2"));
+    ASSERT_TRUE(output.has_value()) << output.error().message;
+    EXPECT_NE(output->summary.find("check_formulas found problems this turn brought in: Plan!A1 "
+                                   "(=Budget!B2*2): refers to a missing sheet 'Budget'"),
+              std::string::npos)
+        << output->summary;
+}
+
+TEST(OfflineAgent, ProblemsTheWorkbookAlreadyHadAreNotReportedAgain) {
+    xlsx::Workbook start = xlsx::Workbook::Create();
+    ASSERT_TRUE(start.AddSheet("Plan"));
+    ASSERT_TRUE(start.SetCell("Plan", "A1", xlsx::CellValue::Formula("Budget!B2")));
+    auto output = MakeOfflineAgent()->RunTurn(ExcelTurn("Add a sheet named Notes", *start.Save()));
+    ASSERT_TRUE(output.has_value()) << output.error().message;
+    EXPECT_EQ(output->summary.find("check_formulas"), std::string::npos) << output->summary;
+}
+
 TEST(OfflineAgent, MessagesRecordThePromptAndTheAnswer) {
     auto output = MakeOfflineAgent()->RunTurn(ExcelTurn("Add a sheet named Notes"));
     ASSERT_TRUE(output.has_value());

@@ -1,0 +1,30 @@
+#include "agent/verify.hpp"
+
+#include <fmt/format.h>
+
+#include "ooxml/xlsx/workbook.hpp"
+
+namespace quire::agent {
+
+Result<std::set<std::string>> FormulaProblemLines(const xlsx::Workbook& workbook) {
+    std::size_t checked = 0;
+    Result<std::vector<xlsx::FormulaProblem>> problems = workbook.CheckFormulas(50, &checked);
+    if (!problems) return Propagate(problems);
+    std::set<std::string> lines;
+    for (const xlsx::FormulaProblem& problem : *problems) {
+        lines.insert(
+            fmt::format("{} (={}): {}", problem.location, problem.formula, problem.problem));
+    }
+    return lines;
+}
+
+std::vector<std::string> NewProblems(const std::set<std::string>& before,
+                                     const std::set<std::string>& now) {
+    std::vector<std::string> added;
+    for (const std::string& problem : now) {
+        if (!before.contains(problem)) added.push_back(problem);
+    }
+    return added;
+}
+
+}  // namespace quire::agent
