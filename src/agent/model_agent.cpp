@@ -576,18 +576,9 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
                 return std::unexpected(added.error());
             }
         }
-        Result<std::string> saved = turn.workbook.Save();
-        if (!saved)
-            return Fail(ErrorCode::kAgentFailed,
-                        "the workbook could not be saved: " + saved.error().message);
-        Result<xlsx::Workbook> reopened = xlsx::Workbook::Open(*saved);
-        if (!reopened) {
-            return Fail(ErrorCode::kAgentFailed,
-                        "the saved workbook does not open again: " + reopened.error().message);
-        }
-        Result<std::set<std::string>> problems = FormulaProblemLines(*reopened);
-        if (!problems) return Propagate(problems);
-        std::vector<std::string> added = NewProblems(*problems_before, *problems);
+        Result<SavedWorkbook> saved = SaveAndCheck(turn.workbook, *problems_before);
+        if (!saved) return Propagate(saved);
+        const std::vector<std::string>& added = saved->new_problems;
         if (!added.empty()) {
             if (verify_rounds++ >= kVerifyRounds) {
                 return Fail(
@@ -605,13 +596,13 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
             turn.Record(request.messages.back());
             continue;
         }
-        if (saved->size() > options_.max_document_bytes) {
+        if (saved->bytes.size() > options_.max_document_bytes) {
             return Fail(ErrorCode::kOutputLimit,
                         fmt::format("the workbook would be larger than {} bytes",
                                     options_.max_document_bytes));
         }
         turn.Phase("saving");
-        return Finish(turn, reply->text, std::move(*saved), &*reopened);
+        return Finish(turn, reply->text, std::move(saved->bytes), &saved->reopened);
     }
 }
 

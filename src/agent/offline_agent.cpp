@@ -194,22 +194,15 @@ Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log,
 
     // The saved workbook must open again, and the formulas the turn wrote must hold.
     if (auto step = Step(input, "verifying"); !step) return std::unexpected(step.error());
-    Result<std::string> saved = workbook.Save();
+    Result<SavedWorkbook> saved = SaveAndCheck(workbook, *problems_before);
     if (!saved) return Propagate(saved);
-    Result<xlsx::Workbook> reopened = xlsx::Workbook::Open(*saved);
-    if (!reopened) {
-        return Fail(ErrorCode::kAgentFailed,
-                    "the saved workbook does not open again: " + reopened.error().message);
-    }
-    Result<std::set<std::string>> problems = FormulaProblemLines(*reopened);
-    if (!problems) return Propagate(problems);
     // The offline agent writes the formulas it was told to; it says which of them refer to
     // something missing instead of guessing a fix.
-    if (std::vector<std::string> added = NewProblems(*problems_before, *problems); !added.empty()) {
+    if (!saved->new_problems.empty()) {
         log.warnings.push_back(fmt::format("check_formulas found problems this turn brought in: {}",
-                                           fmt::join(added, "; ")));
+                                           fmt::join(saved->new_problems, "; ")));
     }
-    return saved;
+    return std::move(saved->bytes);
 }
 
 // Each CSV becomes a sheet of its own, the data sheet of the run memory; with a report request,

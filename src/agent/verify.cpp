@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "ooxml/xlsx/workbook.hpp"
-
 namespace quire::agent {
 
 Result<std::set<std::string>> FormulaProblemLines(const xlsx::Workbook& workbook) {
@@ -25,6 +23,23 @@ std::vector<std::string> NewProblems(const std::set<std::string>& before,
         if (!before.contains(problem)) added.push_back(problem);
     }
     return added;
+}
+
+Result<SavedWorkbook> SaveAndCheck(const xlsx::Workbook& workbook,
+                                   const std::set<std::string>& before) {
+    Result<std::string> saved = workbook.Save();
+    if (!saved) {
+        return Fail(ErrorCode::kAgentFailed,
+                    "the workbook could not be saved: " + saved.error().message);
+    }
+    Result<xlsx::Workbook> reopened = xlsx::Workbook::Open(*saved);
+    if (!reopened) {
+        return Fail(ErrorCode::kAgentFailed,
+                    "the saved workbook does not open again: " + reopened.error().message);
+    }
+    Result<std::set<std::string>> problems = FormulaProblemLines(*reopened);
+    if (!problems) return Propagate(problems);
+    return SavedWorkbook{std::move(*saved), std::move(*reopened), NewProblems(before, *problems)};
 }
 
 }  // namespace quire::agent

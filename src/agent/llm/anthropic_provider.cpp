@@ -15,7 +15,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::string_view kApiVersion = "2023-06-01";
-constexpr std::chrono::milliseconds kProbeTimeout{10'000};
 
 // Where a content block sits in the wire messages.
 struct BlockPosition {
@@ -161,57 +160,30 @@ Result<Reply> ReadReply(const json::object& body) {
     return reply;
 }
 
-class AnthropicProvider final : public Provider {
+class AnthropicProvider final : public HttpProvider {
 public:
-    explicit AnthropicProvider(ProviderConfig config) : config_(std::move(config)) {}
+    explicit AnthropicProvider(ProviderConfig config) : HttpProvider(std::move(config)) {}
 
     std::string_view Name() const override { return "anthropic"; }
-    const std::string& Model() const override { return config_.model; }
-
-    Result<Reply> Complete(const Request& request) override {
-        auto body = MessagesBody(config_.model, request);
-        if (!body) return Propagate(body);
-        HttpRequest http{.method = "POST",
-                         .url = config_.base_url + "/v1/messages",
-                         .headers = Headers(),
-                         .body = json::serialize(*body)};
-        auto answer = CallModel(client_, std::move(http), Policy(request.deadline));
-        if (!answer) return Propagate(answer);
-        auto reply = ReadReply(answer->body.as_object());
-        if (reply) reply->retries = answer->retries;
-        return reply;
-    }
-
-    Status Probe() override {
-        // Listing models costs nothing and needs the same key as a message.
-        HttpRequest http{
-            .method = "GET", .url = config_.base_url + "/v1/models?limit=1", .headers = Headers()};
-        CallPolicy policy = Policy({});
-        policy.request_timeout = std::min(policy.request_timeout, kProbeTimeout);
-        return ProbeEndpoint(client_, std::move(http), policy);
-    }
 
 private:
-    std::vector<std::pair<std::string, std::string>> Headers() const {
+    std::string CompleteUrl() const override { return config().base_url + "/v1/messages"; }
+    // Listing models costs nothing and needs the same key as a message.
+    std::string ProbeUrl() const override { return config().base_url + "/v1/models?limit=1"; }
+
+    Headers RequestHeaders() const override {
         return {{"content-type", "application/json"},
                 {"accept", "application/json"},
                 {"anthropic-version", std::string(kApiVersion)},
-                {"x-api-key", config_.api_key}};
+                {"x-api-key", config().api_key}};
     }
 
-    CallPolicy Policy(std::chrono::steady_clock::time_point deadline) const {
-        return {.provider = Name(),
-                .secret = config_.api_key,
-                .request_timeout = config_.request_timeout,
-                .max_retries = config_.max_retries,
-                .retry_base_delay = config_.retry_base_delay,
-                .deadline = deadline};
+    Result<json::object> Body(const Request& request) const override {
+        return MessagesBody(config().model, request);
     }
-
-    // Set once at construction.
-    const ProviderConfig config_;
-    // Thread-safe.
-    HttpClient client_;
+    Result<Reply> ReadAnswer(const json::object& answer) const override {
+        return ReadReply(answer);
+    }
 };
 
 }  // namespace

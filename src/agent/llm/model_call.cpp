@@ -1,6 +1,7 @@
 #include "agent/llm/model_call.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <cctype>
@@ -256,6 +257,38 @@ Status ProbeEndpoint(HttpClient& client, HttpRequest request, const CallPolicy& 
     return Fail(ErrorCode::kProviderUnavailable,
                 fmt::format("{} answered HTTP {} when asked for its models; check the base URL{}",
                             policy.provider, status, text.empty() ? "" : ": " + text));
+}
+
+CallPolicy HttpProvider::Policy(std::chrono::steady_clock::time_point deadline) const {
+    return {.provider = Name(),
+            .secret = config_.api_key,
+            .request_timeout = config_.request_timeout,
+            .max_retries = config_.max_retries,
+            .retry_base_delay = config_.retry_base_delay,
+            .deadline = deadline};
+}
+
+Result<Reply> HttpProvider::Complete(const Request& request) {
+    Result<boost::json::object> body = Body(request);
+    if (!body) return Propagate(body);
+    HttpRequest http{.method = "POST",
+                     .url = CompleteUrl(),
+                     .headers = RequestHeaders(),
+                     .body = boost::json::serialize(*body)};
+    Result<CallAnswer> answer = CallModel(client_, std::move(http), Policy(request.deadline));
+    if (!answer) return Propagate(answer);
+    // CallModel only answers JSON objects.
+    Result<Reply> reply = ReadAnswer(answer->body.as_object());
+    if (reply) reply->retries = answer->retries;
+    return reply;
+}
+
+Status HttpProvider::Probe() {
+    constexpr std::chrono::milliseconds kProbeTimeout{10'000};
+    HttpRequest http{.method = "GET", .url = ProbeUrl(), .headers = RequestHeaders()};
+    CallPolicy policy = Policy({});
+    policy.request_timeout = std::min(policy.request_timeout, kProbeTimeout);
+    return ProbeEndpoint(client_, std::move(http), policy);
 }
 
 }  // namespace quire::agent::llm

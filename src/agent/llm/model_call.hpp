@@ -8,8 +8,11 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "agent/llm/http_client.hpp"
+#include "agent/llm/provider.hpp"
 #include "common/error.hpp"
 
 namespace quire::agent::llm {
@@ -47,5 +50,35 @@ struct CallAnswer {
 // on one line, at most 300 bytes, with `secret` and anything shaped like an API key replaced by
 // "[redacted]"; empty when the body carries no message.
 [[nodiscard]] std::string ProviderErrorText(std::string_view body, std::string_view secret);
+
+// A provider whose wire format is JSON over HTTP. The wire format gives its URLs, headers, the
+// request body and how to read an answer; sending with retries and probing are the same for all.
+class HttpProvider : public Provider {
+public:
+    explicit HttpProvider(ProviderConfig config) : config_(std::move(config)) {}
+
+    const std::string& Model() const override { return config_.model; }
+    Result<Reply> Complete(const Request& request) final;
+    Status Probe() final;
+
+protected:
+    using Headers = std::vector<std::pair<std::string, std::string>>;
+
+    const ProviderConfig& config() const { return config_; }
+    virtual std::string CompleteUrl() const = 0;
+    // A request that costs nothing and needs the same key as a model call.
+    virtual std::string ProbeUrl() const = 0;
+    virtual Headers RequestHeaders() const = 0;
+    virtual Result<boost::json::object> Body(const Request& request) const = 0;
+    virtual Result<Reply> ReadAnswer(const boost::json::object& answer) const = 0;
+
+private:
+    CallPolicy Policy(std::chrono::steady_clock::time_point deadline) const;
+
+    // Set once at construction.
+    const ProviderConfig config_;
+    // Thread-safe.
+    HttpClient client_;
+};
 
 }  // namespace quire::agent::llm

@@ -12,8 +12,6 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::chrono::milliseconds kProbeTimeout{10'000};
-
 json::object WireMessage(const Message& message) {
     switch (message.role) {
         case Message::Role::kUser:
@@ -140,59 +138,31 @@ Result<Reply> ReadReply(const json::object& body) {
     return reply;
 }
 
-class OpenAiProvider final : public Provider {
+class OpenAiProvider final : public HttpProvider {
 public:
-    explicit OpenAiProvider(ProviderConfig config) : config_(std::move(config)) {}
+    explicit OpenAiProvider(ProviderConfig config) : HttpProvider(std::move(config)) {}
 
     std::string_view Name() const override { return "openai"; }
-    const std::string& Model() const override { return config_.model; }
-
-    Result<Reply> Complete(const Request& request) override {
-        auto body = ChatBody(config_.model, request);
-        if (!body) return Propagate(body);
-        HttpRequest http{.method = "POST",
-                         .url = config_.base_url + "/chat/completions",
-                         .headers = Headers(),
-                         .body = json::serialize(*body)};
-        auto answer = CallModel(client_, std::move(http), Policy(request.deadline));
-        if (!answer) return Propagate(answer);
-        auto reply = ReadReply(answer->body.as_object());
-        if (reply) reply->retries = answer->retries;
-        return reply;
-    }
-
-    Status Probe() override {
-        // OpenAI, Ollama, vLLM and llama.cpp server all list their models here, free of charge.
-        HttpRequest http{
-            .method = "GET", .url = config_.base_url + "/models", .headers = Headers()};
-        CallPolicy policy = Policy({});
-        policy.request_timeout = std::min(policy.request_timeout, kProbeTimeout);
-        return ProbeEndpoint(client_, std::move(http), policy);
-    }
 
 private:
-    std::vector<std::pair<std::string, std::string>> Headers() const {
-        std::vector<std::pair<std::string, std::string>> headers{
-            {"content-type", "application/json"}, {"accept", "application/json"}};
+    std::string CompleteUrl() const override { return config().base_url + "/chat/completions"; }
+    // OpenAI, Ollama, vLLM and llama.cpp server all list their models here, free of charge.
+    std::string ProbeUrl() const override { return config().base_url + "/models"; }
+
+    Headers RequestHeaders() const override {
+        Headers headers{{"content-type", "application/json"}, {"accept", "application/json"}};
         // A local server may need no key; it then gets no Authorization header at all.
-        if (!config_.api_key.empty())
-            headers.emplace_back("authorization", "Bearer " + config_.api_key);
+        if (!config().api_key.empty())
+            headers.emplace_back("authorization", "Bearer " + config().api_key);
         return headers;
     }
 
-    CallPolicy Policy(std::chrono::steady_clock::time_point deadline) const {
-        return {.provider = Name(),
-                .secret = config_.api_key,
-                .request_timeout = config_.request_timeout,
-                .max_retries = config_.max_retries,
-                .retry_base_delay = config_.retry_base_delay,
-                .deadline = deadline};
+    Result<json::object> Body(const Request& request) const override {
+        return ChatBody(config().model, request);
     }
-
-    // Set once at construction.
-    const ProviderConfig config_;
-    // Thread-safe.
-    HttpClient client_;
+    Result<Reply> ReadAnswer(const json::object& answer) const override {
+        return ReadReply(answer);
+    }
 };
 
 }  // namespace
