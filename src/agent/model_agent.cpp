@@ -60,6 +60,78 @@ std::string Cut(std::string_view text, std::size_t most) {
     return std::string(text.substr(0, end)) + "…";
 }
 
+// A JSON value as short text: strings bare, arrays joined with ", ", objects as "key value".
+std::string PlainText(const json::value& value) {
+    if (value.is_string()) return std::string(value.as_string());
+    if (value.is_array()) {
+        std::vector<std::string> items;
+        for (const json::value& item : value.as_array()) items.push_back(PlainText(item));
+        return fmt::format("{}", fmt::join(items, ", "));
+    }
+    if (value.is_object()) {
+        std::vector<std::string> items;
+        for (const auto& [key, item] : value.as_object()) {
+            items.push_back(fmt::format("{} {}", std::string_view(key), PlainText(item)));
+        }
+        return fmt::format("{}", fmt::join(items, ", "));
+    }
+    return json::serialize(value);
+}
+
+// The outline as the model reads it: a few lines per sheet instead of JSON, whose quotes and
+// braces cost as much as the names they hold. Every member of the outline is kept.
+std::string OutlineText(std::string_view outline_json) {
+    boost::system::error_code ec;
+    json::value outline = json::parse(outline_json, ec);
+    if (ec || !outline.is_object()) return std::string(outline_json);
+    std::string text;
+    for (const auto& [top_key, top] : outline.as_object()) {
+        if (top_key == "sheets" && top.is_array()) {
+            for (const json::value& item : top.as_array()) {
+                if (!item.is_object()) continue;
+                const json::object& sheet = item.as_object();
+                std::vector<std::string> facts;
+                std::vector<std::string> lines;
+                for (const auto& [key, value] : sheet) {
+                    if (key == "name") continue;
+                    if (key == "kind" || key == "state") {
+                        if (value != "worksheet" && value != "visible")
+                            facts.push_back(PlainText(value));
+                    } else if (key == "dimension") {
+                        facts.push_back(value == "" ? "empty" : "used " + PlainText(value));
+                    } else if (key == "columns" && value.is_array()) {
+                        std::vector<std::string> columns;
+                        for (const json::value& column : value.as_array()) {
+                            if (!column.is_object()) continue;
+                            const json::object& c = column.as_object();
+                            columns.push_back(fmt::format(
+                                "{} {}", c.contains("column") ? PlainText(c.at("column")) : "",
+                                c.contains("header") ? PlainText(c.at("header")) : ""));
+                        }
+                        lines.push_back("  columns: " +
+                                        fmt::format("{}", fmt::join(columns, " | ")));
+                    } else if ((key == "tables" || key == "charts") && value.is_array()) {
+                        for (const json::value& object : value.as_array()) {
+                            lines.push_back(fmt::format(
+                                "  {} {}", key == "tables" ? "table" : "chart", PlainText(object)));
+                        }
+                    } else {
+                        facts.push_back(
+                            fmt::format("{} {}", std::string_view(key), PlainText(value)));
+                    }
+                }
+                std::string name =
+                    sheet.contains("name") ? PlainText(sheet.at("name")) : std::string("?");
+                text += fmt::format("Sheet '{}': {}\n", name, fmt::join(facts, "; "));
+                for (const std::string& line : lines) text += line + "\n";
+            }
+        } else {
+            text += fmt::format("{}: {}\n", std::string_view(top_key), PlainText(top));
+        }
+    }
+    return text;
+}
+
 std::string DocumentData(std::string_view text) {
     return fmt::format("<document-data>\n{}\n</document-data>", text);
 }
@@ -281,7 +353,7 @@ struct ExcelTurn {
             if (!object.empty()) return fail("get_outline takes no arguments");
             Result<std::string> outline = workbook.OutlineJson();
             if (!outline) return fail(outline.error().message);
-            result.text = DocumentData(*outline);
+            result.text = DocumentData(OutlineText(*outline));
             return result;
         }
         if (call.name == "set_cells") {
@@ -421,7 +493,7 @@ Result<std::string> TurnRequest(ExcelTurn& turn, const std::vector<ImportedSourc
     if (turn.options.use_memory) {
         Result<std::string> outline = turn.workbook.OutlineJson();
         if (!outline) return Propagate(outline);
-        text += "The workbook's outline:\n" + DocumentData(*outline) + "\n";
+        text += "The workbook's outline:\n" + DocumentData(OutlineText(*outline)) + "\n";
         if (!turn.memory.notes.empty()) {
             text += "Your notes from earlier turns:\n";
             for (const json::value& note : turn.memory.notes) {
