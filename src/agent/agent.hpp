@@ -24,28 +24,6 @@ struct DataSource {
     std::string bytes;
 };
 
-// A file the agent may read through a tool, not part of the prompt.
-struct ContextFile {
-    std::string file_name;  // as uploaded ("notes.txt")
-    std::string bytes;
-};
-
-struct TurnInput {
-    DocumentFormat format = DocumentFormat::kExcel;
-    std::string prompt;
-    // The run's current document, or the uploaded init_file on a run's first turn; nullopt when
-    // the run has no document yet.
-    std::optional<std::string> document;
-    std::vector<DataSource> data_sources;
-    std::vector<ContextFile> context_files;
-    // mode "ask": read-only tools, the answer in the summary, the document left as it was.
-    bool ask = false;
-    std::string memory_json = "{}";  // what the agent kept from earlier turns
-    std::chrono::steady_clock::time_point deadline;
-    // Reports a phase change ("planning", "editing", "saving"); may be empty.
-    std::function<void(std::string_view)> on_phase;
-};
-
 // What a turn cost: what the model read and wrote (the offline agent reads nothing), its steps
 // and tool calls.
 struct TurnStats {
@@ -66,6 +44,31 @@ inline double CreditsFor(const TurnStats& stats) {
                     5.0 * static_cast<double>(stats.output_tokens);
     return stats.tool_calls / 10.0 + tokens / 10'000.0;
 }
+
+// A file the agent may read through a tool, not part of the prompt.
+struct ContextFile {
+    std::string file_name;  // as uploaded ("notes.txt")
+    std::string bytes;
+};
+
+struct TurnInput {
+    DocumentFormat format = DocumentFormat::kExcel;
+    std::string prompt;
+    // The run's current document, or the uploaded init_file on a run's first turn; nullopt when
+    // the run has no document yet.
+    std::optional<std::string> document;
+    std::vector<DataSource> data_sources;
+    std::vector<ContextFile> context_files;
+    // mode "ask": read-only tools, the answer in the summary, the document left as it was.
+    bool ask = false;
+    std::string memory_json = "{}";  // what the agent kept from earlier turns
+    std::chrono::steady_clock::time_point deadline;
+    // When set, kept equal to what the turn has spent so far, so that a turn that fails still
+    // tells its cost.
+    TurnStats* spent = nullptr;
+    // Reports a phase change ("planning", "editing", "saving"); may be empty.
+    std::function<void(std::string_view)> on_phase;
+};
 
 struct TurnOutput {
     std::string document;  // the new version's bytes; for an ask, the document unchanged

@@ -307,6 +307,10 @@ struct ExcelTurn {
     json::array transcript;                           // this turn's conversation, as stored
     std::map<std::string, std::string> context_text;  // context files read so far, by name
 
+    void Spent() const {
+        if (input.spent != nullptr) *input.spent = stats;
+    }
+
     void Phase(std::string_view phase) const {
         if (input.on_phase) input.on_phase(phase);
     }
@@ -610,6 +614,7 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
         turn.stats.output_tokens += reply->usage.output_tokens;
         turn.stats.cache_read_tokens += reply->usage.cache_read_tokens;
         turn.stats.cache_write_tokens += reply->usage.cache_write_tokens;
+        turn.Spent();
         std::int64_t used = turn.stats.input_tokens + turn.stats.output_tokens +
                             turn.stats.cache_read_tokens + turn.stats.cache_write_tokens;
         if (used > options_.max_turn_tokens) {
@@ -627,6 +632,7 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
             for (const llm::ToolCall& call : reply->tool_calls) {
                 Status limit;
                 Message result = turn.Call(call, limit);
+                turn.Spent();
                 if (!limit) return std::unexpected(limit.error());
                 request.messages.push_back(result);
                 turn.Record(request.messages.back());

@@ -145,10 +145,17 @@ TEST(ModelAgent, AModelThatNeverFinishesStopsAtTheStepLimitWithoutADocument) {
     ModelAgentOptions options;
     options.max_steps = 3;
     auto agent = MakeModelAgent(ProviderFor(server, "anthropic"), options);
-    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Loop forever."));
+    TurnStats spent;
+    TurnInput input = ExcelTurn("Loop forever.");
+    input.spent = &spent;
+    Result<TurnOutput> output = agent->RunTurn(input);
     ASSERT_FALSE(output);
     EXPECT_EQ(output.error().code, ErrorCode::kStepLimit);
     EXPECT_EQ(server.Requests().size(), 3u);
+    // What the failed turn spent is still known.
+    EXPECT_EQ(spent.steps, 3);
+    EXPECT_EQ(spent.tool_calls, 3);
+    EXPECT_GT(spent.input_tokens + spent.cache_read_tokens + spent.cache_write_tokens, 0);
 }
 
 TEST(ModelAgent, FormulasTheTurnBrokeAreSentBackToBeFixed) {

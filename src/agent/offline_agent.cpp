@@ -156,6 +156,7 @@ Result<TurnOutput> OfflineAgent::RunTurn(const TurnInput& input) {
     output.messages_json = json::serialize(messages);
     output.memory_json = std::move(memory);
     output.stats.tool_calls = log.tool_calls;
+    if (input.spent != nullptr) *input.spent = output.stats;
     output.credits_used = CreditsFor(output.stats);
     return output;
 }

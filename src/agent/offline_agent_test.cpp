@@ -97,6 +97,26 @@ TEST(OfflineAgent, ProblemsTheWorkbookAlreadyHadAreNotReportedAgain) {
     EXPECT_EQ(output->summary.find("check_formulas"), std::string::npos) << output->summary;
 }
 
+// A new run's instruction for the current sheet was refused ("the workbook has no worksheet")
+// although the run then got Sheet1.
+TEST(OfflineAgent, ANewRunsFirstInstructionWritesToSheet1) {
+    for (const char* prompt : {"Put 5 in A1", "Set Sheet1!A1 to 5", "Set A1 to 5"}) {
+        SCOPED_TRACE(prompt);
+        auto output = MakeOfflineAgent()->RunTurn(ExcelTurn(prompt));
+        ASSERT_TRUE(output.has_value()) << output.error().message;
+        EXPECT_EQ(output->summary.find("Refused"), std::string::npos) << output->summary;
+        Result<xlsx::Workbook> workbook = xlsx::Workbook::Open(output->document);
+        ASSERT_TRUE(workbook);
+        Result<xlsx::CellValue> a1 = workbook->GetCell("Sheet1", "A1");
+        ASSERT_TRUE(a1);
+        EXPECT_EQ(a1->number, 5);
+        EXPECT_EQ(SheetNames(output->document), (std::vector<std::string>{"Sheet1"}));
+    }
+    auto named = MakeOfflineAgent()->RunTurn(ExcelTurn("Add a sheet named S. Put 5 in A1"));
+    ASSERT_TRUE(named.has_value());
+    EXPECT_EQ(SheetNames(named->document), (std::vector<std::string>{"S"}));
+}
+
 TEST(OfflineAgent, MessagesRecordThePromptAndTheAnswer) {
     auto output = MakeOfflineAgent()->RunTurn(ExcelTurn("Add a sheet named Notes"));
     ASSERT_TRUE(output.has_value());

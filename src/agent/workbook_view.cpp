@@ -142,7 +142,19 @@ Result<std::vector<OutlineChart>> WorkbookView::Charts() {
     return (*outline)->charts;
 }
 
+// A new run's workbook gets "Sheet1" when the turn leaves it without sheets; an instruction that
+// needs a sheet before then gets that sheet now.
+Status WorkbookView::EnsureASheet() {
+    Result<const Outline*> outline = Current();
+    if (!outline) return std::unexpected(outline.error());
+    if (!(*outline)->sheets.empty()) return {};
+    Result<json::value> added = Call("add_sheet", {{"name", "Sheet1"}});
+    if (!added) return std::unexpected(added.error());
+    return {};
+}
+
 Result<OutlineSheet> WorkbookView::CurrentSheet() {
+    if (Status ensured = EnsureASheet(); !ensured) return std::unexpected(ensured.error());
     Result<const Outline*> outline = Current();
     if (!outline) return Propagate(outline);
     const std::vector<OutlineSheet>& sheets = (*outline)->sheets;
@@ -169,6 +181,9 @@ Result<OutlineSheet> WorkbookView::DataSheet() {
 
 Result<OutlineSheet> WorkbookView::FindSheet(std::string_view words) {
     if (words.empty()) return CurrentSheet();
+    if (EqualsIgnoringCase(words, "Sheet1")) {
+        if (Status ensured = EnsureASheet(); !ensured) return std::unexpected(ensured.error());
+    }
     Result<const Outline*> outline = Current();
     if (!outline) return Propagate(outline);
     const std::vector<OutlineSheet>& sheets = (*outline)->sheets;

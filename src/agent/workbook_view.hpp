@@ -75,6 +75,8 @@ public:
     // The sheet the run last worked on, or else the first worksheet; kNotFound when there is
     // none.
     [[nodiscard]] Result<OutlineSheet> CurrentSheet();
+    // Adds "Sheet1" to a workbook that has no sheet.
+    [[nodiscard]] Status EnsureASheet();
 
     // The sheet the run last imported a CSV into, or else the current sheet.
     [[nodiscard]] Result<OutlineSheet> DataSheet();

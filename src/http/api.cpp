@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 
 #include "common/ids.hpp"
+#include "common/json_text.hpp"
 #include "common/log.hpp"
 #include "common/utf8.hpp"
 #include "http/signed_url.hpp"
@@ -104,7 +105,8 @@ HttpResponse JsonResponse(int status, const json::value& body) {
     HttpResponse response;
     response.status = status;
     response.SetHeader("Content-Type", "application/json");
-    response.body = json::serialize(body);
+    // Plain decimals ("0.2"), not Boost.JSON's exponent form ("2E-1").
+    response.body = JsonText(body);
     return response;
 }
 
@@ -146,6 +148,8 @@ std::optional<std::string> ForwardedHost(std::string_view header) {
 
 // Whole credit counts are written as integers ("1", not "1E0").
 json::value Credits(double credits) {
+    // Sums of tenths and token fractions: six decimals are all there is to say.
+    credits = std::round(credits * 1e6) / 1e6;
     if (credits == std::floor(credits) && std::abs(credits) < 1e15) {
         return json::value(static_cast<std::int64_t>(credits));
     }
@@ -760,6 +764,7 @@ json::object Api::Impl::TaskJson(const HttpRequest& request, const store::Task& 
     }
     if (task.status == "failed") {
         out["error"] = json::object{{"code", task.error_code}, {"message", task.error_message}};
+        out["usage"] = UsageJson(task);
     }
     return out;
 }

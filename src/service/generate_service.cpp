@@ -64,11 +64,12 @@ GenerateService::GenerateService(store::MetadataStore& metadata, store::BlobStor
     : metadata_(metadata), blobs_(blobs), signal_(signal), sync_ceiling_(sync_ceiling) {}
 
 Result<GenerateOutcome> GenerateService::Generate(const GenerateRequest& request) {
-    if (auto checked = CheckInitFile(request); !checked) return std::unexpected(checked.error());
-    if (auto checked = CheckDataSources(request); !checked) {
+    // An ask is judged first: its refusals say what an ask may not take.
+    if (auto checked = CheckAskAndContext(request); !checked) {
         return std::unexpected(checked.error());
     }
-    if (auto checked = CheckAskAndContext(request); !checked) {
+    if (auto checked = CheckInitFile(request); !checked) return std::unexpected(checked.error());
+    if (auto checked = CheckDataSources(request); !checked) {
         return std::unexpected(checked.error());
     }
 

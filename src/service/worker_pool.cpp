@@ -85,13 +85,29 @@ void WorkerPool::Execute(const store::Task& task) {
     if (!input) {
         return FailTask(task, ErrorCodeName(input.error().code), input.error().message);
     }
+    agent::TurnStats spent;
+    input->spent = &spent;
     auto agent = make_agent_();
     auto output = agent->RunTurn(*input);
     if (output && std::chrono::steady_clock::now() > input->deadline) {
         output = Fail(ErrorCode::kTimeout, "the task ran past its timeout_ms");
     }
-    Finish(task, output, started_ms, input->ask);
+    Finish(task, output, started_ms, input->ask, spent);
 }
+
+namespace {
+
+std::string UsageJson(const agent::TurnStats& stats) {
+    return boost::json::serialize(
+        boost::json::object{{"input_tokens", stats.input_tokens},
+                            {"output_tokens", stats.output_tokens},
+                            {"cache_read_tokens", stats.cache_read_tokens},
+                            {"cache_write_tokens", stats.cache_write_tokens},
+                            {"steps", stats.steps},
+                            {"tool_calls", stats.tool_calls}});
+}
+
+}  // namespace
 
 Result<agent::TurnInput> WorkerPool::PrepareTurn(const store::Task& task, const store::Run& run) {
     auto plan = DecodeTaskPlan(task.request_json);
@@ -142,14 +158,15 @@ Result<agent::TurnInput> WorkerPool::PrepareTurn(const store::Task& task, const 
 }
 
 void WorkerPool::Finish(const store::Task& task, const Result<agent::TurnOutput>& output,
-                        std::int64_t started_ms, bool ask) {
+                        std::int64_t started_ms, bool ask, const agent::TurnStats& spent) {
     if (!output) {
         const Error& error = output.error();
         if (!error.detail.empty()) {
             QUIRE_LOG_WARN("agent failed task_id={} code={} detail={}", task.id,
                            ErrorCodeName(error.code), error.detail);
         }
-        return FailTask(task, ErrorCodeName(error.code), error.message);
+        // What the turn spent before it failed is recorded with the failure.
+        return FailTask(task, ErrorCodeName(error.code), error.message, UsageJson(spent));
     }
 
     store::TurnCommit turn;
@@ -166,14 +183,7 @@ void WorkerPool::Finish(const store::Task& task, const Result<agent::TurnOutput>
     turn.duration_ms = NowMillis() - started_ms;
     turn.memory_json = output->memory_json;
     turn.messages_json = output->messages_json;
-    const agent::TurnStats& stats = output->stats;
-    turn.usage_json =
-        boost::json::serialize(boost::json::object{{"input_tokens", stats.input_tokens},
-                                                   {"output_tokens", stats.output_tokens},
-                                                   {"cache_read_tokens", stats.cache_read_tokens},
-                                                   {"cache_write_tokens", stats.cache_write_tokens},
-                                                   {"steps", stats.steps},
-                                                   {"tool_calls", stats.tool_calls}});
+    turn.usage_json = UsageJson(output->stats);
     auto committed = metadata_.CommitTurn(task.id, task.attempt, turn);
     if (!committed) {
         QUIRE_LOG_WARN("turn not committed task_id={} detail={}", task.id,
@@ -185,9 +195,9 @@ void WorkerPool::Finish(const store::Task& task, const Result<agent::TurnOutput>
     signal_.Notify();
 }
 
-void WorkerPool::FailTask(const store::Task& task, std::string_view code,
-                          std::string_view message) {
-    auto failed = metadata_.FailTask(task.id, task.attempt, code, message);
+void WorkerPool::FailTask(const store::Task& task, std::string_view code, std::string_view message,
+                          std::string_view usage_json) {
+    auto failed = metadata_.FailTask(task.id, task.attempt, code, message, usage_json);
     if (!failed) {
         QUIRE_LOG_WARN("task failure not recorded task_id={}", task.id);
     } else {

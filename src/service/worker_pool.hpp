@@ -42,8 +42,9 @@ private:
     [[nodiscard]] Result<agent::TurnInput> PrepareTurn(const store::Task& task,
                                                        const store::Run& run);
     void Finish(const store::Task& task, const Result<agent::TurnOutput>& output,
-                std::int64_t started_ms, bool ask);
-    void FailTask(const store::Task& task, std::string_view code, std::string_view message);
+                std::int64_t started_ms, bool ask, const agent::TurnStats& spent);
+    void FailTask(const store::Task& task, std::string_view code, std::string_view message,
+                  std::string_view usage_json = "{}");
 
     // Set once at construction.
     store::MetadataStore& metadata_;

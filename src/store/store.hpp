@@ -61,10 +61,11 @@ public:
     // completed. kConflict when the task is no longer running under `attempt`.
     [[nodiscard]] virtual Result<Task> CommitTurn(std::string_view task_id, int attempt,
                                                   const TurnCommit& turn) = 0;
-    // Marks the task failed; its run is not touched. kConflict as for CommitTurn.
+    // Marks the task failed, with what the turn spent before it failed (`usage_json` as in
+    // TurnCommit); its run is not touched. kConflict as for CommitTurn.
     [[nodiscard]] virtual Result<Task> FailTask(std::string_view task_id, int attempt,
-                                                std::string_view code,
-                                                std::string_view message) = 0;
+                                                std::string_view code, std::string_view message,
+                                                std::string_view usage_json = "{}") = 0;
     // Puts every running task back in the queue (start-up recovery); returns how many.
     [[nodiscard]] virtual Result<int> RequeueRunningTasks() = 0;
 

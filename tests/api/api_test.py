@@ -142,6 +142,7 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(body["usage"]["tool_calls"], 2)
         self.assertEqual(body["usage"]["input_tokens"], 0)
         self.assertAlmostEqual(body["credits_used"], 0.2)
+        self.assertIn(b'"credits_used":0.2,', first.body)
         self.assertIsInstance(body["duration_ms"], int)
 
         book = self.workbook(body["download_url"])

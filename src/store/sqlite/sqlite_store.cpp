@@ -302,7 +302,7 @@ public:
     Status SetTaskPhase(std::string_view task_id, int attempt, std::string_view phase) override;
     Result<Task> CommitTurn(std::string_view task_id, int attempt, const TurnCommit& turn) override;
     Result<Task> FailTask(std::string_view task_id, int attempt, std::string_view code,
-                          std::string_view message) override;
+                          std::string_view message, std::string_view usage_json) override;
     Result<int> RequeueRunningTasks() override;
 
     Result<FileRecord> CreateFile(const FileRecord& file) override;
@@ -650,16 +650,16 @@ Result<Task> SqliteStore::CommitTurn(std::string_view task_id, int attempt,
 }
 
 Result<Task> SqliteStore::FailTask(std::string_view task_id, int attempt, std::string_view code,
-                                   std::string_view message) {
+                                   std::string_view message, std::string_view usage_json) {
     return Write([&](Connection& db) -> Result<Task> {
         const std::int64_t now = NowMillis();
         auto task = QueryOptional(
             db, TaskFromRow,
             fmt::format("UPDATE tasks SET status = 'failed', phase = '', error_code = ?1, "
-                        "error_message = ?2, finished_at = ?3 "
+                        "error_message = ?2, finished_at = ?3, usage_json = ?6 "
                         "WHERE id = ?4 AND status = 'running' AND attempt = ?5 RETURNING {}",
                         kTaskColumns),
-            code, message, now, task_id, attempt);
+            code, message, now, task_id, attempt, usage_json.empty() ? "{}" : usage_json);
         if (!task) return Propagate(task);
         if (!task->has_value()) return TaskNotRunning(task_id, attempt);
 

@@ -869,7 +869,9 @@ TEST_F(SqliteStoreTest, FailedTaskLeavesTheRunAtItsLastGoodVersion) {
     NewTask(run);
     Task second = Claim();
 
-    Task failed = Must(store_->FailTask(second.id, second.attempt, "agent_failed", "tool error"));
+    Task failed = Must(store_->FailTask(second.id, second.attempt, "agent_failed", "tool error",
+                                        R"({"steps":4,"tool_calls":2})"));
+    EXPECT_EQ(failed.usage_json, R"({"steps":4,"tool_calls":2})");
 
     EXPECT_EQ(failed.status, "failed");
     EXPECT_EQ(failed.error_code, "agent_failed");
