@@ -57,9 +57,9 @@ std::string Unquote(std::string_view text) {
 // The clause without what carries no instruction: openers such as "please", "now" or "can
 // you", a closing "please", and punctuation at the end.
 std::string Tidy(std::string_view clause) {
-    static const std::regex kOpeners(
-        R"(^(?:(?:please|now|also|then|and|next|finally|kindly|(?:can|could|would|will)\s+you)\b[\s,]*)+)",
-        kIcase);
+    static const std::regex kOpeners(R"(^(?:(?:please|now|also|then|and|next|finally|kindly|)"
+                                     R"((?:can|could|would|will)\s+you)\b[\s,]*)+)",
+                                     kIcase);
     static const std::regex kClosing(R"([\s,]+please$)", kIcase);
     std::string text = Trim(clause);
     for (bool changed = true; changed;) {
@@ -240,10 +240,10 @@ std::optional<ExcelInstruction> TrySetCell(const std::string& clause) {
                                      kCell +
                                      R"()(?:\s+(?:of|on|in)\s+(.+?))?\s+(?:to|=|as)\s+(.+)$)",
                                  kIcase);
-    static const std::regex kPut(
-        R"(^(?:put|write|enter|type|place)\s+(.+?)\s+(?:in|into|at|to)\s+(?:cell\s+)?(?:(.+?)!)?()" +
-            kCell + R"()(?:\s+(?:of|on|in)\s+(.+))?$)",
-        kIcase);
+    static const std::regex kPut(R"(^(?:put|write|enter|type|place)\s+(.+?)\s+)"
+                                 R"((?:in|into|at|to)\s+(?:cell\s+)?(?:(.+?)!)?()" +
+                                     kCell + R"()(?:\s+(?:of|on|in)\s+(.+))?$)",
+                                 kIcase);
     std::smatch match;
     std::string sheet, ref, value;
     std::string qualifier;
@@ -306,7 +306,8 @@ std::optional<MakeBold> ParseBoldTarget(const std::string& text) {
 
 std::optional<ExcelInstruction> TryMakeBold(const std::string& clause) {
     static const std::regex kMake(
-        R"(^(?:make|set|turn|format|put)\s+(.+?)\s+(?:in\s+|to\s+|as\s+)?bold(?:\s+(?:font|type|text))?$)",
+        R"(^(?:make|set|turn|format|put)\s+(.+?)\s+(?:in\s+|to\s+|as\s+)?)"
+        R"(bold(?:\s+(?:font|type|text))?$)",
         kIcase);
     static const std::regex kBold(R"(^(?:bold|embolden)\s+(.+)$)", kIcase);
     std::smatch match;
@@ -382,9 +383,9 @@ std::optional<FreezePanes> ParseFreezePart(const std::string& text) {
     static const std::regex kHeader(
         R"(^(?:the\s+)?(?:header|headers|header\s+row|heading|headings|heading\s+row)$)", kIcase);
     static const std::regex kTopRow(R"(^(?:the\s+)?(?:top|first)\s+row$)", kIcase);
-    static const std::regex kTopRows(
-        R"(^(?:the\s+)?(?:top|first)\s+([0-9]{1,7})\s+rows$|^rows\s+1\s*(?:-|to|through)\s*([0-9]{1,7})$)",
-        kIcase);
+    static const std::regex kTopRows(R"(^(?:the\s+)?(?:top|first)\s+([0-9]{1,7})\s+rows$|)"
+                                     R"(^rows\s+1\s*(?:-|to|through)\s*([0-9]{1,7})$)",
+                                     kIcase);
     static const std::regex kFirstColumn(R"(^(?:the\s+)?(?:first|left|leftmost)\s+column$)",
                                          kIcase);
     static const std::regex kFirstColumns(

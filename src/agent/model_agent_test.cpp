@@ -123,7 +123,8 @@ TEST(ModelAgent, ToolErrorsAndMalformedArgumentsGoBackToTheModel) {
          {"id": "c1", "name": "set_cells", "arguments": {"sheet": "Nope", "cells": [
             {"ref": "A1", "value": 1}]}},
          {"id": "c2", "name": "add_sheet", "arguments": "{\"name\": \"Broken"}]}},
-      {"reply": {"tool_calls": [{"id": "c3", "name": "add_sheet", "arguments": {"name": "Fixed"}}]}},
+      {"reply": {"tool_calls": [
+         {"id": "c3", "name": "add_sheet", "arguments": {"name": "Fixed"}}]}},
       {"reply": {"text": "Fixed it."}}
     ]})js");
     auto agent = MakeModelAgent(ProviderFor(server, "openai"));

@@ -33,7 +33,9 @@ public:
     explicit FakeModelServer(std::string_view script) {
         // Loopback requests must not go through a proxy the environment may name.
         setenv("NO_PROXY", "127.0.0.1,localhost", 0);
-        std::string pattern = (std::filesystem::temp_directory_path() / "quire-fake-model-XXXXXX");
+        // mkdtemp replaces the template's last six characters.
+        std::string pattern =
+            std::filesystem::temp_directory_path() / ("quire-fake-model-" + std::string(6, 'X'));
         if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
         dir_ = pattern;
         std::ofstream(dir_ / "script.json") << script;

@@ -86,7 +86,8 @@ TEST(AnthropicProvider, ToolCallsComeBackAndTheirResultsShareOneUserMessage) {
     FakeModelServer server(R"({"steps": [
         {"reply": {"text": "Let me look.", "tool_calls": [
             {"id": "toolu_1", "name": "read_range", "arguments": {"range": "A1:B3"}},
-            {"id": "toolu_2", "name": "set_cells", "arguments": {"range": "C1", "values": [1.5]}}]}},
+            {"id": "toolu_2", "name": "set_cells",
+             "arguments": {"range": "C1", "values": [1.5]}}]}},
         {"reply": {"text": "Column C holds the totals."}}]})");
     auto provider = Make(ConfigFor("anthropic", server));
     Request request = Question("Add totals.");
@@ -192,7 +193,8 @@ TEST(AnthropicProvider, TheStableMarkFallsOnTheLastBlockOfMergedToolResults) {
 
 TEST(AnthropicProvider, TheSecondCallOfATurnReadsWhatTheFirstWroteToTheCache) {
     FakeModelServer server(R"({"steps": [
-        {"reply": {"tool_calls": [{"id": "t1", "name": "read_range", "arguments": {"range": "A1"}}]}},
+        {"reply": {"tool_calls": [
+            {"id": "t1", "name": "read_range", "arguments": {"range": "A1"}}]}},
         {"reply": {"text": "Done."}}]})");
     auto provider = Make(ConfigFor("anthropic", server));
     Request request = Conversation(1);

@@ -110,7 +110,8 @@ TEST(OpenAiProvider, ToolCallsRoundTripAsAssistantAndToolMessages) {
 
 TEST(OpenAiProvider, MalformedArgumentsPassThroughUntouched) {
     FakeModelServer server(R"({"steps": [
-        {"reply": {"tool_calls": [{"id": "call_x", "name": "set_cells", "arguments": "{\"range\": \"C1"}]}},
+        {"reply": {"tool_calls": [
+            {"id": "call_x", "name": "set_cells", "arguments": "{\"range\": \"C1"}]}},
         {"reply": {"text": "Fixed."}}]})");
     auto provider = Make(ConfigFor("openai", server));
     Request request = Question("Add totals.");

@@ -586,9 +586,13 @@ Status WorksheetText::Merge(MergeSink& sink, std::span<const StreamedCell> cells
                             std::string_view part_name) const {
     Result<std::string> dimension = DimensionTag(cells, part_name);
     if (!dimension) return std::unexpected(dimension.error());
-    std::size_t cut = dimension_ ? dimension_->first : dimension_insert_;
-    sink.Copy(0, cut);
-    sink.Text() += *dimension;
+    WriteHead(sink, *dimension);
+    return MergeRows(sink, cells, detached, part_name);
+}
+
+void WorksheetText::WriteHead(MergeSink& sink, std::string_view dimension) const {
+    sink.Copy(0, dimension_ ? dimension_->first : dimension_insert_);
+    sink.Text() += dimension;
     std::size_t resume = dimension_ ? dimension_->second : dimension_insert_;
     if (data_empty_) {
         sink.Copy(resume, data_begin_);
@@ -596,7 +600,6 @@ Status WorksheetText::Merge(MergeSink& sink, std::span<const StreamedCell> cells
     } else {
         sink.Copy(resume, data_content_);
     }
-    return MergeRows(sink, cells, detached, part_name);
 }
 
 Result<std::string> WorksheetText::MergeCells(std::span<const StreamedCell> cells,
@@ -883,11 +886,7 @@ Result<std::string> WorksheetText::FillCells(CellRange written, bool writes_a1,
     std::string out;
     out.reserve(xml_.size() + estimate);
     MergeSink sink(xml_, &out);
-    std::size_t cut = dimension_ ? dimension_->first : dimension_insert_;
-    sink.Copy(0, cut);
-    out += *dimension;
-    sink.Copy(dimension_ ? dimension_->second : dimension_insert_, data_begin_);
-    out += fmt::format("<{}{}>", data_qname_, data_attrs_);
+    WriteHead(sink, *dimension);
 
     RowMerger merger(xml_, *this, {}, part_name);
     std::string_view prefix = PrefixOf(data_qname_);

@@ -107,6 +107,9 @@ private:
                                      std::string_view part_name) const;
     Result<std::string> DimensionTag(CellRange written, bool writes_a1,
                                      std::string_view part_name) const;
+    // Everything before the rows: the text up to <dimension>, the new one, and on to the rows'
+    // place, opening a <sheetData/> that was written empty.
+    void WriteHead(MergeSink& sink, std::string_view dimension) const;
     Status Merge(MergeSink& sink, std::span<const StreamedCell> cells,
                  std::span<const SharedFormulaGroup> detached, std::string_view part_name) const;
     Status MergeRows(MergeSink& sink, std::span<const StreamedCell> cells,

@@ -216,7 +216,8 @@ Result<json::value> CheckFormulasTool(Workbook& workbook, ToolArgs& args) {
 
 constexpr std::string_view kAddSheetSchema = R"json({
   "type": "object",
-  "properties": {"name": {"type": "string", "description": "1-31 characters, none of : \\ / ? * [ ]"}},
+  "properties": {
+    "name": {"type": "string", "description": "1-31 characters, none of : \\ / ? * [ ]"}},
   "required": ["name"], "additionalProperties": false})json";
 
 constexpr std::string_view kRenameSheetSchema = R"json({
@@ -232,8 +233,9 @@ constexpr std::string_view kSetCellsSchema = R"json({
       "type": "object",
       "properties": {
         "ref": {"type": "string", "description": "A cell like B7"},
-        "value": {"type": ["number", "string", "boolean", "null"],
-                  "description": "Text is stored as text, even when it starts with '='; null clears"},
+        "value": {
+          "type": ["number", "string", "boolean", "null"],
+          "description": "Text is stored as text, even when it starts with '='; null clears"},
         "formula": {"type": "string", "description": "A formula such as =SUM(B2:B9)"}},
       "required": ["ref"], "additionalProperties": false}}},
   "required": ["sheet", "cells"], "additionalProperties": false})json";
@@ -245,8 +247,9 @@ constexpr std::string_view kSheetOnlySchema = R"json({
 
 constexpr std::string_view kMoveSheetSchema = R"json({
   "type": "object",
-  "properties": {"sheet": {"type": "string"},
-                 "position": {"type": "integer", "minimum": 0, "description": "0 is the first tab"}},
+  "properties": {
+    "sheet": {"type": "string"},
+    "position": {"type": "integer", "minimum": 0, "description": "0 is the first tab"}},
   "required": ["sheet", "position"], "additionalProperties": false})json";
 
 constexpr std::string_view kVisibilitySchema = R"json({

@@ -186,16 +186,18 @@ constexpr std::string_view kMoveChartSchema = R"json({
     "sheet": {"type": "string", "description": "The worksheet to put it on: its own or another"},
     "anchor": {"type": "string",
                "description": "A range (E2:L18) to fit it to, or a top-left cell (E2): same size"},
-    "from_sheet": {"type": "string",
-                   "description": "The sheet the chart is on; needed when two charts share a name"}},
+    "from_sheet": {
+      "type": "string",
+      "description": "The sheet the chart is on; needed when two charts share a name"}},
   "required": ["name", "sheet", "anchor"], "additionalProperties": false})json";
 
 constexpr std::string_view kDeleteChartSchema = R"json({
   "type": "object",
   "properties": {
     "name": {"type": "string", "description": "The chart's name"},
-    "from_sheet": {"type": "string",
-                   "description": "The sheet the chart is on; needed when two charts share a name"}},
+    "from_sheet": {
+      "type": "string",
+      "description": "The sheet the chart is on; needed when two charts share a name"}},
   "required": ["name"], "additionalProperties": false})json";
 
 }  // namespace
