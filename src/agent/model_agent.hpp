@@ -1,8 +1,9 @@
 #pragma once
 
 // The model-driven agent: a language model edits the run's document through the format's tools,
-// one model call per step, until it answers without a tool call. docs/agent.md describes the
-// loop, the context each call gets and the run memory that keeps follow-up turns cheap.
+// one model call per step, until it calls finish or answers without a tool call. docs/agent.md
+// describes the loop, the context each call gets and the run memory that keeps follow-up turns
+// cheap.
 
 #include <cstddef>
 #include <cstdint>
@@ -23,7 +24,7 @@ struct ModelAgentOptions {
     int max_output_tokens = 4096;  // per model call
     std::size_t max_cells_written = 1'000'000;  // cells set_cells may write in one turn
     std::size_t max_document_bytes = 200u << 20;
-    // Earlier turns are given to the model as their prompt, summary and tool calls; past this
+    // Earlier turns are given to the model as their prompt and summary; past this
     // many characters, the oldest are folded into one line each.
     std::size_t history_chars = 12'000;
     // Run memory: the outline, notes and earlier turns go into the context. Off, each turn

@@ -178,6 +178,115 @@ TEST(ModelAgent, FormulasTheTurnBrokeAreSentBackToBeFixed) {
     EXPECT_NE(third.find("refers to a missing sheet 'Missing'"), std::string::npos) << third;
 }
 
+// Changes, a note and finish in one reply: the turn ends there, with no request to read the
+// results back.
+TEST_P(ModelAgentOverBothProviders, FinishInTheReplyOfTheLastChangesEndsTheTurnThere) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"text": "Adding it.", "tool_calls": [
+         {"id": "c1", "name": "add_sheet", "arguments": {"name": "Sales"}},
+         {"id": "c2", "name": "set_cells", "arguments": {"sheet": "Sales", "cells": [
+            {"ref": "A1", "value": 4}, {"ref": "A2", "formula": "=A1*2"}]}},
+         {"id": "c3", "name": "remember", "arguments": {"note": "Sales!A2 doubles A1."}},
+         {"id": "c4", "name": "finish", "arguments": {"summary": "Added Sales; A2 doubles A1."}}
+      ]}}
+    ]})js");
+    auto agent = MakeModelAgent(ProviderFor(server, GetParam()));
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Make a sales sheet."));
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_EQ(server.Requests().size(), 1u);
+    EXPECT_EQ(output->summary, "Added Sales; A2 doubles A1.");
+    EXPECT_EQ(output->stats.steps, 1);
+    EXPECT_EQ(output->stats.tool_calls, 4);
+    Result<xlsx::CellValue> doubled = Reopen(output->document).GetCell("Sales", "A2");
+    ASSERT_TRUE(doubled);
+    EXPECT_EQ(doubled->text, "A1*2");
+    json::object memory = json::parse(output->memory_json).as_object();
+    EXPECT_EQ(memory.at("turns").as_array().at(0).at("summary"), "Added Sales; A2 doubles A1.");
+}
+
+TEST(ModelAgent, FinishAfterAFailedCallOrBeforeOtherCallsDoesNotEndTheTurn) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [
+         {"id": "c1", "name": "set_cells", "arguments": {"sheet": "Nope", "cells": [
+            {"ref": "A1", "value": 1}]}},
+         {"id": "c2", "name": "finish", "arguments": {"summary": "Wrote A1."}}]}},
+      {"reply": {"tool_calls": [
+         {"id": "c3", "name": "finish", "arguments": {"summary": "Too early."}},
+         {"id": "c4", "name": "set_cells", "arguments": {"sheet": "Sheet1", "cells": [
+            {"ref": "A1", "value": 1}]}}]}},
+      {"reply": {"tool_calls": [
+         {"id": "c5", "name": "finish", "arguments": {"summary": "Wrote A1 on Sheet1."}}]}}
+    ]})js");
+    xlsx::Workbook start = xlsx::Workbook::Create();
+    ASSERT_TRUE(start.AddSheet("Sheet1"));
+    auto agent = MakeModelAgent(ProviderFor(server, "anthropic"));
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Put 1 in A1.", *start.Save()));
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_EQ(output->summary, "Wrote A1 on Sheet1.");
+    std::vector<json::object> requests = server.Requests();
+    ASSERT_EQ(requests.size(), 3u);
+    EXPECT_NE(RequestText(requests[1]).find("a call before finish failed"), std::string::npos);
+    EXPECT_NE(RequestText(requests[2]).find("finish must be the last call"), std::string::npos);
+}
+
+TEST(ModelAgent, FinishWithFormulasTheTurnBrokeGoesBackToTheModel) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [
+         {"name": "set_cells", "arguments": {"sheet": "Sheet1", "cells": [
+            {"ref": "B1", "formula": "=Missing!A1"}]}},
+         {"name": "finish", "arguments": {"summary": "Done."}}]}},
+      {"reply": {"tool_calls": [
+         {"name": "set_cells", "arguments": {"sheet": "Sheet1", "cells": [
+            {"ref": "B1", "formula": "=A1*2"}]}},
+         {"name": "finish", "arguments": {"summary": "Fixed the reference."}}]}}
+    ]})js");
+    xlsx::Workbook start = xlsx::Workbook::Create();
+    ASSERT_TRUE(start.AddSheet("Sheet1"));
+    auto agent = MakeModelAgent(ProviderFor(server, "openai"));
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Double A1 in B1.", *start.Save()));
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_EQ(output->summary, "Fixed the reference.");
+    std::string second = RequestText(server.Requests().at(1));
+    EXPECT_NE(second.find("refers to a missing sheet 'Missing'"), std::string::npos) << second;
+}
+
+// A long list of cells the model wrote is not sent back in full with every later request.
+TEST(ModelAgent, LongArgumentsOfACallThatRanAreShortenedInLaterRequests) {
+    std::string cells;
+    for (int row = 1; row <= 60; ++row) {
+        if (!cells.empty()) cells += ", ";
+        cells += R"({"ref": "A)" + std::to_string(row) + R"(", "value": "row )" +
+                 std::to_string(row) + R"("})";
+    }
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [{"name": "set_cells", "arguments": {"sheet": "Sheet1",
+         "cells": [)js" + cells +
+                           R"js(]}}]}},
+      {"reply": {"tool_calls": [{"name": "read_range",
+                                 "arguments": {"sheet": "Sheet1", "range": "A60"}}]}},
+      {"reply": {"text": "Wrote 60 rows."}}
+    ]})js");
+    xlsx::Workbook start = xlsx::Workbook::Create();
+    ASSERT_TRUE(start.AddSheet("Sheet1"));
+    auto agent = MakeModelAgent(ProviderFor(server, "anthropic"));
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Number the rows.", *start.Save()));
+    ASSERT_TRUE(output) << output.error().message;
+    Result<xlsx::CellValue> last = Reopen(output->document).GetCell("Sheet1", "A60");
+    ASSERT_TRUE(last);
+    EXPECT_EQ(last->text, "row 60");
+    std::vector<json::object> requests = server.Requests();
+    ASSERT_EQ(requests.size(), 3u);
+    for (std::size_t i = 1; i < 3; ++i) {
+        std::string messages = MessagesText(requests[i]);
+        EXPECT_EQ(messages.find("row 59"), std::string::npos) << messages;
+        EXPECT_NE(messages.find("60 items, left out here once the call ran"), std::string::npos)
+            << messages;
+        EXPECT_NE(messages.find("Sheet1"), std::string::npos);
+    }
+    // The stored conversation keeps what the model wrote.
+    EXPECT_NE(output->messages_json.find("row 20"), std::string::npos);
+}
+
 TEST(ModelAgent, FormulasLeftBrokenFailTheTurn) {
     FakeModelServer server(R"js({"after_last": "repeat", "steps": [
       {"reply": {"tool_calls": [{"name": "set_cells", "arguments": {"sheet": "Sheet1", "cells": [
