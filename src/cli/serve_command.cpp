@@ -45,6 +45,11 @@ struct ServeOptions {
     int download_ttl_s = 3600;
     int max_upload_mb = 50;
     std::string log_level = "info";
+    // What one model-agent turn may use and produce (docs/agent.md, "The loop").
+    int max_steps = 40;
+    std::int64_t max_turn_tokens = 2'000'000;
+    std::size_t max_cells = 1'000'000;
+    int max_document_mb = 200;
 };
 
 // Exits with a message on standard error; used only before the server is running.
@@ -138,7 +143,7 @@ struct AgentSetup {
     std::shared_ptr<agent::llm::Provider> provider;  // null for the offline planner
 };
 
-AgentSetup SetUpAgent() {
+AgentSetup SetUpAgent(const ServeOptions& options) {
     auto config = agent::llm::ProviderConfig::FromEnvironment();
     if (!config) Die(config.error().message);
     auto provider = agent::llm::MakeProvider(*config);
@@ -146,7 +151,12 @@ AgentSetup SetUpAgent() {
     if (!*provider) return {agent::MakeOfflineAgent, nullptr};
     std::shared_ptr<agent::llm::Provider> shared(std::move(*provider));
     QUIRE_LOG_INFO("model agent provider={} model={}", shared->Name(), shared->Model());
-    return {[shared] { return agent::MakeModelAgent(shared); }, shared};
+    agent::ModelAgentOptions limits;
+    limits.max_steps = options.max_steps;
+    limits.max_turn_tokens = options.max_turn_tokens;
+    limits.max_cells_written = options.max_cells;
+    limits.max_document_bytes = static_cast<std::size_t>(options.max_document_mb) << 20;
+    return {[shared, limits] { return agent::MakeModelAgent(shared, limits); }, shared};
 }
 
 // /readyz asks the provider at most every 30 s: it is a network call, and may cost.
@@ -185,7 +195,12 @@ int Serve(const ServeOptions& options) {
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
     // A misconfigured model stops the server before it touches the data directory.
-    AgentSetup agent_setup = SetUpAgent();
+    if (options.max_steps < 1) Die("--max-steps must be at least 1");
+    if (options.max_turn_tokens < 1) Die("--max-turn-tokens must be at least 1");
+    if (options.max_cells < 1) Die("--max-cells must be at least 1");
+    if (options.max_document_mb < 1 || options.max_document_mb > 4096)
+        Die("--max-document-mb must be 1 to 4096");
+    AgentSetup agent_setup = SetUpAgent(options);
     DataDir data = OpenDataDir(options.data_dir);
     LockDataDir(options.data_dir);
     BootstrapLocalKey(*data.metadata, options.data_dir);
@@ -274,6 +289,22 @@ void AddServe(CLI::App& app) {
         ->capture_default_str();
     serve->add_option("--log-level", options->log_level, "debug, info, warn or error")
         ->envname("QUIRE_LOG_LEVEL")
+        ->capture_default_str();
+    serve->add_option("--max-steps", options->max_steps, "Model calls one turn may make")
+        ->envname("QUIRE_MAX_STEPS")
+        ->capture_default_str();
+    serve
+        ->add_option("--max-turn-tokens", options->max_turn_tokens,
+                     "Tokens one turn may use, input and output, cache included")
+        ->envname("QUIRE_MAX_TURN_TOKENS")
+        ->capture_default_str();
+    serve->add_option("--max-cells", options->max_cells, "Cells one turn may write")
+        ->envname("QUIRE_MAX_CELLS")
+        ->capture_default_str();
+    serve
+        ->add_option("--max-document-mb", options->max_document_mb,
+                     "Largest document a turn may save, in MB")
+        ->envname("QUIRE_MAX_DOCUMENT_MB")
         ->capture_default_str();
     serve->callback([options] { std::exit(Serve(*options)); });
 }

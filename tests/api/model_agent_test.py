@@ -51,13 +51,13 @@ class FakeModel:
 
 
 class ModelAgentApiTest(unittest.TestCase):
-    def serve(self, model, key="model-key", kind="anthropic"):
+    def serve(self, model, key="model-key", kind="anthropic", args=()):
         env = {"QUIRE_LLM": kind, "QUIRE_MODEL": "fake-model", "NO_PROXY": "127.0.0.1"}
         if kind == "anthropic":
             env.update(ANTHROPIC_API_KEY=key, ANTHROPIC_BASE_URL=model.url)
         else:
             env.update(OPENAI_API_KEY=key, OPENAI_BASE_URL=model.url + "/v1")
-        server = QuireServer(env=env).start()
+        server = QuireServer(args=args, env=env).start()
         self.addCleanup(server.cleanup)
         return server, server.local_key()
 
@@ -106,6 +106,34 @@ class ModelAgentApiTest(unittest.TestCase):
         self.assertEqual(failed.status, 502, failed)
         self.assertEqual(failed.json()["error"], "provider_auth_failed")
         self.assertNotIn("a-wrong-key", server.read_log())
+
+    def test_the_turn_limits_set_on_the_server_stop_a_turn_with_their_codes(self):
+        looping = [{"reply": {"tool_calls": [
+            {"name": "read_range", "arguments": {"sheet": "Sheet1", "range": "A1"}}]}}] * 3
+        too_many_cells = [{"reply": {"tool_calls": [{"name": "set_cells", "arguments": {
+            "sheet": "Sheet1", "cells": [{"ref": f"A{row}", "value": row}
+                                         for row in range(1, 12)]}}]}}]
+        model = FakeModel(looping + too_many_cells)
+        self.addCleanup(model.stop)
+        server, key = self.serve(model, args=["--max-steps", "3", "--max-cells", "10"])
+
+        stopped = server.generate(key, "excel", prompt="Read A1 forever.")
+        self.assertEqual(stopped.status, 502, stopped)
+        self.assertEqual(stopped.json()["error"], "step_limit")
+        self.assertIn("3 steps", stopped.json()["message"])
+
+        capped = server.generate(key, "excel", prompt="Write eleven cells.")
+        self.assertEqual(capped.status, 502, capped)
+        self.assertEqual(capped.json()["error"], "output_limit")
+        self.assertIn("10 cells", capped.json()["message"])
+        self.assertEqual(len(model.requests()), 4)
+
+        refused = subprocess.run(
+            [BINARY, "serve", "--listen", "127.0.0.1:0", "--max-steps", "0",
+             "--data-dir", os.path.join(tempfile.mkdtemp(prefix="quire-api-test-"), "data")],
+            capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(refused.returncode, 0)
+        self.assertIn("--max-steps", refused.stderr)
 
     def test_an_unknown_provider_stops_the_server_before_it_makes_its_data_directory(self):
         data_dir = os.path.join(tempfile.mkdtemp(prefix="quire-api-test-"), "data")
