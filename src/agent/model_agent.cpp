@@ -18,6 +18,7 @@
 #include "agent/data_import.hpp"
 #include "agent/llm/provider.hpp"
 #include "agent/verify.hpp"
+#include "common/log.hpp"
 #include "ooxml/xlsx/tools.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
@@ -707,6 +708,11 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
         Result<llm::Reply> reply = provider_->Complete(request);
         if (!reply) return Propagate(reply);
         ++turn.stats.steps;
+        QUIRE_LOG_DEBUG(
+            "model replied step={} tool_calls={} input_tokens={} cache_read_tokens={} "
+            "output_tokens={}",
+            turn.stats.steps, reply->tool_calls.size(), reply->usage.input_tokens,
+            reply->usage.cache_read_tokens, reply->usage.output_tokens);
         turn.stats.input_tokens += reply->usage.input_tokens;
         turn.stats.output_tokens += reply->usage.output_tokens;
         turn.stats.cache_read_tokens += reply->usage.cache_read_tokens;

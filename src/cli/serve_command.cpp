@@ -288,6 +288,7 @@ void AddServe(CLI::App& app) {
         ->envname("QUIRE_MAX_UPLOAD_MB")
         ->capture_default_str();
     serve->add_option("--log-level", options->log_level, "debug, info, warn or error")
+        ->check(CLI::IsMember({"debug", "info", "warn", "error"}))
         ->envname("QUIRE_LOG_LEVEL")
         ->capture_default_str();
     serve->add_option("--max-steps", options->max_steps, "Model calls one turn may make")

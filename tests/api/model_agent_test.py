@@ -135,6 +135,26 @@ class ModelAgentApiTest(unittest.TestCase):
         self.assertNotEqual(refused.returncode, 0)
         self.assertIn("--max-steps", refused.stderr)
 
+    def test_log_level_debug_used_to_print_no_debug_line(self):
+        model = FakeModel([
+            {"reply": {"tool_calls": [{"name": "add_sheet", "arguments": {"name": "Days"}}]}},
+            {"reply": {"text": "Added a sheet.", "stop_reason": "end_turn"}}])
+        self.addCleanup(model.stop)
+        server, key = self.serve(model, args=["--log-level", "debug"])
+        built = server.generate(key, "excel", prompt="Count the days in a summary.")
+        self.assertEqual(built.status, 200, built)
+        log = server.read_log()
+        self.assertIn("model replied step=2 tool_calls=0", log)
+        self.assertNotIn("model-key", log)
+        self.assertNotIn("Count the days", log)
+
+        unknown_level = subprocess.run(
+            [BINARY, "serve", "--listen", "127.0.0.1:0", "--log-level", "verbose",
+             "--data-dir", os.path.join(tempfile.mkdtemp(prefix="quire-api-test-"), "data")],
+            capture_output=True, text=True, timeout=30)
+        self.assertNotEqual(unknown_level.returncode, 0)
+        self.assertIn("--log-level", unknown_level.stderr)
+
     def test_an_unknown_provider_stops_the_server_before_it_makes_its_data_directory(self):
         data_dir = os.path.join(tempfile.mkdtemp(prefix="quire-api-test-"), "data")
         result = subprocess.run(
