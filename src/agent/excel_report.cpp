@@ -415,7 +415,13 @@ Result<CsvReport> BuildCsvReport(xlsx::Workbook& workbook, std::string_view data
                                          layout.columns.size() == 1
                                              ? Header(table, layout.columns.front())
                                              : fmt::format("{} columns", layout.columns.size()));
-    if (roles.category >= 0) what += fmt::format(" per {}", Header(table, roles.category));
+    if (roles.date >= 0) what += ", the first and last date";
+    if (roles.category >= 0) {
+        what += fmt::format(
+            ", and the count{} per {}",
+            roles.numeric.empty() ? "" : " and total " + Header(table, roles.numeric.front()),
+            Header(table, roles.category));
+    }
     done.push_back(fmt::format("Added sheet \"{}\" with formulas for the {}.", *sheet, what));
 
     Result<std::string> chart_name = ChartNameFor(workbook);

@@ -87,6 +87,11 @@ TEST(CsvReport, WeatherDataGetsATableSummaryFormulasAndALineChart) {
     EXPECT_GT(checked, 20u);
     EXPECT_EQ(output.summary.find("Not acted on"), std::string::npos) << output.summary;
     EXPECT_NE(output.summary.find("line chart"), std::string::npos) << output.summary;
+    // It once said "... count of 4 columns per weather", as if every figure were per category.
+    EXPECT_NE(output.summary.find("count of 4 columns, the first and last date, and the count "
+                                  "and total precipitation per weather"),
+              std::string::npos)
+        << output.summary;
 }
 
 TEST(ClassifyColumns, AYearColumnIsATimeAxisNotAFigure) {
