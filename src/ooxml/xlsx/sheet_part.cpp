@@ -251,8 +251,10 @@ void SheetWriter::IndexRows() {
     }
 }
 
-// The same for cells without r inside a row about to be searched.
+// The same for cells without r inside a row about to be searched. Once is enough: every cell
+// this writer adds has its r.
 void SheetWriter::NumberCells(pugi::xml_node row, int r) {
+    if (!numbered_.insert(r).second) return;
     int col = 0;
     for (pugi::xml_node c = row.first_child(); c; c = c.next_sibling()) {
         if (!IsCell(c)) continue;

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -95,6 +96,7 @@ private:
     pugi::xml_node root_;
     pugi::xml_node data_;
     std::map<int, pugi::xml_node> rows_;
+    std::set<int> numbered_;  // rows whose cells all carry r
     std::optional<CellRange> written_;
 };
 

@@ -196,6 +196,28 @@ TEST(WorkbookFormat, MissingCellsAreMadeWithTheStyle) {
     EXPECT_EQ(value->kind, CellValue::Kind::kEmpty);
 }
 
+// Each new cell of a row used to renumber the whole row first, so formatting A1:XFD1 took
+// seconds. The row holds every cell once, left to right, each with the style.
+TEST(WorkbookFormat, FormattingAWholeRowOfNewCellsNumbersTheRowOnce) {
+    Workbook workbook = NewWorkbook();
+    ASSERT_TRUE(workbook.FormatRange("Data", "A7:XFD7", Bold()));
+    std::string saved = MustSave(workbook);
+    Xml sheet(PartText(saved, kSheet1));
+    pugi::xml_node row;
+    for (pugi::xml_node r : ByLocalName(sheet.Root(), "sheetData").children()) {
+        if (std::string_view(r.attribute("r").value()) == "7") row = r;
+    }
+    ASSERT_TRUE(row);
+    int cells = 0;
+    for (pugi::xml_node c : row.children()) cells += std::string_view(c.name()) == "c";
+    EXPECT_EQ(cells, 16384);
+    EXPECT_STREQ(ByLocalName(row, "c", 0).attribute("r").value(), "A7");
+    EXPECT_STREQ(ByLocalName(row, "c", 702).attribute("r").value(), "AAA7");
+    EXPECT_STREQ(ByLocalName(row, "c", 16383).attribute("r").value(), "XFD7");
+    Xml styles(PartText(saved, kStyles));
+    EXPECT_TRUE(ByLocalName(StyleOf(styles, sheet, "XFD7").font, "b"));
+}
+
 TEST(WorkbookFormat, NumberFormatPresetsAndCodes) {
     struct Row {
         std::string_view format;
