@@ -19,6 +19,7 @@
 #include "agent/llm/provider.hpp"
 #include "agent/verify.hpp"
 #include "common/log.hpp"
+#include "ooxml/xlsx/formula_refs.hpp"
 #include "ooxml/xlsx/tools.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
@@ -432,9 +433,17 @@ struct ExcelTurn {
         }
         // Cells a call would write count against the turn's cap once the call succeeds.
         std::size_t cells = 0;
-        if (call.name == "set_cells") {
+        if (call.name == "set_cells" || call.name == "fill_formula") {
             const json::value* list = object.if_contains("cells");
-            cells = list && list->is_array() ? list->as_array().size() : 0;
+            const json::value* range = object.if_contains("range");
+            if (list && list->is_array()) cells = list->as_array().size();
+            std::optional<xlsx::CellRange> area;
+            if (call.name == "fill_formula" && range && range->is_string())
+                area = xlsx::ParseRange(range->as_string());
+            if (area) {
+                cells = static_cast<std::size_t>(area->last.row - area->first.row + 1) *
+                        static_cast<std::size_t>(area->last.col - area->first.col + 1);
+            }
             if (cells_written + cells > options.max_cells_written) {
                 limit = Fail(ErrorCode::kOutputLimit,
                              fmt::format("the turn would write more than {} cells",

@@ -287,6 +287,22 @@ TEST(ModelAgent, LongArgumentsOfACallThatRanAreShortenedInLaterRequests) {
     EXPECT_NE(output->messages_json.find("row 20"), std::string::npos);
 }
 
+TEST(ModelAgent, AFillPastTheCellCapStopsTheTurnWithOutputLimit) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [{"name": "fill_formula", "arguments": {
+         "sheet": "Sheet1", "range": "B1:C6", "formula": "=A1*2"}}]}}
+    ]})js");
+    xlsx::Workbook start = xlsx::Workbook::Create();
+    ASSERT_TRUE(start.AddSheet("Sheet1"));
+    ModelAgentOptions options;
+    options.max_cells_written = 10;
+    auto agent = MakeModelAgent(ProviderFor(server, "anthropic"), options);
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Double column A.", *start.Save()));
+    ASSERT_FALSE(output);
+    EXPECT_EQ(output.error().code, ErrorCode::kOutputLimit);
+    EXPECT_NE(output.error().message.find("10 cells"), std::string::npos);
+}
+
 TEST(ModelAgent, FormulasLeftBrokenFailTheTurn) {
     FakeModelServer server(R"js({"after_last": "repeat", "steps": [
       {"reply": {"tool_calls": [{"name": "set_cells", "arguments": {"sheet": "Sheet1", "cells": [

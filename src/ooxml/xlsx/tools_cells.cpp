@@ -5,7 +5,11 @@
 #include <boost/json.hpp>
 
 #include <cmath>
+#include <cstdint>
+#include <optional>
+#include <vector>
 
+#include "ooxml/xlsx/formula_refs.hpp"
 #include "ooxml/xlsx/tools_impl.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
@@ -94,6 +98,51 @@ Result<json::value> SetCellsTool(Workbook& workbook, ToolArgs& args) {
     }
     if (Status set = workbook.SetCells(*sheet, edits); !set) return std::unexpected(set.error());
     return json::object{{"sheet", *sheet}, {"cells_set", edits.size()}};
+}
+
+constexpr std::int64_t kMaxFilledCells = 1'000'000;
+
+// Writes `formula`, as given for the range's top-left cell, into every cell of the range with
+// its relative references moved along, as Excel fills a formula down and right.
+Result<json::value> FillFormulaTool(Workbook& workbook, ToolArgs& args) {
+    Result<std::string> sheet = args.String("sheet");
+    if (!sheet) return Propagate(sheet);
+    Result<std::string> range_text = args.String("range");
+    if (!range_text) return Propagate(range_text);
+    Result<std::string> formula_text = args.String("formula");
+    if (!formula_text) return Propagate(formula_text);
+    if (Status done = args.Finish(); !done) return std::unexpected(done.error());
+    std::optional<CellRange> range = ParseRange(*range_text);
+    if (!range) {
+        return InvalidRequest(
+            fmt::format("range \"{}\" is not a cell range like B2:D13", *range_text));
+    }
+    std::int64_t rows = range->last.row - range->first.row + 1;
+    std::int64_t cols = range->last.col - range->first.col + 1;
+    if (rows * cols > kMaxFilledCells) {
+        return InvalidRequest(
+            fmt::format("range {} has {} cells; fill at most 1,000,000 cells at once", *range_text,
+                        rows * cols));
+    }
+    std::string_view formula = *formula_text;
+    if (formula.starts_with('=')) formula.remove_prefix(1);
+    if (formula.empty()) return InvalidRequest("'formula' is empty");
+
+    std::vector<std::vector<CellValue>> values(static_cast<std::size_t>(rows));
+    for (std::int64_t r = 0; r < rows; ++r) {
+        values[r].reserve(static_cast<std::size_t>(cols));
+        for (std::int64_t c = 0; c < cols; ++c) {
+            values[r].push_back(CellValue::Formula(
+                ShiftFormula(formula, static_cast<int>(r), static_cast<int>(c))));
+        }
+    }
+    if (Status written = workbook.WriteRows(*sheet, range->first, values); !written) {
+        return std::unexpected(written.error());
+    }
+    json::object result{
+        {"sheet", *sheet}, {"range", RangeName(*range)}, {"cells_set", rows * cols}};
+    result["last_cell_formula"] = "=" + values.back().back().text;
+    return result;
 }
 
 Result<json::value> DeleteSheetTool(Workbook& workbook, ToolArgs& args) {
@@ -240,6 +289,15 @@ constexpr std::string_view kSetCellsSchema = R"json({
       "required": ["ref"], "additionalProperties": false}}},
   "required": ["sheet", "cells"], "additionalProperties": false})json";
 
+constexpr std::string_view kFillFormulaSchema = R"json({
+  "type": "object",
+  "properties": {
+    "sheet": {"type": "string"},
+    "range": {"type": "string", "description": "The cells to fill, like B2:D13"},
+    "formula": {"type": "string",
+                "description": "The formula of the range's top-left cell, like =B2*$F$1"}},
+  "required": ["sheet", "range", "formula"], "additionalProperties": false})json";
+
 constexpr std::string_view kSheetOnlySchema = R"json({
   "type": "object",
   "properties": {"sheet": {"type": "string"}},
@@ -282,6 +340,11 @@ std::vector<Tool> CellTools() {
          "Set values or formulas of cells on one worksheet. All cells are checked first: one "
          "bad cell changes nothing.",
          std::string(kSetCellsSchema), SetCellsTool},
+        {"fill_formula",
+         "Fill a range with one formula, written for its top-left cell: each other cell gets it "
+         "with the relative references moved, as Excel fills down and right ($ parts stay). "
+         "One call instead of a set_cells entry per cell.",
+         std::string(kFillFormulaSchema), FillFormulaTool},
         {"read_range",
          "Read values and formulas of a range, row by row: a value, or {formula, value} for a "
          "formula cell (value is the last calculated one, null when none is stored). Dates come "

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 
@@ -249,6 +250,46 @@ TEST(CellTools, SetCellsWithOneBadCellChangesNothing) {
                      .as_object());
     ASSERT_FALSE(result);
     EXPECT_EQ(result.error().message, "set_cells: 'A0' is not a cell reference like B7");
+    EXPECT_EQ(SavedBytes(workbook), before);
+}
+
+TEST(CellTools, FillFormulaMovesRelativeReferencesAndKeepsAnchoredOnes) {
+    Workbook workbook = TwoSheets();
+    json::value done = Call(workbook, "fill_formula",
+                            R"js({"sheet": "Summary", "range": "B2:C4",
+                                "formula": "=Data!B2*$F$1+SUM(Data!$A2:A2)"})js");
+    EXPECT_EQ(done.at("cells_set"), 6);
+    EXPECT_EQ(done.at("range"), "B2:C4");
+    EXPECT_EQ(done.at("last_cell_formula"), "=Data!C4*$F$1+SUM(Data!$A4:B4)");
+    std::map<std::string, std::string> expected = {{"B2", "Data!B2*$F$1+SUM(Data!$A2:A2)"},
+                                                   {"C2", "Data!C2*$F$1+SUM(Data!$A2:B2)"},
+                                                   {"B3", "Data!B3*$F$1+SUM(Data!$A3:A3)"},
+                                                   {"C4", "Data!C4*$F$1+SUM(Data!$A4:B4)"}};
+    Workbook reopened = workbook_testing::MustOpen(SavedBytes(workbook));
+    for (const auto& [ref, formula] : expected) {
+        Result<CellValue> cell = reopened.GetCell("Summary", ref);
+        ASSERT_TRUE(cell) << ref;
+        EXPECT_EQ(cell->kind, CellValue::Kind::kFormula) << ref;
+        EXPECT_EQ(cell->text, formula) << ref;
+    }
+}
+
+TEST(CellTools, FillFormulaRefusesBadRangesAndChangesNothing) {
+    Workbook workbook = TwoSheets();
+    std::string before = SavedBytes(workbook);
+    const std::pair<std::string_view, std::string_view> cases[] = {
+        {R"({"sheet": "Summary", "range": "B:B", "formula": "=A1"})", "not a cell range"},
+        {R"({"sheet": "Summary", "range": "A1:Z50000", "formula": "=A1"})", "at most 1,000,000"},
+        {R"({"sheet": "Summary", "range": "A1", "formula": "="})", "'formula' is empty"},
+        {R"({"sheet": "Nope", "range": "A1:A3", "formula": "=B1"})", "Nope"},
+        {R"({"sheet": "Summary", "range": "A1", "formula": "=B1", "x": 1})", "'x'"},
+    };
+    for (const auto& [args, words] : cases) {
+        Result<json::value> result =
+            CallTool(workbook, "fill_formula", json::parse(args).as_object());
+        ASSERT_FALSE(result) << args;
+        EXPECT_NE(result.error().message.find(words), std::string::npos) << result.error().message;
+    }
     EXPECT_EQ(SavedBytes(workbook), before);
 }
 
