@@ -298,6 +298,33 @@ bool NeedsSpacePreserved(std::string_view text) {
     return false;
 }
 
+ColumnStyles ColumnStyles::Of(pugi::xml_node worksheet) {
+    ColumnStyles styles;
+    for (pugi::xml_node col : Child(worksheet, "cols").children()) {
+        if (col.type() != pugi::node_element || LocalName(col) != "col") continue;
+        if (!col.attribute("style")) continue;
+        int min = IntAttr(col, "min", 1);
+        styles.Add(min, IntAttr(col, "max", min), IntAttr(col, "style", 0));
+    }
+    return styles;
+}
+
+void ColumnStyles::Add(int min, int max, int style) { by_min_[min] = {max, style}; }
+
+int ColumnStyles::At(int col) const {
+    auto it = by_min_.upper_bound(col);
+    if (it == by_min_.begin()) return 0;
+    --it;
+    return col <= it->second.first ? it->second.second : 0;
+}
+
+std::optional<int> NewCellStyle(pugi::xml_node row, int col, const ColumnStyles& columns) {
+    int style =
+        row && row.attribute("customFormat").as_bool() ? IntAttr(row, "s", 0) : columns.At(col);
+    if (style == 0) return std::nullopt;
+    return style;
+}
+
 bool HasFormula(const pugi::xml_node& c) { return static_cast<bool>(Child(c, "f")); }
 
 void WriteCell(pugi::xml_node c, const CellWrite& write) {

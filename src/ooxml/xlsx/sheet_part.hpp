@@ -75,6 +75,12 @@ public:
     // The row numbered `r`, made in its place if missing.
     pugi::xml_node Row(int r);
 
+    // The row numbered `r`, or an empty node when there is none.
+    pugi::xml_node ExistingRow(int r) const {
+        auto it = rows_.find(r);
+        return it == rows_.end() ? pugi::xml_node{} : it->second;
+    }
+
     // The cell at `ref` in `row`, made in its place if missing. `hint`, when given, is a cell of
     // the row left of `ref`: the search starts there, which keeps writing a row left to right
     // linear.
@@ -83,6 +89,9 @@ public:
     // Widens <dimension ref> to hold every cell reached through Cell.
     void UpdateDimension();
 
+    // Gives every cell of row `r` that lacks one its r attribute (once per row).
+    void NumberCells(pugi::xml_node row, int r);
+
     pugi::xml_node root() const { return root_; }
     pugi::xml_node data() const { return data_; }
 
@@ -90,7 +99,6 @@ private:
     static bool IsCell(const pugi::xml_node& node);
     pugi::xml_node Touch(pugi::xml_node c, CellRef ref);
     void IndexRows();
-    void NumberCells(pugi::xml_node row, int r);
     void WidenSpans(pugi::xml_node row, int col);
 
     pugi::xml_node root_;
@@ -99,6 +107,32 @@ private:
     std::set<int> numbered_;  // rows whose cells all carry r
     std::optional<CellRange> written_;
 };
+
+// The styles a sheet's <col> entries give their columns: what a cell made in such a column starts
+// from, unless its row has a style of its own (ECMA-376 Part 1, §18.3.1.13, §18.3.1.73).
+class ColumnStyles {
+public:
+    // The <col> entries of a parsed worksheet.
+    static ColumnStyles Of(pugi::xml_node worksheet);
+
+    // Columns [min, max] have `style`.
+    void Add(int min, int max, int style);
+
+    // The style of column `col`, 0 when its entry has none.
+    int At(int col) const;
+
+    bool empty() const { return by_min_.empty(); }
+
+    // (min, (max, style)) of every entry with a style, by min.
+    const std::map<int, std::pair<int, int>>& entries() const { return by_min_; }
+
+private:
+    std::map<int, std::pair<int, int>> by_min_;
+};
+
+// The style a cell made at `col` of `row` starts from: the row's when it has one (customFormat),
+// else the column's; nullopt for style 0.
+std::optional<int> NewCellStyle(pugi::xml_node row, int col, const ColumnStyles& columns);
 
 // True when the cell has a formula element (its own or a share of a group's).
 bool HasFormula(const pugi::xml_node& c);

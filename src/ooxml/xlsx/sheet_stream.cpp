@@ -439,10 +439,11 @@ bool WorksheetText::ScanProlog() {
     return false;
 }
 
-Result<std::vector<std::string_view>> WorksheetText::FindCells(std::span<const CellRef> refs,
-                                                               std::string_view part_name,
-                                                               bool whole) const {
+Result<std::vector<std::string_view>> WorksheetText::FindCells(
+    std::span<const CellRef> refs, std::string_view part_name, bool whole,
+    std::vector<std::optional<int>>* row_styles) const {
     std::vector<std::string_view> found(refs.size());
+    if (row_styles != nullptr) row_styles->assign(refs.size(), std::nullopt);
     if ((refs.empty() && !whole) || data_empty_) return found;
     std::vector<std::size_t> order(refs.size());
     std::iota(order.begin(), order.end(), 0);
@@ -460,6 +461,14 @@ Result<std::vector<std::string_view>> WorksheetText::FindCells(std::span<const C
         if (!wanted) continue;
         std::size_t first = next;
         while (next < order.size() && refs[order[next]].row == row.number) ++next;
+        if (row_styles != nullptr) {
+            std::optional<RawAttr> custom = FindAttr(row.tag.attrs, "customFormat");
+            std::optional<RawAttr> s = FindAttr(row.tag.attrs, "s");
+            if (custom && (custom->value == "1" || custom->value == "true") && s) {
+                for (std::size_t k = first; k < next; ++k)
+                    (*row_styles)[order[k]] = IntValue(s->value);
+            }
+        }
         for (std::size_t k = first; k < next; ++k) {
             for (const RawCell& cell : row.cells) {
                 if (cell.col != refs[order[k]].col) continue;
@@ -476,6 +485,22 @@ Result<std::unique_ptr<pugi::xml_document>> WorksheetText::ParseCell(
     std::string_view cell, std::string_view part_name) const {
     std::string wrapped = fmt::format("<{}{}>{}</{}>", root_qname_, namespaces_, cell, root_qname_);
     return ooxml::ParseXml(wrapped, part_name);
+}
+
+ColumnStyles WorksheetText::ColumnStylesOf() const {
+    ColumnStyles styles;
+    TagReader reader(xml_, 0);
+    Tag tag;
+    while (reader.Next(tag) && tag.begin < data_begin_) {
+        if (tag.closing || tag.local != "col") continue;
+        std::optional<RawAttr> style = FindAttr(tag.attrs, "style");
+        if (!style) continue;
+        std::optional<RawAttr> min = FindAttr(tag.attrs, "min");
+        std::optional<RawAttr> max = FindAttr(tag.attrs, "max");
+        int low = min ? IntValue(min->value) : 1;
+        styles.Add(low, max ? IntValue(max->value) : low, IntValue(style->value));
+    }
+    return styles;
 }
 
 std::optional<int> WorksheetText::CellStyle(std::string_view cell) {

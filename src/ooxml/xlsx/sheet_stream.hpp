@@ -56,9 +56,14 @@ public:
     // where there is none. The scan stops after the last row asked for unless `whole`, which
     // reads on to </sheetData> so that MergeCells cannot fail on the rows' structure later.
     // kInvalidRequest naming `part_name` when <sheetData> ends before its closing tag.
-    Result<std::vector<std::string_view>> FindCells(std::span<const CellRef> refs,
-                                                    std::string_view part_name,
-                                                    bool whole = false) const;
+    // With `row_styles`, also the style of each reference's row when the row has one
+    // (customFormat), else nullopt: where a missing cell is made, it starts from that style.
+    Result<std::vector<std::string_view>> FindCells(
+        std::span<const CellRef> refs, std::string_view part_name, bool whole = false,
+        std::vector<std::optional<int>>* row_styles = nullptr) const;
+
+    // The styles the part's <col> entries give their columns.
+    ColumnStyles ColumnStylesOf() const;
 
     // The cell's raw text parsed into a small document, inside a copy of the root element that
     // declares the part's namespaces so that names resolve as in the full part. The returned

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -344,6 +345,70 @@ TEST(WorkbookStream, FillingANewSheetInChunksGivesTheDomPathsPart) {
         ++rows;
     }
     EXPECT_EQ(rows, 1000u);
+}
+
+// New cells used to get style 0 whatever their column or row said, so values written into a
+// column formatted as currency showed as plain numbers.
+TEST(WorkbookStream, NewCellsTakeTheirColumnsOrRowsFormatOnBothPaths) {
+    std::map<std::string, std::string> parts;
+    for (const WorkbookOptions& options : {kDomOnly, kStreamAlways}) {
+        Workbook setup = Workbook::Create(kDomOnly);
+        ASSERT_TRUE(setup.AddSheet("Data") && setup.AddSheet("New"));
+        ASSERT_TRUE(setup.SetCells("Data", std::vector<CellEdit>{{"A1", CellValue::Number(1)},
+                                                                 {"B1", CellValue::Number(2)}}));
+        Workbook::CellFormat money;
+        money.number_format = "#,##0.00";
+        Workbook::CellFormat bold;
+        bold.bold = true;
+        ASSERT_TRUE(setup.FormatRange("Data", "B:B", money));
+        ASSERT_TRUE(setup.FormatRange("Data", "5:5", bold));
+        ASSERT_TRUE(setup.FormatRange("New", "B:B", money));
+        Result<Workbook> opened = Workbook::Open(*setup.Save(), options);
+        ASSERT_TRUE(opened);
+        Workbook& workbook = *opened;
+        ASSERT_TRUE(
+            workbook.SetCells("Data", std::vector<CellEdit>{{"B9", CellValue::Number(3)},
+                                                            {"C5", CellValue::Number(4)},
+                                                            {"D20", CellValue::Number(5)}}));
+        std::vector<CellEdit> fill;
+        for (int row = 1; row <= 30; ++row) {
+            fill.push_back({CellName({1, row}), CellValue::Number(row)});
+            fill.push_back({CellName({2, row}), CellValue::Number(row * 1.5)});
+        }
+        ASSERT_TRUE(workbook.SetCells("New", fill));
+        Result<std::string> saved = workbook.Save();
+        ASSERT_TRUE(saved);
+        Result<Package> package = Package::Open(*saved);
+        ASSERT_TRUE(package);
+        // The numFmtId of the cell's style: 4 is "#,##0.00", 0 "General".
+        auto format_of = [&](std::string_view part, std::string_view ref) {
+            pugi::xml_document sheet, styles;
+            EXPECT_TRUE(sheet.load_string(package->ReadPart(std::string(part))->c_str()));
+            EXPECT_TRUE(styles.load_string(package->ReadPart("xl/styles.xml")->c_str()));
+            pugi::xml_node c =
+                sheet.select_node(fmt::format("//*[local-name()='c'][@r='{}']", ref).c_str())
+                    .node();
+            EXPECT_TRUE(c) << ref;
+            pugi::xml_node xf = styles
+                                    .select_node(fmt::format("//*[local-name()='cellXfs']/*[{}]",
+                                                             c.attribute("s").as_int() + 1)
+                                                     .c_str())
+                                    .node();
+            return xf.attribute("numFmtId").as_int();
+        };
+        EXPECT_EQ(format_of("xl/worksheets/sheet1.xml", "B9"), 4);
+        EXPECT_EQ(format_of("xl/worksheets/sheet1.xml", "D20"), 0);
+        EXPECT_EQ(format_of("xl/worksheets/sheet2.xml", "B30"), 4);
+        EXPECT_EQ(format_of("xl/worksheets/sheet2.xml", "A30"), 0);
+        std::string data = *package->ReadPart("xl/worksheets/sheet1.xml");
+        std::size_t c5 = data.find("<c r=\"C5\"");
+        ASSERT_NE(c5, std::string::npos);
+        EXPECT_NE(data.substr(c5, data.find('>', c5) - c5).find(" s=\""), std::string::npos)
+            << "C5 lost the row's style";
+        parts[options.stream_edit_count == 0 ? "stream" : "dom"] =
+            data + *package->ReadPart("xl/worksheets/sheet2.xml");
+    }
+    EXPECT_EQ(parts["stream"], parts["dom"]);
 }
 
 TEST(WorkbookStream, EditsOutOfOrderAndRepeatedAgreeWithTheDomPath) {

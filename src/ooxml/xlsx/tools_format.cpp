@@ -64,6 +64,10 @@ Result<json::value> FormatRangeTool(Workbook& workbook, ToolArgs& args) {
         return std::unexpected(formatted.error());
     }
     std::optional<CellRange> cells = ParseRange(*range);
+    if (!cells) {
+        // Whole columns or rows ("B:D", "2:5"): their <col> entries or rows carry the format.
+        return json::object{{"sheet", *sheet}, {"range", *range}, {"whole_lines", true}};
+    }
     std::int64_t count = static_cast<std::int64_t>(cells->last.col - cells->first.col + 1) *
                          (cells->last.row - cells->first.row + 1);
     return json::object{{"sheet", *sheet}, {"range", RangeName(*cells)}, {"cells", count}};
@@ -161,8 +165,9 @@ constexpr std::string_view kFormatRangeSchema =
   "type": "object",
   "properties": {
     "sheet": {"type": "string"},
-    "range": {"type": "string",
-              "description": "Cells like A1:D20 or one cell C3; at most 1,000,000 cells"},
+    "range": {
+      "type": "string",
+      "description": "A1:D20 or C3 (at most 1,000,000 cells), whole columns B:D or rows 2:5"},
     "bold": {"type": "boolean"},
     "italic": {"type": "boolean"},
     "underline": {"type": "boolean"},
@@ -235,7 +240,8 @@ std::vector<Tool> FormatTools() {
     return {
         {"format_range",
          "Format cells: font, fill, borders, alignment, wrapping and number format. Options "
-         "add to each cell's current format; unset options keep it.",
+         "add to each cell's current format; unset options keep it. Whole columns or rows "
+         "keep the format for cells written there later.",
          std::string(kFormatRangeSchema), FormatRangeTool},
         {"set_column_width",
          "Set the width of columns in characters, or fit them to their content.",

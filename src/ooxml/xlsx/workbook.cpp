@@ -1040,18 +1040,23 @@ Status Workbook::Impl::WritePlaced(const SheetEntry& entry, std::span<const Plac
 
     // Prepare every value first: a bad one must leave the sheet as it was.
     SheetWriter writer(**doc);
+    const ColumnStyles columns = ColumnStyles::Of(writer.root());
     std::vector<CellWrite> writes;
     writes.reserve(cells.size());
     for (const PlacedValue& cell : cells) {
         std::optional<int> style;
         pugi::xml_node existing = writer.FindCell(cell.ref);
         if (existing && existing.attribute("s")) style = existing.attribute("s").as_int();
+        // A new cell starts from its row's or column's format, as one typed there in Excel.
+        if (!existing)
+            style = NewCellStyle(writer.ExistingRow(cell.ref.row), cell.ref.col, columns);
         Result<CellWrite> write = PrepareChecked(*cell.value, style);
         if (!write) {
             Error error = write.error();
             error.message = fmt::format("{}: {}", CellName(cell.ref), error.message);
             return std::unexpected(std::move(error));
         }
+        if (!existing && !write->style) write->style = style;
         if (cell.style) write->style = cell.style;
         writes.push_back(std::move(*write));
     }
@@ -1260,11 +1265,12 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
     });
     // A new sheet's bulk write would otherwise hold an empty view per edit.
     Result<std::vector<std::string_view>> existing = std::vector<std::string_view>{};
+    std::vector<std::optional<int>> row_styles;
     if (!sheet->HasNoCells()) {
         std::vector<CellRef> refs;
         refs.reserve(edits.size());
         for (const PlacedValue& edit : edits) refs.push_back(edit.ref);
-        existing = sheet->FindCells(refs, entry.part, prepares_parts);
+        existing = sheet->FindCells(refs, entry.part, prepares_parts, &row_styles);
     }
     if (!existing) return std::unexpected(existing.error());
     auto existing_at = [&](std::size_t i) {
@@ -1280,14 +1286,25 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
         ~ForgetOnExit() { memo.reset(); }
     } forget{shared_strings_memo};
 
-    if (sheet->HasNoCells() && InSheetOrder(edits)) return FillNewCells(entry, *sheet, edits);
+    // A new cell starts from its row's or column's format, as one typed there in Excel.
+    const ColumnStyles columns = sheet->ColumnStylesOf();
+    if (sheet->HasNoCells() && InSheetOrder(edits)) {
+        return FillNewCells(entry, *sheet, edits, columns);
+    }
 
     std::vector<StreamedCell> cells;
     cells.reserve(edits.size());
     bool formulas_changed = false;
     for (std::size_t i = 0; i < edits.size(); ++i) {
         std::optional<int> style;
-        if (!existing_at(i).empty()) style = WorksheetText::CellStyle(existing_at(i));
+        if (!existing_at(i).empty()) {
+            style = WorksheetText::CellStyle(existing_at(i));
+        } else if (!row_styles.empty() && row_styles[i]) {
+            style = row_styles[i];
+        } else if (int column = columns.At(edits[i].ref.col); column != 0) {
+            style = column;
+        }
+        const bool inherits = existing_at(i).empty() && style;
         // The values outlive the merge, which is done before this returns.
         Result<CellWrite> write = PrepareChecked(*edits[i].value, style, true);
         if (!write) {
@@ -1295,6 +1312,7 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
             error.message = fmt::format("{}: {}", CellName(edits[i].ref), error.message);
             return std::unexpected(std::move(error));
         }
+        if (inherits && !write->style) write->style = style;
         if (edits[i].style) write->style = edits[i].style;
         formulas_changed = formulas_changed || write->kind == CellWrite::Kind::kFormula;
         cells.push_back({edits[i].ref, std::move(*write)});
@@ -1325,7 +1343,8 @@ Result<bool> Workbook::Impl::SetCellsStreamed(const SheetEntry& entry,
 // A new sheet's bulk write: the cells are prepared a few rows at a time while the text is
 // written, so that a prepared copy of every cell is never held.
 Result<bool> Workbook::Impl::FillNewCells(const SheetEntry& entry, const WorksheetText& sheet,
-                                          std::span<const PlacedValue> edits) {
+                                          std::span<const PlacedValue> edits,
+                                          const ColumnStyles& columns) {
     constexpr std::size_t kChunk = 8192;
     CellRange written{edits.front().ref, edits.front().ref};
     bool writes_a1 = false;
@@ -1344,12 +1363,15 @@ Result<bool> Workbook::Impl::FillNewCells(const SheetEntry& entry, const Workshe
                (cells.size() < kChunk || edits[next].ref.row == edits[next - 1].ref.row)) {
             const PlacedValue& edit = edits[next];
             // The values outlive the fill, which is done before this returns.
-            Result<CellWrite> write = PrepareChecked(*edit.value, std::nullopt, true);
+            int column = columns.At(edit.ref.col);
+            Result<CellWrite> write = PrepareChecked(
+                *edit.value, column != 0 ? std::optional<int>(column) : std::nullopt, true);
             if (!write) {
                 Error error = write.error();
                 error.message = fmt::format("{}: {}", CellName(edit.ref), error.message);
                 return std::unexpected(std::move(error));
             }
+            if (column != 0 && !write->style) write->style = column;
             if (edit.style) write->style = edit.style;
             formulas = formulas || write->kind == CellWrite::Kind::kFormula;
             cells.push_back({edit.ref, std::move(*write)});

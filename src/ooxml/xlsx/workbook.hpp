@@ -280,8 +280,9 @@ public:
     // is derived from its current one, so formats accumulate (bold, then a fill, gives both);
     // cells that do not exist yet are made, starting from their row's or column's style. Font,
     // fill, border, number format and cell format records already in the stylesheet are reused,
-    // so formatting a range again adds none. At most 1,000,000 cells at once; whole columns or
-    // rows ("A:C", "2:5") are refused, as is a format with no field set.
+    // so formatting a range again adds none. At most 1,000,000 cells at once. Whole columns or
+    // rows ("A:C", "2:5") put the style on their <col> entries or rows, so cells made there
+    // later start from it, and restyle the cells they hold. A format with no field is refused.
     [[nodiscard]] Status FormatRange(std::string_view sheet, std::string_view range,
                                      const CellFormat& format);
 

@@ -531,24 +531,6 @@ unsigned EdgesOf(const StyleEdit& edit, const CellRange& range, CellRef at) {
     return edges;
 }
 
-// The styles of <col> entries, looked up by column: what a cell made in that column starts from.
-std::map<int, std::pair<int, int>> ColumnStyles(pugi::xml_node worksheet) {
-    std::map<int, std::pair<int, int>> by_min;  // min -> (max, style)
-    for (pugi::xml_node col : Child(worksheet, "cols").children()) {
-        if (LocalName(col) != "col" || !col.attribute("style")) continue;
-        int min = IntAttr(col, "min", 1);
-        by_min[min] = {IntAttr(col, "max", min), IntAttr(col, "style", 0)};
-    }
-    return by_min;
-}
-
-int ColumnStyle(const std::map<int, std::pair<int, int>>& styles, int col) {
-    auto it = styles.upper_bound(col);
-    if (it == styles.begin()) return 0;
-    --it;
-    return col <= it->second.first ? it->second.second : 0;
-}
-
 // The cell at `at` if it is the one after `hint`, the cell left of it, else empty: rows keep
 // their cells in order.
 pugi::xml_node ExistingCellAfter(pugi::xml_node hint, CellRef at) {
@@ -562,7 +544,7 @@ pugi::xml_node ExistingCellAfter(pugi::xml_node hint, CellRef at) {
 // cell shows its row's style when the row has one (customFormat), else its column's (§18.3.1.73).
 void StyleCells(SheetWriter& writer, const CellRange& range, const StyleEdit& edit,
                 StyleDeriver& deriver) {
-    const auto column_styles = ColumnStyles(writer.root());
+    const ColumnStyles column_styles = ColumnStyles::Of(writer.root());
     for (int r = range.first.row; r <= range.last.row; ++r) {
         pugi::xml_node row = writer.Row(r);
         std::optional<int> row_style;
@@ -572,9 +554,177 @@ void StyleCells(SheetWriter& writer, const CellRange& range, const StyleEdit& ed
             CellRef at{col, r};
             pugi::xml_node existing = hint ? ExistingCellAfter(hint, at) : writer.FindCell(at);
             hint = writer.Cell(row, at, hint);
-            int base = existing ? IntAttr(existing, "s", 0)
-                                : row_style.value_or(ColumnStyle(column_styles, col));
+            int base =
+                existing ? IntAttr(existing, "s", 0) : row_style.value_or(column_styles.At(col));
             SetAttr(hint, "s", std::to_string(deriver.Derive(base, EdgesOf(edit, range, at))));
+        }
+    }
+}
+
+// Whole columns or rows, as "B:D" or "2:5" names them.
+struct WholeLines {
+    bool columns = false;
+    int first = 0;
+    int last = 0;
+};
+
+std::optional<WholeLines> ParseWholeLines(std::string_view text) {
+    if (!IsWholeLineRange(text)) return std::nullopt;
+    std::size_t colon = text.find(':');
+    bool columns = std::isalpha(static_cast<unsigned char>(text[text[0] == '$' ? 1 : 0])) != 0;
+    auto number = columns ? ColumnNumber : RowNumber;
+    std::optional<int> a = number(text.substr(0, colon));
+    std::optional<int> b = number(text.substr(colon + 1));
+    if (!a || !b) return std::nullopt;
+    return WholeLines{columns, std::min(*a, *b), std::max(*a, *b)};
+}
+
+// The <col> entry `col`, cut so that it covers no column outside [first, last]: the parts
+// outside become entries of their own, with the same attributes.
+void CutColumnEntry(pugi::xml_node cols, pugi::xml_node col, int first, int last) {
+    int low = IntAttr(col, "min", 1);
+    int high = IntAttr(col, "max", low);
+    if (low < first) {
+        SetAttr(cols.insert_copy_before(col, col), "max", std::to_string(first - 1));
+        SetAttr(col, "min", std::to_string(first));
+    }
+    if (high > last) {
+        SetAttr(cols.insert_copy_after(col, col), "min", std::to_string(last + 1));
+        SetAttr(col, "max", std::to_string(last));
+    }
+}
+
+// Columns [first, last] get the style `restyle(old style)` on their <col> entries, which are cut
+// at the span's ends; columns without an entry get one at the sheet's default width.
+template <typename Restyle>
+void RestyleColumns(pugi::xml_node worksheet, int first, int last, Restyle restyle) {
+    pugi::xml_node cols = ChildOrInsert(worksheet, "cols", kWorksheetOrder);
+    std::vector<pugi::xml_node> inside;
+    for (pugi::xml_node col = cols.first_child(); col; col = col.next_sibling()) {
+        if (col.type() != pugi::node_element || LocalName(col) != "col") continue;
+        int low = IntAttr(col, "min", 1);
+        int high = IntAttr(col, "max", low);
+        if (high < first || low > last) continue;
+        CutColumnEntry(cols, col, first, last);
+        inside.push_back(col);
+    }
+    for (pugi::xml_node col : inside) {
+        SetAttr(col, "style", std::to_string(restyle(IntAttr(col, "style", 0))));
+    }
+
+    double width = Child(worksheet, "sheetFormatPr").attribute("defaultColWidth").as_double(0);
+    std::string default_width = fmt::format("{}", width > 0 ? width : 9.140625);
+    std::string name = SiblingName(cols, "col");
+    int next = first;  // the first column not yet known to have an entry
+    auto fill_gap = [&](pugi::xml_node before, int up_to) {
+        if (next > up_to) return;
+        pugi::xml_node made = before ? cols.insert_child_before(name.c_str(), before)
+                                     : cols.append_child(name.c_str());
+        made.append_attribute("min").set_value(next);
+        made.append_attribute("max").set_value(up_to);
+        made.append_attribute("width").set_value(default_width.c_str());
+        made.append_attribute("style").set_value(restyle(0));
+    };
+    for (pugi::xml_node col = cols.first_child(); col; col = col.next_sibling()) {
+        if (col.type() != pugi::node_element || LocalName(col) != "col") continue;
+        int low = IntAttr(col, "min", 1);
+        int high = IntAttr(col, "max", low);
+        if (high < next) continue;
+        if (low > last) break;
+        fill_gap(col, std::min(low - 1, last));
+        next = std::max(next, high + 1);
+    }
+    pugi::xml_node after_last;
+    for (pugi::xml_node col = cols.first_child(); col; col = col.next_sibling()) {
+        if (col.type() == pugi::node_element && LocalName(col) == "col" &&
+            IntAttr(col, "min", 1) > last) {
+            after_last = col;
+            break;
+        }
+    }
+    fill_gap(after_last, last);
+}
+
+// Formats whole columns or rows the way Excel does: the <col> entries or the rows carry the
+// style, so cells made later start from it, and every cell already there is restyled. Cells
+// where a styled row meets a styled column are made, since a missing cell would show only one
+// of the two styles (§18.3.1.73).
+void StyleWholeLines(SheetWriter& writer, const WholeLines& lines, const StyleEdit& edit,
+                     StyleDeriver& deriver) {
+    const CellRange all = lines.columns ? CellRange{{lines.first, 1}, {lines.last, kMaxRows}}
+                                        : CellRange{{1, lines.first}, {kMaxColumns, lines.last}};
+    auto inside = [&](CellRef at) {
+        return lines.columns ? at.col >= lines.first && at.col <= lines.last
+                             : at.row >= lines.first && at.row <= lines.last;
+    };
+    const ColumnStyles column_styles = ColumnStyles::Of(writer.root());
+    if (lines.columns) {
+        // Outline borders differ at the two end columns, so those get entries of their own.
+        std::vector<std::pair<int, int>> spans = {{lines.first, lines.last}};
+        if (edit.border_style && edit.border_outline && lines.last > lines.first) {
+            spans = {{lines.first, lines.first}, {lines.last, lines.last}};
+            if (lines.last - lines.first > 1) spans.push_back({lines.first + 1, lines.last - 1});
+        }
+        for (const auto& [a, b] : spans) {
+            unsigned edges = EdgesOf(edit, all, {a, 2}) & (kLeft | kRight);
+            if (edit.border_style && !edit.border_outline) edges = kAllEdges;
+            RestyleColumns(writer.root(), a, b,
+                           [&](int old) { return deriver.Derive(old, edges); });
+        }
+    }
+
+    pugi::xml_node data = writer.data();
+    for (pugi::xml_node row = data.first_child(); row; row = row.next_sibling()) {
+        if (row.type() != pugi::node_element || LocalName(row) != "row") continue;
+        int r = IntAttr(row, "r", 0);
+        if (r < 1) continue;
+        writer.NumberCells(row, r);
+        bool row_styled = row.attribute("customFormat").as_bool();
+        for (pugi::xml_node c = row.first_child(); c; c = c.next_sibling()) {
+            if (c.type() != pugi::node_element || LocalName(c) != "c") continue;
+            std::optional<CellRef> at = ParseCellRef(c.attribute("r").value());
+            if (!at || !inside(*at)) continue;
+            SetAttr(c, "s",
+                    std::to_string(deriver.Derive(IntAttr(c, "s", 0), EdgesOf(edit, all, *at))));
+        }
+        // A styled row's missing cells in the formatted columns would show the row's style.
+        if (lines.columns && row_styled) {
+            int row_style = IntAttr(row, "s", 0);
+            pugi::xml_node hint;
+            for (int col = lines.first; col <= lines.last; ++col) {
+                CellRef at{col, r};
+                pugi::xml_node existing = hint ? ExistingCellAfter(hint, at) : writer.FindCell(at);
+                hint = writer.Cell(row, at, hint);
+                if (!existing) {
+                    SetAttr(hint, "s",
+                            std::to_string(deriver.Derive(row_style, EdgesOf(edit, all, at))));
+                }
+            }
+        }
+    }
+    if (lines.columns) return;
+
+    for (int r = lines.first; r <= lines.last; ++r) {
+        pugi::xml_node row = writer.Row(r);
+        int old = row.attribute("customFormat").as_bool() ? IntAttr(row, "s", 0) : 0;
+        unsigned edges = EdgesOf(edit, all, {2, r}) & (kTop | kBottom);
+        if (edit.border_style && !edit.border_outline) edges = kAllEdges;
+        SetAttr(row, "s", std::to_string(deriver.Derive(old, edges)));
+        SetAttr(row, "customFormat", "1");
+        // Where a styled column crosses the row, the cell keeps the column's style as its base.
+        for (const auto& [min, entry] : column_styles.entries()) {
+            const auto& [max, style] = entry;
+            if (style == 0) continue;
+            pugi::xml_node hint;
+            for (int col = min; col <= max; ++col) {
+                CellRef at{col, r};
+                pugi::xml_node existing = hint ? ExistingCellAfter(hint, at) : writer.FindCell(at);
+                hint = writer.Cell(row, at, hint);
+                if (!existing) {
+                    SetAttr(hint, "s",
+                            std::to_string(deriver.Derive(style, EdgesOf(edit, all, at))));
+                }
+            }
         }
     }
 }
@@ -684,9 +834,14 @@ Status Workbook::FormatRange(std::string_view sheet, std::string_view range,
                              const CellFormat& format) {
     Result<StyleEdit> edit = ResolveFormat(format);
     if (!edit) return std::unexpected(edit.error());
-    Result<CellRange> cells = ParseCellRange(range, "range");
+    std::optional<WholeLines> lines = ParseWholeLines(range);
+    Result<CellRange> cells =
+        lines ? Result<CellRange>(CellRange{}) : ParseCellRange(range, "range");
     if (!cells) return std::unexpected(cells.error());
-    if (CellCount(*cells) > kMaxFormattedCells) {
+    if (lines && !lines->columns && lines->last - lines->first + 1 > kMaxFormattedCells) {
+        return InvalidRequest("format at most 1,000,000 whole rows at once");
+    }
+    if (!lines && CellCount(*cells) > kMaxFormattedCells) {
         return InvalidRequest(
             fmt::format("range {} has {} cells; format at most 1,000,000 cells at once", range,
                         CellCount(*cells)));
@@ -706,7 +861,11 @@ Status Workbook::FormatRange(std::string_view sheet, std::string_view range,
     }
     StyleDeriver deriver(*styles, *edit);
     SheetWriter writer(**doc);
-    StyleCells(writer, *cells, *edit, deriver);
+    if (lines) {
+        StyleWholeLines(writer, *lines, *edit, deriver);
+    } else {
+        StyleCells(writer, *cells, *edit, deriver);
+    }
     writer.UpdateDimension();
     impl_->MarkDirty(entry->part);
     impl_->MarkDirty(*impl_->styles_part);

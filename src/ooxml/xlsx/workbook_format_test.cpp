@@ -218,6 +218,98 @@ TEST(WorkbookFormat, FormattingAWholeRowOfNewCellsNumbersTheRowOnce) {
     EXPECT_TRUE(ByLocalName(StyleOf(styles, sheet, "XFD7").font, "b"));
 }
 
+// The <col> entries of a saved sheet as "min-max:width:style" strings, in order.
+std::vector<std::string> ColumnEntries(const Xml& sheet) {
+    std::vector<std::string> entries;
+    for (pugi::xml_node col : ByLocalName(sheet.Root(), "cols").children()) {
+        entries.push_back(fmt::format("{}-{}:{}:{}", col.attribute("min").value(),
+                                      col.attribute("max").value(), col.attribute("width").value(),
+                                      col.attribute("style").value()));
+    }
+    return entries;
+}
+
+TEST(WorkbookFormat, WholeColumnsCarryTheStyleForTheirCellsNowAndLater) {
+    Workbook workbook = NewWorkbook();
+    Format money;
+    money.number_format = "#,##0.00";
+    ASSERT_TRUE(workbook.FormatRange("Data", "B:B", money));
+    ASSERT_TRUE(workbook.SetCell("Data", "B9", CellValue::Number(5)));
+    std::string saved = MustSave(workbook);
+    Xml sheet(PartText(saved, kSheet1));
+    Xml styles(PartText(saved, kStyles));
+    for (std::string_view ref : {"B1", "B2", "B9"}) {
+        EXPECT_EQ(StyleOf(styles, sheet, ref).xf.attribute("numFmtId").as_int(), 4) << ref;
+    }
+    EXPECT_EQ(StyleOf(styles, sheet, "A2").xf.attribute("numFmtId").as_int(), 0);
+    int style = FindCell(sheet, "B1").attribute("s").as_int();
+    EXPECT_EQ(ColumnEntries(sheet),
+              (std::vector<std::string>{fmt::format("2-2:9.140625:{}", style)}));
+    EXPECT_STREQ(ByLocalName(sheet.Root(), "dimension").attribute("ref").value(), "A1:B9");
+}
+
+TEST(WorkbookFormat, WholeColumnsCutTheEntriesTheyShareAndFillTheGaps) {
+    Workbook workbook = NewWorkbook();
+    ASSERT_TRUE(workbook.SetColumnWidth("Data", "A:C", 20));
+    ASSERT_TRUE(workbook.SetColumnWidth("Data", "F", 12));
+    Format fill;
+    fill.fill_color = "FFEEAA";
+    ASSERT_TRUE(workbook.FormatRange("Data", "C:E", fill));
+    ASSERT_TRUE(workbook.FormatRange("Data", "C:E", fill));  // again: same entries, same style
+    std::string saved = MustSave(workbook);
+    Xml sheet(PartText(saved, kSheet1));
+    std::vector<std::string> entries = ColumnEntries(sheet);
+    ASSERT_EQ(entries.size(), 5u) << fmt::format("{}", fmt::join(entries, " "));
+    EXPECT_EQ(entries[0], "1-1:20:");
+    EXPECT_EQ(entries[1], "2-2:20:");
+    EXPECT_TRUE(entries[2].starts_with("3-3:20:")) << entries[2];
+    EXPECT_TRUE(entries[3].starts_with("4-5:9.140625:")) << entries[3];
+    EXPECT_EQ(entries[4], "6-6:12:");
+    EXPECT_EQ(entries[2].substr(entries[2].rfind(':')), entries[3].substr(entries[3].rfind(':')));
+}
+
+TEST(WorkbookFormat, WholeRowsCarryTheStyleAndKeepTheColumnsStyleWhereTheyCross) {
+    Workbook workbook = NewWorkbook();
+    Format money;
+    money.number_format = "#,##0.00";
+    ASSERT_TRUE(workbook.FormatRange("Data", "D:D", money));
+    ASSERT_TRUE(workbook.FormatRange("Data", "2:3", Bold()));
+    std::string saved = MustSave(workbook);
+    Xml sheet(PartText(saved, kSheet1));
+    Xml styles(PartText(saved, kStyles));
+    for (pugi::xml_node row : ByLocalName(sheet.Root(), "sheetData").children()) {
+        int r = row.attribute("r").as_int();
+        EXPECT_EQ(row.attribute("customFormat").as_bool(), r == 2 || r == 3) << r;
+    }
+    EXPECT_TRUE(ByLocalName(StyleOf(styles, sheet, "A2").font, "b"));
+    EXPECT_FALSE(ByLocalName(StyleOf(styles, sheet, "A1").font, "b"));
+    // D3 is made: without it, the row's bold would hide the column's number format there.
+    CellStyle d3 = StyleOf(styles, sheet, "D3");
+    EXPECT_TRUE(ByLocalName(d3.font, "b"));
+    EXPECT_EQ(d3.xf.attribute("numFmtId").as_int(), 4);
+}
+
+TEST(WorkbookFormat, AnOutlineBorderOnWholeColumnsDrawsOnlyTheOuterSides) {
+    Workbook workbook = NewWorkbook();
+    Format box;
+    box.border = "thin";
+    box.border_outline = true;
+    ASSERT_TRUE(workbook.FormatRange("Data", "A:C", box));
+    std::string saved = MustSave(workbook);
+    Xml sheet(PartText(saved, kSheet1));
+    Xml styles(PartText(saved, kStyles));
+    CellStyle a2 = StyleOf(styles, sheet, "A2");
+    CellStyle b2 = StyleOf(styles, sheet, "B2");
+    EXPECT_STREQ(ByLocalName(a2.border, "left").attribute("style").value(), "thin");
+    EXPECT_FALSE(ByLocalName(a2.border, "right").attribute("style"));
+    EXPECT_FALSE(ByLocalName(b2.border, "left").attribute("style"));
+    EXPECT_FALSE(ByLocalName(b2.border, "bottom").attribute("style"));
+    // A1 is on the top row of the columns.
+    EXPECT_STREQ(ByLocalName(StyleOf(styles, sheet, "A1").border, "top").attribute("style").value(),
+                 "thin");
+    EXPECT_EQ(ColumnEntries(sheet).size(), 3u);
+}
+
 TEST(WorkbookFormat, NumberFormatPresetsAndCodes) {
     struct Row {
         std::string_view format;
@@ -367,8 +459,13 @@ TEST(WorkbookFormat, FailuresChangeNothing) {
     const Case cases[] = {
         {"unknown sheet", workbook.FormatRange("Nope", "A1", bold), ErrorCode::kNotFound},
         {"bad range", workbook.FormatRange("Data", "A1:", bold), ErrorCode::kInvalidRequest},
-        {"whole columns", workbook.FormatRange("Data", "A:C", bold), ErrorCode::kInvalidRequest},
-        {"whole rows", workbook.FormatRange("Data", "2:5", bold), ErrorCode::kInvalidRequest},
+        {"whole columns of a missing sheet", workbook.FormatRange("Nope", "A:C", bold),
+         ErrorCode::kNotFound},
+        {"every row", workbook.FormatRange("Data", "1:1048576", bold), ErrorCode::kInvalidRequest},
+        {"whole columns, empty format", workbook.FormatRange("Data", "A:C", Format{}),
+         ErrorCode::kInvalidRequest},
+        {"columns and cells mixed", workbook.FormatRange("Data", "A:C5", bold),
+         ErrorCode::kInvalidRequest},
         {"too many cells", workbook.FormatRange("Data", "A1:Z40000", bold),
          ErrorCode::kInvalidRequest},
         {"empty format", workbook.FormatRange("Data", "A1", Format{}), ErrorCode::kInvalidRequest},

@@ -200,7 +200,7 @@ struct Workbook::Impl {
     // so the caller takes the DOM path.
     Result<bool> SetCellsStreamed(const SheetEntry& entry, std::span<const PlacedValue> edits);
     Result<bool> FillNewCells(const SheetEntry& entry, const WorksheetText& sheet,
-                              std::span<const PlacedValue> edits);
+                              std::span<const PlacedValue> edits, const ColumnStyles& columns);
     // Edits up to this many are merged in place into a part read for them.
     static constexpr std::size_t kInPlaceEdits = 10000;
     // Writes the merge of `cells` into `part`: in place in `storage` (the text `sheet` scanned,
