@@ -622,6 +622,7 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
     request.tools = ExcelToolSpecs(input.ask, !input.context_files.empty());
     request.max_output_tokens = options_.max_output_tokens;
     request.deadline = input.deadline;
+    request.stop_requested = input.stop_requested;
     request.messages = HistoryMessages(turn.memory);
     request.stable_messages = request.messages.size();
     Result<std::string> ask = TurnRequest(turn, *imported, outside_changes);
@@ -632,6 +633,7 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
     int verify_rounds = 0;
     bool editing = false;
     for (;;) {
+        if (StopRequested(input)) return TurnStopped();
         if (turn.PastDeadline())
             return Fail(ErrorCode::kTimeout, "the task ran past its timeout_ms");
         if (turn.stats.steps >= options_.max_steps) {
@@ -662,6 +664,8 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
             if (!editing) turn.Phase("editing");
             editing = true;
             for (const llm::ToolCall& call : reply->tool_calls) {
+                if (StopRequested(input)) return TurnStopped();
+                if (input.on_tool_call) input.on_tool_call(call.name, call.arguments);
                 Status limit;
                 Message result = turn.Call(call, limit);
                 turn.Spent();
