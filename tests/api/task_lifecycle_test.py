@@ -160,6 +160,34 @@ class TaskLifecycleTest(unittest.TestCase):
         requeue = types.index("queued", 1)
         self.assertEqual(types[requeue - 1], "running", types)
 
+    def test_task_queued_past_the_queue_limit_expires_and_its_stream_ends(self):
+        server, key = self.serve(env=slow(1500), args=["--queue-ttl", "1s"])
+        first = server.generate(key, "excel", prompt="Add a sheet named Slow",
+                                **{"async": True}).json()
+        waiting = server.generate(key, "excel", prompt="Add a sheet named Late",
+                                  run_id=first["run_id"], multitask="enqueue",
+                                  **{"async": True}).json()
+        task = server.wait_task(key, waiting["task_id"], seconds=30,
+                                until=("expired", "running", "completed"))
+        self.assertEqual(task["status"], "expired", task)
+        self.assertEqual(task["error"]["code"], "task_expired")
+        _, response = self.open_events(server, key, waiting["task_id"])
+        self.assertEqual([e["event"] for e in read_events(response)], ["queued", "expired"])
+        self.assertEqual(server.wait_task(key, first["task_id"])["status"], "completed")
+
+    def test_shutdown_past_its_grace_leaves_the_task_for_the_next_start(self):
+        server, key = self.serve(env=slow(2000), args=["--shutdown-grace", "200ms"])
+        body = server.generate(key, "excel", prompt="Add a sheet named Later",
+                               **{"async": True}).json()
+        server.wait_task(key, body["task_id"], until=("running",))
+        self.assertEqual(server.stop(), 0)
+
+        again, _ = self.serve(data_dir=server.data_dir)
+        task = again.wait_task(key, body["task_id"], seconds=60)
+        self.assertEqual(task["status"], "completed", task)
+        self.assertEqual(task["attempt"], 2)
+        self.assertEqual(self.sheet_names(again, key, body["run_id"]), ["Later"])
+
     def test_bad_lease_duration_stops_the_server_with_a_message(self):
         result = QuireServer().cli("serve", "--task-lease", "soon", check=False)
         self.assertNotEqual(result.returncode, 0)
