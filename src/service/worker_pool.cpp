@@ -48,6 +48,10 @@ public:
 
     bool stop_requested() const { return stop_.load(); }
 
+    // Renews no more after `until`, so a turn that hangs past its deadline loses its lease and
+    // the task is taken up again instead of staying claimed for ever.
+    void HoldUntil(Clock::time_point until) { hold_until_.store(until.time_since_epoch().count()); }
+
 private:
     void Watch() {
         auto next_renewal = Clock::now() + renew_every_;
@@ -57,6 +61,10 @@ private:
             if (done_.load()) return;
             if (Clock::now() >= next_renewal) {
                 next_renewal = Clock::now() + renew_every_;
+                if (Clock::now().time_since_epoch().count() > hold_until_.load()) {
+                    StopTurn("the turn is past its deadline; its lease is left to lapse");
+                    return;
+                }
                 if (!Renew()) return;
             } else if (!StillOurs()) {
                 return;
@@ -99,6 +107,7 @@ private:
     const milliseconds renew_every_;
     const std::int64_t lease_ms_;
 
+    std::atomic<Clock::rep> hold_until_{std::numeric_limits<Clock::rep>::max()};
     std::atomic<bool> done_{false};  // set by the destructor
     std::atomic<bool> stop_{false};  // set by the watcher thread
     std::thread thread_;             // last: starts once the members above are ready
@@ -242,6 +251,7 @@ void WorkerPool::Execute(const store::Task& task) {
     if (!input) {
         return FailTask(task, ErrorCodeName(input.error().code), input.error().message);
     }
+    lease.HoldUntil(input->deadline + milliseconds(lifecycle_.lease_ms));
     agent::TurnStats spent;
     input->spent = &spent;
     input->stop_requested = [&lease] { return lease.stop_requested(); };
