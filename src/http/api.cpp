@@ -747,6 +747,10 @@ void Api::Impl::StreamEvents(const std::string& org_id, const std::string& task_
     while (!generate.stopping()) {
         // Read before the store, so a change between the two still wakes the wait below.
         std::uint64_t seen = signal.generation();
+        // The status before the log: a task's final event is written with its final status, so
+        // a log read after a final status holds the final event.
+        auto task = metadata.GetTask(org_id, task_id);
+        if (!task) return;
         auto events = metadata.ListTaskEvents(org_id, task_id, after_id, kEventBatch);
         if (!events) return;
         for (const store::TaskEvent& event : *events) {
@@ -759,8 +763,7 @@ void Api::Impl::StreamEvents(const std::string& org_id, const std::string& task_
         }
         if (events->size() == static_cast<std::size_t>(kEventBatch)) continue;
         // A task that ended without a final event in its log (pruned, or older than the log).
-        auto task = metadata.GetTask(org_id, task_id);
-        if (!task || service::IsTerminal(task->status)) return;
+        if (service::IsTerminal(task->status)) return;
 
         signal.WaitUntil(seen, std::min(next_keep_alive, Clock::now() + std::chrono::seconds(1)));
         if (Clock::now() >= next_keep_alive) {
