@@ -322,6 +322,78 @@ Status ValidateSubmission(const TaskSubmission& submission) {
     return {};
 }
 
+// The first submission's outcome when `submission` repeats an idempotency key still alive;
+// nullopt when it has no key or a fresh one. kConflict for a key used with another request.
+Result<std::optional<SubmitOutcome>> ReplayIdempotencyKey(Connection& db,
+                                                          const TaskSubmission& submission,
+                                                          std::int64_t now) {
+    const std::string& org_id = submission.task.org_id;
+    const std::string& key = submission.idempotency_key;
+    if (key.empty()) return std::nullopt;
+
+    auto seen = FindIdempotencyKey(db, org_id, key, now - submission.idempotency_ttl_ms);
+    if (!seen) return Propagate(seen);
+    if (seen->has_value()) {
+        if ((*seen)->request_sha256 != submission.request_sha256) {
+            return Fail(ErrorCode::kConflict,
+                        "idempotency_key was already used with a different request");
+        }
+        auto replayed = Replay(db, org_id, **seen);
+        if (!replayed) return Propagate(replayed);
+        return std::optional<SubmitOutcome>(std::move(*replayed));
+    }
+    // A key past its lifetime is free again.
+    auto stale =
+        Execute(db, "DELETE FROM idempotency_keys WHERE org_id = ?1 AND key = ?2", org_id, key);
+    if (!stale) return Propagate(stale);
+    return std::nullopt;
+}
+
+// The run a submission queues on: the new one, inserted now, or the existing one.
+Result<Run> SubmissionRun(Connection& db, const TaskSubmission& submission, std::int64_t now) {
+    const std::string& org_id = submission.task.org_id;
+    if (!submission.new_run) {
+        auto run = FindRun(db, org_id, submission.task.run_id);
+        if (!run) return Propagate(run);
+        if (!run->has_value()) return NotFound("run not found");
+        return std::move(**run);
+    }
+    if (auto org = RequireOrg(db, org_id); !org) return Propagate(org);
+    Run run = *submission.new_run;
+    run.created_at = run.updated_at = now;
+    if (auto inserted = InsertRun(db, run); !inserted) return Propagate(inserted);
+    return run;
+}
+
+// Inserts the submission's task as queued on `run_id`, with its `queued` event and its
+// idempotency key.
+Result<Task> InsertQueuedTask(Connection& db, const TaskSubmission& submission,
+                              std::string_view run_id, std::int64_t now) {
+    Task task;
+    task.id = submission.task.id.empty() ? NewId("task_") : submission.task.id;
+    task.run_id = std::string(run_id);
+    task.org_id = submission.task.org_id;
+    task.request_json = submission.task.request_json.empty() ? "{}" : submission.task.request_json;
+    task.created_at = now;
+    auto inserted =
+        Execute(db,
+                "INSERT INTO tasks (id, run_id, org_id, status, request_json, "
+                "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                task.id, task.run_id, task.org_id, task.status, task.request_json, task.created_at);
+    if (!inserted) return Propagate(inserted);
+    if (auto event = AppendEvent(db, task.id, "queued", "{}", now); !event) {
+        return Propagate(event);
+    }
+    if (submission.idempotency_key.empty()) return task;
+    auto remembered = Execute(db,
+                              "INSERT INTO idempotency_keys (org_id, key, request_sha256, run_id, "
+                              "task_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                              task.org_id, submission.idempotency_key, submission.request_sha256,
+                              task.run_id, task.id, now);
+    if (!remembered) return Propagate(remembered);
+    return task;
+}
+
 // Puts a lapsed task back in the queue, or fails it once it has used its attempts.
 Status RecoverLapsedTask(Connection& db, const Task& task, int max_attempts, std::int64_t now,
                          LapsedTasks& counts) {
@@ -712,41 +784,18 @@ Result<Task> SqliteStore::CreateTask(const Task& task) {
 
 Result<SubmitOutcome> SqliteStore::SubmitTask(const TaskSubmission& submission) {
     if (auto valid = ValidateSubmission(submission); !valid) return Propagate(valid);
-    const std::string& org_id = submission.task.org_id;
-    const std::string& key = submission.idempotency_key;
 
     return Write([&](Connection& db) -> Result<SubmitOutcome> {
         // The time is read under the write lock, so created_at follows the order of arrival.
         const std::int64_t now = NowMillis();
-        if (!key.empty()) {
-            auto seen = FindIdempotencyKey(db, org_id, key, now - submission.idempotency_ttl_ms);
-            if (!seen) return Propagate(seen);
-            if (seen->has_value()) {
-                if ((*seen)->request_sha256 != submission.request_sha256) {
-                    return Fail(ErrorCode::kConflict,
-                                "idempotency_key was already used with a different request");
-                }
-                return Replay(db, org_id, **seen);
-            }
-            // A key past its lifetime is free again.
-            auto stale = Execute(db, "DELETE FROM idempotency_keys WHERE org_id = ?1 AND key = ?2",
-                                 org_id, key);
-            if (!stale) return Propagate(stale);
-        }
+        auto replay = ReplayIdempotencyKey(db, submission, now);
+        if (!replay) return Propagate(replay);
+        if (replay->has_value()) return std::move(**replay);
 
         SubmitOutcome outcome;
-        if (submission.new_run) {
-            if (auto org = RequireOrg(db, org_id); !org) return Propagate(org);
-            outcome.run = *submission.new_run;
-            outcome.run.created_at = outcome.run.updated_at = now;
-            if (auto inserted = InsertRun(db, outcome.run); !inserted) return Propagate(inserted);
-        } else {
-            auto run = FindRun(db, org_id, submission.task.run_id);
-            if (!run) return Propagate(run);
-            if (!run->has_value()) return NotFound("run not found");
-            outcome.run = std::move(**run);
-        }
-
+        auto run = SubmissionRun(db, submission, now);
+        if (!run) return Propagate(run);
+        outcome.run = std::move(*run);
         if (!submission.enqueue) {
             auto active = ActiveTaskOf(db, outcome.run.id);
             if (!active) return Propagate(active);
@@ -757,31 +806,9 @@ Result<SubmitOutcome> SqliteStore::SubmitTask(const TaskSubmission& submission) 
             }
         }
 
-        Task& task = outcome.task;
-        task.id = submission.task.id.empty() ? NewId("task_") : submission.task.id;
-        task.run_id = outcome.run.id;
-        task.org_id = org_id;
-        task.request_json =
-            submission.task.request_json.empty() ? "{}" : submission.task.request_json;
-        task.created_at = now;
-        auto inserted = Execute(db,
-                                "INSERT INTO tasks (id, run_id, org_id, status, request_json, "
-                                "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                                task.id, task.run_id, task.org_id, task.status, task.request_json,
-                                task.created_at);
-        if (!inserted) return Propagate(inserted);
-        if (auto event = AppendEvent(db, task.id, "queued", "{}", now); !event) {
-            return Propagate(event);
-        }
-        if (!key.empty()) {
-            auto remembered =
-                Execute(db,
-                        "INSERT INTO idempotency_keys (org_id, key, request_sha256, "
-                        "run_id, task_id, created_at) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        org_id, key, submission.request_sha256, task.run_id, task.id, now);
-            if (!remembered) return Propagate(remembered);
-        }
+        auto task = InsertQueuedTask(db, submission, outcome.run.id, now);
+        if (!task) return Propagate(task);
+        outcome.task = std::move(*task);
         return outcome;
     });
 }
