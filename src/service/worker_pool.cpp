@@ -258,7 +258,8 @@ void WorkerPool::Execute(const store::Task& task) {
     auto agent = make_agent_();
     auto output = agent->RunTurn(*input);
     if (lease.stop_requested()) {
-        // Cancelled, or another attempt owns the task: the store already says what it is.
+        // Cancelled, taken over by another attempt, or hung past its deadline (its lease then
+        // lapses): the store says or will say what became of the task.
         QUIRE_LOG_INFO("task stopped without committing task_id={} attempt={}", task.id,
                        task.attempt);
         signal_.Notify();

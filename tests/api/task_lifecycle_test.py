@@ -75,7 +75,7 @@ class TaskLifecycleTest(unittest.TestCase):
     # --- one active task per run ---
 
     def test_twenty_concurrent_calls_on_one_run_start_exactly_one_task(self):
-        server, key = self.serve(env=slow(300))
+        server, key = self.serve(env=slow(1000))
         run_id = self.new_run(server, key)
 
         def call(i):
