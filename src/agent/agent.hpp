@@ -68,7 +68,24 @@ struct TurnInput {
     TurnStats* spent = nullptr;
     // Reports a phase change ("planning", "editing", "saving"); may be empty.
     std::function<void(std::string_view)> on_phase;
+    // True once the turn must stop (its task was cancelled or its claim was lost). The agent asks
+    // between steps and hands it to model calls, which are abandoned; a stopped turn ends with
+    // kConflict and its output is never committed. May be empty.
+    std::function<bool()> stop_requested;
+    // Reports a tool call the agent is about to run: the tool's name and its raw JSON arguments,
+    // which may hold document contents, so the receiver keeps only a summary of their shape.
+    // May be empty.
+    std::function<void(std::string_view tool, std::string_view arguments)> on_tool_call;
 };
+
+// The error a turn ends with when `stop_requested` said so.
+inline std::unexpected<Error> TurnStopped() {
+    return Fail(ErrorCode::kConflict, "the task was stopped before it finished");
+}
+
+inline bool StopRequested(const TurnInput& input) {
+    return input.stop_requested && input.stop_requested();
+}
 
 struct TurnOutput {
     std::string document;  // the new version's bytes; for an ask, the document unchanged

@@ -697,6 +697,7 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
     request.tools = ExcelToolSpecs(input.ask, !input.context_files.empty());
     request.max_output_tokens = options_.max_output_tokens;
     request.deadline = input.deadline;
+    request.stop_requested = input.stop_requested;
     request.messages = HistoryMessages(turn.memory);
     request.stable_messages = request.messages.size();
     Result<std::string> ask = TurnRequest(turn, *imported, outside_changes);
@@ -707,6 +708,7 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
     int verify_rounds = 0;
     bool editing = false;
     for (;;) {
+        if (StopRequested(input)) return TurnStopped();
         if (turn.PastDeadline())
             return Fail(ErrorCode::kTimeout, "the task ran past its timeout_ms");
         if (turn.stats.steps >= options_.max_steps) {
@@ -747,6 +749,8 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
             bool failed = false;
             const std::vector<llm::ToolCall>& calls = reply->tool_calls;
             for (std::size_t i = 0; i < calls.size(); ++i) {
+                if (StopRequested(input)) return TurnStopped();
+                if (input.on_tool_call) input.on_tool_call(calls[i].name, calls[i].arguments);
                 Status limit;
                 Message result =
                     calls[i].name == "finish"

@@ -7,9 +7,12 @@
 
 #include <boost/json.hpp>
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "agent/llm/provider.hpp"
 #include "fake_model_server.hpp"
@@ -138,6 +141,42 @@ TEST(ModelAgent, ToolErrorsAndMalformedArgumentsGoBackToTheModel) {
     std::string second = RequestText(server.Requests().at(1));
     EXPECT_NE(second.find("Nope"), std::string::npos) << second;
     EXPECT_NE(second.find("must be a JSON object"), std::string::npos) << second;
+}
+
+TEST(ModelAgent, AStopRequestedAfterAToolCallEndsTheTurnBeforeTheNextModelCall) {
+    FakeModelServer server(R"js({"after_last": "repeat", "steps": [
+      {"reply": {"tool_calls": [{"name": "add_sheet", "arguments": {"name": "Plans"}}]}}]})js");
+    auto agent = MakeModelAgent(ProviderFor(server, "anthropic"));
+    std::vector<std::pair<std::string, std::string>> calls;
+    TurnInput input = ExcelTurn("Add sheets forever.");
+    input.on_tool_call = [&calls](std::string_view tool, std::string_view arguments) {
+        calls.emplace_back(tool, arguments);
+    };
+    input.stop_requested = [&calls] { return !calls.empty(); };
+
+    Result<TurnOutput> output = agent->RunTurn(input);
+
+    ASSERT_FALSE(output);
+    EXPECT_EQ(output.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(server.Requests().size(), 1u);
+    ASSERT_EQ(calls.size(), 1u);
+    EXPECT_EQ(calls[0].first, "add_sheet");
+    EXPECT_EQ(json::parse(calls[0].second), json::parse(R"({"name":"Plans"})"));
+}
+
+// Without the stop the call would end in the provider's 10 s request timeout, as kTimeout.
+TEST(ModelAgent, AStopRequestedDuringAModelCallAbandonsTheCall) {
+    FakeModelServer server(R"js({"steps": [
+      {"delay_ms": 30000, "reply": {"text": "Too late."}}]})js");
+    auto agent = MakeModelAgent(ProviderFor(server, "openai"));
+    TurnInput input = ExcelTurn("Take your time.");
+    auto stop_at = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+    input.stop_requested = [stop_at] { return std::chrono::steady_clock::now() >= stop_at; };
+
+    Result<TurnOutput> output = agent->RunTurn(input);
+
+    ASSERT_FALSE(output);
+    EXPECT_EQ(output.error().code, ErrorCode::kConflict) << output.error().message;
 }
 
 TEST(ModelAgent, AModelThatNeverFinishesStopsAtTheStepLimitWithoutADocument) {

@@ -81,6 +81,7 @@ Status OfflineAgent::Step(const TurnInput& input, std::string_view phase) {
     auto delay = StepDelay();
     auto deadline = input.deadline;
     while (delay.count() > 0) {
+        if (StopRequested(input)) return TurnStopped();
         auto slice = std::min(delay, std::chrono::milliseconds(50));
         if (deadline != std::chrono::steady_clock::time_point{} &&
             std::chrono::steady_clock::now() + slice > deadline) {
@@ -89,6 +90,7 @@ Status OfflineAgent::Step(const TurnInput& input, std::string_view phase) {
         std::this_thread::sleep_for(slice);
         delay -= slice;
     }
+    if (StopRequested(input)) return TurnStopped();
     if (deadline != std::chrono::steady_clock::time_point{} &&
         std::chrono::steady_clock::now() > deadline) {
         return Fail(ErrorCode::kTimeout, "the task ran past its timeout_ms");

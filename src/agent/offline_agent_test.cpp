@@ -49,6 +49,16 @@ TEST(OfflineAgent, CsvDataSourceBecomesANamedSheet) {
     EXPECT_EQ(output->summary.find("Not acted on"), std::string::npos) << output->summary;
 }
 
+TEST(OfflineAgent, AStopRequestedEndsTheTurnWithoutADocument) {
+    TurnInput input = ExcelTurn("Add a sheet named Never");
+    int asked = 0;
+    input.stop_requested = [&asked] { return ++asked > 0; };
+    auto output = MakeOfflineAgent()->RunTurn(input);
+    ASSERT_FALSE(output);
+    EXPECT_EQ(output.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(asked, 1);
+}
+
 TEST(OfflineAgent, FollowUpPromptsAddAndRenameSheets) {
     auto first = MakeOfflineAgent()->RunTurn(ExcelTurn("Add a sheet named Inputs"));
     ASSERT_TRUE(first.has_value()) << first.error().message;

@@ -5,13 +5,16 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <csignal>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -33,8 +36,6 @@ namespace quire::cli {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr int kShutdownGraceMs = 10'000;
-
 struct ServeOptions {
     std::string listen = "127.0.0.1:8080";
     std::string data_dir = "./quire-data";
@@ -50,12 +51,39 @@ struct ServeOptions {
     std::int64_t max_turn_tokens = 2'000'000;
     std::size_t max_cells = 1'000'000;
     int max_document_mb = 200;
+    std::string task_lease = "30s";
+    std::string queue_ttl = "24h";
+    std::string shutdown_grace = "10s";
 };
 
 // Exits with a message on standard error; used only before the server is running.
 [[noreturn]] void Die(std::string_view message) {
     std::cerr << "quire: " << message << "\n";
     std::exit(1);
+}
+
+// "500ms", "30s", "5m", "24h", "7d" in milliseconds; nullopt for anything else.
+std::optional<std::int64_t> TaskDurationMs(std::string_view text) {
+    constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
+        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
+    for (const auto& [suffix, scale] : kUnits) {
+        if (!text.ends_with(suffix)) continue;
+        std::string_view number = text.substr(0, text.size() - suffix.size());
+        std::int64_t value = 0;
+        auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+        if (number.empty() || ec != std::errc() || end != number.data() + number.size() ||
+            value < 0 || value > INT64_MAX / scale) {
+            return std::nullopt;
+        }
+        return value * scale;
+    }
+    return std::nullopt;
+}
+
+std::int64_t RequireDurationMs(std::string_view option, const std::string& text) {
+    auto value = TaskDurationMs(text);
+    if (!value) Die(fmt::format("{} must be a duration such as 30s, 5m, 24h or 7d", option));
+    return *value;
 }
 
 // The stores of a data directory, opened (and created on first use).
@@ -186,6 +214,11 @@ int Serve(const ServeOptions& options) {
     if (!SplitHostPort(options.listen, host, port)) Die("--listen must be HOST:PORT");
     if (options.workers < 1 || options.workers > 256) Die("--workers must be 1 to 256");
     if (options.sync_ceiling_s < 1) Die("--sync-ceiling must be at least 1 second");
+    service::TaskLifecycle lifecycle;
+    lifecycle.lease_ms = RequireDurationMs("--task-lease", options.task_lease);
+    lifecycle.queue_ttl_ms = RequireDurationMs("--queue-ttl", options.queue_ttl);
+    if (lifecycle.lease_ms < 300) Die("--task-lease must be at least 300ms");
+    const auto grace_ms = RequireDurationMs("--shutdown-grace", options.shutdown_grace);
 
     // Signals are taken by sigwait below, so every thread started from here on blocks them.
     sigset_t signals;
@@ -211,7 +244,7 @@ int Serve(const ServeOptions& options) {
     service::GenerateService generate(*data.metadata, *data.blobs, signal,
                                       std::chrono::seconds(options.sync_ceiling_s));
     service::WorkerPool workers(*data.metadata, *data.blobs, signal, agent_setup.make_agent,
-                                options.workers);
+                                options.workers, lifecycle);
 
     http::ApiOptions api_options;
     api_options.public_url = options.public_url;
@@ -242,9 +275,9 @@ int Serve(const ServeOptions& options) {
 
     int received = 0;
     sigwait(&signals, &received);
-    QUIRE_LOG_INFO("shutting down signal={} grace_ms={}", received, kShutdownGraceMs);
+    QUIRE_LOG_INFO("shutting down signal={} grace_ms={}", received, grace_ms);
     server.StopAccepting();
-    bool drained = workers.Stop(kShutdownGraceMs);
+    bool drained = workers.Stop(static_cast<int>(std::min<std::int64_t>(grace_ms, INT32_MAX)));
     generate.StopWaiting();
     server.Shutdown(1000);
     spdlog::default_logger()->flush();
@@ -306,6 +339,21 @@ void AddServe(CLI::App& app) {
         ->add_option("--max-document-mb", options->max_document_mb,
                      "Largest document a turn may save, in MB")
         ->envname("QUIRE_MAX_DOCUMENT_MB")
+        ->capture_default_str();
+    serve
+        ->add_option("--task-lease", options->task_lease,
+                     "How long a worker's claim on a task lasts unless renewed (30s, 2m)")
+        ->envname("QUIRE_TASK_LEASE")
+        ->capture_default_str();
+    serve
+        ->add_option("--queue-ttl", options->queue_ttl,
+                     "A task queued longer than this expires (24h, 30m)")
+        ->envname("QUIRE_QUEUE_TTL")
+        ->capture_default_str();
+    serve
+        ->add_option("--shutdown-grace", options->shutdown_grace,
+                     "How long running tasks may take to finish on SIGTERM (10s)")
+        ->envname("QUIRE_SHUTDOWN_GRACE")
         ->capture_default_str();
     serve->callback([options] { std::exit(Serve(*options)); });
 }

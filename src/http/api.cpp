@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "common/hash.hpp"
 #include "common/ids.hpp"
 #include "common/json_text.hpp"
 #include "common/log.hpp"
@@ -89,6 +90,12 @@ int HttpStatusOf(ErrorCode code) {
 namespace {
 
 constexpr std::size_t kMaxPromptChars = 10000;
+constexpr std::size_t kMaxIdempotencyKeyChars = 255;
+// What a busy run's 409 suggests as the wait before asking again.
+constexpr std::string_view kRunBusyRetryAfterSeconds = "2";
+// Events read from the store at a time, and how often an idle stream shows it is alive.
+constexpr int kEventBatch = 500;
+constexpr auto kEventKeepAlive = std::chrono::seconds(15);
 constexpr std::size_t kMaxContextFiles = 20;
 constexpr int kMinTimeoutMs = 10'000;
 constexpr int kMaxTimeoutMs = 1'800'000;
@@ -209,6 +216,38 @@ private:
     const json::object& object_;
 };
 
+// JSON text with every object's keys in sorted order, so that two bodies that say the same
+// thing read the same.
+std::string CanonicalJson(const json::value& value) {
+    if (value.is_object()) {
+        std::vector<const json::key_value_pair*> members;
+        for (const auto& member : value.as_object()) members.push_back(&member);
+        std::ranges::sort(members, {}, [](const json::key_value_pair* m) { return m->key(); });
+        std::string out = "{";
+        for (const json::key_value_pair* member : members) {
+            if (out.size() > 1) out += ',';
+            out +=
+                json::serialize(json::string(member->key())) + ":" + CanonicalJson(member->value());
+        }
+        return out + "}";
+    }
+    if (value.is_array()) {
+        std::string out = "[";
+        for (const json::value& item : value.as_array()) {
+            if (out.size() > 1) out += ',';
+            out += CanonicalJson(item);
+        }
+        return out + "]";
+    }
+    return json::serialize(value);
+}
+
+// What an idempotent replay must match: the route's format and the body without its key.
+std::string RequestFingerprint(DocumentFormat format, json::object body) {
+    body.erase("idempotency_key");
+    return Sha256Hex(fmt::format("{}\n{}", service::FormatName(format), CanonicalJson(body)));
+}
+
 Result<json::object> ParseJsonObject(std::string_view body) {
     boost::system::error_code ec;
     json::value value = json::parse(body, ec);
@@ -271,7 +310,13 @@ struct Api::Impl {
     HttpResponse Verify(Call& call);
     HttpResponse UploadFile(Call& call);
     HttpResponse Generate(Call& call, DocumentFormat format);
+    HttpResponse GenerateAnswer(const Call& call, const service::GenerateRequest& request,
+                                const service::GenerateOutcome& outcome);
     HttpResponse GetTask(Call& call);
+    HttpResponse CancelTask(Call& call);
+    HttpResponse TaskEvents(Call& call);
+    void StreamEvents(const std::string& org_id, const std::string& task_id, std::int64_t after_id,
+                      const BodyWriter& write);
     HttpResponse ListRuns(Call& call);
     HttpResponse GetRun(Call& call);
     HttpResponse DownloadRun(Call& call);
@@ -386,6 +431,12 @@ HttpResponse Api::Impl::Route(Call& call) {
         }
     }
     if (s.size() == 2 && s[0] == "tasks") return expect("GET", [&] { return GetTask(call); });
+    if (s.size() == 3 && s[0] == "tasks" && s[2] == "cancel") {
+        return expect("POST", [&] { return CancelTask(call); });
+    }
+    if (s.size() == 3 && s[0] == "tasks" && s[2] == "events") {
+        return expect("GET", [&] { return TaskEvents(call); });
+    }
     if (s.size() == 1 && s[0] == "runs") return expect("GET", [&] { return ListRuns(call); });
     if (s.size() == 2 && s[0] == "runs") return expect("GET", [&] { return GetRun(call); });
     if (s.size() == 3 && s[0] == "runs" && s[2] == "download") {
@@ -505,9 +556,24 @@ Result<service::GenerateRequest> Api::Impl::ParseGenerate(const Call& call, Docu
     if (!out.file_name.empty() && CleanFileName(out.file_name) != out.file_name) {
         return InvalidRequest("file_name must be a plain file name");
     }
-    if (out.idempotency_key.size() > 255) {
+    if (auto header = call.request.Header("Idempotency-Key")) {
+        if (!out.idempotency_key.empty() && out.idempotency_key != *header) {
+            return InvalidRequest(
+                "the Idempotency-Key header and the idempotency_key field differ");
+        }
+        out.idempotency_key = std::string(*header);
+    }
+    if (out.idempotency_key.size() > kMaxIdempotencyKeyChars) {
         return InvalidRequest("idempotency_key must be at most 255 characters");
     }
+    out.request_sha256 = RequestFingerprint(format, *object);
+
+    auto multitask = body.String("multitask");
+    if (!multitask) return Propagate(multitask);
+    if (*multitask && **multitask != "reject" && **multitask != "enqueue") {
+        return InvalidRequest("multitask must be \"reject\" or \"enqueue\"");
+    }
+    out.enqueue = *multitask && **multitask == "enqueue";
 
     auto async = body.Bool("async");
     if (!async) return Propagate(async);
@@ -577,6 +643,25 @@ HttpResponse Api::Impl::Generate(Call& call, DocumentFormat format) {
 
     const store::Task& task = outcome->task;
     const store::Run& run = outcome->run;
+    if (outcome->run_busy) {
+        HttpResponse busy = ErrorResponse(
+            Error{ErrorCode::kRunBusy,
+                  "the run has a queued or running task; wait for it, cancel it, or send "
+                  "\"multitask\": \"enqueue\"",
+                  {}},
+            json::object{{"run_id", run.id}, {"active_task_id", task.id}});
+        busy.SetHeader("Retry-After", std::string(kRunBusyRetryAfterSeconds));
+        return busy;
+    }
+    HttpResponse response = GenerateAnswer(call, *request, *outcome);
+    if (outcome->replayed) response.SetHeader("Idempotent-Replayed", "true");
+    return response;
+}
+
+HttpResponse Api::Impl::GenerateAnswer(const Call& call, const service::GenerateRequest& request,
+                                       const service::GenerateOutcome& outcome) {
+    const store::Task& task = outcome.task;
+    const store::Run& run = outcome.run;
     if (task.status == "completed") {
         return JsonResponse(
             200, json::object{{"success", true},
@@ -595,14 +680,19 @@ HttpResponse Api::Impl::Generate(Call& call, DocumentFormat format) {
         return ErrorResponse(Error{ErrorCodeFromName(task.error_code), task.error_message, {}},
                              json::object{{"run_id", run.id}, {"task_id", task.id}});
     }
+    if (task.status == "cancelled" || task.status == "expired") {
+        return ErrorResponse(
+            Error{ErrorCode::kConflict, fmt::format("the task was {}", task.status), {}},
+            json::object{{"run_id", run.id}, {"task_id", task.id}, {"status", task.status}});
+    }
 
     json::object body{
         {"success", true}, {"run_id", run.id}, {"task_id", task.id}, {"status", task.status}};
-    if (!request->async && generate.stopping()) {
+    if (!request.async && generate.stopping()) {
         body["message"] =
             "The server is shutting down; the task continues asynchronously and finishes after "
             "a restart if it is interrupted.";
-    } else if (!request->async) {
+    } else if (!request.async) {
         body["message"] = fmt::format("Sync ceiling ({}s) exceeded; continuing asynchronously.",
                                       generate.sync_ceiling().count());
     }
@@ -615,6 +705,72 @@ HttpResponse Api::Impl::GetTask(Call& call) {
     auto task = metadata.GetTask(call.key.org_id, call.segments[1]);
     if (!task) return ErrorResponse(task.error());
     return JsonResponse(200, TaskJson(call.request, *task));
+}
+
+HttpResponse Api::Impl::CancelTask(Call& call) {
+    auto task = generate.Cancel(call.key.org_id, call.segments[1]);
+    if (!task) return ErrorResponse(task.error());
+    return JsonResponse(200, TaskJson(call.request, *task));
+}
+
+// Server-sent events: the task's log from after Last-Event-ID, then what it records while it
+// runs, ending after its final event.
+HttpResponse Api::Impl::TaskEvents(Call& call) {
+    std::int64_t after_id = 0;
+    if (auto last = call.request.Header("Last-Event-ID"); last && !last->empty()) {
+        auto [end, ec] = std::from_chars(last->data(), last->data() + last->size(), after_id);
+        if (ec != std::errc() || end != last->data() + last->size() || after_id < 0) {
+            return ErrorResponse(
+                InvalidRequest("Last-Event-ID must be an event id from this stream").error());
+        }
+    }
+    auto task = metadata.GetTask(call.key.org_id, call.segments[1]);
+    if (!task) return ErrorResponse(task.error());
+
+    HttpResponse response;
+    response.status = 200;
+    response.SetHeader("Content-Type", "text/event-stream");
+    response.SetHeader("Cache-Control", "no-store");
+    response.SetHeader("X-Accel-Buffering", "no");
+    response.stream = [this, org_id = task->org_id, task_id = task->id,
+                       after_id](const BodyWriter& write) {
+        StreamEvents(org_id, task_id, after_id, write);
+    };
+    return response;
+}
+
+void Api::Impl::StreamEvents(const std::string& org_id, const std::string& task_id,
+                             std::int64_t after_id, const BodyWriter& write) {
+    using Clock = std::chrono::steady_clock;
+    service::TaskSignal& signal = generate.signal();
+    auto next_keep_alive = Clock::now() + kEventKeepAlive;
+    while (!generate.stopping()) {
+        // Read before the store, so a change between the two still wakes the wait below.
+        std::uint64_t seen = signal.generation();
+        // The status before the log: a task's final event is written with its final status, so
+        // a log read after a final status holds the final event.
+        auto task = metadata.GetTask(org_id, task_id);
+        if (!task) return;
+        auto events = metadata.ListTaskEvents(org_id, task_id, after_id, kEventBatch);
+        if (!events) return;
+        for (const store::TaskEvent& event : *events) {
+            if (!write(fmt::format("id: {}\nevent: {}\ndata: {}\n\n", event.id, event.type,
+                                   event.data_json))) {
+                return;
+            }
+            after_id = event.id;
+            if (service::IsTerminal(event.type)) return;
+        }
+        if (events->size() == static_cast<std::size_t>(kEventBatch)) continue;
+        // A task that ended without a final event in its log (pruned, or older than the log).
+        if (service::IsTerminal(task->status)) return;
+
+        signal.WaitUntil(seen, std::min(next_keep_alive, Clock::now() + std::chrono::seconds(1)));
+        if (Clock::now() >= next_keep_alive) {
+            if (!write(": keep-alive\n\n")) return;
+            next_keep_alive = Clock::now() + kEventKeepAlive;
+        }
+    }
 }
 
 HttpResponse Api::Impl::ListRuns(Call& call) {
@@ -747,6 +903,7 @@ json::object Api::Impl::TaskJson(const HttpRequest& request, const store::Task& 
     json::object out{{"task_id", task.id},
                      {"run_id", task.run_id},
                      {"status", task.status},
+                     {"attempt", task.attempt},
                      {"created_at", MillisToRfc3339(task.created_at)},
                      {"started_at", TimeOrNull(task.started_at)},
                      {"finished_at", TimeOrNull(task.finished_at)}};
@@ -762,10 +919,10 @@ json::object Api::Impl::TaskJson(const HttpRequest& request, const store::Task& 
                                      {"duration_ms", task.duration_ms},
                                      {"version", task.version}};
     }
-    if (task.status == "failed") {
+    if (task.status == "failed" || task.status == "expired") {
         out["error"] = json::object{{"code", task.error_code}, {"message", task.error_message}};
-        out["usage"] = UsageJson(task);
     }
+    if (task.status == "failed") out["usage"] = UsageJson(task);
     return out;
 }
 

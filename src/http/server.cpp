@@ -17,6 +17,7 @@
 #include <thread>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http.hpp>
@@ -322,6 +323,7 @@ struct HttpServer::Impl {
     HttpResponse CallHandler(const HttpRequest& request);
     static bool Write(TimedStream& stream, HttpResponse response, unsigned version, bool head,
                       bool keep_alive);
+    static void WriteStreamed(TimedStream& stream, HttpResponse response, unsigned version);
 
     // Set once at construction.
     const HttpServerOptions options_;
@@ -560,6 +562,10 @@ bool HttpServer::Impl::ServeOne(TimedStream& stream, int fd, beast::flat_buffer&
     request.body = std::move(message.body());
 
     HttpResponse response = CallHandler(request);
+    if (response.stream) {
+        WriteStreamed(stream, std::move(response), message.version());
+        return false;
+    }
     bool keep_alive = message.keep_alive() && !stopping_;
     bool head = message.method() == bhttp::verb::head;
     return Write(stream, std::move(response), message.version(), head, keep_alive) && keep_alive;
@@ -626,6 +632,37 @@ bool HttpServer::Impl::Write(TimedStream& stream, HttpResponse response, unsigne
     }
     if (ec) QUIRE_LOG_DEBUG("http write failed error={}", ec.message());
     return !ec;
+}
+
+void HttpServer::Impl::WriteStreamed(TimedStream& stream, HttpResponse response, unsigned version) {
+    bhttp::response<bhttp::empty_body> header{static_cast<bhttp::status>(response.status), version};
+    for (auto& [name, value] : response.headers) {
+        if (name.empty() || HasLineBreak(name) || HasLineBreak(value)) continue;
+        header.insert(name, value);
+    }
+    header.chunked(true);
+    header.keep_alive(false);
+    beast::error_code ec;
+    bhttp::response_serializer<bhttp::empty_body> serializer{header};
+    bhttp::write_header(stream, serializer, ec);
+    if (ec) return;
+
+    bool broken = false;
+    BodyWriter write = [&](std::string_view piece) {
+        if (broken) return false;
+        if (piece.empty()) return true;
+        beast::error_code write_ec;
+        asio::write(stream, bhttp::make_chunk(asio::const_buffer(piece.data(), piece.size())),
+                    write_ec);
+        broken = static_cast<bool>(write_ec);
+        return !broken;
+    };
+    try {
+        response.stream(write);
+    } catch (const std::exception& e) {
+        QUIRE_LOG_ERROR("http stream threw what={}", e.what());
+    }
+    if (!broken) asio::write(stream, bhttp::make_chunk_last(), ec);
 }
 
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)

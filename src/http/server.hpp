@@ -31,10 +31,18 @@ struct HttpRequest {
     std::optional<std::string_view> QueryParam(std::string_view name) const;
 };
 
+// Sends one piece of a streamed body; false once the client is gone.
+using BodyWriter = std::function<bool(std::string_view)>;
+
 struct HttpResponse {
     int status = 200;
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;
+    // When set, `body` is ignored: the server sends the headers, then calls this on the
+    // connection's thread with a writer of the body's pieces (chunked transfer coding), and
+    // closes the connection when it returns. It must return in bounded time once the writer
+    // fails or the server stops (see HttpServer::Shutdown).
+    std::function<void(const BodyWriter&)> stream;
 
     void SetHeader(std::string name, std::string value);
 };

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <future>
 #include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -93,6 +94,13 @@ public:
         buffer_.erase(0, body_size);
         response.status = status;
         return response;
+    }
+
+    // Everything the server sends after what was read so far, until it closes the connection.
+    std::string ReadToClose() {
+        while (Fill()) {
+        }
+        return std::exchange(buffer_, std::string());
     }
 
     // True when the server closes the connection (rather than sending more) within the timeout.
@@ -475,6 +483,59 @@ TEST(HttpServer, ClientThatVanishesMidResponseDoesNotHurtTheServer) {
     RawClient client(server->port());
     client.Send(Get("/big"));
     EXPECT_EQ(client.ReadResponse().body.size(), 32u << 20);
+}
+
+TEST(HttpServer, StreamedBodyArrivesChunkedAndTheConnectionCloses) {
+    auto server = StartServer([](const HttpRequest&) {
+        HttpResponse response;
+        response.SetHeader("Content-Type", "text/event-stream");
+        response.body = "ignored";
+        response.stream = [](const BodyWriter& write) {
+            write("a");
+            write("");
+            write("bc");
+        };
+        return response;
+    });
+    RawClient client(server->port());
+    client.Send(Get("/events"));
+    RawResponse response = client.ReadResponse(/*head=*/true);
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.Header("Transfer-Encoding"), "chunked");
+    EXPECT_EQ(response.Header("Connection"), "close");
+    EXPECT_EQ(response.Header("Content-Type"), "text/event-stream");
+    EXPECT_EQ(client.ReadToClose(), "1\r\na\r\n2\r\nbc\r\n0\r\n\r\n");
+}
+
+TEST(HttpServer, StreamToAClientThatLeftSeesItsWriterFailAndServerLives) {
+    std::promise<bool> writer_failed;
+    auto server = StartServer([&writer_failed](const HttpRequest& request) {
+        if (request.path != "/events") return Text(200, "still here");
+        HttpResponse response;
+        response.stream = [&writer_failed](const BodyWriter& write) {
+            std::string piece(64 << 10, 'e');
+            for (int i = 0; i < 100'000; ++i) {
+                if (!write(piece)) {
+                    writer_failed.set_value(true);
+                    return;
+                }
+            }
+            writer_failed.set_value(false);
+        };
+        return response;
+    });
+    {
+        RawClient client(server->port());
+        client.Send(Get("/events"));
+        client.ReadResponse(/*head=*/true);
+        client.Abort();
+    }
+    auto failed = writer_failed.get_future();
+    ASSERT_EQ(failed.wait_for(30s), std::future_status::ready);
+    EXPECT_TRUE(failed.get());
+    RawClient client(server->port());
+    client.Send(Get("/other"));
+    EXPECT_EQ(client.ReadResponse().body, "still here");
 }
 
 TEST(HttpServer, IdleConnectionIsClosedAfterIdleTimeout) {

@@ -73,34 +73,41 @@ Result<GenerateOutcome> GenerateService::Generate(const GenerateRequest& request
         return std::unexpected(checked.error());
     }
 
-    auto run = LoadOrCreateRun(request);
-    if (!run) return Propagate(run);
+    auto submission = PrepareSubmission(request);
+    if (!submission) return Propagate(submission);
+    auto submitted = metadata_.SubmitTask(*submission);
+    if (!submitted) return Propagate(submitted);
 
-    // TODO(#5): idempotency_key replays and one active task per run.
-    store::Task task;
-    task.id = NewId("task_");
-    task.run_id = run->id;
-    task.org_id = request.org_id;
-    task.request_json = EncodeTaskPlan({request.prompt, request.init_file, request.data_sources,
-                                        request.timeout_ms, request.ask, request.context_files});
-    auto created = metadata_.CreateTask(task);
-    if (!created) return Propagate(created);
-    QUIRE_LOG_INFO("task queued task_id={} run_id={} org_id={}", created->id, run->id,
-                   request.org_id);
-    signal_.Notify();
+    using Kind = store::SubmitOutcome::Kind;
+    GenerateOutcome outcome{submitted->run, submitted->task};
+    outcome.replayed = submitted->kind == Kind::kReplayed;
+    outcome.run_busy = submitted->kind == Kind::kRunBusy;
+    if (outcome.run_busy) return outcome;
+    if (submitted->kind == Kind::kQueued) {
+        QUIRE_LOG_INFO("task queued task_id={} run_id={} org_id={}", outcome.task.id,
+                       outcome.run.id, request.org_id);
+        signal_.Notify();
+    }
 
-    GenerateOutcome outcome{*run, *created, false};
-    if (request.async) return outcome;
-
-    auto waited = WaitForTask(*created);
+    outcome.finished = IsTerminal(outcome.task.status);
+    if (request.async || outcome.finished) return outcome;
+    auto waited = WaitForTask(outcome.task);
     if (!waited) return Propagate(waited);
     outcome.task = *waited;
     outcome.finished = IsTerminal(waited->status);
     if (outcome.finished) {
-        auto fresh = metadata_.GetRun(request.org_id, run->id);
+        auto fresh = metadata_.GetRun(request.org_id, outcome.run.id);
         if (fresh) outcome.run = *fresh;
     }
     return outcome;
+}
+
+Result<store::Task> GenerateService::Cancel(std::string_view org_id, std::string_view task_id) {
+    auto task = metadata_.CancelTask(org_id, task_id);
+    if (!task) return task;
+    QUIRE_LOG_INFO("task cancel task_id={} status={}", task->id, task->status);
+    signal_.Notify();
+    return task;
 }
 
 Status GenerateService::CheckInitFile(const GenerateRequest& request) {
@@ -162,7 +169,18 @@ Status GenerateService::CheckAskAndContext(const GenerateRequest& request) {
     return {};
 }
 
-Result<store::Run> GenerateService::LoadOrCreateRun(const GenerateRequest& request) {
+// The task to queue, on the named run or on a new one the store creates with it.
+Result<store::TaskSubmission> GenerateService::PrepareSubmission(const GenerateRequest& request) {
+    store::TaskSubmission submission;
+    submission.task.id = NewId("task_");
+    submission.task.org_id = request.org_id;
+    submission.task.request_json =
+        EncodeTaskPlan({request.prompt, request.init_file, request.data_sources, request.timeout_ms,
+                        request.ask, request.context_files});
+    submission.enqueue = request.enqueue;
+    submission.idempotency_key = request.idempotency_key;
+    submission.request_sha256 = request.request_sha256;
+
     if (!request.run_id.empty()) {
         auto run = metadata_.GetRun(request.org_id, request.run_id);
         if (!run) return Propagate(run);
@@ -172,7 +190,8 @@ Result<store::Run> GenerateService::LoadOrCreateRun(const GenerateRequest& reque
                             run->format == "excel" ? "an excel" : "a " + run->format,
                             FormatName(request.format)));
         }
-        return run;
+        submission.task.run_id = run->id;
+        return submission;
     }
 
     std::string name = request.file_name;
@@ -182,7 +201,13 @@ Result<store::Run> GenerateService::LoadOrCreateRun(const GenerateRequest& reque
     }
     name = name.empty() ? std::string(DefaultFileName(request.format))
                         : WithExtension(name, request.format);
-    return metadata_.CreateRun(request.org_id, FormatName(request.format), name);
+    store::Run run;
+    run.id = NewId("run_");
+    run.org_id = request.org_id;
+    run.format = std::string(FormatName(request.format));
+    run.file_name = std::move(name);
+    submission.new_run = std::move(run);
+    return submission;
 }
 
 void GenerateService::StopWaiting() {

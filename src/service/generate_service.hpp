@@ -32,6 +32,10 @@ struct GenerateRequest {
     std::vector<DataSourceRef> data_sources;
     std::string file_name;  // "" when absent
     std::string idempotency_key;
+    // SHA-256 of the call's body without its idempotency key: what a replay must match.
+    std::string request_sha256;
+    // multitask "enqueue": queue behind the run's active task instead of answering run_busy.
+    bool enqueue = false;
     bool async = false;
     int timeout_ms = 600'000;
     bool ask = false;                        // mode "ask": answer, change nothing
@@ -40,8 +44,10 @@ struct GenerateRequest {
 
 struct GenerateOutcome {
     store::Run run;
-    store::Task task;       // its state when the call answers
+    store::Task task;       // its state when the call answers; the active task when run_busy
     bool finished = false;  // the task reached a terminal state before the call answered
+    bool replayed = false;  // an idempotency key matched: nothing was created
+    bool run_busy = false;  // refused: the run has a queued or running task; nothing was created
 };
 
 // The task's request as the worker reads it back from the store.
@@ -65,9 +71,17 @@ public:
 
     // Validates and queues. Errors: kNotFound for a run or file this org cannot see,
     // kInvalidRequest for a run of another format, an init_file that is not a valid document of
-    // the format, or a data source that is not usable CSV. No run is created on any error.
-    // A sync request then waits up to the sync ceiling; `finished` tells whether it got there.
+    // the format, or a data source that is not usable CSV; kConflict for an idempotency key
+    // reused with another body. No run is created on any error, nor when the run is busy
+    // (`run_busy`) or the key replays an earlier call (`replayed`). A sync request then waits up
+    // to the sync ceiling; `finished` tells whether it got there.
     [[nodiscard]] Result<GenerateOutcome> Generate(const GenerateRequest& request);
+
+    // Cancels the org's task (see MetadataStore::CancelTask) and wakes its worker at once.
+    [[nodiscard]] Result<store::Task> Cancel(std::string_view org_id, std::string_view task_id);
+
+    // What workers and waiters use to say "a task changed"; event streams wait on it.
+    TaskSignal& signal() { return signal_; }
 
     std::chrono::seconds sync_ceiling() const { return sync_ceiling_; }
 
@@ -80,7 +94,7 @@ private:
     [[nodiscard]] Status CheckInitFile(const GenerateRequest& request);
     [[nodiscard]] Status CheckDataSources(const GenerateRequest& request);
     [[nodiscard]] Status CheckAskAndContext(const GenerateRequest& request);
-    [[nodiscard]] Result<store::Run> LoadOrCreateRun(const GenerateRequest& request);
+    [[nodiscard]] Result<store::TaskSubmission> PrepareSubmission(const GenerateRequest& request);
     [[nodiscard]] Result<store::Task> WaitForTask(const store::Task& task);
 
     // Set once at construction.

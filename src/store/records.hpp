@@ -40,10 +40,12 @@ struct Task {
     std::string id;  // "task_…"
     std::string run_id;
     std::string org_id;
-    std::string status = "queued";  // queued, running, completed, failed
-    std::string phase;              // while running
-    std::string request_json;       // the validated request the worker executes
-    int attempt = 0;                // incremented by each claim; fences commits
+    // queued, running, then one of the terminal states completed, failed, cancelled, expired
+    std::string status = "queued";
+    std::string phase;                  // while running
+    std::string request_json;           // the validated request the worker executes
+    int attempt = 0;                    // incremented by each claim; fences commits
+    std::int64_t lease_expires_at = 0;  // while running: when the claim lapses unless renewed
     std::int64_t created_at = 0;
     std::int64_t started_at = 0;
     std::int64_t finished_at = 0;
@@ -89,6 +91,49 @@ struct FileRecord {
     std::string purpose;  // context, init, reference
     std::string blob;
     std::int64_t created_at = 0;
+};
+
+// One entry of a task's event log. Ids count 1, 2, 3, … per task.
+struct TaskEvent {
+    std::int64_t id = 0;
+    std::string task_id;
+    std::string type;  // queued, running, tool_call, version_committed, completed, failed, ...
+    std::string data_json = "{}";
+    std::int64_t created_at = 0;
+};
+
+// A generation call's task as the store queues it, with what decides whether it may be queued.
+struct TaskSubmission {
+    // id (or "" for a new one), org_id, request_json; run_id unless `new_run` is set.
+    Task task;
+    // A run to create together with the task (id, org_id, format, file_name set); nullopt to
+    // queue on the existing run task.run_id.
+    std::optional<Run> new_run;
+    // False: refused with kRunBusy while the run has a queued or running task. True: queued
+    // behind them (multitask "enqueue").
+    bool enqueue = false;
+    // "" for none. A key seen in the organisation within `idempotency_ttl_ms` replays the
+    // first submission's run and task when `request_sha256` matches, and is kConflict when not.
+    std::string idempotency_key;
+    std::string request_sha256;
+    std::int64_t idempotency_ttl_ms = 24LL * 3600 * 1000;
+};
+
+struct SubmitOutcome {
+    enum class Kind {
+        kQueued,    // a new task (and run, if asked for) was created
+        kReplayed,  // the idempotency key matched: `run` and `task` are the first call's
+        kRunBusy,   // nothing was created: `task` is the run's active task
+    };
+    Kind kind = Kind::kQueued;
+    Run run;
+    Task task;
+};
+
+// What one pass over lapsed leases did.
+struct LapsedTasks {
+    int requeued = 0;
+    int failed = 0;  // out of attempts: failed with worker_lost
 };
 
 struct RunPage {

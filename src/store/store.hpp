@@ -4,6 +4,7 @@
 // another organisation's object is kNotFound exactly as if it did not exist. The SQLite backend
 // lives in sqlite/, the PostgreSQL one (a later issue) beside it.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +15,9 @@
 #include "store/records.hpp"
 
 namespace quire::store {
+
+// How long a claim lasts unless its worker renews it.
+inline constexpr std::int64_t kDefaultLeaseMs = 30'000;
 
 class MetadataStore {
 public:
@@ -49,25 +53,66 @@ public:
 
     // --- tasks ---
 
-    // Inserts a queued task (id, run_id, org_id, request_json set by the caller).
+    // Inserts a queued task (id, run_id, org_id, request_json set by the caller), behind any
+    // task the run already has.
     [[nodiscard]] virtual Result<Task> CreateTask(const Task& task) = 0;
+    // Queues a generation call's task in one transaction: replays or refuses its idempotency
+    // key, creates the new run if asked, refuses a busy run unless `enqueue`, inserts the task
+    // and logs its `queued` event. kNotFound for a run this org cannot see, kConflict for a key
+    // reused with another request, kInvalidRequest for malformed fields. A refusal creates
+    // nothing.
+    [[nodiscard]] virtual Result<SubmitOutcome> SubmitTask(const TaskSubmission& submission) = 0;
     [[nodiscard]] virtual Result<Task> GetTask(std::string_view org_id,
                                                std::string_view task_id) = 0;
-    // Claims the oldest queued task: status running, attempt+1, started_at now. nullopt if none.
-    [[nodiscard]] virtual Result<std::optional<Task>> ClaimNextTask() = 0;
+    // Claims the first queued task (in arrival order) whose run has no running task: status
+    // running, attempt+1, started_at now, a lease until now + lease_ms, and a `running` event.
+    // nullopt if none. The store itself refuses a second running task on one run.
+    [[nodiscard]] virtual Result<std::optional<Task>> ClaimNextTask(
+        std::int64_t lease_ms = kDefaultLeaseMs) = 0;
+    // Extends the claim of `attempt` to now + lease_ms. kConflict when the task is no longer
+    // running under `attempt` (cancelled, or lapsed and claimed again): the worker must stop.
+    [[nodiscard]] virtual Status RenewLease(std::string_view task_id, int attempt,
+                                            std::int64_t lease_ms) = 0;
+    // Running tasks whose lease ended at or before `now_ms` go back to the queue (a `queued`
+    // event says why), or, once claimed `max_attempts` times, fail with worker_lost. Pass
+    // INT64_MAX to recover every running task (start-up, when no other worker can be alive).
+    [[nodiscard]] virtual Result<LapsedTasks> RecoverLapsedTasks(std::int64_t now_ms,
+                                                                 int max_attempts) = 0;
+    // Queued tasks created before `queued_before_ms` become expired; returns how many.
+    [[nodiscard]] virtual Result<int> ExpireQueuedTasks(std::int64_t queued_before_ms) = 0;
+    // Deletes the event logs of tasks that finished before `before_ms` and idempotency keys
+    // made before it; returns how many rows went.
+    [[nodiscard]] virtual Result<int> PruneTaskHistory(std::int64_t before_ms) = 0;
+    // Records the running phase and logs a `running` event with it. kConflict as for RenewLease.
     [[nodiscard]] virtual Status SetTaskPhase(std::string_view task_id, int attempt,
                                               std::string_view phase) = 0;
+    // Appends an event (type and a JSON object) to a task running under `attempt`. kConflict as
+    // for RenewLease.
+    [[nodiscard]] virtual Status AppendTaskEvent(std::string_view task_id, int attempt,
+                                                 std::string_view type,
+                                                 std::string_view data_json) = 0;
+    // The task's events with id > after_id, oldest first, at most `limit`. kNotFound when the
+    // org has no such task.
+    [[nodiscard]] virtual Result<std::vector<TaskEvent>> ListTaskEvents(std::string_view org_id,
+                                                                        std::string_view task_id,
+                                                                        std::int64_t after_id,
+                                                                        int limit) = 0;
+    // Cancels a queued or running task at once (a running one's worker finds out on its next
+    // lease renewal and cannot commit); a task already in a terminal state is returned
+    // unchanged. kNotFound when the org has no such task.
+    [[nodiscard]] virtual Result<Task> CancelTask(std::string_view org_id,
+                                                  std::string_view task_id) = 0;
     // In one transaction: a new version of the task's run, the run's state, and the task
-    // completed. kConflict when the task is no longer running under `attempt`.
+    // completed, with `version_committed` and `completed` events. kConflict when the task is no
+    // longer running under `attempt`.
     [[nodiscard]] virtual Result<Task> CommitTurn(std::string_view task_id, int attempt,
                                                   const TurnCommit& turn) = 0;
     // Marks the task failed, with what the turn spent before it failed (`usage_json` as in
-    // TurnCommit); its run is not touched. kConflict as for CommitTurn.
+    // TurnCommit), and logs a `failed` event; its run is not touched. kConflict as for
+    // CommitTurn.
     [[nodiscard]] virtual Result<Task> FailTask(std::string_view task_id, int attempt,
                                                 std::string_view code, std::string_view message,
                                                 std::string_view usage_json = "{}") = 0;
-    // Puts every running task back in the queue (start-up recovery); returns how many.
-    [[nodiscard]] virtual Result<int> RequeueRunningTasks() = 0;
 
     // --- files ---
 

@@ -185,7 +185,7 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(openpyxl.load_workbook(io.BytesIO(final.body)).sheetnames,
                          ["Weather", "Summary"])
 
-    def test_concurrent_follow_ups_on_one_run_all_keep_their_edits(self):
+    def test_concurrent_enqueued_follow_ups_on_one_run_all_keep_their_edits(self):
         first = self.server.generate(self.key, "excel", prompt="Add a sheet named Base")
         self.assertEqual(first.status, 200, first)
         run_id = first.json()["run_id"]
@@ -193,6 +193,7 @@ class ApiTest(unittest.TestCase):
         with concurrent.futures.ThreadPoolExecutor(len(names)) as pool:
             answers = list(pool.map(
                 lambda name: self.server.generate(self.key, "excel", run_id=run_id,
+                                                  multitask="enqueue",
                                                   prompt=f"Add a sheet named {name}"),
                 names))
         for answer in answers:

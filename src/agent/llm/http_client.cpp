@@ -47,6 +47,12 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
     return bytes;
 }
 
+// curl's progress callback: a non-zero answer abandons the transfer.
+int OnProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+    const auto* stop_requested = static_cast<const std::function<bool()>*>(user);
+    return (*stop_requested)() ? 1 : 0;
+}
+
 size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     auto* exchange = static_cast<Exchange*>(user);
     std::string_view line(data, size * count);
@@ -163,6 +169,11 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &exchange);
     curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
     curl_easy_setopt(curl, CURLOPT_HEADERDATA, &exchange);
+    if (request.stop_requested) {
+        curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
+        curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &request.stop_requested);
+    }
     if (request.method == "POST") {
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, request.body.data());
         curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -182,6 +193,9 @@ Result<HttpResponse> HttpClient::Send(const HttpRequest& request) {
 
     if (code == CURLE_OK) return std::move(exchange.response);
     std::string reason = curl_easy_strerror(code);
+    if (code == CURLE_ABORTED_BY_CALLBACK) {
+        return Fail(ErrorCode::kConflict, "the model call was abandoned: the task was stopped");
+    }
     if (exchange.body_too_large) {
         return Fail(ErrorCode::kAgentFailed, "the model provider's answer is too large", reason);
     }

@@ -4,6 +4,7 @@
 // behind this header so that nothing else sees curl.
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,9 @@ struct HttpRequest {
     std::vector<std::pair<std::string, std::string>> headers;
     std::string body;  // POST only
     std::chrono::milliseconds timeout{30'000};
+    // Asked while the exchange is in flight (a few times a second); true abandons it with
+    // kConflict. May be empty.
+    std::function<bool()> stop_requested;
 };
 
 struct HttpResponse {

@@ -274,7 +274,8 @@ Result<Reply> HttpProvider::Complete(const Request& request) {
     HttpRequest http{.method = "POST",
                      .url = CompleteUrl(),
                      .headers = RequestHeaders(),
-                     .body = boost::json::serialize(*body)};
+                     .body = boost::json::serialize(*body),
+                     .stop_requested = request.stop_requested};
     Result<CallAnswer> answer = CallModel(client_, std::move(http), Policy(request.deadline));
     if (!answer) return Propagate(answer);
     // CallModel only answers JSON objects.

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -58,6 +59,8 @@ struct Request {
     std::size_t stable_messages = 0;
     int max_output_tokens = 4096;
     std::chrono::steady_clock::time_point deadline;  // default: no deadline beyond the timeout
+    // When set and true, a call in flight is abandoned and fails with kConflict.
+    std::function<bool()> stop_requested;
 };
 
 struct Reply {

@@ -124,10 +124,44 @@ constexpr std::string_view kVersion2 = R"sql(
 ALTER TABLE tasks ADD COLUMN usage_json TEXT NOT NULL DEFAULT '{}';
 )sql";
 
+// The task lifecycle: leases, the store's own guard against two running tasks on one run, the
+// per-task event log, and idempotency keys.
+//
+// Claims order the queue by rowid, which follows insertion order even within one millisecond;
+// tasks_by_status holds it implicitly. Events and keys go with their task or run.
+constexpr std::string_view kVersion3TaskLifecycle = R"sql(
+ALTER TABLE tasks ADD COLUMN lease_expires_at INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX tasks_one_running_per_run ON tasks (run_id) WHERE status = 'running';
+CREATE INDEX tasks_by_status ON tasks (status);
+CREATE INDEX tasks_active_by_run ON tasks (run_id) WHERE status IN ('queued', 'running');
+
+CREATE TABLE task_events (
+    task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    id INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    data_json TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (task_id, id)
+) STRICT;
+
+CREATE TABLE idempotency_keys (
+    org_id TEXT NOT NULL REFERENCES orgs (id),
+    key TEXT NOT NULL,
+    request_sha256 TEXT NOT NULL,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    task_id TEXT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (org_id, key)
+) STRICT;
+CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
+CREATE INDEX idempotency_keys_by_task ON idempotency_keys (task_id);
+)sql";
+
 // In order; the last step's version is kSqliteSchemaVersion.
 constexpr std::array kMigrations{
     Migration{1, kVersion1},
     Migration{2, kVersion2},
+    Migration{3, kVersion3TaskLifecycle},
 };
 static_assert(kMigrations.back().version == kSqliteSchemaVersion);
 

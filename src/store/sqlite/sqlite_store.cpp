@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "common/hash.hpp"
 #include "common/ids.hpp"
@@ -97,7 +98,7 @@ Run RunFromRow(const Statement& row) {
 constexpr std::string_view kTaskColumns =
     "id, run_id, org_id, status, phase, request_json, attempt, created_at, started_at, "
     "finished_at, summary, credits_used, duration_ms, version, error_code, error_message, "
-    "usage_json";
+    "usage_json, lease_expires_at";
 
 Task TaskFromRow(const Statement& row) {
     Task task;
@@ -118,6 +119,7 @@ Task TaskFromRow(const Statement& row) {
     task.error_code = row.Text(14);
     task.error_message = row.Text(15);
     task.usage_json = row.Text(16);
+    task.lease_expires_at = row.Int64(17);
     return task;
 }
 
@@ -210,6 +212,216 @@ std::string SelectFrom(std::string_view columns, std::string_view rest) {
     return fmt::format("SELECT {} {}", columns, rest);
 }
 
+// --- the task lifecycle ---
+
+constexpr std::size_t kMaxIdempotencyKeySize = 255;
+constexpr std::string_view kWorkerLostMessage =
+    "the task's worker stopped answering on every attempt";
+
+bool IsTerminalStatus(std::string_view status) {
+    return status == "completed" || status == "failed" || status == "cancelled" ||
+           status == "expired";
+}
+
+std::string EventData(boost::json::object data) { return boost::json::serialize(data); }
+
+// Appends the next event of a task's log: its id is one more than the task's last.
+Status AppendEvent(Connection& db, std::string_view task_id, std::string_view type,
+                   std::string_view data_json, std::int64_t now) {
+    return Execute(db,
+                   "INSERT INTO task_events (task_id, id, type, data_json, created_at) "
+                   "SELECT ?1, COALESCE(MAX(id), 0) + 1, ?2, ?3, ?4 FROM task_events "
+                   "WHERE task_id = ?1",
+                   task_id, type, data_json, now);
+}
+
+TaskEvent EventFromRow(const Statement& row) {
+    return TaskEvent{row.Int64(0), row.Text(1), row.Text(2), row.Text(3), row.Int64(4)};
+}
+
+Status InsertRun(Connection& db, const Run& run) {
+    return Execute(db,
+                   "INSERT INTO runs (id, org_id, format, status, file_name, created_at, "
+                   "updated_at, memory_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                   run.id, run.org_id, run.format, run.status, run.file_name, run.created_at,
+                   run.updated_at, run.memory_json);
+}
+
+Result<std::optional<Run>> FindRun(Connection& db, std::string_view org_id,
+                                   std::string_view run_id) {
+    return QueryOptional(db, RunFromRow,
+                         SelectFrom(kRunColumns, "FROM runs WHERE id = ?1 AND org_id = ?2"), run_id,
+                         org_id);
+}
+
+Result<std::optional<Task>> FindTask(Connection& db, std::string_view org_id,
+                                     std::string_view task_id) {
+    return QueryOptional(db, TaskFromRow,
+                         SelectFrom(kTaskColumns, "FROM tasks WHERE id = ?1 AND org_id = ?2"),
+                         task_id, org_id);
+}
+
+// The run's running task, else its first queued one; nullopt when the run is free.
+Result<std::optional<Task>> ActiveTaskOf(Connection& db, std::string_view run_id) {
+    return QueryOptional(db, TaskFromRow,
+                         SelectFrom(kTaskColumns,
+                                    "FROM tasks WHERE run_id = ?1 "
+                                    "AND status IN ('queued', 'running') "
+                                    "ORDER BY status = 'running' DESC, rowid LIMIT 1"),
+                         run_id);
+}
+
+// A key the organisation used within its lifetime: what its request hashed to and what it made.
+struct IdempotencyRecord {
+    std::string request_sha256;
+    std::string run_id;
+    std::string task_id;
+};
+
+Result<std::optional<IdempotencyRecord>> FindIdempotencyKey(Connection& db, std::string_view org_id,
+                                                            std::string_view key,
+                                                            std::int64_t made_after) {
+    auto map = [](const Statement& row) {
+        return IdempotencyRecord{row.Text(0), row.Text(1), row.Text(2)};
+    };
+    return QueryOptional(db, map,
+                         "SELECT request_sha256, run_id, task_id FROM idempotency_keys "
+                         "WHERE org_id = ?1 AND key = ?2 AND created_at >= ?3",
+                         org_id, key, made_after);
+}
+
+// The first submission's run and task, as they are now.
+Result<SubmitOutcome> Replay(Connection& db, std::string_view org_id,
+                             const IdempotencyRecord& record) {
+    auto run = FindRun(db, org_id, record.run_id);
+    if (!run) return Propagate(run);
+    auto task = FindTask(db, org_id, record.task_id);
+    if (!task) return Propagate(task);
+    if (!run->has_value() || !task->has_value()) {
+        return Internal("storage error", "an idempotency key outlived its task");
+    }
+    return SubmitOutcome{SubmitOutcome::Kind::kReplayed, std::move(**run), std::move(**task)};
+}
+
+Status ValidateSubmission(const TaskSubmission& submission) {
+    const Task& task = submission.task;
+    if (!task.id.empty() && !IsId(task.id, "task_")) return InvalidRequest("invalid task id");
+    if (submission.new_run) {
+        const Run& run = *submission.new_run;
+        if (!IsId(run.id, "run_")) return InvalidRequest("invalid run id");
+        if (run.org_id != task.org_id) return InvalidRequest("the new run is another org's");
+        if (!IsValidFormat(run.format))
+            return InvalidRequest("format must be excel, word or slides");
+    }
+    if (submission.idempotency_key.size() > kMaxIdempotencyKeySize) {
+        return InvalidRequest("idempotency_key must be at most 255 characters");
+    }
+    if (!submission.idempotency_key.empty() && !IsSha256Hex(submission.request_sha256)) {
+        return InvalidRequest("an idempotency key needs the request's SHA-256");
+    }
+    return {};
+}
+
+// The first submission's outcome when `submission` repeats an idempotency key still alive;
+// nullopt when it has no key or a fresh one. kConflict for a key used with another request.
+Result<std::optional<SubmitOutcome>> ReplayIdempotencyKey(Connection& db,
+                                                          const TaskSubmission& submission,
+                                                          std::int64_t now) {
+    const std::string& org_id = submission.task.org_id;
+    const std::string& key = submission.idempotency_key;
+    if (key.empty()) return std::nullopt;
+
+    auto seen = FindIdempotencyKey(db, org_id, key, now - submission.idempotency_ttl_ms);
+    if (!seen) return Propagate(seen);
+    if (seen->has_value()) {
+        if ((*seen)->request_sha256 != submission.request_sha256) {
+            return Fail(ErrorCode::kConflict,
+                        "idempotency_key was already used with a different request");
+        }
+        auto replayed = Replay(db, org_id, **seen);
+        if (!replayed) return Propagate(replayed);
+        return std::optional<SubmitOutcome>(std::move(*replayed));
+    }
+    // A key past its lifetime is free again.
+    auto stale =
+        Execute(db, "DELETE FROM idempotency_keys WHERE org_id = ?1 AND key = ?2", org_id, key);
+    if (!stale) return Propagate(stale);
+    return std::nullopt;
+}
+
+// The run a submission queues on: the new one, inserted now, or the existing one.
+Result<Run> SubmissionRun(Connection& db, const TaskSubmission& submission, std::int64_t now) {
+    const std::string& org_id = submission.task.org_id;
+    if (!submission.new_run) {
+        auto run = FindRun(db, org_id, submission.task.run_id);
+        if (!run) return Propagate(run);
+        if (!run->has_value()) return NotFound("run not found");
+        return std::move(**run);
+    }
+    if (auto org = RequireOrg(db, org_id); !org) return Propagate(org);
+    Run run = *submission.new_run;
+    run.created_at = run.updated_at = now;
+    if (auto inserted = InsertRun(db, run); !inserted) return Propagate(inserted);
+    return run;
+}
+
+// Inserts the submission's task as queued on `run_id`, with its `queued` event and its
+// idempotency key.
+Result<Task> InsertQueuedTask(Connection& db, const TaskSubmission& submission,
+                              std::string_view run_id, std::int64_t now) {
+    Task task;
+    task.id = submission.task.id.empty() ? NewId("task_") : submission.task.id;
+    task.run_id = std::string(run_id);
+    task.org_id = submission.task.org_id;
+    task.request_json = submission.task.request_json.empty() ? "{}" : submission.task.request_json;
+    task.created_at = now;
+    auto inserted =
+        Execute(db,
+                "INSERT INTO tasks (id, run_id, org_id, status, request_json, "
+                "created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                task.id, task.run_id, task.org_id, task.status, task.request_json, task.created_at);
+    if (!inserted) return Propagate(inserted);
+    if (auto event = AppendEvent(db, task.id, "queued", "{}", now); !event) {
+        return Propagate(event);
+    }
+    if (submission.idempotency_key.empty()) return task;
+    auto remembered = Execute(db,
+                              "INSERT INTO idempotency_keys (org_id, key, request_sha256, run_id, "
+                              "task_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                              task.org_id, submission.idempotency_key, submission.request_sha256,
+                              task.run_id, task.id, now);
+    if (!remembered) return Propagate(remembered);
+    return task;
+}
+
+// Puts a lapsed task back in the queue, or fails it once it has used its attempts.
+Status RecoverLapsedTask(Connection& db, const Task& task, int max_attempts, std::int64_t now,
+                         LapsedTasks& counts) {
+    if (task.attempt >= max_attempts) {
+        auto failed = Execute(db,
+                              "UPDATE tasks SET status = 'failed', phase = '', "
+                              "error_code = 'worker_lost', error_message = ?1, finished_at = ?2, "
+                              "lease_expires_at = 0 WHERE id = ?3",
+                              kWorkerLostMessage, now, task.id);
+        if (!failed) return failed;
+        auto run = Execute(db, "UPDATE runs SET updated_at = ?1, last_task_at = ?1 WHERE id = ?2",
+                           now, task.run_id);
+        if (!run) return run;
+        ++counts.failed;
+        return AppendEvent(db, task.id, "failed",
+                           EventData({{"code", "worker_lost"}, {"message", kWorkerLostMessage}}),
+                           now);
+    }
+    auto requeued = Execute(db,
+                            "UPDATE tasks SET status = 'queued', phase = '', started_at = 0, "
+                            "lease_expires_at = 0 WHERE id = ?1",
+                            task.id);
+    if (!requeued) return requeued;
+    ++counts.requeued;
+    return AppendEvent(db, task.id, "queued",
+                       EventData({{"reason", "lease_expired"}, {"attempt", task.attempt}}), now);
+}
+
 // --- committing a turn ---
 
 // Where a turn lands: the task's run and the version number it creates.
@@ -274,6 +486,14 @@ Result<Task> CompleteTask(Connection& db, const TurnTarget& target, const TurnCo
         target.task_id, turn.usage_json.empty() ? std::string("{}") : turn.usage_json);
     if (!task) return Propagate(task);
     if (!task->has_value()) return Internal("storage error", "committed task vanished");
+    if (turn.new_version) {
+        auto committed = AppendEvent(db, target.task_id, "version_committed",
+                                     EventData({{"version", target.number}}), target.now);
+        if (!committed) return Propagate(committed);
+    }
+    auto completed = AppendEvent(db, target.task_id, "completed",
+                                 EventData({{"version", target.number}}), target.now);
+    if (!completed) return Propagate(completed);
     return **task;
 }
 
@@ -297,13 +517,22 @@ public:
                                int number) override;
 
     Result<Task> CreateTask(const Task& task) override;
+    Result<SubmitOutcome> SubmitTask(const TaskSubmission& submission) override;
     Result<Task> GetTask(std::string_view org_id, std::string_view task_id) override;
-    Result<std::optional<Task>> ClaimNextTask() override;
+    Result<std::optional<Task>> ClaimNextTask(std::int64_t lease_ms) override;
+    Status RenewLease(std::string_view task_id, int attempt, std::int64_t lease_ms) override;
+    Result<LapsedTasks> RecoverLapsedTasks(std::int64_t now_ms, int max_attempts) override;
+    Result<int> ExpireQueuedTasks(std::int64_t queued_before_ms) override;
+    Result<int> PruneTaskHistory(std::int64_t before_ms) override;
     Status SetTaskPhase(std::string_view task_id, int attempt, std::string_view phase) override;
+    Status AppendTaskEvent(std::string_view task_id, int attempt, std::string_view type,
+                           std::string_view data_json) override;
+    Result<std::vector<TaskEvent>> ListTaskEvents(std::string_view org_id, std::string_view task_id,
+                                                  std::int64_t after_id, int limit) override;
+    Result<Task> CancelTask(std::string_view org_id, std::string_view task_id) override;
     Result<Task> CommitTurn(std::string_view task_id, int attempt, const TurnCommit& turn) override;
     Result<Task> FailTask(std::string_view task_id, int attempt, std::string_view code,
                           std::string_view message, std::string_view usage_json) override;
-    Result<int> RequeueRunningTasks() override;
 
     Result<FileRecord> CreateFile(const FileRecord& file) override;
     Result<FileRecord> GetFile(std::string_view org_id, std::string_view file_id) override;
@@ -476,13 +705,7 @@ Result<Run> SqliteStore::CreateRun(std::string_view org_id, std::string_view for
         run.format = std::string(format);
         run.file_name = std::string(file_name);
         run.created_at = run.updated_at = NowMillis();
-        auto inserted = Execute(db,
-                                "INSERT INTO runs (id, org_id, format, status, file_name, "
-                                "created_at, updated_at, memory_json) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                                run.id, run.org_id, run.format, run.status, run.file_name,
-                                run.created_at, run.updated_at, run.memory_json);
-        if (!inserted) return Propagate(inserted);
+        if (auto inserted = InsertRun(db, run); !inserted) return Propagate(inserted);
         return run;
     });
 }
@@ -551,69 +774,212 @@ Result<Version> SqliteStore::GetVersion(std::string_view org_id, std::string_vie
 // --- tasks ---
 
 Result<Task> SqliteStore::CreateTask(const Task& task) {
-    if (!task.id.empty() && !IsId(task.id, "task_")) return InvalidRequest("invalid task id");
+    TaskSubmission submission;
+    submission.task = task;
+    submission.enqueue = true;
+    auto submitted = SubmitTask(submission);
+    if (!submitted) return Propagate(submitted);
+    return std::move(submitted->task);
+}
 
-    Task created;
-    created.id = task.id.empty() ? NewId("task_") : task.id;
-    created.run_id = task.run_id;
-    created.org_id = task.org_id;
-    created.request_json = task.request_json.empty() ? "{}" : task.request_json;
-    created.created_at = NowMillis();
+Result<SubmitOutcome> SqliteStore::SubmitTask(const TaskSubmission& submission) {
+    if (auto valid = ValidateSubmission(submission); !valid) return Propagate(valid);
 
-    return Write([&](Connection& db) -> Result<Task> {
-        // Copying run and org from the runs row makes "the run belongs to this org" part of the
-        // insert itself.
-        auto inserted = Execute(db,
-                                "INSERT INTO tasks (id, run_id, org_id, status, request_json, "
-                                "created_at) "
-                                "SELECT ?1, id, org_id, ?2, ?3, ?4 FROM runs "
-                                "WHERE id = ?5 AND org_id = ?6",
-                                created.id, created.status, created.request_json,
-                                created.created_at, created.run_id, created.org_id);
-        if (!inserted) return Propagate(inserted);
-        if (db.Changes() == 0) return NotFound("run not found");
-        return created;
+    return Write([&](Connection& db) -> Result<SubmitOutcome> {
+        // The time is read under the write lock, so created_at follows the order of arrival.
+        const std::int64_t now = NowMillis();
+        auto replay = ReplayIdempotencyKey(db, submission, now);
+        if (!replay) return Propagate(replay);
+        if (replay->has_value()) return std::move(**replay);
+
+        SubmitOutcome outcome;
+        auto run = SubmissionRun(db, submission, now);
+        if (!run) return Propagate(run);
+        outcome.run = std::move(*run);
+        if (!submission.enqueue) {
+            auto active = ActiveTaskOf(db, outcome.run.id);
+            if (!active) return Propagate(active);
+            if (active->has_value()) {
+                outcome.kind = SubmitOutcome::Kind::kRunBusy;
+                outcome.task = std::move(**active);
+                return outcome;
+            }
+        }
+
+        auto task = InsertQueuedTask(db, submission, outcome.run.id, now);
+        if (!task) return Propagate(task);
+        outcome.task = std::move(*task);
+        return outcome;
     });
 }
 
 Result<Task> SqliteStore::GetTask(std::string_view org_id, std::string_view task_id) {
     return Read([&](Connection& db) -> Result<Task> {
-        auto task = QueryOptional(
-            db, TaskFromRow, SelectFrom(kTaskColumns, "FROM tasks WHERE id = ?1 AND org_id = ?2"),
-            task_id, org_id);
+        auto task = FindTask(db, org_id, task_id);
         if (!task) return Propagate(task);
         if (!task->has_value()) return NotFound("task not found");
         return **task;
     });
 }
 
-Result<std::optional<Task>> SqliteStore::ClaimNextTask() {
+Result<std::optional<Task>> SqliteStore::ClaimNextTask(std::int64_t lease_ms) {
     // A run's tasks run one at a time, in the order they were queued: each starts from the
-    // version its predecessor committed. TODO(#5): take a lease with a heartbeat.
-    return Write([](Connection& db) {
-        return QueryOptional(
+    // version its predecessor committed. The unique index tasks_one_running_per_run refuses a
+    // second running task even if this query were wrong.
+    return Write([&](Connection& db) -> Result<std::optional<Task>> {
+        const std::int64_t now = NowMillis();
+        auto claimed = QueryOptional(
             db, TaskFromRow,
             fmt::format("UPDATE tasks SET status = 'running', phase = '', attempt = attempt + 1, "
-                        "started_at = ?1 "
+                        "started_at = ?1, lease_expires_at = ?2 "
                         "WHERE id = (SELECT id FROM tasks AS t WHERE t.status = 'queued' "
                         "AND NOT EXISTS (SELECT 1 FROM tasks AS busy WHERE busy.run_id = t.run_id "
                         "AND busy.status = 'running') "
-                        "ORDER BY t.created_at, t.id LIMIT 1) "
+                        "ORDER BY t.rowid LIMIT 1) "
                         "RETURNING {}",
                         kTaskColumns),
-            NowMillis());
+            now, now + lease_ms);
+        if (!claimed || !claimed->has_value()) return claimed;
+        const Task& task = **claimed;
+        auto event =
+            AppendEvent(db, task.id, "running",
+                        EventData({{"attempt", task.attempt}, {"phase", "starting"}}), now);
+        if (!event) return Propagate(event);
+        return claimed;
+    });
+}
+
+Status SqliteStore::RenewLease(std::string_view task_id, int attempt, std::int64_t lease_ms) {
+    return Write([&](Connection& db) -> Status {
+        auto renewed = Execute(db,
+                               "UPDATE tasks SET lease_expires_at = ?1 "
+                               "WHERE id = ?2 AND status = 'running' AND attempt = ?3",
+                               NowMillis() + lease_ms, task_id, attempt);
+        if (!renewed) return renewed;
+        if (db.Changes() == 0) return TaskNotRunning(task_id, attempt);
+        return {};
+    });
+}
+
+Result<LapsedTasks> SqliteStore::RecoverLapsedTasks(std::int64_t now_ms, int max_attempts) {
+    return Write([&](Connection& db) -> Result<LapsedTasks> {
+        auto lapsed = QueryAll(db, TaskFromRow,
+                               SelectFrom(kTaskColumns,
+                                          "FROM tasks WHERE status = 'running' "
+                                          "AND lease_expires_at <= ?1 ORDER BY rowid"),
+                               now_ms);
+        if (!lapsed) return Propagate(lapsed);
+        LapsedTasks counts;
+        const std::int64_t now = NowMillis();
+        for (const Task& task : *lapsed) {
+            auto recovered = RecoverLapsedTask(db, task, max_attempts, now, counts);
+            if (!recovered) return Propagate(recovered);
+        }
+        return counts;
+    });
+}
+
+Result<int> SqliteStore::ExpireQueuedTasks(std::int64_t queued_before_ms) {
+    return Write([&](Connection& db) -> Result<int> {
+        const std::int64_t now = NowMillis();
+        auto expired = QueryAll(
+            db, [](const Statement& row) { return row.Text(0); },
+            "UPDATE tasks SET status = 'expired', error_code = 'task_expired', "
+            "error_message = 'the task waited in the queue past its limit', finished_at = ?1 "
+            "WHERE status = 'queued' AND created_at < ?2 RETURNING id",
+            now, queued_before_ms);
+        if (!expired) return Propagate(expired);
+        for (const std::string& id : *expired) {
+            if (auto event = AppendEvent(db, id, "expired", "{}", now); !event) {
+                return Propagate(event);
+            }
+        }
+        return static_cast<int>(expired->size());
+    });
+}
+
+Result<int> SqliteStore::PruneTaskHistory(std::int64_t before_ms) {
+    return Write([&](Connection& db) -> Result<int> {
+        auto events = Execute(db,
+                              "DELETE FROM task_events WHERE task_id IN (SELECT id FROM tasks "
+                              "WHERE finished_at > 0 AND finished_at < ?1)",
+                              before_ms);
+        if (!events) return Propagate(events);
+        int removed = db.Changes();
+        auto keys = Execute(db, "DELETE FROM idempotency_keys WHERE created_at < ?1", before_ms);
+        if (!keys) return Propagate(keys);
+        return removed + db.Changes();
     });
 }
 
 Status SqliteStore::SetTaskPhase(std::string_view task_id, int attempt, std::string_view phase) {
     return Write([&](Connection& db) -> Status {
-        auto updated = Execute(db,
-                               "UPDATE tasks SET phase = ?1 "
-                               "WHERE id = ?2 AND status = 'running' AND attempt = ?3",
-                               phase, task_id, attempt);
+        auto current = QueryOptional(
+            db, [](const Statement& row) { return row.Text(0); },
+            "SELECT phase FROM tasks WHERE id = ?1 AND status = 'running' AND attempt = ?2",
+            task_id, attempt);
+        if (!current) return std::unexpected(current.error());
+        if (!current->has_value()) return TaskNotRunning(task_id, attempt);
+        if (**current == phase) return {};
+
+        auto updated = Execute(db, "UPDATE tasks SET phase = ?1 WHERE id = ?2", phase, task_id);
         if (!updated) return updated;
-        if (db.Changes() == 0) return TaskNotRunning(task_id, attempt);
-        return {};
+        return AppendEvent(db, task_id, "running",
+                           EventData({{"attempt", attempt}, {"phase", phase}}), NowMillis());
+    });
+}
+
+Status SqliteStore::AppendTaskEvent(std::string_view task_id, int attempt, std::string_view type,
+                                    std::string_view data_json) {
+    return Write([&](Connection& db) -> Status {
+        auto running = QueryOptional(
+            db, [](const Statement& row) { return row.Int(0); },
+            "SELECT 1 FROM tasks WHERE id = ?1 AND status = 'running' AND attempt = ?2", task_id,
+            attempt);
+        if (!running) return std::unexpected(running.error());
+        if (!running->has_value()) return TaskNotRunning(task_id, attempt);
+        return AppendEvent(db, task_id, type, data_json.empty() ? "{}" : data_json, NowMillis());
+    });
+}
+
+Result<std::vector<TaskEvent>> SqliteStore::ListTaskEvents(std::string_view org_id,
+                                                           std::string_view task_id,
+                                                           std::int64_t after_id, int limit) {
+    if (limit < 1 || limit > 1000) return InvalidRequest("limit must be between 1 and 1000");
+    return Read([&](Connection& db) -> Result<std::vector<TaskEvent>> {
+        auto task = FindTask(db, org_id, task_id);
+        if (!task) return Propagate(task);
+        if (!task->has_value()) return NotFound("task not found");
+        return QueryAll(db, EventFromRow,
+                        "SELECT id, task_id, type, data_json, created_at FROM task_events "
+                        "WHERE task_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
+                        task_id, after_id, limit);
+    });
+}
+
+Result<Task> SqliteStore::CancelTask(std::string_view org_id, std::string_view task_id) {
+    return Write([&](Connection& db) -> Result<Task> {
+        auto found = FindTask(db, org_id, task_id);
+        if (!found) return Propagate(found);
+        if (!found->has_value()) return NotFound("task not found");
+        if (IsTerminalStatus((*found)->status)) return **found;
+
+        const std::int64_t now = NowMillis();
+        auto cancelled = QueryOptional(
+            db, TaskFromRow,
+            fmt::format("UPDATE tasks SET status = 'cancelled', phase = '', finished_at = ?1, "
+                        "lease_expires_at = 0 WHERE id = ?2 RETURNING {}",
+                        kTaskColumns),
+            now, task_id);
+        if (!cancelled) return Propagate(cancelled);
+        if (!cancelled->has_value()) return Internal("storage error", "cancelled task vanished");
+        auto run = Execute(db, "UPDATE runs SET updated_at = ?1, last_task_at = ?1 WHERE id = ?2",
+                           now, (*found)->run_id);
+        if (!run) return Propagate(run);
+        auto event =
+            AppendEvent(db, task_id, "cancelled", EventData({{"while", (*found)->status}}), now);
+        if (!event) return Propagate(event);
+        return **cancelled;
     });
 }
 
@@ -667,17 +1033,10 @@ Result<Task> SqliteStore::FailTask(std::string_view task_id, int attempt, std::s
         auto run = Execute(db, "UPDATE runs SET updated_at = ?1, last_task_at = ?1 WHERE id = ?2",
                            now, (*task)->run_id);
         if (!run) return Propagate(run);
+        auto event = AppendEvent(db, task_id, "failed",
+                                 EventData({{"code", code}, {"message", message}}), now);
+        if (!event) return Propagate(event);
         return **task;
-    });
-}
-
-Result<int> SqliteStore::RequeueRunningTasks() {
-    return Write([](Connection& db) -> Result<int> {
-        auto requeued = Execute(db,
-                                "UPDATE tasks SET status = 'queued', phase = '', started_at = 0 "
-                                "WHERE status = 'running'");
-        if (!requeued) return Propagate(requeued);
-        return db.Changes();
     });
 }
 

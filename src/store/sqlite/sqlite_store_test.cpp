@@ -29,6 +29,10 @@ namespace {
 
 using sqlite::Connection;
 
+// RecoverLapsedTasks' "every running task", and the attempt limit the server uses.
+constexpr std::int64_t kEveryLease = INT64_MAX;
+constexpr int kAttempts = 3;
+
 // The value of a Result that the test needs to go on; a failure ends the test with its detail.
 template <typename T>
 T Must(Result<T> result) {
@@ -67,6 +71,14 @@ std::unique_ptr<Connection> RawConnection(const std::filesystem::path& path) {
 
 std::int64_t CountRows(const std::filesystem::path& path, const std::string& sql) {
     return Must(RawConnection(path)->QueryInt(sql));
+}
+
+// Takes a database back to schema 2, before the task lifecycle.
+void UndoTaskLifecycleSchema(Connection& raw) {
+    Must(raw.Exec(
+        "DROP TABLE task_events; DROP TABLE idempotency_keys; "
+        "DROP INDEX tasks_one_running_per_run; DROP INDEX tasks_by_status; "
+        "DROP INDEX tasks_active_by_run; ALTER TABLE tasks DROP COLUMN lease_expires_at;"));
 }
 
 TurnCommit SampleTurn(std::string_view content, std::string memory = R"({"sheets":["Data"]})") {
@@ -170,6 +182,7 @@ TEST(SqliteStoreOpen, FirstSchemaIsMigratedKeepingItsTasks) {
     }
     {
         auto raw = RawConnection(path);
+        UndoTaskLifecycleSchema(*raw);
         Must(raw->Exec("ALTER TABLE tasks DROP COLUMN usage_json"));
         Must(raw->Exec("PRAGMA user_version = 1"));
     }
@@ -259,7 +272,7 @@ TEST(SqliteStoreOpen, StoreOfAKilledProcessOpensAndItsRunningTaskIsRequeued) {
     auto store = Must(OpenSqliteStore(path));
     Org org = Must(store->EnsureOrg("local"));
     EXPECT_EQ(Must(store->GetTask(org.id, task_id)).status, "running");
-    EXPECT_EQ(Must(store->RequeueRunningTasks()), 1);
+    EXPECT_EQ(Must(store->RecoverLapsedTasks(kEveryLease, kAttempts)).requeued, 1);
     Task again = Must(store->ClaimNextTask()).value();
     EXPECT_EQ(again.id, task_id);
     EXPECT_EQ(again.attempt, 2);
@@ -772,7 +785,8 @@ TEST_F(SqliteStoreTest, StaleAttemptCannotTouchTheTaskOrItsRun) {
     store::Run run = NewRun(org_);
     NewTask(run);
     Task stale = Claim();
-    EXPECT_EQ(Must(store_->RequeueRunningTasks()), 1);
+    // The stale worker's lease lapses and another claims the task.
+    EXPECT_EQ(Must(store_->RecoverLapsedTasks(stale.lease_expires_at, kAttempts)).requeued, 1);
     Task current = Claim();
     ASSERT_EQ(current.attempt, stale.attempt + 1);
     Must(store_->SetTaskPhase(current.id, current.attempt, "thinking"));
@@ -887,7 +901,7 @@ TEST_F(SqliteStoreTest, FailedTaskLeavesTheRunAtItsLastGoodVersion) {
     EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM turns"), 1);
 }
 
-TEST_F(SqliteStoreTest, RequeueRunningTasksPutsOnlyRunningTasksBack) {
+TEST_F(SqliteStoreTest, RecoveringEveryLeasePutsOnlyRunningTasksBack) {
     store::Run run = NewRun(org_);
     NewTask(run);
     for (int i = 0; i < 3; ++i) NewTask(NewRun(org_));
@@ -897,7 +911,7 @@ TEST_F(SqliteStoreTest, RequeueRunningTasksPutsOnlyRunningTasksBack) {
     Task running_b = Claim();
     Must(store_->SetTaskPhase(running_a.id, running_a.attempt, "editing"));
 
-    EXPECT_EQ(Must(store_->RequeueRunningTasks()), 2);
+    EXPECT_EQ(Must(store_->RecoverLapsedTasks(kEveryLease, kAttempts)).requeued, 2);
 
     for (const Task& requeued : {running_a, running_b}) {
         Task task = Must(store_->GetTask(org_.id, requeued.id));
@@ -906,12 +920,309 @@ TEST_F(SqliteStoreTest, RequeueRunningTasksPutsOnlyRunningTasksBack) {
         EXPECT_EQ(task.attempt, 1);
     }
     EXPECT_EQ(Must(store_->GetTask(org_.id, done.id)).status, "completed");
-    EXPECT_EQ(Must(store_->RequeueRunningTasks()), 0);
+    EXPECT_EQ(Must(store_->RecoverLapsedTasks(kEveryLease, kAttempts)).requeued, 0);
 
     // Back in the queue in their original order, ahead of the never-claimed task.
     Task again = Claim();
     EXPECT_EQ(again.id, running_a.id);
     EXPECT_EQ(again.attempt, 2);
+}
+
+// --- the task lifecycle ---
+
+std::vector<std::string> EventTypes(const std::vector<TaskEvent>& events) {
+    std::vector<std::string> types;
+    for (const TaskEvent& event : events) types.push_back(event.type);
+    return types;
+}
+
+TaskSubmission Submission(const store::Run& run, bool enqueue = false) {
+    TaskSubmission submission;
+    submission.task.run_id = run.id;
+    submission.task.org_id = run.org_id;
+    submission.task.request_json = R"({"prompt":"hi"})";
+    submission.enqueue = enqueue;
+    return submission;
+}
+
+TEST_F(SqliteStoreTest, MigrationToTheTaskLifecycleKeepsTasksAndGivesThemAnEmptyLog) {
+    store::Run run = NewRun(org_);
+    Task queued = NewTask(run);
+    store_.reset();
+    {
+        auto raw = RawConnection(DbPath());
+        UndoTaskLifecycleSchema(*raw);
+        Must(raw->Exec("PRAGMA user_version = 2"));
+    }
+    store_ = OpenStore();
+    EXPECT_EQ(CountRows(DbPath(), "PRAGMA user_version"), kSqliteSchemaVersion);
+    EXPECT_EQ(Must(store_->GetTask(org_.id, queued.id)).status, "queued");
+    EXPECT_TRUE(Must(store_->ListTaskEvents(org_.id, queued.id, 0, 100)).empty());
+    Task claimed = Claim();
+    EXPECT_EQ(claimed.id, queued.id);
+    EXPECT_GT(claimed.lease_expires_at, claimed.started_at);
+}
+
+TEST_F(SqliteStoreTest, SecondSubmissionOnABusyRunIsRefusedNamingTheActiveTask) {
+    store::Run run = NewRun(org_);
+    SubmitOutcome first = Must(store_->SubmitTask(Submission(run)));
+    ASSERT_EQ(first.kind, SubmitOutcome::Kind::kQueued);
+
+    SubmitOutcome second = Must(store_->SubmitTask(Submission(run)));
+    EXPECT_EQ(second.kind, SubmitOutcome::Kind::kRunBusy);
+    EXPECT_EQ(second.task.id, first.task.id);
+    Claim();
+    EXPECT_EQ(Must(store_->SubmitTask(Submission(run))).kind, SubmitOutcome::Kind::kRunBusy);
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM tasks"), 1);
+}
+
+TEST_F(SqliteStoreTest, EnqueuedSubmissionsRunInArrivalOrder) {
+    store::Run run = NewRun(org_);
+    std::vector<std::string> queued;
+    for (int i = 0; i < 5; ++i) {
+        SubmitOutcome outcome = Must(store_->SubmitTask(Submission(run, true)));
+        ASSERT_EQ(outcome.kind, SubmitOutcome::Kind::kQueued);
+        queued.push_back(outcome.task.id);
+    }
+    std::vector<std::string> ran;
+    for (int i = 0; i < 5; ++i) {
+        Task task = Claim();
+        EXPECT_FALSE(Must(store_->ClaimNextTask()).has_value());
+        Must(store_->CommitTurn(task.id, task.attempt, SampleTurn("v" + std::to_string(i))));
+        EXPECT_EQ(Must(store_->GetTask(org_.id, task.id)).version, i + 1);
+        ran.push_back(task.id);
+    }
+    EXPECT_EQ(ran, queued);
+}
+
+TEST_F(SqliteStoreTest, StoreRefusesASecondRunningTaskOnOneRunEvenWhenAskedDirectly) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task second = NewTask(run);
+    Claim();
+    auto raw = RawConnection(DbPath());
+    auto forced =
+        raw->Exec(fmt::format("UPDATE tasks SET status = 'running' WHERE id = '{}'", second.id));
+    EXPECT_FALSE(forced);
+    EXPECT_EQ(Must(store_->GetTask(org_.id, second.id)).status, "queued");
+}
+
+TEST_F(SqliteStoreTest, ConcurrentSubmissionsOnOneRunQueueExactlyOne) {
+    store::Run run = NewRun(org_);
+    std::atomic<int> queued{0};
+    std::atomic<int> busy{0};
+    std::vector<std::thread> threads;
+    for (int i = 0; i < 20; ++i) {
+        threads.emplace_back([&] {
+            auto outcome = store_->SubmitTask(Submission(run));
+            if (!outcome) return;
+            if (outcome->kind == SubmitOutcome::Kind::kQueued) ++queued;
+            if (outcome->kind == SubmitOutcome::Kind::kRunBusy) ++busy;
+        });
+    }
+    for (auto& thread : threads) thread.join();
+    EXPECT_EQ(queued.load(), 1);
+    EXPECT_EQ(busy.load(), 19);
+}
+
+TEST_F(SqliteStoreTest, SubmissionWithANewRunCreatesBothOrNeither) {
+    TaskSubmission submission = Submission(store::Run{});
+    submission.task.org_id = org_.id;
+    submission.new_run = store::Run{
+        .id = NewId("run_"), .org_id = org_.id, .format = "word", .file_name = "notes.docx"};
+    SubmitOutcome outcome = Must(store_->SubmitTask(submission));
+    EXPECT_EQ(outcome.run.id, submission.new_run->id);
+    EXPECT_EQ(Must(store_->GetRun(org_.id, outcome.run.id)).format, "word");
+    EXPECT_EQ(Must(store_->GetTask(org_.id, outcome.task.id)).run_id, outcome.run.id);
+
+    TaskSubmission bad = submission;
+    bad.new_run->id = NewId("run_");
+    bad.new_run->format = "pdf";
+    EXPECT_EQ(CodeOf(store_->SubmitTask(bad)), ErrorCode::kInvalidRequest);
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM runs"), 1);
+}
+
+TEST_F(SqliteStoreTest, IdempotencyKeyReplaysTheFirstSubmissionAndRefusesAnotherRequest) {
+    store::Run run = NewRun(org_);
+    TaskSubmission submission = Submission(run);
+    submission.idempotency_key = "order-17";
+    submission.request_sha256 = Sha256Hex("body one");
+    SubmitOutcome first = Must(store_->SubmitTask(submission));
+    Claim();
+
+    SubmitOutcome again = Must(store_->SubmitTask(submission));
+    EXPECT_EQ(again.kind, SubmitOutcome::Kind::kReplayed);
+    EXPECT_EQ(again.task.id, first.task.id);
+    EXPECT_EQ(again.run.id, run.id);
+    EXPECT_EQ(again.task.status, "running");
+
+    TaskSubmission other = submission;
+    other.request_sha256 = Sha256Hex("body two");
+    EXPECT_EQ(CodeOf(store_->SubmitTask(other)), ErrorCode::kConflict);
+
+    // Another organisation's key of the same name is its own.
+    store::Run theirs = NewRun(other_org_);
+    TaskSubmission foreign = Submission(theirs);
+    foreign.idempotency_key = "order-17";
+    foreign.request_sha256 = Sha256Hex("body two");
+    EXPECT_EQ(Must(store_->SubmitTask(foreign)).kind, SubmitOutcome::Kind::kQueued);
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM tasks"), 2);
+}
+
+TEST_F(SqliteStoreTest, IdempotencyKeyPastItsLifetimeQueuesAgain) {
+    store::Run run = NewRun(org_);
+    TaskSubmission submission = Submission(run, true);
+    submission.idempotency_key = "nightly";
+    submission.request_sha256 = Sha256Hex("body");
+    SubmitOutcome first = Must(store_->SubmitTask(submission));
+    submission.idempotency_ttl_ms = -1;  // every earlier use is past its lifetime
+
+    SubmitOutcome second = Must(store_->SubmitTask(submission));
+    EXPECT_EQ(second.kind, SubmitOutcome::Kind::kQueued);
+    EXPECT_NE(second.task.id, first.task.id);
+}
+
+TEST_F(SqliteStoreTest, IdempotentReplayOfANewRunCreatesNoSecondRun) {
+    TaskSubmission submission = Submission(store::Run{});
+    submission.task.org_id = org_.id;
+    submission.new_run = store::Run{.id = NewId("run_"), .org_id = org_.id, .format = "excel"};
+    submission.idempotency_key = "k";
+    submission.request_sha256 = Sha256Hex("b");
+    SubmitOutcome first = Must(store_->SubmitTask(submission));
+    submission.new_run->id = NewId("run_");
+    SubmitOutcome again = Must(store_->SubmitTask(submission));
+    EXPECT_EQ(again.kind, SubmitOutcome::Kind::kReplayed);
+    EXPECT_EQ(again.run.id, first.run.id);
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM runs"), 1);
+}
+
+TEST_F(SqliteStoreTest, LapsedLeaseRequeuesWithTheNextAttemptAndThirdLapseFailsWorkerLost) {
+    store::Run run = NewRun(org_);
+    Task task = NewTask(run);
+    for (int attempt = 1; attempt <= kAttempts; ++attempt) {
+        Task claimed = Must(store_->ClaimNextTask(1000)).value();
+        EXPECT_EQ(claimed.attempt, attempt);
+        // Not yet lapsed: nothing happens.
+        EXPECT_EQ(
+            Must(store_->RecoverLapsedTasks(claimed.lease_expires_at - 1, kAttempts)).requeued, 0);
+        LapsedTasks lapsed = Must(store_->RecoverLapsedTasks(claimed.lease_expires_at, kAttempts));
+        EXPECT_EQ(lapsed.requeued, attempt < kAttempts ? 1 : 0);
+        EXPECT_EQ(lapsed.failed, attempt < kAttempts ? 0 : 1);
+    }
+    Task lost = Must(store_->GetTask(org_.id, task.id));
+    EXPECT_EQ(lost.status, "failed");
+    EXPECT_EQ(lost.error_code, "worker_lost");
+    EXPECT_EQ(EventTypes(Must(store_->ListTaskEvents(org_.id, task.id, 0, 100))),
+              (std::vector<std::string>{"queued", "running", "queued", "running", "queued",
+                                        "running", "failed"}));
+}
+
+TEST_F(SqliteStoreTest, RenewedLeaseDoesNotLapseAndARevivedWorkerCannotRenewOrCommit) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task first = Must(store_->ClaimNextTask(1000)).value();
+    Must(store_->RenewLease(first.id, first.attempt, 60'000));
+    EXPECT_EQ(Must(store_->RecoverLapsedTasks(first.lease_expires_at, kAttempts)).requeued, 0);
+
+    Task renewed = Must(store_->GetTask(org_.id, first.id));
+    Must(store_->RecoverLapsedTasks(renewed.lease_expires_at, kAttempts));
+    Task second = Claim();
+    Must(store_->CommitTurn(second.id, second.attempt, SampleTurn("newer")));
+
+    EXPECT_EQ(CodeOf(store_->RenewLease(first.id, first.attempt, 1000)), ErrorCode::kConflict);
+    EXPECT_EQ(CodeOf(store_->CommitTurn(first.id, first.attempt, SampleTurn("older"))),
+              ErrorCode::kConflict);
+    EXPECT_EQ(Must(store_->GetRun(org_.id, run.id)).blob, Sha256Hex("newer"));
+    EXPECT_EQ(CountRows(DbPath(), "SELECT COUNT(*) FROM versions"), 1);
+}
+
+TEST_F(SqliteStoreTest, CancellingAQueuedTaskFreesTheRunAndLaterCallsChangeNothing) {
+    store::Run run = NewRun(org_);
+    SubmitOutcome queued = Must(store_->SubmitTask(Submission(run)));
+
+    Task cancelled = Must(store_->CancelTask(org_.id, queued.task.id));
+    EXPECT_EQ(cancelled.status, "cancelled");
+    EXPECT_GT(cancelled.finished_at, 0);
+    Task again = Must(store_->CancelTask(org_.id, queued.task.id));
+    EXPECT_EQ(again.finished_at, cancelled.finished_at);
+    EXPECT_FALSE(Must(store_->ClaimNextTask()).has_value());
+    EXPECT_EQ(Must(store_->SubmitTask(Submission(run))).kind, SubmitOutcome::Kind::kQueued);
+    EXPECT_EQ(CodeOf(store_->CancelTask(other_org_.id, queued.task.id)), ErrorCode::kNotFound);
+}
+
+TEST_F(SqliteStoreTest, CancelledRunningTaskNeverCommitsOrReadsCompleted) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task running = Claim();
+
+    EXPECT_EQ(Must(store_->CancelTask(org_.id, running.id)).status, "cancelled");
+
+    EXPECT_EQ(CodeOf(store_->RenewLease(running.id, running.attempt, 1000)), ErrorCode::kConflict);
+    EXPECT_EQ(CodeOf(store_->CommitTurn(running.id, running.attempt, SampleTurn("late"))),
+              ErrorCode::kConflict);
+    EXPECT_EQ(CodeOf(store_->FailTask(running.id, running.attempt, "agent_failed", "late")),
+              ErrorCode::kConflict);
+    EXPECT_EQ(Must(store_->GetTask(org_.id, running.id)).status, "cancelled");
+    EXPECT_EQ(Must(store_->GetRun(org_.id, run.id)).version, 0);
+    EXPECT_EQ(Must(store_->RecoverLapsedTasks(kEveryLease, kAttempts)).requeued, 0);
+}
+
+TEST_F(SqliteStoreTest, FinishedTaskCannotBeCancelled) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task task = Claim();
+    Must(store_->CommitTurn(task.id, task.attempt, SampleTurn("done")));
+    EXPECT_EQ(Must(store_->CancelTask(org_.id, task.id)).status, "completed");
+}
+
+TEST_F(SqliteStoreTest, QueuedTasksPastTheLimitExpireAndFreeTheRun) {
+    store::Run run = NewRun(org_);
+    Task old = NewTask(run);
+    EXPECT_EQ(Must(store_->ExpireQueuedTasks(old.created_at)), 0);
+    EXPECT_EQ(Must(store_->ExpireQueuedTasks(old.created_at + 1)), 1);
+    EXPECT_EQ(Must(store_->GetTask(org_.id, old.id)).status, "expired");
+    EXPECT_EQ(Must(store_->SubmitTask(Submission(run))).kind, SubmitOutcome::Kind::kQueued);
+}
+
+TEST_F(SqliteStoreTest, EventLogTellsTheTaskStoryWithIncreasingIds) {
+    store::Run run = NewRun(org_);
+    Task task = NewTask(run);
+    Task claimed = Claim();
+    Must(store_->SetTaskPhase(claimed.id, claimed.attempt, "editing"));
+    Must(store_->SetTaskPhase(claimed.id, claimed.attempt, "editing"));
+    Must(store_->AppendTaskEvent(claimed.id, claimed.attempt, "tool_call",
+                                 R"({"tool":"set_cells"})"));
+    Must(store_->CommitTurn(claimed.id, claimed.attempt, SampleTurn("v1")));
+
+    std::vector<TaskEvent> events = Must(store_->ListTaskEvents(org_.id, task.id, 0, 100));
+    EXPECT_EQ(EventTypes(events),
+              (std::vector<std::string>{"queued", "running", "running", "tool_call",
+                                        "version_committed", "completed"}));
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        EXPECT_EQ(events[i].id, static_cast<std::int64_t>(i + 1));
+    }
+    EXPECT_EQ(events[2].data_json, R"({"attempt":1,"phase":"editing"})");
+    EXPECT_EQ(events[4].data_json, R"({"version":1})");
+
+    auto rest = Must(store_->ListTaskEvents(org_.id, task.id, 4, 100));
+    EXPECT_EQ(EventTypes(rest), (std::vector<std::string>{"version_committed", "completed"}));
+    EXPECT_EQ(CodeOf(store_->ListTaskEvents(other_org_.id, task.id, 0, 100)), ErrorCode::kNotFound);
+    EXPECT_EQ(CodeOf(store_->AppendTaskEvent(claimed.id, claimed.attempt, "tool_call", "{}")),
+              ErrorCode::kConflict);
+}
+
+TEST_F(SqliteStoreTest, PruningDropsOnlyTheLogsOfTasksFinishedBeforeTheCutoff) {
+    store::Run run = NewRun(org_);
+    NewTask(run);
+    Task done = Claim();
+    Must(store_->CommitTurn(done.id, done.attempt, SampleTurn("v1")));
+    Task open = NewTask(run);
+    Task finished = Must(store_->GetTask(org_.id, done.id));
+
+    EXPECT_EQ(Must(store_->PruneTaskHistory(finished.finished_at)), 0);
+    EXPECT_GT(Must(store_->PruneTaskHistory(finished.finished_at + 1)), 0);
+    EXPECT_TRUE(Must(store_->ListTaskEvents(org_.id, done.id, 0, 100)).empty());
+    EXPECT_EQ(Must(store_->ListTaskEvents(org_.id, open.id, 0, 100)).size(), 1u);
 }
 
 // --- files and secrets ---
