@@ -75,6 +75,7 @@ Result<GenerateOutcome> GenerateService::Generate(const GenerateRequest& request
 
     auto run = LoadOrCreateRun(request);
     if (!run) return Propagate(run);
+    if (auto used = MarkFilesUsed(request, run->id); !used) return std::unexpected(used.error());
 
     // TODO(#5): idempotency_key replays and one active task per run.
     store::Task task;
@@ -166,6 +167,12 @@ Result<store::Run> GenerateService::LoadOrCreateRun(const GenerateRequest& reque
     if (!request.run_id.empty()) {
         auto run = metadata_.GetRun(request.org_id, request.run_id);
         if (!run) return Propagate(run);
+        if (run->status == "expired") {
+            return Fail(ErrorCode::kRunExpired, "the run has expired under the retention window");
+        }
+        if (!request.metadata.empty()) {
+            return InvalidRequest("metadata: only a new run takes metadata");
+        }
         if (run->format != FormatName(request.format)) {
             return InvalidRequest(
                 fmt::format("run_id: run {} is {} run, not {}", run->id,
@@ -182,7 +189,15 @@ Result<store::Run> GenerateService::LoadOrCreateRun(const GenerateRequest& reque
     }
     name = name.empty() ? std::string(DefaultFileName(request.format))
                         : WithExtension(name, request.format);
-    return metadata_.CreateRun(request.org_id, FormatName(request.format), name);
+    return metadata_.CreateRun(request.org_id, FormatName(request.format), name, request.metadata);
+}
+
+// The uploads a run uses do not expire under it (retention).
+Status GenerateService::MarkFilesUsed(const GenerateRequest& request, std::string_view run_id) {
+    std::vector<std::string> files = request.context_files;
+    if (!request.init_file.empty()) files.push_back(request.init_file);
+    for (const DataSourceRef& source : request.data_sources) files.push_back(source.file_id);
+    return metadata_.MarkFilesUsed(request.org_id, run_id, files);
 }
 
 void GenerateService::StopWaiting() {

@@ -36,6 +36,7 @@ struct GenerateRequest {
     int timeout_ms = 600'000;
     bool ask = false;                        // mode "ask": answer, change nothing
     std::vector<std::string> context_files;  // file ids the agent may read
+    store::RunMetadata metadata;             // for a new run only
 };
 
 struct GenerateOutcome {
@@ -65,7 +66,8 @@ public:
 
     // Validates and queues. Errors: kNotFound for a run or file this org cannot see,
     // kInvalidRequest for a run of another format, an init_file that is not a valid document of
-    // the format, or a data source that is not usable CSV. No run is created on any error.
+    // the format, a data source that is not usable CSV, or metadata for an existing run;
+    // kRunExpired for a run past its retention window. No run is created on any error.
     // A sync request then waits up to the sync ceiling; `finished` tells whether it got there.
     [[nodiscard]] Result<GenerateOutcome> Generate(const GenerateRequest& request);
 
@@ -81,6 +83,7 @@ private:
     [[nodiscard]] Status CheckDataSources(const GenerateRequest& request);
     [[nodiscard]] Status CheckAskAndContext(const GenerateRequest& request);
     [[nodiscard]] Result<store::Run> LoadOrCreateRun(const GenerateRequest& request);
+    [[nodiscard]] Status MarkFilesUsed(const GenerateRequest& request, std::string_view run_id);
     [[nodiscard]] Result<store::Task> WaitForTask(const store::Task& task);
 
     // Set once at construction.
