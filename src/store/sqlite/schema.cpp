@@ -183,7 +183,11 @@ Error Unreadable(const Error& cause) {
 
 Status RefuseForeignDatabase(Connection& db, std::int64_t version) {
     if (version != 0) return {};
-    auto tables = db.QueryInt("SELECT COUNT(*) FROM sqlite_schema");
+    // Version and tables in one statement, so one snapshot: another process may migrate the
+    // fresh file between two statements, and its tables without its version look foreign.
+    auto tables = db.QueryInt(
+        "SELECT COUNT(*) FROM sqlite_schema WHERE (SELECT user_version FROM pragma_user_version) = "
+        "0");
     if (!tables) return std::unexpected(Unreadable(tables.error()));
     if (*tables == 0) return {};
     return Fail(ErrorCode::kUnavailable,
