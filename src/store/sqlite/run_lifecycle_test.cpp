@@ -314,6 +314,28 @@ TEST_F(RunLifecycleTest, ARunIsExpiredOnceItsWindowPassedBeforeAnySweep) {
               ErrorCode::kRunExpired);
 }
 
+// Its last task has not ended, so its window has not started.
+TEST_F(RunLifecycleTest, ARunWithATaskQueuedOrRunningDoesNotExpire) {
+    Must(store_->SetRetention("acme", 60'000));
+    store::Run run = NewRun();
+    Complete(run, "one");
+    Queue(run);
+    AgeRun(run, 61'000);
+
+    EXPECT_EQ(Must(store_->GetRun(org_.id, run.id)).status, "active");
+    RunFilter expired;
+    expired.status = "expired";
+    EXPECT_TRUE(Must(store_->ListRuns(org_.id, 10, "", expired)).runs.empty());
+    EXPECT_EQ(Must(store_->MarkExpiredRuns(NowMillis(), 10)).count, 0);
+
+    auto claimed = Must(store_->ClaimNextTask());
+    ASSERT_TRUE(claimed);
+    EXPECT_EQ(Must(store_->GetRun(org_.id, run.id)).status, "active");
+    Must(store_->FailTask(claimed->id, claimed->attempt, "agent_failed", "no"));
+    AgeRun(run, 61'000);
+    EXPECT_EQ(Must(store_->GetRun(org_.id, run.id)).status, "expired");
+}
+
 TEST_F(RunLifecycleTest, SweepMarksExpiredRunsThenPurgesTheirBytesKeepingTheRow) {
     store::Run old = NewRun();
     store::Run busy = NewRun();

@@ -84,11 +84,17 @@ constexpr std::string_view kRunExpiry =
     "((CASE WHEN runs.last_task_at > 0 THEN runs.last_task_at ELSE runs.created_at END) + "
     "(SELECT o.retention_ms FROM orgs AS o WHERE o.id = runs.org_id))";
 
+// Whether a run of the `runs` table has a task queued or running: its last task has not ended,
+// so its window has not started.
+constexpr std::string_view kRunHasActiveTask =
+    "EXISTS (SELECT 1 FROM tasks AS active WHERE active.run_id = runs.id "
+    "AND active.status IN ('queued', 'running'))";
+
 // Selected FROM runs (not aliased): the expiry is computed from the org's window.
 const std::string kRunColumns = fmt::format(
     "id, org_id, format, status, file_name, created_at, updated_at, last_task_at, version, blob, "
-    "memory_json, metadata_json, expired_at, purged_at, {}",
-    kRunExpiry);
+    "memory_json, metadata_json, expired_at, purged_at, {}, {}",
+    kRunExpiry, kRunHasActiveTask);
 
 std::string MetadataJson(const RunMetadata& metadata) {
     boost::json::array pairs;
@@ -128,11 +134,12 @@ Run RunFromRow(const Statement& row) {
     run.expired_at = row.Int64(12);
     run.purged_at = row.Int64(13);
     run.expires_at = row.Int64(14);
+    const bool has_active_task = row.Int(15) != 0;
     // A run is expired once its time has passed, whether or not the sweeper has marked it.
     if (run.expired_at != 0) {
         run.status = "expired";
         run.expires_at = run.expired_at;
-    } else if (NowMillis() >= run.expires_at) {
+    } else if (!has_active_task && NowMillis() >= run.expires_at) {
         run.status = "expired";
         run.expired_at = run.expires_at;
     }
@@ -611,13 +618,13 @@ Result<RunPage> SqliteStore::ListRuns(std::string_view org_id, int limit, std::s
             db, RunFromRow,
             SelectFrom(kRunColumns,
                        fmt::format("FROM runs WHERE org_id = ?1 AND id < ?2 "
-                                   "AND (?4 = '' OR ?4 = CASE WHEN expired_at > 0 OR {} <= ?8 "
-                                   "THEN 'expired' ELSE 'active' END) "
+                                   "AND (?4 = '' OR ?4 = CASE WHEN expired_at > 0 OR "
+                                   "({} <= ?8 AND NOT {}) THEN 'expired' ELSE 'active' END) "
                                    "AND (?5 = '' OR format = ?5) "
                                    "AND (?6 = '' OR EXISTS (SELECT 1 FROM run_metadata AS m "
                                    "WHERE m.run_id = runs.id AND m.key = ?6 AND m.value = ?7)) "
                                    "ORDER BY id DESC LIMIT ?3",
-                                   kRunExpiry)),
+                                   kRunExpiry, kRunHasActiveTask)),
             org_id, below, limit + 1, filter.status, filter.format, key, value, NowMillis());
         if (!runs) return Propagate(runs);
         return PageOf<RunPage>(std::move(*runs), limit, [](const Run& run) { return run.id; });
@@ -1075,9 +1082,8 @@ Result<SweepStep> SqliteStore::MarkExpiredRuns(std::int64_t now, int limit) {
             db,
             fmt::format("UPDATE runs SET status = 'expired', expired_at = {0} "
                         "WHERE id IN (SELECT id FROM runs WHERE expired_at = 0 AND {0} <= ?1 "
-                        "AND NOT EXISTS (SELECT 1 FROM tasks AS t WHERE t.run_id = runs.id "
-                        "AND t.status IN ('queued', 'running')) LIMIT ?2)",
-                        kRunExpiry),
+                        "AND NOT {1} LIMIT ?2)",
+                        kRunExpiry, kRunHasActiveTask),
             now, limit);
         if (!marked) return Propagate(marked);
         return SweepStep{db.Changes(), {}};
