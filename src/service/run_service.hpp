@@ -48,6 +48,8 @@ std::string ChangesSinceLastTurn(store::MetadataStore& metadata, store::BlobStor
                                  const store::Run& run, const std::string& current);
 
 // Removes blobs a store step reported as unreferenced; returns how many went.
+// TODO(#5): an upload of the very same bytes that lands between the store's transaction and this
+// removal keeps a row whose blob is gone; writers and removers need a lock they share.
 int RemoveBlobs(store::BlobStore& blobs, const std::vector<std::string>& unreferenced);
 
 }  // namespace quire::service
