@@ -62,6 +62,9 @@ struct TurnInput {
     // mode "ask": read-only tools, the answer in the summary, the document left as it was.
     bool ask = false;
     std::string memory_json = "{}";  // what the agent kept from earlier turns
+    // What changed in the document since the agent's last turn, made outside it (an uploaded
+    // document, a revert), as agent::DescribeDiff writes it; "" when nothing did.
+    std::string outside_changes;
     std::chrono::steady_clock::time_point deadline;
     // When set, kept equal to what the turn has spent so far, so that a turn that fails still
     // tells its cost.

@@ -680,6 +680,8 @@ Result<TurnOutput> ModelAgent::RunExcel(const TurnInput& input) {
         json::value now = json::parse(*outline, ec);
         if (!ec) outside_changes = OutlineChanges(turn.memory.outline, now);
     }
+    // Versions made outside the agent (uploads, reverts): the worker's diff says more.
+    if (!input.outside_changes.empty()) outside_changes = input.outside_changes;
     Result<std::vector<ImportedSource>> imported =
         ImportDataSources(turn.workbook, input.data_sources);
     if (!imported) return Propagate(imported);

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "agent/llm/provider.hpp"
+#include "agent/outline_diff.hpp"
 #include "fake_model_server.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 #include "shared_dir.hpp"
@@ -378,6 +379,28 @@ TEST(ModelAgent, ASecondTurnGetsTheEarlierTurnNotesAndOutsideChanges) {
     EXPECT_NE(request.find("sheet 'Notes' added"), std::string::npos) << request;
     json::object memory = json::parse(turn2->memory_json).as_object();
     EXPECT_EQ(memory.at("turns").as_array().size(), 2u);
+}
+
+TEST(ModelAgent, TheDiffOfAVersionMadeOutsideTheAgentReachesTheModel) {
+    FakeModelServer first_server(kBuildScript);
+    Result<TurnOutput> turn1 = MakeModelAgent(ProviderFor(first_server, "anthropic"))
+                                   ->RunTurn(ExcelTurn("Make a sales sheet with a total."));
+    ASSERT_TRUE(turn1) << turn1.error().message;
+
+    // A person uploads a version with one cell changed; the worker diffs it against turn 1.
+    xlsx::Workbook edited = Reopen(turn1->document);
+    ASSERT_TRUE(edited.SetCell("Sales", "A2", xlsx::CellValue::Number(40)));
+    std::string uploaded = *edited.Save();
+    Result<OutlineDiff> diff = DiffDocuments(DocumentFormat::kExcel, turn1->document, uploaded);
+    ASSERT_TRUE(diff) << diff.error().message;
+    FakeModelServer server(R"js({"steps": [{"reply": {"text": "Noted."}}]})js");
+    TurnInput input = ExcelTurn("What changed?", uploaded, turn1->memory_json);
+    input.outside_changes = DescribeDiff(DocumentFormat::kExcel, *diff);
+    ASSERT_TRUE(MakeModelAgent(ProviderFor(server, "anthropic"))->RunTurn(input));
+
+    std::string messages = MessagesText(server.Requests().at(0));
+    EXPECT_NE(messages.find("since your last turn"), std::string::npos) << messages;
+    EXPECT_NE(messages.find("'Sales'!A2 \\\"4\\\" -> \\\"40\\\""), std::string::npos) << messages;
 }
 
 TEST(ModelAgent, WithoutMemoryTheModelGetsOnlyThePrompt) {

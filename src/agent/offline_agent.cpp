@@ -53,6 +53,14 @@ struct TurnLog {
     }
 };
 
+// The summary's closing sentence about versions made outside the agent since its last turn.
+std::string OutsideChangesNote(const TurnInput& input) {
+    if (input.outside_changes.empty()) return {};
+    std::string changes = input.outside_changes;
+    std::replace(changes.begin(), changes.end(), '\n', ';');
+    return " Changed outside the agent since its last turn: " + changes + ".";
+}
+
 class OfflineAgent final : public Agent {
 public:
     Result<TurnOutput> RunTurn(const TurnInput& input) override;
@@ -124,7 +132,8 @@ Result<TurnOutput> AnswerOffline(const TurnInput& input) {
         overview = fmt::format(" The workbook has {}: {}.", Counted(sheets->size(), "sheet"),
                                fmt::join(parts, ", "));
     }
-    output.summary = "The offline agent does not answer questions; nothing was changed." + overview;
+    output.summary = "The offline agent does not answer questions; nothing was changed." +
+                     overview + OutsideChangesNote(input);
     json::array messages{json::object{{"role", "user"}, {"content", input.prompt}},
                          json::object{{"role", "assistant"}, {"content", output.summary}}};
     output.messages_json = json::serialize(messages);
@@ -152,7 +161,7 @@ Result<TurnOutput> OfflineAgent::RunTurn(const TurnInput& input) {
 
     TurnOutput output;
     output.document = std::move(*document);
-    output.summary = log.Summary();
+    output.summary = log.Summary() + OutsideChangesNote(input);
     json::array messages{json::object{{"role", "user"}, {"content", input.prompt}},
                          json::object{{"role", "assistant"}, {"content", output.summary}}};
     output.messages_json = json::serialize(messages);

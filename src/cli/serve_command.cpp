@@ -23,12 +23,14 @@
 #include "agent/agent.hpp"
 #include "agent/llm/provider.hpp"
 #include "agent/model_agent.hpp"
+#include "common/duration.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
 #include "service/formats.hpp"
 #include "service/generate_service.hpp"
+#include "service/retention_sweeper.hpp"
 #include "service/worker_pool.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -40,10 +42,12 @@ struct ServeOptions {
     std::string listen = "127.0.0.1:8080";
     std::string data_dir = "./quire-data";
     int workers = 2;
-    int sync_ceiling_s = 300;
+    std::string sync_ceiling = "300s";
     std::string public_url;
     bool trust_proxy = false;
-    int download_ttl_s = 3600;
+    std::string download_ttl = "3600s";
+    std::string sweep_interval = "1m";
+    std::string purge_after = "30d";
     int max_upload_mb = 50;
     std::string log_level = "info";
     // What one model-agent turn may use and produce (docs/agent.md, "The loop").
@@ -60,30 +64,6 @@ struct ServeOptions {
 [[noreturn]] void Die(std::string_view message) {
     std::cerr << "quire: " << message << "\n";
     std::exit(1);
-}
-
-// "500ms", "30s", "5m", "24h", "7d" in milliseconds; nullopt for anything else.
-std::optional<std::int64_t> TaskDurationMs(std::string_view text) {
-    constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
-        {"ms", 1}, {"s", 1000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
-    for (const auto& [suffix, scale] : kUnits) {
-        if (!text.ends_with(suffix)) continue;
-        std::string_view number = text.substr(0, text.size() - suffix.size());
-        std::int64_t value = 0;
-        auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
-        if (number.empty() || ec != std::errc() || end != number.data() + number.size() ||
-            value < 0 || value > INT64_MAX / scale) {
-            return std::nullopt;
-        }
-        return value * scale;
-    }
-    return std::nullopt;
-}
-
-std::int64_t RequireDurationMs(std::string_view option, const std::string& text) {
-    auto value = TaskDurationMs(text);
-    if (!value) Die(fmt::format("{} must be a duration such as 30s, 5m, 24h or 7d", option));
-    return *value;
 }
 
 // The stores of a data directory, opened (and created on first use).
@@ -207,18 +187,33 @@ std::function<Status()> CachedProbe(std::shared_ptr<agent::llm::Provider> provid
     };
 }
 
+// The milliseconds of a duration option ("30d", "3s", or plain seconds), or exit naming it.
+std::int64_t DurationOrDie(std::string_view option, const std::string& text) {
+    auto ms = ParseDurationMs(text);
+    if (!ms) Die(fmt::format("{}: {}", option, ms.error().message));
+    return *ms;
+}
+
 int Serve(const ServeOptions& options) {
     InitLogging(options.log_level);
     std::string host;
     std::uint16_t port = 0;
     if (!SplitHostPort(options.listen, host, port)) Die("--listen must be HOST:PORT");
     if (options.workers < 1 || options.workers > 256) Die("--workers must be 1 to 256");
-    if (options.sync_ceiling_s < 1) Die("--sync-ceiling must be at least 1 second");
+    const std::int64_t sync_ceiling_ms = DurationOrDie("--sync-ceiling", options.sync_ceiling);
+    if (sync_ceiling_ms < 1000) Die("--sync-ceiling must be at least 1 second");
+    const std::int64_t download_ttl_ms = DurationOrDie("--download-ttl", options.download_ttl);
+    if (download_ttl_ms < 1000) Die("--download-ttl must be at least 1 second");
+    const std::int64_t sweep_interval_ms =
+        DurationOrDie("--sweep-interval", options.sweep_interval);
+    if (sweep_interval_ms < 1000) Die("--sweep-interval must be at least 1 second");
+    service::SweepOptions sweep_options;
+    sweep_options.purge_after_ms = DurationOrDie("--purge-after", options.purge_after);
     service::TaskLifecycle lifecycle;
-    lifecycle.lease_ms = RequireDurationMs("--task-lease", options.task_lease);
-    lifecycle.queue_ttl_ms = RequireDurationMs("--queue-ttl", options.queue_ttl);
+    lifecycle.lease_ms = DurationOrDie("--task-lease", options.task_lease);
+    lifecycle.queue_ttl_ms = DurationOrDie("--queue-ttl", options.queue_ttl);
     if (lifecycle.lease_ms < 300) Die("--task-lease must be at least 300ms");
-    const auto grace_ms = RequireDurationMs("--shutdown-grace", options.shutdown_grace);
+    const std::int64_t grace_ms = DurationOrDie("--shutdown-grace", options.shutdown_grace);
 
     // Signals are taken by sigwait below, so every thread started from here on blocks them.
     sigset_t signals;
@@ -242,7 +237,7 @@ int Serve(const ServeOptions& options) {
 
     service::TaskSignal signal;
     service::GenerateService generate(*data.metadata, *data.blobs, signal,
-                                      std::chrono::seconds(options.sync_ceiling_s));
+                                      std::chrono::seconds(sync_ceiling_ms / 1000));
     service::WorkerPool workers(*data.metadata, *data.blobs, signal, agent_setup.make_agent,
                                 options.workers, lifecycle);
 
@@ -252,7 +247,7 @@ int Serve(const ServeOptions& options) {
         api_options.public_url.pop_back();
     }
     api_options.trust_proxy = options.trust_proxy;
-    api_options.download_ttl_seconds = options.download_ttl_s;
+    api_options.download_ttl_seconds = download_ttl_ms / 1000;
     api_options.max_upload_bytes = static_cast<std::size_t>(options.max_upload_mb) << 20;
     api_options.signing_secret = *secret;
     if (agent_setup.provider) {
@@ -270,6 +265,8 @@ int Serve(const ServeOptions& options) {
     std::string bound_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     api.SetListenUrl(fmt::format("http://{}:{}", bound_host, server.port()));
     if (auto started = workers.Start(); !started) Die(started.error().message);
+    service::RetentionSweeper sweeper(*data.metadata, *data.blobs, sweep_options);
+    sweeper.Start(std::chrono::milliseconds(sweep_interval_ms));
     QUIRE_LOG_INFO("quire serving listen=http://{}:{} data_dir={} workers={}", bound_host,
                    server.port(), options.data_dir, options.workers);
 
@@ -277,6 +274,7 @@ int Serve(const ServeOptions& options) {
     sigwait(&signals, &received);
     QUIRE_LOG_INFO("shutting down signal={} grace_ms={}", received, grace_ms);
     server.StopAccepting();
+    sweeper.Stop();
     bool drained = workers.Stop(static_cast<int>(std::min<std::int64_t>(grace_ms, INT32_MAX)));
     generate.StopWaiting();
     server.Shutdown(1000);
@@ -302,8 +300,8 @@ void AddServe(CLI::App& app) {
         ->envname("QUIRE_WORKERS")
         ->capture_default_str();
     serve
-        ->add_option("--sync-ceiling", options->sync_ceiling_s,
-                     "Seconds a sync call waits before answering 202")
+        ->add_option("--sync-ceiling", options->sync_ceiling,
+                     "How long a sync call waits before answering 202 (s, m, h, d)")
         ->envname("QUIRE_SYNC_CEILING")
         ->capture_default_str();
     serve
@@ -314,8 +312,18 @@ void AddServe(CLI::App& app) {
         ->add_flag("--trust-proxy", options->trust_proxy,
                    "Take scheme and host from X-Forwarded-Proto/X-Forwarded-Host")
         ->envname("QUIRE_TRUST_PROXY");
-    serve->add_option("--download-ttl", options->download_ttl_s, "Signed link lifetime, seconds")
+    serve->add_option("--download-ttl", options->download_ttl, "Signed link lifetime (s, m, h, d)")
         ->envname("QUIRE_DOWNLOAD_TTL")
+        ->capture_default_str();
+    serve
+        ->add_option("--sweep-interval", options->sweep_interval,
+                     "How often the retention sweeper runs (s, m, h, d)")
+        ->envname("QUIRE_SWEEP_INTERVAL")
+        ->capture_default_str();
+    serve
+        ->add_option("--purge-after", options->purge_after,
+                     "How long after expiry a run's bytes and conversation are purged")
+        ->envname("QUIRE_PURGE_AFTER")
         ->capture_default_str();
     serve->add_option("--max-upload-mb", options->max_upload_mb, "Largest upload, in MB")
         ->envname("QUIRE_MAX_UPLOAD_MB")
@@ -408,11 +416,62 @@ void AddKeys(CLI::App& app) {
     });
 }
 
+void AddOrgs(CLI::App& app) {
+    auto* orgs = app.add_subcommand("orgs", "Manage organisations in a data directory");
+    orgs->require_subcommand(1);
+    auto data_dir = std::make_shared<std::string>("./quire-data");
+    orgs->add_option("--data-dir", *data_dir, "Data directory")
+        ->envname("QUIRE_DATA_DIR")
+        ->capture_default_str();
+
+    auto org = std::make_shared<std::string>();
+    auto window = std::make_shared<std::string>();
+    auto* retention = orgs->add_subcommand(
+        "set-retention", "Set how long runs and unused uploads are kept after their last use");
+    retention->add_option("--data-dir", *data_dir, "Data directory");
+    retention->add_option("ORG", *org, "Organisation name or id")->required();
+    retention->add_option("DURATION", *window, "The window: 30d, 12h, 15m, 3s")->required();
+    retention->callback([data_dir, org, window] {
+        std::int64_t ms = DurationOrDie("DURATION", *window);
+        DataDir data = OpenDataDir(*data_dir, false);
+        auto updated = data.metadata->SetRetention(*org, ms);
+        if (!updated) Die(updated.error().message);
+        std::cout << fmt::format("{} ({}) keeps runs for {}\n", updated->name, updated->id,
+                                 DurationText(ms));
+    });
+}
+
+void AddSweep(CLI::App& app) {
+    auto data_dir = std::make_shared<std::string>("./quire-data");
+    auto purge_after = std::make_shared<std::string>("30d");
+    auto* sweep = app.add_subcommand("sweep", "Run one retention pass over a data directory now");
+    sweep->add_option("--data-dir", *data_dir, "Data directory")
+        ->envname("QUIRE_DATA_DIR")
+        ->capture_default_str();
+    sweep->add_option("--purge-after", *purge_after, "How long after expiry bytes are purged")
+        ->envname("QUIRE_PURGE_AFTER")
+        ->capture_default_str();
+    sweep->callback([data_dir, purge_after] {
+        service::SweepOptions options;
+        options.purge_after_ms = DurationOrDie("--purge-after", *purge_after);
+        DataDir data = OpenDataDir(*data_dir, false);
+        service::RetentionSweeper sweeper(*data.metadata, *data.blobs, options);
+        auto report = sweeper.SweepOnce();
+        if (!report) Die(report.error().message);
+        std::cout << fmt::format(
+            "runs expired: {}\nruns purged: {}\nuploads expired: {}\nblobs removed: {}\n",
+            report->runs_expired, report->runs_purged, report->files_expired,
+            report->blobs_removed);
+    });
+}
+
 }  // namespace
 
 void AddServerCommands(CLI::App& app) {
     AddServe(app);
     AddKeys(app);
+    AddOrgs(app);
+    AddSweep(app);
 }
 
 }  // namespace quire::cli

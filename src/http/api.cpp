@@ -21,6 +21,7 @@
 #include "http/signed_url.hpp"
 #include "service/formats.hpp"
 #include "service/generate_service.hpp"
+#include "service/run_service.hpp"
 #include "store/store.hpp"
 
 namespace quire::http {
@@ -99,6 +100,10 @@ constexpr auto kEventKeepAlive = std::chrono::seconds(15);
 constexpr std::size_t kMaxContextFiles = 20;
 constexpr int kMinTimeoutMs = 10'000;
 constexpr int kMaxTimeoutMs = 1'800'000;
+constexpr std::size_t kMaxMetadataPairs = 16;
+constexpr std::size_t kMaxMetadataKeyBytes = 64;
+constexpr std::size_t kMaxMetadataValueChars = 512;
+constexpr std::string_view kRetryAfterBusySeconds = "2";
 
 // Everything a handler needs to know about its call.
 struct Call {
@@ -285,11 +290,63 @@ std::string ContentDisposition(std::string_view file_name) {
     return fmt::format("attachment; filename=\"{}\"; filename*=UTF-8''{}", ascii, encoded);
 }
 
+Error RunExpiredError() {
+    return Error{ErrorCode::kRunExpired, "the run has expired under the retention window", {}};
+}
+
 HttpResponse MethodNotAllowed(std::string_view allowed) {
     HttpResponse response =
         ErrorResponse(Error{ErrorCode::kMethodNotAllowed, "method not allowed on this path", {}});
     response.SetHeader("Allow", std::string(allowed));
     return response;
+}
+
+bool IsMetadataKey(std::string_view key) {
+    if (key.empty() || key.size() > kMaxMetadataKeyBytes) return false;
+    return std::all_of(key.begin(), key.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.';
+    });
+}
+
+// A run's metadata: an object of at most 16 string values under keys of 1-64 letters, digits,
+// '_', '-' or '.', each value at most 512 characters.
+Result<store::RunMetadata> ParseMetadata(const json::value& value) {
+    if (!value.is_object()) return BodyReader::Wrong("metadata", "an object of strings");
+    const json::object& object = value.as_object();
+    if (object.size() > kMaxMetadataPairs) {
+        return InvalidRequest(fmt::format("metadata: at most {} pairs", kMaxMetadataPairs));
+    }
+    store::RunMetadata metadata;
+    for (const auto& [key, entry] : object) {
+        if (!IsMetadataKey(key)) {
+            return InvalidRequest("metadata: keys are 1-64 letters, digits, '_', '-' or '.'");
+        }
+        std::string field = fmt::format("metadata.{}", std::string_view(key));
+        if (!entry.is_string()) return BodyReader::Wrong(field, "a string");
+        if (Utf8CodePointCount(entry.as_string()) > kMaxMetadataValueChars) {
+            return InvalidRequest(
+                fmt::format("{} must be at most {} characters", field, kMaxMetadataValueChars));
+        }
+        metadata.emplace_back(std::string(key), std::string(entry.as_string()));
+    }
+    return metadata;
+}
+
+// "limit" of a list request: 1-100, 20 when absent.
+Result<int> PageLimit(const HttpRequest& request) {
+    int limit = 20;
+    auto text = request.QueryParam("limit");
+    if (!text) return limit;
+    auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+    if (ec != std::errc() || end != text->data() + text->size() || limit < 1 || limit > 100) {
+        return InvalidRequest("limit must be an integer from 1 to 100");
+    }
+    return limit;
+}
+
+json::object PageJson(json::array data, bool has_more, const std::string& next_cursor) {
+    json::value next = next_cursor.empty() ? json::value(nullptr) : json::value(next_cursor);
+    return json::object{{"data", std::move(data)}, {"has_more", has_more}, {"next_cursor", next}};
 }
 
 }  // namespace
@@ -299,6 +356,7 @@ struct Api::Impl {
     store::MetadataStore& metadata;
     store::BlobStore& blobs;
     service::GenerateService& generate;
+    service::RunService runs;
 
     mutable std::mutex listen_mu;
     std::string listen_url;  // guarded by listen_mu
@@ -322,12 +380,24 @@ struct Api::Impl {
     HttpResponse DownloadRun(Call& call);
     HttpResponse SignedDownload(Call& call);
 
+    // Run lifecycle (api_runs section below).
+    HttpResponse DeleteRun(Call& call);
+    HttpResponse DeleteFile(Call& call);
+    HttpResponse ListTasks(Call& call, std::string run_id);
+    HttpResponse ListVersions(Call& call);
+    HttpResponse DownloadVersion(Call& call);
+    HttpResponse PutDocument(Call& call);
+    HttpResponse Revert(Call& call);
+    HttpResponse LifecycleError(const Error& error, std::string_view run_id);
+    HttpResponse VersionCreated(const store::Version& version);
+
     Impl(ApiOptions options_in, store::MetadataStore& metadata_in, store::BlobStore& blobs_in,
          service::GenerateService& generate_in)
         : options(std::move(options_in)),
           metadata(metadata_in),
           blobs(blobs_in),
-          generate(generate_in) {}
+          generate(generate_in),
+          runs(metadata_in, blobs_in) {}
 
     Result<service::GenerateRequest> ParseGenerate(const Call& call, DocumentFormat format);
     std::string BaseUrl(const HttpRequest& request) const;
@@ -423,8 +493,38 @@ HttpResponse Api::Impl::Route(Call& call) {
         return handler();
     };
 
+    // A path with several methods: the handler of the request's method, else 405.
+    using Handler = std::pair<std::string_view, std::function<HttpResponse()>>;
+    auto methods = [&](std::initializer_list<Handler> handlers) -> HttpResponse {
+        std::string allowed;
+        for (const auto& [name, handler] : handlers) {
+            if (name == method) return expect(name, handler);
+            allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+        }
+        return MethodNotAllowed(allowed);
+    };
+
     if (s.size() == 1 && s[0] == "verify") return expect("GET", [&] { return Verify(call); });
     if (s.size() == 1 && s[0] == "files") return expect("POST", [&] { return UploadFile(call); });
+    if (s.size() == 2 && s[0] == "files") {
+        return expect("DELETE", [&] { return DeleteFile(call); });
+    }
+    if (s.size() == 1 && s[0] == "tasks") return expect("GET", [&] { return ListTasks(call, ""); });
+    if (s.size() == 3 && s[0] == "runs" && s[2] == "tasks") {
+        return expect("GET", [&] { return ListTasks(call, std::string(s[1])); });
+    }
+    if (s.size() == 3 && s[0] == "runs" && s[2] == "versions") {
+        return expect("GET", [&] { return ListVersions(call); });
+    }
+    if (s.size() == 5 && s[0] == "runs" && s[2] == "versions" && s[4] == "download") {
+        return expect("GET", [&] { return DownloadVersion(call); });
+    }
+    if (s.size() == 3 && s[0] == "runs" && s[2] == "document") {
+        return expect("PUT", [&] { return PutDocument(call); });
+    }
+    if (s.size() == 3 && s[0] == "runs" && s[2] == "revert") {
+        return expect("POST", [&] { return Revert(call); });
+    }
     if (s.size() == 2 && s[1] == "generate") {
         if (auto format = service::ParseFormatName(s[0])) {
             return expect("POST", [&] { return Generate(call, *format); });
@@ -438,7 +538,10 @@ HttpResponse Api::Impl::Route(Call& call) {
         return expect("GET", [&] { return TaskEvents(call); });
     }
     if (s.size() == 1 && s[0] == "runs") return expect("GET", [&] { return ListRuns(call); });
-    if (s.size() == 2 && s[0] == "runs") return expect("GET", [&] { return GetRun(call); });
+    if (s.size() == 2 && s[0] == "runs") {
+        return methods(
+            {{"GET", [&] { return GetRun(call); }}, {"DELETE", [&] { return DeleteRun(call); }}});
+    }
     if (s.size() == 3 && s[0] == "runs" && s[2] == "download") {
         return expect("GET", [&] { return DownloadRun(call); });
     }
@@ -602,6 +705,12 @@ Result<service::GenerateRequest> Api::Impl::ParseGenerate(const Call& call, Docu
             if (!kind) return InvalidRequest(field + ".kind must be a string");
             out.data_sources.push_back({**file_id, kind->value_or("csv")});
         }
+    }
+
+    if (const json::value* metadata = body.Raw("metadata")) {
+        auto pairs = ParseMetadata(*metadata);
+        if (!pairs) return Propagate(pairs);
+        out.metadata = std::move(*pairs);
     }
 
     auto mode = body.String("mode");
@@ -774,24 +883,40 @@ void Api::Impl::StreamEvents(const std::string& org_id, const std::string& task_
 }
 
 HttpResponse Api::Impl::ListRuns(Call& call) {
-    int limit = 20;
-    if (auto text = call.request.QueryParam("limit")) {
-        auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
-        if (ec != std::errc() || end != text->data() + text->size() || limit < 1 || limit > 100) {
-            return ErrorResponse(InvalidRequest("limit must be an integer from 1 to 100").error());
-        }
-    }
+    auto limit = PageLimit(call.request);
+    if (!limit) return ErrorResponse(limit.error());
     std::string cursor(call.request.QueryParam("cursor").value_or(""));
-    auto page = metadata.ListRuns(call.key.org_id, limit, cursor);
-    if (!page) return ErrorResponse(page.error());
 
+    store::RunFilter filter;
+    filter.status = call.request.QueryParam("status").value_or("");
+    if (!filter.status.empty() && filter.status != "active" && filter.status != "expired") {
+        return ErrorResponse(InvalidRequest("status must be active or expired").error());
+    }
+    filter.format = call.request.QueryParam("format").value_or("");
+    if (!filter.format.empty() && !service::ParseFormatName(filter.format)) {
+        return ErrorResponse(InvalidRequest("format must be excel, word or slides").error());
+    }
+    // One metadata pair, as metadata[key]=value.
+    for (const auto& [name, value] : call.request.query) {
+        std::string_view param = name;
+        if (!param.starts_with("metadata[") || !param.ends_with("]")) continue;
+        std::string key(param.substr(9, param.size() - 10));
+        if (filter.metadata) {
+            return ErrorResponse(InvalidRequest("filter by one metadata pair at a time").error());
+        }
+        if (!IsMetadataKey(key)) {
+            return ErrorResponse(
+                InvalidRequest("metadata[KEY]: keys are 1-64 letters, digits, '_', '-' or '.'")
+                    .error());
+        }
+        filter.metadata = std::pair<std::string, std::string>(key, value);
+    }
+
+    auto page = metadata.ListRuns(call.key.org_id, *limit, cursor, filter);
+    if (!page) return ErrorResponse(page.error());
     json::array data;
     for (const auto& run : page->runs) data.push_back(RunJson(call.request, run));
-    json::value next =
-        page->next_cursor.empty() ? json::value(nullptr) : json::value(page->next_cursor);
-    return JsonResponse(
-        200, json::object{
-                 {"data", std::move(data)}, {"has_more", page->has_more}, {"next_cursor", next}});
+    return JsonResponse(200, PageJson(std::move(data), page->has_more, page->next_cursor));
 }
 
 HttpResponse Api::Impl::GetRun(Call& call) {
@@ -803,6 +928,7 @@ HttpResponse Api::Impl::GetRun(Call& call) {
 HttpResponse Api::Impl::DownloadRun(Call& call) {
     auto run = metadata.GetRun(call.key.org_id, call.segments[1]);
     if (!run) return ErrorResponse(run.error());
+    if (run->status == "expired") return ErrorResponse(RunExpiredError());
     if (run->version == 0) {
         return ErrorResponse(
             Error{ErrorCode::kConflict, "the run has no document yet: no task has completed", {}});
@@ -834,6 +960,8 @@ HttpResponse Api::Impl::SignedDownload(Call& call) {
     }
     auto run = metadata.GetRun(s[1], s[3]);
     if (!run) return ErrorResponse(run.error());
+    // A link made before the run expired stops working with it.
+    if (run->status == "expired") return ErrorResponse(RunExpiredError());
     auto version = metadata.GetVersion(s[1], s[3], number);
     if (!version) return ErrorResponse(version.error());
     auto bytes = blobs.Get(version->blob);
@@ -848,6 +976,162 @@ HttpResponse Api::Impl::SignedDownload(Call& call) {
     response.SetHeader("Cache-Control", "private, no-store");
     response.body = std::move(*bytes);
     return response;
+}
+
+// --- run lifecycle: deletion, task and version listings, versions made outside the agent ---
+
+namespace {
+
+json::object VersionJson(const store::Version& version) {
+    json::value task =
+        version.task_id.empty() ? json::value(nullptr) : json::value(version.task_id);
+    return json::object{{"version", version.number},
+                        {"created_at", MillisToRfc3339(version.created_at)},
+                        {"created_by", version.created_by},
+                        {"task_id", task},
+                        {"size", version.size},
+                        {"sha256", version.blob}};
+}
+
+bool IsTaskStatus(std::string_view status) {
+    for (std::string_view known :
+         {"queued", "running", "completed", "failed", "cancelled", "expired"}) {
+        if (status == known) return true;
+    }
+    return false;
+}
+
+HttpResponse NoContent() {
+    HttpResponse response;
+    response.status = 204;
+    return response;
+}
+
+}  // namespace
+
+// A run_busy error names the task the run waits for and when to try again.
+HttpResponse Api::Impl::LifecycleError(const Error& error, std::string_view run_id) {
+    if (error.code != ErrorCode::kRunBusy) return ErrorResponse(error);
+    auto active = metadata.ActiveTaskOf(run_id);
+    json::value task = active && active->has_value() ? json::value(**active) : json::value(nullptr);
+    HttpResponse response = ErrorResponse(error, json::object{{"active_task_id", task}});
+    response.SetHeader("Retry-After", std::string(kRetryAfterBusySeconds));
+    return response;
+}
+
+HttpResponse Api::Impl::VersionCreated(const store::Version& version) {
+    json::object body = VersionJson(version);
+    body["success"] = true;
+    body["run_id"] = version.run_id;
+    return JsonResponse(201, body);
+}
+
+HttpResponse Api::Impl::DeleteRun(Call& call) {
+    std::string run_id(call.segments[1]);
+    if (auto deleted = runs.DeleteRun(call.key.org_id, run_id); !deleted) {
+        return LifecycleError(deleted.error(), run_id);
+    }
+    return NoContent();
+}
+
+HttpResponse Api::Impl::DeleteFile(Call& call) {
+    if (auto deleted = runs.DeleteFile(call.key.org_id, call.segments[1]); !deleted) {
+        return ErrorResponse(deleted.error());
+    }
+    return NoContent();
+}
+
+HttpResponse Api::Impl::ListTasks(Call& call, std::string run_id) {
+    auto limit = PageLimit(call.request);
+    if (!limit) return ErrorResponse(limit.error());
+    std::string cursor(call.request.QueryParam("cursor").value_or(""));
+    store::TaskFilter filter;
+    filter.status = call.request.QueryParam("status").value_or("");
+    if (!filter.status.empty() && !IsTaskStatus(filter.status)) {
+        return ErrorResponse(
+            InvalidRequest(
+                "status must be queued, running, completed, failed, cancelled or expired")
+                .error());
+    }
+    if (run_id.empty()) {
+        filter.run_id = call.request.QueryParam("run_id").value_or("");
+    } else {
+        // A run's own list is 404 for a run this org cannot see, as GET /runs/{id} is.
+        if (auto run = metadata.GetRun(call.key.org_id, run_id); !run) {
+            return ErrorResponse(run.error());
+        }
+        filter.run_id = run_id;
+    }
+
+    auto page = metadata.ListTasks(call.key.org_id, *limit, cursor, filter);
+    if (!page) return ErrorResponse(page.error());
+    json::array data;
+    for (const auto& task : page->tasks) data.push_back(TaskJson(call.request, task));
+    return JsonResponse(200, PageJson(std::move(data), page->has_more, page->next_cursor));
+}
+
+HttpResponse Api::Impl::ListVersions(Call& call) {
+    auto limit = PageLimit(call.request);
+    if (!limit) return ErrorResponse(limit.error());
+    std::string cursor(call.request.QueryParam("cursor").value_or(""));
+    auto page = metadata.ListVersions(call.key.org_id, call.segments[1], *limit, cursor);
+    if (!page) return ErrorResponse(page.error());
+    json::array data;
+    for (const auto& version : page->versions) data.push_back(VersionJson(version));
+    return JsonResponse(200, PageJson(std::move(data), page->has_more, page->next_cursor));
+}
+
+HttpResponse Api::Impl::DownloadVersion(Call& call) {
+    std::string_view text = call.segments[3];
+    int number = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (ec != std::errc() || end != text.data() + text.size() || number < 1) {
+        return ErrorResponse(NotFound("version not found").error());
+    }
+    auto run = metadata.GetRun(call.key.org_id, call.segments[1]);
+    if (!run) return ErrorResponse(run.error());
+    if (run->status == "expired") return ErrorResponse(RunExpiredError());
+    auto version = metadata.GetVersion(call.key.org_id, run->id, number);
+    if (!version) return ErrorResponse(version.error());
+
+    HttpResponse response;
+    response.status = 302;
+    response.SetHeader("Location", SignedVersionUrl(call.request, *run, number));
+    response.SetHeader("Cache-Control", "no-store");
+    return response;
+}
+
+HttpResponse Api::Impl::PutDocument(Call& call) {
+    const std::string& body = call.request.body;
+    if (body.size() > options.max_upload_bytes) {
+        return ErrorResponse(Error{ErrorCode::kPayloadTooLarge,
+                                   fmt::format("the document is larger than the {} MB upload limit",
+                                               options.max_upload_bytes >> 20),
+                                   {}});
+    }
+    if (body.empty()) {
+        return ErrorResponse(InvalidRequest("the body must be the document's bytes").error());
+    }
+    std::string run_id(call.segments[1]);
+    auto made = runs.UploadDocument(call.key.org_id, run_id, body);
+    if (!made) return LifecycleError(made.error(), run_id);
+    return VersionCreated(*made);
+}
+
+HttpResponse Api::Impl::Revert(Call& call) {
+    auto object = ParseJsonObject(call.request.body);
+    if (!object) return ErrorResponse(object.error());
+    auto number = BodyReader(*object).Integer("version");
+    if (!number) return ErrorResponse(number.error());
+    if (!*number) return ErrorResponse(InvalidRequest("version is required").error());
+    if (**number < 1 || **number > INT32_MAX) {
+        return ErrorResponse(
+            InvalidRequest("version must be a version number (1, 2, ...)").error());
+    }
+    std::string run_id(call.segments[1]);
+    auto made = runs.Revert(call.key.org_id, run_id, static_cast<int>(**number));
+    if (!made) return LifecycleError(made.error(), run_id);
+    return VersionCreated(*made);
 }
 
 std::string Api::Impl::BaseUrl(const HttpRequest& request) const {
@@ -887,16 +1171,27 @@ std::string Api::Impl::SignedVersionUrl(const HttpRequest& request, const store:
 json::object Api::Impl::RunJson(const HttpRequest& request, const store::Run& run) const {
     json::value download = nullptr;
     if (run.version > 0) download = json::value(SignedVersionUrl(request, run, run.version));
-    return json::object{{"run_id", run.id},
-                        {"format", run.format},
-                        {"status", run.status},
-                        {"created_at", MillisToRfc3339(run.created_at)},
-                        {"updated_at", MillisToRfc3339(run.updated_at)},
-                        {"last_task_at", TimeOrNull(run.last_task_at)},
-                        {"version", run.version},
-                        {"file_name", run.file_name},
-                        {"download_url", download},
-                        {"edit_url", nullptr}};
+    bool expired = run.status == "expired";
+    if (expired) download = nullptr;
+    json::object metadata_json;
+    for (const auto& [key, value] : run.metadata) metadata_json[key] = value;
+    json::object out{{"run_id", run.id},
+                     {"format", run.format},
+                     {"status", run.status},
+                     {"created_at", MillisToRfc3339(run.created_at)},
+                     {"updated_at", MillisToRfc3339(run.updated_at)},
+                     {"last_task_at", TimeOrNull(run.last_task_at)},
+                     {"version", run.version},
+                     {"file_name", run.file_name},
+                     {"download_url", download},
+                     {"edit_url", nullptr},
+                     {"metadata", std::move(metadata_json)},
+                     {"expires_at", TimeOrNull(run.expires_at)}};
+    if (expired) {
+        out["expired_at"] = TimeOrNull(run.expired_at);
+        out["purged_at"] = TimeOrNull(run.purged_at);
+    }
+    return out;
 }
 
 json::object Api::Impl::TaskJson(const HttpRequest& request, const store::Task& task) const {

@@ -212,6 +212,20 @@ bhttp::response<bhttp::string_body> ToBeastResponse(HttpResponse response, unsig
 // Fills `path` and `query` from an origin-form ("/a?b") or absolute-form ("http://h/a?b")
 // request target (RFC 9112 §3.2).
 Status ParseTarget(std::string_view target, HttpRequest& request) {
+    // Brackets are not allowed unencoded in a query (RFC 3986 §3.4), but clients send them raw
+    // in names such as metadata[team]=finance; read them as their encoded selves.
+    std::string repaired;
+    if (auto query = target.find('?');
+        query != std::string_view::npos &&
+        target.find_first_of("[]", query) != std::string_view::npos) {
+        repaired = std::string(target.substr(0, query));
+        for (char c : target.substr(query)) {
+            repaired += c == '['   ? std::string("%5B")
+                        : c == ']' ? std::string("%5D")
+                                   : std::string(1, c);
+        }
+        target = repaired;
+    }
     auto url = boost::urls::parse_origin_form(target);
     if (!url) url = boost::urls::parse_absolute_uri(target);
     if (!url) return InvalidRequest("The request target is not a valid URL.");

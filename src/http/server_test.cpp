@@ -220,6 +220,20 @@ TEST(HttpServer, GetReachesHandlerWithMethodPathAndHeaders) {
     EXPECT_EQ(response.Header("X-Remote"), "127.0.0.1");
 }
 
+TEST(HttpServer, RawBracketsInAQueryAreReadAsThemselves) {
+    auto server = StartServer([](const HttpRequest& request) {
+        HttpResponse response;
+        response.SetHeader("X-Team",
+                           std::string(request.QueryParam("metadata[team]").value_or("")));
+        return response;
+    });
+    RawClient client(server->port());
+    client.Send(Get("/api/v1/runs?metadata[team]=finance"));
+    RawResponse response = client.ReadResponse();
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.Header("X-Team"), "finance");
+}
+
 TEST(HttpServer, PostBodyArrivesWhole) {
     auto server = StartServer(Echo);
     RawClient client(server->port());

@@ -77,6 +77,11 @@ Result<GenerateOutcome> GenerateService::Generate(const GenerateRequest& request
     if (!submission) return Propagate(submission);
     auto submitted = metadata_.SubmitTask(*submission);
     if (!submitted) return Propagate(submitted);
+    if (submitted->kind == store::SubmitOutcome::Kind::kQueued) {
+        if (auto used = MarkFilesUsed(request, submitted->run.id); !used) {
+            return std::unexpected(used.error());
+        }
+    }
 
     using Kind = store::SubmitOutcome::Kind;
     GenerateOutcome outcome{submitted->run, submitted->task};
@@ -184,6 +189,12 @@ Result<store::TaskSubmission> GenerateService::PrepareSubmission(const GenerateR
     if (!request.run_id.empty()) {
         auto run = metadata_.GetRun(request.org_id, request.run_id);
         if (!run) return Propagate(run);
+        if (run->status == "expired") {
+            return Fail(ErrorCode::kRunExpired, "the run has expired under the retention window");
+        }
+        if (!request.metadata.empty()) {
+            return InvalidRequest("metadata: only a new run takes metadata");
+        }
         if (run->format != FormatName(request.format)) {
             return InvalidRequest(
                 fmt::format("run_id: run {} is {} run, not {}", run->id,
@@ -206,8 +217,17 @@ Result<store::TaskSubmission> GenerateService::PrepareSubmission(const GenerateR
     run.org_id = request.org_id;
     run.format = std::string(FormatName(request.format));
     run.file_name = std::move(name);
+    run.metadata = request.metadata;
     submission.new_run = std::move(run);
     return submission;
+}
+
+// The uploads a run uses do not expire under it (retention).
+Status GenerateService::MarkFilesUsed(const GenerateRequest& request, std::string_view run_id) {
+    std::vector<std::string> files = request.context_files;
+    if (!request.init_file.empty()) files.push_back(request.init_file);
+    for (const DataSourceRef& source : request.data_sources) files.push_back(source.file_id);
+    return metadata_.MarkFilesUsed(request.org_id, run_id, files);
 }
 
 void GenerateService::StopWaiting() {

@@ -40,6 +40,7 @@ struct GenerateRequest {
     int timeout_ms = 600'000;
     bool ask = false;                        // mode "ask": answer, change nothing
     std::vector<std::string> context_files;  // file ids the agent may read
+    store::RunMetadata metadata;             // for a new run only
 };
 
 struct GenerateOutcome {
@@ -71,10 +72,11 @@ public:
 
     // Validates and queues. Errors: kNotFound for a run or file this org cannot see,
     // kInvalidRequest for a run of another format, an init_file that is not a valid document of
-    // the format, or a data source that is not usable CSV; kConflict for an idempotency key
-    // reused with another body. No run is created on any error, nor when the run is busy
-    // (`run_busy`) or the key replays an earlier call (`replayed`). A sync request then waits up
-    // to the sync ceiling; `finished` tells whether it got there.
+    // the format, a data source that is not usable CSV, or metadata for an existing run;
+    // kRunExpired for a run past its retention window; kConflict for an idempotency key reused
+    // with another body. No run is created on any error, nor when the run is busy (`run_busy`)
+    // or the key replays an earlier call (`replayed`). A sync request then waits up to the sync
+    // ceiling; `finished` tells whether it got there.
     [[nodiscard]] Result<GenerateOutcome> Generate(const GenerateRequest& request);
 
     // Cancels the org's task (see MetadataStore::CancelTask) and wakes its worker at once.
@@ -95,6 +97,7 @@ private:
     [[nodiscard]] Status CheckDataSources(const GenerateRequest& request);
     [[nodiscard]] Status CheckAskAndContext(const GenerateRequest& request);
     [[nodiscard]] Result<store::TaskSubmission> PrepareSubmission(const GenerateRequest& request);
+    [[nodiscard]] Status MarkFilesUsed(const GenerateRequest& request, std::string_view run_id);
     [[nodiscard]] Result<store::Task> WaitForTask(const store::Task& task);
 
     // Set once at construction.

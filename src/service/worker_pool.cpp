@@ -11,6 +11,7 @@
 #include "common/log.hpp"
 #include "service/formats.hpp"
 #include "service/generate_service.hpp"
+#include "service/run_service.hpp"
 #include "store/records.hpp"
 
 namespace quire::service {
@@ -307,6 +308,9 @@ Result<agent::TurnInput> WorkerPool::PrepareTurn(const store::Task& task, const 
         auto bytes = blobs_.Get(document_blob);
         if (!bytes) return Propagate(bytes);
         input.document = std::move(*bytes);
+    }
+    if (input.document) {
+        input.outside_changes = ChangesSinceLastTurn(metadata_, blobs_, run, *input.document);
     }
 
     for (const auto& source : plan->data_sources) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace quire::store {
@@ -13,6 +14,13 @@ struct Org {
     std::string id;  // "org_…"
     std::string name;
 };
+
+// How long an organisation keeps what it made when nobody uses it: a run expires this long after
+// its last task, and an upload no run uses this long after it was made.
+inline constexpr std::int64_t kDefaultRetentionMs = 30LL * 24 * 3600 * 1000;
+
+// A run's metadata: string pairs in the order the client gave them, keys unique.
+using RunMetadata = std::vector<std::pair<std::string, std::string>>;
 
 struct ApiKeyInfo {
     std::string org_id;
@@ -34,6 +42,13 @@ struct Run {
     int version = 0;                 // 0 until a task commits
     std::string blob;                // SHA-256 of the current version's bytes, "" at version 0
     std::string memory_json = "{}";  // the agent's memory after the last turn
+    RunMetadata metadata;
+    // Retention. A run is "expired" from expires_at on, whether or not the sweeper has marked it
+    // yet; expired_at is then the time it expired. purged_at is set once its bytes, versions and
+    // conversation were removed (the row stays).
+    std::int64_t expires_at = 0;
+    std::int64_t expired_at = 0;
+    std::int64_t purged_at = 0;
 };
 
 struct Task {
@@ -79,8 +94,49 @@ struct Version {
     int number = 0;
     std::string blob;
     std::int64_t size = 0;
-    std::string task_id;
+    std::string task_id;  // "" for a version not made by a task
     std::int64_t created_at = 0;
+    std::string created_by = "agent";  // agent, upload, human, revert
+};
+
+// A version made outside the agent: new bytes (an upload, an edit) or an older version again.
+struct OutsideVersion {
+    std::string created_by;  // "upload", "human" or "revert"
+    std::string blob;        // the bytes, already in the blob store; unset for a revert
+    std::int64_t size = 0;
+    int revert_to = 0;  // for "revert": the version whose bytes the new one takes
+};
+
+struct VersionPage {
+    std::vector<Version> versions;  // newest first
+    bool has_more = false;
+    std::string next_cursor;  // "" when there is no next page
+};
+
+// Which runs ListRuns returns; empty fields do not filter.
+struct RunFilter {
+    std::string status;                                           // "active" or "expired"
+    std::string format;                                           // "excel", "word", "slides"
+    std::optional<std::pair<std::string, std::string>> metadata;  // a key and its value
+};
+
+// Which tasks ListTasks returns; empty fields do not filter.
+struct TaskFilter {
+    std::string run_id;
+    std::string status;
+};
+
+struct TaskPage {
+    std::vector<Task> tasks;  // newest first
+    bool has_more = false;
+    std::string next_cursor;
+};
+
+// What one sweeper step did: how many rows it changed, and the blobs nothing refers to any more,
+// which the caller removes from the blob store.
+struct SweepStep {
+    int count = 0;
+    std::vector<std::string> unreferenced_blobs;
 };
 
 struct FileRecord {

@@ -41,15 +41,67 @@ public:
 
     // --- runs ---
 
+    // `metadata` is stored as given (the HTTP layer checks its size and shape).
     [[nodiscard]] virtual Result<Run> CreateRun(std::string_view org_id, std::string_view format,
-                                                std::string_view file_name) = 0;
+                                                std::string_view file_name,
+                                                const RunMetadata& metadata = {}) = 0;
     [[nodiscard]] virtual Result<Run> GetRun(std::string_view org_id, std::string_view run_id) = 0;
     // Newest first. `cursor` is "" or a next_cursor from an earlier page; a malformed cursor is
     // kInvalidRequest. limit is 1–100.
+    // `filter` narrows the list (status as GetRun reports it, format, one metadata pair).
     [[nodiscard]] virtual Result<RunPage> ListRuns(std::string_view org_id, int limit,
-                                                   std::string_view cursor) = 0;
+                                                   std::string_view cursor,
+                                                   const RunFilter& filter = {}) = 0;
     [[nodiscard]] virtual Result<Version> GetVersion(std::string_view org_id,
                                                      std::string_view run_id, int number) = 0;
+
+    // --- run lifecycle: versions, deletion, retention ---
+
+    // A run's versions, newest first; `cursor` is "" or a next_cursor of an earlier page.
+    // kNotFound for a run this org cannot see, kInvalidRequest for a bad limit or cursor.
+    [[nodiscard]] virtual Result<VersionPage> ListVersions(std::string_view org_id,
+                                                           std::string_view run_id, int limit,
+                                                           std::string_view cursor) = 0;
+    // Records a version made outside the agent as the run's next version, in one transaction.
+    // kNotFound for an unknown run (or, for a revert, an unknown version), kRunExpired for an
+    // expired run, kRunBusy while a task of the run is queued or running (the error's detail is
+    // the active task's id), kConflict for a revert of a run without versions. Nothing changes
+    // on any error.
+    [[nodiscard]] virtual Result<Version> AddOutsideVersion(std::string_view org_id,
+                                                            std::string_view run_id,
+                                                            const OutsideVersion& version) = 0;
+    // The id of a queued or running task of the run, nullopt when there is none.
+    [[nodiscard]] virtual Result<std::optional<std::string>> ActiveTaskOf(
+        std::string_view run_id) = 0;
+    // The version the run's last completed task ended at (what the agent last saw), 0 if none.
+    [[nodiscard]] virtual Result<int> LastTurnVersion(std::string_view run_id) = 0;
+    // Deletes the run with its tasks, versions, conversation and metadata. kNotFound as GetRun,
+    // kRunBusy while a task is queued or running. The result lists the blobs nothing refers to
+    // any more.
+    [[nodiscard]] virtual Result<SweepStep> DeleteRun(std::string_view org_id,
+                                                      std::string_view run_id) = 0;
+    // Deletes an upload; kNotFound as GetFile. Lists its blob when nothing else refers to it.
+    [[nodiscard]] virtual Result<SweepStep> DeleteFile(std::string_view org_id,
+                                                       std::string_view file_id) = 0;
+    // Notes that the run uses these uploads, so that they do not expire while it exists.
+    [[nodiscard]] virtual Status MarkFilesUsed(std::string_view org_id, std::string_view run_id,
+                                               const std::vector<std::string>& file_ids) = 0;
+    // Sets an organisation's retention window (at least one second). The org is named by id or
+    // name; kNotFound when neither matches.
+    [[nodiscard]] virtual Result<Org> SetRetention(std::string_view org,
+                                                   std::int64_t window_ms) = 0;
+    [[nodiscard]] virtual Result<std::int64_t> RetentionOf(std::string_view org_id) = 0;
+
+    // Sweeper steps, each one transaction over at most `limit` rows, `now` in epoch ms.
+    // Marks runs past their expiry (and without an active task) expired.
+    [[nodiscard]] virtual Result<SweepStep> MarkExpiredRuns(std::int64_t now, int limit) = 0;
+    // Purges runs expired more than `purge_after_ms` ago: versions, conversation and the run's
+    // document go, the row stays with purged_at.
+    [[nodiscard]] virtual Result<SweepStep> PurgeExpiredRuns(std::int64_t now,
+                                                             std::int64_t purge_after_ms,
+                                                             int limit) = 0;
+    // Deletes uploads that no run uses and that are older than their org's retention window.
+    [[nodiscard]] virtual Result<SweepStep> ExpireUnusedFiles(std::int64_t now, int limit) = 0;
 
     // --- tasks ---
 
@@ -64,6 +116,10 @@ public:
     [[nodiscard]] virtual Result<SubmitOutcome> SubmitTask(const TaskSubmission& submission) = 0;
     [[nodiscard]] virtual Result<Task> GetTask(std::string_view org_id,
                                                std::string_view task_id) = 0;
+    // The org's tasks, newest first, narrowed by `filter`; paging as ListRuns.
+    [[nodiscard]] virtual Result<TaskPage> ListTasks(std::string_view org_id, int limit,
+                                                     std::string_view cursor,
+                                                     const TaskFilter& filter = {}) = 0;
     // Claims the first queued task (in arrival order) whose run has no running task: status
     // running, attempt+1, started_at now, a lease until now + lease_ms, and a `running` event.
     // nullopt if none. The store itself refuses a second running task on one run.
@@ -133,6 +189,9 @@ public:
     // Stores the bytes (durably: temp file, fsync, rename) and returns their SHA-256 hex.
     [[nodiscard]] virtual Result<std::string> Put(std::string_view bytes) = 0;
     [[nodiscard]] virtual Result<std::string> Get(std::string_view sha256) = 0;
+    // Removes a blob; removing one that is not there succeeds. The caller makes sure nothing
+    // refers to it any more.
+    [[nodiscard]] virtual Status Remove(std::string_view sha256) = 0;
 };
 
 }  // namespace quire::store

@@ -432,4 +432,20 @@ Result<std::string> OutlineJson(std::string bytes) {
     return boost::json::serialize(outline);
 }
 
+Result<std::vector<BodyParagraph>> Paragraphs(std::string bytes) {
+    auto word = OpenWord(std::move(bytes));
+    if (!word) return Propagate(word);
+    auto main = ParseMain(*word);
+    if (!main) return Propagate(main);
+    const std::set<std::string> heading_styles = HeadingStyles(*word, main->word_ns);
+
+    std::vector<BodyParagraph> paragraphs;
+    ForEachElement(main->body, [&](const pugi::xml_node& node) {
+        if (!IsElement(node, main->word_ns, "p")) return;
+        paragraphs.push_back(
+            {ParagraphText(node, main->word_ns), IsHeading(node, main->word_ns, heading_styles)});
+    });
+    return paragraphs;
+}
+
 }  // namespace quire::docx

@@ -25,4 +25,13 @@ namespace quire::docx {
 // The outline as JSON: {"paragraphs": N, "headings": [...]}.
 [[nodiscard]] Result<std::string> OutlineJson(std::string bytes);
 
+// One paragraph of the body, tables included, in document order.
+struct BodyParagraph {
+    std::string text;
+    bool heading = false;  // a title or heading paragraph: it starts a section
+};
+
+// Every paragraph of the main document part; errors as for Validate.
+[[nodiscard]] Result<std::vector<BodyParagraph>> Paragraphs(std::string bytes);
+
 }  // namespace quire::docx

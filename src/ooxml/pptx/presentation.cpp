@@ -761,4 +761,33 @@ Result<std::string> OutlineJson(std::string bytes) {
     return boost::json::serialize(outline);
 }
 
+Result<std::vector<SlideText>> SlideTexts(std::string bytes) {
+    auto deck = OpenDeck(std::move(bytes));
+    if (!deck) return Propagate(deck);
+    auto parts = SlideParts(*deck);
+    if (!parts) return Propagate(parts);
+
+    std::vector<SlideText> slides;
+    for (const std::string& part : *parts) {
+        auto xml = deck->package.ReadPart(part);
+        if (!xml) return Propagate(xml);
+        auto doc = ParseXml(*xml, part, deck->package.limits().max_xml_depth);
+        if (!doc) return Propagate(doc);
+        const Flavor& f = deck->flavor;
+        SlideText slide{part, SlideTitle(**doc, f), {}};
+        const pugi::xml_node tree =
+            FindChild(FindChild((*doc)->document_element(), f.presentation, "cSld"), f.presentation,
+                      "spTree");
+        for (pugi::xml_node shape : tree.children()) {
+            if (!IsElement(shape, f.presentation, "sp")) continue;
+            std::string text = ShapeText(FindChild(shape, f.presentation, "txBody"), f.drawing);
+            if (text.empty()) continue;
+            if (!slide.text.empty()) slide.text += '\n';
+            slide.text += text;
+        }
+        slides.push_back(std::move(slide));
+    }
+    return slides;
+}
+
 }  // namespace quire::pptx

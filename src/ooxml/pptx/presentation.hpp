@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/error.hpp"
 
@@ -24,5 +25,15 @@ namespace quire::pptx {
 
 // The outline as JSON: {"slides": [{"index", "title"}...]}.
 [[nodiscard]] Result<std::string> OutlineJson(std::string bytes);
+
+// One slide's text, in presentation order.
+struct SlideText {
+    std::string part;   // "ppt/slides/slide3.xml": stays with the slide while it is edited
+    std::string title;  // the title placeholder's text, "" when it has none
+    std::string text;   // the text of every shape, one line per shape with text
+};
+
+// Every slide of the deck; errors as for Validate.
+[[nodiscard]] Result<std::vector<SlideText>> SlideTexts(std::string bytes);
 
 }  // namespace quire::pptx

@@ -172,6 +172,17 @@ public:
         return bytes;
     }
 
+    Status Remove(std::string_view sha256) override {
+        if (!IsBlobName(sha256)) return InvalidRequest("invalid blob name");
+        std::filesystem::path fan = dir_ / sha256.substr(0, 2);
+        std::filesystem::path path = fan / sha256;
+        if (::unlink(path.c_str()) != 0) {
+            if (errno == ENOENT) return {};
+            return SystemError("unlink", path, errno);
+        }
+        return SyncDirectory(fan);
+    }
+
 private:
     // Set once at construction.
     const std::filesystem::path dir_;

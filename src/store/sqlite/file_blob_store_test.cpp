@@ -58,6 +58,24 @@ TEST_F(FileBlobStoreTest, PutThenGetReturnsTheSameBytes) {
     }
 }
 
+TEST_F(FileBlobStoreTest, RemovedBlobIsGoneAndRemovingAgainSucceeds) {
+    auto kept = blobs_->Put("kept");
+    auto removed = blobs_->Put("removed");
+    ASSERT_TRUE(kept && removed);
+
+    ASSERT_TRUE(blobs_->Remove(*removed));
+    EXPECT_FALSE(std::filesystem::exists(PathOf(*removed)));
+    auto gone = blobs_->Get(*removed);
+    ASSERT_FALSE(gone);
+    EXPECT_EQ(gone.error().code, ErrorCode::kNotFound);
+    EXPECT_TRUE(blobs_->Remove(*removed));
+    EXPECT_EQ(*blobs_->Get(*kept), "kept");
+
+    auto bad = blobs_->Remove("../escape");
+    ASSERT_FALSE(bad);
+    EXPECT_EQ(bad.error().code, ErrorCode::kInvalidRequest);
+}
+
 TEST_F(FileBlobStoreTest, BlobLivesUnderItsFanOutDirectoryReadableOnlyByOwner) {
     std::string hash = *blobs_->Put("document");
 

@@ -157,11 +157,47 @@ CREATE INDEX idempotency_keys_by_age ON idempotency_keys (created_at);
 CREATE INDEX idempotency_keys_by_task ON idempotency_keys (task_id);
 )sql";
 
+// Run lifecycle (runs half): who made each version, run metadata, retention windows and the
+// marks the sweeper leaves, and which uploads a run uses (so that they do not expire under it).
+// Every existing version was made by a task; every existing org gets the default window.
+constexpr std::string_view kVersion4RunLifecycle = R"sql(
+ALTER TABLE versions ADD COLUMN created_by TEXT NOT NULL DEFAULT 'agent';
+
+ALTER TABLE orgs ADD COLUMN retention_ms INTEGER NOT NULL DEFAULT 2592000000;
+
+ALTER TABLE runs ADD COLUMN metadata_json TEXT NOT NULL DEFAULT '[]';
+ALTER TABLE runs ADD COLUMN expired_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE runs ADD COLUMN purged_at INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX runs_by_expiry ON runs (status, last_task_at);
+
+CREATE TABLE run_metadata (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    org_id TEXT NOT NULL REFERENCES orgs (id),
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+) STRICT;
+CREATE INDEX run_metadata_by_pair ON run_metadata (org_id, key, value);
+
+CREATE TABLE run_files (
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    file_id TEXT NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+    PRIMARY KEY (run_id, file_id)
+) STRICT;
+CREATE INDEX run_files_by_file ON run_files (file_id);
+
+CREATE INDEX versions_by_blob ON versions (blob);
+CREATE INDEX files_by_blob ON files (blob);
+CREATE INDEX runs_by_blob ON runs (blob);
+CREATE INDEX files_by_age ON files (created_at);
+)sql";
+
 // In order; the last step's version is kSqliteSchemaVersion.
 constexpr std::array kMigrations{
     Migration{1, kVersion1},
     Migration{2, kVersion2},
     Migration{3, kVersion3TaskLifecycle},
+    Migration{4, kVersion4RunLifecycle},
 };
 static_assert(kMigrations.back().version == kSqliteSchemaVersion);
 
@@ -181,7 +217,11 @@ Error Unreadable(const Error& cause) {
 
 Status RefuseForeignDatabase(Connection& db, std::int64_t version) {
     if (version != 0) return {};
-    auto tables = db.QueryInt("SELECT COUNT(*) FROM sqlite_schema");
+    // Version and tables in one statement, so one snapshot: another process may migrate the
+    // fresh file between two statements, and its tables without its version look foreign.
+    auto tables = db.QueryInt(
+        "SELECT COUNT(*) FROM sqlite_schema WHERE (SELECT user_version FROM pragma_user_version) = "
+        "0");
     if (!tables) return std::unexpected(Unreadable(tables.error()));
     if (*tables == 0) return {};
     return Fail(ErrorCode::kUnavailable,
@@ -264,13 +304,15 @@ Status CheckSchema(Connection& db) {
     return RefuseForeignDatabase(db, *version);
 }
 
-Status Migrate(Connection& writer) {
+Status Migrate(Connection& writer) { return MigrateTo(writer, kSqliteSchemaVersion); }
+
+Status MigrateTo(Connection& writer, int target) {
     auto version = writer.QueryInt("PRAGMA user_version");
     if (!version) return std::unexpected(version.error());
     if (auto newer = RefuseNewerSchema(*version); !newer) return newer;
 
     for (const Migration& migration : kMigrations) {
-        if (migration.version <= *version) continue;
+        if (migration.version <= *version || migration.version > target) continue;
         if (auto applied = ApplyMigration(writer, migration); !applied) return applied;
     }
     return {};

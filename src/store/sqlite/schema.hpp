@@ -24,4 +24,8 @@ namespace quire::store::sqlite {
 // once apply each step exactly once. Refuses a newer schema as CheckSchema does.
 [[nodiscard]] Status Migrate(Connection& writer);
 
+// Applies the steps up to `version` only, as Migrate does: how tests build a database of an older
+// schema to check the later steps on.
+[[nodiscard]] Status MigrateTo(Connection& writer, int version);
+
 }  // namespace quire::store::sqlite

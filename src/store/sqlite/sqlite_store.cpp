@@ -1,5 +1,8 @@
 #include "store/sqlite/sqlite_store.hpp"
 
+#include <algorithm>
+#include <charconv>
+#include <climits>
 #include <mutex>
 #include <optional>
 #include <system_error>
@@ -75,9 +78,44 @@ std::unexpected<Error> TaskNotRunning(std::string_view task_id, int attempt) {
 
 // --- rows ---
 
-constexpr std::string_view kRunColumns =
+// When a run of the `runs` table expires: one retention window of its org after its last task
+// (after its creation while it has none).
+constexpr std::string_view kRunExpiry =
+    "((CASE WHEN runs.last_task_at > 0 THEN runs.last_task_at ELSE runs.created_at END) + "
+    "(SELECT o.retention_ms FROM orgs AS o WHERE o.id = runs.org_id))";
+
+// Whether a run of the `runs` table has a task queued or running: its last task has not ended,
+// so its window has not started.
+constexpr std::string_view kRunHasActiveTask =
+    "EXISTS (SELECT 1 FROM tasks AS active WHERE active.run_id = runs.id "
+    "AND active.status IN ('queued', 'running'))";
+
+// Selected FROM runs (not aliased): the expiry is computed from the org's window.
+const std::string kRunColumns = fmt::format(
     "id, org_id, format, status, file_name, created_at, updated_at, last_task_at, version, blob, "
-    "memory_json";
+    "memory_json, metadata_json, expired_at, purged_at, {}, {}",
+    kRunExpiry, kRunHasActiveTask);
+
+std::string MetadataJson(const RunMetadata& metadata) {
+    boost::json::array pairs;
+    for (const auto& [key, value] : metadata) pairs.push_back(boost::json::array{key, value});
+    return boost::json::serialize(pairs);
+}
+
+RunMetadata ParseMetadata(const std::string& text) {
+    RunMetadata metadata;
+    boost::system::error_code ec;
+    boost::json::value value = boost::json::parse(text, ec);
+    if (ec || !value.is_array()) return metadata;
+    for (const auto& pair : value.as_array()) {
+        const boost::json::array* kv = pair.if_array();
+        if (kv == nullptr || kv->size() != 2 || !(*kv)[0].is_string() || !(*kv)[1].is_string()) {
+            continue;
+        }
+        metadata.emplace_back(std::string((*kv)[0].as_string()), std::string((*kv)[1].as_string()));
+    }
+    return metadata;
+}
 
 Run RunFromRow(const Statement& row) {
     Run run;
@@ -92,6 +130,19 @@ Run RunFromRow(const Statement& row) {
     run.version = row.Int(8);
     run.blob = row.Text(9);
     run.memory_json = row.Text(10);
+    run.metadata = ParseMetadata(row.Text(11));
+    run.expired_at = row.Int64(12);
+    run.purged_at = row.Int64(13);
+    run.expires_at = row.Int64(14);
+    const bool has_active_task = row.Int(15) != 0;
+    // A run is expired once its time has passed, whether or not the sweeper has marked it.
+    if (run.expired_at != 0) {
+        run.status = "expired";
+        run.expires_at = run.expired_at;
+    } else if (!has_active_task && NowMillis() >= run.expires_at) {
+        run.status = "expired";
+        run.expired_at = run.expires_at;
+    }
     return run;
 }
 
@@ -137,7 +188,8 @@ FileRecord FileFromRow(const Statement& row) {
     return file;
 }
 
-constexpr std::string_view kVersionColumns = "run_id, number, blob, size, task_id, created_at";
+constexpr std::string_view kVersionColumns =
+    "run_id, number, blob, size, task_id, created_at, created_by";
 
 Version VersionFromRow(const Statement& row) {
     Version version;
@@ -147,6 +199,7 @@ Version VersionFromRow(const Statement& row) {
     version.size = row.Int64(3);
     version.task_id = row.Text(4);
     version.created_at = row.Int64(5);
+    version.created_by = row.Text(6);
     return version;
 }
 
@@ -239,12 +292,29 @@ TaskEvent EventFromRow(const Statement& row) {
     return TaskEvent{row.Int64(0), row.Text(1), row.Text(2), row.Text(3), row.Int64(4)};
 }
 
-Status InsertRun(Connection& db, const Run& run) {
-    return Execute(db,
-                   "INSERT INTO runs (id, org_id, format, status, file_name, created_at, "
-                   "updated_at, memory_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                   run.id, run.org_id, run.format, run.status, run.file_name, run.created_at,
-                   run.updated_at, run.memory_json);
+// Inserts a new run with its metadata pairs; sets its expires_at from the org's window.
+Status InsertRun(Connection& db, Run& run) {
+    auto inserted = Execute(db,
+                            "INSERT INTO runs (id, org_id, format, status, file_name, "
+                            "created_at, updated_at, memory_json, metadata_json) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                            run.id, run.org_id, run.format, run.status, run.file_name,
+                            run.created_at, run.updated_at, run.memory_json,
+                            MetadataJson(run.metadata));
+    if (!inserted) return inserted;
+    for (const auto& [key, value] : run.metadata) {
+        auto pair = Execute(db,
+                            "INSERT INTO run_metadata (run_id, org_id, key, value) "
+                            "VALUES (?1, ?2, ?3, ?4)",
+                            run.id, run.org_id, key, value);
+        if (!pair) return pair;
+    }
+    auto retention = QueryOptional(
+        db, [](const Statement& row) { return row.Int64(0); },
+        "SELECT retention_ms FROM orgs WHERE id = ?1", run.org_id);
+    if (!retention) return std::unexpected(retention.error());
+    run.expires_at = run.created_at + retention->value_or(kDefaultRetentionMs);
+    return {};
 }
 
 Result<std::optional<Run>> FindRun(Connection& db, std::string_view org_id,
@@ -262,7 +332,7 @@ Result<std::optional<Task>> FindTask(Connection& db, std::string_view org_id,
 }
 
 // The run's running task, else its first queued one; nullopt when the run is free.
-Result<std::optional<Task>> ActiveTaskOf(Connection& db, std::string_view run_id) {
+Result<std::optional<Task>> FindActiveTask(Connection& db, std::string_view run_id) {
     return QueryOptional(db, TaskFromRow,
                          SelectFrom(kTaskColumns,
                                     "FROM tasks WHERE run_id = ?1 "
@@ -510,15 +580,18 @@ public:
     Result<ApiKeyInfo> Authenticate(std::string_view key) override;
 
     Result<Run> CreateRun(std::string_view org_id, std::string_view format,
-                          std::string_view file_name) override;
+                          std::string_view file_name, const RunMetadata& metadata) override;
     Result<Run> GetRun(std::string_view org_id, std::string_view run_id) override;
-    Result<RunPage> ListRuns(std::string_view org_id, int limit, std::string_view cursor) override;
+    Result<RunPage> ListRuns(std::string_view org_id, int limit, std::string_view cursor,
+                             const RunFilter& filter) override;
     Result<Version> GetVersion(std::string_view org_id, std::string_view run_id,
                                int number) override;
 
     Result<Task> CreateTask(const Task& task) override;
     Result<SubmitOutcome> SubmitTask(const TaskSubmission& submission) override;
     Result<Task> GetTask(std::string_view org_id, std::string_view task_id) override;
+    Result<TaskPage> ListTasks(std::string_view org_id, int limit, std::string_view cursor,
+                               const TaskFilter& filter) override;
     Result<std::optional<Task>> ClaimNextTask(std::int64_t lease_ms) override;
     Status RenewLease(std::string_view task_id, int attempt, std::int64_t lease_ms) override;
     Result<LapsedTasks> RecoverLapsedTasks(std::int64_t now_ms, int max_attempts) override;
@@ -538,6 +611,24 @@ public:
     Result<FileRecord> GetFile(std::string_view org_id, std::string_view file_id) override;
 
     Result<std::string> ServerSecret(std::string_view name) override;
+
+    // Run lifecycle: versions, deletion, retention.
+    Result<VersionPage> ListVersions(std::string_view org_id, std::string_view run_id, int limit,
+                                     std::string_view cursor) override;
+    Result<Version> AddOutsideVersion(std::string_view org_id, std::string_view run_id,
+                                      const OutsideVersion& version) override;
+    Result<std::optional<std::string>> ActiveTaskOf(std::string_view run_id) override;
+    Result<int> LastTurnVersion(std::string_view run_id) override;
+    Result<SweepStep> DeleteRun(std::string_view org_id, std::string_view run_id) override;
+    Result<SweepStep> DeleteFile(std::string_view org_id, std::string_view file_id) override;
+    Status MarkFilesUsed(std::string_view org_id, std::string_view run_id,
+                         const std::vector<std::string>& file_ids) override;
+    Result<Org> SetRetention(std::string_view org, std::int64_t window_ms) override;
+    Result<std::int64_t> RetentionOf(std::string_view org_id) override;
+    Result<SweepStep> MarkExpiredRuns(std::int64_t now, int limit) override;
+    Result<SweepStep> PurgeExpiredRuns(std::int64_t now, std::int64_t purge_after_ms,
+                                       int limit) override;
+    Result<SweepStep> ExpireUnusedFiles(std::int64_t now, int limit) override;
 
 private:
     // Runs `body(connection)` on a borrowed reader connection.
@@ -693,7 +784,7 @@ Result<ApiKeyInfo> SqliteStore::Authenticate(std::string_view key) {
 // --- runs ---
 
 Result<Run> SqliteStore::CreateRun(std::string_view org_id, std::string_view format,
-                                   std::string_view file_name) {
+                                   std::string_view file_name, const RunMetadata& metadata) {
     if (!IsValidFormat(format)) return InvalidRequest("format must be excel, word or slides");
 
     return Write([&](Connection& db) -> Result<Run> {
@@ -705,6 +796,7 @@ Result<Run> SqliteStore::CreateRun(std::string_view org_id, std::string_view for
         run.format = std::string(format);
         run.file_name = std::string(file_name);
         run.created_at = run.updated_at = NowMillis();
+        run.metadata = metadata;
         if (auto inserted = InsertRun(db, run); !inserted) return Propagate(inserted);
         return run;
     });
@@ -721,33 +813,47 @@ Result<Run> SqliteStore::GetRun(std::string_view org_id, std::string_view run_id
     });
 }
 
-Result<RunPage> SqliteStore::ListRuns(std::string_view org_id, int limit, std::string_view cursor) {
+// The page of a keyset scan that asked for limit + 1 rows.
+template <typename Page, typename Row, typename Id>
+Page PageOf(std::vector<Row> rows, int limit, Id id_of) {
+    bool has_more = rows.size() > static_cast<std::size_t>(limit);
+    std::string next_cursor;
+    if (has_more) {
+        rows.resize(static_cast<std::size_t>(limit));
+        next_cursor = id_of(rows.back());
+    }
+    return Page{std::move(rows), has_more, std::move(next_cursor)};
+}
+
+// Above every id of this prefix: ULIDs use digits and upper-case letters only.
+std::string AboveEveryId(std::string_view prefix) { return std::string(prefix) + "~"; }
+
+Result<RunPage> SqliteStore::ListRuns(std::string_view org_id, int limit, std::string_view cursor,
+                                      const RunFilter& filter) {
     if (limit < 1 || limit > kMaxPageSize) return InvalidRequest("limit must be between 1 and 100");
     // The cursor is the id of the last run of the previous page: ids are ULIDs, so "older than
     // the cursor" is "id below it", and runs created while paging sort above every cursor.
     if (!cursor.empty() && !IsId(cursor, "run_")) return InvalidRequest("invalid cursor");
+    std::string below = cursor.empty() ? AboveEveryId("run_") : std::string(cursor);
+    std::string key = filter.metadata ? filter.metadata->first : std::string();
+    std::string value = filter.metadata ? filter.metadata->second : std::string();
 
     return Read([&](Connection& db) -> Result<RunPage> {
-        auto runs = cursor.empty() ? QueryAll(db, RunFromRow,
-                                              SelectFrom(kRunColumns,
-                                                         "FROM runs WHERE org_id = ?1 "
-                                                         "ORDER BY id DESC LIMIT ?2"),
-                                              org_id, limit + 1)
-                                   : QueryAll(db, RunFromRow,
-                                              SelectFrom(kRunColumns,
-                                                         "FROM runs WHERE org_id = ?1 AND id < ?2 "
-                                                         "ORDER BY id DESC LIMIT ?3"),
-                                              org_id, cursor, limit + 1);
+        // An empty filter field matches every run.
+        auto runs = QueryAll(
+            db, RunFromRow,
+            SelectFrom(kRunColumns,
+                       fmt::format("FROM runs WHERE org_id = ?1 AND id < ?2 "
+                                   "AND (?4 = '' OR ?4 = CASE WHEN expired_at > 0 OR "
+                                   "({} <= ?8 AND NOT {}) THEN 'expired' ELSE 'active' END) "
+                                   "AND (?5 = '' OR format = ?5) "
+                                   "AND (?6 = '' OR EXISTS (SELECT 1 FROM run_metadata AS m "
+                                   "WHERE m.run_id = runs.id AND m.key = ?6 AND m.value = ?7)) "
+                                   "ORDER BY id DESC LIMIT ?3",
+                                   kRunExpiry, kRunHasActiveTask)),
+            org_id, below, limit + 1, filter.status, filter.format, key, value, NowMillis());
         if (!runs) return Propagate(runs);
-
-        RunPage page;
-        page.has_more = runs->size() > static_cast<std::size_t>(limit);
-        if (page.has_more) {
-            runs->resize(static_cast<std::size_t>(limit));
-            page.next_cursor = runs->back().id;
-        }
-        page.runs = std::move(*runs);
-        return page;
+        return PageOf<RunPage>(std::move(*runs), limit, [](const Run& run) { return run.id; });
     });
 }
 
@@ -797,7 +903,7 @@ Result<SubmitOutcome> SqliteStore::SubmitTask(const TaskSubmission& submission) 
         if (!run) return Propagate(run);
         outcome.run = std::move(*run);
         if (!submission.enqueue) {
-            auto active = ActiveTaskOf(db, outcome.run.id);
+            auto active = FindActiveTask(db, outcome.run.id);
             if (!active) return Propagate(active);
             if (active->has_value()) {
                 outcome.kind = SubmitOutcome::Kind::kRunBusy;
@@ -819,6 +925,25 @@ Result<Task> SqliteStore::GetTask(std::string_view org_id, std::string_view task
         if (!task) return Propagate(task);
         if (!task->has_value()) return NotFound("task not found");
         return **task;
+    });
+}
+
+Result<TaskPage> SqliteStore::ListTasks(std::string_view org_id, int limit, std::string_view cursor,
+                                        const TaskFilter& filter) {
+    if (limit < 1 || limit > kMaxPageSize) return InvalidRequest("limit must be between 1 and 100");
+    if (!cursor.empty() && !IsId(cursor, "task_")) return InvalidRequest("invalid cursor");
+    std::string below = cursor.empty() ? AboveEveryId("task_") : std::string(cursor);
+
+    return Read([&](Connection& db) -> Result<TaskPage> {
+        auto tasks = QueryAll(db, TaskFromRow,
+                              SelectFrom(kTaskColumns,
+                                         "FROM tasks WHERE org_id = ?1 AND id < ?2 "
+                                         "AND (?4 = '' OR run_id = ?4) "
+                                         "AND (?5 = '' OR status = ?5) "
+                                         "ORDER BY id DESC LIMIT ?3"),
+                              org_id, below, limit + 1, filter.run_id, filter.status);
+        if (!tasks) return Propagate(tasks);
+        return PageOf<TaskPage>(std::move(*tasks), limit, [](const Task& task) { return task.id; });
     });
 }
 
@@ -1074,6 +1199,305 @@ Result<FileRecord> SqliteStore::GetFile(std::string_view org_id, std::string_vie
         if (!file) return Propagate(file);
         if (!file->has_value()) return NotFound("file not found");
         return **file;
+    });
+}
+
+// --- run lifecycle: versions, deletion, retention ---
+
+std::optional<std::string> FirstText(const Statement& row) { return row.Text(0); }
+
+Result<std::optional<std::string>> ActiveTaskIn(Connection& db, std::string_view run_id) {
+    auto found = FindActiveTask(db, run_id);
+    if (!found) return Propagate(found);
+    if (!found->has_value()) return std::optional<std::string>();
+    return (*found)->id;
+}
+
+Result<Run> RunIn(Connection& db, std::string_view org_id, std::string_view run_id) {
+    auto run = QueryOptional(db, RunFromRow,
+                             SelectFrom(kRunColumns, "FROM runs WHERE id = ?1 AND org_id = ?2"),
+                             run_id, org_id);
+    if (!run) return Propagate(run);
+    if (!run->has_value()) return NotFound("run not found");
+    return **run;
+}
+
+std::unexpected<Error> RunBusy(std::string_view task_id) {
+    return Fail(ErrorCode::kRunBusy, "the run has a task queued or running; try again when it ends",
+                fmt::format("active_task_id={}", task_id));
+}
+
+std::unexpected<Error> RunExpired() {
+    return Fail(ErrorCode::kRunExpired, "the run has expired under the retention window");
+}
+
+// The blobs of `candidates` that no version, run or upload refers to any more.
+Result<std::vector<std::string>> UnreferencedBlobs(Connection& db,
+                                                   std::vector<std::string> candidates) {
+    std::sort(candidates.begin(), candidates.end());
+    candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    std::vector<std::string> unreferenced;
+    for (const std::string& blob : candidates) {
+        if (blob.empty()) continue;
+        auto used = db.Query(
+            "SELECT EXISTS (SELECT 1 FROM versions WHERE blob = ?1) OR "
+            "EXISTS (SELECT 1 FROM runs WHERE blob = ?1) OR "
+            "EXISTS (SELECT 1 FROM files WHERE blob = ?1)",
+            blob);
+        if (!used) return Propagate(used);
+        auto row = used->Step();
+        if (!row) return Propagate(row);
+        if (*row && used->Int(0) == 0) unreferenced.push_back(blob);
+    }
+    return unreferenced;
+}
+
+// Every blob a run's rows refer to: its versions and its current document.
+Result<std::vector<std::string>> BlobsOfRun(Connection& db, std::string_view run_id) {
+    return QueryAll(
+        db, [](const Statement& row) { return row.Text(0); },
+        "SELECT blob FROM versions WHERE run_id = ?1 UNION SELECT blob FROM runs WHERE id = ?1",
+        run_id);
+}
+
+Result<VersionPage> SqliteStore::ListVersions(std::string_view org_id, std::string_view run_id,
+                                              int limit, std::string_view cursor) {
+    if (limit < 1 || limit > kMaxPageSize) return InvalidRequest("limit must be between 1 and 100");
+    // The cursor is the number of the last version of the previous page.
+    std::int64_t below = INT64_MAX;
+    if (!cursor.empty()) {
+        auto [end, ec] = std::from_chars(cursor.data(), cursor.data() + cursor.size(), below);
+        if (ec != std::errc() || end != cursor.data() + cursor.size() || below < 1) {
+            return InvalidRequest("invalid cursor");
+        }
+    }
+
+    return Read([&](Connection& db) -> Result<VersionPage> {
+        if (auto run = RunIn(db, org_id, run_id); !run) return Propagate(run);
+        auto versions = QueryAll(db, VersionFromRow,
+                                 SelectFrom(kVersionColumns,
+                                            "FROM versions WHERE run_id = ?1 AND org_id = ?2 "
+                                            "AND number < ?3 ORDER BY number DESC LIMIT ?4"),
+                                 run_id, org_id, below, limit + 1);
+        if (!versions) return Propagate(versions);
+        return PageOf<VersionPage>(std::move(*versions), limit, [](const Version& version) {
+            return std::to_string(version.number);
+        });
+    });
+}
+
+Result<Version> SqliteStore::AddOutsideVersion(std::string_view org_id, std::string_view run_id,
+                                               const OutsideVersion& version) {
+    bool revert = version.created_by == "revert";
+    if (!revert && version.created_by != "upload" && version.created_by != "human") {
+        return InvalidRequest("a version is made by upload, human or revert");
+    }
+    if (!revert && !IsSha256Hex(version.blob)) {
+        return InvalidRequest("the version's blob is not a SHA-256");
+    }
+
+    return Write([&](Connection& db) -> Result<Version> {
+        auto run = RunIn(db, org_id, run_id);
+        if (!run) return Propagate(run);
+        if (run->status == "expired") return RunExpired();
+        auto active = ActiveTaskIn(db, run_id);
+        if (!active) return Propagate(active);
+        if (active->has_value()) return RunBusy(**active);
+
+        Version made;
+        made.run_id = run->id;
+        made.number = run->version + 1;
+        made.created_at = NowMillis();
+        made.created_by = version.created_by;
+        made.blob = version.blob;
+        made.size = version.size;
+        if (revert) {
+            if (run->version == 0) {
+                return Fail(ErrorCode::kConflict, "the run has no version to revert to yet");
+            }
+            auto source = QueryOptional(
+                db, VersionFromRow,
+                SelectFrom(kVersionColumns, "FROM versions WHERE run_id = ?1 AND number = ?2"),
+                run_id, version.revert_to);
+            if (!source) return Propagate(source);
+            if (!source->has_value()) return NotFound("version not found");
+            made.blob = (*source)->blob;
+            made.size = (*source)->size;
+        }
+
+        auto inserted = Execute(db,
+                                "INSERT INTO versions (run_id, number, org_id, blob, size, "
+                                "task_id, created_at, created_by) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6, ?7)",
+                                made.run_id, made.number, run->org_id, made.blob, made.size,
+                                made.created_at, made.created_by);
+        if (!inserted) return Propagate(inserted);
+        auto advanced = Execute(db,
+                                "UPDATE runs SET version = ?1, blob = ?2, updated_at = ?3 "
+                                "WHERE id = ?4",
+                                made.number, made.blob, made.created_at, made.run_id);
+        if (!advanced) return Propagate(advanced);
+        return made;
+    });
+}
+
+Result<std::optional<std::string>> SqliteStore::ActiveTaskOf(std::string_view run_id) {
+    return Read([&](Connection& db) { return ActiveTaskIn(db, run_id); });
+}
+
+Result<int> SqliteStore::LastTurnVersion(std::string_view run_id) {
+    return Read([&](Connection& db) -> Result<int> {
+        auto version = QueryOptional(
+            db, [](const Statement& row) { return row.Int(0); },
+            "SELECT version FROM tasks WHERE run_id = ?1 AND status = 'completed' "
+            "ORDER BY finished_at DESC, id DESC LIMIT 1",
+            run_id);
+        if (!version) return Propagate(version);
+        return version->value_or(0);
+    });
+}
+
+Result<SweepStep> SqliteStore::DeleteRun(std::string_view org_id, std::string_view run_id) {
+    return Write([&](Connection& db) -> Result<SweepStep> {
+        if (auto run = RunIn(db, org_id, run_id); !run) return Propagate(run);
+        auto active = ActiveTaskIn(db, run_id);
+        if (!active) return Propagate(active);
+        if (active->has_value()) return RunBusy(**active);
+        auto blobs = BlobsOfRun(db, run_id);
+        if (!blobs) return Propagate(blobs);
+
+        // Tasks, versions, turns, metadata and file uses go with the run (ON DELETE CASCADE).
+        auto deleted =
+            Execute(db, "DELETE FROM runs WHERE id = ?1 AND org_id = ?2", run_id, org_id);
+        if (!deleted) return Propagate(deleted);
+        auto unreferenced = UnreferencedBlobs(db, std::move(*blobs));
+        if (!unreferenced) return Propagate(unreferenced);
+        return SweepStep{1, std::move(*unreferenced)};
+    });
+}
+
+Result<SweepStep> SqliteStore::DeleteFile(std::string_view org_id, std::string_view file_id) {
+    return Write([&](Connection& db) -> Result<SweepStep> {
+        auto blob = QueryOptional(db, FirstText,
+                                  "DELETE FROM files WHERE id = ?1 AND org_id = ?2 RETURNING blob",
+                                  file_id, org_id);
+        if (!blob) return Propagate(blob);
+        if (!blob->has_value()) return NotFound("file not found");
+        auto unreferenced = UnreferencedBlobs(db, {***blob});
+        if (!unreferenced) return Propagate(unreferenced);
+        return SweepStep{1, std::move(*unreferenced)};
+    });
+}
+
+Status SqliteStore::MarkFilesUsed(std::string_view org_id, std::string_view run_id,
+                                  const std::vector<std::string>& file_ids) {
+    if (file_ids.empty()) return {};
+    return Write([&](Connection& db) -> Status {
+        for (const std::string& file_id : file_ids) {
+            // Only the org's own files of the org's own run are linked.
+            auto linked = Execute(db,
+                                  "INSERT OR IGNORE INTO run_files (run_id, file_id) "
+                                  "SELECT r.id, f.id FROM runs AS r JOIN files AS f "
+                                  "ON f.org_id = r.org_id "
+                                  "WHERE r.id = ?1 AND r.org_id = ?2 AND f.id = ?3",
+                                  run_id, org_id, file_id);
+            if (!linked) return linked;
+        }
+        return {};
+    });
+}
+
+Result<Org> SqliteStore::SetRetention(std::string_view org, std::int64_t window_ms) {
+    if (window_ms < 1000) return InvalidRequest("a retention window is at least one second");
+    return Write([&](Connection& db) -> Result<Org> {
+        auto map = [](const Statement& row) { return Org{row.Text(0), row.Text(1)}; };
+        auto updated = QueryOptional(db, map,
+                                     "UPDATE orgs SET retention_ms = ?1 "
+                                     "WHERE id = ?2 OR name = ?2 RETURNING id, name",
+                                     window_ms, org);
+        if (!updated) return Propagate(updated);
+        if (!updated->has_value()) return NotFound("organisation not found");
+        return **updated;
+    });
+}
+
+Result<std::int64_t> SqliteStore::RetentionOf(std::string_view org_id) {
+    return Read([&](Connection& db) -> Result<std::int64_t> {
+        auto window = QueryOptional(
+            db, [](const Statement& row) { return row.Int64(0); },
+            "SELECT retention_ms FROM orgs WHERE id = ?1", org_id);
+        if (!window) return Propagate(window);
+        if (!window->has_value()) return NotFound("organisation not found");
+        return **window;
+    });
+}
+
+Result<SweepStep> SqliteStore::MarkExpiredRuns(std::int64_t now, int limit) {
+    return Write([&](Connection& db) -> Result<SweepStep> {
+        // A run with a task still queued or running is left for a later pass: its task ends
+        // first and moves the run's clock.
+        auto marked = Execute(
+            db,
+            fmt::format("UPDATE runs SET status = 'expired', expired_at = {0} "
+                        "WHERE id IN (SELECT id FROM runs WHERE expired_at = 0 AND {0} <= ?1 "
+                        "AND NOT {1} LIMIT ?2)",
+                        kRunExpiry, kRunHasActiveTask),
+            now, limit);
+        if (!marked) return Propagate(marked);
+        return SweepStep{db.Changes(), {}};
+    });
+}
+
+Result<SweepStep> SqliteStore::PurgeExpiredRuns(std::int64_t now, std::int64_t purge_after_ms,
+                                                int limit) {
+    return Write([&](Connection& db) -> Result<SweepStep> {
+        auto due = QueryAll(
+            db, [](const Statement& row) { return row.Text(0); },
+            "SELECT id FROM runs WHERE expired_at > 0 AND purged_at = 0 "
+            "AND expired_at + ?1 <= ?2 LIMIT ?3",
+            purge_after_ms, now, limit);
+        if (!due) return Propagate(due);
+
+        std::vector<std::string> candidates;
+        for (const std::string& run_id : *due) {
+            auto blobs = BlobsOfRun(db, run_id);
+            if (!blobs) return Propagate(blobs);
+            candidates.insert(candidates.end(), blobs->begin(), blobs->end());
+            // The row stays; its bytes, versions, conversation and prompts go.
+            for (std::string_view sql :
+                 {"DELETE FROM versions WHERE run_id = ?1", "DELETE FROM turns WHERE run_id = ?1",
+                  "DELETE FROM run_files WHERE run_id = ?1",
+                  "UPDATE tasks SET request_json = '{}', summary = '' WHERE run_id = ?1"}) {
+                if (auto done = Execute(db, sql, run_id); !done) return Propagate(done);
+            }
+            auto marked = Execute(db,
+                                  "UPDATE runs SET blob = '', memory_json = '{}', purged_at = ?1 "
+                                  "WHERE id = ?2",
+                                  now, run_id);
+            if (!marked) return Propagate(marked);
+        }
+        auto unreferenced = UnreferencedBlobs(db, std::move(candidates));
+        if (!unreferenced) return Propagate(unreferenced);
+        return SweepStep{static_cast<int>(due->size()), std::move(*unreferenced)};
+    });
+}
+
+Result<SweepStep> SqliteStore::ExpireUnusedFiles(std::int64_t now, int limit) {
+    return Write([&](Connection& db) -> Result<SweepStep> {
+        auto blobs = QueryAll(db, FirstText,
+                              "DELETE FROM files WHERE id IN (SELECT f.id FROM files AS f "
+                              "JOIN orgs AS o ON o.id = f.org_id "
+                              "WHERE f.created_at + o.retention_ms <= ?1 "
+                              "AND NOT EXISTS (SELECT 1 FROM run_files AS u "
+                              "WHERE u.file_id = f.id) LIMIT ?2) RETURNING blob",
+                              now, limit);
+        if (!blobs) return Propagate(blobs);
+        int count = static_cast<int>(blobs->size());
+        std::vector<std::string> candidates;
+        for (auto& blob : *blobs) candidates.push_back(blob.value_or(""));
+        auto unreferenced = UnreferencedBlobs(db, std::move(candidates));
+        if (!unreferenced) return Propagate(unreferenced);
+        return SweepStep{count, std::move(*unreferenced)};
     });
 }
 

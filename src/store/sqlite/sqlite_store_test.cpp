@@ -22,6 +22,7 @@
 #include "common/hash.hpp"
 #include "common/ids.hpp"
 #include "store/sqlite/connection.hpp"
+#include "store/sqlite/schema.hpp"
 #include "store/sqlite/temp_dir.hpp"
 
 namespace quire::store {
@@ -71,14 +72,6 @@ std::unique_ptr<Connection> RawConnection(const std::filesystem::path& path) {
 
 std::int64_t CountRows(const std::filesystem::path& path, const std::string& sql) {
     return Must(RawConnection(path)->QueryInt(sql));
-}
-
-// Takes a database back to schema 2, before the task lifecycle.
-void UndoTaskLifecycleSchema(Connection& raw) {
-    Must(raw.Exec(
-        "DROP TABLE task_events; DROP TABLE idempotency_keys; "
-        "DROP INDEX tasks_one_running_per_run; DROP INDEX tasks_by_status; "
-        "DROP INDEX tasks_active_by_run; ALTER TABLE tasks DROP COLUMN lease_expires_at;"));
 }
 
 TurnCommit SampleTurn(std::string_view content, std::string memory = R"({"sheets":["Data"]})") {
@@ -169,29 +162,57 @@ TEST_F(SqliteStoreTest, ReopeningKeepsDataAndAppliesNoMigrationTwice) {
 TEST(SqliteStoreOpen, FirstSchemaIsMigratedKeepingItsTasks) {
     TempDir dir;
     auto path = dir.path() / "quire.db";
-    std::string task_id;
-    {
-        auto store = Must(OpenSqliteStore(path));
-        Org org = Must(store->EnsureOrg("acme"));
-        store::Run run = Must(store->CreateRun(org.id, "excel", "a.xlsx"));
-        Task task;
-        task.run_id = run.id;
-        task.org_id = org.id;
-        task.request_json = "{}";
-        task_id = Must(store->CreateTask(task)).id;
-    }
     {
         auto raw = RawConnection(path);
-        UndoTaskLifecycleSchema(*raw);
-        Must(raw->Exec("ALTER TABLE tasks DROP COLUMN usage_json"));
-        Must(raw->Exec("PRAGMA user_version = 1"));
+        Must(raw->SetWalMode());
+        Must(sqlite::MigrateTo(*raw, 1));
+        Must(
+            raw->Exec("INSERT INTO orgs (id, name, created_at) VALUES ('org_1', 'acme', 1);"
+                      "INSERT INTO runs (id, org_id, format, created_at, updated_at) "
+                      "VALUES ('run_1', 'org_1', 'excel', 1, 1);"
+                      "INSERT INTO tasks (id, run_id, org_id, status, request_json, created_at) "
+                      "VALUES ('task_1', 'run_1', 'org_1', 'queued', '{}', 1);"));
     }
     auto store = Must(OpenSqliteStore(path));
     EXPECT_EQ(CountRows(path, "PRAGMA user_version"), kSqliteSchemaVersion);
-    Org org = Must(store->EnsureOrg("acme"));
-    Task task = Must(store->GetTask(org.id, task_id));
+    Task task = Must(store->GetTask("org_1", "task_1"));
     EXPECT_EQ(task.usage_json, "{}");
     EXPECT_EQ(task.status, "queued");
+}
+
+// A data directory of schema 3 gains the run lifecycle: its versions were made by the agent, its
+// orgs keep runs for the default window, its runs have no metadata and are not expired.
+TEST(SqliteStoreOpen, ThirdSchemaGainsTheRunLifecycle) {
+    TempDir dir;
+    auto path = dir.path() / "quire.db";
+    const std::int64_t now = NowMillis();
+    {
+        auto raw = RawConnection(path);
+        Must(raw->SetWalMode());
+        Must(sqlite::MigrateTo(*raw, 3));
+        EXPECT_EQ(Must(raw->QueryInt("PRAGMA user_version")), 3);
+        Must(raw->Exec(fmt::format(
+            "INSERT INTO orgs (id, name, created_at) VALUES ('org_1', 'acme', 1);"
+            "INSERT INTO runs (id, org_id, format, created_at, updated_at, last_task_at, "
+            "version, blob) VALUES ('run_1', 'org_1', 'excel', {0}, {0}, {0}, 1, '{1}');"
+            "INSERT INTO tasks (id, run_id, org_id, status, request_json, created_at, version) "
+            "VALUES ('task_1', 'run_1', 'org_1', 'completed', '{{}}', {0}, 1);"
+            "INSERT INTO versions (run_id, number, org_id, blob, size, task_id, created_at) "
+            "VALUES ('run_1', 1, 'org_1', '{1}', 5, 'task_1', {0});",
+            now, Sha256Hex("bytes"))));
+    }
+    auto store = Must(OpenSqliteStore(path));
+    EXPECT_EQ(CountRows(path, "PRAGMA user_version"), kSqliteSchemaVersion);
+    store::Run run = Must(store->GetRun("org_1", "run_1"));
+    EXPECT_EQ(run.status, "active");
+    EXPECT_TRUE(run.metadata.empty());
+    EXPECT_EQ(run.expires_at, now + kDefaultRetentionMs);
+    EXPECT_EQ(Must(store->RetentionOf("org_1")), kDefaultRetentionMs);
+    VersionPage versions = Must(store->ListVersions("org_1", "run_1", 10, ""));
+    ASSERT_EQ(versions.versions.size(), 1u);
+    EXPECT_EQ(versions.versions[0].created_by, "agent");
+    EXPECT_EQ(versions.versions[0].task_id, "task_1");
+    EXPECT_EQ(Must(store->LastTurnVersion("run_1")), 1);
 }
 
 // How a newer Quire may have left its database: checkpointed in WAL mode, in rollback-journal
@@ -945,22 +966,28 @@ TaskSubmission Submission(const store::Run& run, bool enqueue = false) {
     return submission;
 }
 
-TEST_F(SqliteStoreTest, MigrationToTheTaskLifecycleKeepsTasksAndGivesThemAnEmptyLog) {
-    store::Run run = NewRun(org_);
-    Task queued = NewTask(run);
-    store_.reset();
+TEST(SqliteStoreOpen, MigrationToTheTaskLifecycleKeepsTasksAndGivesThemAnEmptyLog) {
+    TempDir dir;
+    auto path = dir.path() / "quire.db";
     {
-        auto raw = RawConnection(DbPath());
-        UndoTaskLifecycleSchema(*raw);
-        Must(raw->Exec("PRAGMA user_version = 2"));
+        auto raw = RawConnection(path);
+        Must(raw->SetWalMode());
+        Must(sqlite::MigrateTo(*raw, 2));
+        Must(
+            raw->Exec("INSERT INTO orgs (id, name, created_at) VALUES ('org_1', 'acme', 1);"
+                      "INSERT INTO runs (id, org_id, format, created_at, updated_at) "
+                      "VALUES ('run_1', 'org_1', 'excel', 1, 1);"
+                      "INSERT INTO tasks (id, run_id, org_id, status, request_json, created_at) "
+                      "VALUES ('task_1', 'run_1', 'org_1', 'queued', '{}', 1);"));
     }
-    store_ = OpenStore();
-    EXPECT_EQ(CountRows(DbPath(), "PRAGMA user_version"), kSqliteSchemaVersion);
-    EXPECT_EQ(Must(store_->GetTask(org_.id, queued.id)).status, "queued");
-    EXPECT_TRUE(Must(store_->ListTaskEvents(org_.id, queued.id, 0, 100)).empty());
-    Task claimed = Claim();
-    EXPECT_EQ(claimed.id, queued.id);
-    EXPECT_GT(claimed.lease_expires_at, claimed.started_at);
+    auto store = Must(OpenSqliteStore(path));
+    EXPECT_EQ(CountRows(path, "PRAGMA user_version"), kSqliteSchemaVersion);
+    EXPECT_EQ(Must(store->GetTask("org_1", "task_1")).status, "queued");
+    EXPECT_TRUE(Must(store->ListTaskEvents("org_1", "task_1", 0, 100)).empty());
+    std::optional<Task> claimed = Must(store->ClaimNextTask(30'000));
+    ASSERT_TRUE(claimed);
+    EXPECT_EQ(claimed->id, "task_1");
+    EXPECT_GT(claimed->lease_expires_at, claimed->started_at);
 }
 
 TEST_F(SqliteStoreTest, SecondSubmissionOnABusyRunIsRefusedNamingTheActiveTask) {
