@@ -21,7 +21,8 @@ constexpr std::array<std::pair<char, std::int64_t>, 4> kUnits{{
 
 std::unexpected<Error> Unreadable(std::string_view text) {
     return InvalidRequest(fmt::format(
-        "'{}' is not a duration: give a whole number with ms, s, m, h or d (\"3s\", \"30d\")", text));
+        "'{}' is not a duration: give a whole number with ms, s, m, h or d (\"3s\", \"30d\")",
+        text));
 }
 
 }  // namespace

@@ -10,9 +10,9 @@ TEST(Duration, EverySuffixAndABareNumberOfSeconds) {
         const char* text;
         std::int64_t ms;
     };
-    for (const Row& row : {Row{"3s", 3000}, Row{"15m", 900'000}, Row{"12h", 43'200'000},
-                           Row{"30d", 2'592'000'000}, Row{"90", 90'000}, Row{"0s", 0},
-                           Row{"1500ms", 1500}}) {
+    for (const Row& row :
+         {Row{"3s", 3000}, Row{"15m", 900'000}, Row{"12h", 43'200'000}, Row{"30d", 2'592'000'000},
+          Row{"90", 90'000}, Row{"0s", 0}, Row{"1500ms", 1500}}) {
         SCOPED_TRACE(row.text);
         auto parsed = ParseDurationMs(row.text);
         ASSERT_TRUE(parsed) << parsed.error().message;

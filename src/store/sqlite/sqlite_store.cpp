@@ -294,13 +294,13 @@ TaskEvent EventFromRow(const Statement& row) {
 
 // Inserts a new run with its metadata pairs; sets its expires_at from the org's window.
 Status InsertRun(Connection& db, Run& run) {
-    auto inserted = Execute(db,
-                            "INSERT INTO runs (id, org_id, format, status, file_name, "
-                            "created_at, updated_at, memory_json, metadata_json) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                            run.id, run.org_id, run.format, run.status, run.file_name,
-                            run.created_at, run.updated_at, run.memory_json,
-                            MetadataJson(run.metadata));
+    auto inserted =
+        Execute(db,
+                "INSERT INTO runs (id, org_id, format, status, file_name, "
+                "created_at, updated_at, memory_json, metadata_json) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                run.id, run.org_id, run.format, run.status, run.file_name, run.created_at,
+                run.updated_at, run.memory_json, MetadataJson(run.metadata));
     if (!inserted) return inserted;
     for (const auto& [key, value] : run.metadata) {
         auto pair = Execute(db,
