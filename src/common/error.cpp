@@ -36,6 +36,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
             return "step_limit";
         case ErrorCode::kOutputLimit:
             return "output_limit";
+        case ErrorCode::kWorkerLost:
+            return "worker_lost";
         case ErrorCode::kTimeout:
             return "timeout";
         case ErrorCode::kUnavailable:

@@ -25,6 +25,7 @@ enum class ErrorCode {
     kProviderRateLimited,  // the model provider kept answering 429 after every retry: 502
     kStepLimit,            // the agent used up its step budget without finishing: 502
     kOutputLimit,          // the turn would produce more than the task may (cells, bytes): 502
+    kWorkerLost,           // the task's worker vanished on every one of its attempts: 502
     kTimeout,              // the task ran past its deadline
     kUnavailable,          // a needed component is not running: 503
     kInternal,             // a bug or an unexpected environment failure: 500 (keep last)

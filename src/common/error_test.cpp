@@ -18,6 +18,12 @@ TEST(ErrorCodeNames, ProviderFailuresHaveTheirOwnNames) {
     EXPECT_EQ(ErrorCodeFromName("provider_rate_limited"), ErrorCode::kProviderRateLimited);
 }
 
+// A sync call whose task ran out of attempts answered agent_failed, hiding why.
+TEST(ErrorCodeNames, ALostWorkerIsNoAgentFailure) {
+    EXPECT_EQ(ErrorCodeFromName("worker_lost"), ErrorCode::kWorkerLost);
+    EXPECT_EQ(ErrorCodeName(ErrorCode::kWorkerLost), "worker_lost");
+}
+
 TEST(ErrorCodeNames, AnUnknownNameIsAnAgentFailure) {
     EXPECT_EQ(ErrorCodeFromName("no_such_code"), ErrorCode::kAgentFailed);
 }

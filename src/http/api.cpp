@@ -77,6 +77,7 @@ int HttpStatusOf(ErrorCode code) {
         case ErrorCode::kProviderRateLimited:
         case ErrorCode::kStepLimit:
         case ErrorCode::kOutputLimit:
+        case ErrorCode::kWorkerLost:
             return 502;
         case ErrorCode::kTimeout:
             return 504;
