@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -22,8 +24,12 @@
 #include "agent/model_agent.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
+#include "convert/export_cache.hpp"
+#include "convert/exporter.hpp"
+#include "convert/office_pool.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "service/export_service.hpp"
 #include "service/formats.hpp"
 #include "service/generate_service.hpp"
 #include "service/worker_pool.hpp"
@@ -45,6 +51,12 @@ struct ServeOptions {
     int download_ttl_s = 3600;
     int max_upload_mb = 50;
     std::string log_level = "info";
+    // The office converter (exports): processes, 0 to run without it.
+    int office_processes = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
+    int convert_timeout_s = 60;
+    int office_max_conversions = 200;
+    int office_rss_mb = 1536;
+    int convert_queue = 64;
 };
 
 // Exits with a message on standard error; used only before the server is running.
@@ -169,6 +181,19 @@ std::function<Status()> CachedProbe(std::shared_ptr<agent::llm::Provider> provid
     };
 }
 
+convert::OfficePoolOptions OfficeOptions(const ServeOptions& options) {
+    convert::OfficePoolOptions office;
+    office.work_dir = fs::path(options.data_dir) / "office";
+    office.processes = options.office_processes;
+    office.timeout = std::chrono::seconds(options.convert_timeout_s);
+    // Large inputs get more time: a sixth of the base per MB.
+    office.timeout_per_mb = std::chrono::milliseconds(options.convert_timeout_s * 1000 / 6);
+    office.max_conversions = options.office_max_conversions;
+    office.rss_ceiling_bytes = std::int64_t{options.office_rss_mb} << 20;
+    office.queue_limit = static_cast<std::size_t>(options.convert_queue);
+    return office;
+}
+
 int Serve(const ServeOptions& options) {
     InitLogging(options.log_level);
     std::string host;
@@ -176,6 +201,12 @@ int Serve(const ServeOptions& options) {
     if (!SplitHostPort(options.listen, host, port)) Die("--listen must be HOST:PORT");
     if (options.workers < 1 || options.workers > 256) Die("--workers must be 1 to 256");
     if (options.sync_ceiling_s < 1) Die("--sync-ceiling must be at least 1 second");
+    if (options.office_processes < 0 || options.office_processes > 64) {
+        Die("--office-processes must be 0 to 64");
+    }
+    if (options.convert_timeout_s < 1) Die("--convert-timeout must be at least 1 second");
+    if (options.office_max_conversions < 1) Die("--office-max-conversions must be at least 1");
+    if (options.convert_queue < 0) Die("--convert-queue must not be negative");
 
     // Signals are taken by sigwait below, so every thread started from here on blocks them.
     sigset_t signals;
@@ -215,7 +246,13 @@ int Serve(const ServeOptions& options) {
     server_options.port = port;
     server_options.max_body_bytes = api_options.max_upload_bytes + (1u << 20);
 
+    convert::OfficePool office(OfficeOptions(options));
+    convert::ExportIndex export_index(fs::path(options.data_dir) / "exports");
+    convert::Exporter exporter(*data.blobs, office, export_index);
+    service::ExportService exports(*data.metadata, exporter, office);
+
     http::Api api(api_options, *data.metadata, *data.blobs, generate);
+    api.EnableExports(exports);
     http::HttpServer server(
         server_options, [&api](const http::HttpRequest& request) { return api.Handle(request); });
     if (auto started = server.Start(); !started) Die(started.error().message);
@@ -224,6 +261,12 @@ int Serve(const ServeOptions& options) {
     if (auto started = workers.Start(); !started) Die(started.error().message);
     QUIRE_LOG_INFO("quire serving listen=http://{}:{} data_dir={} workers={}", bound_host,
                    server.port(), options.data_dir, options.workers);
+    // /healthz answers while the converter starts; /readyz says ready once it accepts.
+    if (auto started = office.Start(); !started) {
+        QUIRE_LOG_WARN("office converter not running reason={}", started.error().message);
+    } else {
+        QUIRE_LOG_INFO("office converter ready processes={}", options.office_processes);
+    }
 
     int received = 0;
     sigwait(&signals, &received);
@@ -274,6 +317,31 @@ void AddServe(CLI::App& app) {
         ->capture_default_str();
     serve->add_option("--log-level", options->log_level, "debug, info, warn or error")
         ->envname("QUIRE_LOG_LEVEL")
+        ->capture_default_str();
+    serve
+        ->add_option("--office-processes", options->office_processes,
+                     "Warm LibreOffice processes for exports (0: none)")
+        ->envname("QUIRE_OFFICE_PROCESSES")
+        ->capture_default_str();
+    serve
+        ->add_option("--convert-timeout", options->convert_timeout_s,
+                     "Seconds one conversion may take (more for large inputs)")
+        ->envname("QUIRE_CONVERT_TIMEOUT")
+        ->capture_default_str();
+    serve
+        ->add_option("--office-max-conversions", options->office_max_conversions,
+                     "Conversions before a LibreOffice process is replaced")
+        ->envname("QUIRE_OFFICE_MAX_CONVERSIONS")
+        ->capture_default_str();
+    serve
+        ->add_option("--office-rss-mb", options->office_rss_mb,
+                     "Memory above which a LibreOffice process is replaced, MB")
+        ->envname("QUIRE_OFFICE_RSS_MB")
+        ->capture_default_str();
+    serve
+        ->add_option("--convert-queue", options->convert_queue,
+                     "Conversions that may wait for a process before 503")
+        ->envname("QUIRE_CONVERT_QUEUE")
         ->capture_default_str();
     serve->callback([options] { std::exit(Serve(*options)); });
 }
