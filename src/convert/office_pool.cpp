@@ -192,7 +192,7 @@ template <typename Work>
 Status OfficePool::RunJob(std::size_t input_size, Work&& work) {
     auto timeout = options_.timeout + options_.timeout_per_mb * static_cast<int>(input_size >> 20);
     for (int attempt = 0; attempt < 2; ++attempt) {
-        auto acquired = Acquire();
+        auto acquired = Acquire(attempt > 0);
         if (!acquired) return std::unexpected(acquired.error());
         Slot& slot = **acquired;
         std::uint64_t job_number = 0;
@@ -259,14 +259,9 @@ Status OfficePool::RunWithTimeout(Slot& slot, std::chrono::milliseconds timeout,
     return status;
 }
 
-Result<OfficePool::Slot*> OfficePool::Acquire() {
+Result<OfficePool::Slot*> OfficePool::Acquire(bool retry) {
     std::unique_lock lock(mu_);
     if (!installed_) return Fail(ErrorCode::kConverterUnavailable, missing_reason_);
-    if (waiting_ >= options_.queue_limit) {
-        return Fail(ErrorCode::kConverterUnavailable,
-                    "the converter is busy: too many conversions are waiting; retry shortly");
-    }
-    ++waiting_;
     Slot* free_slot = nullptr;
     auto find_free = [&] {
         for (Slot& slot : slots_) {
@@ -277,8 +272,16 @@ Result<OfficePool::Slot*> OfficePool::Acquire() {
         }
         return stopping_;
     };
-    changed_.wait_for(lock, options_.start_timeout + options_.timeout, find_free);
-    --waiting_;
+    if (!find_free()) {
+        // A retry after a crash was admitted already; it waits for the replacement process.
+        if (!retry && waiting_ >= options_.queue_limit) {
+            return Fail(ErrorCode::kConverterUnavailable,
+                        "the converter is busy: too many conversions are waiting; retry shortly");
+        }
+        ++waiting_;
+        changed_.wait_for(lock, options_.start_timeout + options_.timeout, find_free);
+        --waiting_;
+    }
     if (free_slot == nullptr) {
         return Fail(ErrorCode::kConverterUnavailable,
                     "no converter process became free in time; retry shortly");

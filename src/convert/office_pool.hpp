@@ -96,7 +96,8 @@ private:
     };
     struct Attempt;
 
-    Result<Slot*> Acquire();
+    // Waits for an idle process; beyond queue_limit waiting callers (unless `retry`) fails.
+    Result<Slot*> Acquire(bool retry);
     void Release(Slot& slot, bool replace);
     template <typename Call>
     Status RunWithTimeout(Slot& slot, std::chrono::milliseconds timeout, Call&& call,
