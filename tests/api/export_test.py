@@ -305,7 +305,8 @@ class ConverterRecoveryTest(ExportServer, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = QuireServer(args=["--convert-timeout", "4", "--convert-queue", "0"],
+        cls.server = QuireServer(args=["--convert-timeout", "4", "--convert-queue", "0",
+                                       "--office-max-conversions", "3"],
                                  env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
         wait_ready(cls.server)
         cls.key = cls.server.local_key()
@@ -352,6 +353,20 @@ class ConverterRecoveryTest(ExportServer, unittest.TestCase):
         self.assertEqual(response.status, 200, response)
         [replacement] = office_children(self.server.process.pid)
         self.assertNotEqual(replacement, pid)
+
+
+    def test_process_is_recycled_after_its_conversion_count(self):
+        wait_ready(self.server)
+        [pid] = office_children(self.server.process.pid)
+        for _ in range(3):
+            wait_ready(self.server)
+            response = self.convert(self.server, self.key, self.fresh_docx(), "pdf")
+            self.assertEqual(response.status, 200, response)
+            if pid not in office_children(self.server.process.pid):
+                break
+        wait_ready(self.server)
+        self.assertNotIn(pid, office_children(self.server.process.pid))
+        self.assertEqual(len(office_children(self.server.process.pid)), 1)
 
 
 class WithoutConverterTest(ExportServer, unittest.TestCase):
