@@ -32,6 +32,7 @@
 #include "service/export_service.hpp"
 #include "service/formats.hpp"
 #include "service/generate_service.hpp"
+#include "service/recalculating_agent.hpp"
 #include "service/worker_pool.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -226,8 +227,12 @@ int Serve(const ServeOptions& options) {
     service::TaskSignal signal;
     service::GenerateService generate(*data.metadata, *data.blobs, signal,
                                       std::chrono::seconds(options.sync_ceiling_s));
-    service::WorkerPool workers(*data.metadata, *data.blobs, signal, agent_setup.make_agent,
-                                options.workers);
+    // Excel turns are recalculated through the office pool when it runs.
+    convert::OfficePool office(OfficeOptions(options));
+    service::AgentFactory make_agent = [&office, inner = agent_setup.make_agent] {
+        return service::WithRecalculation(inner(), office);
+    };
+    service::WorkerPool workers(*data.metadata, *data.blobs, signal, make_agent, options.workers);
 
     http::ApiOptions api_options;
     api_options.public_url = options.public_url;
@@ -246,7 +251,6 @@ int Serve(const ServeOptions& options) {
     server_options.port = port;
     server_options.max_body_bytes = api_options.max_upload_bytes + (1u << 20);
 
-    convert::OfficePool office(OfficeOptions(options));
     convert::ExportIndex export_index(fs::path(options.data_dir) / "exports");
     convert::Exporter exporter(*data.blobs, office, export_index);
     service::ExportService exports(*data.metadata, exporter, office);

@@ -278,6 +278,22 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
             self.assertEqual(self.download(self.server, raw["download_url"]).body,
                              b"=1+2,@SUM(A1),plain,-4\r\n", label)
 
+    def test_excel_turns_carry_recalculated_values(self):
+        response = self.server.generate(
+            self.key, "excel",
+            prompt="Add a sheet named Calc. Put 2 in A1 of Calc. Put =A1*21 in A2 of Calc. "
+                   "Put =A1/0 in A3 of Calc. Put =_xlfn.XLOOKUP(2,A1:A1,A1:A1) in A4 of Calc.")
+        self.assertEqual(response.status, 200, response)
+        summary = response.json()["summary"]
+        self.assertIn("Recalculated 2 formulas. Formula errors: Calc!A3 #DIV/0!.", summary)
+        self.assertIn("Excel's values kept): Calc!A4.", summary)
+        data = self.download(self.server, response.json()["download_url"]).body
+        sheet = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["Calc"]
+        self.assertEqual([sheet[f"A{row}"].value for row in range(1, 5)],
+                         [2, 42, "#DIV/0!", None])
+        formulas = openpyxl.load_workbook(io.BytesIO(data))["Calc"]
+        self.assertEqual(formulas["A2"].value, "=A1*21")
+
     def test_run_export_of_the_current_version(self):
         created = self.server.generate(self.key, "word", prompt="A memo about exports")
         self.assertEqual(created.status, 200, created)
