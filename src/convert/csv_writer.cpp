@@ -95,6 +95,8 @@ std::string NumberText(double value) {
     return text;
 }
 
+bool IsFormulaStart(char c) { return std::string_view("=+-@").find(c) != std::string_view::npos; }
+
 std::string DisplayedValue(const xlsx::CellValue& value, bool date1904, bool raw) {
     using Kind = xlsx::CellValue::Kind;
     switch (value.kind) {
@@ -108,8 +110,7 @@ std::string DisplayedValue(const xlsx::CellValue& value, bool date1904, bool raw
         case Kind::kBoolean:
             return value.number != 0 ? "TRUE" : "FALSE";
         case Kind::kText:
-            if (!raw && !value.text.empty() &&
-                std::string_view("=+-@").find(value.text.front()) != std::string_view::npos) {
+            if (!raw && !value.text.empty() && IsFormulaStart(value.text.front())) {
                 return "'" + value.text;
             }
             return value.text;
@@ -131,6 +132,31 @@ void AppendField(std::string& out, std::string_view field) {
 }
 
 }  // namespace
+
+std::string GuardQuotedFormulaText(std::string_view csv) {
+    std::string out;
+    out.reserve(csv.size());
+    bool in_quotes = false;
+    bool field_start = true;
+    for (std::size_t i = 0; i < csv.size(); ++i) {
+        char c = csv[i];
+        out += c;
+        if (in_quotes) {
+            if (c == '"' && i + 1 < csv.size() && csv[i + 1] == '"') {
+                out += csv[++i];
+            } else if (c == '"') {
+                in_quotes = false;
+            }
+            continue;
+        }
+        if (c == '"' && field_start) {
+            in_quotes = true;
+            if (i + 1 < csv.size() && IsFormulaStart(csv[i + 1])) out += '\'';
+        }
+        field_start = c == ',' || c == '\n' || c == '\r';
+    }
+    return out;
+}
 
 Result<std::string> WorkbookToCsv(std::string xlsx, const ExportOptions& options,
                                   std::size_t max_cells) {

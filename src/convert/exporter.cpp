@@ -99,37 +99,6 @@ OfficeRequest FilterFor(SourceFormat source, TargetFormat target) {
     return request;
 }
 
-// Calc quotes every text cell (see kCalcCsvOptions), so a quoted field is text and an unquoted
-// one a number: a text field starting with = + - @ gets the same leading apostrophe the native
-// writer gives it.
-std::string GuardCsvFormulas(std::string_view csv) {
-    std::string out;
-    out.reserve(csv.size());
-    bool in_quotes = false;
-    bool field_start = true;
-    for (std::size_t i = 0; i < csv.size(); ++i) {
-        char c = csv[i];
-        out += c;
-        if (in_quotes) {
-            if (c == '"' && i + 1 < csv.size() && csv[i + 1] == '"') {
-                out += csv[++i];
-            } else if (c == '"') {
-                in_quotes = false;
-            }
-            continue;
-        }
-        if (c == '"' && field_start) {
-            in_quotes = true;
-            if (i + 1 < csv.size() &&
-                std::string_view("=+-@").find(csv[i + 1]) != std::string_view::npos) {
-                out += '\'';
-            }
-        }
-        field_start = c == ',' || c == '\n' || c == '\r';
-    }
-    return out;
-}
-
 }  // namespace
 
 Exporter::Exporter(store::BlobStore& blobs, OfficePool& office, ExportIndex& index)
@@ -211,7 +180,7 @@ Result<std::string> Exporter::ConvertWithOffice(const std::string& bytes,
         return Fail(ErrorCode::kConversionFailed, "the converter produced an empty result");
     }
     if (input.target == TargetFormat::kCsv && !input.options.raw) {
-        return GuardCsvFormulas(*output);
+        return GuardQuotedFormulaText(*output);
     }
     return output;
 }

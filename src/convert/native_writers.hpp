@@ -4,6 +4,7 @@
 // plain text of a Word document. Both are deterministic: the same bytes give the same output.
 
 #include <string>
+#include <string_view>
 
 #include "common/error.hpp"
 #include "convert/export_options.hpp"
@@ -22,6 +23,11 @@ namespace quire::convert {
 // (the message lists the worksheets), or a sheet of more than `max_cells` cells.
 [[nodiscard]] Result<std::string> WorkbookToCsv(std::string xlsx, const ExportOptions& options,
                                                 std::size_t max_cells = 20'000'000);
+
+// CSV whose text fields are quoted and whose numbers are not (as Calc's CSV filter writes it with
+// "quote all text cells"), with the same guard as WorkbookToCsv: a quoted field starting with
+// '=', '+', '-' or '@' gets a leading apostrophe inside its quotes. Unquoted fields are left.
+std::string GuardQuotedFormulaText(std::string_view csv);
 
 // The text of a docx's main body: one line per paragraph ("\n"), tabs and breaks kept, table
 // rows as lines of tab-separated cells, deleted tracked changes left out, inserted ones kept.

@@ -84,6 +84,13 @@ TEST(WorkbookToCsv, NotAWorkbookIsInvalidRequest) {
     EXPECT_EQ(csv.error().code, ErrorCode::kInvalidRequest);
 }
 
+TEST(GuardQuotedFormulaText, QuotedTextIsGuardedAndNumbersAreNot) {
+    EXPECT_EQ(GuardQuotedFormulaText("\"=1+2\",-4,\"-x\"\r\n\"a \"\"=b\"\"\",\"@s\",+5\r\n"),
+              "\"'=1+2\",-4,\"'-x\"\r\n\"a \"\"=b\"\"\",\"'@s\",+5\r\n");
+    EXPECT_EQ(GuardQuotedFormulaText("\"two\nlines\",\"=x\"\n"), "\"two\nlines\",\"'=x\"\n");
+    EXPECT_EQ(GuardQuotedFormulaText(""), "");
+}
+
 TEST(DocumentToText, OneLinePerParagraph) {
     auto docx = docx::BuildDocument("Quarterly memo", {"First point.", "Second\tpoint."});
     ASSERT_TRUE(docx);

@@ -54,6 +54,21 @@ Result<std::string> ReadFile(const fs::path& path) {
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// Calc's CSV filter, told to write one sheet, names the file after it ("output-Data.csv"): the
+// output is the file asked for, else the one file of that stem and extension the job wrote.
+fs::path OutputFile(const fs::path& wanted) {
+    std::error_code ec;
+    if (fs::exists(wanted, ec)) return wanted;
+    std::string stem = wanted.stem().string() + "-";
+    for (const auto& entry : fs::directory_iterator(wanted.parent_path(), ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.starts_with(stem) && entry.path().extension() == wanted.extension()) {
+            return entry.path();
+        }
+    }
+    return wanted;
+}
+
 std::string ProgramVersion(const fs::path& program) {
     struct stat info {};
     if (::stat(program.c_str(), &info) != 0) return "";
@@ -65,7 +80,9 @@ std::string ProgramVersion(const fs::path& program) {
 class JobDir {
 public:
     explicit JobDir(fs::path path) : path_(std::move(path)) {
+        // A folder left by an earlier server must not lend its output to this job.
         std::error_code ec;
+        fs::remove_all(path_, ec);
         fs::create_directories(path_, ec);
     }
     JobDir(const JobDir&) = delete;
@@ -165,7 +182,7 @@ Result<std::string> OfficePool::Convert(std::string_view input, const OfficeRequ
                       request.filter_options, request.sheet};
         if (auto written = WriteFile(job.input, input); !written) return written;
         if (auto converted = session.Convert(job); !converted) return converted;
-        auto bytes = ReadFile(job.output);
+        auto bytes = ReadFile(OutputFile(job.output));
         if (!bytes) return Status(std::unexpected(bytes.error()));
         output = std::move(*bytes);
         return Status();

@@ -7,8 +7,13 @@
 #include <poppler-page.h>
 #include <poppler-version.h>
 
+#include <stdlib.h>
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 #endif
 
@@ -28,21 +33,21 @@ Result<std::unique_ptr<poppler::document>> OpenPdf(std::string_view pdf) {
 
 // poppler-cpp saves images to files only; a private temporary file carries each page.
 Result<std::string> EncodePng(const poppler::image& image) {
-    char path[] = "/tmp/quire-page-XXXXXX";
-    int fd = ::mkstemp(path);
+    std::string path = (std::filesystem::temp_directory_path() / "quire-page-XXXXXX").string();
+    int fd = ::mkstemp(path.data());
     if (fd < 0) return Internal("cannot create a temporary file");
     ::close(fd);
     bool saved = image.save(path, "png");
     std::string bytes;
     if (saved) {
-        if (std::FILE* file = std::fopen(path, "rb")) {
+        if (std::FILE* file = std::fopen(path.c_str(), "rb")) {
             char buffer[1 << 16];
             std::size_t n = 0;
             while ((n = std::fread(buffer, 1, sizeof buffer, file)) > 0) bytes.append(buffer, n);
             std::fclose(file);
         }
     }
-    ::unlink(path);
+    ::unlink(path.c_str());
     if (!saved || bytes.empty()) return Internal("cannot encode a page as PNG");
     return bytes;
 }

@@ -39,17 +39,34 @@ def read(path):
         return f.read()
 
 
-def legacy_copies(directory):
-    """The corpus files saved as .xls, .doc and .ppt by a cold LibreOffice of its own."""
+def cold_convert(directory, path, target):
+    """`path` saved as `target` by a cold LibreOffice with a profile of its own."""
     profile = os.path.join(directory, "profile")
-    out = {}
-    for source, legacy in ((XLSX, "xls"), (DOCX, "doc"), (PPTX, "ppt")):
-        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
-                        "--norestore", "--convert-to", legacy, "--outdir", directory, source],
-                       check=True, capture_output=True, timeout=120)
-        stem = os.path.splitext(os.path.basename(source))[0]
-        out[legacy] = read(os.path.join(directory, f"{stem}.{legacy}"))
-    return out
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+                    "--norestore", "--convert-to", target, "--outdir", directory, path],
+                   check=True, capture_output=True, timeout=120)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return read(os.path.join(directory, f"{stem}.{target}"))
+
+
+def legacy_copies(directory):
+    """The corpus files saved as .xls, .doc and .ppt."""
+    return {legacy: cold_convert(directory, source, legacy)
+            for source, legacy in ((XLSX, "xls"), (DOCX, "doc"), (PPTX, "ppt"))}
+
+
+def guard_workbook():
+    """Text that looks like formulas, and a negative number."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Data"
+    for ref, text in (("A1", "=1+2"), ("B1", "@SUM(A1)"), ("C1", "plain")):
+        sheet[ref] = text
+        sheet[ref].data_type = "s"
+    sheet["D1"] = -4
+    data = io.BytesIO()
+    workbook.save(data)
+    return data.getvalue()
 
 
 def unique_copy(data):
@@ -132,6 +149,10 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
         cls.scratch = tempfile.mkdtemp(prefix="quire-export-test-")
         cls.sources = {"xlsx": read(XLSX), "docx": read(DOCX), "pptx": read(PPTX),
                        **legacy_copies(cls.scratch)}
+        guard = os.path.join(cls.scratch, "guard.xlsx")
+        with open(guard, "wb") as f:
+            f.write(guard_workbook())
+        cls.guard_xls = cold_convert(cls.scratch, guard, "xls")
 
     @classmethod
     def tearDownClass(cls):
@@ -259,24 +280,19 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
         self.assertGreater(checked, 5)
 
     def test_csv_guards_formula_like_text_unless_raw(self):
-        workbook = openpyxl.Workbook()
-        sheet = workbook.active
-        sheet.title = "Data"
-        for ref, text in (("A1", "=1+2"), ("B1", "@SUM(A1)"), ("C1", "plain")):
-            sheet[ref] = text
-            sheet[ref].data_type = "s"
-        sheet["D1"] = -4
-        data = io.BytesIO()
-        workbook.save(data)
-        file_id = self.upload(self.server, self.key, "guard.xlsx", data.getvalue())
-        for source_id, label in ((file_id, "xlsx"),):
-            guarded = self.convert(self.server, self.key, source_id, "csv").json()
-            self.assertEqual(self.download(self.server, guarded["download_url"]).body,
-                             b"'=1+2,'@SUM(A1),plain,-4\r\n", label)
-            raw = self.convert(self.server, self.key, source_id, "csv", raw="true",
-                               sheet="data").json()
-            self.assertEqual(self.download(self.server, raw["download_url"]).body,
-                             b"=1+2,@SUM(A1),plain,-4\r\n", label)
+        # Written by Quire (xlsx) and by LibreOffice (xls): the same guard either way.
+        for name, data in (("guard.xlsx", guard_workbook()), ("guard.xls", self.guard_xls)):
+            with self.subTest(name=name):
+                file_id = self.upload(self.server, self.key, name, data)
+                guarded = self.convert(self.server, self.key, file_id, "csv").json()
+                body = self.download(self.server, guarded["download_url"]).body
+                self.assertEqual(body.replace(b'"', b"").rstrip(b"\r\n"),
+                                 b"'=1+2,'@SUM(A1),plain,-4")
+                raw = self.convert(self.server, self.key, file_id, "csv", raw="true",
+                                   sheet="data").json()
+                body = self.download(self.server, raw["download_url"]).body
+                self.assertEqual(body.replace(b'"', b"").rstrip(b"\r\n"),
+                                 b"=1+2,@SUM(A1),plain,-4")
 
     def test_excel_turns_carry_recalculated_values(self):
         response = self.server.generate(
