@@ -401,6 +401,25 @@ class ConverterRecoveryTest(ExportServer, unittest.TestCase):
         self.assertEqual(len(office_children(self.server.process.pid)), 1)
 
 
+class MemoryCeilingTest(ExportServer, unittest.TestCase):
+    """A ceiling below any office process's size: every conversion replaces its process."""
+
+    def test_process_above_the_memory_ceiling_is_replaced(self):
+        server = QuireServer(args=["--office-rss-mb", "1"],
+                             env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        try:
+            wait_ready(server)
+            key = server.local_key()
+            [pid] = office_children(server.process.pid)
+            file_id = self.upload(server, key, "memo.docx", unique_copy(read(DOCX)))
+            self.assertEqual(self.convert(server, key, file_id, "pdf").status, 200)
+            wait_ready(server)
+            self.assertNotIn(pid, office_children(server.process.pid))
+            self.assertEqual(self.convert(server, key, file_id, "odt").status, 200)
+        finally:
+            server.cleanup()
+
+
 class WithoutConverterTest(ExportServer, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
