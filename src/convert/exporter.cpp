@@ -156,18 +156,29 @@ Result<std::vector<std::string>> Exporter::Produce(const ExportInput& input) {
         auto text = DocumentToText(std::move(*bytes));
         if (!text) return Propagate(text);
         files.push_back(std::move(*text));
+    } else if (input.target == TargetFormat::kPng) {
+        auto pages = RenderPages(input);
+        if (!pages) return Propagate(pages);
+        files = std::move(*pages);
     } else {
         auto converted = ConvertWithOffice(*bytes, input);
         if (!converted) return Propagate(converted);
-        if (input.target == TargetFormat::kPng) {
-            auto pages = RenderPdfPages(*converted, input.options.dpi);
-            if (!pages) return Propagate(pages);
-            files = std::move(*pages);
-        } else {
-            files.push_back(std::move(*converted));
-        }
+        files.push_back(std::move(*converted));
     }
     return StoreAll(files);
+}
+
+// Pages come from the document's PDF export, itself cached: a PNG export after a PDF one (or at
+// another dpi) does not run the office again, and the pages are the PDF's pages.
+Result<std::vector<std::string>> Exporter::RenderPages(const ExportInput& input) {
+    ExportInput pdf = input;
+    pdf.target = TargetFormat::kPdf;
+    pdf.options = ExportOptions{};
+    auto document = Export(pdf);
+    if (!document) return Propagate(document);
+    auto bytes = blobs_.Get(document->blobs.at(0));
+    if (!bytes) return Propagate(bytes);
+    return RenderPdfPages(*bytes, input.options.dpi);
 }
 
 Result<std::string> Exporter::ConvertWithOffice(const std::string& bytes,

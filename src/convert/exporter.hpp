@@ -50,6 +50,7 @@ public:
 
 private:
     [[nodiscard]] Result<std::vector<std::string>> Produce(const ExportInput& input);
+    [[nodiscard]] Result<std::vector<std::string>> RenderPages(const ExportInput& input);
     [[nodiscard]] Result<std::string> ConvertWithOffice(const std::string& bytes,
                                                         const ExportInput& input);
     [[nodiscard]] Result<std::vector<std::string>> StoreAll(const std::vector<std::string>& files);

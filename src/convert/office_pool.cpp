@@ -145,13 +145,12 @@ Status OfficePool::Start() {
     if (ec) return Internal("cannot create the converter's work directory", ec.message());
     maintainer_ = std::thread([this] { MaintainLoop(); });
 
-    // Ready means every process accepts, or at worst one of them after the start timeout.
+    // Every process has had its first start: it accepts, or it failed and is retried later.
     std::unique_lock lock(mu_);
-    auto all_ready = [this] {
-        return std::all_of(slots_.begin(), slots_.end(),
-                           [](const Slot& s) { return s.state == SlotState::kIdle; });
+    auto all_tried = [this] {
+        return std::all_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.tried; });
     };
-    changed_.wait_for(lock, options_.start_timeout, all_ready);
+    changed_.wait_for(lock, options_.start_timeout, all_tried);
     lock.unlock();
     return Readiness();
 }
@@ -335,6 +334,7 @@ void OfficePool::MaintainLoop() {
         bool started = StartProcess(*dead);
         lock.lock();
         dead->state = started ? SlotState::kIdle : SlotState::kDead;
+        dead->tried = true;
         lock.unlock();
         changed_.notify_all();
         lock.lock();

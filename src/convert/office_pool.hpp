@@ -55,10 +55,10 @@ public:
     OfficePool(const OfficePool&) = delete;
     OfficePool& operator=(const OfficePool&) = delete;
 
-    // Starts every process and waits until each accepts UNO calls (up to start_timeout).
-    // kConverterUnavailable when LibreOffice or the UNO bridge is missing: the pool then stays
-    // empty and every conversion answers the same. A process that fails to start is retried in
-    // the background; Start succeeds once at least one accepts.
+    // Starts every process and waits until each accepts UNO calls or has failed to start (up to
+    // start_timeout). kConverterUnavailable when LibreOffice or the UNO bridge is missing: the
+    // pool then stays empty and every conversion answers the same. A process that fails to start
+    // is retried in the background; Start succeeds once at least one accepts.
     [[nodiscard]] Status Start();
 
     // True when LibreOffice and the bridge are there, whether or not a process runs now.
@@ -92,6 +92,7 @@ private:
         int generation = 0;
         int conversions = 0;
         SlotState state = SlotState::kDead;
+        bool tried = false;  // its first start has been attempted (guarded by mu_)
         std::unique_ptr<OfficeSession> session;
     };
     struct Attempt;
