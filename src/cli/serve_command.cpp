@@ -278,6 +278,7 @@ int Serve(const ServeOptions& options) {
     server.StopAccepting();
     bool drained = workers.Stop(kShutdownGraceMs);
     generate.StopWaiting();
+    office.Stop();
     server.Shutdown(1000);
     spdlog::default_logger()->flush();
     if (!drained) {

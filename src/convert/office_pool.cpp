@@ -125,13 +125,22 @@ OfficePool::OfficePool(OfficePoolOptions options) : options_(std::move(options))
     for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i].index = static_cast<int>(i);
 }
 
-OfficePool::~OfficePool() {
+void OfficePool::Stop() {
     {
         std::lock_guard lock(mu_);
         stopping_ = true;
     }
     changed_.notify_all();
     if (maintainer_.joinable()) maintainer_.join();
+    // Sessions of busy slots belong to their conversions still; only the processes go here.
+    std::lock_guard lock(mu_);
+    for (const Slot& slot : slots_) {
+        if (slot.pid > 0) ::kill(-slot.pid, SIGKILL);
+    }
+}
+
+OfficePool::~OfficePool() {
+    Stop();
     for (Slot& slot : slots_) {
         slot.session.reset();
         StopProcess(slot);
@@ -300,7 +309,8 @@ Result<OfficePool::Slot*> OfficePool::Acquire(bool retry) {
     }
     if (free_slot == nullptr) {
         return Fail(ErrorCode::kConverterUnavailable,
-                    "no converter process became free in time; retry shortly");
+                    stopping_ ? "the server is shutting down; retry shortly"
+                              : "no converter process became free in time; retry shortly");
     }
     free_slot->state = SlotState::kBusy;
     return free_slot;

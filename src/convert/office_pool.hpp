@@ -61,6 +61,11 @@ public:
     // is retried in the background; Start succeeds once at least one accepts.
     [[nodiscard]] Status Start();
 
+    // Stops the pool for shutdown: waiting conversions answer kConverterUnavailable at once, and
+    // every process is killed, so that running conversions fail promptly instead of holding
+    // their callers; nothing is started again. The destructor finishes the clean-up.
+    void Stop();
+
     // True when LibreOffice and the bridge are there, whether or not a process runs now.
     bool installed() const { return installed_; }
 

@@ -401,6 +401,30 @@ class ConverterRecoveryTest(ExportServer, unittest.TestCase):
         self.assertEqual(len(office_children(self.server.process.pid)), 1)
 
 
+class ShutdownTest(ExportServer, unittest.TestCase):
+    def test_shutdown_does_not_wait_for_a_hung_conversion(self):
+        server = QuireServer(args=["--convert-timeout", "300"],
+                             env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        try:
+            wait_ready(server)
+            key = server.local_key()
+            file_id = self.upload(server, key, "memo.docx", unique_copy(read(DOCX)))
+            [pid] = office_children(server.process.pid)
+            os.kill(pid, signal.SIGSTOP)
+            answers = []
+            hung = threading.Thread(target=lambda: answers.append(
+                self.convert(server, key, file_id, "pdf")))
+            hung.start()
+            time.sleep(1)
+            # Far sooner than the conversion's 300 s timeout.
+            self.assertEqual(server.stop(timeout=30), 0)
+            hung.join()
+            self.assertEqual(answers[0].status, 503, answers[0])
+            self.assertFalse(os.path.exists(f"/proc/{pid}"))
+        finally:
+            server.cleanup()
+
+
 class MemoryCeilingTest(ExportServer, unittest.TestCase):
     """A ceiling below any office process's size: every conversion replaces its process."""
 
