@@ -143,16 +143,20 @@ class ExportServer:
 class ExportMatrixTest(ExportServer, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = QuireServer(env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
-        cls.ready = wait_ready(cls.server)
-        cls.key = cls.server.local_key()
         cls.scratch = tempfile.mkdtemp(prefix="quire-export-test-")
-        cls.sources = {"xlsx": read(XLSX), "docx": read(DOCX), "pptx": read(PPTX),
-                       **legacy_copies(cls.scratch)}
-        guard = os.path.join(cls.scratch, "guard.xlsx")
-        with open(guard, "wb") as f:
-            f.write(guard_workbook())
-        cls.guard_xls = cold_convert(cls.scratch, guard, "xls")
+        cls.server = QuireServer(env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        try:
+            cls.ready = wait_ready(cls.server)
+            cls.key = cls.server.local_key()
+            cls.sources = {"xlsx": read(XLSX), "docx": read(DOCX), "pptx": read(PPTX),
+                           **legacy_copies(cls.scratch)}
+            guard = os.path.join(cls.scratch, "guard.xlsx")
+            with open(guard, "wb") as f:
+                f.write(guard_workbook())
+            cls.guard_xls = cold_convert(cls.scratch, guard, "xls")
+        except BaseException:
+            cls.tearDownClass()
+            raise
 
     @classmethod
     def tearDownClass(cls):
@@ -340,8 +344,12 @@ class ConverterRecoveryTest(ExportServer, unittest.TestCase):
         cls.server = QuireServer(args=["--convert-timeout", "4", "--convert-queue", "0",
                                        "--office-max-conversions", "3"],
                                  env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
-        wait_ready(cls.server)
-        cls.key = cls.server.local_key()
+        try:
+            wait_ready(cls.server)
+            cls.key = cls.server.local_key()
+        except BaseException:
+            cls.server.cleanup()
+            raise
 
     @classmethod
     def tearDownClass(cls):
