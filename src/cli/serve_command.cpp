@@ -5,7 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <charconv>
+#include <algorithm>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -16,6 +16,7 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
@@ -26,11 +27,16 @@
 #include "common/duration.hpp"
 #include "common/ids.hpp"
 #include "common/log.hpp"
+#include "convert/export_cache.hpp"
+#include "convert/exporter.hpp"
+#include "convert/office_pool.hpp"
 #include "http/api.hpp"
 #include "http/server.hpp"
+#include "service/export_service.hpp"
 #include "service/formats.hpp"
 #include "service/generate_service.hpp"
 #include "service/retention_sweeper.hpp"
+#include "service/recalculating_agent.hpp"
 #include "service/worker_pool.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 
@@ -58,6 +64,12 @@ struct ServeOptions {
     std::string task_lease = "30s";
     std::string queue_ttl = "24h";
     std::string shutdown_grace = "10s";
+    // The office converter (exports): processes, 0 to run without it.
+    int office_processes = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
+    int convert_timeout_s = 60;
+    int office_max_conversions = 200;
+    int office_rss_mb = 1536;
+    int convert_queue = 64;
 };
 
 // Exits with a message on standard error; used only before the server is running.
@@ -194,6 +206,19 @@ std::int64_t DurationOrDie(std::string_view option, const std::string& text) {
     return *ms;
 }
 
+convert::OfficePoolOptions OfficeOptions(const ServeOptions& options) {
+    convert::OfficePoolOptions office;
+    office.work_dir = fs::path(options.data_dir) / "office";
+    office.processes = options.office_processes;
+    office.timeout = std::chrono::seconds(options.convert_timeout_s);
+    // Large inputs get more time: a sixth of the base per MB.
+    office.timeout_per_mb = std::chrono::milliseconds(options.convert_timeout_s * 1000 / 6);
+    office.max_conversions = options.office_max_conversions;
+    office.rss_ceiling_bytes = std::int64_t{options.office_rss_mb} << 20;
+    office.queue_limit = static_cast<std::size_t>(options.convert_queue);
+    return office;
+}
+
 int Serve(const ServeOptions& options) {
     InitLogging(options.log_level);
     std::string host;
@@ -214,6 +239,12 @@ int Serve(const ServeOptions& options) {
     lifecycle.queue_ttl_ms = DurationOrDie("--queue-ttl", options.queue_ttl);
     if (lifecycle.lease_ms < 300) Die("--task-lease must be at least 300ms");
     const std::int64_t grace_ms = DurationOrDie("--shutdown-grace", options.shutdown_grace);
+    if (options.office_processes < 0 || options.office_processes > 64) {
+        Die("--office-processes must be 0 to 64");
+    }
+    if (options.convert_timeout_s < 1) Die("--convert-timeout must be at least 1 second");
+    if (options.office_max_conversions < 1) Die("--office-max-conversions must be at least 1");
+    if (options.convert_queue < 0) Die("--convert-queue must not be negative");
 
     // Signals are taken by sigwait below, so every thread started from here on blocks them.
     sigset_t signals;
@@ -238,8 +269,13 @@ int Serve(const ServeOptions& options) {
     service::TaskSignal signal;
     service::GenerateService generate(*data.metadata, *data.blobs, signal,
                                       std::chrono::seconds(sync_ceiling_ms / 1000));
-    service::WorkerPool workers(*data.metadata, *data.blobs, signal, agent_setup.make_agent,
-                                options.workers, lifecycle);
+    // Excel turns are recalculated through the office pool when it runs.
+    convert::OfficePool office(OfficeOptions(options));
+    service::AgentFactory make_agent = [&office, inner = agent_setup.make_agent] {
+        return service::WithRecalculation(inner(), office);
+    };
+    service::WorkerPool workers(*data.metadata, *data.blobs, signal, make_agent, options.workers,
+                                lifecycle);
 
     http::ApiOptions api_options;
     api_options.public_url = options.public_url;
@@ -258,7 +294,12 @@ int Serve(const ServeOptions& options) {
     server_options.port = port;
     server_options.max_body_bytes = api_options.max_upload_bytes + (1u << 20);
 
+    convert::ExportIndex export_index(fs::path(options.data_dir) / "exports");
+    convert::Exporter exporter(*data.blobs, office, export_index);
+    service::ExportService exports(*data.metadata, exporter, office);
+
     http::Api api(api_options, *data.metadata, *data.blobs, generate);
+    api.EnableExports(exports);
     http::HttpServer server(
         server_options, [&api](const http::HttpRequest& request) { return api.Handle(request); });
     if (auto started = server.Start(); !started) Die(started.error().message);
@@ -269,6 +310,12 @@ int Serve(const ServeOptions& options) {
     sweeper.Start(std::chrono::milliseconds(sweep_interval_ms));
     QUIRE_LOG_INFO("quire serving listen=http://{}:{} data_dir={} workers={}", bound_host,
                    server.port(), options.data_dir, options.workers);
+    // /healthz answers while the converter starts; /readyz says ready once it accepts.
+    if (auto started = office.Start(); !started) {
+        QUIRE_LOG_WARN("office converter not running reason={}", started.error().message);
+    } else {
+        QUIRE_LOG_INFO("office converter ready processes={}", options.office_processes);
+    }
 
     int received = 0;
     sigwait(&signals, &received);
@@ -277,6 +324,7 @@ int Serve(const ServeOptions& options) {
     sweeper.Stop();
     bool drained = workers.Stop(static_cast<int>(std::min<std::int64_t>(grace_ms, INT32_MAX)));
     generate.StopWaiting();
+    office.Stop();
     server.Shutdown(1000);
     spdlog::default_logger()->flush();
     if (!drained) {
@@ -362,6 +410,31 @@ void AddServe(CLI::App& app) {
         ->add_option("--shutdown-grace", options->shutdown_grace,
                      "How long running tasks may take to finish on SIGTERM (10s)")
         ->envname("QUIRE_SHUTDOWN_GRACE")
+        ->capture_default_str();
+    serve
+        ->add_option("--office-processes", options->office_processes,
+                     "Warm LibreOffice processes for exports (0: none)")
+        ->envname("QUIRE_OFFICE_PROCESSES")
+        ->capture_default_str();
+    serve
+        ->add_option("--convert-timeout", options->convert_timeout_s,
+                     "Seconds one conversion may take (more for large inputs)")
+        ->envname("QUIRE_CONVERT_TIMEOUT")
+        ->capture_default_str();
+    serve
+        ->add_option("--office-max-conversions", options->office_max_conversions,
+                     "Conversions before a LibreOffice process is replaced")
+        ->envname("QUIRE_OFFICE_MAX_CONVERSIONS")
+        ->capture_default_str();
+    serve
+        ->add_option("--office-rss-mb", options->office_rss_mb,
+                     "Memory above which a LibreOffice process is replaced, MB")
+        ->envname("QUIRE_OFFICE_RSS_MB")
+        ->capture_default_str();
+    serve
+        ->add_option("--convert-queue", options->convert_queue,
+                     "Conversions that may wait for a process before 503")
+        ->envname("QUIRE_CONVERT_QUEUE")
         ->capture_default_str();
     serve->callback([options] { std::exit(Serve(*options)); });
 }

@@ -42,6 +42,10 @@ std::string_view ErrorCodeName(ErrorCode code) {
             return "timeout";
         case ErrorCode::kUnavailable:
             return "unavailable";
+        case ErrorCode::kConversionFailed:
+            return "conversion_failed";
+        case ErrorCode::kConverterUnavailable:
+            return "converter_unavailable";
         case ErrorCode::kInternal:
             return "internal_error";
     }

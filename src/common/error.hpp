@@ -28,7 +28,11 @@ enum class ErrorCode {
     kWorkerLost,           // the task's worker vanished on every one of its attempts: 502
     kTimeout,              // the task ran past its deadline
     kUnavailable,          // a needed component is not running: 503
-    kInternal,             // a bug or an unexpected environment failure: 500 (keep last)
+    // Exports: the office converter could not convert the document (502); no office converter
+    // is installed, or its queue is full (503).
+    kConversionFailed,
+    kConverterUnavailable,
+    kInternal,  // a bug or an unexpected environment failure: 500 (keep last)
 };
 
 // The wire name of a code, as it appears in the error envelope ("invalid_request").

@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string_view>
@@ -12,13 +13,16 @@
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
+#include <boost/url/parse_query.hpp>
 
 #include "common/hash.hpp"
 #include "common/ids.hpp"
 #include "common/json_text.hpp"
 #include "common/log.hpp"
 #include "common/utf8.hpp"
+#include "convert/export_format.hpp"
 #include "http/signed_url.hpp"
+#include "service/export_service.hpp"
 #include "service/formats.hpp"
 #include "service/generate_service.hpp"
 #include "service/run_service.hpp"
@@ -78,10 +82,12 @@ int HttpStatusOf(ErrorCode code) {
         case ErrorCode::kStepLimit:
         case ErrorCode::kOutputLimit:
         case ErrorCode::kWorkerLost:
+        case ErrorCode::kConversionFailed:
             return 502;
         case ErrorCode::kTimeout:
             return 504;
         case ErrorCode::kUnavailable:
+        case ErrorCode::kConverterUnavailable:
             return 503;
         case ErrorCode::kInternal:
             return 500;
@@ -391,6 +397,17 @@ struct Api::Impl {
     HttpResponse Revert(Call& call);
     HttpResponse LifecycleError(const Error& error, std::string_view run_id);
     HttpResponse VersionCreated(const store::Version& version);
+    // --- exports (see the block "Exports" below) ---
+    service::ExportService* exports = nullptr;  // set once by EnableExports, before serving
+    HttpResponse ExportRun(Call& call);
+    HttpResponse ConvertFile(Call& call);
+    HttpResponse SignedExportDownload(Call& call);
+    HttpResponse ExportAnswerResponse(const Call& call, std::string_view id_field,
+                                      std::string_view id, const service::ExportAnswer& answer);
+    HttpResponse ExportError(const Error& error) const;
+    std::string SignedExportUrl(const HttpRequest& request, std::string_view org_id,
+                                std::string_view blob, std::string_view file_name,
+                                std::int64_t expires) const;
 
     Impl(ApiOptions options_in, store::MetadataStore& metadata_in, store::BlobStore& blobs_in,
          service::GenerateService& generate_in)
@@ -420,6 +437,8 @@ void Api::SetListenUrl(std::string url) {
 }
 
 Api::~Api() = default;
+
+void Api::EnableExports(service::ExportService& exports) { impl_->exports = &exports; }
 
 HttpResponse Api::Handle(const HttpRequest& request) {
     auto started = std::chrono::steady_clock::now();
@@ -453,6 +472,17 @@ HttpResponse Api::Impl::Readiness() {
     Result<bool> store = metadata.IsEmpty();
     checks["store"] = store ? "ok" : "unavailable";
     ready = ready && store.has_value();
+    // A server without LibreOffice is ready for everything else: "missing" does not fail it.
+    if (exports != nullptr) {
+        auto converter = exports->ConverterState();
+        if (converter) {
+            checks["converter"] = *converter;
+        } else {
+            ready = false;
+            checks["converter"] = json::object{{"code", ErrorCodeName(converter.error().code)},
+                                               {"message", converter.error().message}};
+        }
+    }
     for (const auto& [name, check] : options.readiness_checks) {
         Status status = check();
         if (status) {
@@ -548,6 +578,16 @@ HttpResponse Api::Impl::Route(Call& call) {
     }
     if (s.size() == 6 && s[0] == "signed" && s[2] == "runs" && s[4] == "versions") {
         return expect("GET", [&] { return SignedDownload(call); });
+    }
+    // Exports.
+    if (s.size() == 3 && s[0] == "runs" && s[2] == "export") {
+        return expect("POST", [&] { return ExportRun(call); });
+    }
+    if (s.size() == 3 && s[0] == "files" && s[2] == "convert") {
+        return expect("POST", [&] { return ConvertFile(call); });
+    }
+    if (s.size() == 5 && s[0] == "signed" && s[2] == "exports") {
+        return expect("GET", [&] { return SignedExportDownload(call); });
     }
     return ErrorResponse(Error{ErrorCode::kNotFound, "no such path", {}});
 }
@@ -1220,6 +1260,198 @@ json::object Api::Impl::TaskJson(const HttpRequest& request, const store::Task& 
     }
     if (task.status == "failed") out["usage"] = UsageJson(task);
     return out;
+}
+
+// ---- Exports: POST /runs/{id}/export, POST /files/{id}/convert, signed export downloads ----
+
+namespace {
+
+// Export options from a JSON object, as the text values convert::ParseExportOptions checks.
+Result<convert::OptionInput> OptionsFromJson(const json::value* value) {
+    convert::OptionInput input;
+    if (value == nullptr) return input;
+    if (!value->is_object()) return InvalidRequest("options must be an object");
+    for (const auto& [key, item] : value->as_object()) {
+        std::string name(key);
+        if (item.is_string()) {
+            input[name] = std::string(item.as_string());
+        } else if (item.is_bool()) {
+            input[name] = item.as_bool() ? "true" : "false";
+        } else if (item.is_int64()) {
+            input[name] = std::to_string(item.as_int64());
+        } else if (item.is_uint64()) {
+            input[name] = std::to_string(item.as_uint64());
+        } else if (item.is_double()) {
+            input[name] = JsonText(item);
+        } else if (!item.is_null()) {
+            return InvalidRequest(
+                fmt::format("options.{} must be a string, a number or a boolean", name));
+        }
+    }
+    return input;
+}
+
+// The fields of a form body, multipart or urlencoded; the first value of each name wins.
+Result<std::map<std::string, std::string, std::less<>>> FormFields(const HttpRequest& request) {
+    std::string content_type(request.Header("Content-Type").value_or(""));
+    std::map<std::string, std::string, std::less<>> fields;
+    if (content_type.starts_with("multipart/form-data")) {
+        auto parts = ParseMultipart(content_type, request.body);
+        if (!parts) return Propagate(parts);
+        for (const auto& part : *parts) fields.emplace(part.name, part.data);
+        return fields;
+    }
+    if (content_type.starts_with("application/x-www-form-urlencoded")) {
+        auto query = boost::urls::parse_query(request.body);
+        if (!query) return InvalidRequest("the form body is not valid urlencoded data");
+        for (auto param : *query) fields.emplace(param.key, param.value);
+        return fields;
+    }
+    return InvalidRequest(
+        "expected a form (multipart/form-data or application/x-www-form-urlencoded) with a "
+        "format field");
+}
+
+// A path segment with everything but unreserved characters percent-encoded.
+std::string EncodeSegment(std::string_view text) {
+    std::string out;
+    for (unsigned char c : text) {
+        if (std::isalnum(c) ||
+            std::string_view("-._~").find(static_cast<char>(c)) != std::string_view::npos) {
+            out.push_back(static_cast<char>(c));
+        } else {
+            out += fmt::format("%{:02X}", c);
+        }
+    }
+    return out;
+}
+
+bool IsSha256Hex(std::string_view text) {
+    return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+               return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+           });
+}
+
+}  // namespace
+
+HttpResponse Api::Impl::ExportError(const Error& error) const {
+    HttpResponse response = ErrorResponse(error);
+    // A 503 from an installed converter means its queue is full or it is restarting.
+    if (error.code == ErrorCode::kConverterUnavailable && exports != nullptr &&
+        exports->converter_installed()) {
+        response.SetHeader("Retry-After", "2");
+    }
+    return response;
+}
+
+HttpResponse Api::Impl::ExportRun(Call& call) {
+    if (exports == nullptr) {
+        return ErrorResponse(
+            Error{ErrorCode::kConverterUnavailable, "exports are not enabled", {}});
+    }
+    auto object = ParseJsonObject(call.request.body);
+    if (!object) return ErrorResponse(object.error());
+    BodyReader body(*object);
+    auto format = body.String("format");
+    if (!format) return ErrorResponse(format.error());
+    if (!*format) return ErrorResponse(InvalidRequest("format is required").error());
+    auto options = OptionsFromJson(body.Raw("options"));
+    if (!options) return ErrorResponse(options.error());
+
+    std::string run_id(call.segments[1]);
+    auto answer = exports->ExportRun(call.key.org_id, run_id, **format, *options);
+    if (!answer) return ExportError(answer.error());
+    return ExportAnswerResponse(call, "run_id", run_id, *answer);
+}
+
+HttpResponse Api::Impl::ConvertFile(Call& call) {
+    if (exports == nullptr) {
+        return ErrorResponse(
+            Error{ErrorCode::kConverterUnavailable, "exports are not enabled", {}});
+    }
+    auto fields = FormFields(call.request);
+    if (!fields) return ErrorResponse(fields.error());
+    auto format = fields->find("format");
+    if (format == fields->end() || format->second.empty()) {
+        return ErrorResponse(InvalidRequest("format: missing form field").error());
+    }
+    // Every other field is an export option ("sheet", "raw", "dpi").
+    convert::OptionInput options;
+    for (const auto& [name, value] : *fields) {
+        if (name != "format") options[name] = value;
+    }
+
+    std::string file_id(call.segments[1]);
+    auto answer = exports->ConvertFile(call.key.org_id, file_id, format->second, options);
+    if (!answer) return ExportError(answer.error());
+    return ExportAnswerResponse(call, "file_id", file_id, *answer);
+}
+
+HttpResponse Api::Impl::ExportAnswerResponse(const Call& call, std::string_view id_field,
+                                             std::string_view id,
+                                             const service::ExportAnswer& answer) {
+    std::int64_t expires = NowMillis() / 1000 + options.download_ttl_seconds;
+    std::string extension(convert::TargetExtension(answer.target));
+    json::object body{{"success", true},
+                      {id_field, id},
+                      {"source_format", convert::SourceName(answer.source)},
+                      {"format", convert::TargetName(answer.target)},
+                      {"cached", answer.cached},
+                      {"expires_at", MillisToRfc3339(expires * 1000)}};
+    if (answer.target == convert::TargetFormat::kPng) {
+        json::array pages;
+        for (std::size_t i = 0; i < answer.blobs.size(); ++i) {
+            std::string name = fmt::format("{}-page-{}{}", answer.file_stem, i + 1, extension);
+            pages.push_back(json::object{
+                {"page", i + 1},
+                {"download_url",
+                 SignedExportUrl(call.request, call.key.org_id, answer.blobs[i], name, expires)}});
+        }
+        body["download_url"] = pages.empty() ? json::value(nullptr) : pages[0].at("download_url");
+        body["pages"] = std::move(pages);
+    } else {
+        body["download_url"] = SignedExportUrl(call.request, call.key.org_id, answer.blobs.at(0),
+                                               answer.file_stem + extension, expires);
+    }
+    return JsonResponse(200, body);
+}
+
+std::string Api::Impl::SignedExportUrl(const HttpRequest& request, std::string_view org_id,
+                                       std::string_view blob, std::string_view file_name,
+                                       std::int64_t expires) const {
+    // The signature covers the decoded path, as the server sees it on the way back in.
+    std::string path = fmt::format("/api/v1/signed/{}/exports/{}/{}", org_id, blob, file_name);
+    std::string encoded = fmt::format("/api/v1/signed/{}/exports/{}/{}", EncodeSegment(org_id),
+                                      blob, EncodeSegment(file_name));
+    return BaseUrl(request) + encoded + "?" + SignPath(options.signing_secret, path, expires);
+}
+
+HttpResponse Api::Impl::SignedExportDownload(Call& call) {
+    const auto& s = call.segments;
+    if (call.request.query.size() != 2) {
+        return ErrorResponse(Error{ErrorCode::kForbidden, "invalid signature", {}});
+    }
+    auto expires = call.request.QueryParam("expires");
+    auto signature = call.request.QueryParam("signature");
+    auto verified =
+        VerifySignedPath(options.signing_secret, call.request.path, expires.value_or(""),
+                         signature.value_or(""), NowMillis() / 1000);
+    if (!verified) return ErrorResponse(verified.error());
+    if (!IsSha256Hex(s[3])) return ErrorResponse(NotFound("export not found").error());
+    auto bytes = blobs.Get(s[3]);
+    if (!bytes) return ErrorResponse(NotFound("export not found").error());
+
+    std::string name(s[4]);
+    auto dot = name.rfind('.');
+    auto target = convert::ParseTargetName(dot == std::string::npos ? "" : name.substr(dot + 1));
+    HttpResponse response;
+    response.status = 200;
+    response.SetHeader("Content-Type", target ? std::string(convert::TargetContentType(*target))
+                                              : std::string("application/octet-stream"));
+    response.SetHeader("Content-Disposition", ContentDisposition(CleanFileName(name)));
+    response.SetHeader("Cache-Control", "private, no-store");
+    response.body = std::move(*bytes);
+    return response;
 }
 
 }  // namespace quire::http

@@ -20,8 +20,9 @@ class BlobStore;
 }  // namespace quire::store
 
 namespace quire::service {
+class ExportService;
 class GenerateService;
-}
+}  // namespace quire::service
 
 namespace quire::http {
 
@@ -50,6 +51,11 @@ public:
     // The listener's own base URL ("http://127.0.0.1:8080"), known once the server is bound; the
     // default public base when --public-url is not given.
     void SetListenUrl(std::string url);
+
+    // Serves exports (POST /runs/{id}/export, POST /files/{id}/convert, their signed downloads)
+    // and reports the converter in /readyz. Borrows the service; call before serving. Without
+    // it those routes answer 503 converter_unavailable.
+    void EnableExports(service::ExportService& exports);
 
     // Answers one request; never throws.
     HttpResponse Handle(const HttpRequest& request);

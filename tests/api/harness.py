@@ -50,6 +50,9 @@ class QuireServer:
         self.port = free_port()
         self.args = list(args)
         self.env = dict(os.environ)
+        # Servers start without the office converter unless a test asks for it: most tests do
+        # not export, and each warm LibreOffice process costs seconds of CPU to start.
+        self.env.setdefault("QUIRE_OFFICE_PROCESSES", "0")
         self.env.update(env or {})
         self.process = None
         self.log_path = os.path.join(self.data_dir, f"server-{self.port}.log")

@@ -1,0 +1,68 @@
+#pragma once
+
+// Where finished exports are remembered: the result files live in the blob store (by content),
+// and a small index maps each organisation's cache key to the blobs of its result.
+
+#include <condition_variable>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+
+namespace quire::convert {
+
+// A directory of index entries, one file per (organisation, cache key), each listing the SHA-256
+// of the result's blobs in order. Entries are written whole (temporary file, rename), so a
+// reader sees an old entry, a new one or none. Safe to use from many threads.
+class ExportIndex {
+public:
+    explicit ExportIndex(std::filesystem::path dir);
+
+    // The blobs of a cached result, nullopt when there is none.
+    std::optional<std::vector<std::string>> Find(std::string_view org_id,
+                                                 std::string_view key) const;
+
+    // Records a result. kInternal when the entry cannot be written (the export still answers).
+    [[nodiscard]] Status Put(std::string_view org_id, std::string_view key,
+                             const std::vector<std::string>& blobs);
+
+private:
+    std::filesystem::path EntryPath(std::string_view org_id, std::string_view key) const;
+
+    const std::filesystem::path dir_;
+};
+
+// Runs identical work once: callers with the same key while one is in flight wait for its
+// result instead of starting their own.
+class SingleFlight {
+public:
+    using Blobs = std::vector<std::string>;
+
+    // Runs `work` unless a call with `key` is in flight, in which case it waits for that call and
+    // returns its result. `joined` tells the caller which happened.
+    Result<Blobs> Do(const std::string& key, const std::function<Result<Blobs>()>& work,
+                     bool* joined);
+
+    // How many callers are waiting for the call with `key` now (0 when none is in flight).
+    std::size_t Waiters(const std::string& key);
+
+private:
+    struct Flight {
+        bool done = false;
+        std::size_t waiters = 0;
+        std::optional<Result<Blobs>> result;
+    };
+
+    std::mutex mu_;
+    std::condition_variable finished_;
+    std::map<std::string, std::shared_ptr<Flight>, std::less<>> flights_;  // guarded by mu_
+};
+
+}  // namespace quire::convert

@@ -1,0 +1,209 @@
+#include "convert/exporter.hpp"
+
+#include <utility>
+
+#include "common/log.hpp"
+#include "convert/native_writers.hpp"
+#include "convert/office_pool.hpp"
+#include "convert/page_rasteriser.hpp"
+#include "store/store.hpp"
+
+namespace quire::convert {
+namespace {
+
+// Revision of Quire's own writers; part of the cache key of native results.
+constexpr std::string_view kNativeVersion = "quire-native-1";
+
+// Calc's CSV filter options (the tokens of its FilterOptions string): comma, double quote,
+// UTF-8, from line 1, no column formats, default language, quote all text cells, detect special
+// numbers, save cell contents as shown, no formulas, keep spaces.
+constexpr std::string_view kCalcCsvOptions = "44,34,76,1,,0,true,true,true,false,false";
+
+std::string_view SourceExtension(SourceFormat source) {
+    switch (source) {
+        case SourceFormat::kXlsx:
+            return ".xlsx";
+        case SourceFormat::kDocx:
+            return ".docx";
+        case SourceFormat::kPptx:
+            return ".pptx";
+        case SourceFormat::kXls:
+            return ".xls";
+        case SourceFormat::kDoc:
+            return ".doc";
+        case SourceFormat::kPpt:
+            return ".ppt";
+    }
+    return ".bin";
+}
+
+enum class Family { kCalc, kWriter, kImpress };
+
+Family FamilyOf(SourceFormat source) {
+    switch (source) {
+        case SourceFormat::kXlsx:
+        case SourceFormat::kXls:
+            return Family::kCalc;
+        case SourceFormat::kDocx:
+        case SourceFormat::kDoc:
+            return Family::kWriter;
+        case SourceFormat::kPptx:
+        case SourceFormat::kPpt:
+            return Family::kImpress;
+    }
+    return Family::kWriter;
+}
+
+// The office export filter (and its options) of a pair; PNG goes through PDF.
+OfficeRequest FilterFor(SourceFormat source, TargetFormat target) {
+    Family family = FamilyOf(source);
+    OfficeRequest request;
+    request.input_extension = std::string(SourceExtension(source));
+    request.output_extension = std::string(TargetExtension(target));
+    switch (target) {
+        case TargetFormat::kPdf:
+        case TargetFormat::kPng:
+            request.output_extension = ".pdf";
+            request.filter = family == Family::kCalc     ? "calc_pdf_Export"
+                             : family == Family::kWriter ? "writer_pdf_Export"
+                                                         : "impress_pdf_Export";
+            break;
+        case TargetFormat::kHtml:
+            request.filter = family == Family::kCalc ? "HTML (StarCalc)" : "HTML (StarWriter)";
+            if (family == Family::kWriter) request.filter_options = "EmbedImages";
+            break;
+        case TargetFormat::kCsv:
+            request.filter = "Text - txt - csv (StarCalc)";
+            request.filter_options = std::string(kCalcCsvOptions);
+            break;
+        case TargetFormat::kTxt:
+            request.filter = "Text (encoded)";
+            request.filter_options = "UTF8";
+            break;
+        case TargetFormat::kOdt:
+            request.filter = "writer8";
+            break;
+        case TargetFormat::kOdp:
+            request.filter = "impress8";
+            break;
+        case TargetFormat::kXlsx:
+            request.filter = "Calc Office Open XML";
+            break;
+        case TargetFormat::kDocx:
+            request.filter = "MS Word 2007 XML";
+            break;
+        case TargetFormat::kPptx:
+            request.filter = "Impress Office Open XML";
+            break;
+    }
+    return request;
+}
+
+}  // namespace
+
+Exporter::Exporter(store::BlobStore& blobs, OfficePool& office, ExportIndex& index)
+    : blobs_(blobs), office_(office), index_(index) {}
+
+bool Exporter::NeedsOffice(SourceFormat source, TargetFormat target) {
+    return !IsNativePair(source, target);
+}
+
+std::string Exporter::ConverterVersion(const ExportInput& input) const {
+    if (!NeedsOffice(input.source, input.target)) return std::string(kNativeVersion);
+    if (input.target == TargetFormat::kPng) return office_.version() + ";" + RasteriserVersion();
+    return office_.version();
+}
+
+Result<ExportResult> Exporter::Export(const ExportInput& input) {
+    if (auto pair = CheckPair(input.source, input.target); !pair) return Propagate(pair);
+    if (NeedsOffice(input.source, input.target) && !office_.installed()) {
+        return Fail(ErrorCode::kConverterUnavailable,
+                    "exports to " + std::string(TargetName(input.target)) +
+                        " need LibreOffice, which this server does not have");
+    }
+    std::string key =
+        ExportCacheKey(input.source_blob, input.target,
+                       NormalisedOptions(input.target, input.options), ConverterVersion(input));
+    if (auto cached = index_.Find(input.org_id, key)) return ExportResult{*cached, true};
+
+    bool joined = false;
+    auto blobs = flights_.Do(
+        input.org_id + "/" + key,
+        [&]() -> Result<std::vector<std::string>> {
+            auto produced = Produce(input);
+            if (!produced) return produced;
+            if (auto put = index_.Put(input.org_id, key, *produced); !put) {
+                QUIRE_LOG_WARN("export index not written org_id={} detail={}", input.org_id,
+                               put.error().detail);
+            }
+            return produced;
+        },
+        &joined);
+    if (!blobs) return Propagate(blobs);
+    return ExportResult{std::move(*blobs), joined};
+}
+
+Result<std::vector<std::string>> Exporter::Produce(const ExportInput& input) {
+    auto bytes = blobs_.Get(input.source_blob);
+    if (!bytes) return Propagate(bytes);
+
+    std::vector<std::string> files;
+    if (input.source == SourceFormat::kXlsx && input.target == TargetFormat::kCsv) {
+        auto csv = WorkbookToCsv(std::move(*bytes), input.options);
+        if (!csv) return Propagate(csv);
+        files.push_back(std::move(*csv));
+    } else if (input.source == SourceFormat::kDocx && input.target == TargetFormat::kTxt) {
+        auto text = DocumentToText(std::move(*bytes));
+        if (!text) return Propagate(text);
+        files.push_back(std::move(*text));
+    } else if (input.target == TargetFormat::kPng) {
+        auto pages = RenderPages(input);
+        if (!pages) return Propagate(pages);
+        files = std::move(*pages);
+    } else {
+        auto converted = ConvertWithOffice(*bytes, input);
+        if (!converted) return Propagate(converted);
+        files.push_back(std::move(*converted));
+    }
+    return StoreAll(files);
+}
+
+// Pages come from the document's PDF export, itself cached: a PNG export after a PDF one (or at
+// another dpi) does not run the office again, and the pages are the PDF's pages.
+Result<std::vector<std::string>> Exporter::RenderPages(const ExportInput& input) {
+    ExportInput pdf = input;
+    pdf.target = TargetFormat::kPdf;
+    pdf.options = ExportOptions{};
+    auto document = Export(pdf);
+    if (!document) return Propagate(document);
+    auto bytes = blobs_.Get(document->blobs.at(0));
+    if (!bytes) return Propagate(bytes);
+    return RenderPdfPages(*bytes, input.options.dpi);
+}
+
+Result<std::string> Exporter::ConvertWithOffice(const std::string& bytes,
+                                                const ExportInput& input) {
+    OfficeRequest request = FilterFor(input.source, input.target);
+    if (input.target == TargetFormat::kCsv) request.sheet = input.options.sheet;
+    auto output = office_.Convert(bytes, request);
+    if (!output) return Propagate(output);
+    if (output->empty()) {
+        return Fail(ErrorCode::kConversionFailed, "the converter produced an empty result");
+    }
+    if (input.target == TargetFormat::kCsv && !input.options.raw) {
+        return GuardQuotedFormulaText(*output);
+    }
+    return output;
+}
+
+Result<std::vector<std::string>> Exporter::StoreAll(const std::vector<std::string>& files) {
+    std::vector<std::string> blobs;
+    for (const std::string& file : files) {
+        auto blob = blobs_.Put(file);
+        if (!blob) return Propagate(blob);
+        blobs.push_back(std::move(*blob));
+    }
+    return blobs;
+}
+
+}  // namespace quire::convert

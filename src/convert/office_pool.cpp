@@ -1,0 +1,478 @@
+#include "convert/office_pool.hpp"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "common/log.hpp"
+
+namespace quire::convert {
+namespace fs = std::filesystem;
+using std::chrono::steady_clock;
+
+namespace {
+
+// Revision of the way Quire drives the office; part of every cache key of office results.
+constexpr int kBridgeRevision = 1;
+
+// A file: URL of a local path, with everything but unreserved characters and '/' escaped.
+std::string FileUrl(const fs::path& path) {
+    std::string url = "file://";
+    for (unsigned char c : path.string()) {
+        if (std::isalnum(c) ||
+            std::string_view("-._~/").find(static_cast<char>(c)) != std::string_view::npos) {
+            url.push_back(static_cast<char>(c));
+        } else {
+            url += fmt::format("%{:02X}", c);
+        }
+    }
+    return url;
+}
+
+Status WriteFile(const fs::path& path, std::string_view bytes) {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    out.close();
+    if (!out) return Internal("cannot write a conversion's input", path.string());
+    return {};
+}
+
+Result<std::string> ReadFile(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Fail(ErrorCode::kConversionFailed, "the converter wrote no result");
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Calc's CSV filter, told to write one sheet, names the file after it ("output-Data.csv"): the
+// output is the file asked for, else the one file of that stem and extension the job wrote.
+fs::path OutputFile(const fs::path& wanted) {
+    std::error_code ec;
+    if (fs::exists(wanted, ec)) return wanted;
+    std::string stem = wanted.stem().string() + "-";
+    for (const auto& entry : fs::directory_iterator(wanted.parent_path(), ec)) {
+        std::string name = entry.path().filename().string();
+        if (name.starts_with(stem) && entry.path().extension() == wanted.extension()) {
+            return entry.path();
+        }
+    }
+    return wanted;
+}
+
+std::string ProgramVersion(const fs::path& program) {
+    struct stat info {};
+    if (::stat(program.c_str(), &info) != 0) return "";
+    return fmt::format("office-bridge-{};program-{}-{}", kBridgeRevision, info.st_size,
+                       info.st_mtim.tv_sec);
+}
+
+// The files of one conversion, removed with their folder when it ends.
+class JobDir {
+public:
+    explicit JobDir(fs::path path) : path_(std::move(path)) {
+        // A folder left by an earlier server must not lend its output to this job.
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+        fs::create_directories(path_, ec);
+    }
+    JobDir(const JobDir&) = delete;
+    JobDir& operator=(const JobDir&) = delete;
+    ~JobDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+}  // namespace
+
+fs::path DefaultOfficeProgram() {
+#ifdef QUIRE_OFFICE_PROGRAM_DIR
+    return fs::path(QUIRE_OFFICE_PROGRAM_DIR) / "soffice.bin";
+#else
+    return {};
+#endif
+}
+
+OfficePool::OfficePool(OfficePoolOptions options) : options_(std::move(options)) {
+    fs::path program = options_.program.empty() ? DefaultOfficeProgram() : options_.program;
+    std::error_code ec;
+    if (options_.processes == 0) {
+        missing_reason_ = "this server runs without the office converter";
+    } else if (!OfficeBridgeBuilt()) {
+        missing_reason_ = "this server was built without the LibreOffice converter";
+    } else if (program.empty() || !fs::exists(program, ec)) {
+        missing_reason_ = "LibreOffice is not installed on this server";
+    } else {
+        installed_ = true;
+        version_ = ProgramVersion(program);
+        PrepareOfficeBridge();
+    }
+    slots_.resize(static_cast<std::size_t>(std::max(options_.processes, 1)));
+    for (std::size_t i = 0; i < slots_.size(); ++i) slots_[i].index = static_cast<int>(i);
+}
+
+void OfficePool::Stop() {
+    {
+        std::lock_guard lock(mu_);
+        stopping_ = true;
+    }
+    changed_.notify_all();
+    if (maintainer_.joinable()) maintainer_.join();
+    // Sessions of busy slots belong to their conversions still; only the processes go here.
+    std::lock_guard lock(mu_);
+    for (const Slot& slot : slots_) {
+        if (slot.pid > 0) ::kill(-slot.pid, SIGKILL);
+    }
+}
+
+OfficePool::~OfficePool() {
+    Stop();
+    for (Slot& slot : slots_) {
+        slot.session.reset();
+        StopProcess(slot);
+    }
+}
+
+Status OfficePool::Start() {
+    if (!installed_) return Fail(ErrorCode::kConverterUnavailable, missing_reason_);
+    std::error_code ec;
+    fs::create_directories(options_.work_dir, ec);
+    if (ec) return Internal("cannot create the converter's work directory", ec.message());
+    maintainer_ = std::thread([this] { MaintainLoop(); });
+
+    // Every process has had its first start: it accepts, or it failed and is retried later.
+    std::unique_lock lock(mu_);
+    auto all_tried = [this] {
+        return std::all_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.tried; });
+    };
+    changed_.wait_for(lock, options_.start_timeout, all_tried);
+    lock.unlock();
+    return Readiness();
+}
+
+Status OfficePool::Readiness() const {
+    if (!installed_) return Fail(ErrorCode::kConverterUnavailable, missing_reason_);
+    std::lock_guard lock(mu_);
+    for (const Slot& slot : slots_) {
+        if (slot.state == SlotState::kIdle || slot.state == SlotState::kBusy) return {};
+    }
+    return Fail(ErrorCode::kConverterUnavailable, "no converter process is running yet");
+}
+
+std::vector<pid_t> OfficePool::ProcessIds() const {
+    std::lock_guard lock(mu_);
+    std::vector<pid_t> pids;
+    for (const Slot& slot : slots_) {
+        if (slot.pid > 0) pids.push_back(slot.pid);
+    }
+    return pids;
+}
+
+Result<std::string> OfficePool::Convert(std::string_view input, const OfficeRequest& request) {
+    std::string output;
+    Status status = RunJob(input.size(), [&](OfficeSession& session, const fs::path& dir) {
+        OfficeJob job{dir / ("input" + request.input_extension),
+                      dir / ("output" + request.output_extension), request.filter,
+                      request.filter_options, request.sheet};
+        if (auto written = WriteFile(job.input, input); !written) return written;
+        if (auto converted = session.Convert(job); !converted) return converted;
+        auto bytes = ReadFile(OutputFile(job.output));
+        if (!bytes) return Status(std::unexpected(bytes.error()));
+        output = std::move(*bytes);
+        return Status();
+    });
+    if (!status) return std::unexpected(status.error());
+    return output;
+}
+
+Result<std::vector<RecalculatedCell>> OfficePool::Recalculate(std::string_view xlsx) {
+    std::vector<RecalculatedCell> cells;
+    Status status = RunJob(xlsx.size(), [&](OfficeSession& session, const fs::path& dir) {
+        fs::path input = dir / "input.xlsx";
+        if (auto written = WriteFile(input, xlsx); !written) return written;
+        auto result = session.Recalculate(input);
+        if (!result) return Status(std::unexpected(result.error()));
+        cells = std::move(*result);
+        return Status();
+    });
+    if (!status) return std::unexpected(status.error());
+    return cells;
+}
+
+template <typename Work>
+Status OfficePool::RunJob(std::size_t input_size, Work&& work) {
+    auto timeout = options_.timeout + options_.timeout_per_mb * static_cast<int>(input_size >> 20);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto acquired = Acquire(attempt > 0);
+        if (!acquired) return std::unexpected(acquired.error());
+        Slot& slot = **acquired;
+        std::uint64_t job_number = 0;
+        {
+            std::lock_guard lock(mu_);
+            job_number = ++jobs_;
+        }
+        JobDir dir(options_.work_dir / "jobs" / std::to_string(job_number));
+
+        bool timed_out = false;
+        Status status = RunWithTimeout(
+            slot, timeout, [&](OfficeSession& session) { return work(session, dir.path()); },
+            timed_out);
+        if (timed_out) {
+            QUIRE_LOG_WARN("office conversion timed out slot={} pid={} timeout_ms={}", slot.index,
+                           slot.pid, timeout.count());
+            Release(slot, true);
+            return Fail(ErrorCode::kConversionFailed,
+                        fmt::format("the conversion took longer than {} s and was stopped",
+                                    (timeout.count() + 999) / 1000));
+        }
+        bool crashed = !Alive(slot) || (!status && status.error().code == ErrorCode::kUnavailable);
+        if (crashed) {
+            QUIRE_LOG_WARN("office process crashed slot={} attempt={} detail={}", slot.index,
+                           attempt + 1, status ? "" : status.error().detail);
+            Release(slot, true);
+            continue;
+        }
+        bool recycle = ++slot.conversions >= options_.max_conversions ||
+                       ResidentBytes(slot.pid) > options_.rss_ceiling_bytes;
+        if (recycle) {
+            QUIRE_LOG_INFO("office process recycled slot={} conversions={}", slot.index,
+                           slot.conversions);
+        }
+        Release(slot, recycle);
+        return status;
+    }
+    return Fail(ErrorCode::kConversionFailed,
+                "the converter stopped twice while converting this document");
+}
+
+template <typename Call>
+Status OfficePool::RunWithTimeout(Slot& slot, std::chrono::milliseconds timeout, Call&& call,
+                                  bool& timed_out) {
+    std::mutex mu;
+    std::condition_variable finished;
+    bool done = false;
+    pid_t pid = slot.pid;
+    std::thread watchdog([&] {
+        std::unique_lock lock(mu);
+        if (!finished.wait_for(lock, timeout, [&] { return done; })) {
+            timed_out = true;
+            // The whole group: soffice.bin may have started helpers of its own.
+            ::kill(-pid, SIGKILL);
+        }
+    });
+    Status status = call(*slot.session);
+    {
+        std::lock_guard lock(mu);
+        done = true;
+    }
+    finished.notify_one();
+    watchdog.join();
+    return status;
+}
+
+Result<OfficePool::Slot*> OfficePool::Acquire(bool retry) {
+    std::unique_lock lock(mu_);
+    if (!installed_) return Fail(ErrorCode::kConverterUnavailable, missing_reason_);
+    Slot* free_slot = nullptr;
+    auto find_free = [&] {
+        for (Slot& slot : slots_) {
+            if (slot.state == SlotState::kIdle) {
+                free_slot = &slot;
+                return true;
+            }
+        }
+        return stopping_;
+    };
+    if (!find_free()) {
+        // A retry after a crash was admitted already; it waits for the replacement process.
+        if (!retry && waiting_ >= options_.queue_limit) {
+            return Fail(ErrorCode::kConverterUnavailable,
+                        "the converter is busy: too many conversions are waiting; retry shortly");
+        }
+        ++waiting_;
+        changed_.wait_for(lock, options_.start_timeout + options_.timeout, find_free);
+        --waiting_;
+    }
+    if (free_slot == nullptr) {
+        return Fail(ErrorCode::kConverterUnavailable,
+                    stopping_ ? "the server is shutting down; retry shortly"
+                              : "no converter process became free in time; retry shortly");
+    }
+    free_slot->state = SlotState::kBusy;
+    return free_slot;
+}
+
+void OfficePool::Release(Slot& slot, bool replace) {
+    if (replace) {
+        StopProcess(slot);
+        slot.session.reset();
+    }
+    {
+        std::lock_guard lock(mu_);
+        slot.state = replace ? SlotState::kDead : SlotState::kIdle;
+    }
+    changed_.notify_all();
+}
+
+void OfficePool::MaintainLoop() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+        Slot* dead = nullptr;
+        for (Slot& slot : slots_) {
+            if (slot.state == SlotState::kDead) dead = &slot;
+        }
+        if (dead == nullptr) {
+            changed_.wait(lock);
+            continue;
+        }
+        dead->state = SlotState::kStarting;
+        lock.unlock();
+        bool started = StartProcess(*dead);
+        lock.lock();
+        dead->state = started ? SlotState::kIdle : SlotState::kDead;
+        dead->tried = true;
+        lock.unlock();
+        changed_.notify_all();
+        lock.lock();
+        // A process that cannot start is tried again, but not in a tight loop.
+        if (!started)
+            changed_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
+    }
+}
+
+bool OfficePool::StartProcess(Slot& slot) {
+    StopProcess(slot);
+    fs::path profile = options_.work_dir / fmt::format("profile-{}", slot.index);
+    std::error_code ec;
+    fs::create_directories(profile, ec);
+    // A process killed mid-conversion leaves its lock behind; the next one must not wait on it.
+    fs::remove(profile / ".lock", ec);
+    std::string pipe =
+        fmt::format("quire-office-{}-{}-{}", ::getpid(), slot.index, ++slot.generation);
+
+    fs::path program = options_.program.empty() ? DefaultOfficeProgram() : options_.program;
+    std::vector<std::string> args = {
+        program.string(),
+        "--headless",
+        "--invisible",
+        "--nologo",
+        "--norestore",
+        "--nodefault",
+        "--nolockcheck",
+        "--nofirststartwizard",
+        "-env:UserInstallation=" + FileUrl(profile),
+        "--accept=pipe,name=" + pipe + ";urp;StarOffice.ComponentContext"};
+    std::vector<char*> argv;
+    for (std::string& arg : args) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    std::string log_path = (options_.work_dir / fmt::format("office-{}.log", slot.index)).string();
+
+    // A first start with a new profile exits with 81 ("restart") once the profile is made,
+    // as the office's own launcher would restart it; so do we.
+    constexpr int kRestartRequested = 81;
+    std::string last_error;
+    auto deadline = steady_clock::now() + options_.start_timeout;
+    for (int spawn = 0; spawn < 3 && steady_clock::now() < deadline; ++spawn) {
+        pid_t pid = Spawn(argv, log_path);
+        if (pid < 0) return false;
+        {
+            std::lock_guard lock(mu_);
+            slot.pid = pid;
+            slot.conversions = 0;
+        }
+        while (steady_clock::now() < deadline) {
+            if (!Alive(slot)) break;
+            auto session = ConnectOffice(pipe);
+            if (session) {
+                slot.session = std::move(*session);
+                QUIRE_LOG_INFO("office process ready slot={} pid={}", slot.index, pid);
+                return true;
+            }
+            last_error = session.error().detail;
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+            std::lock_guard lock(mu_);
+            if (stopping_) return false;
+        }
+        int status = StopProcess(slot);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != kRestartRequested) break;
+    }
+    QUIRE_LOG_WARN("office process did not start slot={} detail={}", slot.index, last_error);
+    StopProcess(slot);
+    return false;
+}
+
+pid_t OfficePool::Spawn(std::vector<char*>& argv, const std::string& log_path) {
+    pid_t pid = ::fork();
+    if (pid != 0) return pid;
+    // Only async-signal-safe calls until exec. Its own process group, so that a timeout can kill
+    // everything it started; it dies with the thread that started it.
+    ::setsid();
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    int null_fd = ::open("/dev/null", O_RDONLY);
+    int log_fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (null_fd >= 0) ::dup2(null_fd, 0);
+    if (log_fd >= 0) {
+        ::dup2(log_fd, 1);
+        ::dup2(log_fd, 2);
+    }
+    ::close_range(3, ~0U, 0);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+}
+
+int OfficePool::StopProcess(Slot& slot) {
+    pid_t pid = 0;
+    {
+        std::lock_guard lock(mu_);
+        pid = std::exchange(slot.pid, -1);
+    }
+    if (pid <= 0) return 0;
+    ::kill(-pid, SIGKILL);
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return status;
+}
+
+bool OfficePool::Alive(const Slot& slot) const {
+    pid_t pid = 0;
+    {
+        std::lock_guard lock(mu_);
+        pid = slot.pid;
+    }
+    if (pid <= 0) return false;
+    // A child that exited stays a zombie until StopProcess reaps it, so kill(pid, 0) alone
+    // cannot tell; peek without reaping.
+    siginfo_t info{};
+    if (::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG | WNOWAIT) != 0) {
+        return false;
+    }
+    return info.si_pid == 0;
+}
+
+std::int64_t OfficePool::ResidentBytes(pid_t pid) const {
+    std::ifstream statm(fmt::format("/proc/{}/statm", pid));
+    std::int64_t size = 0;
+    std::int64_t resident = 0;
+    if (!(statm >> size >> resident)) return 0;
+    return resident * ::sysconf(_SC_PAGESIZE);
+}
+
+}  // namespace quire::convert

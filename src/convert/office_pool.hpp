@@ -1,0 +1,139 @@
+#pragma once
+
+// A pool of warm LibreOffice processes (DESIGN.md §7). Each process has its own profile
+// directory and pipe, lives in its own process group, and is driven through the UNO bridge by one
+// conversion at a time. A conversion past its timeout kills its process group; a process that
+// dies, reaches its conversion count or grows past its memory ceiling is replaced in the
+// background. Conversions beyond the free processes wait in a bounded queue.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "common/error.hpp"
+#include "convert/office_bridge.hpp"
+
+namespace quire::convert {
+
+struct OfficePoolOptions {
+    std::filesystem::path program;   // soffice.bin; "" for the one found at build time
+    std::filesystem::path work_dir;  // profiles, logs and the files of conversions in flight
+    int processes = 1;               // 0 runs without the converter, as if LibreOffice were missing
+    int max_conversions = 200;       // a process is replaced after this many conversions
+    std::int64_t rss_ceiling_bytes = std::int64_t{1536} << 20;
+    // A conversion may take timeout + timeout_per_mb for each MB of its input.
+    std::chrono::milliseconds timeout{60'000};
+    std::chrono::milliseconds timeout_per_mb{10'000};
+    std::size_t queue_limit = 64;  // conversions waiting for a process
+    std::chrono::milliseconds start_timeout{60'000};
+};
+
+// What an export asks of the office: the filter and its options (input and output files are
+// the pool's business).
+struct OfficeRequest {
+    std::string input_extension;  // ".xlsx", decides how the office detects the type
+    std::string output_extension;
+    std::string filter;
+    std::string filter_options;
+    std::string sheet;
+};
+
+class OfficePool {
+public:
+    explicit OfficePool(OfficePoolOptions options);
+    // Stops and reaps every process.
+    ~OfficePool();
+    OfficePool(const OfficePool&) = delete;
+    OfficePool& operator=(const OfficePool&) = delete;
+
+    // Starts every process and waits until each accepts UNO calls or has failed to start (up to
+    // start_timeout). kConverterUnavailable when LibreOffice or the UNO bridge is missing: the
+    // pool then stays empty and every conversion answers the same. A process that fails to start
+    // is retried in the background; Start succeeds once at least one accepts.
+    [[nodiscard]] Status Start();
+
+    // Stops the pool for shutdown: waiting conversions answer kConverterUnavailable at once, and
+    // every process is killed, so that running conversions fail promptly instead of holding
+    // their callers; nothing is started again. The destructor finishes the clean-up.
+    void Stop();
+
+    // True when LibreOffice and the bridge are there, whether or not a process runs now.
+    bool installed() const { return installed_; }
+
+    // OK while at least one process accepts conversions; else kConverterUnavailable saying why.
+    [[nodiscard]] Status Readiness() const;
+
+    // The converter's identity for cache keys: the bridge revision and the office program's size
+    // and modification time, so an upgrade of LibreOffice invalidates earlier results.
+    const std::string& version() const { return version_; }
+
+    // Converts `input` as `request` says and returns the output's bytes. Errors:
+    // kConverterUnavailable when the converter is missing or the queue is full (retry later);
+    // kConversionFailed when the document cannot be converted, the conversion ran past its
+    // timeout (its process is killed and replaced), or its process crashed twice (the first crash
+    // is retried once on a fresh process).
+    [[nodiscard]] Result<std::string> Convert(std::string_view input, const OfficeRequest& request);
+
+    // Recalculates a workbook in a process and reports every formula cell; errors as Convert.
+    [[nodiscard]] Result<std::vector<RecalculatedCell>> Recalculate(std::string_view xlsx);
+
+    // Process ids of the running office processes (for diagnostics and tests).
+    std::vector<pid_t> ProcessIds() const;
+
+private:
+    enum class SlotState { kStarting, kIdle, kBusy, kDead };
+    struct Slot {
+        int index = 0;
+        pid_t pid = -1;
+        int generation = 0;
+        int conversions = 0;
+        SlotState state = SlotState::kDead;
+        bool tried = false;  // its first start has been attempted (guarded by mu_)
+        std::unique_ptr<OfficeSession> session;
+    };
+    struct Attempt;
+
+    // Waits for an idle process; beyond queue_limit waiting callers (unless `retry`) fails.
+    Result<Slot*> Acquire(bool retry);
+    void Release(Slot& slot, bool replace);
+    template <typename Call>
+    Status RunWithTimeout(Slot& slot, std::chrono::milliseconds timeout, Call&& call,
+                          bool& timed_out);
+    template <typename Work>
+    Status RunJob(std::size_t input_size, Work&& work);
+    void MaintainLoop();
+    bool StartProcess(Slot& slot);
+    pid_t Spawn(std::vector<char*>& argv, const std::string& log_path);
+    // Kills and reaps the slot's process group; returns its wait status (0 when none ran).
+    int StopProcess(Slot& slot);
+    bool Alive(const Slot& slot) const;
+    std::int64_t ResidentBytes(pid_t pid) const;
+
+    // Set once at construction.
+    const OfficePoolOptions options_;
+    bool installed_ = false;
+    std::string missing_reason_;
+    std::string version_;
+
+    mutable std::mutex mu_;
+    std::condition_variable changed_;  // a slot changed state, or the pool is stopping
+    std::vector<Slot> slots_;          // guarded by mu_ (each busy slot's session by its user)
+    std::size_t waiting_ = 0;          // guarded by mu_
+    std::uint64_t jobs_ = 0;           // guarded by mu_; names the files of each job
+    bool stopping_ = false;            // guarded by mu_
+    std::thread maintainer_;           // starts and replaces processes
+};
+
+// The office program found at build time ("…/program/soffice.bin"), "" when there was none.
+std::filesystem::path DefaultOfficeProgram();
+
+}  // namespace quire::convert

@@ -1,0 +1,56 @@
+#include "convert/office_pool.hpp"
+
+#include <gtest/gtest.h>
+
+#include "store/sqlite/temp_dir.hpp"
+
+namespace quire::convert {
+namespace {
+
+OfficePoolOptions Options(const store::TempDir& dir, std::filesystem::path program) {
+    OfficePoolOptions options;
+    options.work_dir = dir.path();
+    options.program = std::move(program);
+    options.start_timeout = std::chrono::milliseconds(500);
+    options.timeout = std::chrono::milliseconds(500);
+    return options;
+}
+
+TEST(OfficePool, MissingProgramIsConverterUnavailable) {
+    store::TempDir dir;
+    OfficePool pool(Options(dir, dir.path() / "no-such-office"));
+    EXPECT_FALSE(pool.installed());
+    Status started = pool.Start();
+    ASSERT_FALSE(started);
+    EXPECT_EQ(started.error().code, ErrorCode::kConverterUnavailable);
+    auto converted = pool.Convert("bytes", OfficeRequest{".docx", ".pdf", "writer_pdf_Export"});
+    ASSERT_FALSE(converted);
+    EXPECT_EQ(converted.error().code, ErrorCode::kConverterUnavailable);
+}
+
+TEST(OfficePool, ZeroProcessesRunsWithoutTheConverter) {
+    store::TempDir dir;
+    OfficePoolOptions options = Options(dir, "/bin/true");
+    options.processes = 0;
+    OfficePool pool(options);
+    EXPECT_FALSE(pool.installed());
+    EXPECT_EQ(pool.Readiness().error().message, "this server runs without the office converter");
+}
+
+TEST(OfficePool, ProgramThatCannotStartLeavesThePoolUnavailable) {
+    if (!OfficeBridgeBuilt()) GTEST_SKIP() << "built without the UNO bridge";
+    store::TempDir dir;
+    OfficePool pool(Options(dir, "/bin/false"));
+    ASSERT_TRUE(pool.installed());
+    // Start returns once the first start failed, not after the whole start timeout.
+    Status started = pool.Start();
+    ASSERT_FALSE(started);
+    EXPECT_EQ(started.error().code, ErrorCode::kConverterUnavailable);
+    EXPECT_TRUE(pool.ProcessIds().empty());
+    auto converted = pool.Convert("bytes", OfficeRequest{".docx", ".pdf", "writer_pdf_Export"});
+    ASSERT_FALSE(converted);
+    EXPECT_EQ(converted.error().code, ErrorCode::kConverterUnavailable);
+}
+
+}  // namespace
+}  // namespace quire::convert

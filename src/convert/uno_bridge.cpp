@@ -1,0 +1,310 @@
+// The UNO side of the office converter: the only file that includes LibreOffice headers.
+
+#include <stdlib.h>
+
+#include <mutex>
+#include <utility>
+
+#include <com/sun/star/beans/PropertyValue.hpp>
+#include <com/sun/star/beans/XPropertySet.hpp>
+#include <com/sun/star/bridge/UnoUrlResolver.hpp>
+#include <com/sun/star/bridge/XUnoUrlResolver.hpp>
+#include <com/sun/star/container/XEnumeration.hpp>
+#include <com/sun/star/container/XEnumerationAccess.hpp>
+#include <com/sun/star/container/XIndexAccess.hpp>
+#include <com/sun/star/container/XNamed.hpp>
+#include <com/sun/star/frame/Desktop.hpp>
+#include <com/sun/star/frame/XComponentLoader.hpp>
+#include <com/sun/star/frame/XDesktop2.hpp>
+#include <com/sun/star/frame/XStorable.hpp>
+#include <com/sun/star/io/IOException.hpp>
+#include <com/sun/star/lang/DisposedException.hpp>
+#include <com/sun/star/lang/IllegalArgumentException.hpp>
+#include <com/sun/star/lang/XComponent.hpp>
+#include <com/sun/star/sheet/CellFlags.hpp>
+#include <com/sun/star/sheet/FormulaResult.hpp>
+#include <com/sun/star/sheet/XCalculatable.hpp>
+#include <com/sun/star/sheet/XCellAddressable.hpp>
+#include <com/sun/star/sheet/XCellRangesQuery.hpp>
+#include <com/sun/star/sheet/XSheetCellRanges.hpp>
+#include <com/sun/star/sheet/XSpreadsheet.hpp>
+#include <com/sun/star/sheet/XSpreadsheetDocument.hpp>
+#include <com/sun/star/table/XCell.hpp>
+#include <com/sun/star/text/XText.hpp>
+#include <com/sun/star/uno/RuntimeException.hpp>
+#include <com/sun/star/util/XCloseable.hpp>
+#include <cppuhelper/bootstrap.hxx>
+#include <osl/file.hxx>
+#include <rtl/ustring.hxx>
+
+#include <fmt/format.h>
+
+#include "convert/office_bridge.hpp"
+
+namespace quire::convert {
+namespace {
+
+namespace css = com::sun::star;
+using css::uno::Reference;
+using css::uno::Sequence;
+using css::uno::UNO_QUERY;
+using css::uno::UNO_QUERY_THROW;
+using rtl::OString;
+using rtl::OUString;
+
+std::string ToUtf8(const OUString& text) {
+    OString bytes = OUStringToOString(text, RTL_TEXTENCODING_UTF8);
+    return std::string(bytes.getStr(), static_cast<std::size_t>(bytes.getLength()));
+}
+
+OUString FromUtf8(std::string_view text) {
+    return OUString(text.data(), static_cast<sal_Int32>(text.size()), RTL_TEXTENCODING_UTF8);
+}
+
+OUString FileUrl(const std::filesystem::path& path) {
+    OUString url;
+    osl::FileBase::getFileURLFromSystemPath(FromUtf8(path.string()), url);
+    return url;
+}
+
+css::beans::PropertyValue Property(const char* name, css::uno::Any value) {
+    css::beans::PropertyValue property;
+    property.Name = OUString::createFromAscii(name);
+    property.Value = std::move(value);
+    return property;
+}
+
+// The process's own UNO environment, made once. Its bootstrap file resolves paths relative to
+// itself only when named through URE_BOOTSTRAP, which is set here unless the caller set one.
+Reference<css::uno::XComponentContext> LocalContext() {
+    static std::once_flag once;
+    static Reference<css::uno::XComponentContext> context;
+    std::call_once(once, [] {
+        ::setenv("URE_BOOTSTRAP",
+                 "vnd.sun.star.pathname:" QUIRE_OFFICE_PROGRAM_DIR "/fundamentalrc", 0);
+        context = cppu::defaultBootstrap_InitialComponentContext();
+    });
+    return context;
+}
+
+std::string ColumnName(sal_Int32 column) {
+    std::string name;
+    for (sal_Int32 n = column + 1; n > 0; n = (n - 1) / 26) {
+        name.insert(name.begin(), static_cast<char>('A' + (n - 1) % 26));
+    }
+    return name;
+}
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; };
+        if (lower(a[i]) != lower(b[i])) return false;
+    }
+    return true;
+}
+
+// Closes a loaded document however the conversion ends.
+class LoadedDocument {
+public:
+    explicit LoadedDocument(Reference<css::lang::XComponent> component)
+        : component_(std::move(component)) {}
+    LoadedDocument(const LoadedDocument&) = delete;
+    LoadedDocument& operator=(const LoadedDocument&) = delete;
+    ~LoadedDocument() {
+        try {
+            Reference<css::util::XCloseable> closeable(component_, UNO_QUERY);
+            if (closeable.is()) {
+                closeable->close(true);
+            } else if (component_.is()) {
+                component_->dispose();
+            }
+        } catch (const css::uno::Exception&) {
+            // The process is gone or refused to close; the pool judges the process.
+        }
+    }
+
+    const Reference<css::lang::XComponent>& get() const { return component_; }
+
+private:
+    Reference<css::lang::XComponent> component_;
+};
+
+class UnoSession final : public OfficeSession {
+public:
+    explicit UnoSession(Reference<css::frame::XDesktop2> desktop) : desktop_(std::move(desktop)) {}
+
+    Status Convert(const OfficeJob& job) override {
+        try {
+            auto loaded = Load(job.input);
+            if (!loaded) return Propagate(loaded);
+            LoadedDocument document(std::move(*loaded));
+
+            std::string filter_options = job.filter_options;
+            if (!job.sheet.empty()) {
+                auto index = SheetIndex(document.get(), job.sheet);
+                if (!index) return Propagate(index);
+                filter_options += fmt::format(",{}", *index + 1);
+            }
+            Reference<css::frame::XStorable> storable(document.get(), UNO_QUERY_THROW);
+            css::beans::PropertyValue store[] = {
+                Property("FilterName", css::uno::Any(FromUtf8(job.filter))),
+                Property("FilterOptions", css::uno::Any(FromUtf8(filter_options))),
+                Property("Overwrite", css::uno::Any(true))};
+            try {
+                storable->storeToURL(FileUrl(job.output),
+                                     Sequence<css::beans::PropertyValue>(store, 3));
+            } catch (const css::io::IOException& e) {
+                return Fail(ErrorCode::kConversionFailed,
+                            "the converter could not write the result", ToUtf8(e.Message));
+            }
+            return {};
+        } catch (const css::uno::RuntimeException& e) {
+            return Fail(ErrorCode::kUnavailable, "the converter process stopped answering",
+                        ToUtf8(e.Message));
+        } catch (const css::uno::Exception& e) {
+            return Fail(ErrorCode::kConversionFailed, "the converter failed", ToUtf8(e.Message));
+        }
+    }
+
+    Result<std::vector<RecalculatedCell>> Recalculate(
+        const std::filesystem::path& workbook) override {
+        try {
+            auto loaded = Load(workbook);
+            if (!loaded) return Propagate(loaded);
+            LoadedDocument document(std::move(*loaded));
+            Reference<css::sheet::XCalculatable> calculatable(document.get(), UNO_QUERY);
+            Reference<css::sheet::XSpreadsheetDocument> spreadsheet(document.get(), UNO_QUERY);
+            if (!calculatable.is() || !spreadsheet.is()) {
+                return Fail(ErrorCode::kConversionFailed, "the document is not a workbook");
+            }
+            calculatable->calculateAll();
+            return FormulaCells(spreadsheet);
+        } catch (const css::uno::RuntimeException& e) {
+            return Fail(ErrorCode::kUnavailable, "the converter process stopped answering",
+                        ToUtf8(e.Message));
+        } catch (const css::uno::Exception& e) {
+            return Fail(ErrorCode::kConversionFailed, "the converter failed", ToUtf8(e.Message));
+        }
+    }
+
+private:
+    // Hidden, and read-only: without ReadOnly a stale lock file beside the input makes the load
+    // return nothing (DESIGN.md §7).
+    Result<Reference<css::lang::XComponent>> Load(const std::filesystem::path& input) {
+        css::beans::PropertyValue properties[] = {Property("Hidden", css::uno::Any(true)),
+                                                  Property("ReadOnly", css::uno::Any(true))};
+        Sequence<css::beans::PropertyValue> load(properties, 2);
+        Reference<css::frame::XComponentLoader> loader(desktop_, UNO_QUERY_THROW);
+        Reference<css::lang::XComponent> component;
+        try {
+            component = loader->loadComponentFromURL(FileUrl(input), "_blank", 0, load);
+        } catch (const css::lang::IllegalArgumentException& e) {
+            return Fail(ErrorCode::kConversionFailed, "the converter could not read the document",
+                        ToUtf8(e.Message));
+        } catch (const css::io::IOException& e) {
+            return Fail(ErrorCode::kConversionFailed, "the converter could not read the document",
+                        ToUtf8(e.Message));
+        }
+        if (!component.is()) {
+            return Fail(ErrorCode::kConversionFailed, "the converter could not read the document");
+        }
+        return component;
+    }
+
+    static Result<sal_Int32> SheetIndex(const Reference<css::lang::XComponent>& document,
+                                        std::string_view wanted) {
+        Reference<css::sheet::XSpreadsheetDocument> spreadsheet(document, UNO_QUERY);
+        if (!spreadsheet.is()) return InvalidRequest("options.sheet applies to workbooks only");
+        Sequence<OUString> names = spreadsheet->getSheets()->getElementNames();
+        std::string listed;
+        for (sal_Int32 i = 0; i < names.getLength(); ++i) {
+            std::string name = ToUtf8(names[i]);
+            if (EqualsIgnoringCase(name, wanted)) return i;
+            listed += (listed.empty() ? "'" : ", '") + name + "'";
+        }
+        return InvalidRequest(fmt::format(
+            "options.sheet: the workbook has no sheet named '{}'; sheets: {}", wanted, listed));
+    }
+
+    static std::vector<RecalculatedCell> FormulaCells(
+        const Reference<css::sheet::XSpreadsheetDocument>& spreadsheet) {
+        std::vector<RecalculatedCell> out;
+        Reference<css::container::XIndexAccess> sheets(spreadsheet->getSheets(), UNO_QUERY_THROW);
+        for (sal_Int32 i = 0; i < sheets->getCount(); ++i) {
+            Reference<css::sheet::XSpreadsheet> sheet(sheets->getByIndex(i), UNO_QUERY_THROW);
+            std::string sheet_name =
+                ToUtf8(Reference<css::container::XNamed>(sheet, UNO_QUERY_THROW)->getName());
+            Reference<css::sheet::XCellRangesQuery> query(sheet, UNO_QUERY_THROW);
+            Reference<css::sheet::XSheetCellRanges> ranges =
+                query->queryContentCells(css::sheet::CellFlags::FORMULA);
+            Reference<css::container::XEnumeration> cells = ranges->getCells()->createEnumeration();
+            while (cells->hasMoreElements()) {
+                Reference<css::table::XCell> cell(cells->nextElement(), UNO_QUERY_THROW);
+                out.push_back(DescribeCell(sheet_name, cell));
+            }
+        }
+        return out;
+    }
+
+    static RecalculatedCell DescribeCell(const std::string& sheet,
+                                         const Reference<css::table::XCell>& cell) {
+        RecalculatedCell out;
+        out.sheet = sheet;
+        auto address =
+            Reference<css::sheet::XCellAddressable>(cell, UNO_QUERY_THROW)->getCellAddress();
+        out.ref = ColumnName(address.Column) + std::to_string(address.Row + 1);
+        out.formula = ToUtf8(cell->getFormula());
+        std::string shown = ToUtf8(Reference<css::text::XText>(cell, UNO_QUERY_THROW)->getString());
+        sal_Int32 result_type = css::sheet::FormulaResult::VALUE;
+        Reference<css::beans::XPropertySet> properties(cell, UNO_QUERY);
+        if (properties.is()) properties->getPropertyValue("FormulaResultType2") >>= result_type;
+        if (cell->getError() != 0 || result_type == css::sheet::FormulaResult::ERROR) {
+            out.kind = RecalculatedCell::Kind::kError;
+            out.text = shown;
+        } else if (result_type == css::sheet::FormulaResult::STRING) {
+            out.kind = RecalculatedCell::Kind::kText;
+            out.text = shown;
+        } else {
+            out.number = cell->getValue();
+        }
+        return out;
+    }
+
+    Reference<css::frame::XDesktop2> desktop_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<OfficeSession>> ConnectOffice(std::string_view pipe_name) {
+    try {
+        Reference<css::uno::XComponentContext> local = LocalContext();
+        if (!local.is()) return Fail(ErrorCode::kUnavailable, "the UNO runtime did not start");
+        Reference<css::bridge::XUnoUrlResolver> resolver =
+            css::bridge::UnoUrlResolver::create(local);
+        OUString url =
+            FromUtf8(fmt::format("uno:pipe,name={};urp;StarOffice.ComponentContext", pipe_name));
+        Reference<css::uno::XComponentContext> remote(resolver->resolve(url), UNO_QUERY_THROW);
+        Reference<css::frame::XDesktop2> desktop = css::frame::Desktop::create(remote);
+        return std::make_unique<UnoSession>(std::move(desktop));
+    } catch (const css::uno::Exception& e) {
+        return Fail(ErrorCode::kUnavailable, "the converter process is not accepting yet",
+                    ToUtf8(e.Message));
+    } catch (const cppu::BootstrapException& e) {
+        return Fail(ErrorCode::kUnavailable, "the UNO runtime did not start",
+                    ToUtf8(e.getMessage()));
+    }
+}
+
+bool OfficeBridgeBuilt() { return true; }
+
+void PrepareOfficeBridge() {
+    try {
+        LocalContext();
+    } catch (const css::uno::Exception&) {
+        // ConnectOffice reports it, with the detail, when it is first needed.
+    } catch (const cppu::BootstrapException&) {
+    }
+}
+
+}  // namespace quire::convert

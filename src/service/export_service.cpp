@@ -1,0 +1,93 @@
+#include "service/export_service.hpp"
+
+#include <fmt/format.h>
+
+#include "convert/exporter.hpp"
+#include "convert/office_pool.hpp"
+
+namespace quire::service {
+namespace {
+
+convert::SourceFormat SourceOfRun(std::string_view run_format) {
+    if (run_format == "word") return convert::SourceFormat::kDocx;
+    if (run_format == "slides") return convert::SourceFormat::kPptx;
+    return convert::SourceFormat::kXlsx;
+}
+
+std::string Stem(std::string_view file_name) {
+    auto dot = file_name.rfind('.');
+    std::string stem(dot == std::string_view::npos || dot == 0 ? file_name
+                                                               : file_name.substr(0, dot));
+    return stem.empty() ? "export" : stem;
+}
+
+}  // namespace
+
+ExportService::ExportService(store::MetadataStore& metadata, convert::Exporter& exporter,
+                             convert::OfficePool& office)
+    : metadata_(metadata), exporter_(exporter), office_(office) {}
+
+Result<ExportAnswer> ExportService::ExportRun(std::string_view org_id, std::string_view run_id,
+                                              std::string_view format,
+                                              const convert::OptionInput& options) {
+    auto run = metadata_.GetRun(org_id, run_id);
+    if (!run) return Propagate(run);
+    if (run->status == "expired") {
+        return Fail(ErrorCode::kRunExpired, "the run has expired; its documents are gone");
+    }
+    if (run->version == 0 || run->blob.empty()) {
+        return Fail(ErrorCode::kConflict, "the run has no document yet: no task has completed");
+    }
+    return Export(org_id, run->blob, SourceOfRun(run->format), format, options,
+                  Stem(run->file_name));
+}
+
+Result<ExportAnswer> ExportService::ConvertFile(std::string_view org_id, std::string_view file_id,
+                                                std::string_view format,
+                                                const convert::OptionInput& options) {
+    auto file = metadata_.GetFile(org_id, file_id);
+    if (!file) return Propagate(file);
+    auto source = convert::SourceFromFileName(file->name);
+    if (!source) {
+        return InvalidRequest(
+            "the file is not a document Quire converts: its name must end in .xlsx, .docx, "
+            ".pptx (or their macro and template forms), .xls, .doc or .ppt");
+    }
+    return Export(org_id, file->blob, *source, format, options, Stem(file->name));
+}
+
+Result<ExportAnswer> ExportService::Export(std::string_view org_id, std::string blob,
+                                           convert::SourceFormat source, std::string_view format,
+                                           const convert::OptionInput& options,
+                                           std::string file_stem) {
+    auto target = convert::ParseTargetName(format);
+    if (!target) {
+        std::string list;
+        for (auto t : convert::ValidTargets(source)) {
+            list += (list.empty() ? "" : ", ") + std::string(convert::TargetName(t));
+        }
+        return InvalidRequest(
+            fmt::format("format '{}' is not an export format; valid formats "
+                        "for a {} document: {}",
+                        format, convert::SourceName(source), list));
+    }
+    if (auto pair = convert::CheckPair(source, *target); !pair) return Propagate(pair);
+    auto parsed = convert::ParseExportOptions(*target, options);
+    if (!parsed) return Propagate(parsed);
+
+    convert::ExportInput input{std::string(org_id), std::move(blob), source, *target, *parsed};
+    auto result = exporter_.Export(input);
+    if (!result) return Propagate(result);
+    return ExportAnswer{source, *target, std::move(file_stem), std::move(result->blobs),
+                        result->cached};
+}
+
+Result<std::string> ExportService::ConverterState() const {
+    if (!office_.installed()) return std::string("missing");
+    if (auto ready = office_.Readiness(); !ready) return std::unexpected(ready.error());
+    return std::string("ok");
+}
+
+bool ExportService::converter_installed() const { return office_.installed(); }
+
+}  // namespace quire::service

@@ -1,0 +1,72 @@
+#pragma once
+
+// The export use cases: a run's current document or an uploaded file, converted into another
+// format through the export matrix (DESIGN.md §4, §7).
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/error.hpp"
+#include "convert/export_format.hpp"
+#include "convert/export_options.hpp"
+#include "store/store.hpp"
+
+namespace quire::convert {
+class Exporter;
+class OfficePool;
+}  // namespace quire::convert
+
+namespace quire::service {
+
+// One finished export as the HTTP layer answers it.
+struct ExportAnswer {
+    convert::SourceFormat source = convert::SourceFormat::kXlsx;
+    convert::TargetFormat target = convert::TargetFormat::kPdf;
+    std::string file_stem;           // the download's name without extension ("Q3 report")
+    std::vector<std::string> blobs;  // one file, or one PNG per page
+    bool cached = false;
+};
+
+class ExportService {
+public:
+    // Borrows everything; all must outlive the service.
+    ExportService(store::MetadataStore& metadata, convert::Exporter& exporter,
+                  convert::OfficePool& office);
+
+    // The run's current version in `format` ("pdf", ...) with `options`. Errors: kNotFound for a
+    // run this org cannot see; kConflict at version 0; kRunExpired for an expired run;
+    // kInvalidRequest for an unknown format, an unsupported pair (listing the valid targets) or
+    // bad options; then what the exporter answers.
+    [[nodiscard]] Result<ExportAnswer> ExportRun(std::string_view org_id, std::string_view run_id,
+                                                 std::string_view format,
+                                                 const convert::OptionInput& options);
+
+    // An uploaded file in `format`. Its source format comes from its name's extension; a file
+    // of another kind is kInvalidRequest. Other errors as ExportRun.
+    [[nodiscard]] Result<ExportAnswer> ConvertFile(std::string_view org_id,
+                                                   std::string_view file_id,
+                                                   std::string_view format,
+                                                   const convert::OptionInput& options);
+
+    // What /readyz says of the converter: "ok", "missing" (not installed: exports that need it
+    // answer 503 but the server is ready for everything else), or a failing Status while its
+    // processes are not up.
+    [[nodiscard]] Result<std::string> ConverterState() const;
+
+    // True when LibreOffice is installed (a 503 from it then means "busy, retry").
+    bool converter_installed() const;
+
+private:
+    [[nodiscard]] Result<ExportAnswer> Export(std::string_view org_id, std::string blob,
+                                              convert::SourceFormat source, std::string_view format,
+                                              const convert::OptionInput& options,
+                                              std::string file_stem);
+
+    // Set once at construction.
+    store::MetadataStore& metadata_;
+    convert::Exporter& exporter_;
+    convert::OfficePool& office_;
+};
+
+}  // namespace quire::service

@@ -1,0 +1,97 @@
+#include "service/recalculating_agent.hpp"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/log.hpp"
+#include "convert/office_pool.hpp"
+#include "convert/recalculate.hpp"
+#include "ooxml/xlsx/workbook.hpp"
+
+namespace quire::service {
+namespace {
+
+constexpr std::size_t kListedCells = 20;
+
+// "A1, B2 and 3 more": at most kListedCells names.
+std::string ListCells(const std::vector<std::string>& cells) {
+    std::string out;
+    for (std::size_t i = 0; i < cells.size() && i < kListedCells; ++i) {
+        out += (i == 0 ? "" : ", ") + cells[i];
+    }
+    if (cells.size() > kListedCells)
+        out += fmt::format(" and {} more", cells.size() - kListedCells);
+    return out;
+}
+
+std::string Sentence(const convert::RecalculationReport& report) {
+    std::string text = fmt::format("Recalculated {} formula{}.", report.recalculated,
+                                   report.recalculated == 1 ? "" : "s");
+    if (!report.errors.empty()) {
+        std::vector<std::string> errors;
+        for (const auto& error : report.errors) {
+            errors.push_back(fmt::format("{} {}", error.location, error.error));
+        }
+        text += " Formula errors: " + ListCells(errors) + ".";
+    }
+    if (!report.not_recalculated.empty()) {
+        text += " Not recalculated (functions LibreOffice does not know; Excel's values kept): " +
+                ListCells(report.not_recalculated) + ".";
+    }
+    return text;
+}
+
+bool HasFormulas(const std::string& xlsx) {
+    auto workbook = xlsx::Workbook::Open(xlsx);
+    if (!workbook) return false;
+    std::size_t checked = 0;
+    auto problems = workbook->CheckFormulas(1, &checked);
+    return problems && checked > 0;
+}
+
+class RecalculatingAgent final : public agent::Agent {
+public:
+    RecalculatingAgent(std::unique_ptr<agent::Agent> inner, convert::OfficePool& pool)
+        : inner_(std::move(inner)), pool_(pool) {}
+
+    Result<agent::TurnOutput> RunTurn(const agent::TurnInput& input) override {
+        auto output = inner_->RunTurn(input);
+        if (!output || input.ask || input.format != agent::DocumentFormat::kExcel) return output;
+        if (input.document && *input.document == output->document) return output;
+        if (!pool_.installed() || !HasFormulas(output->document)) return output;
+
+        if (input.on_phase) input.on_phase("verifying");
+        auto report = convert::Recalculate(pool_, output->document);
+        if (!report) {
+            QUIRE_LOG_WARN("recalculation failed code={} detail={}",
+                           ErrorCodeName(report.error().code), report.error().detail);
+            Append(*output,
+                   "Formula values were not recalculated: " + report.error().message + ".");
+            return output;
+        }
+        output->document = std::move(report->xlsx);
+        Append(*output, Sentence(*report));
+        return output;
+    }
+
+private:
+    static void Append(agent::TurnOutput& output, const std::string& sentence) {
+        if (!output.summary.empty() && output.summary.back() != ' ') output.summary += ' ';
+        output.summary += sentence;
+    }
+
+    std::unique_ptr<agent::Agent> inner_;
+    convert::OfficePool& pool_;
+};
+
+}  // namespace
+
+std::unique_ptr<agent::Agent> WithRecalculation(std::unique_ptr<agent::Agent> inner,
+                                                convert::OfficePool& pool) {
+    return std::make_unique<RecalculatingAgent>(std::move(inner), pool);
+}
+
+}  // namespace quire::service

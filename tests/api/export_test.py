@@ -1,0 +1,478 @@
+"""Exports over real HTTP with the real LibreOffice pool: every pair of the matrix on corpus
+files, the cache and single-flight, a hung and a killed office process, and a server without
+the converter."""
+
+import csv
+import datetime
+import io
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import unittest
+import zipfile
+
+import openpyxl
+
+from harness import QuireServer, SHARED_DIR
+
+CORPUS = os.path.join(SHARED_DIR, "corpus")
+XLSX = os.path.join(CORPUS, "xlsx", "poi-simple-monthly-budget.xlsx")
+DOCX = os.path.join(CORPUS, "docx", "pandoc-notes.docx")
+PPTX = os.path.join(CORPUS, "pptx", "pandoc-basic.pptx")
+
+MATRIX = {
+    "xlsx": ["pdf", "csv", "png", "html"],
+    "docx": ["pdf", "html", "txt", "odt"],
+    "pptx": ["pdf", "png", "odp"],
+    "xls": ["pdf", "csv", "xlsx", "html"],
+    "doc": ["pdf", "docx", "html", "txt"],
+    "ppt": ["pdf", "pptx", "png"],
+}
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def cold_convert(directory, path, target):
+    """`path` saved as `target` by a cold LibreOffice with a profile of its own."""
+    profile = os.path.join(directory, "profile")
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless",
+                    "--norestore", "--convert-to", target, "--outdir", directory, path],
+                   check=True, capture_output=True, timeout=120)
+    stem = os.path.splitext(os.path.basename(path))[0]
+    return read(os.path.join(directory, f"{stem}.{target}"))
+
+
+def legacy_copies(directory):
+    """The corpus files saved as .xls, .doc and .ppt."""
+    return {legacy: cold_convert(directory, source, legacy)
+            for source, legacy in ((XLSX, "xls"), (DOCX, "doc"), (PPTX, "ppt"))}
+
+
+def guard_workbook():
+    """Text that looks like formulas, and a negative number."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Data"
+    for ref, text in (("A1", "=1+2"), ("B1", "@SUM(A1)"), ("C1", "plain")):
+        sheet[ref] = text
+        sheet[ref].data_type = "s"
+    sheet["D1"] = -4
+    data = io.BytesIO()
+    workbook.save(data)
+    return data.getvalue()
+
+
+def unique_copy(data):
+    """The same document with a zip comment of its own: other bytes, so no cache entry yet."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            target.writestr(item, source.read(item.filename))
+        target.comment = os.urandom(8).hex().encode()
+    return out.getvalue()
+
+
+def pdf_pages(data):
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        info = subprocess.run(["pdfinfo", f.name], check=True, capture_output=True, text=True)
+    for line in info.stdout.splitlines():
+        if line.startswith("Pages:"):
+            return int(line.split()[1])
+    raise AssertionError("pdfinfo printed no page count")
+
+
+def office_children(server_pid):
+    """Process ids of the soffice.bin processes the server started."""
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+        if ppid == server_pid and name.startswith("soffice"):
+            pids.append(int(entry))
+    return pids
+
+
+def wait_ready(server, seconds=90):
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        response = server.request("GET", "/readyz")
+        if response.status == 200:
+            return response.json()
+        time.sleep(0.2)
+    raise AssertionError("the server never said ready: " + server.read_log()[-2000:])
+
+
+class ExportServer:
+    """Shared helpers of the export tests."""
+
+    def upload(self, server, key, name, data):
+        response = server.upload(key, name, data)
+        self.assertEqual(response.status, 201, response)
+        return response.json()["file_id"]
+
+    def convert(self, server, key, file_id, fmt, **options):
+        fields = {"format": fmt, **{k: str(v) for k, v in options.items()}}
+        body = "&".join(f"{k}={v}" for k, v in fields.items())
+        return server.request("POST", f"/api/v1/files/{file_id}/convert", body=body, key=key,
+                              headers={"Content-Type": "application/x-www-form-urlencoded"},
+                              timeout=120)
+
+    def download(self, server, url):
+        response = server.request("GET", url)
+        self.assertEqual(response.status, 200, response)
+        return response
+
+
+class ExportMatrixTest(ExportServer, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.scratch = tempfile.mkdtemp(prefix="quire-export-test-")
+        cls.server = QuireServer(env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        try:
+            cls.ready = wait_ready(cls.server)
+            cls.key = cls.server.local_key()
+            cls.sources = {"xlsx": read(XLSX), "docx": read(DOCX), "pptx": read(PPTX),
+                           **legacy_copies(cls.scratch)}
+            guard = os.path.join(cls.scratch, "guard.xlsx")
+            with open(guard, "wb") as f:
+                f.write(guard_workbook())
+            cls.guard_xls = cold_convert(cls.scratch, guard, "xls")
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+        shutil.rmtree(cls.scratch, ignore_errors=True)
+
+    def check_output(self, source, fmt, body, data):
+        if fmt == "pdf":
+            self.assertTrue(data.startswith(b"%PDF-"))
+            self.assertGreaterEqual(pdf_pages(data), 1)
+        elif fmt == "png":
+            self.assertTrue(data.startswith(b"\x89PNG\r\n\x1a\n"))
+            self.assertEqual(body["pages"][0]["download_url"], body["download_url"])
+        elif fmt == "html":
+            self.assertIn(b"<html", data[:2000].lower())
+        elif fmt == "csv":
+            rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
+            self.assertGreater(len(rows), 1)
+        elif fmt == "txt":
+            self.assertGreater(len(data.decode("utf-8").strip()), 0)
+        elif fmt in ("odt", "odp"):
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                kind = "text" if fmt == "odt" else "presentation"
+                self.assertEqual(z.read("mimetype").decode(),
+                                 f"application/vnd.oasis.opendocument.{kind}")
+        elif fmt == "xlsx":
+            workbook = openpyxl.load_workbook(io.BytesIO(data))
+            self.assertGreaterEqual(len(workbook.sheetnames), 1)
+        elif fmt in ("docx", "pptx"):
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                main = "word/document.xml" if fmt == "docx" else "ppt/presentation.xml"
+                self.assertIn(main, z.namelist())
+
+    def test_readyz_reports_the_converter(self):
+        self.assertEqual(self.ready["checks"]["converter"], "ok")
+
+    def test_every_pair_of_the_matrix(self):
+        for source, targets in MATRIX.items():
+            file_id = self.upload(self.server, self.key, f"sample.{source}", self.sources[source])
+            for fmt in targets:
+                with self.subTest(source=source, format=fmt):
+                    response = self.convert(self.server, self.key, file_id, fmt)
+                    self.assertEqual(response.status, 200, response)
+                    body = response.json()
+                    self.assertEqual(body["file_id"], file_id)
+                    self.assertEqual(body["source_format"], source)
+                    self.assertEqual(body["format"], fmt)
+                    self.assertIn("expires_at", body)
+                    download = self.download(self.server, body["download_url"])
+                    self.check_output(source, fmt, body, download.body)
+
+    def test_unsupported_pair_lists_the_valid_targets(self):
+        file_id = self.upload(self.server, self.key, "deck.pptx", self.sources["pptx"])
+        response = self.convert(self.server, self.key, file_id, "csv")
+        self.assertEqual(response.status, 400)
+        self.assertEqual(response.json()["error"], "invalid_request")
+        self.assertEqual(response.json()["message"],
+                         "a pptx document cannot be converted to csv; valid formats: pdf, png, odp")
+
+    def test_png_pages_match_the_pdf_page_count(self):
+        for source in ("pptx", "xlsx"):
+            file_id = self.upload(self.server, self.key, f"pages.{source}", self.sources[source])
+            pdf = self.convert(self.server, self.key, file_id, "pdf").json()
+            pages = pdf_pages(self.download(self.server, pdf["download_url"]).body)
+            png = self.convert(self.server, self.key, file_id, "png", dpi=40).json()
+            self.assertEqual(len(png["pages"]), pages)
+            self.assertEqual([p["page"] for p in png["pages"]], list(range(1, pages + 1)))
+            for page in png["pages"]:
+                self.assertTrue(self.download(self.server, page["download_url"]).body
+                                .startswith(b"\x89PNG"))
+
+    def test_repeated_export_is_a_cache_hit_and_options_are_part_of_the_key(self):
+        docx = unique_copy(self.sources["docx"])
+        file_id = self.upload(self.server, self.key, "cache.docx", docx)
+        first = self.convert(self.server, self.key, file_id, "pdf").json()
+        second = self.convert(self.server, self.key, file_id, "pdf").json()
+        self.assertFalse(first["cached"])
+        self.assertTrue(second["cached"])
+        self.assertEqual(self.download(self.server, first["download_url"]).body,
+                         self.download(self.server, second["download_url"]).body)
+        # The same bytes under another file id share the entry; another dpi does not.
+        other = self.upload(self.server, self.key, "again.docx", docx)
+        self.assertTrue(self.convert(self.server, self.key, other, "pdf").json()["cached"])
+        pptx = self.upload(self.server, self.key, "dpi.pptx", unique_copy(self.sources["pptx"]))
+        self.assertFalse(self.convert(self.server, self.key, pptx, "png", dpi=50).json()["cached"])
+        self.assertTrue(self.convert(self.server, self.key, pptx, "png", dpi=50).json()["cached"])
+        self.assertFalse(self.convert(self.server, self.key, pptx, "png", dpi=60).json()["cached"])
+
+    def test_concurrent_identical_exports_convert_once(self):
+        file_id = self.upload(self.server, self.key, "flight.pptx",
+                              unique_copy(self.sources["pptx"]))
+        answers = []
+
+        def export():
+            answers.append(self.convert(self.server, self.key, file_id, "odp"))
+
+        threads = [threading.Thread(target=export) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual([a.status for a in answers], [200] * 4)
+        self.assertEqual(sorted(a.json()["cached"] for a in answers), [False, True, True, True])
+        self.assertEqual(len({a.json()["download_url"].split("?")[0] for a in answers}), 1)
+
+    def test_csv_shows_the_values_a_reader_sees(self):
+        file_id = self.upload(self.server, self.key, "budget.xlsx", self.sources["xlsx"])
+        body = self.convert(self.server, self.key, file_id, "csv").json()
+        rows = list(csv.reader(io.StringIO(
+            self.download(self.server, body["download_url"]).body.decode("utf-8"))))
+        sheet = openpyxl.load_workbook(XLSX, data_only=True).active
+        checked = 0
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is None or isinstance(cell.value, str):
+                    continue
+                shown = rows[cell.row - 1][cell.column - 1]
+                if isinstance(cell.value, datetime.datetime):
+                    self.assertEqual(shown, cell.value.date().isoformat())
+                elif isinstance(cell.value, bool):
+                    self.assertEqual(shown, "TRUE" if cell.value else "FALSE")
+                else:
+                    self.assertAlmostEqual(float(shown), float(cell.value), places=9)
+                checked += 1
+        self.assertGreater(checked, 5)
+
+    def test_csv_guards_formula_like_text_unless_raw(self):
+        # Written by Quire (xlsx) and by LibreOffice (xls): the same guard either way.
+        for name, data in (("guard.xlsx", guard_workbook()), ("guard.xls", self.guard_xls)):
+            with self.subTest(name=name):
+                file_id = self.upload(self.server, self.key, name, data)
+                guarded = self.convert(self.server, self.key, file_id, "csv").json()
+                body = self.download(self.server, guarded["download_url"]).body
+                self.assertEqual(body.replace(b'"', b"").rstrip(b"\r\n"),
+                                 b"'=1+2,'@SUM(A1),plain,-4")
+                raw = self.convert(self.server, self.key, file_id, "csv", raw="true",
+                                   sheet="data").json()
+                body = self.download(self.server, raw["download_url"]).body
+                self.assertEqual(body.replace(b'"', b"").rstrip(b"\r\n"),
+                                 b"=1+2,@SUM(A1),plain,-4")
+
+    def test_excel_turns_carry_recalculated_values(self):
+        response = self.server.generate(
+            self.key, "excel",
+            prompt="Add a sheet named Calc. Put 2 in A1 of Calc. Put =A1*21 in A2 of Calc. "
+                   "Put =A1/0 in A3 of Calc. Put =_xlfn.XLOOKUP(2,A1:A1,A1:A1) in A4 of Calc.")
+        self.assertEqual(response.status, 200, response)
+        summary = response.json()["summary"]
+        self.assertIn("Recalculated 2 formulas. Formula errors: Calc!A3 #DIV/0!.", summary)
+        self.assertIn("Excel's values kept): Calc!A4.", summary)
+        data = self.download(self.server, response.json()["download_url"]).body
+        sheet = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["Calc"]
+        self.assertEqual([sheet[f"A{row}"].value for row in range(1, 5)],
+                         [2, 42, "#DIV/0!", None])
+        formulas = openpyxl.load_workbook(io.BytesIO(data))["Calc"]
+        self.assertEqual(formulas["A2"].value, "=A1*21")
+
+    def test_run_export_of_the_current_version(self):
+        created = self.server.generate(self.key, "word", prompt="A memo about exports")
+        self.assertEqual(created.status, 200, created)
+        run_id = created.json()["run_id"]
+        response = self.server.request("POST", f"/api/v1/runs/{run_id}/export", key=self.key,
+                                       body={"format": "txt"})
+        self.assertEqual(response.status, 200, response)
+        body = response.json()
+        self.assertEqual((body["run_id"], body["source_format"], body["format"]),
+                         (run_id, "docx", "txt"))
+        self.assertIn("exports", self.download(self.server, body["download_url"]).body.decode())
+        bad = self.server.request("POST", f"/api/v1/runs/{run_id}/export", key=self.key,
+                                  body={"format": "png", "options": {"dpi": 1000}})
+        self.assertEqual(bad.status, 400)
+        self.assertEqual(bad.json()["message"],
+                         "a docx document cannot be converted to png; valid formats: "
+                         "pdf, html, txt, odt")
+        missing = self.server.request("POST", "/api/v1/runs/run_missing/export", key=self.key,
+                                      body={"format": "pdf"})
+        self.assertEqual(missing.status, 404)
+
+
+class ConverterRecoveryTest(ExportServer, unittest.TestCase):
+    """One process, a short timeout and no queue, so that a stopped process shows at once."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = QuireServer(args=["--convert-timeout", "4", "--convert-queue", "0",
+                                       "--office-max-conversions", "3"],
+                                 env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        try:
+            wait_ready(cls.server)
+            cls.key = cls.server.local_key()
+        except BaseException:
+            cls.server.cleanup()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def fresh_docx(self):
+        # Bytes no export has seen: a cache hit would not reach the office process.
+        return self.upload(self.server, self.key, "memo.docx", unique_copy(read(DOCX)))
+
+    def test_hung_conversion_is_killed_and_the_pool_recovers(self):
+        wait_ready(self.server)
+        docx = self.fresh_docx()
+        [pid] = office_children(self.server.process.pid)
+        os.kill(pid, signal.SIGSTOP)
+        answers = []
+        hung = threading.Thread(target=lambda: answers.append(
+            self.convert(self.server, self.key, docx, "pdf")))
+        hung.start()
+        # While the only process hangs, the empty queue refuses at once, saying when to retry.
+        time.sleep(1)
+        busy = self.convert(self.server, self.key, docx, "odt")
+        hung.join()
+        self.assertEqual(busy.status, 503, busy)
+        self.assertEqual(busy.json()["error"], "converter_unavailable")
+        self.assertIn("retry-after", busy.headers)
+        self.assertEqual(answers[0].status, 502, answers[0])
+        self.assertEqual(answers[0].json()["error"], "conversion_failed")
+        self.assertIn("took longer than", answers[0].json()["message"])
+
+        wait_ready(self.server)
+        self.assertNotIn(pid, office_children(self.server.process.pid))
+        again = self.convert(self.server, self.key, docx, "pdf")
+        self.assertEqual(again.status, 200, again)
+
+    def test_killed_office_process_is_replaced(self):
+        wait_ready(self.server)
+        docx = self.fresh_docx()
+        [pid] = office_children(self.server.process.pid)
+        os.kill(pid, signal.SIGKILL)
+        response = self.convert(self.server, self.key, docx, "html")
+        self.assertEqual(response.status, 200, response)
+        [replacement] = office_children(self.server.process.pid)
+        self.assertNotEqual(replacement, pid)
+
+
+    def test_process_is_recycled_after_its_conversion_count(self):
+        wait_ready(self.server)
+        [pid] = office_children(self.server.process.pid)
+        for _ in range(3):
+            wait_ready(self.server)
+            response = self.convert(self.server, self.key, self.fresh_docx(), "pdf")
+            self.assertEqual(response.status, 200, response)
+            if pid not in office_children(self.server.process.pid):
+                break
+        wait_ready(self.server)
+        self.assertNotIn(pid, office_children(self.server.process.pid))
+        self.assertEqual(len(office_children(self.server.process.pid)), 1)
+
+
+class ShutdownTest(ExportServer, unittest.TestCase):
+    def test_shutdown_does_not_wait_for_a_hung_conversion(self):
+        server = QuireServer(args=["--convert-timeout", "300"],
+                             env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        try:
+            wait_ready(server)
+            key = server.local_key()
+            file_id = self.upload(server, key, "memo.docx", unique_copy(read(DOCX)))
+            [pid] = office_children(server.process.pid)
+            os.kill(pid, signal.SIGSTOP)
+            answers = []
+            hung = threading.Thread(target=lambda: answers.append(
+                self.convert(server, key, file_id, "pdf")))
+            hung.start()
+            time.sleep(1)
+            # Far sooner than the conversion's 300 s timeout.
+            self.assertEqual(server.stop(timeout=30), 0)
+            hung.join()
+            self.assertEqual(answers[0].status, 503, answers[0])
+            self.assertFalse(os.path.exists(f"/proc/{pid}"))
+        finally:
+            server.cleanup()
+
+
+class MemoryCeilingTest(ExportServer, unittest.TestCase):
+    """A ceiling below any office process's size: every conversion replaces its process."""
+
+    def test_process_above_the_memory_ceiling_is_replaced(self):
+        server = QuireServer(args=["--office-rss-mb", "1"],
+                             env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        try:
+            wait_ready(server)
+            key = server.local_key()
+            [pid] = office_children(server.process.pid)
+            file_id = self.upload(server, key, "memo.docx", unique_copy(read(DOCX)))
+            self.assertEqual(self.convert(server, key, file_id, "pdf").status, 200)
+            wait_ready(server)
+            self.assertNotIn(pid, office_children(server.process.pid))
+            self.assertEqual(self.convert(server, key, file_id, "odt").status, 200)
+        finally:
+            server.cleanup()
+
+
+class WithoutConverterTest(ExportServer, unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.server = QuireServer(env={"QUIRE_OFFICE_PROCESSES": "0"}).start()
+        cls.key = cls.server.local_key()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+
+    def test_native_exports_work_and_office_exports_are_503(self):
+        ready = self.server.request("GET", "/readyz")
+        self.assertEqual(ready.status, 200, ready)
+        self.assertEqual(ready.json()["checks"]["converter"], "missing")
+        file_id = self.upload(self.server, self.key, "memo.docx", read(DOCX))
+        self.assertEqual(self.convert(self.server, self.key, file_id, "txt").status, 200)
+        pdf = self.convert(self.server, self.key, file_id, "pdf")
+        self.assertEqual(pdf.status, 503, pdf)
+        self.assertEqual(pdf.json()["error"], "converter_unavailable")
+        self.assertNotIn("retry-after", pdf.headers)
+
+
+if __name__ == "__main__":
+    unittest.main()
