@@ -1,0 +1,278 @@
+#include "ooxml/docx/word_document.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "ooxml/docx/tools.hpp"
+#include "ooxml/package/package.hpp"
+#include "shared_dir.hpp"
+
+namespace quire::docx {
+namespace {
+
+namespace json = boost::json;
+
+BlockSpec Heading(std::string text, int level = 1) {
+    BlockSpec spec;
+    spec.kind = BlockSpec::Kind::kHeading;
+    spec.text = std::move(text);
+    spec.level = level;
+    return spec;
+}
+
+BlockSpec Paragraph(std::string text) {
+    BlockSpec spec;
+    spec.kind = BlockSpec::Kind::kParagraph;
+    spec.text = std::move(text);
+    return spec;
+}
+
+BlockSpec Chart(std::string caption) {
+    BlockSpec spec;
+    spec.kind = BlockSpec::Kind::kChart;
+    spec.title = "Revenue";
+    spec.categories = {"Q1", "Q2", "Q3"};
+    spec.series = {{"2024", {1.0, 2.5, 4.0}}};
+    spec.caption = std::move(caption);
+    return spec;
+}
+
+WordDocument Reopen(const WordDocument& document) {
+    Result<std::string> bytes = document.Save();
+    EXPECT_TRUE(bytes) << (bytes ? "" : bytes.error().message);
+    Result<WordDocument> reopened = WordDocument::Open(bytes ? *bytes : "");
+    EXPECT_TRUE(reopened) << (reopened ? "" : reopened.error().message);
+    return std::move(*reopened);
+}
+
+std::string ReadCorpus(std::string_view name) {
+    std::ifstream in(test_support::SharedDir() / "corpus" / name, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+// A report with two sections, a chart in the second.
+WordDocument Report() {
+    WordDocument document = WordDocument::Create();
+    std::vector<BlockSpec> blocks = {
+        Heading("Report", 0), Heading("Executive summary"),     Paragraph("Revenue grew."),
+        Heading("Details"),   Paragraph("Quarter by quarter."), Chart("Figure 1: Revenue")};
+    auto inserted = document.InsertBlocks("end", Position::kAfter, blocks);
+    EXPECT_TRUE(inserted) << (inserted ? ""
+                                       : inserted.error().message + " " + inserted.error().detail);
+    return document;
+}
+
+TEST(WordDocument, BuiltReportReadsBackWithAnchors) {
+    WordDocument document = Reopen(Report());
+    const json::object outline = json::parse(document.OutlineJson()).as_object();
+    const json::array& sections = outline.at("sections").as_array();
+    ASSERT_EQ(sections.size(), 3u);
+    EXPECT_EQ(sections[1].at("id"), "sec_executive_summary");
+    EXPECT_EQ(sections[2].at("title"), "Details");
+    const json::array& figures = outline.at("figures").as_array();
+    ASSERT_EQ(figures.size(), 1u);
+    EXPECT_EQ(figures[0].at("kind"), "chart");
+    EXPECT_EQ(figures[0].at("section"), "sec_details");
+    EXPECT_EQ(figures[0].at("caption"), "Figure 1: Revenue");
+    EXPECT_NE(document.OutlineText().find("sec_details"), std::string::npos);
+}
+
+TEST(WordDocument, ChartHasEmbeddedWorkbook) {
+    Result<std::string> bytes = Report().Save();
+    ASSERT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    ASSERT_TRUE(package);
+    EXPECT_TRUE(package->HasPart("word/charts/chart1.xml"));
+    EXPECT_TRUE(package->HasPart("word/embeddings/Microsoft_Excel_Worksheet1.xlsx"));
+    Result<std::string> chart = package->ReadPart("word/charts/chart1.xml");
+    ASSERT_TRUE(chart);
+    EXPECT_NE(chart->find("externalData"), std::string::npos);
+}
+
+TEST(WordDocument, MovingAFigureTakesItsCaption) {
+    WordDocument document = Report();
+    const std::string figure =
+        json::parse(document.OutlineJson()).at("figures").at(0).at("id").as_string().c_str();
+    ASSERT_TRUE(document.MoveBlock(figure, "sec_executive_summary", Position::kEndOfSection));
+    const std::string text = Reopen(document).Text();
+    const std::size_t caption = text.find("Figure 1: Revenue");
+    EXPECT_LT(text.find("Executive summary"), caption);
+    EXPECT_LT(caption, text.find("Details"));
+    EXPECT_LT(text.find("Revenue grew."), caption);
+}
+
+TEST(WordDocument, MovingASectionIntoItselfIsRefused) {
+    WordDocument document = Report();
+    EXPECT_FALSE(document.MoveBlock("sec_report", "sec_details", Position::kAfter));
+}
+
+TEST(WordDocument, DeletingAFigureRemovesItsParts) {
+    WordDocument document = Report();
+    ASSERT_TRUE(document.DeleteBlock("f1"));
+    Result<std::string> bytes = document.Save();
+    ASSERT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    ASSERT_TRUE(package);
+    EXPECT_FALSE(package->HasPart("word/charts/chart1.xml"));
+    EXPECT_FALSE(package->HasPart("word/embeddings/Microsoft_Excel_Worksheet1.xlsx"));
+    EXPECT_EQ(Reopen(document).Text().find("Figure 1"), std::string::npos);
+}
+
+TEST(WordDocument, ReplaceTextAcrossRunsKeepsFirstRunFormatting) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter,
+                                      std::vector{Paragraph("Net **reve**nue rose")}));
+    Result<std::size_t> count = document.ReplaceText("revenue", "income");
+    ASSERT_TRUE(count);
+    EXPECT_EQ(*count, 1u);
+    const std::vector<BlockInfo> blocks = Reopen(document).Blocks();
+    ASSERT_EQ(blocks.size(), 1u);
+    EXPECT_EQ(blocks[0].text, "Net income rose");
+    ASSERT_GE(blocks[0].runs.size(), 2u);
+    EXPECT_EQ(blocks[0].runs[1].text, "income");
+    EXPECT_TRUE(blocks[0].runs[1].bold);
+}
+
+TEST(WordDocument, InlineMarkupBecomesRunsLinksAndFootnotes) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks(
+        "end", Position::kAfter,
+        std::vector{Paragraph("See *this* [site](https://example.com)[^A note.] now")}));
+    WordDocument reopened = Reopen(document);
+    const std::vector<BlockInfo> blocks = reopened.Blocks();
+    ASSERT_EQ(blocks.size(), 1u);
+    EXPECT_EQ(blocks[0].text, "See this site now");
+    bool italic = false, linked = false;
+    for (const RunInfo& run : blocks[0].runs) {
+        italic |= run.italic && run.text == "this";
+        linked |= run.link == "https://example.com";
+    }
+    EXPECT_TRUE(italic);
+    EXPECT_TRUE(linked);
+    EXPECT_EQ(json::parse(reopened.OutlineJson()).at("footnotes"), 1);
+}
+
+TEST(WordDocument, ListsAndTablesAreWritten) {
+    WordDocument document = WordDocument::Create();
+    BlockSpec list;
+    list.kind = BlockSpec::Kind::kList;
+    list.ordered = true;
+    list.items = {{"One", 0}, {"Two", 1}};
+    BlockSpec table;
+    table.kind = BlockSpec::Kind::kTable;
+    table.rows = {{"Region", "Sales"}, {"North", "10"}, {"South", "12"}};
+    table.caption = "Table 1: Sales";
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{list, table}));
+    WordDocument reopened = Reopen(document);
+    const json::object outline = json::parse(reopened.OutlineJson()).as_object();
+    const json::array& tables = outline.at("tables").as_array();
+    ASSERT_EQ(tables.size(), 1u);
+    EXPECT_EQ(tables[0].at("rows"), 3);
+    EXPECT_EQ(tables[0].at("columns"), 2);
+    EXPECT_EQ(tables[0].at("caption"), "Table 1: Sales");
+    const std::vector<BlockInfo> blocks = reopened.Blocks();
+    ASSERT_GE(blocks.size(), 4u);
+    EXPECT_TRUE(blocks[0].list_item);
+    EXPECT_EQ(blocks[3].text, "Region\tSales\nNorth\t10\nSouth\t12");
+}
+
+TEST(WordDocument, BadBlocksChangeNothing) {
+    WordDocument document = Report();
+    const std::string before = document.Text();
+    BlockSpec image;
+    image.kind = BlockSpec::Kind::kImage;
+    image.image = "not an image";
+    EXPECT_FALSE(
+        document.InsertBlocks("end", Position::kAfter, std::vector{Paragraph("x"), image}));
+    EXPECT_FALSE(
+        document.InsertBlocks("no_such_anchor", Position::kAfter, std::vector{Paragraph("x")}));
+    EXPECT_EQ(document.Text(), before);
+}
+
+TEST(WordDocument, HeaderWithPageNumbersAndPageSetup) {
+    WordDocument document = Report();
+    ASSERT_TRUE(document.SetHeaderFooter({true, "default", "Page {page} of {pages}"}));
+    ASSERT_TRUE(document.SetPageSetup({"Letter", true, 2.0}));
+    const json::object outline = json::parse(Reopen(document).OutlineJson()).as_object();
+    const json::array& headers = outline.at("headers_footers").as_array();
+    ASSERT_EQ(headers.size(), 1u);
+    EXPECT_EQ(headers[0].at("kind"), "footer");
+    EXPECT_EQ(headers[0].at("text"), "Page 1 of 1");
+}
+
+TEST(WordDocument, ToolsRunThroughOneFunction) {
+    WordDocument document = WordDocument::Create();
+    json::object args = json::parse(R"({"anchor":"end","blocks":[
+        {"type":"heading","text":"Sales","level":1},
+        {"type":"paragraph","text":"Up."},
+        {"type":"table","rows":[["A","B"],[1,2]]}]})")
+                            .as_object();
+    Result<json::value> inserted = CallTool(document, "insert_blocks", args);
+    ASSERT_TRUE(inserted) << inserted.error().message;
+    EXPECT_EQ(inserted->at("anchors").at(0), "sec_sales");
+    Result<json::value> section =
+        CallTool(document, "read_section", json::parse(R"({"anchor":"sec_sales"})").as_object());
+    ASSERT_TRUE(section);
+    EXPECT_EQ(section->at("blocks").as_array().size(), 3u);
+    Result<json::value> bad =
+        CallTool(document, "replace_text",
+                 json::parse(R"({"find":"x","replace":"y","bogus":1})").as_object());
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("bogus"), std::string::npos);
+    EXPECT_NE(ToolSchemasJson().find("set_header_footer"), std::string::npos);
+}
+
+TEST(WordCorpus, StrictDocumentIsRead) {
+    Result<WordDocument> document =
+        WordDocument::Open(ReadCorpus("docx/mammoth-strict-format.docx"));
+    ASSERT_TRUE(document) << document.error().message;
+    EXPECT_FALSE(document->Text().empty());
+    ASSERT_TRUE(document->InsertBlocks("end", Position::kAfter, std::vector{Paragraph("Added")}));
+    EXPECT_NE(Reopen(*document).Text().find("Added"), std::string::npos);
+}
+
+TEST(WordCorpus, TrackedChangesAreAcceptedAndRejected) {
+    const std::string bytes = ReadCorpus("docx/pandoc-paragraph_insertion_deletion.docx");
+    Result<WordDocument> accepted = WordDocument::Open(bytes);
+    ASSERT_TRUE(accepted);
+    EXPECT_TRUE(json::parse(accepted->OutlineJson()).at("tracked_changes").as_bool());
+    Result<std::size_t> changes = accepted->AcceptAllChanges();
+    ASSERT_TRUE(changes);
+    EXPECT_GT(*changes, 0u);
+    EXPECT_FALSE(json::parse(Reopen(*accepted).OutlineJson()).at("tracked_changes").as_bool());
+    Result<WordDocument> rejected = WordDocument::Open(bytes);
+    ASSERT_TRUE(rejected);
+    ASSERT_TRUE(rejected->RejectAllChanges());
+    EXPECT_NE(Reopen(*accepted).Text(), Reopen(*rejected).Text());
+}
+
+TEST(WordCorpus, TextBoxesAndContentControlsAreRead) {
+    Result<WordDocument> boxes = WordDocument::Open(ReadCorpus("docx/mammoth-text-box.docx"));
+    ASSERT_TRUE(boxes);
+    bool has_box = false;
+    for (const BlockInfo& block : boxes->Blocks()) has_box |= !block.text_boxes.empty();
+    EXPECT_TRUE(has_box);
+    Result<WordDocument> controls = WordDocument::Open(ReadCorpus("docx/pandoc-sdt_elements.docx"));
+    ASSERT_TRUE(controls);
+    // The document's content control is a table cell whose content reads "Body copy".
+    bool has_control = false;
+    for (const BlockInfo& block : controls->Blocks()) {
+        has_control |= block.kind == BlockInfo::Kind::kTable &&
+                       block.text.find("Body copy") != std::string::npos;
+    }
+    EXPECT_TRUE(has_control);
+}
+
+TEST(WordCorpus, LargeDocumentOutlineStaysSmall) {
+    Result<WordDocument> document = WordDocument::Open(ReadCorpus("docx/poi-bug65649.docx"));
+    ASSERT_TRUE(document) << document.error().message;
+    EXPECT_LT(document->OutlineJson().size(), 16u * 1024);
+}
+
+}  // namespace
+}  // namespace quire::docx
