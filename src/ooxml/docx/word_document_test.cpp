@@ -3,12 +3,8 @@
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
-#include <fstream>
-#include <sstream>
-
 #include "ooxml/docx/tools.hpp"
 #include "ooxml/package/package.hpp"
-#include "shared_dir.hpp"
 
 namespace quire::docx {
 namespace {
@@ -46,13 +42,6 @@ WordDocument Reopen(const WordDocument& document) {
     Result<WordDocument> reopened = WordDocument::Open(bytes ? *bytes : "");
     EXPECT_TRUE(reopened) << (reopened ? "" : reopened.error().message);
     return std::move(*reopened);
-}
-
-std::string ReadCorpus(std::string_view name) {
-    std::ifstream in(test_support::SharedDir() / "corpus" / name, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    return buffer.str();
 }
 
 // A report with two sections, a chart in the second.
@@ -225,53 +214,6 @@ TEST(WordDocument, ToolsRunThroughOneFunction) {
     ASSERT_FALSE(bad);
     EXPECT_NE(bad.error().message.find("bogus"), std::string::npos);
     EXPECT_NE(ToolSchemasJson().find("set_header_footer"), std::string::npos);
-}
-
-TEST(WordCorpus, StrictDocumentIsRead) {
-    Result<WordDocument> document =
-        WordDocument::Open(ReadCorpus("docx/mammoth-strict-format.docx"));
-    ASSERT_TRUE(document) << document.error().message;
-    EXPECT_FALSE(document->Text().empty());
-    ASSERT_TRUE(document->InsertBlocks("end", Position::kAfter, std::vector{Paragraph("Added")}));
-    EXPECT_NE(Reopen(*document).Text().find("Added"), std::string::npos);
-}
-
-TEST(WordCorpus, TrackedChangesAreAcceptedAndRejected) {
-    const std::string bytes = ReadCorpus("docx/pandoc-paragraph_insertion_deletion.docx");
-    Result<WordDocument> accepted = WordDocument::Open(bytes);
-    ASSERT_TRUE(accepted);
-    EXPECT_TRUE(json::parse(accepted->OutlineJson()).at("tracked_changes").as_bool());
-    Result<std::size_t> changes = accepted->AcceptAllChanges();
-    ASSERT_TRUE(changes);
-    EXPECT_GT(*changes, 0u);
-    EXPECT_FALSE(json::parse(Reopen(*accepted).OutlineJson()).at("tracked_changes").as_bool());
-    Result<WordDocument> rejected = WordDocument::Open(bytes);
-    ASSERT_TRUE(rejected);
-    ASSERT_TRUE(rejected->RejectAllChanges());
-    EXPECT_NE(Reopen(*accepted).Text(), Reopen(*rejected).Text());
-}
-
-TEST(WordCorpus, TextBoxesAndContentControlsAreRead) {
-    Result<WordDocument> boxes = WordDocument::Open(ReadCorpus("docx/mammoth-text-box.docx"));
-    ASSERT_TRUE(boxes);
-    bool has_box = false;
-    for (const BlockInfo& block : boxes->Blocks()) has_box |= !block.text_boxes.empty();
-    EXPECT_TRUE(has_box);
-    Result<WordDocument> controls = WordDocument::Open(ReadCorpus("docx/pandoc-sdt_elements.docx"));
-    ASSERT_TRUE(controls);
-    // The document's content control is a table cell whose content reads "Body copy".
-    bool has_control = false;
-    for (const BlockInfo& block : controls->Blocks()) {
-        has_control |= block.kind == BlockInfo::Kind::kTable &&
-                       block.text.find("Body copy") != std::string::npos;
-    }
-    EXPECT_TRUE(has_control);
-}
-
-TEST(WordCorpus, LargeDocumentOutlineStaysSmall) {
-    Result<WordDocument> document = WordDocument::Open(ReadCorpus("docx/poi-bug65649.docx"));
-    ASSERT_TRUE(document) << document.error().message;
-    EXPECT_LT(document->OutlineJson().size(), 16u * 1024);
 }
 
 }  // namespace
