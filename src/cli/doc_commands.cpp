@@ -156,6 +156,15 @@ void ApplyCalls(const std::string& file, const std::string& calls_path, const st
     WriteFileOrDie(out, *bytes);
 }
 
+void NewDocument(const std::string& file) {
+    if (FormatOrDie(file) != service::DocumentFormat::kWord) {
+        Die(file + ": `doc new` makes Word documents (.docx)");
+    }
+    auto bytes = docx::WordDocument::Create().Save();
+    if (!bytes) Die(file + ": " + bytes.error().message);
+    WriteFileOrDie(file, *bytes);
+}
+
 }  // namespace
 
 void AddDocCommands(CLI::App& app) {
@@ -174,6 +183,10 @@ void AddDocCommands(CLI::App& app) {
     tools->add_option("--format", *format, "The document format (xlsx or docx)")
         ->capture_default_str();
     tools->callback([format] { PrintTools(*format); });
+
+    auto* create = doc->add_subcommand("new", "Write a new, empty Word document");
+    create->add_option("FILE", *file, "The .docx file to write")->required();
+    create->callback([file] { NewDocument(*file); });
 
     auto calls = std::make_shared<std::string>();
     auto out = std::make_shared<std::string>();
