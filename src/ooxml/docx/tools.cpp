@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "ooxml/docx/word_document.hpp"
+#include "ooxml/docx/word_impl.hpp"
 
 namespace quire::docx {
 namespace {
@@ -14,7 +15,8 @@ namespace {
 namespace json = boost::json;
 using xlsx::ToolArgs;
 
-constexpr std::size_t kMaxBlockText = 4000;  // characters of one block read_section returns
+constexpr std::size_t kMaxBlockText = 4000;     // code points of one block read_section returns
+constexpr std::size_t kMaxSectionBlocks = 200;  // blocks read_section returns
 
 Result<std::string> DecodeBase64(std::string_view text) {
     static constexpr std::string_view kAlphabet =
@@ -298,8 +300,7 @@ json::object BlockJson(const BlockInfo& block) {
     json::object out{{"id", block.id}, {"kind", kKinds[static_cast<int>(block.kind)]}};
     if (!block.style.empty()) out["style"] = block.style;
     if (block.heading_level >= 0) out["heading_level"] = block.heading_level;
-    out["text"] =
-        block.text.size() > kMaxBlockText ? block.text.substr(0, kMaxBlockText) + "…" : block.text;
+    out["text"] = Shorten(block.text, kMaxBlockText);
     if (block.kind == BlockInfo::Kind::kTable) {
         out["rows"] = block.rows;
         out["columns"] = block.columns;
@@ -323,8 +324,16 @@ Result<json::value> ReadSectionTool(WordDocument& document, ToolArgs& args) {
     Result<std::vector<BlockInfo>> blocks = document.ReadSection(*anchor);
     if (!blocks) return Propagate(blocks);
     json::array out;
-    for (const BlockInfo& block : *blocks) out.push_back(BlockJson(block));
-    return json::object{{"anchor", *anchor}, {"blocks", std::move(out)}};
+    for (const BlockInfo& block : *blocks) {
+        if (out.size() == kMaxSectionBlocks) break;
+        out.push_back(BlockJson(block));
+    }
+    json::object result{{"anchor", *anchor}, {"blocks", std::move(out)}};
+    if (blocks->size() > kMaxSectionBlocks) {
+        result["truncated"] = true;
+        result["total_blocks"] = blocks->size();
+    }
+    return result;
 }
 
 std::vector<DocumentTool> BuildTools() {

@@ -146,7 +146,15 @@ TEST(WordCorpus, StrictDocumentIsRead) {
     ASSERT_TRUE(document) << document.error().message;
     EXPECT_FALSE(document->Text().empty());
     ASSERT_TRUE(document->InsertBlocks("end", Position::kAfter, std::vector{Paragraph("Added")}));
-    EXPECT_NE(Reopen(*document).Text().find("Added"), std::string::npos);
+    BlockSpec heading;
+    heading.kind = BlockSpec::Kind::kHeading;
+    heading.text = "Strict heading";
+    ASSERT_TRUE(document->InsertBlocks("start", Position::kBefore, std::vector{heading}));
+    WordDocument reopened = Reopen(*document);
+    EXPECT_NE(reopened.Text().find("Added"), std::string::npos);
+    const json::array sections = json::parse(reopened.OutlineJson()).at("sections").as_array();
+    ASSERT_FALSE(sections.empty());
+    EXPECT_EQ(sections[0].at("title"), "Strict heading");
 }
 
 TEST(WordCorpus, TrackedChangesAreAcceptedAndRejected) {

@@ -80,12 +80,26 @@ WordNames::WordNames(const pugi::xml_document& doc, std::string_view word_ns) : 
     if (prefix && !prefix->empty()) prefix_ = *prefix + ":";
 }
 
+WordNames::WordNames(const pugi::xml_document& doc, std::string_view word_ns, std::string_view text)
+    : ns_(word_ns) {
+    std::optional<std::string> prefix = ooxml::PrefixFor(doc.document_element(), word_ns);
+    const std::string root = "<" + std::string(doc.document_element().name());
+    const std::size_t root_start = text.find(root);
+    const std::size_t root_end = text.find('>', root_start);
+    // Text that merely mentions "xmlns" takes the slow path, which is still right.
+    fast_ = prefix.has_value() && root_start != std::string_view::npos &&
+            text.find("xmlns", root_end) == std::string_view::npos;
+    if (prefix && !prefix->empty()) prefix_ = *prefix + ":";
+}
+
 bool WordNames::Is(const pugi::xml_node& node, std::string_view local) const {
     if (node.type() != pugi::node_element) return false;
     if (!fast_) return ooxml::IsElement(node, ns_, local);
-    std::string_view name = node.name();
-    return name.size() == prefix_.size() + local.size() && name.starts_with(prefix_) &&
-           name.substr(prefix_.size()) == local;
+    // strncmp stops at the name's end, so no strlen is needed on this hot path.
+    const char* name = node.name();
+    if (std::strncmp(name, prefix_.c_str(), prefix_.size()) != 0) return false;
+    name += prefix_.size();
+    return std::strncmp(name, local.data(), local.size()) == 0 && name[local.size()] == '\0';
 }
 
 std::string_view WordNames::Attr(const pugi::xml_node& node, std::string_view local) const {
@@ -132,7 +146,7 @@ Result<WordDocument> WordDocument::Open(std::string bytes) {
     const pugi::xml_node root = impl->doc->document_element();
     for (const std::string_view word_ns : {ooxml::ns::kWordMain, kWordStrictNs}) {
         if (!ooxml::IsElement(root, word_ns, "document")) continue;
-        impl->w = WordNames(*impl->doc, word_ns);
+        impl->w = WordNames(*impl->doc, word_ns, *xml);
         impl->strict = word_ns == kWordStrictNs;
         impl->body = ooxml::FindChild(root, word_ns, "body");
         if (!impl->body) return InvalidRequest("the Word document has no body");
@@ -327,6 +341,12 @@ std::vector<BodyBlock> WordDocument::Impl::BodyBlocks() {
     return blocks;
 }
 
+std::size_t WordDocument::BlockCount() const {
+    std::size_t count = 0;
+    for (pugi::xml_node node : impl_->body.children()) count += IsBlockElement(impl_->w, node);
+    return count;
+}
+
 pugi::xml_node WordDocument::Impl::FinalSectPr() const {
     for (pugi::xml_node node = body.last_child(); node; node = node.previous_sibling()) {
         if (node.type() != pugi::node_element) continue;
@@ -358,10 +378,11 @@ pugi::xml_node BodyChildOf(pugi::xml_node node, const pugi::xml_node& body) {
     return node;
 }
 
+// A figure is a paragraph with a DrawingML drawing; VML pictures and objects count as text.
 bool HasDrawing(const WordNames& w, const pugi::xml_node& paragraph) {
     bool found = false;
     ForEachElement(paragraph, [&](const pugi::xml_node& node) {
-        if (w.Is(node, "drawing") || w.Is(node, "pict") || w.Is(node, "object")) found = true;
+        if (w.Is(node, "drawing")) found = true;
         return !found && !w.Is(node, "txbxContent");
     });
     return found;
@@ -530,12 +551,14 @@ int WordDocument::Impl::NextDrawingId() {
 }
 
 bool WordDocument::Impl::BookmarkExists(std::string_view name) {
-    bool found = false;
-    ForEachElement(body, [&](const pugi::xml_node& node) {
-        if (w.Is(node, "bookmarkStart") && Lower(w.Attr(node, "name")) == Lower(name)) found = true;
-        return !found;
-    });
-    return found;
+    if (!bookmark_names) {
+        bookmark_names.emplace();
+        ForEachElement(body, [&](const pugi::xml_node& node) {
+            if (w.Is(node, "bookmarkStart")) bookmark_names->insert(Lower(w.Attr(node, "name")));
+            return true;
+        });
+    }
+    return bookmark_names->contains(Lower(name));
 }
 
 std::string WordDocument::Impl::UniqueBookmarkName(std::string_view wanted) {
@@ -543,6 +566,7 @@ std::string WordDocument::Impl::UniqueBookmarkName(std::string_view wanted) {
     std::string base(wanted.substr(0, 36));
     std::string name = base;
     for (int n = 2; BookmarkExists(name); ++n) name = fmt::format("{}_{}", base, n);
+    bookmark_names->insert(Lower(name));
     return name;
 }
 

@@ -151,6 +151,8 @@ public:
 
     // --- reading -------------------------------------------------------------------------------
 
+    // How many blocks the body has, without reading them.
+    [[nodiscard]] std::size_t BlockCount() const;
     // The body's blocks in document order (the final section properties left out).
     [[nodiscard]] std::vector<BlockInfo> Blocks() const;
     // The body text in reading order: one line per paragraph, text boxes after the paragraph

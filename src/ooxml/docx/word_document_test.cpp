@@ -216,5 +216,92 @@ TEST(WordDocument, ToolsRunThroughOneFunction) {
     EXPECT_NE(ToolSchemasJson().find("set_header_footer"), std::string::npos);
 }
 
+TEST(WordDocument, BlocksOfOneCallGetDistinctAnchors) {
+    WordDocument document = WordDocument::Create();
+    BlockSpec table;
+    table.kind = BlockSpec::Kind::kTable;
+    table.rows = {{"a"}};
+    Result<std::vector<std::string>> anchors = document.InsertBlocks(
+        "end", Position::kAfter, std::vector{table, table, Heading("Same"), Heading("Same")});
+    ASSERT_TRUE(anchors);
+    ASSERT_EQ(anchors->size(), 4u);
+    EXPECT_NE((*anchors)[0], (*anchors)[1]);
+    EXPECT_NE((*anchors)[2], (*anchors)[3]);
+    BlockSpec named = Heading("Named");
+    named.name = "chosen";
+    EXPECT_FALSE(document.InsertBlocks("end", Position::kAfter, std::vector{named, named}));
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{named}));
+    EXPECT_FALSE(document.InsertBlocks("end", Position::kAfter, std::vector{named}));
+    EXPECT_FALSE(document.AddBookmark("b1", "chosen"));
+}
+
+// The first bytes of a 40 x 30 PNG: the engine reads the size from the header only.
+std::string PngHeader() {
+    std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x28\0\0\0\x1e\x08\x02\0\0\0", 29);
+    return png + std::string(16, '\0');
+}
+
+TEST(WordDocument, ImagesAreInlineWithAltTextAndLeaveWithTheirPart) {
+    WordDocument document = WordDocument::Create();
+    BlockSpec image;
+    image.kind = BlockSpec::Kind::kImage;
+    image.image = PngHeader();
+    image.alt_text = "A square";
+    image.caption = "Figure 1: Square";
+    Result<std::vector<std::string>> anchors =
+        document.InsertBlocks("end", Position::kAfter, std::vector{Heading("Pictures"), image});
+    ASSERT_TRUE(anchors);
+    WordDocument reopened = Reopen(document);
+    const std::vector<BlockInfo> blocks = reopened.Blocks();
+    ASSERT_EQ(blocks.size(), 3u);
+    ASSERT_EQ(blocks[1].drawings.size(), 1u);
+    EXPECT_EQ(blocks[1].drawings[0].kind, "image");
+    EXPECT_EQ(blocks[1].drawings[0].alt_text, "A square");
+    EXPECT_EQ(blocks[1].drawings[0].part, "word/media/image1.png");
+    EXPECT_FALSE(blocks[1].drawings[0].floating);
+    EXPECT_TRUE(blocks[2].caption);
+    ASSERT_TRUE(reopened.DeleteBlock((*anchors)[1]));
+    Result<std::string> bytes = reopened.Save();
+    ASSERT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    ASSERT_TRUE(package);
+    EXPECT_FALSE(package->HasPart("word/media/image1.png"));
+    EXPECT_EQ(Reopen(reopened).Text(), "Pictures\n");
+}
+
+TEST(WordDocument, SectionStartAndBookmarksAreAnchors) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks(
+        "end", Position::kAfter,
+        std::vector{Paragraph("Preface"), Heading("One"), Paragraph("Body"), Heading("Two")}));
+    Result<std::vector<BlockInfo>> start = document.ReadSection("start");
+    ASSERT_TRUE(start);
+    ASSERT_EQ(start->size(), 1u);
+    EXPECT_EQ(start->front().text, "Preface");
+    ASSERT_TRUE(document.AddBookmark("b3", "body_text"));
+    ASSERT_TRUE(
+        document.InsertBlocks("body_text", Position::kBefore, std::vector{Paragraph("Lead")}));
+    ASSERT_TRUE(
+        document.InsertBlocks("sec_one", Position::kEndOfSection, std::vector{Paragraph("Tail")}));
+    Result<std::vector<BlockInfo>> one = Reopen(document).ReadSection("sec_one");
+    ASSERT_TRUE(one);
+    std::vector<std::string> texts;
+    for (const BlockInfo& block : *one) texts.push_back(block.text);
+    EXPECT_EQ(texts, (std::vector<std::string>{"One", "Lead", "Body", "Tail"}));
+    EXPECT_EQ(document.ReadSection("nowhere").error().code, ErrorCode::kNotFound);
+}
+
+TEST(WordDocument, FirstPageHeaderSetsTitlePage) {
+    WordDocument document = Report();
+    ASSERT_TRUE(document.SetHeaderFooter({false, "first", "Cover"}));
+    ASSERT_TRUE(document.SetHeaderFooter({false, "first", "Cover again"}));
+    const json::object outline = json::parse(Reopen(document).OutlineJson()).as_object();
+    const json::array& headers = outline.at("headers_footers").as_array();
+    ASSERT_EQ(headers.size(), 1u);
+    EXPECT_EQ(headers[0].at("type"), "first");
+    EXPECT_EQ(headers[0].at("text"), "Cover again");
+    EXPECT_FALSE(document.SetHeaderFooter({false, "odd", "x"}));
+}
+
 }  // namespace
 }  // namespace quire::docx

@@ -248,6 +248,7 @@ Status WordDocument::AddBookmark(std::string_view block, std::string_view name) 
     if (!start) return std::unexpected(start.error());
     auto end = impl.InsertXml({paragraph, {}}, fmt::format(R"(<w:bookmarkEnd w:id="{}"/>)", id));
     if (!end) return std::unexpected(end.error());
+    impl.UniqueBookmarkName(name);  // records the name as taken
     impl.main_dirty = true;
     return {};
 }

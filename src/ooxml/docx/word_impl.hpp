@@ -34,6 +34,9 @@ class WordNames {
 public:
     WordNames() = default;
     WordNames(const pugi::xml_document& doc, std::string_view word_ns);
+    // The same, with the part's text: a prefix declared below the root element shows as an
+    // "xmlns" after the root's start tag, which is cheaper to look for in the text.
+    WordNames(const pugi::xml_document& doc, std::string_view word_ns, std::string_view text);
 
     bool Is(const pugi::xml_node& node, std::string_view local) const;
     // The value of a w:-namespaced attribute ("w:val"), "" when absent.
@@ -76,6 +79,8 @@ struct WordDocument::Impl {
     // Style id -> heading level (0 for Title), and the ids of styles by lowercase name.
     std::optional<std::map<std::string, int>> heading_styles;
     std::optional<std::map<std::string, std::string>> style_ids;
+    // Lowercase names of the body's bookmarks and of those written since, scanned once.
+    std::optional<std::set<std::string>> bookmark_names;
     int next_bookmark_id = -1;  // -1 until the body was scanned
     int next_drawing_id = -1;
 

@@ -16,9 +16,17 @@ namespace {
 
 namespace json = boost::json;
 
-constexpr std::size_t kMaxSections = 80;
+constexpr std::size_t kMaxSections = 60;
 constexpr std::size_t kMaxListed = 30;  // tables, figures, bookmarks, headers
-constexpr std::size_t kTitleLength = 70;
+constexpr std::size_t kTitleLength = 60;
+
+// One line of text for a title: breaks and tabs become spaces, then it is cut to length.
+std::string Title(std::string text) {
+    for (char& c : text) {
+        if (c == '\n' || c == '\t') c = ' ';
+    }
+    return Shorten(text, kTitleLength);
+}
 
 struct SectionEntry {
     std::string id;
@@ -93,7 +101,7 @@ std::string PartText(WordDocument::Impl& impl, const std::string& part) {
         if (!line.empty()) text += (text.empty() ? "" : " / ") + line;
         return false;
     });
-    return Shorten(text, kTitleLength);
+    return Title(std::move(text));
 }
 
 void ReadMarks(WordDocument::Impl& impl, Outline& outline) {
@@ -145,7 +153,7 @@ Outline Build(WordDocument::Impl& impl) {
         const pugi::xml_node style =
             ooxml::FindChild(ooxml::FindChild(node, w.ns(), "pPr"), w.ns(), "pStyle");
         if (w.Attr(style, "val") != caption_style) return "";
-        return Shorten(ParagraphText(w, node), kTitleLength);
+        return Title(ParagraphText(w, node));
     };
     const std::vector<BodyBlock> blocks = impl.BodyBlocks();
     outline.blocks = blocks.size();
@@ -161,7 +169,7 @@ Outline Build(WordDocument::Impl& impl) {
             std::string id = impl.BlockAnchor(block.node, i);
             if (id.starts_with("b")) id = fmt::format("h{}", heading_number);
             outline.sections.push_back(
-                {id, block.heading_level, Shorten(ParagraphText(w, block.node), kTitleLength)});
+                {id, block.heading_level, Title(ParagraphText(w, block.node))});
             current = &outline.sections.back();
             continue;
         }

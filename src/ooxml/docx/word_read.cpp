@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "ooxml/docx/word_document.hpp"
 #include "ooxml/docx/word_impl.hpp"
@@ -256,13 +257,23 @@ std::string WordDocument::Text() const {
 
 Result<std::vector<BlockInfo>> WordDocument::ReadSection(std::string_view anchor) const {
     Impl& impl = *impl_;
-    Result<pugi::xml_node> block = impl.Resolve(anchor);
-    if (!block) return Propagate(block);
-    const std::vector<pugi::xml_node> unit = impl.Unit(*block, true);
     const std::vector<BodyBlock> blocks = impl.BodyBlocks();
+    std::vector<pugi::xml_node> unit;
+    if (anchor == "start") {
+        // The blocks before the first heading, as the outline's section "start".
+        for (const BodyBlock& block : blocks) {
+            if (block.heading_level >= 0) break;
+            unit.push_back(block.node);
+        }
+    } else {
+        Result<pugi::xml_node> block = impl.Resolve(anchor);
+        if (!block) return Propagate(block);
+        unit = impl.Unit(*block, true);
+    }
+    const std::set<pugi::xml_node> members(unit.begin(), unit.end());
     std::vector<BlockInfo> out;
     for (std::size_t i = 0; i < blocks.size(); ++i) {
-        if (std::find(unit.begin(), unit.end(), blocks[i].node) != unit.end()) {
+        if (members.contains(blocks[i].node)) {
             out.push_back(ReadBlock(impl, blocks[i], i));
         }
     }

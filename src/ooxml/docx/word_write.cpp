@@ -520,7 +520,10 @@ std::string CaptionXml(WordDocument::Impl& impl, std::string_view caption) {
 
 std::string ChosenName(WordDocument::Impl& impl, const BlockSpec& spec, std::string_view prefix,
                        std::string_view text) {
-    if (!spec.name.empty()) return spec.name;
+    if (!spec.name.empty()) {
+        impl.UniqueBookmarkName(spec.name);  // records the name as taken
+        return spec.name;
+    }
     std::string slug = Slug(text);
     return impl.UniqueBookmarkName(std::string(prefix) + (slug.empty() ? "1" : slug));
 }
@@ -779,10 +782,12 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
                                                             std::span<const BlockSpec> blocks) {
     Impl& impl = *impl_;
     if (blocks.empty()) return InvalidRequest("there are no blocks to insert");
+    std::set<std::string> names;
     for (std::size_t i = 0; i < blocks.size(); ++i) {
         if (Status valid = ValidateBlock(blocks[i], i); !valid)
             return std::unexpected(valid.error());
-        if (!blocks[i].name.empty() && impl.BookmarkExists(blocks[i].name)) {
+        const std::string& name = blocks[i].name;
+        if (!name.empty() && (impl.BookmarkExists(name) || !names.insert(name).second)) {
             return InvalidRequest(
                 fmt::format("blocks[{}]: the name '{}' is taken", i, blocks[i].name));
         }
