@@ -1,7 +1,7 @@
 // The Word engine on a long report, one phase per process so that each phase's peak memory is
 // its own:
 //
-//   docx_bench write OUT [CHAPTERS]   a report: CHAPTERS chapters of five sections of eight
+//   docx_bench write OUT [CHAPTERS]   a report: CHAPTERS chapters of five sections of ten
 //                                     paragraphs, and 50 tables of 10 rows x 5 columns
 //   docx_bench edit IN OUT            opens IN, inserts a paragraph after its middle block, saves
 //
@@ -29,7 +29,7 @@ using quire::docx::Position;
 using quire::docx::WordDocument;
 
 constexpr int kSections = 5;
-constexpr int kParagraphs = 8;
+constexpr int kParagraphs = 10;
 constexpr int kWords = 100;
 constexpr int kTables = 50;
 

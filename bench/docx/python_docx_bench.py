@@ -12,7 +12,7 @@ import sys
 import docx
 
 SECTIONS = 5
-PARAGRAPHS = 8
+PARAGRAPHS = 10
 WORDS = 100
 TABLES = 50
 VOCABULARY = ["revenue", "quarter", "growth", "market", "region", "customer", "product",

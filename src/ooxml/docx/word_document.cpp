@@ -517,8 +517,21 @@ Result<InsertionPoint> WordDocument::Impl::Where(std::string_view anchor, Positi
         return InsertionPoint{body, after ? after : FinalSectPr()};
     }
     std::vector<pugi::xml_node> unit = Unit(*block, false);
-    if (position == Position::kBefore) return InsertionPoint{body, unit.front()};
+    if (position == Position::kBefore) return InsertionPoint{body, LeadingMarks(w, unit.front())};
     return InsertionPoint{body, unit.back().next_sibling()};
+}
+
+pugi::xml_node LeadingMarks(const WordNames& w, pugi::xml_node block) {
+    pugi::xml_node first = block;
+    for (pugi::xml_node node = block.previous_sibling(); node; node = node.previous_sibling()) {
+        if (node.type() != pugi::node_element) continue;
+        const bool mark = w.Is(node, "bookmarkStart") || w.Is(node, "commentRangeStart") ||
+                          w.Is(node, "permStart") || w.Is(node, "moveToRangeStart") ||
+                          w.Is(node, "moveFromRangeStart");
+        if (!mark) break;
+        first = node;
+    }
+    return first;
 }
 
 // ---------------------------------------------------------------------------------------------

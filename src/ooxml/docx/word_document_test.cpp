@@ -303,5 +303,65 @@ TEST(WordDocument, FirstPageHeaderSetsTitlePage) {
     EXPECT_FALSE(document.SetHeaderFooter({false, "odd", "x"}));
 }
 
+// A document whose body is `body_xml` (WordprocessingML with the w: prefix).
+WordDocument WithBody(std::string_view body_xml) {
+    Result<std::string> bytes = WordDocument::Create().Save();
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    package->WritePart("word/document.xml",
+                       std::string(R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)") +
+                           R"(<w:document xmlns:w="http://schemas.openxmlformats.org/)"
+                           R"(wordprocessingml/2006/main"><w:body>)" +
+                           std::string(body_xml) + "<w:sectPr/></w:body></w:document>");
+    Result<WordDocument> document = WordDocument::Open(*package->Save());
+    EXPECT_TRUE(document) << document.error().message;
+    return std::move(*document);
+}
+
+TEST(WordDocument, BookmarkStartBeforeABlockStaysWithIt) {
+    WordDocument document =
+        WithBody(R"(<w:p><w:r><w:t>One</w:t></w:r></w:p><w:bookmarkStart w:id="1" w:name="two"/>)"
+                 R"(<w:p><w:r><w:t>Two</w:t></w:r></w:p><w:bookmarkEnd w:id="1"/>)"
+                 R"(<w:p><w:r><w:t>Three</w:t></w:r></w:p>)");
+    ASSERT_TRUE(document.InsertBlocks("two", Position::kBefore, std::vector{Paragraph("New")}));
+    Result<std::vector<BlockInfo>> two = document.ReadSection("two");
+    ASSERT_TRUE(two);
+    ASSERT_EQ(two->size(), 1u);
+    EXPECT_EQ(two->front().text, "Two");
+    ASSERT_TRUE(document.MoveBlock("two", "end", Position::kAfter));
+    EXPECT_EQ(Reopen(document).Text(), "One\nNew\nThree\nTwo\n");
+    ASSERT_TRUE(document.ReadSection("two"));
+    EXPECT_EQ(document.ReadSection("two")->front().text, "Two");
+}
+
+TEST(WordDocument, PrefixesDeclaredBelowTheRootAreResolved) {
+    WordDocument document =
+        WithBody(R"(<x:p xmlns:x="http://schemas.openxmlformats.org/wordprocessingml/2006/main">)"
+                 R"(<x:r><x:t>Spelled </x:t></x:r><x:r><x:t>differently</x:t></x:r></x:p>)");
+    EXPECT_EQ(document.Text(), "Spelled differently\n");
+    Result<std::size_t> count = document.ReplaceText("d d", "d, d");
+    ASSERT_TRUE(count);
+    EXPECT_EQ(*count, 1u);
+    EXPECT_EQ(Reopen(document).Text(), "Spelled, differently\n");
+}
+
+TEST(WordDocument, TextReadsFieldsControlsAndChangesInOrder) {
+    WordDocument document = WithBody(
+        R"(<w:p><w:r><w:t xml:space="preserve">Page </w:t></w:r>)"
+        R"(<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText>)"
+        R"(</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>7</w:t></w:r>)"
+        R"(<w:r><w:fldChar w:fldCharType="end"/></w:r>)"
+        R"(<w:sdt><w:sdtPr><w:alias w:val="Name"/></w:sdtPr><w:sdtContent><w:r>)"
+        R"(<w:t xml:space="preserve"> of </w:t></w:r></w:sdtContent></w:sdt>)"
+        R"(<w:fldSimple w:instr=" NUMPAGES "><w:r><w:t>9</w:t></w:r></w:fldSimple>)"
+        R"(<w:del w:id="1" w:author="A"><w:r><w:delText>gone</w:delText></w:r></w:del>)"
+        R"(<w:ins w:id="2" w:author="A"><w:r><w:t>!</w:t></w:r></w:ins></w:p>)");
+    const std::vector<BlockInfo> blocks = document.Blocks();
+    ASSERT_EQ(blocks.size(), 1u);
+    EXPECT_EQ(blocks[0].text, "Page 7 of 9!");
+    EXPECT_TRUE(blocks[0].tracked_changes);
+    ASSERT_TRUE(document.RejectAllChanges());
+    EXPECT_EQ(document.Text(), "Page 7 of 9gone\n");
+}
+
 }  // namespace
 }  // namespace quire::docx

@@ -128,11 +128,12 @@ Status WordDocument::MoveBlock(std::string_view block, std::string_view to_ancho
     std::vector<pugi::xml_node> unit = impl.Unit(*node, true);
     Result<InsertionPoint> at = impl.Where(to_anchor, position);
     if (!at) return std::unexpected(at.error());
-    if (at->before == unit.front()) return {};
-    // Loose marks between the unit's blocks and just after it (bookmark ends, comment ranges)
-    // travel with it.
+    const pugi::xml_node first = LeadingMarks(impl.w, unit.front());
+    if (at->before == unit.front() || at->before == first) return {};
+    // Loose marks before the unit's first block (a bookmark start), between its blocks and just
+    // after it (bookmark ends, comment ranges) travel with it.
     std::vector<pugi::xml_node> nodes;
-    for (pugi::xml_node n = unit.front(); n; n = n.next_sibling()) {
+    for (pugi::xml_node n = first; n; n = n.next_sibling()) {
         if (n == at->before) return InvalidRequest("a block cannot move into itself");
         nodes.push_back(n);
         if (n == unit.back()) break;

@@ -138,6 +138,9 @@ bool IsBlockElement(const WordNames& w, const pugi::xml_node& node);
 std::string ParagraphText(const WordNames& w, const pugi::xml_node& paragraph,
                           std::vector<std::string>* boxes = nullptr,
                           std::vector<RunInfo>* runs = nullptr);
+// The first of the range-start marks (bookmarkStart, commentRangeStart, …) that stand directly
+// before a body block and so belong to it; the block itself when there are none.
+pugi::xml_node LeadingMarks(const WordNames& w, pugi::xml_node block);
 std::string TableText(const WordNames& w, const pugi::xml_node& table);
 std::size_t CountWords(std::string_view text);
 std::string Slug(std::string_view text);
