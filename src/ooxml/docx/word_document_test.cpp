@@ -192,6 +192,31 @@ TEST(WordDocument, HeaderWithPageNumbersAndPageSetup) {
     ASSERT_EQ(headers.size(), 1u);
     EXPECT_EQ(headers[0].at("kind"), "footer");
     EXPECT_EQ(headers[0].at("text"), "Page 1 of 1");
+    Result<std::string> bytes = document.Save();
+    ASSERT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    ASSERT_TRUE(package);
+    const std::string xml = *package->ReadPart("word/document.xml");
+    EXPECT_NE(xml.find(R"(<w:pgSz w:w="15840" w:h="12240" w:orient="landscape"/>)"),
+              std::string::npos);
+    EXPECT_NE(xml.find(R"(w:top="1134")"), std::string::npos);
+}
+
+TEST(WordDocument, EvenPageHeadersAreSwitchedOnInTheSettings) {
+    WordDocument document = Report();
+    ASSERT_TRUE(document.SetHeaderFooter({false, "even", "Even"}));
+    ASSERT_TRUE(document.SetHeaderFooter({false, "even", "Even again"}));
+    Result<std::string> bytes = document.Save();
+    ASSERT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    ASSERT_TRUE(package);
+    const std::string settings = *package->ReadPart("word/settings.xml");
+    const std::size_t even = settings.find("<w:evenAndOddHeaders/>");
+    ASSERT_NE(even, std::string::npos) << settings;
+    EXPECT_EQ(settings.find("<w:evenAndOddHeaders/>", even + 1), std::string::npos);
+    // CT_Settings puts it after defaultTabStop and before characterSpacingControl.
+    EXPECT_LT(settings.find("defaultTabStop"), even);
+    EXPECT_GT(settings.find("characterSpacingControl"), even);
 }
 
 TEST(WordDocument, ToolsRunThroughOneFunction) {

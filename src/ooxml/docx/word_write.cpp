@@ -53,7 +53,9 @@ Result<std::vector<pugi::xml_node>> InsertFragment(InsertionPoint at, std::strin
         return Internal("a written block is not well-formed XML", parsed.description());
     }
     const bool declare_w = PrefixUri(at.parent, "w") != word_ns;
-    const bool declare_r = PrefixUri(at.parent, "r") != rel_ns;
+    // Only attributes use r: ("r:id", "r:embed"), always after a space.
+    const bool declare_r =
+        xml.find(" r:") != std::string_view::npos && PrefixUri(at.parent, "r") != rel_ns;
     std::vector<pugi::xml_node> inserted;
     while (pugi::xml_node child = holder.first_child()) {
         if (child.type() == pugi::node_element) {
@@ -831,6 +833,94 @@ std::string HeaderParagraphXml(WordDocument::Impl& impl, const HeaderFooterSpec&
     return ParagraphXml(StyleRef(style) + R"(<w:jc w:val="center"/>)", content);
 }
 
+// Settings elements that CT_Settings (ECMA-376 Part 1, 17.15.1.78) puts after
+// w:evenAndOddHeaders.
+constexpr std::string_view kSettingsAfterEvenAndOdd[] = {"bookFoldRevPrinting",
+                                                         "bookFoldPrinting",
+                                                         "bookFoldPrintingSheets",
+                                                         "drawingGridHorizontalSpacing",
+                                                         "drawingGridVerticalSpacing",
+                                                         "displayHorizontalDrawingGridEvery",
+                                                         "displayVerticalDrawingGridEvery",
+                                                         "doNotUseMarginsForDrawingGridOrigin",
+                                                         "drawingGridHorizontalOrigin",
+                                                         "drawingGridVerticalOrigin",
+                                                         "doNotShadeFormData",
+                                                         "noPunctuationKerning",
+                                                         "characterSpacingControl",
+                                                         "printTwoOnOne",
+                                                         "strictFirstAndLastChars",
+                                                         "noLineBreaksAfter",
+                                                         "noLineBreaksBefore",
+                                                         "savePreviewPicture",
+                                                         "doNotValidateAgainstSchema",
+                                                         "saveInvalidXml",
+                                                         "ignoreMixedContent",
+                                                         "alwaysShowPlaceholderText",
+                                                         "doNotDemarcateInvalidXml",
+                                                         "saveXmlDataOnly",
+                                                         "useXSLTWhenSaving",
+                                                         "saveThroughXslt",
+                                                         "showXMLTags",
+                                                         "alwaysMergeEmptyNamespace",
+                                                         "updateFields",
+                                                         "hdrShapeDefaults",
+                                                         "footnotePr",
+                                                         "endnotePr",
+                                                         "compat",
+                                                         "docVars",
+                                                         "rsids",
+                                                         "mathPr",
+                                                         "attachedSchema",
+                                                         "themeFontLang",
+                                                         "clrSchemeMapping",
+                                                         "doNotIncludeSubdocsInStats",
+                                                         "doNotAutoCompressPictures",
+                                                         "forceUpgrade",
+                                                         "captions",
+                                                         "readModeInkLockDown",
+                                                         "smartTagType",
+                                                         "schemaLibrary",
+                                                         "shapeDefaults",
+                                                         "doNotEmbedSmartTags",
+                                                         "decimalSymbol",
+                                                         "listSeparator"};
+
+// Even pages show their own headers only when the settings say so.
+Status EnableEvenAndOddHeaders(WordDocument::Impl& impl) {
+    std::string part = impl.RelatedPart("settings");
+    if (part.empty() || impl.Part(part) == nullptr) {
+        part = impl.FreePartName("word/settings", "xml");
+        impl.CreatePart(
+            part, "application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml",
+            fmt::format(R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)"
+                        "\n"
+                        R"(<w:settings xmlns:w="{}"/>)",
+                        impl.w.ns()));
+        impl.AddRel("settings", part.substr(5));
+    }
+    pugi::xml_document* settings = impl.Part(part);
+    pugi::xml_node root = settings->document_element();
+    if (ooxml::FindChild(root, impl.w.ns(), "evenAndOddHeaders")) return {};
+    const WordNames sw(*settings, impl.w.ns());
+    pugi::xml_node before;
+    for (pugi::xml_node child : root.children()) {
+        const bool later =
+            std::any_of(std::begin(kSettingsAfterEvenAndOdd), std::end(kSettingsAfterEvenAndOdd),
+                        [&](std::string_view name) { return sw.Is(child, name); });
+        if (later || (child.type() == pugi::node_element && Local(child) != "" &&
+                      ooxml::NamespaceOf(child) != impl.w.ns())) {
+            before = child;
+            break;
+        }
+    }
+    auto added =
+        InsertFragment({root, before}, "<w:evenAndOddHeaders/>", impl.w.ns(), impl.RelNs());
+    if (!added) return std::unexpected(added.error());
+    impl.dirty_parts.insert(part);
+    return {};
+}
+
 }  // namespace
 
 Status WordDocument::SetHeaderFooter(const HeaderFooterSpec& spec) {
@@ -901,24 +991,99 @@ Status WordDocument::SetHeaderFooter(const HeaderFooterSpec& spec) {
             if (!title_pg) return std::unexpected(title_pg.error());
         }
     }
+    if (spec.which == "even") {
+        if (Status enabled = EnableEvenAndOddHeaders(impl); !enabled) return enabled;
+    }
     impl.main_dirty = true;
     return {};
 }
 
+namespace {
+
+struct PageSize {
+    std::string_view name;
+    long width, height;  // twips, portrait
+};
+
+constexpr PageSize kPageSizes[] = {{"A4", 11906, 16838},
+                                   {"A3", 16838, 23811},
+                                   {"A5", 8391, 11906},
+                                   {"Letter", 12240, 15840},
+                                   {"Legal", 12240, 20160}};
+
+// The attribute `local` of `node` in namespace `ns`, added when missing. Attributes in a namespace
+// need a prefix; where the namespace is only the default one, `w` is declared for it.
+pugi::xml_attribute WordAttribute(pugi::xml_node node, std::string_view ns,
+                                  std::string_view local) {
+    if (pugi::xml_attribute found = ooxml::FindAttribute(node, ns, local)) return found;
+    std::optional<std::string> prefix = ooxml::PrefixFor(node, ns);
+    if (!prefix || prefix->empty()) {
+        prefix = "w";
+        if (PrefixUri(node, "w") != ns) {
+            node.append_attribute("xmlns:w").set_value(std::string(ns).c_str());
+        }
+    }
+    return node.append_attribute((*prefix + ":" + std::string(local)).c_str());
+}
+
+// The child `local` of a section's properties, added before the first child that the schema
+// puts after it (CT_SectPr, ECMA-376 Part 1, 17.6.17) when missing.
+Result<pugi::xml_node> SectionChild(WordDocument::Impl& impl, pugi::xml_node sect_pr,
+                                    std::string_view local, std::string_view xml) {
+    if (pugi::xml_node found = ooxml::FindChild(sect_pr, impl.w.ns(), local)) return found;
+    static constexpr std::string_view kEarlier[] = {
+        "headerReference", "footerReference", "footnotePr", "endnotePr", "type", "pgSz"};
+    pugi::xml_node before;
+    for (pugi::xml_node child : sect_pr.children()) {
+        if (child.type() != pugi::node_element) continue;
+        const bool earlier = std::any_of(
+            std::begin(kEarlier), std::end(kEarlier),
+            [&](std::string_view name) { return name != local && impl.w.Is(child, name); });
+        if (!earlier) {
+            before = child;
+            break;
+        }
+    }
+    auto added = impl.InsertXml({sect_pr, before}, xml);
+    if (!added) return Propagate(added);
+    return added->front();
+}
+
+Status ApplyPageSetup(WordDocument::Impl& impl, pugi::xml_node sect_pr, const PageSize* size,
+                      const PageSetup& setup) {
+    const std::string_view ns = impl.w.ns();
+    Result<pugi::xml_node> pg_sz =
+        SectionChild(impl, sect_pr, "pgSz", R"(<w:pgSz w:w="11906" w:h="16838"/>)");
+    if (!pg_sz) return std::unexpected(pg_sz.error());
+    long width = size != nullptr ? size->width : WordAttribute(*pg_sz, ns, "w").as_int();
+    long height = size != nullptr ? size->height : WordAttribute(*pg_sz, ns, "h").as_int();
+    const bool landscape = setup.landscape.value_or(impl.w.Attr(*pg_sz, "orient") == "landscape");
+    if (landscape != (width > height)) std::swap(width, height);
+    WordAttribute(*pg_sz, ns, "w").set_value(width);
+    WordAttribute(*pg_sz, ns, "h").set_value(height);
+    if (landscape) {
+        WordAttribute(*pg_sz, ns, "orient").set_value("landscape");
+    } else if (pugi::xml_attribute orient = ooxml::FindAttribute(*pg_sz, ns, "orient")) {
+        pg_sz->remove_attribute(orient);
+    }
+    if (!setup.margin_cm) return {};
+    Result<pugi::xml_node> pg_mar = SectionChild(
+        impl, sect_pr, "pgMar", R"(<w:pgMar w:header="708" w:footer="708" w:gutter="0"/>)");
+    if (!pg_mar) return std::unexpected(pg_mar.error());
+    const long twips = std::lround(*setup.margin_cm * kTwipsPerCm);
+    for (std::string_view side : {"top", "right", "bottom", "left"}) {
+        WordAttribute(*pg_mar, ns, side).set_value(twips);
+    }
+    return {};
+}
+
+}  // namespace
+
 Status WordDocument::SetPageSetup(const PageSetup& setup) {
     Impl& impl = *impl_;
-    struct Size {
-        std::string_view name;
-        int width, height;  // twips, portrait
-    };
-    static constexpr Size kSizes[] = {{"A4", 11906, 16838},
-                                      {"A3", 16838, 23811},
-                                      {"A5", 8391, 11906},
-                                      {"Letter", 12240, 15840},
-                                      {"Legal", 12240, 20160}};
-    const Size* size = nullptr;
+    const PageSize* size = nullptr;
     if (setup.size) {
-        for (const Size& candidate : kSizes) {
+        for (const PageSize& candidate : kPageSizes) {
             if (candidate.name == *setup.size) size = &candidate;
         }
         if (size == nullptr) return InvalidRequest("'size' is A4, A3, A5, Letter or Legal");
@@ -926,68 +1091,18 @@ Status WordDocument::SetPageSetup(const PageSetup& setup) {
     if (setup.margin_cm && (*setup.margin_cm < 0 || *setup.margin_cm > 10)) {
         return InvalidRequest("'margin_cm' is between 0 and 10");
     }
-    const WordNames& w = impl.w;
     std::vector<pugi::xml_node> sections;
     ForEachElement(impl.body, [&](const pugi::xml_node& node) {
-        if (w.Is(node, "sectPr")) sections.push_back(node);
-        return !w.Is(node, "tbl");
+        if (impl.w.Is(node, "sectPr")) sections.push_back(node);
+        return !impl.w.Is(node, "tbl");
     });
+    if (sections.empty()) {
+        auto added = impl.InsertXml({impl.body, {}}, "<w:sectPr/>");
+        if (!added) return std::unexpected(added.error());
+        sections.push_back(added->front());
+    }
     for (pugi::xml_node sect_pr : sections) {
-        pugi::xml_node pg_sz = ooxml::FindChild(sect_pr, w.ns(), "pgSz");
-        if (!pg_sz) {
-            pugi::xml_node before;
-            for (pugi::xml_node child : sect_pr.children()) {
-                if (!before && !w.Is(child, "headerReference") && !w.Is(child, "footerReference") &&
-                    !w.Is(child, "footnotePr") && !w.Is(child, "endnotePr") &&
-                    !w.Is(child, "type")) {
-                    before = child;
-                }
-            }
-            auto added = impl.InsertXml({sect_pr, before}, R"(<w:pgSz w:w="11906" w:h="16838"/>)");
-            if (!added) return std::unexpected(added.error());
-            pg_sz = added->front();
-        }
-        auto set = [&](pugi::xml_node node, std::string_view local, long value) {
-            const std::string name =
-                std::string(pg_sz.name()).substr(0, std::string_view(pg_sz.name()).find(':') + 1) +
-                std::string(local);
-            pugi::xml_attribute attr = node.attribute(name.c_str());
-            if (!attr) attr = node.append_attribute(name.c_str());
-            attr.set_value(value);
-        };
-        long width = std::atol(std::string(w.Attr(pg_sz, "w")).c_str());
-        long height = std::atol(std::string(w.Attr(pg_sz, "h")).c_str());
-        if (size != nullptr) {
-            width = size->width;
-            height = size->height;
-        }
-        const bool landscape = setup.landscape.value_or(w.Attr(pg_sz, "orient") == "landscape");
-        if (landscape != (width > height)) std::swap(width, height);
-        set(pg_sz, "w", width);
-        set(pg_sz, "h", height);
-        const std::string orient =
-            std::string(pg_sz.name()).substr(0, std::string_view(pg_sz.name()).find(':') + 1) +
-            "orient";
-        pugi::xml_attribute orient_attr = pg_sz.attribute(orient.c_str());
-        if (landscape) {
-            if (!orient_attr) orient_attr = pg_sz.append_attribute(orient.c_str());
-            orient_attr.set_value("landscape");
-        } else if (orient_attr) {
-            pg_sz.remove_attribute(orient_attr);
-        }
-        if (setup.margin_cm) {
-            pugi::xml_node pg_mar = ooxml::FindChild(sect_pr, w.ns(), "pgMar");
-            if (!pg_mar) {
-                auto added =
-                    impl.InsertXml({sect_pr, pg_sz.next_sibling()},
-                                   R"(<w:pgMar w:header="708" w:footer="708" w:gutter="0"/>)");
-                if (!added) return std::unexpected(added.error());
-                pg_mar = added->front();
-            }
-            const long twips = std::lround(*setup.margin_cm * kTwipsPerCm);
-            for (std::string_view side : {"top", "right", "bottom", "left"})
-                set(pg_mar, side, twips);
-        }
+        if (Status applied = ApplyPageSetup(impl, sect_pr, size, setup); !applied) return applied;
     }
     impl.main_dirty = true;
     return {};
