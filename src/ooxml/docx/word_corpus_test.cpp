@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "ooxml/docx/word_document.hpp"
@@ -193,6 +194,45 @@ TEST(WordCorpus, LargeDocumentOutlineStaysSmall) {
     Result<WordDocument> document = WordDocument::Open(ReadCorpus("docx/poi-bug65649.docx"));
     ASSERT_TRUE(document) << document.error().message;
     EXPECT_LT(document->OutlineJson().size(), 16u * 1024);
+}
+
+TEST(WordCorpus, NotesAndCommentsAreRead) {
+    Result<WordDocument> notes = WordDocument::Open(ReadCorpus("docx/pandoc-notes.docx"));
+    ASSERT_TRUE(notes);
+    std::vector<std::string> kinds;
+    for (const NoteInfo& note : notes->Notes()) {
+        kinds.push_back(note.kind);
+        EXPECT_FALSE(note.text.empty());
+    }
+    EXPECT_EQ(kinds, (std::vector<std::string>{"footnote", "endnote"}));
+    Result<WordDocument> comments =
+        WordDocument::Open(ReadCorpus("docx/pdocx-comments-rich-para.docx"));
+    ASSERT_TRUE(comments);
+    const std::vector<NoteInfo> read = comments->Notes();
+    ASSERT_EQ(read.size(), 4u);
+    EXPECT_EQ(read[0].kind, "comment");
+    EXPECT_FALSE(read[0].author.empty());
+    EXPECT_EQ(json::parse(comments->OutlineJson()).at("comments"), 4);
+}
+
+TEST(WordCorpus, SectionBreaksAndFloatingDrawingsAreRead) {
+    Result<WordDocument> sections =
+        WordDocument::Open(ReadCorpus("docx/pdocx-sct-section-props.docx"));
+    ASSERT_TRUE(sections);
+    EXPECT_EQ(json::parse(sections->OutlineJson()).at("page_sections"), 5);
+    std::size_t breaks = 0;
+    for (const BlockInfo& block : sections->Blocks()) breaks += block.section_break;
+    EXPECT_EQ(breaks, 4u);
+    Result<WordDocument> shapes =
+        WordDocument::Open(ReadCorpus("docx/pdocx-shp-inline-shape-access.docx"));
+    ASSERT_TRUE(shapes);
+    std::set<std::string> kinds;
+    for (const BlockInfo& block : shapes->Blocks()) {
+        for (const DrawingInfo& drawing : block.drawings) kinds.insert(drawing.kind);
+    }
+    EXPECT_TRUE(kinds.contains("image"));
+    EXPECT_TRUE(kinds.contains("chart"));
+    EXPECT_TRUE(kinds.contains("diagram"));
 }
 
 }  // namespace

@@ -68,6 +68,14 @@ struct BlockInfo {
     bool tracked_changes = false;         // holds insertions, deletions, moves or format changes
 };
 
+// A footnote, endnote or comment, read from its part.
+struct NoteInfo {
+    std::string kind;    // "footnote", "endnote", "comment"
+    std::string id;      // the w:id the body refers to it by
+    std::string author;  // comments only
+    std::string text;    // its paragraphs' text, one line each
+};
+
 // ---------------------------------------------------------------------------------------------
 // Writing
 
@@ -158,6 +166,8 @@ public:
     // The body text in reading order: one line per paragraph, text boxes after the paragraph
     // that anchors them, table cells separated by tabs.
     [[nodiscard]] std::string Text() const;
+    // The footnotes, endnotes and comments, in part order (separator notes left out).
+    [[nodiscard]] std::vector<NoteInfo> Notes() const;
     // The blocks of the section an anchor names: the heading's section for a heading, the one
     // block otherwise. kNotFound for an unknown anchor.
     [[nodiscard]] Result<std::vector<BlockInfo>> ReadSection(std::string_view anchor) const;

@@ -255,6 +255,34 @@ std::string WordDocument::Text() const {
     return text;
 }
 
+std::vector<NoteInfo> WordDocument::Notes() const {
+    Impl& impl = *impl_;
+    std::vector<NoteInfo> notes;
+    for (const auto& [rel_type, element] :
+         {std::pair{"footnotes", "footnote"}, std::pair{"endnotes", "endnote"},
+          std::pair{"comments", "comment"}}) {
+        const std::string part = impl.RelatedPart(rel_type);
+        pugi::xml_document* doc = part.empty() ? nullptr : impl.Part(part);
+        if (doc == nullptr) continue;
+        const WordNames w(*doc, impl.w.ns());
+        for (pugi::xml_node note : doc->document_element().children()) {
+            // Separator notes carry a w:type; real notes have none or "normal".
+            const std::string_view type = w.Attr(note, "type");
+            if (!w.Is(note, element) || (!type.empty() && type != "normal")) continue;
+            NoteInfo info{element, std::string(w.Attr(note, "id")),
+                          std::string(w.Attr(note, "author")), ""};
+            ForEachElement(note, [&](const pugi::xml_node& node) {
+                if (!w.Is(node, "p")) return true;
+                if (!info.text.empty()) info.text += '\n';
+                info.text += ParagraphText(w, node);
+                return false;
+            });
+            notes.push_back(std::move(info));
+        }
+    }
+    return notes;
+}
+
 Result<std::vector<BlockInfo>> WordDocument::ReadSection(std::string_view anchor) const {
     Impl& impl = *impl_;
     const std::vector<BodyBlock> blocks = impl.BodyBlocks();
