@@ -248,6 +248,8 @@ Result<json::value> InsertBlocksTool(WordDocument& document, ToolArgs& args) {
     if (!position) return Propagate(position);
     Result<const json::array*> list = args.Array("blocks");
     if (!list) return Propagate(list);
+    Result<std::optional<bool>> tracked = args.OptionalBool("tracked");
+    if (!tracked) return Propagate(tracked);
     if (Status done = args.Finish(); !done) return std::unexpected(done.error());
     std::vector<BlockSpec> blocks;
     for (std::size_t i = 0; i < (*list)->size(); ++i) {
@@ -255,7 +257,8 @@ Result<json::value> InsertBlocksTool(WordDocument& document, ToolArgs& args) {
         if (!block) return Propagate(block);
         blocks.push_back(std::move(*block));
     }
-    Result<std::vector<std::string>> anchors = document.InsertBlocks(*anchor, *position, blocks);
+    Result<std::vector<std::string>> anchors =
+        document.InsertBlocks(*anchor, *position, blocks, tracked->value_or(false));
     if (!anchors) return Propagate(anchors);
     return json::object{{"inserted", blocks.size()}, {"anchors", Anchors(*anchors)}};
 }
@@ -356,7 +359,8 @@ std::vector<DocumentTool> BuildTools() {
         {"insert_blocks",
          "Insert blocks before or after an anchor (an outline id, or start/end of the body) or at "
          "the end of its section. Text takes **bold**, *italic*, __underline__, [text](url) and "
-         "[^footnote]. Returns the new headings', tables' and figures' ids.",
+         "[^footnote]. Returns the new headings', tables' and figures' ids. Edits are plain; set "
+         "tracked only when the user asks for tracked changes.",
          R"({"type":"object","properties":{"anchor":{"type":"string"},)"
          R"("position":{"enum":["before","after","end_of_section"]},)"
          R"("blocks":{"type":"array","items":{"type":"object","properties":{)"
@@ -369,8 +373,9 @@ std::vector<DocumentTool> BuildTools() {
          R"("table_style":{"type":"string"},"data":{"type":"string","description":"base64 PNG or JPEG"},)"
          R"("alt_text":{"type":"string"},"width_cm":{"type":"number"},"caption":{"type":"string"},)"
          R"("name":{"type":"string"},"title":{"type":"string"},"chart_type":{"type":"string"},)"
-         R"("categories":{"type":"array"},"series":{"type":"array"}},"required":["type"]}}},)"
-         R"("required":["anchor","blocks"],"additionalProperties":false})",
+         R"("categories":{"type":"array"},"series":{"type":"array"}},"required":["type"]}},)"
+         R"("tracked":{"type":"boolean"}},"required":["anchor","blocks"],)"
+         R"("additionalProperties":false})",
          InsertBlocksTool});
     tools.push_back(
         {"replace_text",

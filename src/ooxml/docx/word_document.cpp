@@ -540,8 +540,13 @@ pugi::xml_node LeadingMarks(const WordNames& w, pugi::xml_node block) {
 int WordDocument::Impl::NextBookmarkId() {
     if (next_bookmark_id < 0) {
         int max_id = 0;
+        // Bookmarks and tracked changes draw on one space of ids here, so that a new revision
+        // mark never repeats a bookmark's id either. Note and comment references point into
+        // other parts and do not count.
         ForEachElement(body, [&](const pugi::xml_node& node) {
-            if (w.Is(node, "bookmarkStart")) {
+            if (w.Is(node, "bookmarkStart") || w.Is(node, "ins") || w.Is(node, "del") ||
+                w.Is(node, "moveFrom") || w.Is(node, "moveTo") || w.Is(node, "rPrChange") ||
+                w.Is(node, "pPrChange")) {
                 max_id = std::max(max_id, std::atoi(std::string(w.Attr(node, "id")).c_str()));
             }
             return true;

@@ -183,9 +183,12 @@ public:
     // Inserts blocks at an anchor. With "start" and "end" every position means that end of the
     // body ("end" is before the final section properties). kEndOfSection needs a heading's
     // anchor (any block means the section it is in). Returns the new blocks' anchors.
+    // With `tracked`, the new paragraphs, runs and table rows are marked as tracked insertions
+    // by "Quire", for the document's owner to accept or reject.
     [[nodiscard]] Result<std::vector<std::string>> InsertBlocks(std::string_view anchor,
                                                                 Position position,
-                                                                std::span<const BlockSpec> blocks);
+                                                                std::span<const BlockSpec> blocks,
+                                                                bool tracked = false);
 
     // Replaces every occurrence of `find` in the paragraphs of `scope` ("" or "all" for the whole
     // body, else an anchor's section) even when it is split across runs. The replacement takes

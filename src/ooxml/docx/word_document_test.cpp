@@ -388,5 +388,43 @@ TEST(WordDocument, TextReadsFieldsControlsAndChangesInOrder) {
     EXPECT_EQ(document.Text(), "Page 7 of 9gone\n");
 }
 
+TEST(WordDocument, TrackedInsertionsCanBeAcceptedOrRejected) {
+    for (const bool accept : {true, false}) {
+        WordDocument document = WordDocument::Create();
+        ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{Paragraph("Kept")}));
+        BlockSpec table;
+        table.kind = BlockSpec::Kind::kTable;
+        table.rows = {{"a", "b"}};
+        ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter,
+                                          std::vector{Paragraph("New **text**"), table}, true));
+        WordDocument reopened = Reopen(document);
+        EXPECT_TRUE(json::parse(reopened.OutlineJson()).at("tracked_changes").as_bool());
+        EXPECT_EQ(reopened.Text(), "Kept\nNew text\na\tb\n");
+        Result<std::size_t> changes =
+            accept ? reopened.AcceptAllChanges() : reopened.RejectAllChanges();
+        ASSERT_TRUE(changes);
+        // Two runs and the paragraph mark, two cell runs, two cell paragraph marks and the row.
+        EXPECT_EQ(*changes, 8u);
+        WordDocument resolved = Reopen(reopened);
+        EXPECT_FALSE(json::parse(resolved.OutlineJson()).at("tracked_changes").as_bool());
+        EXPECT_EQ(resolved.Text(), accept ? "Kept\nNew text\na\tb\n" : "Kept\n");
+    }
+}
+
+// Rejecting an inserted row used to free the marks of its cells while they still waited to be
+// resolved.
+TEST(WordDocument, RejectingInsertedRowsLeavesNoMarkBehind) {
+    WordDocument document = WithBody(R"(<w:p><w:r><w:t>Before</w:t></w:r></w:p>)");
+    BlockSpec table;
+    table.kind = BlockSpec::Kind::kTable;
+    table.rows = {{"a", "b"}, {"c", "d"}, {"e", "f"}};
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{table}, true));
+    Result<std::size_t> changes = document.RejectAllChanges();
+    ASSERT_TRUE(changes);
+    EXPECT_EQ(*changes, 3u * (2 + 2 + 1));
+    EXPECT_EQ(Reopen(document).Text(), "Before\n");
+    EXPECT_TRUE(document.Blocks().size() == 1);
+}
+
 }  // namespace
 }  // namespace quire::docx

@@ -286,6 +286,16 @@ void MergeWithNext(const WordNames& w, pugi::xml_node paragraph) {
     next.parent().remove_child(next);
 }
 
+// A paragraph or table whose own insertion was rejected goes when nothing but its properties is
+// left in it.
+void RemoveIfEmpty(const WordNames& w, pugi::xml_node node) {
+    for (pugi::xml_node child : node.children()) {
+        const bool own = w.Is(child, "pPr") || w.Is(child, "tblPr") || w.Is(child, "tblGrid");
+        if (child.type() == pugi::node_element && !own) return;
+    }
+    node.parent().remove_child(node);
+}
+
 std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept) {
     std::vector<pugi::xml_node> marks;
     ForEachElement(root, [&](const pugi::xml_node& node) {
@@ -302,7 +312,10 @@ std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept)
         return true;
     });
     std::size_t changes = 0;
-    for (pugi::xml_node mark : marks) {
+    // Last to first, so that what a mark removes (a row, a merged paragraph) holds no mark still
+    // waiting, and a paragraph or table is only judged empty once its own content is resolved.
+    for (auto it = marks.rbegin(); it != marks.rend(); ++it) {
+        pugi::xml_node mark = *it;
         const std::string_view local = Local(mark);
         const bool insertion = local == "ins" || local == "moveTo";
         const bool deletion = local == "del" || local == "moveFrom";
@@ -318,11 +331,18 @@ std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept)
                 // A paragraph mark inserted or deleted.
                 pugi::xml_node paragraph = parent.parent().parent();
                 parent.remove_child(mark);
-                if (!keep) MergeWithNext(w, paragraph);
+                if (!keep) {
+                    MergeWithNext(w, paragraph);
+                    RemoveIfEmpty(w, paragraph);
+                }
             } else if (w.Is(parent, "trPr")) {
                 pugi::xml_node row = parent.parent();
                 parent.remove_child(mark);
-                if (!keep) row.parent().remove_child(row);
+                if (!keep) {
+                    pugi::xml_node table = row.parent();
+                    table.remove_child(row);
+                    RemoveIfEmpty(w, table);
+                }
             } else if (w.Is(parent, "rPr") || w.Is(parent, "numPr")) {
                 parent.remove_child(mark);
             } else if (keep) {

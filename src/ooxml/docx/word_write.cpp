@@ -2,11 +2,13 @@
 // of contents, footnotes; the styles and numbering definitions they need; headers, footers and
 // page setup; and new documents.
 
+#include <fmt/chrono.h>
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <ctime>
 
 #include "common/utf8.hpp"
 #include "ooxml/docx/document.hpp"
@@ -779,9 +781,82 @@ Result<std::string> WordDocument::Impl::BlockXml(const BlockSpec& spec,
     return Internal("unknown block kind");
 }
 
+namespace {
+
+std::string RevisionAttributes(WordDocument::Impl& impl) {
+    const std::string now = fmt::format("{:%Y-%m-%dT%H:%M:%SZ}", fmt::gmtime(std::time(nullptr)));
+    return fmt::format(R"(w:id="{}" w:author="Quire" w:date="{}")", impl.NextBookmarkId(), now);
+}
+
+// Marks a paragraph's mark as inserted (ECMA-376 Part 1, 17.13.5.16): w:ins in the paragraph
+// mark's run properties, which close the paragraph properties (before a sectPr or pPrChange).
+Status TrackParagraphMark(WordDocument::Impl& impl, pugi::xml_node paragraph) {
+    const WordNames& w = impl.w;
+    pugi::xml_node p_pr = ooxml::FindChild(paragraph, w.ns(), "pPr");
+    if (!p_pr) {
+        auto added = impl.InsertXml({paragraph, paragraph.first_child()}, "<w:pPr/>");
+        if (!added) return std::unexpected(added.error());
+        p_pr = added->front();
+    }
+    pugi::xml_node r_pr = ooxml::FindChild(p_pr, w.ns(), "rPr");
+    if (!r_pr) {
+        pugi::xml_node before = ooxml::FindChild(p_pr, w.ns(), "sectPr");
+        if (!before) before = ooxml::FindChild(p_pr, w.ns(), "pPrChange");
+        auto added = impl.InsertXml({p_pr, before}, "<w:rPr/>");
+        if (!added) return std::unexpected(added.error());
+        r_pr = added->front();
+    }
+    auto mark = impl.InsertXml({r_pr, r_pr.first_child()},
+                               fmt::format("<w:ins {}/>", RevisionAttributes(impl)));
+    if (!mark) return std::unexpected(mark.error());
+    return {};
+}
+
+// Wraps each run of new content in w:ins, marks each paragraph mark and table row as inserted.
+Status TrackInsertion(WordDocument::Impl& impl, const std::vector<pugi::xml_node>& nodes) {
+    const WordNames& w = impl.w;
+    std::vector<pugi::xml_node> runs, paragraphs, rows;
+    for (const pugi::xml_node& top : nodes) {
+        if (w.Is(top, "p")) paragraphs.push_back(top);
+        ForEachElement(top, [&](const pugi::xml_node& node) {
+            if (w.Is(node, "r")) runs.push_back(node);
+            if (w.Is(node, "p")) paragraphs.push_back(node);
+            if (w.Is(node, "tr")) rows.push_back(node);
+            return !w.Is(node, "r");
+        });
+    }
+    for (pugi::xml_node run : runs) {
+        auto wrapper = impl.InsertXml({run.parent(), run},
+                                      fmt::format("<w:ins {}/>", RevisionAttributes(impl)));
+        if (!wrapper) return std::unexpected(wrapper.error());
+        wrapper->front().append_move(run);
+    }
+    for (pugi::xml_node paragraph : paragraphs) {
+        if (Status marked = TrackParagraphMark(impl, paragraph); !marked) return marked;
+    }
+    for (pugi::xml_node row : rows) {
+        pugi::xml_node tr_pr = ooxml::FindChild(row, w.ns(), "trPr");
+        if (!tr_pr) {
+            pugi::xml_node before = row.first_child();
+            if (w.Is(before, "tblPrEx")) before = before.next_sibling();
+            auto added = impl.InsertXml({row, before}, "<w:trPr/>");
+            if (!added) return std::unexpected(added.error());
+            tr_pr = added->front();
+        }
+        // w:ins closes the row properties, before a trPrChange.
+        auto mark = impl.InsertXml({tr_pr, ooxml::FindChild(tr_pr, w.ns(), "trPrChange")},
+                                   fmt::format("<w:ins {}/>", RevisionAttributes(impl)));
+        if (!mark) return std::unexpected(mark.error());
+    }
+    return {};
+}
+
+}  // namespace
+
 Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anchor,
                                                             Position position,
-                                                            std::span<const BlockSpec> blocks) {
+                                                            std::span<const BlockSpec> blocks,
+                                                            bool tracked) {
     Impl& impl = *impl_;
     if (blocks.empty()) return InvalidRequest("there are no blocks to insert");
     std::set<std::string> names;
@@ -806,6 +881,11 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
     auto inserted = impl.InsertXml(*at, xml);
     if (!inserted) return Propagate(inserted);
     impl.main_dirty = true;
+    if (tracked) {
+        if (Status marked = TrackInsertion(impl, *inserted); !marked) {
+            return std::unexpected(marked.error());
+        }
+    }
     return anchors;
 }
 
