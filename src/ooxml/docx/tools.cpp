@@ -421,13 +421,16 @@ std::vector<DocumentTool> BuildTools() {
         {"delete_block",
          "Delete a block with what belongs to it (a heading's section, a caption, the image or "
          "chart parts only it used).",
-         R"({"type":"object","properties":{"block":{"type":"string"}},"required":["block"],)"
-         R"("additionalProperties":false})",
+         R"({"type":"object","properties":{"block":{"type":"string"},)"
+         R"("tracked":{"type":"boolean"}},"required":["block"],"additionalProperties":false})",
          [](WordDocument& document, ToolArgs& args) -> Result<json::value> {
              Result<std::string> block = args.String("block");
              if (!block) return Propagate(block);
+             Result<std::optional<bool>> tracked = args.OptionalBool("tracked");
+             if (!tracked) return Propagate(tracked);
              if (Status done = args.Finish(); !done) return std::unexpected(done.error());
-             if (Status deleted = document.DeleteBlock(*block); !deleted) {
+             if (Status deleted = document.DeleteBlock(*block, tracked->value_or(false));
+                 !deleted) {
                  return std::unexpected(deleted.error());
              }
              return json::object{{"deleted", *block}};

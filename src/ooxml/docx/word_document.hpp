@@ -200,8 +200,10 @@ public:
     // caption, the bookmarks in it), to an anchor. Moving a block into itself is kInvalidRequest.
     [[nodiscard]] Status MoveBlock(std::string_view block, std::string_view to_anchor,
                                    Position position);
-    // Deletes a block the same way, with the image and chart parts only it used.
-    [[nodiscard]] Status DeleteBlock(std::string_view block);
+    // Deletes a block the same way, with the image and chart parts only it used. With `tracked`
+    // the content stays, marked as a tracked deletion by "Quire" (parts stay until it is
+    // accepted and the document saved by Word).
+    [[nodiscard]] Status DeleteBlock(std::string_view block, bool tracked = false);
 
     // Wraps the block's content in a new bookmark. A taken or invalid name is kInvalidRequest.
     [[nodiscard]] Status AddBookmark(std::string_view block, std::string_view name);

@@ -426,5 +426,25 @@ TEST(WordDocument, RejectingInsertedRowsLeavesNoMarkBehind) {
     EXPECT_TRUE(document.Blocks().size() == 1);
 }
 
+TEST(WordDocument, TrackedDeletionsKeepTheTextUntilAccepted) {
+    for (const bool accept : {true, false}) {
+        WordDocument document = Report();
+        ASSERT_TRUE(document.DeleteBlock("sec_executive_summary", true));
+        WordDocument reopened = Reopen(document);
+        EXPECT_TRUE(json::parse(reopened.OutlineJson()).at("tracked_changes").as_bool());
+        // Deleted text is not read, but the paragraphs stay until the change is resolved.
+        EXPECT_EQ(reopened.Text().find("Revenue grew."), std::string::npos);
+        ASSERT_TRUE(accept ? reopened.AcceptAllChanges() : reopened.RejectAllChanges());
+        WordDocument resolved = Reopen(reopened);
+        const std::string text = resolved.Text();
+        EXPECT_EQ(text.find("Revenue grew.") != std::string::npos, !accept) << text;
+        const json::array sections = json::parse(resolved.OutlineJson()).at("sections").as_array();
+        ASSERT_EQ(sections.size(), accept ? 2u : 3u) << text;
+        // Accepting leaves the next heading with its own style, not the deleted one's.
+        EXPECT_EQ(sections.back().at("title"), "Details");
+        EXPECT_EQ(sections.back().at("level"), 1);
+    }
+}
+
 }  // namespace
 }  // namespace quire::docx

@@ -154,11 +154,12 @@ Status WordDocument::MoveBlock(std::string_view block, std::string_view to_ancho
     return {};
 }
 
-Status WordDocument::DeleteBlock(std::string_view block) {
+Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
     Impl& impl = *impl_;
     Result<pugi::xml_node> node = impl.Resolve(block);
     if (!node) return std::unexpected(node.error());
     std::vector<pugi::xml_node> unit = impl.Unit(*node, true);
+    if (tracked) return TrackRevision(impl, unit, false);
     std::set<std::string> rel_ids;
     std::set<std::string> bookmark_ids;
     for (const pugi::xml_node& member : unit) {
@@ -273,19 +274,6 @@ void Rename(pugi::xml_node node, std::string_view local) {
             .c_str());
 }
 
-// A paragraph whose mark is removed joins the paragraph after it.
-void MergeWithNext(const WordNames& w, pugi::xml_node paragraph) {
-    pugi::xml_node next = paragraph.next_sibling();
-    while (next && next.type() != pugi::node_element) next = next.next_sibling();
-    if (!w.Is(next, "p")) return;
-    for (pugi::xml_node child = next.first_child(); child;) {
-        pugi::xml_node following = child.next_sibling();
-        if (!w.Is(child, "pPr")) paragraph.append_move(child);
-        child = following;
-    }
-    next.parent().remove_child(next);
-}
-
 // A paragraph or table whose own insertion was rejected goes when nothing but its properties is
 // left in it.
 void RemoveIfEmpty(const WordNames& w, pugi::xml_node node) {
@@ -294,6 +282,28 @@ void RemoveIfEmpty(const WordNames& w, pugi::xml_node node) {
         if (child.type() == pugi::node_element && !own) return;
     }
     node.parent().remove_child(node);
+}
+
+// A paragraph whose mark is removed joins the paragraph after it: its content goes to the front
+// of that paragraph, whose mark (and so whose properties) survives. A paragraph with no paragraph
+// after it stays, and goes if it is left empty.
+void MergeIntoNext(const WordNames& w, pugi::xml_node paragraph) {
+    pugi::xml_node next = paragraph.next_sibling();
+    while (next && next.type() != pugi::node_element) next = next.next_sibling();
+    if (!w.Is(next, "p")) {
+        RemoveIfEmpty(w, paragraph);
+        return;
+    }
+    pugi::xml_node at = next.first_child();
+    if (w.Is(at, "pPr")) at = at.next_sibling();
+    for (pugi::xml_node child = paragraph.first_child(); child;) {
+        pugi::xml_node following = child.next_sibling();
+        if (!w.Is(child, "pPr")) {
+            at ? next.insert_move_before(child, at) : next.append_move(child);
+        }
+        child = following;
+    }
+    paragraph.parent().remove_child(paragraph);
 }
 
 std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept) {
@@ -331,10 +341,7 @@ std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept)
                 // A paragraph mark inserted or deleted.
                 pugi::xml_node paragraph = parent.parent().parent();
                 parent.remove_child(mark);
-                if (!keep) {
-                    MergeWithNext(w, paragraph);
-                    RemoveIfEmpty(w, paragraph);
-                }
+                if (!keep) MergeIntoNext(w, paragraph);
             } else if (w.Is(parent, "trPr")) {
                 pugi::xml_node row = parent.parent();
                 parent.remove_child(mark);

@@ -131,6 +131,11 @@ struct WordDocument::Impl {
     std::string EnsureStyle(std::string_view name);
 };
 
+// Marks `nodes` (body blocks) as a tracked insertion or deletion by "Quire": every run wrapped in
+// w:ins or w:del (deleted text becoming w:delText), every paragraph mark and table row marked.
+Status TrackRevision(WordDocument::Impl& impl, const std::vector<pugi::xml_node>& nodes,
+                     bool insertion);
+
 // Shared helpers of the engine's source files.
 std::string_view Local(const pugi::xml_node& node);
 bool IsBlockElement(const WordNames& w, const pugi::xml_node& node);

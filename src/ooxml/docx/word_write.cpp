@@ -788,9 +788,11 @@ std::string RevisionAttributes(WordDocument::Impl& impl) {
     return fmt::format(R"(w:id="{}" w:author="Quire" w:date="{}")", impl.NextBookmarkId(), now);
 }
 
-// Marks a paragraph's mark as inserted (ECMA-376 Part 1, 17.13.5.16): w:ins in the paragraph
-// mark's run properties, which close the paragraph properties (before a sectPr or pPrChange).
-Status TrackParagraphMark(WordDocument::Impl& impl, pugi::xml_node paragraph) {
+// Marks a paragraph's mark as inserted or deleted (ECMA-376 Part 1, 17.13.5.16 and .15): the
+// mark goes in the paragraph mark's run properties, which close the paragraph properties (before
+// a sectPr or pPrChange).
+Status TrackParagraphMark(WordDocument::Impl& impl, pugi::xml_node paragraph,
+                          std::string_view element) {
     const WordNames& w = impl.w;
     pugi::xml_node p_pr = ooxml::FindChild(paragraph, w.ns(), "pPr");
     if (!p_pr) {
@@ -807,32 +809,53 @@ Status TrackParagraphMark(WordDocument::Impl& impl, pugi::xml_node paragraph) {
         r_pr = added->front();
     }
     auto mark = impl.InsertXml({r_pr, r_pr.first_child()},
-                               fmt::format("<w:ins {}/>", RevisionAttributes(impl)));
+                               fmt::format("<w:{} {}/>", element, RevisionAttributes(impl)));
     if (!mark) return std::unexpected(mark.error());
     return {};
 }
 
-// Wraps each run of new content in w:ins, marks each paragraph mark and table row as inserted.
-Status TrackInsertion(WordDocument::Impl& impl, const std::vector<pugi::xml_node>& nodes) {
+// Deleted runs hold their text as w:delText and field instructions as w:delInstrText.
+void RenameForDeletion(const WordNames& w, pugi::xml_node run) {
+    ForEachElement(run, [&](const pugi::xml_node& node) {
+        for (auto [from, to] :
+             {std::pair{"t", "delText"}, std::pair{"instrText", "delInstrText"}}) {
+            if (!w.Is(node, from)) continue;
+            pugi::xml_node renamed = node;
+            const std::string name = renamed.name();
+            renamed.set_name(
+                (name.substr(0, name.size() - std::string_view(from).size()) + to).c_str());
+        }
+        return !w.Is(node, "txbxContent");
+    });
+}
+
+}  // namespace
+
+Status TrackRevision(WordDocument::Impl& impl, const std::vector<pugi::xml_node>& nodes,
+                     bool insertion) {
     const WordNames& w = impl.w;
+    const std::string_view element = insertion ? "ins" : "del";
     std::vector<pugi::xml_node> runs, paragraphs, rows;
+    auto visit = [&](const pugi::xml_node& node) {
+        // What is deleted already stays as it is.
+        if (w.Is(node, "del") || w.Is(node, "moveFrom")) return false;
+        if (w.Is(node, "r")) runs.push_back(node);
+        if (w.Is(node, "p")) paragraphs.push_back(node);
+        if (w.Is(node, "tr")) rows.push_back(node);
+        return !w.Is(node, "r");
+    };
     for (const pugi::xml_node& top : nodes) {
-        if (w.Is(top, "p")) paragraphs.push_back(top);
-        ForEachElement(top, [&](const pugi::xml_node& node) {
-            if (w.Is(node, "r")) runs.push_back(node);
-            if (w.Is(node, "p")) paragraphs.push_back(node);
-            if (w.Is(node, "tr")) rows.push_back(node);
-            return !w.Is(node, "r");
-        });
+        if (visit(top)) ForEachElement(top, visit);
     }
     for (pugi::xml_node run : runs) {
         auto wrapper = impl.InsertXml({run.parent(), run},
-                                      fmt::format("<w:ins {}/>", RevisionAttributes(impl)));
+                                      fmt::format("<w:{} {}/>", element, RevisionAttributes(impl)));
         if (!wrapper) return std::unexpected(wrapper.error());
         wrapper->front().append_move(run);
+        if (!insertion) RenameForDeletion(w, run);
     }
     for (pugi::xml_node paragraph : paragraphs) {
-        if (Status marked = TrackParagraphMark(impl, paragraph); !marked) return marked;
+        if (Status marked = TrackParagraphMark(impl, paragraph, element); !marked) return marked;
     }
     for (pugi::xml_node row : rows) {
         pugi::xml_node tr_pr = ooxml::FindChild(row, w.ns(), "trPr");
@@ -843,15 +866,16 @@ Status TrackInsertion(WordDocument::Impl& impl, const std::vector<pugi::xml_node
             if (!added) return std::unexpected(added.error());
             tr_pr = added->front();
         }
-        // w:ins closes the row properties, before a trPrChange.
+        // The mark closes the row properties, before a trPrChange.
         auto mark = impl.InsertXml({tr_pr, ooxml::FindChild(tr_pr, w.ns(), "trPrChange")},
-                                   fmt::format("<w:ins {}/>", RevisionAttributes(impl)));
+                                   fmt::format("<w:{} {}/>", element, RevisionAttributes(impl)));
         if (!mark) return std::unexpected(mark.error());
     }
+    impl.main_dirty = true;
     return {};
 }
 
-}  // namespace
+namespace {}  // namespace
 
 Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anchor,
                                                             Position position,
@@ -882,7 +906,7 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
     if (!inserted) return Propagate(inserted);
     impl.main_dirty = true;
     if (tracked) {
-        if (Status marked = TrackInsertion(impl, *inserted); !marked) {
+        if (Status marked = TrackRevision(impl, *inserted, true); !marked) {
             return std::unexpected(marked.error());
         }
     }
