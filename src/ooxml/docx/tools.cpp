@@ -382,7 +382,8 @@ std::vector<DocumentTool> BuildTools() {
          "Replace text everywhere in the body or in one section, across run boundaries, keeping "
          "the formatting where each match starts.",
          R"({"type":"object","properties":{"find":{"type":"string"},"replace":{"type":"string"},)"
-         R"("scope":{"type":"string","description":"all, or a section's id"}},)"
+         R"("scope":{"type":"string","description":"all (the body), document (with headers, )"
+         R"(footers and notes), or a section's id"}},)"
          R"("required":["find","replace"],"additionalProperties":false})",
          [](WordDocument& document, ToolArgs& args) -> Result<json::value> {
              Result<std::string> find = args.String("find");

@@ -191,7 +191,8 @@ public:
                                                                 bool tracked = false);
 
     // Replaces every occurrence of `find` in the paragraphs of `scope` ("" or "all" for the whole
-    // body, else an anchor's section) even when it is split across runs. The replacement takes
+    // body, "document" for the body, headers, footers and notes, else an anchor's section) even
+    // when it is split across runs. The replacement takes
     // the formatting of the run where the match starts. Returns the number replaced.
     [[nodiscard]] Result<std::size_t> ReplaceText(std::string_view find, std::string_view replace,
                                                   std::string_view scope = "all");

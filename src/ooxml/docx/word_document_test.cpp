@@ -446,5 +446,22 @@ TEST(WordDocument, TrackedDeletionsKeepTheTextUntilAccepted) {
     }
 }
 
+TEST(WordDocument, ReplaceTextReachesHeadersAndNotesOnlyForTheDocumentScope) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter,
+                                      std::vector{Paragraph("Acme sells[^Acme says so.]")}));
+    ASSERT_TRUE(document.SetHeaderFooter({false, "default", "Acme report"}));
+    Result<std::size_t> body = document.ReplaceText("Acme", "Apex");
+    ASSERT_TRUE(body);
+    EXPECT_EQ(*body, 1u);
+    Result<std::size_t> rest = document.ReplaceText("Acme", "Apex", "document");
+    ASSERT_TRUE(rest);
+    EXPECT_EQ(*rest, 2u);
+    WordDocument reopened = Reopen(document);
+    EXPECT_EQ(reopened.Notes().at(0).text, " Apex says so.");
+    EXPECT_EQ(json::parse(reopened.OutlineJson()).at("headers_footers").at(0).at("text"),
+              "Apex report");
+}
+
 }  // namespace
 }  // namespace quire::docx

@@ -90,13 +90,28 @@ void CollectRelIds(const pugi::xml_node& root, std::set<std::string>& ids) {
 
 }  // namespace
 
+namespace {
+
+// Every paragraph at or below `root`, text boxes' own paragraphs included.
+std::size_t ReplaceBelow(const WordNames& w, const pugi::xml_node& root, std::string_view find,
+                         std::string_view replace) {
+    std::size_t count = w.Is(root, "p") ? ReplaceInParagraph(w, root, find, replace) : 0;
+    ForEachElement(root, [&](const pugi::xml_node& node) {
+        if (w.Is(node, "p")) count += ReplaceInParagraph(w, node, find, replace);
+        return true;
+    });
+    return count;
+}
+
+}  // namespace
+
 Result<std::size_t> WordDocument::ReplaceText(std::string_view find, std::string_view replace,
                                               std::string_view scope) {
     Impl& impl = *impl_;
     if (find.empty()) return InvalidRequest("'find' is empty");
     const std::string safe = ooxml::XmlSafeText(replace);
     std::vector<pugi::xml_node> roots;
-    if (scope.empty() || scope == "all") {
+    if (scope.empty() || scope == "all" || scope == "document") {
         roots.push_back(impl.body);
     } else {
         Result<pugi::xml_node> block = impl.Resolve(scope);
@@ -104,19 +119,24 @@ Result<std::size_t> WordDocument::ReplaceText(std::string_view find, std::string
         roots = impl.Unit(*block, true);
     }
     std::size_t count = 0;
-    for (const pugi::xml_node& root : roots) {
-        auto visit = [&](const pugi::xml_node& node) {
-            if (!impl.w.Is(node, "p")) return true;
-            count += ReplaceInParagraph(impl.w, node, find, safe);
-            return true;  // text boxes hold paragraphs of their own
-        };
-        if (impl.w.Is(root, "p")) {
-            count += ReplaceInParagraph(impl.w, root, find, safe);
-        } else {
-            ForEachElement(root, visit);
-        }
-    }
+    for (const pugi::xml_node& root : roots) count += ReplaceBelow(impl.w, root, find, safe);
     if (count > 0) impl.main_dirty = true;
+    if (scope != "document") return count;
+
+    for (const ooxml::Relationship& rel : impl.Rels()) {
+        if (rel.external ||
+            !(impl.RelTypeIs(rel, "header") || impl.RelTypeIs(rel, "footer") ||
+              impl.RelTypeIs(rel, "footnotes") || impl.RelTypeIs(rel, "endnotes"))) {
+            continue;
+        }
+        const std::string part = ooxml::Package::ResolveTarget(impl.main_part, rel.target);
+        pugi::xml_document* doc = impl.Part(part);
+        if (doc == nullptr) continue;
+        const std::size_t in_part =
+            ReplaceBelow(WordNames(*doc, impl.w.ns()), doc->document_element(), find, safe);
+        if (in_part > 0) impl.dirty_parts.insert(part);
+        count += in_part;
+    }
     return count;
 }
 
