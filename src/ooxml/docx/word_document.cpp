@@ -466,7 +466,10 @@ std::vector<pugi::xml_node> WordDocument::Impl::Unit(const pugi::xml_node& block
     };
     if (level >= 0 && whole_section) {
         for (pugi::xml_node next = next_block(block); next; next = next_block(next)) {
-            if (w.Is(next, "p") && HeadingLevel(next) >= 0 && HeadingLevel(next) <= level) break;
+            // A Title's section is what follows it up to the first heading of any level, so
+            // that moving or deleting the title never takes the whole document along.
+            const int next_level = w.Is(next, "p") ? HeadingLevel(next) : -1;
+            if (next_level >= 0 && (next_level <= level || level == 0)) break;
             unit.push_back(next);
         }
         return unit;

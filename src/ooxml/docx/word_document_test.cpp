@@ -97,7 +97,16 @@ TEST(WordDocument, MovingAFigureTakesItsCaption) {
 
 TEST(WordDocument, MovingASectionIntoItselfIsRefused) {
     WordDocument document = Report();
-    EXPECT_FALSE(document.MoveBlock("sec_report", "sec_details", Position::kAfter));
+    EXPECT_FALSE(document.MoveBlock("sec_details", "b5", Position::kAfter));
+    EXPECT_TRUE(document.MoveBlock("sec_details", "sec_details", Position::kBefore));
+}
+
+TEST(WordDocument, ATitlesSectionEndsAtTheFirstHeading) {
+    WordDocument document = Report();
+    ASSERT_TRUE(document.DeleteBlock("sec_report"));
+    const json::array sections = json::parse(document.OutlineJson()).at("sections").as_array();
+    ASSERT_EQ(sections.size(), 2u);
+    EXPECT_EQ(sections[0].at("id"), "sec_executive_summary");
 }
 
 TEST(WordDocument, DeletingAFigureRemovesItsParts) {
