@@ -36,6 +36,12 @@ BlockSpec Chart(std::string caption) {
     return spec;
 }
 
+// The first bytes of a 40 x 30 PNG: the engine reads the size from the header only.
+std::string PngHeader() {
+    std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x28\0\0\0\x1e\x08\x02\0\0\0", 29);
+    return png + std::string(16, '\0');
+}
+
 WordDocument Reopen(const WordDocument& document) {
     Result<std::string> bytes = document.Save();
     EXPECT_TRUE(bytes) << (bytes ? "" : bytes.error().message);
@@ -189,6 +195,11 @@ TEST(WordDocument, BadBlocksChangeNothing) {
         document.InsertBlocks("end", Position::kAfter, std::vector{Paragraph("x"), image}));
     EXPECT_FALSE(
         document.InsertBlocks("no_such_anchor", Position::kAfter, std::vector{Paragraph("x")}));
+    EXPECT_FALSE(document.InsertBlocks("end", Position::kAfter,
+                                       std::vector{Paragraph("[x](javascript:alert(1))")}));
+    BlockSpec huge = image;
+    huge.image = PngHeader() + std::string(21u << 20, '\0');
+    EXPECT_FALSE(document.InsertBlocks("end", Position::kAfter, std::vector{huge}));
     EXPECT_EQ(document.Text(), before);
 }
 
@@ -267,12 +278,6 @@ TEST(WordDocument, BlocksOfOneCallGetDistinctAnchors) {
     ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{named}));
     EXPECT_FALSE(document.InsertBlocks("end", Position::kAfter, std::vector{named}));
     EXPECT_FALSE(document.AddBookmark("b1", "chosen"));
-}
-
-// The first bytes of a 40 x 30 PNG: the engine reads the size from the header only.
-std::string PngHeader() {
-    std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x28\0\0\0\x1e\x08\x02\0\0\0", 29);
-    return png + std::string(16, '\0');
 }
 
 TEST(WordDocument, ImagesAreInlineWithAltTextAndLeaveWithTheirPart) {

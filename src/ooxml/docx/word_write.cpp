@@ -675,6 +675,21 @@ constexpr std::string_view kTocXml =
     R"(<w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>Update this field to show the )"
     R"(table of contents.</w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r></w:p>)";
 
+constexpr std::size_t kMaxImageBytes = 20u << 20;
+
+// Links go to the web, to mail, or to a bookmark of the document; nothing else is written.
+bool LinksAreSafe(std::string_view text) {
+    for (const Segment& segment : ParseMarkup(text)) {
+        const std::string_view link = segment.link;
+        if (link.empty() || link.starts_with("#") || link.starts_with("https://") ||
+            link.starts_with("http://") || link.starts_with("mailto:")) {
+            continue;
+        }
+        return false;
+    }
+    return true;
+}
+
 Status ValidateBlock(const BlockSpec& spec, std::size_t index) {
     auto fail = [&](std::string_view what) {
         return InvalidRequest(fmt::format("blocks[{}]: {}", index, what));
@@ -682,6 +697,10 @@ Status ValidateBlock(const BlockSpec& spec, std::size_t index) {
     if (!spec.name.empty() && !ValidBookmarkName(spec.name)) {
         return fail("'name' must be 1-40 letters, digits or _, starting with a letter");
     }
+    bool safe = LinksAreSafe(spec.text);
+    for (const ListItem& item : spec.items) safe = safe && LinksAreSafe(item.text);
+    if (!safe) return fail("links start with https://, http://, mailto: or # (a bookmark)");
+    if (spec.image.size() > kMaxImageBytes) return fail("an image is at most 20 MB");
     switch (spec.kind) {
         case BlockSpec::Kind::kHeading:
             if (spec.level < 0 || spec.level > 6)
