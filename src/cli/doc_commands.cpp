@@ -13,6 +13,8 @@
 #include <sstream>
 
 #include "common/json_text.hpp"
+#include "ooxml/docx/tools.hpp"
+#include "ooxml/docx/word_document.hpp"
 #include "ooxml/xlsx/tools.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 #include "service/formats.hpp"
@@ -78,33 +80,40 @@ json::array ReadCallsOrDie(const std::string& path) {
     return std::move(calls.get_array());
 }
 
-void PrintOutline(const std::string& file) {
+void PrintOutline(const std::string& file, bool text) {
+    if (FormatOrDie(file) == service::DocumentFormat::kWord) {
+        auto document = docx::WordDocument::Open(ReadFileOrDie(file));
+        if (!document) Die(file + ": " + document.error().message);
+        std::cout << (text ? document->OutlineText() : document->OutlineJson() + "\n")
+                  << std::flush;
+        return;
+    }
+    if (text) Die("--text is for Word documents");
     auto outline = service::OutlineDocument(FormatOrDie(file), ReadFileOrDie(file));
     if (!outline) Die(file + ": " + outline.error().message);
     std::cout << *outline << std::endl;
 }
 
 void PrintTools(const std::string& format) {
-    if (format != "xlsx") Die(fmt::format("no tool set for '{}' yet; xlsx has one", format));
+    if (format == "docx") {
+        std::cout << docx::ToolSchemasJson() << std::endl;
+        return;
+    }
+    if (format != "xlsx")
+        Die(fmt::format("no tool set for '{}' yet; xlsx and docx have one", format));
     std::cout << xlsx::ToolSchemasJson() << std::endl;
 }
 
-// Runs the calls in order and prints one JSON line per call. The first failing call is printed
-// with its error, and then nothing is written.
-void ApplyCalls(const std::string& file, const std::string& calls_path, const std::string& out) {
-    if (FormatOrDie(file) != service::DocumentFormat::kExcel) {
-        Die(file + ": only workbooks have a tool set yet");
-    }
-    json::array calls = ReadCallsOrDie(calls_path);
-    auto workbook = xlsx::Workbook::Open(ReadFileOrDie(file));
-    if (!workbook) Die(file + ": " + workbook.error().message);
-
+// Runs the calls in order on any document with a tool set, printing one JSON line per call. The
+// first failing call is printed with its error and ends the program before anything is saved.
+template <typename Document, typename Call>
+void RunCalls(Document& document, const json::array& calls, Call call_tool) {
     for (std::size_t i = 0; i < calls.size(); ++i) {
         const json::object& call = calls[i].get_object();
         std::string tool(call.at("tool").get_string());
         static const json::object kNoArgs;
         const json::object* args = call.contains("args") ? &call.at("args").get_object() : &kNoArgs;
-        auto result = xlsx::CallTool(*workbook, tool, *args);
+        auto result = call_tool(document, tool, *args);
         json::object line{{"call", i}, {"tool", tool}};
         if (!result) {
             line["error"] = json::object{{"code", ErrorCodeName(result.error().code)},
@@ -115,10 +124,45 @@ void ApplyCalls(const std::string& file, const std::string& calls_path, const st
         line["result"] = std::move(*result);
         std::cout << JsonText(line) << std::endl;
     }
+}
 
-    auto bytes = workbook->Save();
+// Runs the calls in order and prints one JSON line per call. The first failing call is printed
+// with its error, and then nothing is written.
+void ApplyCalls(const std::string& file, const std::string& calls_path, const std::string& out) {
+    const service::DocumentFormat format = FormatOrDie(file);
+    if (format == service::DocumentFormat::kSlides) {
+        Die(file + ": only workbooks and Word documents have a tool set yet");
+    }
+    json::array calls = ReadCallsOrDie(calls_path);
+    Result<std::string> bytes;
+    if (format == service::DocumentFormat::kWord) {
+        auto document = docx::WordDocument::Open(ReadFileOrDie(file));
+        if (!document) Die(file + ": " + document.error().message);
+        RunCalls(*document, calls,
+                 [](docx::WordDocument& d, std::string_view tool, const json::object& args) {
+                     return docx::CallTool(d, tool, args);
+                 });
+        bytes = document->Save();
+    } else {
+        auto workbook = xlsx::Workbook::Open(ReadFileOrDie(file));
+        if (!workbook) Die(file + ": " + workbook.error().message);
+        RunCalls(*workbook, calls,
+                 [](xlsx::Workbook& w, std::string_view tool, const json::object& args) {
+                     return xlsx::CallTool(w, tool, args);
+                 });
+        bytes = workbook->Save();
+    }
     if (!bytes) Die(file + ": " + bytes.error().message);
     WriteFileOrDie(out, *bytes);
+}
+
+void NewDocument(const std::string& file) {
+    if (FormatOrDie(file) != service::DocumentFormat::kWord) {
+        Die(file + ": `doc new` makes Word documents (.docx)");
+    }
+    auto bytes = docx::WordDocument::Create().Save();
+    if (!bytes) Die(file + ": " + bytes.error().message);
+    WriteFileOrDie(file, *bytes);
 }
 
 }  // namespace
@@ -128,14 +172,21 @@ void AddDocCommands(CLI::App& app) {
     doc->require_subcommand(1);
 
     auto file = std::make_shared<std::string>();
+    auto text = std::make_shared<bool>(false);
     auto* outline = doc->add_subcommand("outline", "Print a document's outline as JSON");
     outline->add_option("FILE", *file, "An .xlsx, .docx or .pptx file")->required();
-    outline->callback([file] { PrintOutline(*file); });
+    outline->add_flag("--text", *text, "Word documents: the outline as a few lines of text");
+    outline->callback([file, text] { PrintOutline(*file, *text); });
 
     auto format = std::make_shared<std::string>("xlsx");
     auto* tools = doc->add_subcommand("tools", "Print a format's tool schemas as a JSON array");
-    tools->add_option("--format", *format, "The document format (xlsx)")->capture_default_str();
+    tools->add_option("--format", *format, "The document format (xlsx or docx)")
+        ->capture_default_str();
     tools->callback([format] { PrintTools(*format); });
+
+    auto* create = doc->add_subcommand("new", "Write a new, empty Word document");
+    create->add_option("FILE", *file, "The .docx file to write")->required();
+    create->callback([file] { NewDocument(*file); });
 
     auto calls = std::make_shared<std::string>();
     auto out = std::make_shared<std::string>();

@@ -35,8 +35,8 @@
 #include "service/export_service.hpp"
 #include "service/formats.hpp"
 #include "service/generate_service.hpp"
-#include "service/retention_sweeper.hpp"
 #include "service/recalculating_agent.hpp"
+#include "service/retention_sweeper.hpp"
 #include "service/worker_pool.hpp"
 #include "store/sqlite/sqlite_store.hpp"
 

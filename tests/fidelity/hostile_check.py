@@ -1,4 +1,5 @@
-"""Every hostile corpus file is refused by `quire doc outline` and `quire doc apply` with a
+"""Every hostile corpus file is refused by `quire doc outline` and `quire doc apply` (a cell set
+on workbooks, a paragraph added to Word documents) with a
 reason and exit status 1, within 5 seconds and under 512 MB of memory; every odd file (extreme
 but valid) is opened within the same bounds or refused the same way.
 
@@ -62,6 +63,11 @@ def main():
                 with open(calls, "w", encoding="utf-8") as f:
                     json.dump([{"tool": "set_cells", "args": {
                         "sheet": sheet, "cells": [{"ref": "B2", "value": 1}]}}], f)
+                commands.append(["doc", "apply", path, "--calls", calls, "--out", out])
+            elif name.lower().endswith((".docx", ".docm", ".dotx")):
+                with open(calls, "w", encoding="utf-8") as f:
+                    json.dump([{"tool": "insert_blocks", "args": {"anchor": "end", "blocks": [
+                        {"type": "paragraph", "text": "added"}]}}], f)
                 commands.append(["doc", "apply", path, "--calls", calls, "--out", out])
             for command in commands:
                 status, stdout, stderr, seconds, peak = timed([quire, *command])

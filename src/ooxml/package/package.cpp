@@ -31,7 +31,7 @@ constexpr std::uint64_t kRatioCheckFloor = 1u << 20;
 constexpr std::size_t kPrologScanBytes = 64u << 10;
 // Parts at least this large are deflated at level 1 (much faster, barely larger), in pieces on
 // several cores.
-constexpr std::size_t kFastDeflateFloor = 4u << 20;
+constexpr std::size_t kFastDeflateFloor = 256u << 10;
 
 struct ZipDiscard {
     void operator()(zip_t* zip) const { zip_discard(zip); }

@@ -1,0 +1,239 @@
+// Every Word document of the shared corpus through the engine: a no-op open and save keeps every
+// part, inserting paragraphs changes only the main part, hostile files are refused with a
+// reason, and the corpus's special cases (strict namespaces, tracked changes, text boxes,
+// content controls, a long document) read as they should.
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "ooxml/docx/word_document.hpp"
+#include "ooxml/package/package.hpp"
+#include "shared_dir.hpp"
+
+namespace quire::docx {
+namespace {
+
+namespace json = boost::json;
+
+std::string ReadCorpus(std::string_view name) {
+    std::ifstream in(test_support::SharedDir() / "corpus" / name, std::ios::binary);
+    std::stringstream buffer;
+    buffer << in.rdbuf();
+    return buffer.str();
+}
+
+BlockSpec Paragraph(std::string text) {
+    BlockSpec spec;
+    spec.kind = BlockSpec::Kind::kParagraph;
+    spec.text = std::move(text);
+    return spec;
+}
+
+WordDocument Reopen(const WordDocument& document) {
+    Result<std::string> bytes = document.Save();
+    EXPECT_TRUE(bytes) << (bytes ? "" : bytes.error().message);
+    Result<WordDocument> reopened = WordDocument::Open(bytes ? *bytes : "");
+    EXPECT_TRUE(reopened) << (reopened ? "" : reopened.error().message);
+    return std::move(*reopened);
+}
+
+struct CorpusDocument {
+    std::string file;
+    bool hostile = false;
+};
+
+std::vector<CorpusDocument> WordFiles(bool hostile) {
+    std::vector<CorpusDocument> files;
+    std::ifstream manifest(test_support::SharedDir() / "corpus" / "MANIFEST.tsv");
+    std::string line;
+    std::getline(manifest, line);
+    while (std::getline(manifest, line)) {
+        std::vector<std::string> fields;
+        std::stringstream row(line);
+        for (std::string field; std::getline(row, field, '\t');) fields.push_back(field);
+        if (fields.size() < 6) continue;
+        const std::string& name = fields[0];
+        const bool word =
+            name.ends_with(".docx") || name.ends_with(".docm") || name.ends_with(".dotx");
+        if (word && fields[5].starts_with("hostile:") == hostile) files.push_back({name, hostile});
+    }
+    return files;
+}
+
+std::string TestName(const ::testing::TestParamInfo<CorpusDocument>& info) {
+    std::string name = info.param.file;
+    for (char& ch : name) {
+        if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    }
+    return name;
+}
+
+// Names of parts whose bytes differ between two packages, added and removed ones included.
+std::set<std::string> ChangedParts(const std::string& before_bytes,
+                                   const std::string& after_bytes) {
+    Result<ooxml::Package> before = ooxml::Package::Open(before_bytes);
+    Result<ooxml::Package> after = ooxml::Package::Open(after_bytes);
+    std::set<std::string> changed;
+    if (!before || !after) return {"(unreadable)"};
+    std::vector<std::string> names = before->PartNames();
+    for (const std::string& name : after->PartNames()) names.push_back(name);
+    for (const std::string& name : names) {
+        Result<std::string> a = before->ReadPart(name);
+        Result<std::string> b = after->ReadPart(name);
+        if (!a || !b || *a != *b) changed.insert(name);
+    }
+    return changed;
+}
+
+class WordRoundTrip : public ::testing::TestWithParam<CorpusDocument> {};
+
+TEST_P(WordRoundTrip, NoOpOpenAndSaveKeepsEveryPart) {
+    const std::string original = ReadCorpus(GetParam().file);
+    Result<WordDocument> document = WordDocument::Open(original);
+    ASSERT_TRUE(document) << document.error().message;
+    EXPECT_FALSE(document->OutlineJson().empty());
+    Result<std::string> saved = document->Save();
+    ASSERT_TRUE(saved);
+    EXPECT_TRUE(ChangedParts(original, *saved).empty());
+}
+
+TEST_P(WordRoundTrip, InsertingParagraphsChangesOnlyTheMainPart) {
+    const std::string original = ReadCorpus(GetParam().file);
+    Result<WordDocument> document = WordDocument::Open(original);
+    ASSERT_TRUE(document) << document.error().message;
+    const json::array sections = json::parse(document->OutlineJson()).at("sections").as_array();
+    std::string anchor = "start";
+    for (const json::value& section : sections) {
+        if (section.at("id") != "start") {
+            anchor = section.at("id").as_string().c_str();
+            break;
+        }
+    }
+    ASSERT_TRUE(
+        document->InsertBlocks(anchor, Position::kAfter, std::vector{Paragraph("First new")}));
+    ASSERT_TRUE(
+        document->InsertBlocks("end", Position::kAfter, std::vector{Paragraph("Last new")}));
+    Result<std::string> saved = document->Save();
+    ASSERT_TRUE(saved);
+    Result<ooxml::Package> package = ooxml::Package::Open(original);
+    ASSERT_TRUE(package);
+    EXPECT_EQ(ChangedParts(original, *saved), std::set<std::string>{*package->MainPart()});
+    const std::string text = Reopen(*document).Text();
+    EXPECT_NE(text.find("First new"), std::string::npos);
+    EXPECT_LT(text.find("First new"), text.find("Last new"));
+    EXPECT_EQ(text.substr(text.size() - 9), "Last new\n");
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, WordRoundTrip, ::testing::ValuesIn(WordFiles(false)), TestName);
+
+class WordHostile : public ::testing::TestWithParam<CorpusDocument> {};
+
+TEST_P(WordHostile, IsRefusedWithAReason) {
+    Result<WordDocument> document = WordDocument::Open(ReadCorpus(GetParam().file));
+    ASSERT_FALSE(document);
+    EXPECT_EQ(document.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_FALSE(document.error().message.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, WordHostile, ::testing::ValuesIn(WordFiles(true)), TestName);
+
+TEST(WordCorpus, StrictDocumentIsRead) {
+    Result<WordDocument> document =
+        WordDocument::Open(ReadCorpus("docx/mammoth-strict-format.docx"));
+    ASSERT_TRUE(document) << document.error().message;
+    EXPECT_FALSE(document->Text().empty());
+    ASSERT_TRUE(document->InsertBlocks("end", Position::kAfter, std::vector{Paragraph("Added")}));
+    BlockSpec heading;
+    heading.kind = BlockSpec::Kind::kHeading;
+    heading.text = "Strict heading";
+    ASSERT_TRUE(document->InsertBlocks("start", Position::kBefore, std::vector{heading}));
+    WordDocument reopened = Reopen(*document);
+    EXPECT_NE(reopened.Text().find("Added"), std::string::npos);
+    const json::array sections = json::parse(reopened.OutlineJson()).at("sections").as_array();
+    ASSERT_FALSE(sections.empty());
+    EXPECT_EQ(sections[0].at("title"), "Strict heading");
+}
+
+TEST(WordCorpus, TrackedChangesAreAcceptedAndRejected) {
+    const std::string bytes = ReadCorpus("docx/pandoc-paragraph_insertion_deletion.docx");
+    Result<WordDocument> accepted = WordDocument::Open(bytes);
+    ASSERT_TRUE(accepted);
+    EXPECT_TRUE(json::parse(accepted->OutlineJson()).at("tracked_changes").as_bool());
+    Result<std::size_t> changes = accepted->AcceptAllChanges();
+    ASSERT_TRUE(changes);
+    EXPECT_GT(*changes, 0u);
+    EXPECT_FALSE(json::parse(Reopen(*accepted).OutlineJson()).at("tracked_changes").as_bool());
+    Result<WordDocument> rejected = WordDocument::Open(bytes);
+    ASSERT_TRUE(rejected);
+    ASSERT_TRUE(rejected->RejectAllChanges());
+    EXPECT_NE(Reopen(*accepted).Text(), Reopen(*rejected).Text());
+}
+
+TEST(WordCorpus, TextBoxesAndContentControlsAreRead) {
+    Result<WordDocument> boxes = WordDocument::Open(ReadCorpus("docx/mammoth-text-box.docx"));
+    ASSERT_TRUE(boxes);
+    bool has_box = false;
+    for (const BlockInfo& block : boxes->Blocks()) has_box |= !block.text_boxes.empty();
+    EXPECT_TRUE(has_box);
+    Result<WordDocument> controls = WordDocument::Open(ReadCorpus("docx/pandoc-sdt_elements.docx"));
+    ASSERT_TRUE(controls);
+    // The document's content control is a table cell whose content reads "Body copy".
+    bool has_control = false;
+    for (const BlockInfo& block : controls->Blocks()) {
+        has_control |= block.kind == BlockInfo::Kind::kTable &&
+                       block.text.find("Body copy") != std::string::npos;
+    }
+    EXPECT_TRUE(has_control);
+}
+
+TEST(WordCorpus, LargeDocumentOutlineStaysSmall) {
+    Result<WordDocument> document = WordDocument::Open(ReadCorpus("docx/poi-bug65649.docx"));
+    ASSERT_TRUE(document) << document.error().message;
+    EXPECT_LT(document->OutlineJson().size(), 16u * 1024);
+}
+
+TEST(WordCorpus, NotesAndCommentsAreRead) {
+    Result<WordDocument> notes = WordDocument::Open(ReadCorpus("docx/pandoc-notes.docx"));
+    ASSERT_TRUE(notes);
+    std::vector<std::string> kinds;
+    for (const NoteInfo& note : notes->Notes()) {
+        kinds.push_back(note.kind);
+        EXPECT_FALSE(note.text.empty());
+    }
+    EXPECT_EQ(kinds, (std::vector<std::string>{"footnote", "endnote"}));
+    Result<WordDocument> comments =
+        WordDocument::Open(ReadCorpus("docx/pdocx-comments-rich-para.docx"));
+    ASSERT_TRUE(comments);
+    const std::vector<NoteInfo> read = comments->Notes();
+    ASSERT_EQ(read.size(), 4u);
+    EXPECT_EQ(read[0].kind, "comment");
+    EXPECT_FALSE(read[0].author.empty());
+    EXPECT_EQ(json::parse(comments->OutlineJson()).at("comments"), 4);
+}
+
+TEST(WordCorpus, SectionBreaksAndFloatingDrawingsAreRead) {
+    Result<WordDocument> sections =
+        WordDocument::Open(ReadCorpus("docx/pdocx-sct-section-props.docx"));
+    ASSERT_TRUE(sections);
+    EXPECT_EQ(json::parse(sections->OutlineJson()).at("page_sections"), 5);
+    std::size_t breaks = 0;
+    for (const BlockInfo& block : sections->Blocks()) breaks += block.section_break;
+    EXPECT_EQ(breaks, 4u);
+    Result<WordDocument> shapes =
+        WordDocument::Open(ReadCorpus("docx/pdocx-shp-inline-shape-access.docx"));
+    ASSERT_TRUE(shapes);
+    std::set<std::string> kinds;
+    for (const BlockInfo& block : shapes->Blocks()) {
+        for (const DrawingInfo& drawing : block.drawings) kinds.insert(drawing.kind);
+    }
+    EXPECT_TRUE(kinds.contains("image"));
+    EXPECT_TRUE(kinds.contains("chart"));
+    EXPECT_TRUE(kinds.contains("diagram"));
+}
+
+}  // namespace
+}  // namespace quire::docx

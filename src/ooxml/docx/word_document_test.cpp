@@ -1,0 +1,481 @@
+#include "ooxml/docx/word_document.hpp"
+
+#include <gtest/gtest.h>
+#include <boost/json.hpp>
+
+#include "ooxml/docx/tools.hpp"
+#include "ooxml/package/package.hpp"
+
+namespace quire::docx {
+namespace {
+
+namespace json = boost::json;
+
+BlockSpec Heading(std::string text, int level = 1) {
+    BlockSpec spec;
+    spec.kind = BlockSpec::Kind::kHeading;
+    spec.text = std::move(text);
+    spec.level = level;
+    return spec;
+}
+
+BlockSpec Paragraph(std::string text) {
+    BlockSpec spec;
+    spec.kind = BlockSpec::Kind::kParagraph;
+    spec.text = std::move(text);
+    return spec;
+}
+
+BlockSpec Chart(std::string caption) {
+    BlockSpec spec;
+    spec.kind = BlockSpec::Kind::kChart;
+    spec.title = "Revenue";
+    spec.categories = {"Q1", "Q2", "Q3"};
+    spec.series = {{"2024", {1.0, 2.5, 4.0}}};
+    spec.caption = std::move(caption);
+    return spec;
+}
+
+// The first bytes of a 40 x 30 PNG: the engine reads the size from the header only.
+std::string PngHeader() {
+    std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x28\0\0\0\x1e\x08\x02\0\0\0", 29);
+    return png + std::string(16, '\0');
+}
+
+WordDocument Reopen(const WordDocument& document) {
+    Result<std::string> bytes = document.Save();
+    EXPECT_TRUE(bytes) << (bytes ? "" : bytes.error().message);
+    Result<WordDocument> reopened = WordDocument::Open(bytes ? *bytes : "");
+    EXPECT_TRUE(reopened) << (reopened ? "" : reopened.error().message);
+    return std::move(*reopened);
+}
+
+// A report with two sections, a chart in the second.
+WordDocument Report() {
+    WordDocument document = WordDocument::Create();
+    std::vector<BlockSpec> blocks = {
+        Heading("Report", 0), Heading("Executive summary"),     Paragraph("Revenue grew."),
+        Heading("Details"),   Paragraph("Quarter by quarter."), Chart("Figure 1: Revenue")};
+    auto inserted = document.InsertBlocks("end", Position::kAfter, blocks);
+    EXPECT_TRUE(inserted) << (inserted ? ""
+                                       : inserted.error().message + " " + inserted.error().detail);
+    return document;
+}
+
+TEST(WordDocument, BuiltReportReadsBackWithAnchors) {
+    WordDocument document = Reopen(Report());
+    const json::object outline = json::parse(document.OutlineJson()).as_object();
+    const json::array& sections = outline.at("sections").as_array();
+    ASSERT_EQ(sections.size(), 3u);
+    EXPECT_EQ(sections[1].at("id"), "sec_executive_summary");
+    EXPECT_EQ(sections[2].at("title"), "Details");
+    const json::array& figures = outline.at("figures").as_array();
+    ASSERT_EQ(figures.size(), 1u);
+    EXPECT_EQ(figures[0].at("kind"), "chart");
+    EXPECT_EQ(figures[0].at("section"), "sec_details");
+    EXPECT_EQ(figures[0].at("caption"), "Figure 1: Revenue");
+    EXPECT_NE(document.OutlineText().find("sec_details"), std::string::npos);
+}
+
+TEST(WordDocument, ChartHasEmbeddedWorkbook) {
+    Result<std::string> bytes = Report().Save();
+    ASSERT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    ASSERT_TRUE(package);
+    EXPECT_TRUE(package->HasPart("word/charts/chart1.xml"));
+    EXPECT_TRUE(package->HasPart("word/embeddings/Microsoft_Excel_Worksheet1.xlsx"));
+    Result<std::string> chart = package->ReadPart("word/charts/chart1.xml");
+    ASSERT_TRUE(chart);
+    EXPECT_NE(chart->find("externalData"), std::string::npos);
+}
+
+TEST(WordDocument, MovingAFigureTakesItsCaption) {
+    WordDocument document = Report();
+    const std::string figure =
+        json::parse(document.OutlineJson()).at("figures").at(0).at("id").as_string().c_str();
+    ASSERT_TRUE(document.MoveBlock(figure, "sec_executive_summary", Position::kEndOfSection));
+    const std::string text = Reopen(document).Text();
+    const std::size_t caption = text.find("Figure 1: Revenue");
+    EXPECT_LT(text.find("Executive summary"), caption);
+    EXPECT_LT(caption, text.find("Details"));
+    EXPECT_LT(text.find("Revenue grew."), caption);
+}
+
+TEST(WordDocument, MovingASectionIntoItselfIsRefused) {
+    WordDocument document = Report();
+    EXPECT_FALSE(document.MoveBlock("sec_details", "b5", Position::kAfter));
+    EXPECT_TRUE(document.MoveBlock("sec_details", "sec_details", Position::kBefore));
+}
+
+TEST(WordDocument, ATitlesSectionEndsAtTheFirstHeading) {
+    WordDocument document = Report();
+    ASSERT_TRUE(document.DeleteBlock("sec_report"));
+    const json::array sections = json::parse(document.OutlineJson()).at("sections").as_array();
+    ASSERT_EQ(sections.size(), 2u);
+    EXPECT_EQ(sections[0].at("id"), "sec_executive_summary");
+}
+
+TEST(WordDocument, DeletingAFigureRemovesItsParts) {
+    WordDocument document = Report();
+    ASSERT_TRUE(document.DeleteBlock("f1"));
+    Result<std::string> bytes = document.Save();
+    ASSERT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    ASSERT_TRUE(package);
+    EXPECT_FALSE(package->HasPart("word/charts/chart1.xml"));
+    EXPECT_FALSE(package->HasPart("word/embeddings/Microsoft_Excel_Worksheet1.xlsx"));
+    EXPECT_EQ(Reopen(document).Text().find("Figure 1"), std::string::npos);
+}
+
+TEST(WordDocument, ReplaceTextAcrossRunsKeepsFirstRunFormatting) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter,
+                                      std::vector{Paragraph("Net **reve**nue rose")}));
+    Result<std::size_t> count = document.ReplaceText("revenue", "income");
+    ASSERT_TRUE(count);
+    EXPECT_EQ(*count, 1u);
+    const std::vector<BlockInfo> blocks = Reopen(document).Blocks();
+    ASSERT_EQ(blocks.size(), 1u);
+    EXPECT_EQ(blocks[0].text, "Net income rose");
+    ASSERT_GE(blocks[0].runs.size(), 2u);
+    EXPECT_EQ(blocks[0].runs[1].text, "income");
+    EXPECT_TRUE(blocks[0].runs[1].bold);
+}
+
+TEST(WordDocument, InlineMarkupBecomesRunsLinksAndFootnotes) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks(
+        "end", Position::kAfter,
+        std::vector{Paragraph("See *this* [site](https://example.com)[^A note.] now")}));
+    WordDocument reopened = Reopen(document);
+    const std::vector<BlockInfo> blocks = reopened.Blocks();
+    ASSERT_EQ(blocks.size(), 1u);
+    EXPECT_EQ(blocks[0].text, "See this site now");
+    bool italic = false, linked = false;
+    for (const RunInfo& run : blocks[0].runs) {
+        italic |= run.italic && run.text == "this";
+        linked |= run.link == "https://example.com";
+    }
+    EXPECT_TRUE(italic);
+    EXPECT_TRUE(linked);
+    EXPECT_EQ(json::parse(reopened.OutlineJson()).at("footnotes"), 1);
+}
+
+TEST(WordDocument, ListsAndTablesAreWritten) {
+    WordDocument document = WordDocument::Create();
+    BlockSpec list;
+    list.kind = BlockSpec::Kind::kList;
+    list.ordered = true;
+    list.items = {{"One", 0}, {"Two", 1}};
+    BlockSpec table;
+    table.kind = BlockSpec::Kind::kTable;
+    table.rows = {{"Region", "Sales"}, {"North", "10"}, {"South", "12"}};
+    table.caption = "Table 1: Sales";
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{list, table}));
+    WordDocument reopened = Reopen(document);
+    const json::object outline = json::parse(reopened.OutlineJson()).as_object();
+    const json::array& tables = outline.at("tables").as_array();
+    ASSERT_EQ(tables.size(), 1u);
+    EXPECT_EQ(tables[0].at("rows"), 3);
+    EXPECT_EQ(tables[0].at("columns"), 2);
+    EXPECT_EQ(tables[0].at("caption"), "Table 1: Sales");
+    const std::vector<BlockInfo> blocks = reopened.Blocks();
+    ASSERT_GE(blocks.size(), 4u);
+    EXPECT_TRUE(blocks[0].list_item);
+    EXPECT_EQ(blocks[3].text, "Region\tSales\nNorth\t10\nSouth\t12");
+}
+
+TEST(WordDocument, BadBlocksChangeNothing) {
+    WordDocument document = Report();
+    const std::string before = document.Text();
+    BlockSpec image;
+    image.kind = BlockSpec::Kind::kImage;
+    image.image = "not an image";
+    EXPECT_FALSE(
+        document.InsertBlocks("end", Position::kAfter, std::vector{Paragraph("x"), image}));
+    EXPECT_FALSE(
+        document.InsertBlocks("no_such_anchor", Position::kAfter, std::vector{Paragraph("x")}));
+    EXPECT_FALSE(document.InsertBlocks("end", Position::kAfter,
+                                       std::vector{Paragraph("[x](javascript:alert(1))")}));
+    BlockSpec huge = image;
+    huge.image = PngHeader() + std::string(21u << 20, '\0');
+    EXPECT_FALSE(document.InsertBlocks("end", Position::kAfter, std::vector{huge}));
+    EXPECT_EQ(document.Text(), before);
+}
+
+TEST(WordDocument, HeaderWithPageNumbersAndPageSetup) {
+    WordDocument document = Report();
+    ASSERT_TRUE(document.SetHeaderFooter({true, "default", "Page {page} of {pages}"}));
+    ASSERT_TRUE(document.SetPageSetup({"Letter", true, 2.0}));
+    const json::object outline = json::parse(Reopen(document).OutlineJson()).as_object();
+    const json::array& headers = outline.at("headers_footers").as_array();
+    ASSERT_EQ(headers.size(), 1u);
+    EXPECT_EQ(headers[0].at("kind"), "footer");
+    EXPECT_EQ(headers[0].at("text"), "Page 1 of 1");
+    Result<std::string> bytes = document.Save();
+    ASSERT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    ASSERT_TRUE(package);
+    const std::string xml = *package->ReadPart("word/document.xml");
+    EXPECT_NE(xml.find(R"(<w:pgSz w:w="15840" w:h="12240" w:orient="landscape"/>)"),
+              std::string::npos);
+    EXPECT_NE(xml.find(R"(w:top="1134")"), std::string::npos);
+}
+
+TEST(WordDocument, EvenPageHeadersAreSwitchedOnInTheSettings) {
+    WordDocument document = Report();
+    ASSERT_TRUE(document.SetHeaderFooter({false, "even", "Even"}));
+    ASSERT_TRUE(document.SetHeaderFooter({false, "even", "Even again"}));
+    Result<std::string> bytes = document.Save();
+    ASSERT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    ASSERT_TRUE(package);
+    const std::string settings = *package->ReadPart("word/settings.xml");
+    const std::size_t even = settings.find("<w:evenAndOddHeaders/>");
+    ASSERT_NE(even, std::string::npos) << settings;
+    EXPECT_EQ(settings.find("<w:evenAndOddHeaders/>", even + 1), std::string::npos);
+    // CT_Settings puts it after defaultTabStop and before characterSpacingControl.
+    EXPECT_LT(settings.find("defaultTabStop"), even);
+    EXPECT_GT(settings.find("characterSpacingControl"), even);
+}
+
+TEST(WordDocument, ToolsRunThroughOneFunction) {
+    WordDocument document = WordDocument::Create();
+    json::object args = json::parse(R"({"anchor":"end","blocks":[
+        {"type":"heading","text":"Sales","level":1},
+        {"type":"paragraph","text":"Up."},
+        {"type":"table","rows":[["A","B"],[1,2]]}]})")
+                            .as_object();
+    Result<json::value> inserted = CallTool(document, "insert_blocks", args);
+    ASSERT_TRUE(inserted) << inserted.error().message;
+    EXPECT_EQ(inserted->at("anchors").at(0), "sec_sales");
+    Result<json::value> section =
+        CallTool(document, "read_section", json::parse(R"({"anchor":"sec_sales"})").as_object());
+    ASSERT_TRUE(section);
+    EXPECT_EQ(section->at("blocks").as_array().size(), 3u);
+    Result<json::value> bad =
+        CallTool(document, "replace_text",
+                 json::parse(R"({"find":"x","replace":"y","bogus":1})").as_object());
+    ASSERT_FALSE(bad);
+    EXPECT_NE(bad.error().message.find("bogus"), std::string::npos);
+    EXPECT_NE(ToolSchemasJson().find("set_header_footer"), std::string::npos);
+}
+
+TEST(WordDocument, BlocksOfOneCallGetDistinctAnchors) {
+    WordDocument document = WordDocument::Create();
+    BlockSpec table;
+    table.kind = BlockSpec::Kind::kTable;
+    table.rows = {{"a"}};
+    Result<std::vector<std::string>> anchors = document.InsertBlocks(
+        "end", Position::kAfter, std::vector{table, table, Heading("Same"), Heading("Same")});
+    ASSERT_TRUE(anchors);
+    ASSERT_EQ(anchors->size(), 4u);
+    EXPECT_NE((*anchors)[0], (*anchors)[1]);
+    EXPECT_NE((*anchors)[2], (*anchors)[3]);
+    BlockSpec named = Heading("Named");
+    named.name = "chosen";
+    EXPECT_FALSE(document.InsertBlocks("end", Position::kAfter, std::vector{named, named}));
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{named}));
+    EXPECT_FALSE(document.InsertBlocks("end", Position::kAfter, std::vector{named}));
+    EXPECT_FALSE(document.AddBookmark("b1", "chosen"));
+}
+
+TEST(WordDocument, ImagesAreInlineWithAltTextAndLeaveWithTheirPart) {
+    WordDocument document = WordDocument::Create();
+    BlockSpec image;
+    image.kind = BlockSpec::Kind::kImage;
+    image.image = PngHeader();
+    image.alt_text = "A square";
+    image.caption = "Figure 1: Square";
+    Result<std::vector<std::string>> anchors =
+        document.InsertBlocks("end", Position::kAfter, std::vector{Heading("Pictures"), image});
+    ASSERT_TRUE(anchors);
+    WordDocument reopened = Reopen(document);
+    const std::vector<BlockInfo> blocks = reopened.Blocks();
+    ASSERT_EQ(blocks.size(), 3u);
+    ASSERT_EQ(blocks[1].drawings.size(), 1u);
+    EXPECT_EQ(blocks[1].drawings[0].kind, "image");
+    EXPECT_EQ(blocks[1].drawings[0].alt_text, "A square");
+    EXPECT_EQ(blocks[1].drawings[0].part, "word/media/image1.png");
+    EXPECT_FALSE(blocks[1].drawings[0].floating);
+    EXPECT_TRUE(blocks[2].caption);
+    ASSERT_TRUE(reopened.DeleteBlock((*anchors)[1]));
+    Result<std::string> bytes = reopened.Save();
+    ASSERT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    ASSERT_TRUE(package);
+    EXPECT_FALSE(package->HasPart("word/media/image1.png"));
+    EXPECT_EQ(Reopen(reopened).Text(), "Pictures\n");
+}
+
+TEST(WordDocument, SectionStartAndBookmarksAreAnchors) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks(
+        "end", Position::kAfter,
+        std::vector{Paragraph("Preface"), Heading("One"), Paragraph("Body"), Heading("Two")}));
+    Result<std::vector<BlockInfo>> start = document.ReadSection("start");
+    ASSERT_TRUE(start);
+    ASSERT_EQ(start->size(), 1u);
+    EXPECT_EQ(start->front().text, "Preface");
+    ASSERT_TRUE(document.AddBookmark("b3", "body_text"));
+    ASSERT_TRUE(
+        document.InsertBlocks("body_text", Position::kBefore, std::vector{Paragraph("Lead")}));
+    ASSERT_TRUE(
+        document.InsertBlocks("sec_one", Position::kEndOfSection, std::vector{Paragraph("Tail")}));
+    Result<std::vector<BlockInfo>> one = Reopen(document).ReadSection("sec_one");
+    ASSERT_TRUE(one);
+    std::vector<std::string> texts;
+    for (const BlockInfo& block : *one) texts.push_back(block.text);
+    EXPECT_EQ(texts, (std::vector<std::string>{"One", "Lead", "Body", "Tail"}));
+    EXPECT_EQ(document.ReadSection("nowhere").error().code, ErrorCode::kNotFound);
+}
+
+TEST(WordDocument, FirstPageHeaderSetsTitlePage) {
+    WordDocument document = Report();
+    ASSERT_TRUE(document.SetHeaderFooter({false, "first", "Cover"}));
+    ASSERT_TRUE(document.SetHeaderFooter({false, "first", "Cover again"}));
+    const json::object outline = json::parse(Reopen(document).OutlineJson()).as_object();
+    const json::array& headers = outline.at("headers_footers").as_array();
+    ASSERT_EQ(headers.size(), 1u);
+    EXPECT_EQ(headers[0].at("type"), "first");
+    EXPECT_EQ(headers[0].at("text"), "Cover again");
+    EXPECT_FALSE(document.SetHeaderFooter({false, "odd", "x"}));
+}
+
+// A document whose body is `body_xml` (WordprocessingML with the w: prefix).
+WordDocument WithBody(std::string_view body_xml) {
+    Result<std::string> bytes = WordDocument::Create().Save();
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    package->WritePart("word/document.xml",
+                       std::string(R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)") +
+                           R"(<w:document xmlns:w="http://schemas.openxmlformats.org/)"
+                           R"(wordprocessingml/2006/main"><w:body>)" +
+                           std::string(body_xml) + "<w:sectPr/></w:body></w:document>");
+    Result<WordDocument> document = WordDocument::Open(*package->Save());
+    EXPECT_TRUE(document) << document.error().message;
+    return std::move(*document);
+}
+
+TEST(WordDocument, BookmarkStartBeforeABlockStaysWithIt) {
+    WordDocument document =
+        WithBody(R"(<w:p><w:r><w:t>One</w:t></w:r></w:p><w:bookmarkStart w:id="1" w:name="two"/>)"
+                 R"(<w:p><w:r><w:t>Two</w:t></w:r></w:p><w:bookmarkEnd w:id="1"/>)"
+                 R"(<w:p><w:r><w:t>Three</w:t></w:r></w:p>)");
+    ASSERT_TRUE(document.InsertBlocks("two", Position::kBefore, std::vector{Paragraph("New")}));
+    Result<std::vector<BlockInfo>> two = document.ReadSection("two");
+    ASSERT_TRUE(two);
+    ASSERT_EQ(two->size(), 1u);
+    EXPECT_EQ(two->front().text, "Two");
+    ASSERT_TRUE(document.MoveBlock("two", "end", Position::kAfter));
+    EXPECT_EQ(Reopen(document).Text(), "One\nNew\nThree\nTwo\n");
+    ASSERT_TRUE(document.ReadSection("two"));
+    EXPECT_EQ(document.ReadSection("two")->front().text, "Two");
+}
+
+TEST(WordDocument, PrefixesDeclaredBelowTheRootAreResolved) {
+    WordDocument document =
+        WithBody(R"(<x:p xmlns:x="http://schemas.openxmlformats.org/wordprocessingml/2006/main">)"
+                 R"(<x:r><x:t>Spelled </x:t></x:r><x:r><x:t>differently</x:t></x:r></x:p>)");
+    EXPECT_EQ(document.Text(), "Spelled differently\n");
+    Result<std::size_t> count = document.ReplaceText("d d", "d, d");
+    ASSERT_TRUE(count);
+    EXPECT_EQ(*count, 1u);
+    EXPECT_EQ(Reopen(document).Text(), "Spelled, differently\n");
+}
+
+TEST(WordDocument, TextReadsFieldsControlsAndChangesInOrder) {
+    WordDocument document = WithBody(
+        R"(<w:p><w:r><w:t xml:space="preserve">Page </w:t></w:r>)"
+        R"(<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText> PAGE </w:instrText>)"
+        R"(</w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>7</w:t></w:r>)"
+        R"(<w:r><w:fldChar w:fldCharType="end"/></w:r>)"
+        R"(<w:sdt><w:sdtPr><w:alias w:val="Name"/></w:sdtPr><w:sdtContent><w:r>)"
+        R"(<w:t xml:space="preserve"> of </w:t></w:r></w:sdtContent></w:sdt>)"
+        R"(<w:fldSimple w:instr=" NUMPAGES "><w:r><w:t>9</w:t></w:r></w:fldSimple>)"
+        R"(<w:del w:id="1" w:author="A"><w:r><w:delText>gone</w:delText></w:r></w:del>)"
+        R"(<w:ins w:id="2" w:author="A"><w:r><w:t>!</w:t></w:r></w:ins></w:p>)");
+    const std::vector<BlockInfo> blocks = document.Blocks();
+    ASSERT_EQ(blocks.size(), 1u);
+    EXPECT_EQ(blocks[0].text, "Page 7 of 9!");
+    EXPECT_TRUE(blocks[0].tracked_changes);
+    ASSERT_TRUE(document.RejectAllChanges());
+    EXPECT_EQ(document.Text(), "Page 7 of 9gone\n");
+}
+
+TEST(WordDocument, TrackedInsertionsCanBeAcceptedOrRejected) {
+    for (const bool accept : {true, false}) {
+        WordDocument document = WordDocument::Create();
+        ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{Paragraph("Kept")}));
+        BlockSpec table;
+        table.kind = BlockSpec::Kind::kTable;
+        table.rows = {{"a", "b"}};
+        ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter,
+                                          std::vector{Paragraph("New **text**"), table}, true));
+        WordDocument reopened = Reopen(document);
+        EXPECT_TRUE(json::parse(reopened.OutlineJson()).at("tracked_changes").as_bool());
+        EXPECT_EQ(reopened.Text(), "Kept\nNew text\na\tb\n");
+        Result<std::size_t> changes =
+            accept ? reopened.AcceptAllChanges() : reopened.RejectAllChanges();
+        ASSERT_TRUE(changes);
+        // Two runs and the paragraph mark, two cell runs, two cell paragraph marks and the row.
+        EXPECT_EQ(*changes, 8u);
+        WordDocument resolved = Reopen(reopened);
+        EXPECT_FALSE(json::parse(resolved.OutlineJson()).at("tracked_changes").as_bool());
+        EXPECT_EQ(resolved.Text(), accept ? "Kept\nNew text\na\tb\n" : "Kept\n");
+    }
+}
+
+// Rejecting an inserted row used to free the marks of its cells while they still waited to be
+// resolved.
+TEST(WordDocument, RejectingInsertedRowsLeavesNoMarkBehind) {
+    WordDocument document = WithBody(R"(<w:p><w:r><w:t>Before</w:t></w:r></w:p>)");
+    BlockSpec table;
+    table.kind = BlockSpec::Kind::kTable;
+    table.rows = {{"a", "b"}, {"c", "d"}, {"e", "f"}};
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{table}, true));
+    Result<std::size_t> changes = document.RejectAllChanges();
+    ASSERT_TRUE(changes);
+    EXPECT_EQ(*changes, 3u * (2 + 2 + 1));
+    EXPECT_EQ(Reopen(document).Text(), "Before\n");
+    EXPECT_TRUE(document.Blocks().size() == 1);
+}
+
+TEST(WordDocument, TrackedDeletionsKeepTheTextUntilAccepted) {
+    for (const bool accept : {true, false}) {
+        WordDocument document = Report();
+        ASSERT_TRUE(document.DeleteBlock("sec_executive_summary", true));
+        WordDocument reopened = Reopen(document);
+        EXPECT_TRUE(json::parse(reopened.OutlineJson()).at("tracked_changes").as_bool());
+        // Deleted text is not read, but the paragraphs stay until the change is resolved.
+        EXPECT_EQ(reopened.Text().find("Revenue grew."), std::string::npos);
+        ASSERT_TRUE(accept ? reopened.AcceptAllChanges() : reopened.RejectAllChanges());
+        WordDocument resolved = Reopen(reopened);
+        const std::string text = resolved.Text();
+        EXPECT_EQ(text.find("Revenue grew.") != std::string::npos, !accept) << text;
+        const json::array sections = json::parse(resolved.OutlineJson()).at("sections").as_array();
+        ASSERT_EQ(sections.size(), accept ? 2u : 3u) << text;
+        // Accepting leaves the next heading with its own style, not the deleted one's.
+        EXPECT_EQ(sections.back().at("title"), "Details");
+        EXPECT_EQ(sections.back().at("level"), 1);
+    }
+}
+
+TEST(WordDocument, ReplaceTextReachesHeadersAndNotesOnlyForTheDocumentScope) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter,
+                                      std::vector{Paragraph("Acme sells[^Acme says so.]")}));
+    ASSERT_TRUE(document.SetHeaderFooter({false, "default", "Acme report"}));
+    Result<std::size_t> body = document.ReplaceText("Acme", "Apex");
+    ASSERT_TRUE(body);
+    EXPECT_EQ(*body, 1u);
+    Result<std::size_t> rest = document.ReplaceText("Acme", "Apex", "document");
+    ASSERT_TRUE(rest);
+    EXPECT_EQ(*rest, 2u);
+    WordDocument reopened = Reopen(document);
+    EXPECT_EQ(reopened.Notes().at(0).text, " Apex says so.");
+    EXPECT_EQ(json::parse(reopened.OutlineJson()).at("headers_footers").at(0).at("text"),
+              "Apex report");
+}
+
+}  // namespace
+}  // namespace quire::docx

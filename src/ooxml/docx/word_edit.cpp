@@ -1,0 +1,435 @@
+// Editing the body: replacing text across runs, moving and deleting blocks with what belongs to
+// them, bookmarks, and accepting or rejecting tracked changes.
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "ooxml/docx/word_document.hpp"
+#include "ooxml/docx/word_impl.hpp"
+#include "ooxml/package/xml.hpp"
+
+namespace quire::docx {
+namespace {
+
+// The w:t elements of a paragraph that show text, in reading order.
+std::vector<pugi::xml_node> VisibleTexts(const WordNames& w, const pugi::xml_node& paragraph) {
+    std::vector<pugi::xml_node> texts;
+    ForEachElement(paragraph, [&](const pugi::xml_node& node) {
+        if (w.Is(node, "del") || w.Is(node, "moveFrom") || w.Is(node, "pPr") || w.Is(node, "rPr") ||
+            w.Is(node, "txbxContent") || Local(node) == "Fallback") {
+            return false;
+        }
+        if (w.Is(node, "t")) texts.push_back(node);
+        return true;
+    });
+    return texts;
+}
+
+struct TextEdit {
+    std::size_t from, to;  // byte range within the node's text
+    std::string insert;
+};
+
+std::size_t ReplaceInParagraph(const WordNames& w, const pugi::xml_node& paragraph,
+                               std::string_view find, std::string_view replace) {
+    const std::vector<pugi::xml_node> texts = VisibleTexts(w, paragraph);
+    std::string joined;
+    std::vector<std::size_t> starts;
+    for (const pugi::xml_node& t : texts) {
+        starts.push_back(joined.size());
+        joined += t.text().get();
+    }
+    std::vector<std::vector<TextEdit>> edits(texts.size());
+    std::size_t count = 0;
+    for (std::size_t at = joined.find(find); at != std::string::npos;
+         at = joined.find(find, at + find.size())) {
+        ++count;
+        const std::size_t end = at + find.size();
+        bool first = true;
+        for (std::size_t i = 0; i < texts.size(); ++i) {
+            const std::size_t node_start = starts[i];
+            const std::size_t node_end = i + 1 < texts.size() ? starts[i + 1] : joined.size();
+            if (node_end <= at || node_start >= end) continue;
+            const std::size_t from = std::max(at, node_start) - node_start;
+            const std::size_t to = std::min(end, node_end) - node_start;
+            edits[i].push_back({from, to, first ? std::string(replace) : std::string()});
+            first = false;
+        }
+    }
+    for (std::size_t i = 0; i < texts.size(); ++i) {
+        if (edits[i].empty()) continue;
+        std::string text = texts[i].text().get();
+        for (auto edit = edits[i].rbegin(); edit != edits[i].rend(); ++edit) {
+            text.replace(edit->from, edit->to - edit->from, edit->insert);
+        }
+        pugi::xml_node t = texts[i];
+        t.text().set(text.c_str());
+        if (!t.attribute("xml:space")) t.append_attribute("xml:space").set_value("preserve");
+    }
+    return count;
+}
+
+// The relationship ids a subtree refers to (r:id, r:embed, r:link and the like).
+void CollectRelIds(const pugi::xml_node& root, std::set<std::string>& ids) {
+    auto scan = [&](const pugi::xml_node& node) {
+        for (pugi::xml_attribute attr : node.attributes()) {
+            const std::string_view name = attr.name();
+            if (name.ends_with(":id") || name.ends_with(":embed") || name.ends_with(":link") ||
+                name.ends_with(":pict")) {
+                ids.insert(attr.value());
+            }
+        }
+    };
+    scan(root);
+    ForEachElement(root, [&](const pugi::xml_node& node) {
+        scan(node);
+        return true;
+    });
+}
+
+}  // namespace
+
+namespace {
+
+// Every paragraph at or below `root`, text boxes' own paragraphs included.
+std::size_t ReplaceBelow(const WordNames& w, const pugi::xml_node& root, std::string_view find,
+                         std::string_view replace) {
+    std::size_t count = w.Is(root, "p") ? ReplaceInParagraph(w, root, find, replace) : 0;
+    ForEachElement(root, [&](const pugi::xml_node& node) {
+        if (w.Is(node, "p")) count += ReplaceInParagraph(w, node, find, replace);
+        return true;
+    });
+    return count;
+}
+
+}  // namespace
+
+Result<std::size_t> WordDocument::ReplaceText(std::string_view find, std::string_view replace,
+                                              std::string_view scope) {
+    Impl& impl = *impl_;
+    if (find.empty()) return InvalidRequest("'find' is empty");
+    const std::string safe = ooxml::XmlSafeText(replace);
+    std::vector<pugi::xml_node> roots;
+    if (scope.empty() || scope == "all" || scope == "document") {
+        roots.push_back(impl.body);
+    } else {
+        Result<pugi::xml_node> block = impl.Resolve(scope);
+        if (!block) return Propagate(block);
+        roots = impl.Unit(*block, true);
+    }
+    std::size_t count = 0;
+    for (const pugi::xml_node& root : roots) count += ReplaceBelow(impl.w, root, find, safe);
+    if (count > 0) impl.main_dirty = true;
+    if (scope != "document") return count;
+
+    for (const ooxml::Relationship& rel : impl.Rels()) {
+        if (rel.external ||
+            !(impl.RelTypeIs(rel, "header") || impl.RelTypeIs(rel, "footer") ||
+              impl.RelTypeIs(rel, "footnotes") || impl.RelTypeIs(rel, "endnotes"))) {
+            continue;
+        }
+        const std::string part = ooxml::Package::ResolveTarget(impl.main_part, rel.target);
+        pugi::xml_document* doc = impl.Part(part);
+        if (doc == nullptr) continue;
+        const std::size_t in_part =
+            ReplaceBelow(WordNames(*doc, impl.w.ns()), doc->document_element(), find, safe);
+        if (in_part > 0) impl.dirty_parts.insert(part);
+        count += in_part;
+    }
+    return count;
+}
+
+Status WordDocument::MoveBlock(std::string_view block, std::string_view to_anchor,
+                               Position position) {
+    Impl& impl = *impl_;
+    Result<pugi::xml_node> node = impl.Resolve(block);
+    if (!node) return std::unexpected(node.error());
+    std::vector<pugi::xml_node> unit = impl.Unit(*node, true);
+    Result<InsertionPoint> at = impl.Where(to_anchor, position);
+    if (!at) return std::unexpected(at.error());
+    const pugi::xml_node first = LeadingMarks(impl.w, unit.front());
+    if (at->before == unit.front() || at->before == first) return {};
+    // Loose marks before the unit's first block (a bookmark start), between its blocks and just
+    // after it (bookmark ends, comment ranges) travel with it.
+    std::vector<pugi::xml_node> nodes;
+    for (pugi::xml_node n = first; n; n = n.next_sibling()) {
+        if (n == at->before) return InvalidRequest("a block cannot move into itself");
+        nodes.push_back(n);
+        if (n == unit.back()) break;
+    }
+    for (pugi::xml_node n = unit.back().next_sibling();
+         n && n != at->before && !IsBlockElement(impl.w, n) && !impl.w.Is(n, "sectPr");
+         n = n.next_sibling()) {
+        nodes.push_back(n);
+    }
+    for (const pugi::xml_node& n : nodes) {
+        if (at->before) {
+            at->parent.insert_move_before(n, at->before);
+        } else {
+            at->parent.append_move(n);
+        }
+    }
+    impl.main_dirty = true;
+    return {};
+}
+
+Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
+    Impl& impl = *impl_;
+    Result<pugi::xml_node> node = impl.Resolve(block);
+    if (!node) return std::unexpected(node.error());
+    std::vector<pugi::xml_node> unit = impl.Unit(*node, true);
+    if (tracked) return TrackRevision(impl, unit, false);
+    std::set<std::string> rel_ids;
+    std::set<std::string> bookmark_ids;
+    for (const pugi::xml_node& member : unit) {
+        CollectRelIds(member, rel_ids);
+        ForEachElement(member, [&](const pugi::xml_node& n) {
+            if (impl.w.Is(n, "bookmarkStart")) bookmark_ids.emplace(impl.w.Attr(n, "id"));
+            return true;
+        });
+    }
+    for (const pugi::xml_node& member : unit) impl.body.remove_child(member);
+
+    // Bookmark ends left behind, and relationships (with their image and chart parts) that
+    // nothing refers to any more.
+    std::vector<pugi::xml_node> orphans;
+    std::set<std::string> still_used;
+    CollectRelIds(impl.body, still_used);
+    ForEachElement(impl.body, [&](const pugi::xml_node& n) {
+        if (impl.w.Is(n, "bookmarkEnd") &&
+            bookmark_ids.contains(std::string(impl.w.Attr(n, "id")))) {
+            orphans.push_back(n);
+        }
+        return true;
+    });
+    for (pugi::xml_node& orphan : orphans) orphan.parent().remove_child(orphan);
+    for (const std::string& id : rel_ids) {
+        if (still_used.contains(id)) continue;
+        const auto& rels = impl.Rels();
+        auto rel = std::find_if(rels.begin(), rels.end(),
+                                [&](const ooxml::Relationship& r) { return r.id == id; });
+        if (rel == rels.end()) continue;
+        const bool owned =
+            !rel->external && (impl.RelTypeIs(*rel, "image") || impl.RelTypeIs(*rel, "chart"));
+        if (owned) {
+            const std::string part = ooxml::Package::ResolveTarget(impl.main_part, rel->target);
+            if (auto chart_rels = impl.package.Relationships(part)) {
+                for (const ooxml::Relationship& inner : *chart_rels) {
+                    if (!inner.external && inner.target.find("embeddings/") != std::string::npos) {
+                        impl.package.RemovePart(ooxml::Package::ResolveTarget(part, inner.target));
+                    }
+                }
+            }
+            const std::size_t slash = part.rfind('/');
+            const std::string rels_part =
+                part.substr(0, slash + 1) + "_rels/" + part.substr(slash + 1) + ".rels";
+            if (impl.package.HasPart(rels_part)) impl.package.RemovePart(rels_part);
+            impl.package.RemovePart(part);
+        }
+        if (owned || rel->external) impl.RemoveRel(id);
+    }
+    // Word needs a paragraph in the body to put the cursor in.
+    if (!ooxml::FindChild(impl.body, impl.w.ns(), "p")) {
+        if (auto added = impl.InsertXml({impl.body, impl.FinalSectPr()}, "<w:p/>"); !added) {
+            return std::unexpected(added.error());
+        }
+    }
+    impl.main_dirty = true;
+    return {};
+}
+
+Status WordDocument::AddBookmark(std::string_view block, std::string_view name) {
+    Impl& impl = *impl_;
+    const bool valid =
+        !name.empty() && name.size() <= 40 && std::isalpha(static_cast<unsigned char>(name[0])) &&
+        std::all_of(name.begin(), name.end(),
+                    [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+    if (!valid)
+        return InvalidRequest(
+            "a bookmark name is 1-40 letters, digits or _, starting with a letter");
+    if (impl.BookmarkExists(name))
+        return InvalidRequest(fmt::format("the bookmark '{}' exists", name));
+    Result<pugi::xml_node> node = impl.Resolve(block);
+    if (!node) return std::unexpected(node.error());
+    pugi::xml_node paragraph = *node;
+    if (!impl.w.Is(paragraph, "p")) {
+        paragraph = pugi::xml_node();
+        ForEachElement(*node, [&](const pugi::xml_node& n) {
+            if (!paragraph && impl.w.Is(n, "p")) paragraph = n;
+            return !paragraph;
+        });
+        if (!paragraph) return InvalidRequest("the block has no paragraph to hold a bookmark");
+    }
+    const int id = impl.NextBookmarkId();
+    pugi::xml_node first = paragraph.first_child();
+    if (impl.w.Is(first, "pPr")) first = first.next_sibling();
+    auto start = impl.InsertXml(
+        {paragraph, first},
+        fmt::format(R"(<w:bookmarkStart w:id="{}" w:name="{}"/>)", id, ooxml::EscapeXml(name)));
+    if (!start) return std::unexpected(start.error());
+    auto end = impl.InsertXml({paragraph, {}}, fmt::format(R"(<w:bookmarkEnd w:id="{}"/>)", id));
+    if (!end) return std::unexpected(end.error());
+    impl.UniqueBookmarkName(name);  // records the name as taken
+    impl.main_dirty = true;
+    return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tracked changes (ECMA-376 Part 1, 17.13.5)
+
+namespace {
+
+void Unwrap(pugi::xml_node node) {
+    pugi::xml_node parent = node.parent();
+    while (pugi::xml_node child = node.first_child()) parent.insert_move_before(child, node);
+    parent.remove_child(node);
+}
+
+void Rename(pugi::xml_node node, std::string_view local) {
+    std::string name = node.name();
+    const std::size_t colon = name.find(':');
+    node.set_name(
+        ((colon == std::string::npos ? "" : name.substr(0, colon + 1)) + std::string(local))
+            .c_str());
+}
+
+// A paragraph or table whose own insertion was rejected goes when nothing but its properties is
+// left in it.
+void RemoveIfEmpty(const WordNames& w, pugi::xml_node node) {
+    for (pugi::xml_node child : node.children()) {
+        const bool own = w.Is(child, "pPr") || w.Is(child, "tblPr") || w.Is(child, "tblGrid");
+        if (child.type() == pugi::node_element && !own) return;
+    }
+    node.parent().remove_child(node);
+}
+
+// A paragraph whose mark is removed joins the paragraph after it: its content goes to the front
+// of that paragraph, whose mark (and so whose properties) survives. A paragraph with no paragraph
+// after it stays, and goes if it is left empty.
+void MergeIntoNext(const WordNames& w, pugi::xml_node paragraph) {
+    pugi::xml_node next = paragraph.next_sibling();
+    while (next && next.type() != pugi::node_element) next = next.next_sibling();
+    if (!w.Is(next, "p")) {
+        RemoveIfEmpty(w, paragraph);
+        return;
+    }
+    pugi::xml_node at = next.first_child();
+    if (w.Is(at, "pPr")) at = at.next_sibling();
+    for (pugi::xml_node child = paragraph.first_child(); child;) {
+        pugi::xml_node following = child.next_sibling();
+        if (!w.Is(child, "pPr")) {
+            at ? next.insert_move_before(child, at) : next.append_move(child);
+        }
+        child = following;
+    }
+    paragraph.parent().remove_child(paragraph);
+}
+
+std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept) {
+    std::vector<pugi::xml_node> marks;
+    ForEachElement(root, [&](const pugi::xml_node& node) {
+        for (std::string_view local :
+             {"ins", "del", "moveFrom", "moveTo", "rPrChange", "pPrChange", "sectPrChange",
+              "tblPrChange", "trPrChange", "tcPrChange", "tblGridChange", "numberingChange",
+              "moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart", "moveToRangeEnd",
+              "cellIns", "cellDel", "cellMerge"}) {
+            if (w.Is(node, local)) {
+                marks.push_back(node);
+                return false;
+            }
+        }
+        return true;
+    });
+    std::size_t changes = 0;
+    // Last to first, so that what a mark removes (a row, a merged paragraph) holds no mark still
+    // waiting, and a paragraph or table is only judged empty once its own content is resolved.
+    for (auto it = marks.rbegin(); it != marks.rend(); ++it) {
+        pugi::xml_node mark = *it;
+        const std::string_view local = Local(mark);
+        const bool insertion = local == "ins" || local == "moveTo";
+        const bool deletion = local == "del" || local == "moveFrom";
+        pugi::xml_node parent = mark.parent();
+        if (local.ends_with("RangeStart") || local.ends_with("RangeEnd")) {
+            parent.remove_child(mark);
+            continue;
+        }
+        ++changes;
+        if (insertion || deletion) {
+            const bool keep = insertion == accept;
+            if (w.Is(parent, "rPr") && w.Is(parent.parent(), "pPr")) {
+                // A paragraph mark inserted or deleted.
+                pugi::xml_node paragraph = parent.parent().parent();
+                parent.remove_child(mark);
+                if (!keep) MergeIntoNext(w, paragraph);
+            } else if (w.Is(parent, "trPr")) {
+                pugi::xml_node row = parent.parent();
+                parent.remove_child(mark);
+                if (!keep) {
+                    pugi::xml_node table = row.parent();
+                    table.remove_child(row);
+                    RemoveIfEmpty(w, table);
+                }
+            } else if (w.Is(parent, "rPr") || w.Is(parent, "numPr")) {
+                parent.remove_child(mark);
+            } else if (keep) {
+                ForEachElement(mark, [&](const pugi::xml_node& n) {
+                    if (w.Is(n, "delText")) Rename(n, "t");
+                    if (w.Is(n, "delInstrText")) Rename(n, "instrText");
+                    return true;
+                });
+                Unwrap(mark);
+            } else {
+                parent.remove_child(mark);
+            }
+            continue;
+        }
+        if (!accept && (local == "rPrChange" || local == "pPrChange")) {
+            // The old properties come back; a paragraph keeps its mark's run properties and
+            // section properties, which pPrChange does not record.
+            pugi::xml_node old = mark.first_child();
+            while (old && old.type() != pugi::node_element) old = old.next_sibling();
+            for (pugi::xml_node child = parent.first_child(); child;) {
+                pugi::xml_node following = child.next_sibling();
+                if (child != mark && !w.Is(child, "rPr") && !w.Is(child, "sectPr")) {
+                    parent.remove_child(child);
+                }
+                child = following;
+            }
+            pugi::xml_node first = parent.first_child();
+            if (old) {
+                while (pugi::xml_node child = old.first_child())
+                    parent.insert_move_before(child, first);
+            }
+        }
+        parent.remove_child(mark);
+    }
+    return changes;
+}
+
+Result<std::size_t> ResolveAll(WordDocument::Impl& impl, bool accept) {
+    std::size_t changes = ResolveChanges(impl.w, impl.body, accept);
+    if (changes > 0) impl.main_dirty = true;
+    for (const ooxml::Relationship& rel : impl.Rels()) {
+        if (rel.external) continue;
+        if (!impl.RelTypeIs(rel, "header") && !impl.RelTypeIs(rel, "footer") &&
+            !impl.RelTypeIs(rel, "footnotes") && !impl.RelTypeIs(rel, "endnotes")) {
+            continue;
+        }
+        const std::string part = ooxml::Package::ResolveTarget(impl.main_part, rel.target);
+        pugi::xml_document* doc = impl.Part(part);
+        if (doc == nullptr) continue;
+        const std::size_t in_part =
+            ResolveChanges(WordNames(*doc, impl.w.ns()), doc->document_element(), accept);
+        if (in_part > 0) impl.dirty_parts.insert(part);
+        changes += in_part;
+    }
+    return changes;
+}
+
+}  // namespace
+
+Result<std::size_t> WordDocument::AcceptAllChanges() { return ResolveAll(*impl_, true); }
+Result<std::size_t> WordDocument::RejectAllChanges() { return ResolveAll(*impl_, false); }
+
+}  // namespace quire::docx

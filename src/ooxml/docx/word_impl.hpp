@@ -1,0 +1,170 @@
+#pragma once
+
+// Internal to the Word engine: the state behind WordDocument and the helpers its source files
+// share. Nothing here is part of the engine's contract.
+
+#include <pugixml.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "ooxml/docx/word_document.hpp"
+#include "ooxml/package/package.hpp"
+
+namespace quire::docx {
+
+inline constexpr std::string_view kWordStrictNs =
+    "http://purl.oclc.org/ooxml/wordprocessingml/main";
+inline constexpr std::string_view kRelNs =
+    "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+inline constexpr std::string_view kRelNsStrict =
+    "http://purl.oclc.org/ooxml/officeDocument/relationships";
+inline constexpr std::string_view kMcNs =
+    "http://schemas.openxmlformats.org/markup-compatibility/2006";
+
+// Element names of one WordprocessingML namespace as a part writes them. When the namespace has
+// one prefix for the whole part (nearly always), names are compared as text; otherwise every
+// comparison resolves prefixes through the declarations in scope.
+class WordNames {
+public:
+    WordNames() = default;
+    WordNames(const pugi::xml_document& doc, std::string_view word_ns);
+    // The same, with the part's text: a prefix declared below the root element shows as an
+    // "xmlns" after the root's start tag, which is cheaper to look for in the text.
+    WordNames(const pugi::xml_document& doc, std::string_view word_ns, std::string_view text);
+
+    bool Is(const pugi::xml_node& node, std::string_view local) const;
+    // The value of a w:-namespaced attribute ("w:val"), "" when absent.
+    std::string_view Attr(const pugi::xml_node& node, std::string_view local) const;
+    const std::string& ns() const { return ns_; }
+
+private:
+    std::string ns_;
+    std::string prefix_;  // "w:" or "" for a default namespace
+    bool fast_ = false;
+};
+
+// A block of the body and where its section ends, as the outline and the edits see it.
+struct BodyBlock {
+    pugi::xml_node node;
+    int heading_level = -1;  // as BlockInfo::heading_level
+};
+
+// Where new nodes go: before `before`, or at the end of `parent` when `before` is empty.
+struct InsertionPoint {
+    pugi::xml_node parent;
+    pugi::xml_node before;
+};
+
+struct WordDocument::Impl {
+    ooxml::Package package;
+    std::string main_part;
+    std::unique_ptr<pugi::xml_document> doc;
+    pugi::xml_node body;
+    WordNames w;
+    bool strict = false;
+    bool main_dirty = false;
+
+    // Other parts parsed for reading or editing, and those that were changed.
+    std::map<std::string, std::unique_ptr<pugi::xml_document>> parts;
+    std::set<std::string> dirty_parts;
+    std::optional<std::vector<ooxml::Relationship>> rels;  // of the main part
+    bool rels_dirty = false;
+
+    // Style id -> heading level (0 for Title), and the ids of styles by lowercase name.
+    std::optional<std::map<std::string, int>> heading_styles;
+    std::optional<std::map<std::string, std::string>> style_ids;
+    // Lowercase names of the body's bookmarks and of those written since, scanned once.
+    std::optional<std::set<std::string>> bookmark_names;
+    int next_bookmark_id = -1;  // -1 until the body was scanned
+    int next_drawing_id = -1;
+
+    // --- parts and relationships ---
+    std::string RelType(std::string_view suffix) const;
+    bool RelTypeIs(const ooxml::Relationship& rel, std::string_view suffix) const;
+    std::string_view RelNs() const { return strict ? kRelNsStrict : kRelNs; }
+    const std::vector<ooxml::Relationship>& Rels();
+    // The part a main-part relationship of this type points at, "" when none.
+    std::string RelatedPart(std::string_view suffix);
+    std::string TargetOf(std::string_view rel_id);
+    std::string AddRel(std::string_view suffix, std::string target, bool external = false);
+    void RemoveRel(std::string_view rel_id);
+    // A parsed part, cached; nullptr when absent or unreadable.
+    pugi::xml_document* Part(const std::string& name);
+    // Adds a new part from XML text and parses it.
+    pugi::xml_document* CreatePart(const std::string& name, std::string_view content_type,
+                                   std::string_view xml);
+    std::string FreePartName(std::string_view stem, std::string_view extension) const;
+
+    // --- body ---
+    std::vector<BodyBlock> BodyBlocks();
+    int HeadingLevel(const pugi::xml_node& paragraph);
+    const std::map<std::string, int>& HeadingStyles();
+    // The id of the style with this name (compared ignoring case), "" when the document lacks it.
+    std::string StyleIdByName(std::string_view name);
+    pugi::xml_node FinalSectPr() const;
+    // The anchor of a block: its first bookmark, else "bN".
+    std::string BlockAnchor(const pugi::xml_node& block, std::size_t index);
+
+    // --- anchors ---
+    // The body block an anchor names; kNotFound naming the anchor otherwise.
+    Result<pugi::xml_node> Resolve(std::string_view anchor);
+    // The nodes that go with a block when it moves or is deleted: a heading's section, a figure
+    // or table with its caption.
+    std::vector<pugi::xml_node> Unit(const pugi::xml_node& block, bool whole_section);
+    Result<InsertionPoint> Where(std::string_view anchor, Position position);
+
+    // --- writing ---
+    int NextBookmarkId();
+    int NextDrawingId();
+    std::string UniqueBookmarkName(std::string_view wanted);
+    bool BookmarkExists(std::string_view name);
+    // Parses an XML fragment written with the prefixes w: and r: and inserts its top-level
+    // elements at `at`, declaring those prefixes on them where the scope maps them elsewhere.
+    Result<std::vector<pugi::xml_node>> InsertXml(const InsertionPoint& at, std::string_view xml);
+    Result<std::string> BlockXml(const BlockSpec& spec, std::vector<std::string>& anchors);
+    std::string EnsureStyle(std::string_view name);
+};
+
+// Marks `nodes` (body blocks) as a tracked insertion or deletion by "Quire": every run wrapped in
+// w:ins or w:del (deleted text becoming w:delText), every paragraph mark and table row marked.
+Status TrackRevision(WordDocument::Impl& impl, const std::vector<pugi::xml_node>& nodes,
+                     bool insertion);
+
+// Shared helpers of the engine's source files.
+std::string_view Local(const pugi::xml_node& node);
+bool IsBlockElement(const WordNames& w, const pugi::xml_node& node);
+// Paragraph text in reading order, leaving out text boxes (collected into `boxes` when given).
+std::string ParagraphText(const WordNames& w, const pugi::xml_node& paragraph,
+                          std::vector<std::string>* boxes = nullptr,
+                          std::vector<RunInfo>* runs = nullptr);
+// The first of the range-start marks (bookmarkStart, commentRangeStart, …) that stand directly
+// before a body block and so belong to it; the block itself when there are none.
+pugi::xml_node LeadingMarks(const WordNames& w, pugi::xml_node block);
+std::string TableText(const WordNames& w, const pugi::xml_node& table);
+std::size_t CountWords(std::string_view text);
+std::string Slug(std::string_view text);
+std::string Shorten(std::string_view text, std::size_t max_code_points);
+
+template <typename Visit>
+void ForEachElement(const pugi::xml_node& root, Visit visit) {
+    pugi::xml_node node = root.first_child();
+    while (node) {
+        bool descend = true;
+        if (node.type() == pugi::node_element) descend = visit(node);
+        if (descend && node.first_child()) {
+            node = node.first_child();
+            continue;
+        }
+        while (node != root && !node.next_sibling()) node = node.parent();
+        if (node == root) break;
+        node = node.next_sibling();
+    }
+}
+
+}  // namespace quire::docx
