@@ -79,8 +79,11 @@ struct ServeOptions {
 }
 
 // The stores of a data directory, opened (and created on first use).
+// `blobs` removes a document's exports with it (see BlobsDroppingExports).
 struct DataDir {
     std::unique_ptr<store::MetadataStore> metadata;
+    std::unique_ptr<store::BlobStore> files;
+    std::unique_ptr<convert::ExportIndex> export_index;
     std::unique_ptr<store::BlobStore> blobs;
 };
 
@@ -96,9 +99,13 @@ DataDir OpenDataDir(const std::string& dir, bool create = true) {
     ::chmod(dir.c_str(), 0700);
     auto metadata = store::OpenSqliteStore(fs::path(dir) / "quire.db");
     if (!metadata) Die(metadata.error().message);
-    auto blobs = store::OpenFileBlobStore(fs::path(dir) / "blobs");
-    if (!blobs) Die(blobs.error().message);
-    return {std::move(*metadata), std::move(*blobs)};
+    auto files = store::OpenFileBlobStore(fs::path(dir) / "blobs");
+    if (!files) Die(files.error().message);
+    DataDir data{std::move(*metadata), std::move(*files),
+                 std::make_unique<convert::ExportIndex>(fs::path(dir) / "exports"), nullptr};
+    data.blobs = std::make_unique<service::BlobsDroppingExports>(*data.files, *data.metadata,
+                                                                 *data.export_index);
+    return data;
 }
 
 // Holds DIR/serve.lock for the life of the process, so that a second `quire serve` on the same
@@ -294,8 +301,7 @@ int Serve(const ServeOptions& options) {
     server_options.port = port;
     server_options.max_body_bytes = api_options.max_upload_bytes + (1u << 20);
 
-    convert::ExportIndex export_index(fs::path(options.data_dir) / "exports");
-    convert::Exporter exporter(*data.blobs, office, export_index);
+    convert::Exporter exporter(*data.blobs, office, *data.export_index);
     service::ExportService exports(*data.metadata, exporter, office);
 
     http::Api api(api_options, *data.metadata, *data.blobs, generate);

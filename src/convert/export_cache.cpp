@@ -55,7 +55,7 @@ std::optional<std::vector<std::string>> ExportIndex::Find(std::string_view org_i
 }
 
 Status ExportIndex::Put(std::string_view org_id, std::string_view key,
-                        const std::vector<std::string>& blobs) {
+                        const std::vector<std::string>& blobs, std::string_view source_blob) {
     fs::path path = EntryPath(org_id, key);
     if (path.empty()) return Internal("bad export index key");
     std::error_code ec;
@@ -77,7 +77,31 @@ Status ExportIndex::Put(std::string_view org_id, std::string_view key,
         fs::remove(temp, ec);
         return Internal("cannot write the export index", ec.message());
     }
+    if (!IsSha256(source_blob)) return {};
+    // sources/<source blob> lists the entries made from it, one "org key" per line.
+    fs::path sources = dir_ / "sources";
+    fs::create_directories(sources, ec);
+    std::ofstream list(sources / std::string(source_blob), std::ios::app);
+    list << org_id << ' ' << key << '\n';
+    if (!list) return Internal("cannot write the export index", "sources list");
     return {};
+}
+
+std::vector<std::string> ExportIndex::DropSource(std::string_view source_blob) {
+    std::vector<std::string> blobs;
+    if (!IsSha256(source_blob)) return blobs;
+    fs::path list_path = dir_ / "sources" / std::string(source_blob);
+    std::ifstream list(list_path);
+    std::string org_id;
+    std::string key;
+    while (list >> org_id >> key) {
+        if (auto found = Find(org_id, key)) blobs.insert(blobs.end(), found->begin(), found->end());
+        std::error_code ec;
+        if (fs::path entry = EntryPath(org_id, key); !entry.empty()) fs::remove(entry, ec);
+    }
+    std::error_code ec;
+    fs::remove(list_path, ec);
+    return blobs;
 }
 
 Result<SingleFlight::Blobs> SingleFlight::Do(const std::string& key,

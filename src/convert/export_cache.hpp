@@ -29,9 +29,15 @@ public:
     std::optional<std::vector<std::string>> Find(std::string_view org_id,
                                                  std::string_view key) const;
 
-    // Records a result. kInternal when the entry cannot be written (the export still answers).
+    // Records a result made from the bytes `source_blob`. kInternal when the entry cannot be
+    // written (the export still answers).
     [[nodiscard]] Status Put(std::string_view org_id, std::string_view key,
-                             const std::vector<std::string>& blobs);
+                             const std::vector<std::string>& blobs,
+                             std::string_view source_blob = {});
+
+    // Forgets every result made from `source_blob` and returns their blobs, for a source that
+    // is being removed (a deleted or purged run's document).
+    std::vector<std::string> DropSource(std::string_view source_blob);
 
 private:
     std::filesystem::path EntryPath(std::string_view org_id, std::string_view key) const;

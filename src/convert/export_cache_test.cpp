@@ -22,6 +22,26 @@ TEST(ExportIndex, RemembersResultsPerOrganisation) {
     EXPECT_EQ(index.Find("org_b", kKey), std::nullopt);
 }
 
+// A deleted run's exports stayed in the cache, and their files on disk.
+TEST(ExportIndex, DroppingASourceForgetsEveryResultMadeFromIt) {
+    store::TempDir dir;
+    ExportIndex index(dir.path());
+    const std::string source(64, 'a');
+    const std::string other(64, 'b');
+    const std::string second_key(64, 'e');
+    ASSERT_TRUE(index.Put("org_a", kKey, kBlobs, source));
+    ASSERT_TRUE(index.Put("org_b", second_key, {std::string(64, 'f')}, source));
+    ASSERT_TRUE(index.Put("org_a", std::string(64, '9'), {std::string(64, '8')}, other));
+    std::vector<std::string> dropped = index.DropSource(source);
+    std::vector<std::string> expected = kBlobs;
+    expected.push_back(std::string(64, 'f'));
+    EXPECT_EQ(dropped, expected);
+    EXPECT_EQ(index.Find("org_a", kKey), std::nullopt);
+    EXPECT_EQ(index.Find("org_b", second_key), std::nullopt);
+    EXPECT_TRUE(index.Find("org_a", std::string(64, '9')));
+    EXPECT_TRUE(index.DropSource(source).empty());
+}
+
 TEST(ExportIndex, RefusesNamesThatAreNotPlain) {
     store::TempDir dir;
     ExportIndex index(dir.path());

@@ -1,5 +1,7 @@
 #include "convert/exporter.hpp"
 
+#include <algorithm>
+
 #include <utility>
 
 #include "common/log.hpp"
@@ -124,7 +126,12 @@ Result<ExportResult> Exporter::Export(const ExportInput& input) {
     std::string key =
         ExportCacheKey(input.source_blob, input.target,
                        NormalisedOptions(input.target, input.options), ConverterVersion(input));
-    if (auto cached = index_.Find(input.org_id, key)) return ExportResult{*cached, true};
+    // An entry whose files went with a deleted run's document counts as none.
+    if (auto cached = index_.Find(input.org_id, key);
+        cached && std::all_of(cached->begin(), cached->end(),
+                              [&](const std::string& blob) { return blobs_.Has(blob); })) {
+        return ExportResult{*cached, true};
+    }
 
     bool joined = false;
     auto blobs = flights_.Do(
@@ -132,7 +139,7 @@ Result<ExportResult> Exporter::Export(const ExportInput& input) {
         [&]() -> Result<std::vector<std::string>> {
             auto produced = Produce(input);
             if (!produced) return produced;
-            if (auto put = index_.Put(input.org_id, key, *produced); !put) {
+            if (auto put = index_.Put(input.org_id, key, *produced, input.source_blob); !put) {
                 QUIRE_LOG_WARN("export index not written org_id={} detail={}", input.org_id,
                                put.error().detail);
             }

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "convert/export_cache.hpp"
 #include "convert/exporter.hpp"
 #include "convert/office_pool.hpp"
 
@@ -22,6 +23,18 @@ std::string Stem(std::string_view file_name) {
 }
 
 }  // namespace
+
+Status BlobsDroppingExports::Remove(std::string_view sha256) {
+    if (auto removed = inner_.Remove(sha256); !removed) return removed;
+    std::vector<std::string> exported = index_.DropSource(sha256);
+    if (exported.empty()) return {};
+    auto unused = metadata_.UnreferencedOf(std::move(exported));
+    if (!unused) return std::unexpected(unused.error());
+    for (const std::string& blob : *unused) {
+        if (auto gone = inner_.Remove(blob); !gone) return gone;
+    }
+    return {};
+}
 
 ExportService::ExportService(store::MetadataStore& metadata, convert::Exporter& exporter,
                              convert::OfficePool& office)

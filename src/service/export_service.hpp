@@ -13,11 +13,33 @@
 #include "store/store.hpp"
 
 namespace quire::convert {
+class ExportIndex;
 class Exporter;
 class OfficePool;
 }  // namespace quire::convert
 
 namespace quire::service {
+
+// A blob store whose Remove also removes what was exported from the removed blob: the export
+// index's entries, and their files when no version, run or upload refers to them. Run deletion
+// and the retention sweeper remove documents through it, so a run's exports go with the run.
+class BlobsDroppingExports final : public store::BlobStore {
+public:
+    // Borrows all three; they must outlive it.
+    BlobsDroppingExports(store::BlobStore& inner, store::MetadataStore& metadata,
+                         convert::ExportIndex& index)
+        : inner_(inner), metadata_(metadata), index_(index) {}
+
+    Result<std::string> Put(std::string_view bytes) override { return inner_.Put(bytes); }
+    Result<std::string> Get(std::string_view sha256) override { return inner_.Get(sha256); }
+    bool Has(std::string_view sha256) override { return inner_.Has(sha256); }
+    Status Remove(std::string_view sha256) override;
+
+private:
+    store::BlobStore& inner_;
+    store::MetadataStore& metadata_;
+    convert::ExportIndex& index_;
+};
 
 // One finished export as the HTTP layer answers it.
 struct ExportAnswer {

@@ -83,6 +83,9 @@ public:
     // Deletes an upload; kNotFound as GetFile. Lists its blob when nothing else refers to it.
     [[nodiscard]] virtual Result<SweepStep> DeleteFile(std::string_view org_id,
                                                        std::string_view file_id) = 0;
+    // Those of `blobs` that no version, run or upload refers to.
+    [[nodiscard]] virtual Result<std::vector<std::string>> UnreferencedOf(
+        std::vector<std::string> blobs) = 0;
     // Notes that the run uses these uploads, so that they do not expire while it exists.
     [[nodiscard]] virtual Status MarkFilesUsed(std::string_view org_id, std::string_view run_id,
                                                const std::vector<std::string>& file_ids) = 0;
@@ -192,6 +195,8 @@ public:
     // Removes a blob; removing one that is not there succeeds. The caller makes sure nothing
     // refers to it any more.
     [[nodiscard]] virtual Status Remove(std::string_view sha256) = 0;
+    // True when the blob is stored (without reading it).
+    [[nodiscard]] virtual bool Has(std::string_view sha256) = 0;
 };
 
 }  // namespace quire::store

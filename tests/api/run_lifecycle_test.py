@@ -57,6 +57,16 @@ class Client:
         self.assertEqual(response.status, 200, response)
         return response.body
 
+    def export_digest(self, run_id, fmt):
+        """Exports the run and returns the SHA-256 of the exported file."""
+        response = self.server.request("POST", f"/api/v1/runs/{run_id}/export", key=self.key,
+                                       body={"format": fmt})
+        self.assertEqual(response.status, 200, response)
+        link = response.json()["download_url"]
+        redirect = self.server.request("GET", link)
+        self.assertEqual(redirect.status, 200, redirect)
+        return sha256(redirect.body)
+
     def put_document(self, run_id, data):
         return self.server.request("PUT", f"/api/v1/runs/{run_id}/document", body=data,
                                    key=self.key,
@@ -280,6 +290,8 @@ class RunLifecycleTest(Client, unittest.TestCase):
         run_id = made["run_id"]
         digest = self.get(f"/runs/{run_id}/versions").json()["data"][0]["sha256"]
         self.assertTrue(os.path.exists(blob_path(self.server, digest)))
+        exported = self.export_digest(run_id, "csv")
+        self.assertTrue(os.path.exists(blob_path(self.server, exported)))
         # Another org's key cannot delete it.
         other_key = self.server.cli("keys", "create", "--org", "deleters", "--data-dir",
                                     self.server.data_dir).stdout.strip()
@@ -294,6 +306,10 @@ class RunLifecycleTest(Client, unittest.TestCase):
         self.assertError(self.get(f"/tasks/{made['task_id']}"), 404, "not_found")
         self.assertNotIn(run_id, [r["run_id"] for r in self.get("/runs?limit=100").json()["data"]])
         self.assertFalse(os.path.exists(blob_path(self.server, digest)))
+        # Its exports went with it: the file and the cache entry that named it.
+        self.assertFalse(os.path.exists(blob_path(self.server, exported)))
+        self.assertFalse(os.path.exists(
+            os.path.join(self.server.data_dir, "exports", "sources", digest)))
         self.assertError(self.server.request("DELETE", f"/api/v1/runs/{run_id}", key=self.key),
                          404, "not_found")
         with sqlite3.connect(os.path.join(self.server.data_dir, "quire.db")) as db:
@@ -392,6 +408,7 @@ class RetentionTest(Client, unittest.TestCase):
             data = self.current_bytes(run_id)
             digest = sha256(data)
             self.assertTrue(os.path.exists(blob_path(self.server, digest)))
+            exported = self.export_digest(run_id, "csv")
             unused = self.server.upload(self.key, "unused.txt", os.urandom(8).hex().encode())
             unused_id = unused.json()["file_id"]
 
@@ -424,6 +441,7 @@ class RetentionTest(Client, unittest.TestCase):
             self.assertEqual(purged["version"], 1)
             self.assertEqual(self.get(f"/runs/{run_id}/versions").json()["data"], [])
             self.assertFalse(os.path.exists(blob_path(self.server, digest)))
+            self.assertFalse(os.path.exists(blob_path(self.server, exported)))
             with sqlite3.connect(os.path.join(self.server.data_dir, "quire.db")) as db:
                 turns = db.execute("SELECT COUNT(*) FROM turns WHERE run_id = ?",
                                    (run_id,)).fetchone()[0]

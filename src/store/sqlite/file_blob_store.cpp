@@ -183,6 +183,12 @@ public:
         return SyncDirectory(fan);
     }
 
+    bool Has(std::string_view sha256) override {
+        if (!IsBlobName(sha256)) return false;
+        std::error_code ec;
+        return std::filesystem::exists(dir_ / sha256.substr(0, 2) / sha256, ec);
+    }
+
 private:
     // Set once at construction.
     const std::filesystem::path dir_;

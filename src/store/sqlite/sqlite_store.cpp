@@ -618,6 +618,7 @@ public:
     Result<Version> AddOutsideVersion(std::string_view org_id, std::string_view run_id,
                                       const OutsideVersion& version) override;
     Result<std::optional<std::string>> ActiveTaskOf(std::string_view run_id) override;
+    Result<std::vector<std::string>> UnreferencedOf(std::vector<std::string> blobs) override;
     Result<int> LastTurnVersion(std::string_view run_id) override;
     Result<SweepStep> DeleteRun(std::string_view org_id, std::string_view run_id) override;
     Result<SweepStep> DeleteFile(std::string_view org_id, std::string_view file_id) override;
@@ -1374,6 +1375,10 @@ Result<SweepStep> SqliteStore::DeleteRun(std::string_view org_id, std::string_vi
         if (!unreferenced) return Propagate(unreferenced);
         return SweepStep{1, std::move(*unreferenced)};
     });
+}
+
+Result<std::vector<std::string>> SqliteStore::UnreferencedOf(std::vector<std::string> blobs) {
+    return Read([&](Connection& db) { return UnreferencedBlobs(db, std::move(blobs)); });
 }
 
 Result<SweepStep> SqliteStore::DeleteFile(std::string_view org_id, std::string_view file_id) {
