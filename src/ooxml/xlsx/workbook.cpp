@@ -246,6 +246,10 @@ void Workbook::Impl::Release(const std::string& part) {
     auto loaded = parts.find(part);
     if (loaded == parts.end()) return;
     if (loaded->second.dirty) package.WritePart(part, ooxml::SerializeXml(*loaded->second.doc));
+    if (loaded->second.doc.get() == shared_items_doc) {
+        shared_items.clear();
+        shared_items_doc = nullptr;
+    }
     parts.erase(loaded);
 }
 
@@ -561,19 +565,36 @@ Result<int> Workbook::Impl::SharedStringIndex(std::string_view text) {
     pugi::xml_node t = si.append_child(SiblingName(sst, "t").c_str());
     if (NeedsSpacePreserved(key)) t.append_attribute("xml:space").set_value("preserve");
     t.append_child(pugi::node_pcdata).set_value(key.c_str());
+    if (shared_items_doc == *doc) shared_items.push_back(si);
     if (pugi::xml_attribute unique = sst.attribute("uniqueCount")) unique.set_value(index + 1);
     shared_index->emplace(std::move(key), index);
     return index;
 }
 
+// Reading every cell of a sheet asks for each of its shared strings: the part is found once and
+// its items indexed once, not searched from the start for each cell.
 Result<std::string> Workbook::Impl::SharedStringText(int index) {
-    Result<std::optional<std::string>> part = SharedStringsPart();
-    if (!part) return std::unexpected(part.error());
-    if (!*part) return InvalidRequest("the workbook has no shared strings part");
-    Result<pugi::xml_document*> doc = Load(**part);
+    if (!shared_part_for_reading) {
+        Result<std::optional<std::string>> part = SharedStringsPart();
+        if (!part) return std::unexpected(part.error());
+        shared_part_for_reading = *part;
+    }
+    const std::optional<std::string>& part = *shared_part_for_reading;
+    if (!part) return InvalidRequest("the workbook has no shared strings part");
+    Result<pugi::xml_document*> doc = Load(*part);
     if (!doc) return std::unexpected(doc.error());
-    pugi::xml_node si = NthElementChild((*doc)->document_element(), "si", index);
-    if (!si) return InvalidRequest("a cell refers to a shared string that does not exist");
+    if (shared_items_doc != *doc) {
+        shared_items.clear();
+        for (pugi::xml_node si : (*doc)->document_element().children()) {
+            if (si.type() == pugi::node_element && LocalName(si) == "si")
+                shared_items.push_back(si);
+        }
+        shared_items_doc = *doc;
+    }
+    if (index < 0 || static_cast<std::size_t>(index) >= shared_items.size()) {
+        return InvalidRequest("a cell refers to a shared string that does not exist");
+    }
+    pugi::xml_node si = shared_items[static_cast<std::size_t>(index)];
     std::string text;
     ForEachElement(si, [&](pugi::xml_node node) {
         // Phonetic runs (rPh) are reading aids, not part of the text.

@@ -129,6 +129,11 @@ struct Workbook::Impl {
     // The shared strings part as found once for a bulk call , so that
     // each text cell does not re-read the workbook's relationships. Empty outside such a call.
     std::optional<std::optional<std::string>> shared_strings_memo;
+    // What reading shared strings needs, found once: the part's name, and its <si> items by
+    // index in the document they belong to (rebuilt when that document is parsed again).
+    std::optional<std::optional<std::string>> shared_part_for_reading;
+    std::vector<pugi::xml_node> shared_items;
+    const pugi::xml_document* shared_items_doc = nullptr;
     // The stylesheet part, once found or made.
     std::optional<std::string> styles_part;
 

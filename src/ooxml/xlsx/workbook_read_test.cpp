@@ -240,6 +240,34 @@ TEST(SetSheetState, HidesAndShowsAndRefusesUnknownStates) {
     EXPECT_EQ(workbook.SetSheetState("Data", "gone").error().code, ErrorCode::kInvalidRequest);
 }
 
+// Each shared-string cell read used to find the shared strings part again and walk its items from
+// the first, so reading a sheet of many strings took time growing with its square.
+TEST(CellTools, SharedStringsAreIndexedOnceAndStringsAddedLaterAreRead) {
+    Workbook workbook =
+        workbook_testing::MustOpen(ReadCorpusFile("xlsx/sheetjs-large_strings.xlsx"));
+    json::value first =
+        Call(workbook, "read_range", R"({"sheet": "longwordslist", "range": "A1:B3"})");
+    json::value last =
+        Call(workbook, "read_range", R"({"sheet": "longwordslist", "range": "A17619"})");
+    ASSERT_TRUE(first.is_object() && last.is_object());
+    std::string a1 = json::serialize(first.at("rows").at(0).at(0));
+    ASSERT_TRUE(workbook.SetCell("Simple", "H1", CellValue::Text("a string no cell had")));
+    Result<CellValue> added = workbook.GetCell("Simple", "H1");
+    ASSERT_TRUE(added);
+    EXPECT_EQ(added->text, "a string no cell had");
+    EXPECT_EQ(
+        json::serialize(Call(workbook, "read_range", R"({"sheet": "longwordslist", "range": "A1"})")
+                            .at("rows")
+                            .at(0)
+                            .at(0)),
+        a1);
+    Workbook reopened = workbook_testing::MustOpen(SavedBytes(workbook));
+    EXPECT_EQ(reopened.GetCell("Simple", "H1")->text, "a string no cell had");
+    EXPECT_EQ(json::serialize(
+                  Call(reopened, "read_range", R"({"sheet": "longwordslist", "range": "A17619"})")),
+              json::serialize(last));
+}
+
 TEST(CellTools, SetCellsWithOneBadCellChangesNothing) {
     Workbook workbook = TwoSheets();
     std::string before = SavedBytes(workbook);
