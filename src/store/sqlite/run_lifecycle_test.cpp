@@ -176,7 +176,9 @@ TEST_F(RunLifecycleTest, OutsideVersionWhileATaskIsQueuedOrRunningIsBusyAndChang
         EXPECT_EQ(CodeOf(store_->AddOutsideVersion(org_.id, run.id, {"revert", "", 0, 1})),
                   ErrorCode::kRunBusy);
         EXPECT_EQ(Must(store_->GetRun(org_.id, run.id)).version, 1);
-        if (round == 0) ASSERT_TRUE(Must(store_->ClaimNextTask()));
+        if (round == 0) {
+            ASSERT_TRUE(Must(store_->ClaimNextTask()));
+        }
     }
     EXPECT_EQ(CodeOf(store_->DeleteRun(org_.id, run.id)), ErrorCode::kRunBusy);
 }
