@@ -794,7 +794,7 @@ Result<ClauseOutcome> ReportOnDataSheet(WorkbookView& view) {
     Result<xlsx::CsvTable> table = ReadTable(view, *sheet);
     if (!table) return Propagate(table);
 
-    Result<CsvReport> report = BuildCsvReport(view.Edit(), sheet->name, *table);
+    Result<CsvReport> report = BuildCsvReport(view.Edit(), sheet->name, *table, view.observer());
     if (report) view.CountToolCalls(report->tool_calls);
     if (!report) {
         Error error = report.error();

@@ -30,9 +30,12 @@ constexpr std::size_t kMaxChartSeries = 3;
 class ToolCaller {
 public:
     // Counts every call it makes in `calls`.
-    ToolCaller(xlsx::Workbook& workbook, int& calls) : workbook_(workbook), calls_(calls) {}
+    ToolCaller(xlsx::Workbook& workbook, int& calls,
+               const std::function<void(std::string_view, std::string_view)>& on_call)
+        : workbook_(workbook), calls_(calls), on_call_(on_call) {}
 
     Status Call(std::string_view tool, json::object args) {
+        if (on_call_) on_call_(tool, json::serialize(args));
         Result<json::value> result = xlsx::CallTool(workbook_, tool, args);
         bool first = calls_++ == 0;
         if (!result && first) return std::unexpected(result.error());
@@ -46,6 +49,7 @@ public:
 private:
     xlsx::Workbook& workbook_;
     int& calls_;
+    const std::function<void(std::string_view, std::string_view)>& on_call_;
 };
 
 std::string SheetPrefix(std::string_view sheet) { return xlsx::FormulaSheetName(sheet) + "!"; }
@@ -369,15 +373,16 @@ ColumnRoles ClassifyColumns(const xlsx::CsvTable& table) {
     return roles;
 }
 
-Result<CsvReport> BuildCsvReport(xlsx::Workbook& workbook, std::string_view data_sheet,
-                                 const xlsx::CsvTable& table) {
+Result<CsvReport> BuildCsvReport(
+    xlsx::Workbook& workbook, std::string_view data_sheet, const xlsx::CsvTable& table,
+    const std::function<void(std::string_view, std::string_view)>& on_tool_call) {
     CsvReport report;
     std::vector<std::string>& done = report.done;
     if (table.rows.empty()) {
         done.push_back(fmt::format("\"{}\" has no data rows, so no report was made.", data_sheet));
         return report;
     }
-    ToolCaller tools(workbook, report.tool_calls);
+    ToolCaller tools(workbook, report.tool_calls, on_tool_call);
     std::size_t columns = table.header.size();
     for (const auto& row : table.rows) columns = std::max(columns, row.size());
     std::string range =

@@ -4,6 +4,7 @@
 // styled table, a summary sheet whose figures are formulas over it, and a chart that fits the
 // data. It works only through the Excel tools, as a model-driven agent would.
 
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -44,8 +45,9 @@ struct CsvReport {
 // Builds the report for a table already written from A1 of `data_sheet`. When the data cannot be
 // made a table (merged cells, a filter on it) the tool's error comes back and nothing changed;
 // when a later tool refuses a call it fails with kAgentFailed.
-[[nodiscard]] Result<CsvReport> BuildCsvReport(xlsx::Workbook& workbook,
-                                               std::string_view data_sheet,
-                                               const xlsx::CsvTable& table);
+// `on_tool_call`, when set, hears each tool call's name and JSON arguments as it is made.
+[[nodiscard]] Result<CsvReport> BuildCsvReport(
+    xlsx::Workbook& workbook, std::string_view data_sheet, const xlsx::CsvTable& table,
+    const std::function<void(std::string_view, std::string_view)>& on_tool_call = {});
 
 }  // namespace quire::agent

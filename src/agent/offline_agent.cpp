@@ -56,8 +56,14 @@ struct TurnLog {
 // The summary's closing sentence about versions made outside the agent since its last turn.
 std::string OutsideChangesNote(const TurnInput& input) {
     if (input.outside_changes.empty()) return {};
-    std::string changes = input.outside_changes;
-    std::replace(changes.begin(), changes.end(), '\n', ';');
+    std::string changes;
+    for (char c : input.outside_changes) {
+        if (c == '\n') {
+            changes += "; ";
+        } else {
+            changes += c;
+        }
+    }
     return " Changed outside the agent since its last turn: " + changes + ".";
 }
 
@@ -183,6 +189,7 @@ Result<std::string> OfflineAgent::RunExcel(const TurnInput& input, TurnLog& log,
     if (!problems_before) return Propagate(problems_before);
     if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
     WorkbookView view(workbook, ReadExcelMemory(memory));
+    view.ObserveToolCalls(input.on_tool_call);
 
     if (Status imported = ImportData(input, view, workbook, log); !imported) {
         return std::unexpected(imported.error());
@@ -242,7 +249,7 @@ Status OfflineAgent::ImportData(const TurnInput& input, WorkbookView& view,
                                        name, Counted(table->rows.size(), "row"),
                                        Counted(table->header.size(), "column")));
         if (!AsksForReport(input.prompt)) continue;
-        Result<CsvReport> report = BuildCsvReport(workbook, name, *table);
+        Result<CsvReport> report = BuildCsvReport(workbook, name, *table, input.on_tool_call);
         // A freshly written sheet is always a valid table: any refusal here is a tool failing.
         if (!report && report.error().code != ErrorCode::kAgentFailed) {
             return Fail(ErrorCode::kAgentFailed,

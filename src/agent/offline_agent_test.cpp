@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include <fstream>
@@ -68,6 +70,28 @@ TEST(OfflineAgent, FollowUpPromptsAddAndRenameSheets) {
                   first->document));
     ASSERT_TRUE(second.has_value()) << second.error().message;
     EXPECT_EQ(SheetNames(second->document), (std::vector<std::string>{"Raw", "Q3 Summary"}));
+}
+
+// Offline turns reported no tool calls, so their task's event stream had no tool_call events.
+TEST(OfflineAgent, EveryToolCallIsReportedAsItIsMade) {
+    std::vector<std::string> heard;
+    TurnInput input = ExcelTurn("Add a sheet named Plan. Set Plan!B2 to 5. Create a report");
+    input.data_sources.push_back(
+        {"seattle-weather.csv", "csv", ReadExample("seattle-weather.csv")});
+    input.on_tool_call = [&heard](std::string_view tool, std::string_view arguments) {
+        EXPECT_TRUE(arguments.starts_with("{")) << arguments;
+        heard.emplace_back(tool);
+    };
+    auto output = MakeOfflineAgent()->RunTurn(input);
+    ASSERT_TRUE(output.has_value()) << output.error().message;
+    auto has = [&](std::string_view tool) {
+        return std::find(heard.begin(), heard.end(), tool) != heard.end();
+    };
+    EXPECT_TRUE(has("add_sheet"));
+    EXPECT_TRUE(has("set_cells"));
+    EXPECT_TRUE(has("add_table"));  // the report's, through its own tool calls
+    EXPECT_TRUE(has("add_chart"));
+    EXPECT_EQ(static_cast<int>(heard.size()) + 1, output->stats.tool_calls);  // + the import
 }
 
 TEST(OfflineAgent, SummaryNamesWhatItDidNotActOn) {

@@ -58,6 +58,7 @@ WorkbookView::WorkbookView(xlsx::Workbook& workbook, ExcelMemory memory)
 Result<json::value> WorkbookView::Call(std::string_view tool, json::object args) {
     if (tool != "read_range") outline_.reset();
     ++tool_calls_;
+    if (observer_) observer_(tool, json::serialize(args));
     Result<json::value> result = xlsx::CallTool(workbook_, tool, args);
     if (!result) {
         Error error = result.error();

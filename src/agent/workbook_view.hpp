@@ -7,6 +7,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -48,6 +49,13 @@ public:
     // Runs one Excel tool (xlsx::CallTool). A failure keeps the engine's code and message,
     // without the tool's name in front, so that it reads well in a summary.
     [[nodiscard]] Result<boost::json::value> Call(std::string_view tool, boost::json::object args);
+    // Hears each call made through Call (its tool and JSON arguments), for the task's events.
+    void ObserveToolCalls(std::function<void(std::string_view, std::string_view)> observer) {
+        observer_ = std::move(observer);
+    }
+    const std::function<void(std::string_view, std::string_view)>& observer() const {
+        return observer_;
+    }
     // Tool calls made through Call, and those made elsewhere on the workbook (a report).
     int ToolCalls() const { return tool_calls_; }
     void CountToolCalls(int calls) { tool_calls_ += calls; }
@@ -99,6 +107,7 @@ public:
 
 private:
     int tool_calls_ = 0;
+    std::function<void(std::string_view, std::string_view)> observer_;
     struct Outline {
         std::vector<OutlineSheet> sheets;
         std::vector<OutlineChart> charts;

@@ -234,8 +234,10 @@ int Serve(const ServeOptions& options) {
     if (options.workers < 1 || options.workers > 256) Die("--workers must be 1 to 256");
     const std::int64_t sync_ceiling_ms = DurationOrDie("--sync-ceiling", options.sync_ceiling);
     if (sync_ceiling_ms < 1000) Die("--sync-ceiling must be at least 1 second");
+    if (sync_ceiling_ms % 1000 != 0) Die("--sync-ceiling must be whole seconds");
     const std::int64_t download_ttl_ms = DurationOrDie("--download-ttl", options.download_ttl);
     if (download_ttl_ms < 1000) Die("--download-ttl must be at least 1 second");
+    if (download_ttl_ms % 1000 != 0) Die("--download-ttl must be whole seconds");
     const std::int64_t sweep_interval_ms =
         DurationOrDie("--sweep-interval", options.sweep_interval);
     if (sweep_interval_ms < 1000) Die("--sweep-interval must be at least 1 second");
@@ -302,7 +304,7 @@ int Serve(const ServeOptions& options) {
     server_options.max_body_bytes = api_options.max_upload_bytes + (1u << 20);
 
     convert::Exporter exporter(*data.blobs, office, *data.export_index);
-    service::ExportService exports(*data.metadata, exporter, office);
+    service::ExportService exports(*data.metadata, *data.blobs, exporter, office);
 
     http::Api api(api_options, *data.metadata, *data.blobs, generate);
     api.EnableExports(exports);

@@ -128,6 +128,12 @@ SheetPass UpdateSheet(pugi::xml_document& doc, const std::string& sheet, const C
             }
             auto found = computed.find(location);
             if (found == computed.end()) continue;
+            pugi::xml_node cached = ooxml::FindChild(cell, ns, "v");
+            if (found->second.kind == RecalculatedCell::Kind::kError && cached &&
+                std::string_view(cell.attribute("t").value()) != "e") {
+                report.kept_excel_values.push_back(location);
+                continue;
+            }
             StoreValue(cell, found->second, ns);
             if (found->second.kind == RecalculatedCell::Kind::kError) {
                 report.errors.push_back({location, text, ErrorName(found->second.text)});

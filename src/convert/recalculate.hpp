@@ -25,6 +25,10 @@ struct RecalculationReport {
     // Cells that use functions LibreOffice 7.4 does not know (XLOOKUP, LET, FILTER, …): they
     // keep Excel's cached value, as "Sheet!B7".
     std::vector<std::string> not_recalculated;
+    // Cells where the office computed an error but the file held a value that is none (Excel's
+    // own result): the value is kept, as "Sheet!B7". The office differs from Excel there, and a
+    // workbook that was fine in Excel must not show errors because of it.
+    std::vector<std::string> kept_excel_values;
 };
 
 // Loads `xlsx` in the pool, recalculates every formula and stores each formula cell's computed

@@ -84,6 +84,30 @@ TEST_F(RecalculateTest, WritesComputedValuesAndReportsErrors) {
     EXPECT_EQ(range->rows[0][0].formula, "A1*A2");
 }
 
+// A workbook that was fine in Excel got errors wherever LibreOffice computed one instead of
+// Excel's value (seen in poi-stress002.xlsx, =IF(F8-G24<0,0,F8-G24) became #VALUE!).
+TEST_F(RecalculateTest, AnErrorTheOfficeComputesNeverReplacesExcelsValue) {
+    std::string bytes = Workbook();
+    auto package = ooxml::Package::Open(bytes);
+    ASSERT_TRUE(package);
+    std::string sheet = *package->ReadPart("xl/worksheets/sheet1.xml");
+    std::string formula = "<f>A1/0</f>";
+    auto at = sheet.find(formula);
+    ASSERT_NE(at, std::string::npos) << sheet;
+    sheet.insert(at + formula.size(), "<v>7</v>");  // as if Excel had computed 7 there
+    package->WritePart("xl/worksheets/sheet1.xml", sheet);
+    auto report = Recalculate(*pool_, *package->Save());
+    ASSERT_TRUE(report) << report.error().message;
+    EXPECT_TRUE(report->errors.empty());
+    EXPECT_EQ(report->kept_excel_values, std::vector<std::string>{"Calc!A4"});
+    EXPECT_EQ(report->recalculated, 2);
+    auto workbook = xlsx::Workbook::Open(report->xlsx);
+    ASSERT_TRUE(workbook);
+    auto range = workbook->ReadRange("Calc", "A4", 10);
+    ASSERT_TRUE(range);
+    EXPECT_EQ(range->rows[0][0].value.number, 7);
+}
+
 TEST_F(RecalculateTest, PartsWithoutFormulasStayByteForByte) {
     std::string before = Workbook();
     auto report = Recalculate(*pool_, before);

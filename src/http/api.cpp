@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
+#include <boost/url/params_view.hpp>
 #include <boost/url/parse_query.hpp>
 
 #include "common/hash.hpp"
@@ -1055,7 +1056,8 @@ HttpResponse Api::Impl::LifecycleError(const Error& error, std::string_view run_
     if (error.code != ErrorCode::kRunBusy) return ErrorResponse(error);
     auto active = metadata.ActiveTaskOf(run_id);
     json::value task = active && active->has_value() ? json::value(**active) : json::value(nullptr);
-    HttpResponse response = ErrorResponse(error, json::object{{"active_task_id", task}});
+    HttpResponse response =
+        ErrorResponse(error, json::object{{"run_id", run_id}, {"active_task_id", task}});
     response.SetHeader("Retry-After", std::string(kRetryAfterBusySeconds));
     return response;
 }
@@ -1302,9 +1304,15 @@ Result<std::map<std::string, std::string, std::less<>>> FormFields(const HttpReq
         return fields;
     }
     if (content_type.starts_with("application/x-www-form-urlencoded")) {
-        auto query = boost::urls::parse_query(request.body);
-        if (!query) return InvalidRequest("the form body is not valid urlencoded data");
-        for (auto param : *query) fields.emplace(param.key, param.value);
+        if (!boost::urls::parse_query(request.body)) {
+            return InvalidRequest("the form body is not valid urlencoded data");
+        }
+        // Names and values are percent-decoded, and '+' is a space, as browsers send forms.
+        boost::urls::encoding_opts form;
+        form.space_as_plus = true;
+        for (auto param : boost::urls::params_view(request.body, form)) {
+            fields.emplace(param.key, param.value);
+        }
         return fields;
     }
     return InvalidRequest(

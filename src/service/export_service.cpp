@@ -5,6 +5,7 @@
 #include "convert/export_cache.hpp"
 #include "convert/exporter.hpp"
 #include "convert/office_pool.hpp"
+#include "service/formats.hpp"
 
 namespace quire::service {
 namespace {
@@ -36,9 +37,9 @@ Status BlobsDroppingExports::Remove(std::string_view sha256) {
     return {};
 }
 
-ExportService::ExportService(store::MetadataStore& metadata, convert::Exporter& exporter,
-                             convert::OfficePool& office)
-    : metadata_(metadata), exporter_(exporter), office_(office) {}
+ExportService::ExportService(store::MetadataStore& metadata, store::BlobStore& blobs,
+                             convert::Exporter& exporter, convert::OfficePool& office)
+    : metadata_(metadata), blobs_(blobs), exporter_(exporter), office_(office) {}
 
 Result<ExportAnswer> ExportService::ExportRun(std::string_view org_id, std::string_view run_id,
                                               std::string_view format,
@@ -65,6 +66,15 @@ Result<ExportAnswer> ExportService::ConvertFile(std::string_view org_id, std::st
         return InvalidRequest(
             "the file is not a document Quire converts: its name must end in .xlsx, .docx, "
             ".pptx (or their macro and template forms), .xls, .doc or .ppt");
+    }
+    // What the engine refuses as an init_file (a zip bomb, an entity expansion, an encrypted
+    // package) never reaches the office converter either.
+    if (std::optional<DocumentFormat> ooxml = FormatFromFileName(file->name)) {
+        auto bytes = blobs_.Get(file->blob);
+        if (!bytes) return Propagate(bytes);
+        if (Status valid = ValidateDocument(*ooxml, std::move(*bytes)); !valid) {
+            return std::unexpected(valid.error());
+        }
     }
     return Export(org_id, file->blob, *source, format, options, Stem(file->name));
 }

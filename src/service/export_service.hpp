@@ -53,8 +53,8 @@ struct ExportAnswer {
 class ExportService {
 public:
     // Borrows everything; all must outlive the service.
-    ExportService(store::MetadataStore& metadata, convert::Exporter& exporter,
-                  convert::OfficePool& office);
+    ExportService(store::MetadataStore& metadata, store::BlobStore& blobs,
+                  convert::Exporter& exporter, convert::OfficePool& office);
 
     // The run's current version in `format` ("pdf", ...) with `options`. Errors: kNotFound for a
     // run this org cannot see; kConflict at version 0; kRunExpired for an expired run;
@@ -65,7 +65,8 @@ public:
                                                  const convert::OptionInput& options);
 
     // An uploaded file in `format`. Its source format comes from its name's extension; a file
-    // of another kind is kInvalidRequest. Other errors as ExportRun.
+    // of another kind, or an xlsx, docx or pptx the engine refuses to open (damaged, encrypted,
+    // hostile), is kInvalidRequest with the reason. Other errors as ExportRun.
     [[nodiscard]] Result<ExportAnswer> ConvertFile(std::string_view org_id,
                                                    std::string_view file_id,
                                                    std::string_view format,
@@ -87,6 +88,7 @@ private:
 
     // Set once at construction.
     store::MetadataStore& metadata_;
+    store::BlobStore& blobs_;
     convert::Exporter& exporter_;
     convert::OfficePool& office_;
 };

@@ -41,6 +41,12 @@ std::string Sentence(const convert::RecalculationReport& report) {
         text += " Not recalculated (functions LibreOffice does not know; Excel's values kept): " +
                 ListCells(report.not_recalculated) + ".";
     }
+    if (!report.kept_excel_values.empty()) {
+        text +=
+            " LibreOffice computed an error where the file holds Excel's value; the value "
+            "was kept: " +
+            ListCells(report.kept_excel_values) + ".";
+    }
     return text;
 }
 
@@ -63,7 +69,7 @@ public:
         if (input.document && *input.document == output->document) return output;
         if (!pool_.installed() || !HasFormulas(output->document)) return output;
 
-        if (input.on_phase) input.on_phase("verifying");
+        // Part of the turn's saving: no phase of its own, which would come after "saving".
         auto report = convert::Recalculate(pool_, output->document);
         if (!report) {
             QUIRE_LOG_WARN("recalculation failed code={} detail={}",
@@ -73,7 +79,10 @@ public:
             return output;
         }
         output->document = std::move(report->xlsx);
-        Append(*output, Sentence(*report));
+        if (report->recalculated > 0 || !report->not_recalculated.empty() ||
+            !report->kept_excel_values.empty()) {
+            Append(*output, Sentence(*report));
+        }
         return output;
     }
 

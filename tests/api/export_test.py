@@ -216,6 +216,27 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
         self.assertEqual(response.json()["message"],
                          "a pptx document cannot be converted to csv; valid formats: pdf, png, odp")
 
+    def test_urlencoded_form_fields_are_decoded(self):
+        # "%20" and "+" were passed on as they were written, so no sheet name with a space matched.
+        file_id = self.upload(self.server, self.key, "budget.xlsx", self.sources["xlsx"])
+        for sheet in ("Simple%20Monthly%20Budget", "Simple+Monthly+Budget"):
+            response = self.convert(self.server, self.key, file_id, "csv", sheet=sheet)
+            self.assertEqual(response.status, 200, response)
+        response = self.convert(self.server, self.key, file_id, "p%64f")
+        self.assertEqual(response.status, 200, response)
+        self.assertEqual(response.json()["format"], "pdf")
+
+    def test_hostile_and_damaged_uploads_are_refused_before_the_converter(self):
+        # They used to reach LibreOffice, which made PDFs of an entity bomb and an empty zip.
+        hostile = ["xlsx/poi-54764.xlsx", "xlsx/poi-invalid.xlsx",
+                   "xlsx/poi-duplicate-filename.xlsx", "docx/poi-protected_agile.docx"]
+        for name in hostile:
+            with self.subTest(file=name), open(os.path.join(CORPUS, name), "rb") as f:
+                file_id = self.upload(self.server, self.key, os.path.basename(name), f.read())
+                response = self.convert(self.server, self.key, file_id, "pdf")
+                self.assertEqual(response.status, 400, response)
+                self.assertEqual(response.json()["error"], "invalid_request")
+
     def test_png_pages_match_the_pdf_page_count(self):
         for source in ("pptx", "xlsx"):
             file_id = self.upload(self.server, self.key, f"pages.{source}", self.sources[source])

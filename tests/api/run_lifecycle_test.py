@@ -200,6 +200,8 @@ class RunLifecycleTest(Client, unittest.TestCase):
         self.assertIn("sheets added: 'Extra'", summary)
         self.assertIn("'Notes' -> 'Remarks'", summary)
         self.assertIn("'Data'!B2 \"5\" -> \"8\"", summary)
+        # The changes are separated by "; ", not run together with ";".
+        self.assertNotRegex(summary, r";\S")
         self.assertIn("'Data'!C7 (empty) -> \"added by hand\"", summary)
 
         # The turn after that saw nothing new.
@@ -375,6 +377,7 @@ class BusyRunTest(Client, unittest.TestCase):
                                                  key=self.key)):
                 body = self.assertError(response, 409, "run_busy")
                 self.assertEqual(body["active_task_id"], pending["task_id"])
+                self.assertEqual(body["run_id"], run_id)  # missing from these routes once
                 self.assertIn("retry-after", response.headers)
             task = self.server.wait_task(self.key, pending["task_id"])
             self.assertEqual(task["status"], "completed")
@@ -492,6 +495,12 @@ class RetentionTest(Client, unittest.TestCase):
                                  self.server.data_dir, check=False)
         self.assertNotEqual(result.returncode, 0)
         self.assertIn("--sweep-interval", result.stderr)
+        # 1500ms used to be taken and cut to one second without a word.
+        for option in ("--sync-ceiling", "--download-ttl"):
+            result = self.server.cli("serve", option, "1500ms", "--data-dir",
+                                     self.server.data_dir, check=False)
+            self.assertNotEqual(result.returncode, 0)
+            self.assertIn(f"{option} must be whole seconds", result.stderr)
 
 
 if __name__ == "__main__":

@@ -539,23 +539,17 @@ Result<json::value> CallTool(WordDocument& document, std::string_view name,
     const std::vector<DocumentTool>& tools = DocumentTools();
     auto tool = std::find_if(tools.begin(), tools.end(),
                              [&](const DocumentTool& candidate) { return candidate.name == name; });
-    if (tool == tools.end()) return InvalidRequest(fmt::format("there is no tool '{}'", name));
-    ToolArgs reader(args);
-    Result<json::value> result = tool->run(document, reader);
-    if (!result) {
-        Error error = result.error();
-        error.message = fmt::format("{}: {}", name, error.message);
-        return std::unexpected(std::move(error));
+    std::function<Result<json::value>(xlsx::ToolArgs&)> run;
+    if (tool != tools.end()) {
+        run = [&](xlsx::ToolArgs& reader) { return tool->run(document, reader); };
     }
-    return result;
+    return xlsx::RunToolCall(name, args, run);
 }
 
 std::string ToolSchemasJson() {
     json::array out;
     for (const DocumentTool& tool : DocumentTools()) {
-        out.push_back(json::object{{"name", tool.name},
-                                   {"description", tool.description},
-                                   {"input_schema", json::parse(tool.input_schema)}});
+        out.push_back(xlsx::ToolListing(tool.name, tool.description, tool.input_schema));
     }
     return json::serialize(out);
 }

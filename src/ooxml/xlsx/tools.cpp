@@ -94,13 +94,11 @@ const std::vector<Tool>& WorkbookTools() {
     return tools;
 }
 
-Result<json::value> CallTool(Workbook& workbook, std::string_view name, const json::object& args) {
-    const std::vector<Tool>& tools = WorkbookTools();
-    auto tool = std::find_if(tools.begin(), tools.end(),
-                             [&](const Tool& candidate) { return candidate.name == name; });
-    if (tool == tools.end()) return InvalidRequest(fmt::format("there is no tool '{}'", name));
+Result<json::value> RunToolCall(std::string_view name, const json::object& args,
+                                const std::function<Result<json::value>(ToolArgs&)>& run) {
+    if (!run) return InvalidRequest(fmt::format("there is no tool '{}'", name));
     ToolArgs reader(args);
-    Result<json::value> result = tool->run(workbook, reader);
+    Result<json::value> result = run(reader);
     if (!result) {
         Error error = result.error();
         error.message = fmt::format("{}: {}", name, error.message);
@@ -109,12 +107,25 @@ Result<json::value> CallTool(Workbook& workbook, std::string_view name, const js
     return result;
 }
 
+json::object ToolListing(std::string_view name, std::string_view description,
+                         std::string_view input_schema) {
+    return json::object{
+        {"name", name}, {"description", description}, {"input_schema", json::parse(input_schema)}};
+}
+
+Result<json::value> CallTool(Workbook& workbook, std::string_view name, const json::object& args) {
+    const std::vector<Tool>& tools = WorkbookTools();
+    auto tool = std::find_if(tools.begin(), tools.end(),
+                             [&](const Tool& candidate) { return candidate.name == name; });
+    std::function<Result<json::value>(ToolArgs&)> run;
+    if (tool != tools.end()) run = [&](ToolArgs& reader) { return tool->run(workbook, reader); };
+    return RunToolCall(name, args, run);
+}
+
 std::string ToolSchemasJson() {
     json::array out;
     for (const Tool& tool : WorkbookTools()) {
-        out.push_back(json::object{{"name", tool.name},
-                                   {"description", tool.description},
-                                   {"input_schema", json::parse(tool.input_schema)}});
+        out.push_back(ToolListing(tool.name, tool.description, tool.input_schema));
     }
     return json::serialize(out);
 }

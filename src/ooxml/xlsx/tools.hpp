@@ -47,6 +47,16 @@ private:
     std::vector<std::string> seen_;
 };
 
+// Runs one tool call: `run` (empty when no tool has the name) with `args`, its error message
+// prefixed with the tool's name. The Excel and Word tool sets both dispatch through it.
+Result<boost::json::value> RunToolCall(
+    std::string_view name, const boost::json::object& args,
+    const std::function<Result<boost::json::value>(ToolArgs&)>& run);
+
+// A tool as a listing shows it: {"name", "description", "input_schema"}.
+boost::json::object ToolListing(std::string_view name, std::string_view description,
+                                std::string_view input_schema);
+
 struct Tool {
     std::string name;
     std::string description;
