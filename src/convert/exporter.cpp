@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <mutex>
+#include <shared_mutex>
 #include <utility>
 
 #include "common/log.hpp"
@@ -137,7 +139,10 @@ Result<ExportResult> Exporter::Export(const ExportInput& input) {
     auto blobs = flights_.Do(
         input.org_id + "/" + key,
         [&]() -> Result<std::vector<std::string>> {
-            auto produced = Produce(input);
+            auto files = Produce(input);
+            if (!files) return files;
+            std::shared_lock gate(blobs_.Gate());  // until the index entry names the blobs
+            auto produced = StoreAll(*files);
             if (!produced) return produced;
             if (auto put = index_.Put(input.org_id, key, *produced, input.source_blob); !put) {
                 QUIRE_LOG_WARN("export index not written org_id={} detail={}", input.org_id,
@@ -172,7 +177,7 @@ Result<std::vector<std::string>> Exporter::Produce(const ExportInput& input) {
         if (!converted) return Propagate(converted);
         files.push_back(std::move(*converted));
     }
-    return StoreAll(files);
+    return files;
 }
 
 // Pages come from the document's PDF export, itself cached: a PNG export after a PDF one (or at

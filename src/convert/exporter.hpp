@@ -49,6 +49,7 @@ public:
     static bool NeedsOffice(SourceFormat source, TargetFormat target);
 
 private:
+    // The result's files, as bytes; Export stores them.
     [[nodiscard]] Result<std::vector<std::string>> Produce(const ExportInput& input);
     [[nodiscard]] Result<std::vector<std::string>> RenderPages(const ExportInput& input);
     [[nodiscard]] Result<std::string> ConvertWithOffice(const std::string& bytes,

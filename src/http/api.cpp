@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string_view>
 #include <vector>
 
@@ -653,6 +654,7 @@ HttpResponse Api::Impl::UploadFile(Call& call) {
     std::string name = CleanFileName(file->file_name);
     if (name.empty()) name = "upload";
 
+    std::shared_lock gate(blobs.Gate());  // until the file row refers to the blob
     auto blob = blobs.Put(file->data);
     if (!blob) return ErrorResponse(blob.error());
     store::FileRecord record;

@@ -33,6 +33,7 @@ public:
     Result<std::string> Put(std::string_view bytes) override { return inner_.Put(bytes); }
     Result<std::string> Get(std::string_view sha256) override { return inner_.Get(sha256); }
     bool Has(std::string_view sha256) override { return inner_.Has(sha256); }
+    std::shared_mutex& Gate() override { return inner_.Gate(); }
     Status Remove(std::string_view sha256) override;
 
 private:

@@ -1,5 +1,8 @@
 #include "service/retention_sweeper.hpp"
 
+#include <mutex>
+#include <shared_mutex>
+
 #include "common/ids.hpp"
 #include "common/log.hpp"
 #include "service/run_service.hpp"
@@ -19,6 +22,7 @@ Result<SweepReport> RetentionSweeper::SweepOnce() {
     // past both its expiry and the purge delay is purged in the same pass.
     auto drain = [&](auto step, int& counted) -> Status {
         while (true) {
+            std::unique_lock gate(blobs_.Gate());
             Result<store::SweepStep> done = step();
             if (!done) return std::unexpected(done.error());
             counted += done->count;

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <mutex>
+#include <shared_mutex>
+
 #include "agent/outline_diff.hpp"
 #include "common/log.hpp"
 #include "service/formats.hpp"
@@ -63,6 +66,7 @@ Result<store::Version> RunService::UploadDocument(std::string_view org_id, std::
         return InvalidRequest(fmt::format("the body is not a valid {} document: {}", run->format,
                                           valid.error().message));
     }
+    std::shared_lock gate(blobs_.Gate());  // until the version refers to the blob
     auto blob = blobs_.Put(bytes);
     if (!blob) return Propagate(blob);
     store::OutsideVersion version;
@@ -91,6 +95,7 @@ Result<store::Version> RunService::Revert(std::string_view org_id, std::string_v
 }
 
 Status RunService::DeleteRun(std::string_view org_id, std::string_view run_id) {
+    std::unique_lock gate(blobs_.Gate());
     auto deleted = metadata_.DeleteRun(org_id, run_id);
     if (!deleted) return std::unexpected(deleted.error());
     int removed = RemoveBlobs(blobs_, deleted->unreferenced_blobs);
@@ -99,6 +104,7 @@ Status RunService::DeleteRun(std::string_view org_id, std::string_view run_id) {
 }
 
 Status RunService::DeleteFile(std::string_view org_id, std::string_view file_id) {
+    std::unique_lock gate(blobs_.Gate());
     auto deleted = metadata_.DeleteFile(org_id, file_id);
     if (!deleted) return std::unexpected(deleted.error());
     int removed = RemoveBlobs(blobs_, deleted->unreferenced_blobs);

@@ -47,9 +47,9 @@ private:
 std::string ChangesSinceLastTurn(store::MetadataStore& metadata, store::BlobStore& blobs,
                                  const store::Run& run, const std::string& current);
 
-// Removes blobs a store step reported as unreferenced; returns how many went.
-// TODO(#5): an upload of the very same bytes that lands between the store's transaction and this
-// removal keeps a row whose blob is gone; writers and removers need a lock they share.
+// Removes blobs a store step reported as unreferenced; returns how many went. The caller holds
+// the blob store's gate exclusively from that step until this returns (BlobStore::Gate), so an
+// upload of the same bytes in between cannot lose its blob.
 int RemoveBlobs(store::BlobStore& blobs, const std::vector<std::string>& unreferenced);
 
 }  // namespace quire::service

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cstdint>
 #include <limits>
+#include <mutex>
+#include <shared_mutex>
 
 #include "common/ids.hpp"
 #include "common/log.hpp"
@@ -359,6 +361,7 @@ void WorkerPool::Finish(const store::Task& task, const Result<agent::TurnOutput>
     }
 
     store::TurnCommit turn;
+    std::shared_lock gate(blobs_.Gate());  // until the committed version refers to the blob
     if (ask) {
         turn.new_version = false;
     } else {

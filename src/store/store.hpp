@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -197,6 +198,11 @@ public:
     [[nodiscard]] virtual Status Remove(std::string_view sha256) = 0;
     // True when the blob is stored (without reading it).
     [[nodiscard]] virtual bool Has(std::string_view sha256) = 0;
+    // Writers hold it shared from Put until the store records what refers to the blob; removers
+    // hold it exclusively from the store step that finds blobs unreferenced until they are
+    // removed. A removal then never takes a blob that a writer found already stored and is about
+    // to refer to (the same bytes uploaded while a run that had them is deleted).
+    virtual std::shared_mutex& Gate() = 0;
 };
 
 }  // namespace quire::store

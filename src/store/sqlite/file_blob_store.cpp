@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <mutex>
+#include <shared_mutex>
 #include <system_error>
 #include <utility>
 
@@ -189,9 +191,12 @@ public:
         return std::filesystem::exists(dir_ / sha256.substr(0, 2) / sha256, ec);
     }
 
+    std::shared_mutex& Gate() override { return gate_; }
+
 private:
     // Set once at construction.
     const std::filesystem::path dir_;
+    std::shared_mutex gate_;
 };
 
 }  // namespace
