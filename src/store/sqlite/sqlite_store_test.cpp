@@ -157,22 +157,26 @@ TEST_F(SqliteStoreTest, ReopeningKeepsDataAndAppliesNoMigrationTwice) {
     EXPECT_EQ(CountRows(DbPath(), "PRAGMA user_version"), kSqliteSchemaVersion);
 }
 
+// A database at schema `version` holding org_1, run_1 and its queued task_1, as an older Quire
+// left it.
+void MakeDatabaseWithOneQueuedTask(const std::filesystem::path& path, int version) {
+    auto raw = RawConnection(path);
+    Must(raw->SetWalMode());
+    Must(sqlite::MigrateTo(*raw, version));
+    Must(
+        raw->Exec("INSERT INTO orgs (id, name, created_at) VALUES ('org_1', 'acme', 1);"
+                  "INSERT INTO runs (id, org_id, format, created_at, updated_at) "
+                  "VALUES ('run_1', 'org_1', 'excel', 1, 1);"
+                  "INSERT INTO tasks (id, run_id, org_id, status, request_json, created_at) "
+                  "VALUES ('task_1', 'run_1', 'org_1', 'queued', '{}', 1);"));
+}
+
 // A data directory of the first schema (no usage column) opens, gains the column, and keeps
 // its tasks, which read as having no usage recorded.
 TEST(SqliteStoreOpen, FirstSchemaIsMigratedKeepingItsTasks) {
     TempDir dir;
     auto path = dir.path() / "quire.db";
-    {
-        auto raw = RawConnection(path);
-        Must(raw->SetWalMode());
-        Must(sqlite::MigrateTo(*raw, 1));
-        Must(
-            raw->Exec("INSERT INTO orgs (id, name, created_at) VALUES ('org_1', 'acme', 1);"
-                      "INSERT INTO runs (id, org_id, format, created_at, updated_at) "
-                      "VALUES ('run_1', 'org_1', 'excel', 1, 1);"
-                      "INSERT INTO tasks (id, run_id, org_id, status, request_json, created_at) "
-                      "VALUES ('task_1', 'run_1', 'org_1', 'queued', '{}', 1);"));
-    }
+    MakeDatabaseWithOneQueuedTask(path, 1);
     auto store = Must(OpenSqliteStore(path));
     EXPECT_EQ(CountRows(path, "PRAGMA user_version"), kSqliteSchemaVersion);
     Task task = Must(store->GetTask("org_1", "task_1"));
@@ -969,17 +973,7 @@ TaskSubmission Submission(const store::Run& run, bool enqueue = false) {
 TEST(SqliteStoreOpen, MigrationToTheTaskLifecycleKeepsTasksAndGivesThemAnEmptyLog) {
     TempDir dir;
     auto path = dir.path() / "quire.db";
-    {
-        auto raw = RawConnection(path);
-        Must(raw->SetWalMode());
-        Must(sqlite::MigrateTo(*raw, 2));
-        Must(
-            raw->Exec("INSERT INTO orgs (id, name, created_at) VALUES ('org_1', 'acme', 1);"
-                      "INSERT INTO runs (id, org_id, format, created_at, updated_at) "
-                      "VALUES ('run_1', 'org_1', 'excel', 1, 1);"
-                      "INSERT INTO tasks (id, run_id, org_id, status, request_json, created_at) "
-                      "VALUES ('task_1', 'run_1', 'org_1', 'queued', '{}', 1);"));
-    }
+    MakeDatabaseWithOneQueuedTask(path, 2);
     auto store = Must(OpenSqliteStore(path));
     EXPECT_EQ(CountRows(path, "PRAGMA user_version"), kSqliteSchemaVersion);
     EXPECT_EQ(Must(store->GetTask("org_1", "task_1")).status, "queued");
