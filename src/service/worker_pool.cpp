@@ -211,32 +211,41 @@ bool WorkerPool::Stop(int grace_ms) {
     while (busy_.load() > 0 && std::chrono::steady_clock::now() < deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    // Once the count is seen at zero after stopping_ is set, no worker claims again.
+    const bool drained = busy_.load() == 0;
     if (keeper_.joinable()) keeper_.join();
     for (auto& thread : threads_) {
         // A worker still inside a task after the grace period is left to the process exit; its
         // task stays running and the next start requeues it.
-        if (busy_.load() > 0) {
-            thread.detach();
-        } else {
+        if (drained) {
             thread.join();
+        } else {
+            thread.detach();
         }
     }
     threads_.clear();
-    return busy_.load() == 0;
+    return drained;
 }
 
 void WorkerPool::Loop() {
-    while (!stopping_.load()) {
+    while (true) {
         std::uint64_t seen = signal_.generation();
+        // Counted busy before claiming and before looking at stopping_: Stop() either sees this
+        // worker busy and waits for it, or this worker sees Stop() and claims nothing. Counting
+        // only after the claim let a shutdown leave a just-claimed task running.
+        ++busy_;
+        if (stopping_.load()) {
+            --busy_;
+            return;
+        }
         auto claimed = metadata_.ClaimNextTask(lifecycle_.lease_ms);
-        if (!claimed) {
-            QUIRE_LOG_ERROR("claiming a task failed detail={}", claimed.error().detail);
-        } else if (claimed->has_value()) {
-            ++busy_;
+        if (claimed && claimed->has_value()) {
             Execute(**claimed);
             --busy_;
             continue;
         }
+        --busy_;
+        if (!claimed) QUIRE_LOG_ERROR("claiming a task failed detail={}", claimed.error().detail);
         signal_.WaitUntil(seen, std::chrono::steady_clock::now() + kIdlePoll);
     }
 }

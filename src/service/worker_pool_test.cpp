@@ -172,5 +172,33 @@ TEST_F(WorkerPoolTest, HungTurnLosesItsLeaseAndTheNextAttemptsResultStands) {
     EXPECT_EQ(Must(metadata_->GetTask(org_.id, task.id)).status, "completed");
 }
 
+// A shutdown that began while a worker was claiming a task used to miss the claim: the worker
+// counted itself busy only after the claim returned, so Stop() saw no busy worker, gave up on the
+// grace period and left the task running for the next start to requeue. Stop is raced here
+// against claims at many offsets; every task it lets a worker take must finish before it returns.
+TEST_F(WorkerPoolTest, StopWaitsForATaskClaimedAsTheShutdownBegins) {
+    auto make_agent = [] {
+        return std::make_unique<ScriptedAgent>([](const agent::TurnInput&) {
+            std::this_thread::sleep_for(5ms);
+            return Result<agent::TurnOutput>(Document("bytes"));
+        });
+    };
+    for (int round = 0; round < 40; ++round) {
+        store::Run run = Must(metadata_->CreateRun(org_.id, "excel", "book.xlsx"));
+        store::Task task;
+        task.run_id = run.id;
+        task.org_id = org_.id;
+        task.request_json = EncodeTaskPlan({.prompt = "go", .timeout_ms = 60'000});
+        WorkerPool pool(*metadata_, *blobs_, signal_, make_agent, 1);
+        ASSERT_TRUE(pool.Start());
+        task = Must(metadata_->CreateTask(task));
+        signal_.Notify();
+        std::this_thread::sleep_for(std::chrono::microseconds(50 * (round % 20)));
+        ASSERT_TRUE(pool.Stop(30'000)) << "round " << round;
+        std::string status = Must(metadata_->GetTask(org_.id, task.id)).status;
+        EXPECT_NE(status, "running") << "round " << round;
+    }
+}
+
 }  // namespace
 }  // namespace quire::service
