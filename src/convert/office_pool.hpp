@@ -68,6 +68,8 @@ public:
 
     // True when LibreOffice and the bridge are there, whether or not a process runs now.
     bool installed() const { return installed_; }
+    // True when the server was told to run without the converter (no processes).
+    bool disabled() const { return options_.processes == 0; }
 
     // OK while at least one process accepts conversions; else kConverterUnavailable saying why.
     [[nodiscard]] Status Readiness() const;

@@ -474,7 +474,8 @@ HttpResponse Api::Impl::Readiness() {
     Result<bool> store = metadata.IsEmpty();
     checks["store"] = store ? "ok" : "unavailable";
     ready = ready && store.has_value();
-    // A server without LibreOffice is ready for everything else: "missing" does not fail it.
+    // A server without LibreOffice is ready for everything else: "missing" and "disabled" do not
+    // fail it.
     if (exports != nullptr) {
         auto converter = exports->ConverterState();
         if (converter) {
@@ -699,6 +700,9 @@ Result<service::GenerateRequest> Api::Impl::ParseGenerate(const Call& call, Docu
         if (!value) return Propagate(value);
         if (*value) *target = **value;
     }
+    if (auto given = body.String("file_name"); given && *given && (*given)->empty()) {
+        return InvalidRequest("file_name must not be empty; leave it out for the default name");
+    }
     if (out.file_name.size() > 255) return InvalidRequest("file_name must be at most 255 bytes");
     if (!out.file_name.empty() && CleanFileName(out.file_name) != out.file_name) {
         return InvalidRequest("file_name must be a plain file name");
@@ -869,6 +873,9 @@ HttpResponse Api::Impl::CancelTask(Call& call) {
 // Server-sent events: the task's log from after Last-Event-ID, then what it records while it
 // runs, ending after its final event.
 HttpResponse Api::Impl::TaskEvents(Call& call) {
+    // The task first: an unknown task is 404 whatever the request's headers say.
+    auto task = metadata.GetTask(call.key.org_id, call.segments[1]);
+    if (!task) return ErrorResponse(task.error());
     std::int64_t after_id = 0;
     if (auto last = call.request.Header("Last-Event-ID"); last && !last->empty()) {
         auto [end, ec] = std::from_chars(last->data(), last->data() + last->size(), after_id);
@@ -877,8 +884,6 @@ HttpResponse Api::Impl::TaskEvents(Call& call) {
                 InvalidRequest("Last-Event-ID must be an event id from this stream").error());
         }
     }
-    auto task = metadata.GetTask(call.key.org_id, call.segments[1]);
-    if (!task) return ErrorResponse(task.error());
 
     HttpResponse response;
     response.status = 200;

@@ -106,6 +106,7 @@ Result<ExportAnswer> ExportService::Export(std::string_view org_id, std::string 
 }
 
 Result<std::string> ExportService::ConverterState() const {
+    if (office_.disabled()) return std::string("disabled");
     if (!office_.installed()) return std::string("missing");
     if (auto ready = office_.Readiness(); !ready) return std::unexpected(ready.error());
     return std::string("ok");

@@ -73,9 +73,9 @@ public:
                                                    std::string_view format,
                                                    const convert::OptionInput& options);
 
-    // What /readyz says of the converter: "ok", "missing" (not installed: exports that need it
-    // answer 503 but the server is ready for everything else), or a failing Status while its
-    // processes are not up.
+    // What /readyz says of the converter: "ok", "missing" (not installed) or "disabled" (run
+    // with no office processes) — exports that need it answer 503 but the server is ready for
+    // everything else — or a failing Status while its processes are not up.
     [[nodiscard]] Result<std::string> ConverterState() const;
 
     // True when LibreOffice is installed (a 503 from it then means "busy, retry").

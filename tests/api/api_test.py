@@ -109,6 +109,8 @@ class ApiTest(unittest.TestCase):
             ({"prompt": "hi", "data_sources": "x"}, "data_sources"),
             ({"prompt": "hi", "data_sources": [{"kind": "csv"}]}, "data_sources[0].file_id"),
             ({"prompt": "hi", "file_name": "../etc/passwd"}, "file_name"),
+            # An empty name used to be taken as "no name" and the default given.
+            ({"prompt": "hi", "file_name": ""}, "file_name"),
         ]
         before = self.run_count()
         for body, field in cases:

@@ -403,6 +403,14 @@ class TaskLifecycleTest(unittest.TestCase):
                              headers={"Last-Event-ID": "three"})
         self.assertEqual(bad.status, 400)
 
+    def test_events_of_unknown_task_with_a_bad_last_event_id_are_not_found(self):
+        # The header used to be checked first, so an unknown task answered 400, not 404.
+        server, key = self.serve()
+        missing = server.request("GET", "/api/v1/tasks/task_01JNOSUCHTASK000000000000/events",
+                                 key=key, headers={"Last-Event-ID": "three"})
+        self.assertEqual(missing.status, 404)
+        self.assertEqual(missing.json()["error"], "not_found")
+
 
 if __name__ == "__main__":
     unittest.main()
