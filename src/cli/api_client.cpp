@@ -201,6 +201,20 @@ Result<ApiResponse> ApiClient::PostJson(std::string_view path, std::string_view 
     return response;
 }
 
+Result<ApiResponse> ApiClient::Delete(std::string_view path) {
+    if (!curl_->handle) return Internal("Cannot start an HTTP client.");
+    std::string url = base_url_ + std::string(path);
+    ApiResponse response;
+    Sink sink{.response = &response};
+    SlistPtr headers = curl_->Prepare(url, api_key_, sink);
+    AppendHeader(headers, "Accept: application/json");
+    curl_easy_setopt(curl_->handle.get(), CURLOPT_HTTPHEADER, headers.get());
+    curl_easy_setopt(curl_->handle.get(), CURLOPT_CUSTOMREQUEST, "DELETE");
+    auto performed = curl_->Perform(url, sink);
+    if (!performed) return std::unexpected(performed.error());
+    return response;
+}
+
 Result<ApiResponse> ApiClient::PostMultipart(std::string_view path,
                                              const std::vector<UploadField>& fields) {
     if (!curl_->handle) return Internal("Cannot start an HTTP client.");
@@ -239,8 +253,10 @@ Result<ApiResponse> ApiClient::Download(std::string_view path, const std::filesy
     FilePtr file(std::fopen(partial.c_str(), "wb"));
     if (!file) return Internal(fmt::format("Cannot write {}.", out.string()));
 
-    std::string url = base_url_ + std::string(path);
-    std::string key = api_key_;
+    // A link the server handed out is signed: the key stays with the API's own paths.
+    const bool absolute = path.starts_with("http://") || path.starts_with("https://");
+    std::string url = absolute ? std::string(path) : base_url_ + std::string(path);
+    std::string key = absolute ? std::string() : api_key_;
     ApiResponse response;
     for (int hop = 0; hop <= kMaxRedirects; ++hop) {
         response = ApiResponse{};

@@ -48,14 +48,16 @@ public:
     // kUnavailable when the server cannot be reached or the connection fails.
     [[nodiscard]] Result<ApiResponse> Get(std::string_view path);
     [[nodiscard]] Result<ApiResponse> PostJson(std::string_view path, std::string_view json);
+    [[nodiscard]] Result<ApiResponse> Delete(std::string_view path);
     // Also kInvalidRequest when a file field's file cannot be read.
     [[nodiscard]] Result<ApiResponse> PostMultipart(std::string_view path,
                                                     const std::vector<UploadField>& fields);
 
     // GETs `path` with the key, then follows up to five redirects without it (a signed link
-    // needs none), and streams a 2xx body into `out` through a temporary file beside it that is
-    // renamed into place only when the whole body arrived. On a non-2xx answer `out` is left
-    // untouched and the answer's body is returned. kInternal when `out` cannot be written.
+    // needs none); an absolute `path` ("http://…", a signed link the server gave) is fetched
+    // without the key from the start. Streams a 2xx body into `out` through a temporary file beside
+    // it that is renamed into place only when the whole body arrived. On a non-2xx answer `out` is
+    // left untouched and the answer's body is returned. kInternal when `out` cannot be written.
     [[nodiscard]] Result<ApiResponse> Download(std::string_view path,
                                                const std::filesystem::path& out);
 

@@ -199,11 +199,9 @@ Step<std::filesystem::path> OutputPath(ApiClient& client, const std::string& run
         DefaultOutputName(StringField(*run, "format"), run_id, StringField(*run, "file_name")));
 }
 
-Step<std::filesystem::path> SaveRun(ApiClient& client, const std::string& run_id,
-                                    const std::filesystem::path& out) {
-    auto path = OutputPath(client, run_id, out);
-    if (!path) return path;
-    auto downloaded = client.Download("/api/v1/runs/" + run_id + "/download", *path);
+// Saves what `path` (an API path or a signed link) answers at `out`.
+Step<void> Fetch(ApiClient& client, std::string_view path, const std::filesystem::path& out) {
+    auto downloaded = client.Download(path, out);
     if (!downloaded) {
         ExitCode exit = downloaded.error().code == ErrorCode::kUnavailable ? ExitCode::kServer
                                                                            : ExitCode::kFailed;
@@ -212,7 +210,62 @@ Step<std::filesystem::path> SaveRun(ApiClient& client, const std::string& run_id
     if (downloaded->status < 200 || downloaded->status >= 300) {
         return Stop(ExitCode::kServer, DescribeHttpFailure(downloaded->status, downloaded->body));
     }
+    return {};
+}
+
+Step<std::filesystem::path> SaveRun(ApiClient& client, const std::string& run_id,
+                                    const std::filesystem::path& out) {
+    auto path = OutputPath(client, run_id, out);
+    if (!path) return path;
+    if (auto fetched = Fetch(client, "/api/v1/runs/" + run_id + "/download", *path); !fetched) {
+        return std::unexpected(fetched.error());
+    }
     return path;
+}
+
+// Exports the run and saves the result: for a PNG of several pages, one file per page named
+// after `out` with "-N" before the extension.
+Step<std::vector<std::filesystem::path>> SaveExport(ApiClient& client,
+                                                    const ExportOptions& options) {
+    json::object body{{"format", options.format}};
+    json::object extra;
+    if (!options.sheet.empty()) extra["sheet"] = options.sheet;
+    if (options.dpi > 0) extra["dpi"] = options.dpi;
+    if (!extra.empty()) body["options"] = std::move(extra);
+    auto answer = ExpectJson(
+        client.PostJson("/api/v1/runs/" + options.run_id + "/export", json::serialize(body)),
+        {200});
+    if (!answer) return std::unexpected(answer.error());
+
+    std::filesystem::path out = options.out;
+    if (out.empty()) {
+        auto document = OutputPath(client, options.run_id, {});
+        if (!document) return std::unexpected(document.error());
+        out = document->replace_extension("." + options.format);
+    }
+    std::vector<std::pair<std::string, std::filesystem::path>> files;
+    const json::value* pages = answer->if_contains("pages");
+    if (pages != nullptr && pages->is_array() && pages->as_array().size() > 1) {
+        for (const json::value& page : pages->as_array()) {
+            if (!page.is_object()) continue;
+            std::filesystem::path named = out;
+            named.replace_filename(fmt::format("{}-{}{}", out.stem().string(),
+                                               IntegerField(page.as_object(), "page"),
+                                               out.extension().string()));
+            files.emplace_back(StringField(page.as_object(), "download_url"), named);
+        }
+    } else {
+        files.emplace_back(StringField(*answer, "download_url"), out);
+    }
+    std::vector<std::filesystem::path> saved;
+    for (const auto& [url, path] : files) {
+        if (url.empty()) return Stop(ExitCode::kServer, "the export answer has no download_url");
+        if (auto fetched = Fetch(client, url, path); !fetched) {
+            return std::unexpected(fetched.error());
+        }
+        saved.push_back(path);
+    }
+    return saved;
 }
 
 ExitCode Report(const ClientIo& io, const Failure& failure) {
@@ -307,7 +360,7 @@ void AddGenerateCommand(CLI::App& app) {
 }
 
 void AddRunsCommand(CLI::App& app) {
-    CLI::App* runs = app.add_subcommand("runs", "List and download runs");
+    CLI::App* runs = app.add_subcommand("runs", "List, download, export and delete runs");
     runs->require_subcommand(1);
 
     struct ListArgs {
@@ -338,10 +391,35 @@ void AddRunsCommand(CLI::App& app) {
             return RunRunsDownload(client, download_args->run_id, download_args->out, io);
         });
     });
+
+    auto export_args = std::make_shared<ExportOptions>();
+    CLI::App* exported = runs->add_subcommand(
+        "export", "Convert a run's current document (pdf, png, html, csv, txt, odt, odp)");
+    exported->add_option("run_id", export_args->run_id, "The run")->required();
+    exported->add_option("--format,-f", export_args->format, "What to convert it to")->required();
+    exported->add_option("--sheet", export_args->sheet, "The sheet a CSV export writes");
+    exported->add_option("--dpi", export_args->dpi, "Resolution of PNG pages (default 110)");
+    exported->add_option("--out,-o", export_args->out,
+                         "Where to save it (PNG pages get -1, -2, … before the extension)");
+    exported->callback([export_args] {
+        RunCommand([&](ApiClient& client, const ClientIo& io) {
+            return RunRunsExport(client, *export_args, io);
+        });
+    });
+
+    auto delete_id = std::make_shared<std::string>();
+    CLI::App* deleted =
+        runs->add_subcommand("delete", "Delete a run with its versions, tasks and exports");
+    deleted->add_option("run_id", *delete_id, "The run")->required();
+    deleted->callback([delete_id] {
+        RunCommand([&](ApiClient& client, const ClientIo& io) {
+            return RunRunsDelete(client, *delete_id, io);
+        });
+    });
 }
 
 void AddTasksCommand(CLI::App& app) {
-    CLI::App* tasks = app.add_subcommand("tasks", "Inspect tasks");
+    CLI::App* tasks = app.add_subcommand("tasks", "Inspect and cancel tasks");
     tasks->require_subcommand(1);
     auto task_id = std::make_shared<std::string>();
     CLI::App* show = tasks->add_subcommand("show", "Print a task as JSON");
@@ -349,6 +427,13 @@ void AddTasksCommand(CLI::App& app) {
     show->callback([task_id] {
         RunCommand([&](ApiClient& client, const ClientIo& io) {
             return RunTasksShow(client, *task_id, io);
+        });
+    });
+    CLI::App* cancel = tasks->add_subcommand("cancel", "Cancel a queued or running task");
+    cancel->add_option("task_id", *task_id, "The task")->required();
+    cancel->callback([task_id] {
+        RunCommand([&](ApiClient& client, const ClientIo& io) {
+            return RunTasksCancel(client, *task_id, io);
         });
     });
 }
@@ -521,6 +606,48 @@ ExitCode RunRunsDownload(ApiClient& client, const std::string& run_id,
     auto saved = SaveRun(client, run_id, out);
     if (!saved) return Report(io, saved.error());
     io.out << "saved: " << saved->string() << '\n';
+    return ExitCode::kOk;
+}
+
+ExitCode RunRunsExport(ApiClient& client, const ExportOptions& options, const ClientIo& io) {
+    if (!IsId(options.run_id, "run_")) {
+        return Report(
+            io, {ExitCode::kUsage, fmt::format("{} is not a run id.", Printable(options.run_id))});
+    }
+    if (options.format.empty() ||
+        !std::all_of(options.format.begin(), options.format.end(),
+                     [](unsigned char c) { return std::islower(c) != 0; })) {
+        return Report(io, {ExitCode::kUsage, "--format must be a format name such as pdf."});
+    }
+    if (options.dpi < 0) return Report(io, {ExitCode::kUsage, "--dpi must be positive."});
+    auto saved = SaveExport(client, options);
+    if (!saved) return Report(io, saved.error());
+    for (const auto& path : *saved) io.out << "saved: " << path.string() << '\n';
+    return ExitCode::kOk;
+}
+
+ExitCode RunRunsDelete(ApiClient& client, const std::string& run_id, const ClientIo& io) {
+    if (!IsId(run_id, "run_")) {
+        return Report(io,
+                      {ExitCode::kUsage, fmt::format("{} is not a run id.", Printable(run_id))});
+    }
+    auto answer = client.Delete("/api/v1/runs/" + run_id);
+    if (!answer) return Report(io, {ExitCode::kServer, answer.error().message});
+    if (answer->status != 204) {
+        return Report(io, {ExitCode::kServer, DescribeHttpFailure(answer->status, answer->body)});
+    }
+    io.out << "deleted: " << run_id << '\n';
+    return ExitCode::kOk;
+}
+
+ExitCode RunTasksCancel(ApiClient& client, const std::string& task_id, const ClientIo& io) {
+    if (!IsId(task_id, "task_")) {
+        return Report(io,
+                      {ExitCode::kUsage, fmt::format("{} is not a task id.", Printable(task_id))});
+    }
+    auto task = ExpectJson(client.PostJson("/api/v1/tasks/" + task_id + "/cancel", "{}"), {200});
+    if (!task) return Report(io, task.error());
+    io.out << task_id << ": " << Printable(StringField(*task, "status")) << '\n';
     return ExitCode::kOk;
 }
 

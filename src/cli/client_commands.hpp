@@ -97,6 +97,15 @@ struct RunRow {
     std::string file_name;  // "" when the run has none
 };
 
+// What `quire runs export` asks for.
+struct ExportOptions {
+    std::string run_id;
+    std::string format;         // pdf, png, html, csv, txt, odt, odp
+    std::string sheet;          // CSV of a workbook: the sheet (default: the active one)
+    int dpi = 0;                // PNG: 0 for the server's default
+    std::filesystem::path out;  // default: the run's file name with the format's extension
+};
+
 // One page of GET /api/v1/runs.
 struct RunsPage {
     std::vector<RunRow> runs;
@@ -116,5 +125,8 @@ ExitCode RunRunsList(ApiClient& client, int limit, bool all, const ClientIo& io)
 ExitCode RunRunsDownload(ApiClient& client, const std::string& run_id,
                          const std::filesystem::path& out, const ClientIo& io);
 ExitCode RunTasksShow(ApiClient& client, const std::string& task_id, const ClientIo& io);
+ExitCode RunTasksCancel(ApiClient& client, const std::string& task_id, const ClientIo& io);
+ExitCode RunRunsExport(ApiClient& client, const ExportOptions& options, const ClientIo& io);
+ExitCode RunRunsDelete(ApiClient& client, const std::string& run_id, const ClientIo& io);
 
 }  // namespace quire::cli

@@ -92,6 +92,9 @@ public:
     json::object generate_body;
     std::vector<std::string> run_list_targets;
     int task_polls = 0;
+    json::object export_body;
+    int cancels = 0;
+    bool run_deleted = false;
     bool signed_link_fetched = false;
     bool signed_link_had_key = false;
 
@@ -116,6 +119,19 @@ private:
                                 {{"run_id", run_id}, {"task_id", task_id}, {"status", "queued"}});
         }
         if (request.path == "/api/v1/tasks/" + task_id) return Task();
+        if (request.method == "POST" && request.path == "/api/v1/tasks/" + task_id + "/cancel") {
+            ++cancels;
+            return JsonResponse(200, {{"task_id", task_id}, {"status", "cancelled"}});
+        }
+        if (request.method == "POST" && request.path == "/api/v1/runs/" + run_id + "/export") {
+            return Export(request);
+        }
+        if (request.method == "DELETE" && request.path == "/api/v1/runs/" + run_id) {
+            run_deleted = true;
+            HttpResponse response;
+            response.status = 204;
+            return response;
+        }
         if (request.path == "/api/v1/runs") return RunList(request);
         if (request.path == "/api/v1/runs/" + run_id) {
             return JsonResponse(
@@ -166,11 +182,27 @@ private:
         return response;
     }
 
+    // Answers with signed links to /signed/export/…, whose bodies name the page.
+    HttpResponse Export(const HttpRequest& request) {
+        export_body = json::parse(request.body).as_object();
+        std::string format(export_body.at("format").as_string());
+        auto link = [&](int page) {
+            return fmt::format("{}/signed/export/page-{}?expires=1&signature=abc", url(), page);
+        };
+        json::object answer{{"run_id", run_id}, {"format", format}, {"download_url", link(1)}};
+        if (format == "png") {
+            answer["pages"] = json::array{{{"page", 1}, {"download_url", link(1)}},
+                                          {{"page", 2}, {"download_url", link(2)}}};
+        }
+        return JsonResponse(200, answer);
+    }
+
     HttpResponse SignedDownload(const HttpRequest& request) {
         signed_link_fetched = true;
         signed_link_had_key = request.Header("X-API-Key").has_value();
         HttpResponse response;
-        response.body = kDocument;
+        response.body =
+            request.path.starts_with("/signed/export/") ? std::string(request.path) : kDocument;
         response.SetHeader("Content-Type", "application/octet-stream");
         return response;
     }
@@ -534,6 +566,70 @@ TEST(ClientCommands, DownloadErrorLeavesNoFile) {
     EXPECT_EQ(RunRunsDownload(client, fake.run_id, out, captured.io), ExitCode::kServer);
     EXPECT_NE(captured.err.str().find("conflict: No version yet. (HTTP 409"), std::string::npos);
     EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
+}
+
+TEST(ClientCommands, RunsExportSavesTheConversionUnderTheRunsNameWithoutTheKey) {
+    FakeQuire fake;
+    TempDir dir;
+    auto previous = std::filesystem::current_path();
+    std::filesystem::current_path(dir.path());
+    ApiClient client(fake.url(), std::string(kKey));
+    Captured captured;
+    ExitCode exit = RunRunsExport(client, {.run_id = fake.run_id, .format = "csv", .sheet = "Data"},
+                                  captured.io);
+    std::filesystem::current_path(previous);
+    ASSERT_EQ(exit, ExitCode::kOk) << captured.err.str();
+    EXPECT_EQ(fake.export_body.at("format"), "csv");
+    EXPECT_EQ(fake.export_body.at("options").at("sheet"), "Data");
+    EXPECT_EQ(ReadFile(dir.path() / "Quarterly report.csv"), "/signed/export/page-1");
+    EXPECT_TRUE(fake.signed_link_fetched);
+    EXPECT_FALSE(fake.signed_link_had_key);
+    EXPECT_EQ(captured.out.str(), "saved: Quarterly report.csv\n");
+}
+
+TEST(ClientCommands, RunsExportToPngSavesOneFilePerPage) {
+    FakeQuire fake;
+    TempDir dir;
+    ApiClient client(fake.url(), std::string(kKey));
+    Captured captured;
+    ASSERT_EQ(
+        RunRunsExport(
+            client,
+            {.run_id = fake.run_id, .format = "png", .dpi = 72, .out = dir.path() / "deck.png"},
+            captured.io),
+        ExitCode::kOk)
+        << captured.err.str();
+    EXPECT_EQ(fake.export_body.at("options").at("dpi"), 72);
+    EXPECT_EQ(ReadFile(dir.path() / "deck-1.png"), "/signed/export/page-1");
+    EXPECT_EQ(ReadFile(dir.path() / "deck-2.png"), "/signed/export/page-2");
+    EXPECT_FALSE(std::filesystem::exists(dir.path() / "deck.png"));
+}
+
+TEST(ClientCommands, RunsExportAndDeleteRefuseBadArgumentsWithoutRequests) {
+    FakeQuire fake;
+    ApiClient client(fake.url(), std::string(kKey));
+    Captured captured;
+    EXPECT_EQ(RunRunsExport(client, {.run_id = "nope", .format = "pdf"}, captured.io),
+              ExitCode::kUsage);
+    EXPECT_EQ(RunRunsExport(client, {.run_id = fake.run_id, .format = "../pdf"}, captured.io),
+              ExitCode::kUsage);
+    EXPECT_EQ(RunRunsDelete(client, "run", captured.io), ExitCode::kUsage);
+    EXPECT_EQ(RunTasksCancel(client, "task", captured.io), ExitCode::kUsage);
+    EXPECT_TRUE(fake.export_body.empty());
+    EXPECT_FALSE(fake.run_deleted);
+    EXPECT_EQ(fake.cancels, 0);
+}
+
+TEST(ClientCommands, RunsDeleteAndTasksCancelSayWhatBecameOfThem) {
+    FakeQuire fake;
+    ApiClient client(fake.url(), std::string(kKey));
+    Captured captured;
+    ASSERT_EQ(RunRunsDelete(client, fake.run_id, captured.io), ExitCode::kOk);
+    ASSERT_EQ(RunTasksCancel(client, fake.task_id, captured.io), ExitCode::kOk);
+    EXPECT_TRUE(fake.run_deleted);
+    EXPECT_EQ(fake.cancels, 1);
+    EXPECT_EQ(captured.out.str(),
+              fmt::format("deleted: {}\n{}: cancelled\n", fake.run_id, fake.task_id));
 }
 
 TEST(ClientCommands, TasksShowPrintsTheTaskJson) {

@@ -107,7 +107,18 @@ fs::path DefaultOfficeProgram() {
 #endif
 }
 
-OfficePool::OfficePool(OfficePoolOptions options) : options_(std::move(options)) {
+// The profile and job paths become file: URLs, which must be absolute: a relative data
+// directory (QUIRE_DATA_DIR=./quire-data) left every process unable to start.
+namespace {
+OfficePoolOptions WithAbsoluteWorkDir(OfficePoolOptions options) {
+    std::error_code ec;
+    if (auto absolute = fs::absolute(options.work_dir, ec); !ec) options.work_dir = absolute;
+    return options;
+}
+}  // namespace
+
+OfficePool::OfficePool(OfficePoolOptions options)
+    : options_(WithAbsoluteWorkDir(std::move(options))) {
     fs::path program = options_.program.empty() ? DefaultOfficeProgram() : options_.program;
     std::error_code ec;
     if (options_.processes == 0) {

@@ -454,6 +454,23 @@ class ShutdownTest(ExportServer, unittest.TestCase):
             server.cleanup()
 
 
+class RelativeDataDirTest(ExportServer, unittest.TestCase):
+    def test_converter_starts_under_a_relative_data_dir(self):
+        # The office profile's file: URL was built from the relative path and no process started.
+        parent = tempfile.mkdtemp(prefix="quire-relative-")
+        server = QuireServer(env={"QUIRE_OFFICE_PROCESSES": "1"},
+                             data_dir=os.path.join(parent, "quire-data"), cwd=parent,
+                             data_dir_arg="quire-data").start()
+        try:
+            wait_ready(server)
+            key = server.local_key()
+            file_id = self.upload(server, key, "memo.docx", unique_copy(read(DOCX)))
+            self.assertEqual(self.convert(server, key, file_id, "pdf").status, 200)
+        finally:
+            server.cleanup()
+            shutil.rmtree(parent, ignore_errors=True)
+
+
 class MemoryCeilingTest(ExportServer, unittest.TestCase):
     """A ceiling below any office process's size: every conversion replaces its process."""
 

@@ -44,9 +44,14 @@ class Response:
 class QuireServer:
     """One `quire serve` process on its own port and (by default) its own data directory."""
 
-    def __init__(self, args=(), env=None, data_dir=None):
+    def __init__(self, args=(), env=None, data_dir=None, cwd=None, data_dir_arg=None):
+        """`cwd` is where the server starts; `data_dir_arg`, when given, is the --data-dir it is
+        told (say, a path relative to `cwd`) for the directory that `data_dir` names here."""
         self.owns_dir = data_dir is None
         self.data_dir = data_dir or tempfile.mkdtemp(prefix="quire-api-test-")
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.cwd = cwd
+        self.data_dir_arg = data_dir_arg or self.data_dir
         self.port = free_port()
         self.args = list(args)
         self.env = dict(os.environ)
@@ -66,9 +71,9 @@ class QuireServer:
         self.log = open(self.log_path, "ab")
         self.out = open(self.stdout_path, "ab")
         self.process = subprocess.Popen(
-            [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", self.data_dir,
-             *self.args],
-            stdout=self.out, stderr=self.log, env=self.env)
+            [BINARY, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir",
+             self.data_dir_arg, *self.args],
+            stdout=self.out, stderr=self.log, env=self.env, cwd=self.cwd)
         if wait:
             self.wait_ready()
         return self
