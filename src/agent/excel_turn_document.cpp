@@ -37,8 +37,11 @@ constexpr std::string_view kExcelSystemPrompt =
     "numbers. Give charts a title and a name the user can refer to later.\n"
     "- A tool error says what was wrong: correct the call and try again, or explain why you "
     "could not.\n"
-    "- Use remember for names and decisions a later request may refer to (\"the revenue chart"
-    " is 'Revenue by region' on Summary\").\n"
+    "- Use remember for what a later request needs and the outline does not show: what rows "
+    "and columns hold, the data's period, the user's decisions (\"Summary rows 2-11 are the "
+    "years 2006-2015\"). A later request gets the outline, your notes and the first line of "
+    "each earlier summary; a sheet that did not change shows only its first and last columns "
+    "(get_outline lists them all), so note the columns you used.\n"
     "- Every request costs the whole conversation again, so make few of them: put calls that "
     "do not need each other's results in one reply (they run in the order given). Read what "
     "you need first; then make all the changes, the remember notes and finish in one reply.\n"
@@ -66,10 +69,62 @@ std::string PlainText(const json::value& value) {
     return json::serialize(value);
 }
 
+// A sheet of `known` (an outline) by name, or nullptr.
+const json::object* KnownSheet(const json::value& known, const json::value& name) {
+    const json::object* object = known.if_object();
+    const json::value* sheets = object ? object->if_contains("sheets") : nullptr;
+    if (!sheets || !sheets->is_array()) return nullptr;
+    for (const json::value& sheet : sheets->as_array()) {
+        if (sheet.is_object() && sheet.as_object().if_contains("name") &&
+            sheet.as_object().at("name") == name) {
+            return &sheet.as_object();
+        }
+    }
+    return nullptr;
+}
+
+// "columns: A month | B nonfarm | …", or for a sheet whose columns are those of `known`, their
+// first and last, when that is shorter: the model saw them in its last turn, and its notes say
+// which it used.
+std::string ColumnsLine(const json::array& columns, const json::object* known) {
+    std::vector<std::string> listed;
+    for (const json::value& column : columns) {
+        if (!column.is_object()) continue;
+        const json::object& c = column.as_object();
+        listed.push_back(fmt::format("{} {}", c.contains("column") ? PlainText(c.at("column")) : "",
+                                     c.contains("header") ? PlainText(c.at("header")) : ""));
+    }
+    std::string full = "  columns: " + fmt::format("{}", fmt::join(listed, " | "));
+    const json::value* before = known ? known->if_contains("columns") : nullptr;
+    if (listed.empty() || !before || *before != columns) return full;
+    std::string span = fmt::format("  {} columns, {} … {}, unchanged", listed.size(),
+                                   listed.front(), listed.back());
+    return span.size() < full.size() ? span : full;
+}
+
+// "chart 'Revenue' line at H2:P18: series …, title …": the name, type and anchor first, then
+// whatever else the outline has about it.
+std::string ChartLine(const json::value& chart) {
+    const json::object* object = chart.if_object();
+    if (!object) return "chart " + PlainText(chart);
+    auto has = [&](std::string_view key) { return object->contains(key); };
+    std::string line = fmt::format("chart '{}'", has("name") ? PlainText(object->at("name")) : "");
+    if (has("type")) line += " " + PlainText(object->at("type"));
+    if (has("anchor")) line += " at " + PlainText(object->at("anchor"));
+    std::vector<std::string> rest;
+    for (const auto& [key, value] : *object) {
+        if (key != "name" && key != "type" && key != "anchor")
+            rest.push_back(fmt::format("{} {}", std::string_view(key), PlainText(value)));
+    }
+    if (!rest.empty()) line += fmt::format(": {}", fmt::join(rest, ", "));
+    return line;
+}
+
 // The outline as the model reads it: a few lines per sheet instead of JSON, whose quotes and
 // braces cost as much as the names they hold. Every member of the outline is kept except counts
-// of zero and empty lists.
-std::string OutlineText(std::string_view outline_json) {
+// of zero and empty lists, and the columns of a wide sheet that `known` (the outline the model
+// saw at the end of its last turn, null for none) already had.
+std::string OutlineText(std::string_view outline_json, const json::value& known) {
     boost::system::error_code ec;
     json::value outline = json::parse(outline_json, ec);
     if (ec || !outline.is_object()) return std::string(outline_json);
@@ -89,21 +144,15 @@ std::string OutlineText(std::string_view outline_json) {
                     } else if (key == "dimension") {
                         facts.push_back(value == "" ? "empty" : "used " + PlainText(value));
                     } else if (key == "columns" && value.is_array()) {
-                        std::vector<std::string> columns;
-                        for (const json::value& column : value.as_array()) {
-                            if (!column.is_object()) continue;
-                            const json::object& c = column.as_object();
-                            columns.push_back(fmt::format(
-                                "{} {}", c.contains("column") ? PlainText(c.at("column")) : "",
-                                c.contains("header") ? PlainText(c.at("header")) : ""));
-                        }
-                        lines.push_back("  columns: " +
-                                        fmt::format("{}", fmt::join(columns, " | ")));
-                    } else if ((key == "tables" || key == "charts") && value.is_array()) {
-                        for (const json::value& object : value.as_array()) {
-                            lines.push_back(fmt::format(
-                                "  {} {}", key == "tables" ? "table" : "chart", PlainText(object)));
-                        }
+                        const json::value* name = sheet.if_contains("name");
+                        lines.push_back(ColumnsLine(value.as_array(),
+                                                    name ? KnownSheet(known, *name) : nullptr));
+                    } else if (key == "charts" && value.is_array()) {
+                        for (const json::value& chart : value.as_array())
+                            lines.push_back("  " + ChartLine(chart));
+                    } else if (key == "tables" && value.is_array()) {
+                        for (const json::value& object : value.as_array())
+                            lines.push_back("  table " + PlainText(object));
                     } else if (value != 0 && value != false && value != json::array{}) {
                         // "formulas 0" and "merged_ranges 0" say nothing the model needs.
                         facts.push_back(
@@ -224,8 +273,9 @@ public:
 
     Result<std::string> OutlineJson() const override { return workbook_.OutlineJson(); }
 
-    std::string OutlineText(std::string_view outline_json) const override {
-        return agent::OutlineText(outline_json);
+    std::string OutlineText(std::string_view outline_json,
+                            const json::value& known) const override {
+        return agent::OutlineText(outline_json, known);
     }
 
     std::string OutlineChanges(const json::value& before, const json::value& after) const override {

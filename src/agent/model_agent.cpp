@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -74,6 +75,8 @@ constexpr std::size_t kContextPage = 20'000;
 constexpr std::size_t kMaxContextChars = 2'000'000;
 constexpr std::size_t kMaxNoteChars = 500;
 constexpr int kVerifyRounds = 2;
+// Earlier turns' summaries are given to the model again cut to this many characters.
+constexpr std::size_t kHistorySummaryChars = 300;
 // Tool results kept in the stored conversation are cut to this many characters.
 constexpr std::size_t kStoredResultChars = 2000;
 
@@ -242,11 +245,12 @@ struct ModelTurn {
         return SharedTool(tool) || document.ReadOnly(tool);
     }
 
-    // The outline of the document as it is now, as the model reads it.
-    Result<std::string> OutlineNow() const {
+    // The outline of the document as it is now, as the model reads it: whole, or told against
+    // `known`, the outline the model saw at the end of its last turn.
+    Result<std::string> OutlineNow(const json::value& known = nullptr) const {
         Result<std::string> outline = document.OutlineJson();
         if (!outline) return Propagate(outline);
-        return document.OutlineText(*outline);
+        return document.OutlineText(*outline, known);
     }
 
     // One tool call's result for the model: the tool's JSON, or {"error": message}.
@@ -399,6 +403,22 @@ struct ModelTurn {
     }
 };
 
+// An earlier turn's summary as the model gets it again: its first line, or the sentences of
+// its first kHistorySummaryChars when its first line is longer. The user read the whole summary;
+// what the model needs from it later is in the outline and its notes, and the rest would go with
+// every request of every later turn.
+std::string SummaryGist(std::string_view summary) {
+    while (!summary.empty() && std::isspace(static_cast<unsigned char>(summary.back())))
+        summary.remove_suffix(1);
+    std::size_t line_end = summary.find('\n');
+    if (line_end != std::string_view::npos && line_end > 0 && line_end <= kHistorySummaryChars)
+        return std::string(summary.substr(0, line_end)) + " …";
+    if (summary.size() <= kHistorySummaryChars) return std::string(summary);
+    std::size_t sentence_end = summary.substr(0, kHistorySummaryChars).rfind(". ");
+    if (sentence_end == std::string_view::npos) return Cut(summary, kHistorySummaryChars);
+    return std::string(summary.substr(0, sentence_end + 1)) + " …";
+}
+
 // The earlier turns as user/assistant pairs; the same on every call of this turn, so a caching
 // provider reads them from its cache.
 std::vector<Message> HistoryMessages(const RunMemory& memory) {
@@ -418,7 +438,7 @@ std::vector<Message> HistoryMessages(const RunMemory& memory) {
             const json::value* v = t.if_contains(key);
             return v && v->is_string() ? std::string(v->as_string()) : std::string();
         };
-        std::string answer = text("summary");
+        std::string answer = SummaryGist(text("summary"));
         history.push_back(
             {Message::Role::kUser, "Earlier request: " + text("prompt"), {}, {}, false});
         history.push_back(
@@ -434,11 +454,11 @@ Result<std::string> TurnRequest(ModelTurn& turn, std::string_view prepared,
     std::string text;
     std::string_view noun = turn.document.Noun();
     if (turn.options.use_memory) {
-        Result<std::string> outline = turn.OutlineNow();
+        Result<std::string> outline = turn.OutlineNow(turn.memory.outline);
         if (!outline) return Propagate(outline);
         text += fmt::format("The {}'s outline:\n", noun) + DocumentData(*outline) + "\n";
         if (!turn.memory.notes.empty()) {
-            text += "Your notes from earlier turns:\n";
+            text += "Your notes:\n";
             for (const json::value& note : turn.memory.notes) {
                 if (note.is_string()) text += fmt::format("- {}\n", std::string(note.as_string()));
             }

@@ -380,6 +380,52 @@ TEST(ModelAgent, ASecondTurnGetsTheEarlierTurnNotesAndOutsideChanges) {
     EXPECT_EQ(memory.at("turns").as_array().size(), 2u);
 }
 
+// A follow-up turn is told in short what the model saw at the end of its last turn: a sheet whose
+// columns did not change shows only its first and last, an earlier summary its first line.
+// get_outline still lists every column.
+TEST(ModelAgent, AFollowUpTurnGetsUnchangedColumnsAndEarlierSummariesInShort) {
+    FakeModelServer first_server(R"js({"steps": [{"reply": {"tool_calls": [
+      {"name": "add_sheet", "arguments": {"name": "Wide"}},
+      {"name": "set_cells", "arguments": {"sheet": "Wide", "cells": [
+         {"ref": "A1", "value": "Region"}, {"ref": "B1", "value": "Jan"},
+         {"ref": "C1", "value": "Feb"}, {"ref": "D1", "value": "Mar"},
+         {"ref": "A2", "value": "North"}, {"ref": "B2", "value": 1}, {"ref": "C2", "value": 2},
+         {"ref": "D2", "value": 3}]}},
+      {"name": "finish", "arguments": {"summary": "Added sheet Wide.\n- Region in A, months in B:D."}}
+    ]}}]})js");
+    Result<TurnOutput> turn1 = MakeModelAgent(ProviderFor(first_server, "anthropic"))
+                                   ->RunTurn(ExcelTurn("Make a wide sheet."));
+    ASSERT_TRUE(turn1) << turn1.error().message;
+
+    // Someone adds a sheet of the same width between the turns: its columns are new.
+    xlsx::Workbook edited = Reopen(turn1->document);
+    ASSERT_TRUE(edited.AddSheet("Other"));
+    for (std::string_view ref : {"A1", "B1", "C1", "D1"})
+        ASSERT_TRUE(edited.SetCell("Other", ref, xlsx::CellValue::Text("h" + std::string(ref))));
+    for (std::string_view ref : {"A2", "B2", "C2", "D2"})
+        ASSERT_TRUE(edited.SetCell("Other", ref, xlsx::CellValue::Number(5)));
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [{"name": "get_outline", "arguments": {}}]}},
+      {"reply": {"text": "Wide has four columns."}}]})js");
+    Result<TurnOutput> turn2 =
+        MakeModelAgent(ProviderFor(server, "anthropic"))
+            ->RunTurn(ExcelTurn("What is on Wide?", *edited.Save(), turn1->memory_json));
+    ASSERT_TRUE(turn2) << turn2.error().message;
+
+    std::vector<json::object> requests = server.Requests();
+    std::string first = MessagesText(requests.at(0));
+    EXPECT_NE(first.find("4 columns, A Region … D Mar, unchanged"), std::string::npos) << first;
+    EXPECT_EQ(first.find("B Jan"), std::string::npos) << first;
+    EXPECT_NE(first.find("A hA1 | B hB1 | C hC1 | D hD1"), std::string::npos) << first;
+    EXPECT_NE(first.find("Added sheet Wide. …"), std::string::npos) << first;
+    EXPECT_EQ(first.find("months in B:D"), std::string::npos) << first;
+    EXPECT_NE(MessagesText(requests.at(1)).find("A Region | B Jan | C Feb | D Mar"),
+              std::string::npos);
+    // The run keeps the whole summary.
+    EXPECT_EQ(json::parse(turn2->memory_json).at("turns").at(0).at("summary"),
+              "Added sheet Wide.\n- Region in A, months in B:D.");
+}
+
 TEST(ModelAgent, TheDiffOfAVersionMadeOutsideTheAgentReachesTheModel) {
     FakeModelServer first_server(kBuildScript);
     Result<TurnOutput> turn1 = MakeModelAgent(ProviderFor(first_server, "anthropic"))

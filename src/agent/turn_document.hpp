@@ -60,8 +60,11 @@ public:
     virtual bool ImportsDataSources() const = 0;
 
     [[nodiscard]] virtual Result<std::string> OutlineJson() const = 0;
-    // An outline as the model reads it: a few lines instead of JSON.
-    virtual std::string OutlineText(std::string_view outline_json) const = 0;
+    // An outline as the model reads it: a few lines instead of JSON. `known` is the outline the
+    // model saw at the end of its last turn (null for none): what it already had may be told in
+    // short.
+    virtual std::string OutlineText(std::string_view outline_json,
+                                    const boost::json::value& known) const = 0;
     // What differs between two outlines in one line ("sheet 'Notes' added"), "" for nothing.
     virtual std::string OutlineChanges(const boost::json::value& before,
                                        const boost::json::value& after) const = 0;

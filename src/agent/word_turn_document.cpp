@@ -47,7 +47,8 @@ constexpr std::string_view kWordSystemPrompt =
     "- A tool error says what was wrong: correct the call and try again, or explain why you "
     "could not.\n"
     "- Use remember for ids and decisions a later request may refer to (\"the revenue chart is "
-    "fig_revenue in sec_results\").\n"
+    "fig_revenue in sec_results\"). A later request gets the outline, your notes and the first "
+    "line of each earlier summary.\n"
     "- Every request costs the whole conversation again, so make few of them: put calls that "
     "do not need each other's results in one reply (they run in the order given). Read what "
     "you need first; then make all the changes, the remember notes and finish in one reply.\n"
@@ -294,7 +295,7 @@ public:
 
     Result<std::string> OutlineJson() const override { return document_.OutlineJson(); }
 
-    std::string OutlineText(std::string_view outline_json) const override {
+    std::string OutlineText(std::string_view outline_json, const json::value&) const override {
         return WordOutlineText(outline_json);
     }
 
