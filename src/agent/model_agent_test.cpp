@@ -760,6 +760,31 @@ TEST(ModelAgentWord, ATableWithoutACaptionGoesBackToTheModelBeforeCommit) {
     EXPECT_EQ(tables[0].at("caption"), "Table 1: Revenue by year");
 }
 
+// A caption still missing after the rounds of fixing is not worth the turn: the version is
+// committed and the summary says what is left.
+TEST(ModelAgentWord, AProblemLeftAfterTheRoundsOfFixingIsNamedInTheSummary) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [
+         {"name": "insert_blocks", "arguments": {"anchor": "end", "blocks": [
+            {"type": "heading", "level": 1, "text": "Plan"},
+            {"type": "heading", "level": 3, "text": "Detail"}]}},
+         {"name": "finish", "arguments": {"summary": "Added the plan."}}]}},
+      {"reply": {"text": "Leaving it so.", "tool_calls": [
+         {"name": "finish", "arguments": {"summary": "Added the plan."}}]}},
+      {"reply": {"tool_calls": [{"name": "finish", "arguments": {"summary": "Added the plan."}}]}}
+    ]})js");
+    Result<TurnOutput> output =
+        MakeModelAgent(ProviderFor(server, "openai"))->RunTurn(WordTurn("Add a plan."));
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_EQ(server.Requests().size(), 3u);
+    EXPECT_EQ(output->summary,
+              "Added the plan.\n\nStill to fix: heading sec_detail \"Detail\" is level 3 right "
+              "after a level 1 heading.");
+    std::vector<docx::BlockInfo> blocks = ReopenWord(output->document).Blocks();
+    ASSERT_EQ(blocks.size(), 2u);
+    EXPECT_EQ(blocks[1].heading_level, 3);
+}
+
 TEST(ModelAgentWord, ATableOverTheBlockCapStopsTheTurnWithOutputLimit) {
     FakeModelServer server(R"js({"steps": [
       {"reply": {"tool_calls": [{"name": "insert_blocks", "arguments": {"anchor": "end",
