@@ -822,6 +822,32 @@ TEST(ModelAgentWord, ADocumentEditedBetweenTurnsIsReportedFromTheOutlineInMemory
         << messages;
 }
 
+TEST(ModelAgentWord, TheDiffOfAVersionMadeOutsideTheAgentReachesTheModel) {
+    FakeModelServer first_server(kReportScript);
+    Result<TurnOutput> turn1 = MakeModelAgent(ProviderFor(first_server, "openai"))
+                                   ->RunTurn(WordTurn("Write a short sales report."));
+    ASSERT_TRUE(turn1) << turn1.error().message;
+
+    // A person uploads a version with one sentence changed; the worker diffs it against turn 1.
+    docx::WordDocument edited = ReopenWord(turn1->document);
+    Result<std::size_t> replaced = edited.ReplaceText("every quarter", "in three quarters");
+    ASSERT_TRUE(replaced);
+    ASSERT_EQ(*replaced, 1u);
+    std::string uploaded = *edited.Save();
+    Result<OutlineDiff> diff = DiffDocuments(DocumentFormat::kWord, turn1->document, uploaded);
+    ASSERT_TRUE(diff) << diff.error().message;
+    FakeModelServer server(R"js({"steps": [{"reply": {"text": "Noted."}}]})js");
+    TurnInput input = WordTurn("What changed?", uploaded, turn1->memory_json);
+    input.outside_changes = DescribeDiff(DocumentFormat::kWord, *diff);
+    ASSERT_FALSE(input.outside_changes.empty());
+    ASSERT_TRUE(MakeModelAgent(ProviderFor(server, "openai"))->RunTurn(input));
+
+    std::string messages = MessagesText(server.Requests().at(0));
+    EXPECT_NE(messages.find("Changed in the document since your last turn"), std::string::npos)
+        << messages;
+    EXPECT_NE(messages.find("in three quarters"), std::string::npos) << messages;
+}
+
 TEST(ModelAgent, SlidesRunsStayWithTheOfflineAgent) {
     FakeModelServer server(R"js({"steps": []})js");
     TurnInput input = ExcelTurn("Make a title slide saying Hello.");
