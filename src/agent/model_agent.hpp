@@ -1,9 +1,10 @@
 #pragma once
 
 // The model-driven agent: a language model edits the run's document through the format's tools,
-// one model call per step, until it calls finish or answers without a tool call. docs/agent.md
-// describes the loop, the context each call gets and the run memory that keeps follow-up turns
-// cheap.
+// one model call per step, until it calls finish or answers without a tool call. Excel runs use
+// the workbook tools (src/ooxml/xlsx/tools.hpp), Word runs the document tools
+// (src/ooxml/docx/tools.hpp). docs/agent.md describes the loop, the context each call gets and
+// the run memory that keeps follow-up turns cheap.
 
 #include <cstddef>
 #include <cstdint>
@@ -23,6 +24,9 @@ struct ModelAgentOptions {
         2'000'000;                 // input and output tokens of one turn, cache included
     int max_output_tokens = 4096;  // per model call
     std::size_t max_cells_written = 1'000'000;  // cells set_cells may write in one turn
+    // Word blocks insert_blocks and add_chart may write in one turn: a heading, paragraph or
+    // chart is one, a list one per item, a table one per row.
+    std::size_t max_blocks_written = 100'000;
     std::size_t max_document_bytes = 200u << 20;
     // Earlier turns are given to the model as their prompt and summary; past this
     // many characters, the oldest are folded into one line each.
@@ -32,8 +36,8 @@ struct ModelAgentOptions {
     bool use_memory = true;
 };
 
-// A model agent over `provider` for Excel runs. Word and Slides runs, whose tool sets come with
-// their own engines, are handed to the offline agent.
+// A model agent over `provider` for Excel and Word runs. PowerPoint has no tool set for a model
+// yet, so Slides runs are handed to the offline agent.
 std::unique_ptr<Agent> MakeModelAgent(std::shared_ptr<llm::Provider> provider,
                                       ModelAgentOptions options = {});
 

@@ -7,6 +7,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iterator>
@@ -17,6 +18,7 @@
 #include "agent/llm/provider.hpp"
 #include "agent/outline_diff.hpp"
 #include "fake_model_server.hpp"
+#include "ooxml/docx/word_document.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 #include "shared_dir.hpp"
 
@@ -117,9 +119,6 @@ TEST_P(ModelAgentOverBothProviders, BuildsTheWorkbookThroughToolsAndKeepsMemory)
     EXPECT_NE(first.find("\"remember\""), std::string::npos);
     EXPECT_NE(RequestText(requests[2]).find("remembered"), std::string::npos);
 }
-
-INSTANTIATE_TEST_SUITE_P(Providers, ModelAgentOverBothProviders,
-                         testing::Values("anthropic", "openai"));
 
 TEST(ModelAgent, ToolErrorsAndMalformedArgumentsGoBackToTheModel) {
     FakeModelServer server(R"js({"steps": [
@@ -381,6 +380,52 @@ TEST(ModelAgent, ASecondTurnGetsTheEarlierTurnNotesAndOutsideChanges) {
     EXPECT_EQ(memory.at("turns").as_array().size(), 2u);
 }
 
+// A follow-up turn is told in short what the model saw at the end of its last turn: a sheet whose
+// columns did not change shows only its first and last, an earlier summary its first line.
+// get_outline still lists every column.
+TEST(ModelAgent, AFollowUpTurnGetsUnchangedColumnsAndEarlierSummariesInShort) {
+    FakeModelServer first_server(R"js({"steps": [{"reply": {"tool_calls": [
+      {"name": "add_sheet", "arguments": {"name": "Wide"}},
+      {"name": "set_cells", "arguments": {"sheet": "Wide", "cells": [
+         {"ref": "A1", "value": "Region"}, {"ref": "B1", "value": "Jan"},
+         {"ref": "C1", "value": "Feb"}, {"ref": "D1", "value": "Mar"},
+         {"ref": "A2", "value": "North"}, {"ref": "B2", "value": 1}, {"ref": "C2", "value": 2},
+         {"ref": "D2", "value": 3}]}},
+      {"name": "finish", "arguments": {"summary": "Added sheet Wide.\n- Region in A, months in B:D."}}
+    ]}}]})js");
+    Result<TurnOutput> turn1 = MakeModelAgent(ProviderFor(first_server, "anthropic"))
+                                   ->RunTurn(ExcelTurn("Make a wide sheet."));
+    ASSERT_TRUE(turn1) << turn1.error().message;
+
+    // Someone adds a sheet of the same width between the turns: its columns are new.
+    xlsx::Workbook edited = Reopen(turn1->document);
+    ASSERT_TRUE(edited.AddSheet("Other"));
+    for (std::string_view ref : {"A1", "B1", "C1", "D1"})
+        ASSERT_TRUE(edited.SetCell("Other", ref, xlsx::CellValue::Text("h" + std::string(ref))));
+    for (std::string_view ref : {"A2", "B2", "C2", "D2"})
+        ASSERT_TRUE(edited.SetCell("Other", ref, xlsx::CellValue::Number(5)));
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [{"name": "get_outline", "arguments": {}}]}},
+      {"reply": {"text": "Wide has four columns."}}]})js");
+    Result<TurnOutput> turn2 =
+        MakeModelAgent(ProviderFor(server, "anthropic"))
+            ->RunTurn(ExcelTurn("What is on Wide?", *edited.Save(), turn1->memory_json));
+    ASSERT_TRUE(turn2) << turn2.error().message;
+
+    std::vector<json::object> requests = server.Requests();
+    std::string first = MessagesText(requests.at(0));
+    EXPECT_NE(first.find("4 columns, A Region … D Mar, unchanged"), std::string::npos) << first;
+    EXPECT_EQ(first.find("B Jan"), std::string::npos) << first;
+    EXPECT_NE(first.find("A hA1 | B hB1 | C hC1 | D hD1"), std::string::npos) << first;
+    EXPECT_NE(first.find("Added sheet Wide. …"), std::string::npos) << first;
+    EXPECT_EQ(first.find("months in B:D"), std::string::npos) << first;
+    EXPECT_NE(MessagesText(requests.at(1)).find("A Region | B Jan | C Feb | D Mar"),
+              std::string::npos);
+    // The run keeps the whole summary.
+    EXPECT_EQ(json::parse(turn2->memory_json).at("turns").at(0).at("summary"),
+              "Added sheet Wide.\n- Region in A, months in B:D.");
+}
+
 TEST(ModelAgent, TheDiffOfAVersionMadeOutsideTheAgentReachesTheModel) {
     FakeModelServer first_server(kBuildScript);
     Result<TurnOutput> turn1 = MakeModelAgent(ProviderFor(first_server, "anthropic"))
@@ -493,6 +538,324 @@ TEST(ModelAgent, ProviderFailuresKeepTheirCodes) {
     Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Anything."));
     ASSERT_FALSE(output);
     EXPECT_EQ(output.error().code, ErrorCode::kProviderAuthFailed);
+}
+
+// ---- Word ---------------------------------------------------------------------------------------
+
+TurnInput WordTurn(std::string prompt, std::optional<std::string> document = std::nullopt,
+                   std::string memory = "{}") {
+    TurnInput input = ExcelTurn(std::move(prompt), std::move(document), std::move(memory));
+    input.format = DocumentFormat::kWord;
+    return input;
+}
+
+docx::WordDocument ReopenWord(const std::string& bytes) {
+    Result<docx::WordDocument> document = docx::WordDocument::Open(bytes);
+    EXPECT_TRUE(document) << document.error().message;
+    return std::move(*document);
+}
+
+// The section of the figure `id` in the document's outline, "" when there is no such figure.
+std::string FigureSection(const docx::WordDocument& document, std::string_view id) {
+    json::value outline = json::parse(document.OutlineJson());
+    for (const json::value& figure : outline.at("figures").as_array()) {
+        if (figure.at("id").as_string() == id) return std::string(figure.at("section").as_string());
+    }
+    return "";
+}
+
+// A model that writes a short report: headings, paragraphs and a captioned table; then, with the
+// ids insert_blocks returned, a chart at the end of the Results section, a note and finish.
+constexpr std::string_view kReportScript = R"js({"steps": [
+  {"reply": {"tool_calls": [{"id": "w1", "name": "insert_blocks", "arguments": {
+     "anchor": "end", "blocks": [
+       {"type": "heading", "level": 0, "text": "Sales report"},
+       {"type": "paragraph", "text": "Sales by quarter, from the figures you gave."},
+       {"type": "heading", "level": 1, "text": "Results"},
+       {"type": "paragraph", "text": "Sales grew **every quarter**."},
+       {"type": "table", "name": "tbl_sales", "caption": "Table 1: Sales by quarter",
+        "rows": [["Quarter", "Sales"], ["Q1", 10], ["Q2", 14], ["Q3", 19]]},
+       {"type": "heading", "level": 1, "text": "Outlook"},
+       {"type": "paragraph", "text": "The next report follows in spring."}]}}]}},
+  {"reply": {"text": "Adding the chart.", "tool_calls": [
+     {"id": "w2", "name": "add_chart", "arguments": {
+        "anchor": "sec_results", "position": "end_of_section", "type": "column",
+        "title": "Sales", "name": "fig_sales", "caption": "Figure 1: Sales by quarter",
+        "categories": ["Q1", "Q2", "Q3"], "series": [{"name": "Sales", "values": [10, 14, 19]}]}},
+     {"id": "w3", "name": "remember", "arguments": {
+        "note": "The sales chart is fig_sales in sec_results."}},
+     {"id": "w4", "name": "finish", "arguments": {
+        "summary": "Wrote the report with a sales table and chart."}}]}}
+]})js";
+
+TEST_P(ModelAgentOverBothProviders, AWordReportIsBuiltThroughTheDocumentTools) {
+    FakeModelServer server(kReportScript);
+    auto agent = MakeModelAgent(ProviderFor(server, GetParam()));
+    std::vector<std::string> phases;
+    TurnInput input = WordTurn("Write a short sales report with a table and a chart.");
+    input.on_phase = [&](std::string_view phase) { phases.emplace_back(phase); };
+    Result<TurnOutput> output = agent->RunTurn(input);
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_EQ(output->summary, "Wrote the report with a sales table and chart.");
+    EXPECT_EQ(output->stats.steps, 2);
+    EXPECT_EQ(output->stats.tool_calls, 4);
+    EXPECT_EQ(phases,
+              (std::vector<std::string>{"loading", "planning", "editing", "verifying", "saving"}));
+
+    docx::WordDocument document = ReopenWord(output->document);
+    std::vector<docx::BlockInfo> blocks = document.Blocks();
+    std::vector<std::string> headings;
+    for (const docx::BlockInfo& block : blocks) {
+        if (block.heading_level >= 0) headings.push_back(block.text);
+    }
+    EXPECT_EQ(headings, (std::vector<std::string>{"Sales report", "Results", "Outlook"}));
+    auto table = std::find_if(blocks.begin(), blocks.end(), [](const docx::BlockInfo& block) {
+        return block.kind == docx::BlockInfo::Kind::kTable;
+    });
+    ASSERT_NE(table, blocks.end());
+    EXPECT_EQ(table->rows, 4u);
+    EXPECT_NE(table->text.find("Q3\t19"), std::string::npos) << table->text;
+    EXPECT_EQ(FigureSection(document, "fig_sales"), "sec_results");
+    EXPECT_NE(document.Text().find("Sales grew every quarter."), std::string::npos);
+
+    // The model got the Word tools, the outline as data, and the ids insert_blocks returned.
+    std::vector<json::object> requests = server.Requests();
+    ASSERT_EQ(requests.size(), 2u);
+    std::string first = RequestText(requests[0]);
+    EXPECT_NE(first.find("document agent"), std::string::npos);
+    EXPECT_NE(first.find("\"insert_blocks\""), std::string::npos);
+    EXPECT_EQ(first.find("\"set_cells\""), std::string::npos);
+    EXPECT_NE(first.find("The document's outline:"), std::string::npos);
+    EXPECT_NE(MessagesText(requests[1]).find("sec_results"), std::string::npos);
+
+    json::object memory = json::parse(output->memory_json).as_object();
+    EXPECT_EQ(memory.at("notes").as_array().at(0), "The sales chart is fig_sales in sec_results.");
+    EXPECT_EQ(memory.at("outline").at("format"), "docx");
+}
+
+TEST_P(ModelAgentOverBothProviders, AFollowUpWordTurnMovesTheChartByTheIdsInItsMemory) {
+    FakeModelServer first_server(kReportScript);
+    Result<TurnOutput> turn1 = MakeModelAgent(ProviderFor(first_server, GetParam()))
+                                   ->RunTurn(WordTurn("Write a short sales report."));
+    ASSERT_TRUE(turn1) << turn1.error().message;
+
+    FakeModelServer server(R"js({"steps": [{"reply": {"tool_calls": [
+      {"id": "m1", "name": "move_block", "arguments": {
+         "block": "fig_sales", "to_anchor": "sec_outlook", "position": "end_of_section"}},
+      {"id": "m2", "name": "finish", "arguments": {"summary": "Moved the chart to Outlook."}}
+    ]}}]})js");
+    Result<TurnOutput> turn2 = MakeModelAgent(ProviderFor(server, GetParam()))
+                                   ->RunTurn(WordTurn("Move the chart to the outlook section.",
+                                                      turn1->document, turn1->memory_json));
+    ASSERT_TRUE(turn2) << turn2.error().message;
+    EXPECT_EQ(server.Requests().size(), 1u);
+    EXPECT_EQ(FigureSection(ReopenWord(turn2->document), "fig_sales"), "sec_outlook");
+
+    // One request was enough: the outline, the note and the earlier turn named every id.
+    std::string messages = MessagesText(server.Requests().at(0));
+    EXPECT_NE(messages.find("Earlier request: Write a short sales report."), std::string::npos);
+    EXPECT_NE(messages.find("The sales chart is fig_sales in sec_results."), std::string::npos);
+    EXPECT_NE(messages.find("figure fig_sales (chart) in sec_results"), std::string::npos)
+        << messages;
+    EXPECT_NE(messages.find("sec_outlook H1"), std::string::npos) << messages;
+    json::object memory = json::parse(turn2->memory_json).as_object();
+    EXPECT_EQ(memory.at("turns").as_array().size(), 2u);
+}
+
+TEST_P(ModelAgentOverBothProviders, AMalformedWordToolCallGoesBackToTheModelAsAToolError) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [
+         {"id": "e1", "name": "insert_blocks", "arguments": "{\"anchor\": \"end\", \"blocks\": ["},
+         {"id": "e2", "name": "insert_blocks", "arguments": {"anchor": "end", "blocks": [
+            {"type": "heading", "text": "Plan", "colour": "red"}]}}]}},
+      {"reply": {"tool_calls": [
+         {"id": "e3", "name": "insert_blocks", "arguments": {"anchor": "end", "blocks": [
+            {"type": "heading", "level": 1, "text": "Plan"}]}},
+         {"id": "e4", "name": "finish", "arguments": {"summary": "Added the Plan heading."}}]}}
+    ]})js");
+    auto agent = MakeModelAgent(ProviderFor(server, GetParam()));
+    Result<TurnOutput> output = agent->RunTurn(WordTurn("Add a Plan heading."));
+    ASSERT_TRUE(output) << output.error().message;
+    std::vector<docx::BlockInfo> blocks = ReopenWord(output->document).Blocks();
+    ASSERT_EQ(blocks.size(), 1u);
+    EXPECT_EQ(blocks[0].text, "Plan");
+
+    std::string second = MessagesText(server.Requests().at(1));
+    EXPECT_NE(second.find("the arguments of insert_blocks must be a JSON object"),
+              std::string::npos)
+        << second;
+    EXPECT_NE(second.find("unknown key 'colour'"), std::string::npos) << second;
+}
+
+INSTANTIATE_TEST_SUITE_P(Providers, ModelAgentOverBothProviders,
+                         testing::Values("anthropic", "openai"));
+
+std::string SmallReport() {
+    docx::WordDocument document = docx::WordDocument::Create();
+    std::vector<docx::BlockSpec> blocks(2);
+    blocks[0].kind = docx::BlockSpec::Kind::kHeading;
+    blocks[0].text = "Summary";
+    blocks[1].kind = docx::BlockSpec::Kind::kParagraph;
+    blocks[1].text = "Revenue was 12 million.";
+    EXPECT_TRUE(document.InsertBlocks("end", docx::Position::kAfter, blocks));
+    return *document.Save();
+}
+
+TEST(ModelAgentWord, AnAskReadsTheDocumentAndMakesNoNewVersion) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [
+         {"id": "a1", "name": "delete_block", "arguments": {"block": "sec_summary"}},
+         {"id": "a2", "name": "read_section", "arguments": {"anchor": "sec_summary"}}]}},
+      {"reply": {"text": "Revenue was 12 million."}}
+    ]})js");
+    std::string bytes = SmallReport();
+    TurnInput input = WordTurn("What was the revenue?", bytes);
+    input.ask = true;
+    Result<TurnOutput> output = MakeModelAgent(ProviderFor(server, "openai"))->RunTurn(input);
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_EQ(output->summary, "Revenue was 12 million.");
+    EXPECT_EQ(output->document, bytes);
+
+    std::vector<json::object> requests = server.Requests();
+    std::string tools = json::serialize(requests.at(0).at("body").at("tools"));
+    EXPECT_NE(tools.find("\"read_section\""), std::string::npos);
+    EXPECT_NE(tools.find("\"get_outline\""), std::string::npos);
+    EXPECT_EQ(tools.find("\"delete_block\""), std::string::npos);
+    EXPECT_EQ(tools.find("\"insert_blocks\""), std::string::npos);
+    std::string second = MessagesText(requests.at(1));
+    EXPECT_NE(second.find("delete_block changes the document, and this request only asks"),
+              std::string::npos)
+        << second;
+    EXPECT_NE(second.find("Revenue was 12 million."), std::string::npos);
+    EXPECT_NE(second.find("<document-data>"), std::string::npos);
+    EXPECT_EQ(json::parse(output->memory_json).at("turns").as_array().size(), 1u);
+}
+
+TEST(ModelAgentWord, ATableWithoutACaptionGoesBackToTheModelBeforeCommit) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [
+         {"id": "t1", "name": "insert_blocks", "arguments": {"anchor": "sec_summary",
+            "position": "end_of_section", "blocks": [
+              {"type": "table", "name": "tbl_revenue", "rows": [["Year", "Revenue"],
+                                                                ["2025", 12]]}]}},
+         {"id": "t2", "name": "finish", "arguments": {"summary": "Added the table."}}]}},
+      {"reply": {"tool_calls": [
+         {"id": "t3", "name": "delete_block", "arguments": {"block": "tbl_revenue"}},
+         {"id": "t4", "name": "insert_blocks", "arguments": {"anchor": "sec_summary",
+            "position": "end_of_section", "blocks": [
+              {"type": "table", "name": "tbl_revenue", "caption": "Table 1: Revenue by year",
+               "rows": [["Year", "Revenue"], ["2025", 12]]}]}},
+         {"id": "t5", "name": "finish", "arguments": {"summary": "Added a captioned table."}}]}}
+    ]})js");
+    Result<TurnOutput> output = MakeModelAgent(ProviderFor(server, "anthropic"))
+                                    ->RunTurn(WordTurn("Add a revenue table.", SmallReport()));
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_EQ(output->summary, "Added a captioned table.");
+    std::string second = MessagesText(server.Requests().at(1));
+    EXPECT_NE(second.find("table tbl_revenue in sec_summary has no caption"), std::string::npos)
+        << second;
+    json::array tables =
+        json::parse(ReopenWord(output->document).OutlineJson()).at("tables").as_array();
+    ASSERT_EQ(tables.size(), 1u);
+    EXPECT_EQ(tables[0].at("caption"), "Table 1: Revenue by year");
+}
+
+// A caption still missing after the rounds of fixing is not worth the turn: the version is
+// committed and the summary says what is left.
+TEST(ModelAgentWord, AProblemLeftAfterTheRoundsOfFixingIsNamedInTheSummary) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [
+         {"name": "insert_blocks", "arguments": {"anchor": "end", "blocks": [
+            {"type": "heading", "level": 1, "text": "Plan"},
+            {"type": "heading", "level": 3, "text": "Detail"}]}},
+         {"name": "finish", "arguments": {"summary": "Added the plan."}}]}},
+      {"reply": {"text": "Leaving it so.", "tool_calls": [
+         {"name": "finish", "arguments": {"summary": "Added the plan."}}]}},
+      {"reply": {"tool_calls": [{"name": "finish", "arguments": {"summary": "Added the plan."}}]}}
+    ]})js");
+    Result<TurnOutput> output =
+        MakeModelAgent(ProviderFor(server, "openai"))->RunTurn(WordTurn("Add a plan."));
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_EQ(server.Requests().size(), 3u);
+    EXPECT_EQ(output->summary,
+              "Added the plan.\n\nStill to fix: heading sec_detail \"Detail\" is level 3 right "
+              "after a level 1 heading.");
+    std::vector<docx::BlockInfo> blocks = ReopenWord(output->document).Blocks();
+    ASSERT_EQ(blocks.size(), 2u);
+    EXPECT_EQ(blocks[1].heading_level, 3);
+}
+
+TEST(ModelAgentWord, ATableOverTheBlockCapStopsTheTurnWithOutputLimit) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [{"name": "insert_blocks", "arguments": {"anchor": "end",
+         "blocks": [{"type": "table", "caption": "Table 1: Rows",
+                     "rows": [["a"], ["b"], ["c"], ["d"], ["e"]]}]}}]}}
+    ]})js");
+    ModelAgentOptions options;
+    options.max_blocks_written = 4;
+    Result<TurnOutput> output = MakeModelAgent(ProviderFor(server, "anthropic"), options)
+                                    ->RunTurn(WordTurn("Add a table."));
+    ASSERT_FALSE(output);
+    EXPECT_EQ(output.error().code, ErrorCode::kOutputLimit);
+    EXPECT_NE(output.error().message.find("4 blocks"), std::string::npos);
+}
+
+TEST(ModelAgentWord, ADocumentEditedBetweenTurnsIsReportedFromTheOutlineInMemory) {
+    FakeModelServer first_server(kReportScript);
+    Result<TurnOutput> turn1 = MakeModelAgent(ProviderFor(first_server, "anthropic"))
+                                   ->RunTurn(WordTurn("Write a short sales report."));
+    ASSERT_TRUE(turn1) << turn1.error().message;
+
+    docx::WordDocument edited = ReopenWord(turn1->document);
+    docx::BlockSpec risks;
+    risks.kind = docx::BlockSpec::Kind::kHeading;
+    risks.text = "Risks";
+    ASSERT_TRUE(edited.InsertBlocks("end", docx::Position::kAfter, {&risks, 1}));
+    FakeModelServer server(R"js({"steps": [{"reply": {"text": "Someone added Risks."}}]})js");
+    Result<TurnOutput> turn2 =
+        MakeModelAgent(ProviderFor(server, "anthropic"))
+            ->RunTurn(WordTurn("What changed?", *edited.Save(), turn1->memory_json));
+    ASSERT_TRUE(turn2) << turn2.error().message;
+    std::string messages = MessagesText(server.Requests().at(0));
+    EXPECT_NE(messages.find("since your last turn (by someone else): section 'Risks' added"),
+              std::string::npos)
+        << messages;
+}
+
+TEST(ModelAgentWord, TheDiffOfAVersionMadeOutsideTheAgentReachesTheModel) {
+    FakeModelServer first_server(kReportScript);
+    Result<TurnOutput> turn1 = MakeModelAgent(ProviderFor(first_server, "openai"))
+                                   ->RunTurn(WordTurn("Write a short sales report."));
+    ASSERT_TRUE(turn1) << turn1.error().message;
+
+    // A person uploads a version with one sentence changed; the worker diffs it against turn 1.
+    docx::WordDocument edited = ReopenWord(turn1->document);
+    Result<std::size_t> replaced = edited.ReplaceText("every quarter", "in three quarters");
+    ASSERT_TRUE(replaced);
+    ASSERT_EQ(*replaced, 1u);
+    std::string uploaded = *edited.Save();
+    Result<OutlineDiff> diff = DiffDocuments(DocumentFormat::kWord, turn1->document, uploaded);
+    ASSERT_TRUE(diff) << diff.error().message;
+    FakeModelServer server(R"js({"steps": [{"reply": {"text": "Noted."}}]})js");
+    TurnInput input = WordTurn("What changed?", uploaded, turn1->memory_json);
+    input.outside_changes = DescribeDiff(DocumentFormat::kWord, *diff);
+    ASSERT_FALSE(input.outside_changes.empty());
+    ASSERT_TRUE(MakeModelAgent(ProviderFor(server, "openai"))->RunTurn(input));
+
+    std::string messages = MessagesText(server.Requests().at(0));
+    EXPECT_NE(messages.find("Changed in the document since your last turn"), std::string::npos)
+        << messages;
+    EXPECT_NE(messages.find("in three quarters"), std::string::npos) << messages;
+}
+
+TEST(ModelAgent, SlidesRunsStayWithTheOfflineAgent) {
+    FakeModelServer server(R"js({"steps": []})js");
+    TurnInput input = ExcelTurn("Make a title slide saying Hello.");
+    input.format = DocumentFormat::kSlides;
+    Result<TurnOutput> output = MakeModelAgent(ProviderFor(server, "anthropic"))->RunTurn(input);
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_TRUE(server.Requests().empty());
+    EXPECT_EQ(output->stats.steps, 0);
 }
 
 }  // namespace

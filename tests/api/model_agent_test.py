@@ -1,5 +1,6 @@
 """`quire serve` with a model agent: QUIRE_LLM points at the scripted fake model server, and
-the whole path (HTTP, worker, provider, tools, run memory) runs for real on loopback."""
+the whole path (HTTP, worker, provider, tools, run memory) runs for real on loopback. Workbooks
+are checked with openpyxl, Word documents with python-docx."""
 
 import io
 import json
@@ -9,6 +10,7 @@ import sys
 import tempfile
 import unittest
 
+import docx
 import openpyxl
 
 from harness import BINARY, SOURCE_DIR, QuireServer, read_example
@@ -25,6 +27,42 @@ BUILD_STEPS = [
     {"reply": {"text": "Added a Summary sheet counting the days.", "stop_reason": "end_turn"}},
     {"reply": {"text": "The day count is in Summary!B1.", "stop_reason": "end_turn"}},
 ]
+
+REPORT_STEPS = [
+    {"reply": {"tool_calls": [{"name": "insert_blocks", "arguments": {"anchor": "end", "blocks": [
+        {"type": "heading", "level": 1, "text": "Weather in Seattle"},
+        {"type": "paragraph", "text": "Days by weather type, from the attached data."},
+        {"type": "table", "name": "tbl_days", "caption": "Table 1: Days by weather",
+         "rows": [["Weather", "Days"], ["rain", 641], ["sun", 640]]},
+        {"type": "heading", "level": 1, "text": "Notes"},
+        {"type": "paragraph", "text": "Counted from seattle-weather.csv."}]}}]}},
+    {"reply": {"tool_calls": [
+        {"name": "add_chart", "arguments": {
+            "anchor": "tbl_days", "position": "after", "type": "bar", "name": "fig_days",
+            "caption": "Figure 1: Days by weather", "categories": ["rain", "sun"],
+            "series": [{"name": "Days", "values": [641, 640]}]}},
+        {"name": "remember", "arguments": {"note": "The days chart is fig_days."}},
+        {"name": "finish", "arguments": {"summary": "Wrote the weather report."}}]}},
+    {"reply": {"tool_calls": [
+        {"name": "move_block", "arguments": {
+            "block": "fig_days", "to_anchor": "sec_notes", "position": "end_of_section"}},
+        {"name": "finish", "arguments": {"summary": "Moved the chart to Notes."}}]}},
+    {"reply": {"tool_calls": [{"name": "read_section", "arguments": {"anchor": "sec_notes"}}]}},
+    {"reply": {"text": "The chart is in the Notes section.", "stop_reason": "end_turn"}},
+]
+
+CHART_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/chart"
+
+
+def section_of_chart(document):
+    """The text of the last heading before the paragraph that holds a chart."""
+    heading = None
+    for paragraph in document.paragraphs:
+        if paragraph.style.name.startswith("Heading"):
+            heading = paragraph.text
+        if "c:chart" in paragraph._p.xml:
+            return heading
+    return None
 
 
 class FakeModel:
@@ -92,6 +130,51 @@ class ModelAgentApiTest(unittest.TestCase):
         last = json.dumps(model.requests()[-1]["body"]["messages"])
         self.assertIn("Earlier request: Count the days in a summary.", last)
         self.assertIn("The day count is Summary!B1.", last)
+
+    def test_a_word_report_is_written_moved_and_asked_about_through_the_model(self):
+        model = FakeModel(REPORT_STEPS)
+        self.addCleanup(model.stop)
+        server, key = self.serve(model, kind="openai")
+
+        upload = server.upload(key, "seattle-weather.csv", read_example("seattle-weather.csv"))
+        first = server.generate(key, "word", prompt="Write a short report on this weather data.",
+                                data_sources=[{"file_id": upload.json()["file_id"], "kind": "csv"}])
+        self.assertEqual(first.status, 200, first)
+        body = first.json()
+        self.assertEqual(body["summary"], "Wrote the weather report.")
+        self.assertEqual(body["usage"]["steps"], 2)
+        self.assertIn("seattle-weather.csv", json.dumps(model.requests()[0]["body"]["messages"]))
+        document = docx.Document(io.BytesIO(server.request("GET", body["download_url"]).body))
+        headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+        self.assertEqual(headings, ["Weather in Seattle", "Notes"])
+        self.assertEqual(len(document.tables), 1)
+        self.assertEqual([cell.text for cell in document.tables[0].rows[1].cells], ["rain", "641"])
+        captions = [p.text for p in document.paragraphs if p.style.name == "Caption"]
+        self.assertEqual(captions, ["Table 1: Days by weather", "Figure 1: Days by weather"])
+        charts = [rel for rel in document.part.rels.values() if rel.reltype == CHART_REL]
+        self.assertEqual(len(charts), 1)
+        self.assertEqual(section_of_chart(document), "Weather in Seattle")
+
+        second = server.generate(key, "word", run_id=body["run_id"],
+                                 prompt="Move the chart to the notes.")
+        self.assertEqual(second.status, 200, second)
+        self.assertEqual(second.json()["version"], 2)
+        moved = docx.Document(io.BytesIO(server.request("GET", second.json()["download_url"]).body))
+        self.assertEqual(section_of_chart(moved), "Notes")
+        turn2 = json.dumps(model.requests()[2]["body"]["messages"])
+        self.assertIn("The days chart is fig_days.", turn2)
+        self.assertIn("figure fig_days (chart) in sec_weather_in_seattle", turn2)
+
+        asked = server.generate(key, "word", run_id=body["run_id"], mode="ask",
+                                prompt="Where is the chart?")
+        self.assertEqual(asked.status, 200, asked)
+        self.assertEqual(asked.json()["summary"], "The chart is in the Notes section.")
+        self.assertEqual(asked.json()["version"], 2)
+        run = server.request("GET", f"/api/v1/runs/{body['run_id']}", key=key).json()
+        self.assertEqual(run["version"], 2)
+        tools = [tool["function"]["name"] for tool in model.requests()[3]["body"]["tools"]]
+        self.assertIn("read_section", tools)
+        self.assertNotIn("move_block", tools)
 
     def test_a_rejected_key_shows_in_readyz_and_fails_the_task_with_its_own_code(self):
         model = FakeModel([], api_key="the-right-key")

@@ -107,6 +107,21 @@ TEST(WordDocument, MovingASectionIntoItselfIsRefused) {
     EXPECT_TRUE(document.MoveBlock("sec_details", "sec_details", Position::kBefore));
 }
 
+// The names of the bookmarks in a deleted block stayed taken until the document was opened again,
+// so a figure deleted and inserted again under its name was refused.
+TEST(WordDocument, ADeletedBlocksBookmarkNameWasStillTaken) {
+    WordDocument document = Report();
+    BlockSpec chart = Chart("Figure 1: Revenue by quarter");
+    chart.name = "fig_revenue";
+    ASSERT_TRUE(document.InsertBlocks("sec_details", Position::kEndOfSection, {&chart, 1}));
+    ASSERT_TRUE(document.DeleteBlock("fig_revenue"));
+    auto again = document.InsertBlocks("sec_details", Position::kEndOfSection, {&chart, 1});
+    ASSERT_TRUE(again) << again.error().message;
+    EXPECT_EQ(*again, std::vector<std::string>{"fig_revenue"});
+    // A name still in the document stays taken.
+    EXPECT_FALSE(document.InsertBlocks("sec_details", Position::kEndOfSection, {&chart, 1}));
+}
+
 TEST(WordDocument, ATitlesSectionEndsAtTheFirstHeading) {
     WordDocument document = Report();
     ASSERT_TRUE(document.DeleteBlock("sec_report"));

@@ -190,6 +190,8 @@ Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
         });
     }
     for (const pugi::xml_node& member : unit) impl.body.remove_child(member);
+    // The names of the bookmarks that went with it may be given again.
+    impl.bookmark_names.reset();
 
     // Bookmark ends left behind, and relationships (with their image and chart parts) that
     // nothing refers to any more.
@@ -429,7 +431,16 @@ Result<std::size_t> ResolveAll(WordDocument::Impl& impl, bool accept) {
 
 }  // namespace
 
-Result<std::size_t> WordDocument::AcceptAllChanges() { return ResolveAll(*impl_, true); }
-Result<std::size_t> WordDocument::RejectAllChanges() { return ResolveAll(*impl_, false); }
+// Either may remove bookmarks (with the insertions or deletions they sat in), whose names are then
+// free again.
+Result<std::size_t> WordDocument::AcceptAllChanges() {
+    impl_->bookmark_names.reset();
+    return ResolveAll(*impl_, true);
+}
+
+Result<std::size_t> WordDocument::RejectAllChanges() {
+    impl_->bookmark_names.reset();
+    return ResolveAll(*impl_, false);
+}
 
 }  // namespace quire::docx
