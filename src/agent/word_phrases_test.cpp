@@ -382,6 +382,13 @@ TEST(WordReport, FiguresComeFromTheData) {
     EXPECT_TRUE(Has(doc.text(), "Figure 1: Total net_generation per source")) << doc.text();
 }
 
+TEST(WordReport, YearsAreWrittenWithoutAThousandsSeparator) {
+    WordRun run;
+    run.Say("Write a report from this data", {"disasters.csv"});
+    std::string text = Saved(run.document()).text();
+    EXPECT_TRUE(Has(text, "Its Year runs from 1900 to 2017.")) << text.substr(0, 400);
+}
+
 TEST(WordReport, LargeDataIsTruncatedWithASentenceSayingHowMuchIsShown) {
     WordRun weather;
     weather.Say("Write a report from this data", {"seattle-weather.csv"});

@@ -129,7 +129,10 @@ std::optional<std::pair<std::string, std::string>> TimeSpan(const xlsx::CsvTable
         if (!last || cell->number > *last) last = cell->number;
     }
     if (!first) return std::nullopt;
-    if (roles.date_is_year) return std::pair{ReportNumber(*first), ReportNumber(*last)};
+    if (roles.date_is_year) {
+        return std::pair{fmt::format("{}", static_cast<long long>(*first)),
+                         fmt::format("{}", static_cast<long long>(*last))};
+    }
     return std::pair{xlsx::DateText(*first, false), xlsx::DateText(*last, false)};
 }
 
