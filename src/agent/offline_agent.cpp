@@ -120,8 +120,8 @@ std::string Counted(std::size_t count, std::string_view noun) {
     return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
 }
 
-// An ask: the offline agent answers no questions, so it says what the workbook holds and leaves
-// everything as it was.
+// An ask: the offline agent answers no questions, so it says what the workbook or document holds
+// and leaves everything as it was.
 Result<TurnOutput> AnswerOffline(const TurnInput& input) {
     TurnOutput output;
     output.document = input.document.value_or(std::string());
@@ -140,6 +140,18 @@ Result<TurnOutput> AnswerOffline(const TurnInput& input) {
         }
         overview = fmt::format(" The workbook has {}: {}.", Counted(sheets->size(), "sheet"),
                                fmt::join(parts, ", "));
+    }
+    if (input.format == DocumentFormat::kWord && input.document) {
+        Result<docx::WordDocument> document = docx::WordDocument::Open(*input.document);
+        if (!document) return Propagate(document);
+        std::vector<std::string> sections;
+        for (const docx::BlockInfo& block : document->Blocks()) {
+            if (block.heading_level > 0) sections.push_back(fmt::format("\"{}\"", block.text));
+        }
+        overview = sections.empty() ? std::string(" The document has no sections.")
+                                    : fmt::format(" The document has {}: {}.",
+                                                  Counted(sections.size(), "section"),
+                                                  fmt::join(sections, ", "));
     }
     output.summary = "The offline agent does not answer questions; nothing was changed." +
                      overview + OutsideChangesNote(input);

@@ -131,7 +131,9 @@ std::optional<WordInstruction> TryAddParagraph(const std::string& clause) {
     if (!Match(clause, match, kAdd)) return std::nullopt;
     AddParagraph add{{}, Unquote(match[2].str())};
     if (add.text.empty()) return std::nullopt;
-    if (match[1].matched && !NamesDocumentEnd(match[1].str())) {
+    static const std::regex kDocument(R"((?:the\s+|this\s+)?document)", kIcase);
+    if (match[1].matched && !NamesDocumentEnd(match[1].str()) &&
+        !std::regex_match(match[1].str(), kDocument)) {
         std::optional<std::string> section = SectionWords(match[1].str());
         if (!section) return std::nullopt;
         add.section = *section;

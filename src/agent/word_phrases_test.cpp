@@ -3,6 +3,7 @@
 // document back with the Word engine: every example of docs/offline-agent.md's Word section,
 // names resolved through memory, refusals, and the report of every shared CSV.
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <boost/json.hpp>
 
@@ -18,6 +19,7 @@
 #include "agent/word_memory.hpp"
 #include "agent/word_report.hpp"
 #include "ooxml/docx/word_document.hpp"
+#include "ooxml/xlsx/workbook_testing.hpp"
 #include "shared_dir.hpp"
 
 namespace quire::agent {
@@ -387,6 +389,58 @@ TEST(WordReport, YearsAreWrittenWithoutAThousandsSeparator) {
     run.Say("Write a report from this data", {"disasters.csv"});
     std::string text = Saved(run.document()).text();
     EXPECT_TRUE(Has(text, "Its Year runs from 1900 to 2017.")) << text.substr(0, 400);
+}
+
+TEST(WordReport, ALongSeriesIsDrawnEveryKthRowAndTheCaptionSaysSo) {
+    std::string csv = "day,value\n";
+    for (int i = 0; i < 4001; ++i) {
+        csv +=
+            fmt::format("{:04}-{:02}-{:02},{}\n", 2000 + i / 336, 1 + i / 28 % 12, 1 + i % 28, i);
+    }
+    TurnInput input;
+    input.format = DocumentFormat::kWord;
+    input.prompt = "Write a report from this data";
+    input.data_sources.push_back({"long.csv", "csv", csv});
+    Result<TurnOutput> output = MakeOfflineAgent()->RunTurn(input);
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_TRUE(
+        Has(Saved(output->document).text(), "Figure 1: value over day (every 3rd of 4,001 rows)"));
+    std::string chart;
+    for (const auto& [name, text] : xlsx::workbook_testing::AllParts(output->document)) {
+        if (name.starts_with("word/charts/chart")) chart = text;
+    }
+    EXPECT_TRUE(Has(chart, "<c:ptCount val=\"1334\"/>")) << chart.substr(0, 2000);
+    EXPECT_FALSE(Has(chart, "<c:ptCount val=\"4001\"/>"));
+}
+
+TEST(WordReport, AnAskListsTheSectionsAndChangesNothing) {
+    TurnInput input;
+    input.format = DocumentFormat::kWord;
+    input.ask = true;
+    input.prompt = "What does the report say?";
+    input.document = ExampleDocument().document;
+    input.memory_json = ExampleDocument().memory;
+    Result<TurnOutput> output = MakeOfflineAgent()->RunTurn(input);
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_EQ(output->document, ExampleDocument().document);
+    EXPECT_TRUE(Has(output->summary,
+                    "The document has 4 sections: \"Executive summary\", "
+                    "\"Chart\", \"Data\", \"Outlook\"."))
+        << output->summary;
+}
+
+TEST(WordReport, EveryToolCallIsReportedAsItIsMade) {
+    TurnInput input;
+    input.format = DocumentFormat::kWord;
+    input.prompt = "Move the chart to the executive summary. Add a section Risks at the end.";
+    input.document = ExampleDocument().document;
+    input.memory_json = ExampleDocument().memory;
+    std::vector<std::string> tools;
+    input.on_tool_call = [&](std::string_view tool, std::string_view) { tools.emplace_back(tool); };
+    Result<TurnOutput> output = MakeOfflineAgent()->RunTurn(input);
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_EQ(tools, (Names{"move_block", "insert_blocks"}));
+    EXPECT_EQ(output->stats.tool_calls, 2);
 }
 
 TEST(WordReport, LargeDataIsTruncatedWithASentenceSayingHowMuchIsShown) {

@@ -33,6 +33,9 @@ constexpr std::size_t kMaxTableColumns = 8;
 constexpr std::size_t kMaxFigureColumns = 12;
 constexpr std::size_t kMaxLineSeries = 3;
 constexpr std::size_t kMaxListedCategories = 10;
+// A line chart draws at most this many points: longer data is drawn every k-th row, and the
+// caption says so, so that a chart part and its workbook stay small.
+constexpr std::size_t kMaxChartPoints = 2000;
 
 std::string Trim(std::string_view text) {
     auto begin = text.find_first_not_of(" \t\r\n");
@@ -213,9 +216,21 @@ SummaryText Summarise(const xlsx::CsvTable& table, std::string_view file_name,
 struct ReportChart {
     std::string type;  // "" when no chart fits the data
     std::string title;
+    std::string sampling;  // " (every 2nd of 4,000 rows)" when not every row is drawn
     json::array categories;
     json::array series;
 };
+
+// "2nd", "3rd", "11th", "21st".
+std::string Ordinal(std::size_t n) {
+    std::string_view suffix = "th";
+    if (n % 100 < 11 || n % 100 > 13) {
+        if (n % 10 == 1) suffix = "st";
+        if (n % 10 == 2) suffix = "nd";
+        if (n % 10 == 3) suffix = "rd";
+    }
+    return fmt::format("{}{}", n, suffix);
+}
 
 json::value Number(const CellValue* cell) {
     if (cell == nullptr || cell->kind != CellValue::Kind::kNumber) return nullptr;
@@ -231,7 +246,13 @@ ReportChart PlanChart(const xlsx::CsvTable& table, const ColumnRoles& roles) {
         chart.type = "line";
         std::vector<std::string> names;
         std::vector<json::array> values(std::min(kMaxLineSeries, roles.numeric.size()));
-        for (const auto& row : table.rows) {
+        std::size_t step = (table.rows.size() + kMaxChartPoints - 1) / kMaxChartPoints;
+        if (step > 1) {
+            chart.sampling = fmt::format(" (every {} of {} rows)", Ordinal(step),
+                                         ReportNumber(static_cast<double>(table.rows.size())));
+        }
+        for (std::size_t r = 0; r < table.rows.size(); r += step) {
+            const auto& row = table.rows[r];
             const CellValue* when = At(row, roles.date);
             chart.categories.emplace_back(when ? CellText(*when) : "");
             for (std::size_t s = 0; s < values.size(); ++s) {
@@ -458,7 +479,8 @@ Result<RecipeLog> BuildWordReport(WordEditor& editor, const WordRequest& request
             sections.push_back({"", name, ""});
         }
     }
-    std::string caption = fmt::format("Figure {}: {}", figure_number, chart.title);
+    std::string caption =
+        fmt::format("Figure {}: {}{}", figure_number, chart.title, chart.sampling);
     if (!chart.type.empty()) {
         blocks.push_back(Heading("Chart" + suffix, 1));
         sections.push_back({"", "Chart" + suffix, "chart"});
@@ -501,9 +523,9 @@ Result<RecipeLog> BuildWordReport(WordEditor& editor, const WordRequest& request
         "Wrote {} from {}: an executive summary",
         with_title ? fmt::format("the report \"{}\"", title) : std::string("a report"), file_name);
     if (!summary.what.empty()) made += " with " + summary.what;
-    made += chart.type.empty()
-                ? ", no chart (the data has no time axis or category column)"
-                : fmt::format(", a {} chart \"{}\" with its caption", chart.type, chart.title);
+    made += chart.type.empty() ? ", no chart (the data has no time axis or category column)"
+                               : fmt::format(", a {} chart \"{}\"{} with its caption", chart.type,
+                                             chart.title, chart.sampling);
     made += fmt::format(", and a data table of {}.", data.shown);
     log.push_back(std::move(made));
     return log;
