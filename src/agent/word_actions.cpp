@@ -183,36 +183,34 @@ Result<DocumentSection> WordEditor::FindSection(std::string_view words) {
         fmt::format("no section is called \"{}\"; the sections are {}", words, Quoted(names)));
 }
 
-Result<DocumentFigure> WordEditor::FindFigure(const FigureWords& words) {
-    std::vector<DocumentFigure> candidates;
-    for (const DocumentFigure& figure : Figures()) {
-        if (figure.kind == words.kind) candidates.push_back(figure);
-    }
-    // The ones the run made or moved come first, the latest first.
+bool WordEditor::Remembered(const DocumentFigure& figure) const {
+    return std::ranges::any_of(memory_.figures, [&](const RememberedFigure& known) {
+        return known.anchor == figure.anchor;
+    });
+}
+
+std::vector<DocumentFigure> WordEditor::FiguresByRecency(std::string_view kind) {
     std::vector<DocumentFigure> ordered;
-    for (auto it = memory_.figures.rbegin(); it != memory_.figures.rend(); ++it) {
-        for (const DocumentFigure& figure : candidates) {
-            if (figure.anchor == it->anchor && std::ranges::find_if(ordered, [&](auto& f) {
-                                                   return f.anchor == figure.anchor;
-                                               }) == ordered.end()) {
-                ordered.push_back(figure);
-            }
-        }
-    }
-    for (const DocumentFigure& figure : candidates) {
-        if (std::ranges::find_if(ordered, [&](auto& f) { return f.anchor == figure.anchor; }) ==
-            ordered.end()) {
-            ordered.push_back(figure);
-        }
-    }
-    if (ordered.empty()) return InvalidRequest(fmt::format("the document has no {}", words.kind));
-    auto remembered = [&](const DocumentFigure& figure) {
-        return std::ranges::any_of(memory_.figures, [&](const RememberedFigure& known) {
-            return known.anchor == figure.anchor;
-        });
+    auto listed = [&](const DocumentFigure& figure) {
+        return std::ranges::any_of(ordered, [&](auto& f) { return f.anchor == figure.anchor; });
     };
+    for (auto known = memory_.figures.rbegin(); known != memory_.figures.rend(); ++known) {
+        for (const DocumentFigure& figure : Figures()) {
+            if (figure.kind == kind && figure.anchor == known->anchor && !listed(figure))
+                ordered.push_back(figure);
+        }
+    }
+    for (const DocumentFigure& figure : Figures()) {
+        if (figure.kind == kind && !listed(figure)) ordered.push_back(figure);
+    }
+    return ordered;
+}
+
+Result<DocumentFigure> WordEditor::FindFigure(const FigureWords& words) {
+    std::vector<DocumentFigure> ordered = FiguresByRecency(words.kind);
+    if (ordered.empty()) return InvalidRequest(fmt::format("the document has no {}", words.kind));
     if (words.words.empty()) {
-        if (remembered(ordered.front()) || ordered.size() == 1) return ordered.front();
+        if (Remembered(ordered.front()) || ordered.size() == 1) return ordered.front();
         return InvalidRequest(
             fmt::format("the document has {} {}s; name one", ordered.size(), words.kind));
     }
@@ -224,22 +222,19 @@ Result<DocumentFigure> WordEditor::FindFigure(const FigureWords& words) {
     }
     std::vector<const DocumentFigure*> holding;
     for (const DocumentFigure& figure : ordered) {
-        if (HoldsWords(figure.title + " " + figure.caption + " " + figure.name, words.words)) {
+        if (HoldsWords(figure.title + " " + figure.caption + " " + figure.name, words.words))
             holding.push_back(&figure);
-        }
     }
     if (holding.empty()) {
         for (const DocumentFigure& figure : ordered) {
             if (HoldsWords(figure.section, words.words)) holding.push_back(&figure);
         }
     }
-    // Of several that hold the words, the one the run touched last wins.
-    if (holding.size() == 1 || (!holding.empty() && remembered(*holding.front()))) {
-        return *holding.front();
-    }
     if (holding.empty()) {
         return InvalidRequest(fmt::format("no {} is called \"{}\"", words.kind, words.words));
     }
+    // Of several that hold the words, the one the run touched last wins.
+    if (holding.size() == 1 || Remembered(*holding.front())) return *holding.front();
     return InvalidRequest(
         fmt::format("\"{}\" fits {} {}s; name one", words.words, holding.size(), words.kind));
 }
@@ -285,8 +280,10 @@ std::pair<std::string, std::string> Target(const DocumentSection* section, WordP
     return {section->anchor, section->level == 0 ? "after" : "end_of_section"};
 }
 
-std::string PlaceText(const DocumentSection* section, WordPlace place) {
-    if (section == nullptr || place == WordPlace::kEndOfDocument) return "at the end";
+// "after \"Risks\"", "at the end" (for something added), "to the end" (for something moved).
+std::string PlaceText(const DocumentSection* section, WordPlace place, bool moved = false) {
+    if (section == nullptr || place == WordPlace::kEndOfDocument)
+        return moved ? "to the end" : "at the end";
     if (place == WordPlace::kBeforeSection) return fmt::format("before \"{}\"", section->title);
     if (place == WordPlace::kAfterSection) return fmt::format("after \"{}\"", section->title);
     return fmt::format("to the end of \"{}\"", section->title);
@@ -330,7 +327,7 @@ Result<ClauseOutcome> DoMoveFigure(WordEditor& editor, const MoveFigure& move) {
     std::string title = figure->caption.empty() ? figure->title : figure->caption;
     editor.RememberFigure({figure->anchor, figure->kind, title});
     return Applied(fmt::format("Moved the {} \"{}\" {}.", figure->kind, title,
-                               PlaceText(to ? &*to : nullptr, move.place)));
+                               PlaceText(to ? &*to : nullptr, move.place, true)));
 }
 
 Result<ClauseOutcome> DoMoveSection(WordEditor& editor, const MoveSection& move) {
@@ -348,7 +345,7 @@ Result<ClauseOutcome> DoMoveSection(WordEditor& editor, const MoveSection& move)
         "move_block", {{"block", section->anchor}, {"to_anchor", anchor}, {"position", position}});
     if (!moved) return RefusalOf(moved);
     return Applied(fmt::format("Moved section \"{}\" {}.", section->title,
-                               PlaceText(other ? &*other : nullptr, move.place)));
+                               PlaceText(other ? &*other : nullptr, move.place, true)));
 }
 
 Result<ClauseOutcome> DoDeleteSection(WordEditor& editor, const DeleteSection& remove) {

@@ -76,6 +76,9 @@ public:
 
 private:
     void Read();
+    // The figures of a kind, those the run touched first (the latest first), then the others.
+    std::vector<DocumentFigure> FiguresByRecency(std::string_view kind);
+    bool Remembered(const DocumentFigure& figure) const;
 
     docx::WordDocument& document_;
     WordMemory memory_;

@@ -494,6 +494,25 @@ TEST(WordReport, DataInALaterTurnAddsItsOwnSections) {
     EXPECT_TRUE(Has(Saved(run.document()).text(), "Table 2: iowa-electricity.csv"));
 }
 
+TEST(WordReport, TwoSourcesGetTheirOwnSectionsAndTheirChartsAreToldApartByTitle) {
+    WordRun run;
+    run.Say("Write a report titled Markets from this data", {"sp500.csv", "iowa-electricity.csv"});
+    Saved doc(run.document());
+    EXPECT_EQ(doc.Headings(), (Names{"Markets", "Executive summary (sp500)", "Chart (sp500)",
+                                     "Data (sp500)", "Executive summary (iowa-electricity)",
+                                     "Chart (iowa-electricity)", "Data (iowa-electricity)"}));
+    EXPECT_GE(doc.IndexOf("Figure 2: Total net_generation per source"), 0);
+    EXPECT_GE(doc.IndexOf("Table 2: iowa-electricity.csv"), 0);
+
+    run.Say("Move the price chart to the end");
+    EXPECT_TRUE(Has(run.summary(), "Moved the chart \"Figure 1: price over date\" to the end"))
+        << run.summary();
+    EXPECT_EQ(Saved(run.document()).blocks().back().text, "Figure 1: price over date");
+    run.Say("Delete the chart");
+    EXPECT_TRUE(Has(run.summary(), "Deleted the chart \"Figure 1: price over date\""))
+        << "the chart touched last: " << run.summary();
+}
+
 TEST(WordReport, ABrokenCsvFailsTheTurnAndNamesTheFile) {
     TurnInput input;
     input.format = DocumentFormat::kWord;

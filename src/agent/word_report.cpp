@@ -439,96 +439,124 @@ WordRequest ReadWordRequest(std::string_view prompt) {
     return request;
 }
 
-Result<RecipeLog> BuildWordReport(WordEditor& editor, const WordRequest& request,
-                                  std::string_view file_name, const xlsx::CsvTable& table,
-                                  bool with_title, std::string_view heading_suffix) {
-    RecipeLog log;
-    std::string title =
-        request.title.empty()
-            ? fmt::format(
-                  "{} on {}",
-                  Capitalised(request.kind == "document" ? std::string("report") : request.kind),
-                  Stem(file_name))
-            : request.title;
-    ColumnRoles roles = ClassifyColumns(table);
-    SummaryText summary = Summarise(table, file_name, roles);
-    ReportChart chart = table.rows.empty() ? ReportChart{} : PlanChart(table, roles);
-    DataTable data = PlanTable(table);
-    std::size_t figure_number = CountKind(editor, "chart") + 1;
-    std::size_t table_number = CountKind(editor, "table") + 1;
-    std::string suffix(heading_suffix);
+namespace {
 
+std::string ReportTitle(const WordRequest& request, std::string_view file_name) {
+    if (!request.title.empty()) return request.title;
+    std::string kind = request.kind == "document" ? std::string("report") : request.kind;
+    return fmt::format("{} on {}", Capitalised(kind), Stem(file_name));
+}
+
+// The blocks of one report, in order, with the sections they start (their anchors are filled in
+// once the blocks are written) and what the summary says about them.
+struct ReportPlan {
     json::array blocks;
-    std::vector<RememberedSection> sections;  // anchors filled in below, in heading order
-    if (with_title) {
-        blocks.push_back(Heading(title, 0));
-        sections.push_back({"", title, "title"});
-    }
-    blocks.push_back(Heading("Executive summary" + suffix, 1));
-    sections.push_back({"", "Executive summary" + suffix, "summary"});
-    blocks.push_back(Paragraph(summary.overview));
+    std::vector<RememberedSection> sections;
+    ReportChart chart;
+    std::string table_caption;
+    std::string shown;  // how much of the data the table shows
+    std::string what;   // what the executive summary holds
+};
+
+void PlanSection(ReportPlan& plan, const std::string& title, int level, std::string role) {
+    plan.blocks.push_back(Heading(title, level));
+    plan.sections.push_back({"", title, std::move(role)});
+}
+
+void PlanSummary(ReportPlan& plan, const SummaryText& summary, const std::string& suffix) {
+    PlanSection(plan, "Executive summary" + suffix, 1, "summary");
+    plan.blocks.push_back(Paragraph(summary.overview));
     if (!summary.column_lines.empty()) {
         json::array items;
         for (const std::string& line : summary.column_lines) items.emplace_back(EscapeMarkup(line));
-        blocks.push_back(json::object{{"type", "list"}, {"items", std::move(items)}});
+        plan.blocks.push_back(json::object{{"type", "list"}, {"items", std::move(items)}});
     }
-    if (!summary.categories.empty()) blocks.push_back(Paragraph(summary.categories));
-    if (with_title) {
-        for (const std::string& name : request.sections) {
-            blocks.push_back(Heading(name, 1));
-            sections.push_back({"", name, ""});
-        }
-    }
-    std::string caption =
-        fmt::format("Figure {}: {}{}", figure_number, chart.title, chart.sampling);
-    if (!chart.type.empty()) {
-        blocks.push_back(Heading("Chart" + suffix, 1));
-        sections.push_back({"", "Chart" + suffix, "chart"});
-        blocks.push_back(json::object{{"type", "chart"},
-                                      {"chart_type", chart.type},
-                                      {"title", chart.title},
-                                      {"categories", chart.categories},
-                                      {"series", chart.series},
-                                      {"alt_text", chart.title},
-                                      {"caption", caption}});
-    }
-    std::string table_caption = fmt::format("Table {}: {}", table_number, file_name);
-    blocks.push_back(Heading("Data" + suffix, 1));
-    sections.push_back({"", "Data" + suffix, "data"});
-    blocks.push_back(Paragraph(fmt::format("The table shows {} of {}.", data.shown, file_name)));
-    blocks.push_back(json::object{{"type", "table"},
-                                  {"rows", std::move(data.rows)},
-                                  {"header", true},
-                                  {"caption", table_caption}});
+    if (!summary.categories.empty()) plan.blocks.push_back(Paragraph(summary.categories));
+    plan.what = summary.what;
+}
 
-    Result<json::value> added = editor.Call(
-        "insert_blocks", {{"anchor", "end"}, {"position", "after"}, {"blocks", blocks}});
-    if (!added) return std::unexpected(Failed(added.error()).error());
-    NewAnchors anchors = SortAnchors(*added);
-    // The Title paragraph may or may not get an anchor of its own; the sections after it do.
-    std::size_t skip = sections.size() - std::min(sections.size(), anchors.sections.size());
-    for (std::size_t i = skip; i < sections.size(); ++i) {
-        sections[i].anchor = anchors.sections[i - skip];
-        if (sections[i].role == "title") continue;
-        editor.RememberSection(std::move(sections[i]));
+void PlanChartSection(ReportPlan& plan, ReportChart chart, std::size_t number,
+                      const std::string& suffix) {
+    plan.chart = std::move(chart);
+    if (plan.chart.type.empty()) return;
+    PlanSection(plan, "Chart" + suffix, 1, "chart");
+    plan.blocks.push_back(json::object{
+        {"type", "chart"},
+        {"chart_type", plan.chart.type},
+        {"title", plan.chart.title},
+        {"categories", plan.chart.categories},
+        {"series", plan.chart.series},
+        {"alt_text", plan.chart.title},
+        {"caption",
+         fmt::format("Figure {}: {}{}", number, plan.chart.title, plan.chart.sampling)}});
+}
+
+void PlanDataSection(ReportPlan& plan, DataTable data, std::string_view file_name,
+                     std::size_t number, const std::string& suffix) {
+    PlanSection(plan, "Data" + suffix, 1, "data");
+    plan.blocks.push_back(
+        Paragraph(fmt::format("The table shows {} of {}.", data.shown, file_name)));
+    plan.table_caption = fmt::format("Table {}: {}", number, file_name);
+    plan.blocks.push_back(json::object{{"type", "table"},
+                                       {"rows", std::move(data.rows)},
+                                       {"header", true},
+                                       {"caption", plan.table_caption}});
+    plan.shown = std::move(data.shown);
+}
+
+// Every heading, table and chart insert_blocks writes gets an anchor, in document order.
+void RememberReport(WordEditor& editor, ReportPlan& plan, const NewAnchors& anchors) {
+    for (std::size_t i = 0; i < plan.sections.size() && i < anchors.sections.size(); ++i) {
+        if (plan.sections[i].role == "title") continue;
+        plan.sections[i].anchor = anchors.sections[i];
+        editor.RememberSection(std::move(plan.sections[i]));
     }
-    if (!chart.type.empty() && !anchors.figures.empty()) {
-        editor.RememberFigure({anchors.figures.front(), "chart", chart.title});
+    if (!plan.chart.type.empty() && !anchors.figures.empty()) {
+        editor.RememberFigure({anchors.figures.front(), "chart", plan.chart.title});
     }
     if (!anchors.tables.empty()) {
-        editor.RememberFigure({anchors.tables.front(), "table", table_caption});
+        editor.RememberFigure({anchors.tables.front(), "table", plan.table_caption});
     }
+}
 
+std::string DescribeReport(const ReportPlan& plan, std::string_view file_name,
+                           const std::string& title) {
     std::string made = fmt::format(
         "Wrote {} from {}: an executive summary",
-        with_title ? fmt::format("the report \"{}\"", title) : std::string("a report"), file_name);
-    if (!summary.what.empty()) made += " with " + summary.what;
+        title.empty() ? std::string("a report") : fmt::format("the report \"{}\"", title),
+        file_name);
+    if (!plan.what.empty()) made += " with " + plan.what;
+    const ReportChart& chart = plan.chart;
     made += chart.type.empty() ? ", no chart (the data has no time axis or category column)"
                                : fmt::format(", a {} chart \"{}\"{} with its caption", chart.type,
                                              chart.title, chart.sampling);
-    made += fmt::format(", and a data table of {}.", data.shown);
-    log.push_back(std::move(made));
-    return log;
+    return made + fmt::format(", and a data table of {}.", plan.shown);
+}
+
+}  // namespace
+
+Result<RecipeLog> BuildWordReport(WordEditor& editor, const WordRequest& request,
+                                  std::string_view file_name, const xlsx::CsvTable& table,
+                                  bool with_title, std::string_view heading_suffix) {
+    std::string title = with_title ? ReportTitle(request, file_name) : "";
+    std::string suffix(heading_suffix);
+    ColumnRoles roles = ClassifyColumns(table);
+
+    ReportPlan plan;
+    if (with_title) PlanSection(plan, title, 0, "title");
+    PlanSummary(plan, Summarise(table, file_name, roles), suffix);
+    if (with_title) {
+        for (const std::string& name : request.sections) PlanSection(plan, name, 1, "");
+    }
+    PlanChartSection(plan, table.rows.empty() ? ReportChart{} : PlanChart(table, roles),
+                     CountKind(editor, "chart") + 1, suffix);
+    PlanDataSection(plan, PlanTable(table), file_name, CountKind(editor, "table") + 1, suffix);
+
+    Result<json::value> added = editor.Call(
+        "insert_blocks", {{"anchor", "end"}, {"position", "after"}, {"blocks", plan.blocks}});
+    if (!added) return std::unexpected(Failed(added.error()).error());
+    RememberReport(editor, plan, SortAnchors(*added));
+    return RecipeLog{DescribeReport(plan, file_name, title)};
 }
 
 Result<RecipeLog> BuildWordMemo(WordEditor& editor, const WordRequest& request,
@@ -546,14 +574,10 @@ Result<RecipeLog> BuildWordMemo(WordEditor& editor, const WordRequest& request,
     Result<json::value> added = editor.Call(
         "insert_blocks", {{"anchor", "end"}, {"position", "after"}, {"blocks", blocks}});
     if (!added) return std::unexpected(Failed(added.error()).error());
+    // The title's anchor comes first, then one per section.
     NewAnchors anchors = SortAnchors(*added);
-    std::size_t skip = request.sections.size() + 1 -
-                       std::min(request.sections.size() + 1, anchors.sections.size());
-    for (std::size_t i = 0; i < request.sections.size(); ++i) {
-        std::size_t at = i + 1 - skip;
-        if (at < anchors.sections.size()) {
-            editor.RememberSection({anchors.sections[at], request.sections[i], ""});
-        }
+    for (std::size_t i = 0; i < request.sections.size() && i + 1 < anchors.sections.size(); ++i) {
+        editor.RememberSection({anchors.sections[i + 1], request.sections[i], ""});
     }
     RecipeLog log;
     std::string what = fmt::format("Wrote a document titled \"{}\"", title);
