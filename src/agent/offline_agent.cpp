@@ -385,13 +385,8 @@ Status WriteWordRecipe(const TurnInput& input, WordEditor& editor, const WordReq
     bool fresh = !input.document;
     for (std::size_t i = 0; i < tables.size(); ++i) {
         const auto& [file_name, table] = tables[i];
-        std::string suffix;
-        if (tables.size() > 1 || !fresh) {
-            std::string stem = file_name.substr(0, file_name.rfind('.'));
-            suffix = fmt::format(" ({})", stem.empty() ? file_name : stem);
-        }
-        Result<RecipeLog> report =
-            BuildWordReport(editor, request, file_name, table, fresh && i == 0, suffix);
+        Result<RecipeLog> report = BuildWordReport(editor, request, file_name, table,
+                                                   fresh && i == 0, tables.size() > 1 || !fresh);
         if (!report) return std::unexpected(report.error());
         log.done.insert(log.done.end(), report->begin(), report->end());
     }
@@ -406,6 +401,9 @@ Status WriteWordRecipe(const TurnInput& input, WordEditor& editor, const WordReq
 Status ApplyWordPlan(WordEditor& editor, const WordPlan& plan, TurnLog& log) {
     for (const auto& [clause, instruction] : plan.instructions) {
         Result<ClauseOutcome> outcome = ApplyWordInstruction(editor, instruction);
+        if (!outcome && outcome.error().code == ErrorCode::kAgentFailed) {
+            return std::unexpected(outcome.error());
+        }
         if (!outcome) {
             return Fail(ErrorCode::kAgentFailed,
                         "a document tool failed: " + outcome.error().message,

@@ -537,9 +537,9 @@ std::string DescribeReport(const ReportPlan& plan, std::string_view file_name,
 
 Result<RecipeLog> BuildWordReport(WordEditor& editor, const WordRequest& request,
                                   std::string_view file_name, const xlsx::CsvTable& table,
-                                  bool with_title, std::string_view heading_suffix) {
+                                  bool with_title, bool name_the_file) {
     std::string title = with_title ? ReportTitle(request, file_name) : "";
-    std::string suffix(heading_suffix);
+    std::string suffix = name_the_file ? fmt::format(" ({})", Stem(file_name)) : "";
     ColumnRoles roles = ClassifyColumns(table);
 
     ReportPlan plan;

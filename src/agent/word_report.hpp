@@ -45,12 +45,13 @@ using RecipeLog = std::vector<std::string>;
 // when `with_title` (for a new document), an "Executive summary", the prompt's extra sections
 // (empty), a "Chart" section with the chart and its caption (when the data has a time axis or a
 // category column), and a "Data" section with the table, at most 20 rows and 8 columns, and a
-// sentence saying how many of how many it shows. `heading_suffix` (" (sales)") tells the sections
-// of several sources apart. A tool that refuses a call fails with kAgentFailed.
+// sentence saying how many of how many it shows. With `name_the_file` the headings end in the
+// file's stem ("Data (sales)"), which tells the sections of several sources apart. A tool that
+// refuses a call fails with kAgentFailed.
 [[nodiscard]] Result<RecipeLog> BuildWordReport(WordEditor& editor, const WordRequest& request,
                                                 std::string_view file_name,
                                                 const xlsx::CsvTable& table, bool with_title,
-                                                std::string_view heading_suffix);
+                                                bool name_the_file);
 
 // Writes a memo skeleton into an empty document: the title, `paragraphs` (text of the prompt,
 // escaped, as written) and the request's sections as empty Heading 1 sections. No figures.
