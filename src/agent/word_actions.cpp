@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <regex>
 #include <set>
 #include <variant>
 
@@ -115,10 +116,12 @@ void WordEditor::Read() {
     if (read_) return;
     sections_.clear();
     figures_.clear();
+    bookmarks_.clear();
     std::vector<docx::BlockInfo> blocks = document_.Blocks();
     std::string heading;
     for (std::size_t i = 0; i < blocks.size(); ++i) {
         const docx::BlockInfo& block = blocks[i];
+        bookmarks_.insert(block.bookmarks.begin(), block.bookmarks.end());
         if (block.kind == docx::BlockInfo::Kind::kTable) {
             std::string caption = i > 0 && blocks[i - 1].caption ? blocks[i - 1].text : "";
             figures_.push_back({block.id, "table", "", caption, caption, heading});
@@ -239,6 +242,19 @@ Result<DocumentFigure> WordEditor::FindFigure(const FigureWords& words) {
         fmt::format("\"{}\" fits {} {}s; name one", words.words, holding.size(), words.kind));
 }
 
+Result<std::string> WordEditor::StableAnchor(const std::string& anchor, std::string_view prefix) {
+    static const std::regex kPositional(R"(b[0-9]+)");
+    if (!std::regex_match(anchor, kPositional)) return anchor;
+    Read();
+    std::string name;
+    for (int n = 1; name.empty() || bookmarks_.contains(name); ++n) {
+        name = fmt::format("{}{}", prefix, n);
+    }
+    Result<json::value> added = Call("add_bookmark", {{"block", anchor}, {"name", name}});
+    if (!added) return Propagate(added);
+    return name;
+}
+
 void WordEditor::RememberSection(RememberedSection section) {
     std::erase_if(memory_.sections,
                   [&](const RememberedSection& known) { return known.anchor == section.anchor; });
@@ -320,12 +336,15 @@ Result<ClauseOutcome> DoMoveFigure(WordEditor& editor, const MoveFigure& move) {
         if (!found) return RefusalOf(found);
         to = *found;
     }
+    Result<std::string> stable =
+        editor.StableAnchor(figure->anchor, figure->kind == "chart" ? "fig_" : "tbl_");
+    if (!stable) return RefusalOf(stable);
     auto [anchor, position] = Target(to ? &*to : nullptr, move.place);
     Result<json::value> moved = editor.Call(
-        "move_block", {{"block", figure->anchor}, {"to_anchor", anchor}, {"position", position}});
+        "move_block", {{"block", *stable}, {"to_anchor", anchor}, {"position", position}});
     if (!moved) return RefusalOf(moved);
     std::string title = figure->caption.empty() ? figure->title : figure->caption;
-    editor.RememberFigure({figure->anchor, figure->kind, title});
+    editor.RememberFigure({*stable, figure->kind, title});
     return Applied(fmt::format("Moved the {} \"{}\" {}.", figure->kind, title,
                                PlaceText(to ? &*to : nullptr, move.place, true)));
 }

@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,12 @@ public:
     // touched last, else the document's only one of that kind.
     [[nodiscard]] Result<DocumentFigure> FindFigure(const FigureWords& words);
 
+    // The anchor a block keeps across edits: its own when that is a bookmark, else a new
+    // bookmark (`prefix` and a number) put on it with add_bookmark, since a positional anchor
+    // ("b12") names another block after the next insertion.
+    [[nodiscard]] Result<std::string> StableAnchor(const std::string& anchor,
+                                                   std::string_view prefix);
+
     // Memory: what the run made, and the figure it touched last.
     void RememberSection(RememberedSection section);
     void RememberFigure(RememberedFigure figure);
@@ -87,6 +94,7 @@ private:
     bool read_ = false;
     std::vector<DocumentSection> sections_;
     std::vector<DocumentFigure> figures_;
+    std::set<std::string> bookmarks_;  // every bookmark name of the body
 };
 
 // Text with the characters that start the engine's inline markup (\ * _ [) escaped, so that it

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -620,6 +621,23 @@ TEST(WordPhrases, MemoryThatIsNoJsonObjectIsIgnored) {
         Saved doc(run.document());
         EXPECT_LT(doc.Chart(), doc.IndexOf("Chart"));
     }
+}
+
+// A chart of an uploaded document has no bookmark; its positional anchor ("b12") would name
+// another block once something is inserted before it, so the run bookmarks what it remembers.
+TEST(WordPhrases, AFigureWithoutABookmarkIsBookmarkedBeforeMemoryKeepsIt) {
+    std::ifstream in(test_support::SharedDir() / "corpus" / "docx" / "oxsdk-complex01.docx",
+                     std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_FALSE(bytes.empty());
+    WordRun run(bytes, "{}");
+    run.Say("Move the chart to the end");
+    EXPECT_TRUE(Has(run.summary(), "Moved the chart")) << run.summary();
+    WordMemory memory = ReadWordMemory(run.memory());
+    ASSERT_EQ(memory.figures.size(), 1u);
+    EXPECT_TRUE(memory.figures[0].anchor.starts_with("fig_")) << memory.figures[0].anchor;
+    Saved doc(run.document());
+    EXPECT_EQ(doc.blocks()[doc.Chart()].id, memory.figures[0].anchor);
 }
 
 TEST(WordPhrases, ASectionAddedInOneTurnIsFoundInTheNext) {
