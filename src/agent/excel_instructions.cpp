@@ -40,38 +40,6 @@ std::string CellText(std::string_view text) {
     return out;
 }
 
-// Removes one pair of surrounding quotes ("x", 'x', “x”, ‘x’, `x`).
-std::string Unquote(std::string_view text) {
-    std::string value = Trim(text);
-    static const std::pair<std::string_view, std::string_view> kQuotes[] = {
-        {"\"", "\""}, {"'", "'"}, {"\u201c", "\u201d"}, {"\u2018", "\u2019"}, {"`", "`"}};
-    for (const auto& [open, close] : kQuotes) {
-        if (value.size() >= open.size() + close.size() && value.starts_with(open) &&
-            value.ends_with(close)) {
-            return value.substr(open.size(), value.size() - open.size() - close.size());
-        }
-    }
-    return value;
-}
-
-// The clause without what carries no instruction: openers such as "please", "now" or "can
-// you", a closing "please", and punctuation at the end.
-std::string Tidy(std::string_view clause) {
-    static const std::regex kOpeners(R"(^(?:(?:please|now|also|then|and|next|finally|kindly|)"
-                                     R"((?:can|could|would|will)\s+you)\b[\s,]*)+)",
-                                     kIcase);
-    static const std::regex kClosing(R"([\s,]+please$)", kIcase);
-    std::string text = Trim(clause);
-    for (bool changed = true; changed;) {
-        std::size_t before = text.size();
-        while (!text.empty() && std::string_view(".!?,;:").find(text.back()) != std::string::npos)
-            text.pop_back();
-        text = Trim(std::regex_replace(text, kClosing, ""));
-        changed = text.size() != before;
-    }
-    return Trim(std::regex_replace(text, kOpeners, ""));
-}
-
 bool Match(const std::string& text, std::smatch& match, const std::regex& pattern) {
     return std::regex_match(text, match, pattern);
 }
@@ -536,7 +504,7 @@ std::optional<ExcelInstruction> ParseExcelInstruction(std::string_view clause) {
         TryAddChart,  TryAddTotalRow,   TryAddSheet, TryDelete, TryRenameSheet, TryMoveChart,
         TryMoveSheet, TryFormatNumbers, TryMakeBold, TryFreeze, TrySumColumn,   TrySetCell,
     };
-    std::string text = Tidy(clause);
+    std::string text = TidyClause(clause);
     if (text.empty()) return std::nullopt;
     for (Parser parse : kParsers) {
         if (std::optional<ExcelInstruction> instruction = parse(text)) return instruction;

@@ -17,8 +17,11 @@
 #include "agent/excel_report.hpp"
 #include "agent/prompt_clauses.hpp"
 #include "agent/verify.hpp"
+#include "agent/word_actions.hpp"
+#include "agent/word_memory.hpp"
+#include "agent/word_report.hpp"
 #include "agent/workbook_view.hpp"
-#include "ooxml/docx/document.hpp"
+#include "ooxml/docx/word_document.hpp"
 #include "ooxml/pptx/presentation.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
@@ -78,7 +81,7 @@ private:
     Status ImportData(const TurnInput& input, WorkbookView& view, xlsx::Workbook& workbook,
                       TurnLog& log);
     Status ApplyClauses(const TurnInput& input, WorkbookView& view, TurnLog& log);
-    Result<std::string> RunWord(const TurnInput& input, TurnLog& log);
+    Result<std::string> RunWord(const TurnInput& input, TurnLog& log, std::string& memory);
     Result<std::string> RunSlides(const TurnInput& input, TurnLog& log);
 };
 
@@ -117,8 +120,8 @@ std::string Counted(std::size_t count, std::string_view noun) {
     return fmt::format("{} {}{}", count, noun, count == 1 ? "" : "s");
 }
 
-// An ask: the offline agent answers no questions, so it says what the workbook holds and leaves
-// everything as it was.
+// An ask: the offline agent answers no questions, so it says what the workbook or document holds
+// and leaves everything as it was.
 Result<TurnOutput> AnswerOffline(const TurnInput& input) {
     TurnOutput output;
     output.document = input.document.value_or(std::string());
@@ -138,6 +141,18 @@ Result<TurnOutput> AnswerOffline(const TurnInput& input) {
         overview = fmt::format(" The workbook has {}: {}.", Counted(sheets->size(), "sheet"),
                                fmt::join(parts, ", "));
     }
+    if (input.format == DocumentFormat::kWord && input.document) {
+        Result<docx::WordDocument> document = docx::WordDocument::Open(*input.document);
+        if (!document) return Propagate(document);
+        std::vector<std::string> sections;
+        for (const docx::BlockInfo& block : document->Blocks()) {
+            if (block.heading_level > 0) sections.push_back(fmt::format("\"{}\"", block.text));
+        }
+        overview = sections.empty() ? std::string(" The document has no sections.")
+                                    : fmt::format(" The document has {}: {}.",
+                                                  Counted(sections.size(), "section"),
+                                                  fmt::join(sections, ", "));
+    }
     output.summary = "The offline agent does not answer questions; nothing was changed." +
                      overview + OutsideChangesNote(input);
     json::array messages{json::object{{"role", "user"}, {"content", input.prompt}},
@@ -156,7 +171,7 @@ Result<TurnOutput> OfflineAgent::RunTurn(const TurnInput& input) {
             case DocumentFormat::kExcel:
                 return RunExcel(input, log, memory);
             case DocumentFormat::kWord:
-                return RunWord(input, log);
+                return RunWord(input, log, memory);
             case DocumentFormat::kSlides:
                 return RunSlides(input, log);
         }
@@ -306,27 +321,137 @@ Status OfflineAgent::ApplyClauses(const TurnInput& input, WorkbookView& view, Tu
     return {};
 }
 
-// Word and PowerPoint recipes do not use data yet; the summary says so instead of staying silent.
+// PowerPoint recipes do not use data yet; the summary says so instead of staying silent.
 void ReportUnusedData(const TurnInput& input, TurnLog& log) {
     for (const auto& source : input.data_sources) {
-        log.skipped.push_back(
-            fmt::format("data source {} (data is used for Excel only so far)", source.file_name));
+        log.skipped.push_back(fmt::format(
+            "data source {} (data is used for Excel and Word only so far)", source.file_name));
     }
 }
 
-Result<std::string> OfflineAgent::RunWord(const TurnInput& input, TurnLog& log) {
-    if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
-    log.tool_calls = 1;
-    ReportUnusedData(input, log);
-    TitledText text = SplitTitle(input.prompt);
-    if (!input.document) {
-        log.done.push_back(fmt::format("Wrote a document titled \"{}\".", text.title));
-        std::vector<std::string> paragraphs;
-        if (!text.body.empty()) paragraphs.push_back(text.body);
-        return docx::BuildDocument(text.title, paragraphs);
+// The CSV data sources of a turn, parsed. kInvalidRequest naming the file for one that is not
+// CSV the reader accepts.
+Result<std::vector<std::pair<std::string, xlsx::CsvTable>>> ReadTables(const TurnInput& input) {
+    std::vector<std::pair<std::string, xlsx::CsvTable>> tables;
+    for (const auto& source : input.data_sources) {
+        auto table = xlsx::ParseCsv(source.bytes);
+        if (!table) {
+            return InvalidRequest(
+                fmt::format("data source {}: {}", source.file_name, table.error().message));
+        }
+        tables.emplace_back(source.file_name, std::move(*table));
     }
-    log.done.push_back("Appended a paragraph with the prompt's text.");
-    return docx::AppendParagraph(*input.document, input.prompt);
+    return tables;
+}
+
+// What the clauses of a Word turn ask for, read before anything is written: the memo's body
+// must be known before the instructions that may refer to its sections run.
+struct WordPlan {
+    std::vector<std::pair<std::string, WordInstruction>> instructions;  // clause, instruction
+    std::vector<std::string> body;                                      // memo paragraphs
+};
+
+WordPlan PlanWordTurn(std::string_view text, bool fresh, bool with_data, TurnLog& log) {
+    WordPlan plan;
+    for (const std::string& clause : SplitClauses(text)) {
+        if (std::optional<WordInstruction> instruction = ParseWordInstruction(clause)) {
+            plan.instructions.emplace_back(clause, std::move(*instruction));
+        } else if (with_data && SpeaksOfData(clause)) {
+            continue;
+        } else if (fresh && !with_data) {
+            plan.body.push_back(clause);
+        } else {
+            log.skipped.push_back(clause);
+        }
+    }
+    return plan;
+}
+
+// A first turn reads its first sentence as what the document is to be ("write a memo about the
+// offsite with sections Agenda and Budget"), unless that sentence is an instruction itself.
+WordRequest FirstTurnRequest(const TurnInput& input) {
+    if (!input.document) {
+        TitledText first = SplitTitle(input.prompt);
+        if (!ParseWordInstruction(first.title)) return ReadWordRequest(input.prompt);
+    }
+    WordRequest request;
+    request.rest = input.prompt;
+    return request;
+}
+
+Status WriteWordRecipe(const TurnInput& input, WordEditor& editor, const WordRequest& request,
+                       const std::vector<std::pair<std::string, xlsx::CsvTable>>& tables,
+                       const WordPlan& plan, TurnLog& log) {
+    bool fresh = !input.document;
+    for (std::size_t i = 0; i < tables.size(); ++i) {
+        const auto& [file_name, table] = tables[i];
+        Result<RecipeLog> report = BuildWordReport(editor, request, file_name, table,
+                                                   fresh && i == 0, tables.size() > 1 || !fresh);
+        if (!report) return std::unexpected(report.error());
+        log.done.insert(log.done.end(), report->begin(), report->end());
+    }
+    if (fresh && tables.empty()) {
+        Result<RecipeLog> memo = BuildWordMemo(editor, request, plan.body);
+        if (!memo) return std::unexpected(memo.error());
+        log.done.insert(log.done.end(), memo->begin(), memo->end());
+    }
+    return {};
+}
+
+Status ApplyWordPlan(WordEditor& editor, const WordPlan& plan, TurnLog& log) {
+    for (const auto& [clause, instruction] : plan.instructions) {
+        Result<ClauseOutcome> outcome = ApplyWordInstruction(editor, instruction);
+        if (!outcome && outcome.error().code == ErrorCode::kAgentFailed) {
+            return std::unexpected(outcome.error());
+        }
+        if (!outcome) {
+            return Fail(ErrorCode::kAgentFailed,
+                        "a document tool failed: " + outcome.error().message,
+                        outcome.error().detail);
+        }
+        if (outcome->kind == ClauseOutcome::Kind::kApplied) {
+            log.done.push_back(outcome->text);
+        } else if (outcome->kind == ClauseOutcome::Kind::kRefused) {
+            log.refused.push_back(fmt::format("Refused \"{}\": {}", clause, outcome->text));
+        }
+    }
+    return {};
+}
+
+// A new document gets the report of its data, or the memo skeleton of its prompt; every turn
+// then carries out the instructions it understood. Nothing is tracked: the agent's edits are
+// plain, as the run's owner asked for them.
+Result<std::string> OfflineAgent::RunWord(const TurnInput& input, TurnLog& log,
+                                          std::string& memory) {
+    if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());
+    Result<docx::WordDocument> opened =
+        input.document ? docx::WordDocument::Open(*input.document)
+                       : Result<docx::WordDocument>(docx::WordDocument::Create());
+    if (!opened) return Propagate(opened);
+    auto tables = ReadTables(input);
+    if (!tables) return Propagate(tables);
+
+    WordEditor editor(*opened, ReadWordMemory(memory), input.on_tool_call);
+    WordRequest request = FirstTurnRequest(input);
+    WordPlan plan = PlanWordTurn(request.rest, !input.document, !tables->empty(), log);
+    if (Status wrote = WriteWordRecipe(input, editor, request, *tables, plan, log); !wrote) {
+        return std::unexpected(wrote.error());
+    }
+    if (Status applied = ApplyWordPlan(editor, plan, log); !applied) {
+        return std::unexpected(applied.error());
+    }
+    log.tool_calls += editor.ToolCalls();
+    memory = WriteWordMemory(memory, editor.Memory());
+
+    // The saved document must open again.
+    if (auto step = Step(input, "verifying"); !step) return std::unexpected(step.error());
+    Result<std::string> saved = opened->Save();
+    if (!saved) return Propagate(saved);
+    if (auto reopened = docx::WordDocument::Open(*saved); !reopened) {
+        return Fail(ErrorCode::kAgentFailed, "the saved document does not open again",
+                    reopened.error().message);
+    }
+    return saved;
 }
 
 Result<std::string> OfflineAgent::RunSlides(const TurnInput& input, TurnLog& log) {

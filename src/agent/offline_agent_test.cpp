@@ -174,7 +174,8 @@ TEST(OfflineAgent, WordAndSlidesBuildThenAppend) {
         auto first = MakeOfflineAgent()->RunTurn(input);
         ASSERT_TRUE(first.has_value()) << first.error().message;
         input.document = first->document;
-        input.prompt = "Next steps. Exports.";
+        input.prompt = format == DocumentFormat::kWord ? "Add a section Next steps at the end"
+                                                       : "Next steps. Exports.";
         auto second = MakeOfflineAgent()->RunTurn(input);
         ASSERT_TRUE(second.has_value()) << second.error().message;
         EXPECT_NE(second->document, first->document);

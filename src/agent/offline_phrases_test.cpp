@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "agent/agent.hpp"
+#include "agent/documented_examples.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 #include "ooxml/xlsx/workbook_testing.hpp"
 #include "shared_dir.hpp"
@@ -389,37 +390,7 @@ const std::vector<Example>& Examples() {
     return examples;
 }
 
-// The "For example" column of every table of docs/offline-agent.md headed "You write | For
-// example | It does".
-std::vector<std::string> DocumentedExamples() {
-    std::istringstream doc(
-        ReadFile(std::filesystem::path(QUIRE_SOURCE_DIR) / "docs" / "offline-agent.md"));
-    std::vector<std::string> examples;
-    bool in_table = false;
-    for (std::string line; std::getline(doc, line);) {
-        if (line.starts_with("| You write | For example | It does |")) {
-            in_table = true;
-            continue;
-        }
-        if (!line.starts_with("|")) in_table = false;
-        if (!in_table || line.starts_with("|---")) continue;
-        std::vector<std::string> cells;
-        std::stringstream row(line.substr(1));
-        for (std::string cell; std::getline(row, cell, '|');) cells.push_back(cell);
-        EXPECT_GE(cells.size(), 3u) << line;
-        if (cells.size() < 2) continue;
-        std::string example = cells[1];
-        auto trim = [](std::string& text) {
-            text.erase(0, text.find_first_not_of(' '));
-            text.erase(text.find_last_not_of(' ') + 1);
-        };
-        trim(example);
-        EXPECT_TRUE(example.size() > 2 && example.front() == '`' && example.back() == '`')
-            << "an example must be one `code` span: " << line;
-        if (example.size() > 2) examples.push_back(example.substr(1, example.size() - 2));
-    }
-    return examples;
-}
+std::vector<std::string> DocumentedExamples() { return testing::DocumentedExamples("Excel"); }
 
 TEST(DocumentedExamples, TheDocAndTheTestsListTheSameExamples) {
     std::vector<std::string> documented = DocumentedExamples();

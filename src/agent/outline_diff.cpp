@@ -5,10 +5,11 @@
 #include <algorithm>
 #include <cstdint>
 #include <optional>
+#include <sstream>
 #include <string_view>
 
 #include "common/utf8.hpp"
-#include "ooxml/docx/document.hpp"
+#include "ooxml/docx/word_document.hpp"
 #include "ooxml/package/package.hpp"
 #include "ooxml/pptx/presentation.hpp"
 #include "ooxml/xlsx/formula_refs.hpp"
@@ -265,13 +266,34 @@ void CountTexts(const std::vector<std::string>& before, const std::vector<std::s
     }
 }
 
+// One text per paragraph, heading or table row of the body, in reading order.
+struct BodyText {
+    std::string text;
+    bool heading = false;  // a Title or heading paragraph: it starts a section
+};
+
+Result<std::vector<BodyText>> WordTexts(const std::string& bytes) {
+    Result<docx::WordDocument> document = docx::WordDocument::Open(bytes);
+    if (!document) return Propagate(document);
+    std::vector<BodyText> texts;
+    for (const docx::BlockInfo& block : document->Blocks()) {
+        if (block.kind != docx::BlockInfo::Kind::kTable) {
+            texts.push_back({block.text, block.heading_level >= 0});
+            continue;
+        }
+        std::istringstream rows(block.text);
+        for (std::string row; std::getline(rows, row);) texts.push_back({row, false});
+    }
+    return texts;
+}
+
 Result<OutlineDiff> DiffWord(const std::string& before, const std::string& after) {
-    auto old_paragraphs = docx::Paragraphs(before);
+    auto old_paragraphs = WordTexts(before);
     if (!old_paragraphs) return Propagate(old_paragraphs);
-    auto new_paragraphs = docx::Paragraphs(after);
+    auto new_paragraphs = WordTexts(after);
     if (!new_paragraphs) return Propagate(new_paragraphs);
 
-    auto texts = [](const std::vector<docx::BodyParagraph>& paragraphs, bool headings_only) {
+    auto texts = [](const std::vector<BodyText>& paragraphs, bool headings_only) {
         std::vector<std::string> out;
         for (const auto& paragraph : paragraphs) {
             if (!headings_only || paragraph.heading) out.push_back(paragraph.text);

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "ooxml/docx/document.hpp"
+#include "ooxml/docx/word_document.hpp"
 #include "ooxml/pptx/presentation.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
@@ -24,6 +24,24 @@ void Must(Status status) {
 }
 
 xlsx::Workbook Open(const std::string& bytes) { return Must(xlsx::Workbook::Open(bytes)); }
+
+docx::BlockSpec Block(docx::BlockSpec::Kind kind, std::string text, int level = 1) {
+    docx::BlockSpec spec;
+    spec.kind = kind;
+    spec.text = std::move(text);
+    spec.level = level;
+    return spec;
+}
+
+// A document written by the Word engine: a Title and paragraphs.
+std::string WordBytes(const std::string& title, const std::vector<std::string>& paragraphs) {
+    docx::WordDocument document = docx::WordDocument::Create();
+    std::vector<docx::BlockSpec> blocks{Block(docx::BlockSpec::Kind::kHeading, title, 0)};
+    for (const std::string& text : paragraphs)
+        blocks.push_back(Block(docx::BlockSpec::Kind::kParagraph, text));
+    Must(document.InsertBlocks("end", docx::Position::kAfter, blocks));
+    return Must(document.Save());
+}
 
 std::string SalesWorkbook() {
     xlsx::Workbook workbook = xlsx::Workbook::Create();
@@ -86,10 +104,9 @@ TEST(OutlineDiff, ADeletedSheetIsRemovedAndOnlyTheFirstFiftyCellsAreListed) {
 }
 
 TEST(OutlineDiff, ParagraphsAreAlignedSoAnInsertionChangesNothingAfterIt) {
-    std::string before =
-        Must(docx::BuildDocument("Plan", {"First point.", "Second point.", "Third point."}));
-    std::string after = Must(docx::BuildDocument(
-        "Plan", {"First point.", "Inserted.", "Second point.", "Third point, revised."}));
+    std::string before = WordBytes("Plan", {"First point.", "Second point.", "Third point."});
+    std::string after =
+        WordBytes("Plan", {"First point.", "Inserted.", "Second point.", "Third point, revised."});
 
     OutlineDiff diff = Must(DiffDocuments(DocumentFormat::kWord, before, after));
 
@@ -104,12 +121,37 @@ TEST(OutlineDiff, ParagraphsAreAlignedSoAnInsertionChangesNothingAfterIt) {
 }
 
 TEST(OutlineDiff, ARetitledDocumentRenamesItsSection) {
-    std::string before = Must(docx::BuildDocument("Plan", {"Body."}));
-    std::string after = Must(docx::BuildDocument("Budget", {"Body."}));
+    std::string before = WordBytes("Plan", {"Body."});
+    std::string after = WordBytes("Budget", {"Body."});
     OutlineDiff diff = Must(DiffDocuments(DocumentFormat::kWord, before, after));
     ASSERT_EQ(diff.renamed.size(), 1u);
     EXPECT_EQ(diff.renamed[0].first, "Plan");
     EXPECT_EQ(diff.renamed[0].second, "Budget");
+}
+
+TEST(OutlineDiff, WordSectionsAddedAndDeletedAndTableRowsChanged) {
+    docx::WordDocument document = docx::WordDocument::Create();
+    docx::BlockSpec table = Block(docx::BlockSpec::Kind::kTable, "");
+    table.rows = {{"Item", "Cost"}, {"Rent", "100"}};
+    std::vector<docx::BlockSpec> blocks{Block(docx::BlockSpec::Kind::kHeading, "Plan", 0),
+                                        Block(docx::BlockSpec::Kind::kHeading, "Costs"), table,
+                                        Block(docx::BlockSpec::Kind::kHeading, "Risks")};
+    Must(document.InsertBlocks("end", docx::Position::kAfter, blocks));
+    std::string before = Must(document.Save());
+
+    docx::WordDocument edited = Must(docx::WordDocument::Open(before));
+    Must(edited.DeleteBlock("sec_risks"));
+    Must(edited.InsertBlocks("end", docx::Position::kAfter,
+                             std::vector{Block(docx::BlockSpec::Kind::kHeading, "Outlook")}));
+    EXPECT_EQ(Must(edited.ReplaceText("100", "120")), 1u);
+    std::string after = Must(edited.Save());
+
+    OutlineDiff diff = Must(DiffDocuments(DocumentFormat::kWord, before, after));
+    EXPECT_EQ(diff.renamed,
+              (std::vector<std::pair<std::string, std::string>>{{"Risks", "Outlook"}}));
+    ASSERT_EQ(diff.texts.size(), 2u);
+    EXPECT_EQ(diff.texts[0].before, "Rent\t100");
+    EXPECT_EQ(diff.texts[0].after, "Rent\t120");
 }
 
 TEST(OutlineDiff, SlidesAddedAndSlideTextsChanged) {

@@ -86,6 +86,35 @@ std::vector<std::string> SplitInstruction(std::string_view text) {
 
 }  // namespace
 
+std::string Unquote(std::string_view text) {
+    std::string value = Trim(text);
+    static const std::pair<std::string_view, std::string_view> kQuotes[] = {
+        {"\"", "\""}, {"'", "'"}, {"\u201c", "\u201d"}, {"\u2018", "\u2019"}, {"`", "`"}};
+    for (const auto& [open, close] : kQuotes) {
+        if (value.size() >= open.size() + close.size() && value.starts_with(open) &&
+            value.ends_with(close)) {
+            return value.substr(open.size(), value.size() - open.size() - close.size());
+        }
+    }
+    return value;
+}
+
+std::string TidyClause(std::string_view clause) {
+    static const std::regex kOpeners(R"(^(?:(?:please|now|also|then|and|next|finally|kindly|)"
+                                     R"((?:can|could|would|will)\s+you)\b[\s,]*)+)",
+                                     kIcase);
+    static const std::regex kClosing(R"([\s,]+please$)", kIcase);
+    std::string text = Trim(clause);
+    for (bool changed = true; changed;) {
+        std::size_t before = text.size();
+        while (!text.empty() && std::string_view(".!?,;:").find(text.back()) != std::string::npos)
+            text.pop_back();
+        text = Trim(std::regex_replace(text, kClosing, ""));
+        changed = text.size() != before;
+    }
+    return Trim(std::regex_replace(text, kOpeners, ""));
+}
+
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
                return std::tolower(static_cast<unsigned char>(x)) ==

@@ -52,4 +52,12 @@ TitledText SplitTitle(std::string_view prompt);
 
 bool EqualsIgnoringCase(std::string_view a, std::string_view b);
 
+// A clause without what carries no instruction: openers such as "please", "now" or "can you", a
+// closing "please", and punctuation at the end.
+std::string TidyClause(std::string_view clause);
+
+// The text without one pair of surrounding quotes ("x", 'x', “x”, ‘x’, `x`) and
+// without surrounding white space.
+std::string Unquote(std::string_view text);
+
 }  // namespace quire::agent

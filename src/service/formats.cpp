@@ -5,7 +5,7 @@
 #include <cctype>
 #include <utility>
 
-#include "ooxml/docx/document.hpp"
+#include "ooxml/docx/word_document.hpp"
 #include "ooxml/pptx/presentation.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
@@ -135,8 +135,11 @@ Status ValidateDocument(DocumentFormat format, std::string bytes) {
             if (!sheets) return std::unexpected(sheets.error());
             return {};
         }
-        case DocumentFormat::kWord:
-            return docx::Validate(std::move(bytes));
+        case DocumentFormat::kWord: {
+            auto document = docx::WordDocument::Open(std::move(bytes));
+            if (!document) return std::unexpected(document.error());
+            return {};
+        }
         case DocumentFormat::kSlides:
             return pptx::Validate(std::move(bytes));
     }
@@ -150,8 +153,11 @@ Result<std::string> OutlineDocument(DocumentFormat format, std::string bytes) {
             if (!workbook) return std::unexpected(workbook.error());
             return workbook->OutlineJson();
         }
-        case DocumentFormat::kWord:
-            return docx::OutlineJson(std::move(bytes));
+        case DocumentFormat::kWord: {
+            auto document = docx::WordDocument::Open(std::move(bytes));
+            if (!document) return std::unexpected(document.error());
+            return document->OutlineJson();
+        }
         case DocumentFormat::kSlides:
             return pptx::OutlineJson(std::move(bytes));
     }

@@ -246,7 +246,10 @@ class ApiTest(unittest.TestCase):
                 first = self.server.generate(self.key, fmt, prompt="Launch plan. Ship in May.",
                                              file_name="plan")
                 self.assertEqual(first.status, 200, first)
-                second = self.server.generate(self.key, fmt, prompt="Risks. Supply delays.",
+                # A Word turn carries out instructions; a deck turn adds a slide.
+                follow_up = ('Add a section Risks at the end. Add a paragraph to Risks saying '
+                             '"Supply delays"') if fmt == "word" else "Risks. Supply delays."
+                second = self.server.generate(self.key, fmt, prompt=follow_up,
                                               run_id=first.json()["run_id"])
                 self.assertEqual(second.status, 200, second)
                 data = self.download(second.json()["download_url"]).body

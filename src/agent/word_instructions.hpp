@@ -1,0 +1,84 @@
+#pragma once
+
+// The follow-up instructions the offline agent understands for Word documents, read from one
+// clause of a prompt (docs/offline-agent.md lists every phrase with an example). As for Excel,
+// reading is separate from doing: ParseWordInstruction says what a clause asks for with names as
+// the user wrote them; word_actions.hpp resolves them against the document and calls the tools.
+//
+// Matching ignores letter case, openers such as "please", articles and punctuation at the end.
+// A section is named as `Risks`, `section Risks`, `the Risks section`, `the section named
+// "Costs and risks"`; a chart as `the chart`, `the revenue chart`, `chart "Figure 1"`; a table
+// as `the table`, `the data table`.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace quire::agent {
+
+// Where a new or moved block goes relative to a section: after its last block, before its
+// heading, or at an end of the document (`section` is then "").
+enum class WordPlace { kEndOfSection, kAfterSection, kBeforeSection, kEndOfDocument };
+
+// A chart or a table, by the words that name it ("revenue"; "" for "the chart").
+struct FigureWords {
+    std::string kind;  // "chart" or "table"
+    std::string words;
+};
+
+struct AddSection {
+    std::string title;
+    WordPlace place = WordPlace::kEndOfDocument;  // kAfterSection, kBeforeSection or this
+    std::string section;                          // the section it goes after or before
+};
+
+struct MoveFigure {
+    FigureWords figure;
+    WordPlace place = WordPlace::kEndOfSection;
+    std::string section;
+};
+
+struct MoveSection {
+    std::string section;
+    WordPlace place = WordPlace::kAfterSection;  // kAfterSection, kBeforeSection, kEndOfDocument
+    std::string other;
+};
+
+struct DeleteSection {
+    std::string section;
+};
+
+struct DeleteFigure {
+    FigureWords figure;
+};
+
+struct ReplaceWords {
+    std::string find;
+    std::string replace;
+};
+
+// A paragraph at the end of a section, or of the document when `section` is "".
+struct AddParagraph {
+    std::string section;
+    std::string text;
+};
+
+struct RetitleDocument {
+    std::string title;
+};
+
+using WordInstruction = std::variant<AddSection, MoveFigure, MoveSection, DeleteSection,
+                                     DeleteFigure, ReplaceWords, AddParagraph, RetitleDocument>;
+
+// The instruction a clause gives, or nullopt when it matches none of the documented phrases.
+std::optional<WordInstruction> ParseWordInstruction(std::string_view clause);
+
+// The words of a section's name without "the", "section" and quotes: "the Risks section" ->
+// "Risks". nullopt when the text names a chart or table instead.
+std::optional<std::string> SectionWords(std::string_view text);
+
+// The words naming a chart or table, or nullopt when the text names neither.
+std::optional<FigureWords> ParseFigureWords(std::string_view text);
+
+}  // namespace quire::agent

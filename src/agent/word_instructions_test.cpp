@@ -1,0 +1,114 @@
+// How clauses read as Word instructions: one row per phrasing, with what the clause must ask for.
+
+#include "agent/word_instructions.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+namespace quire::agent {
+namespace {
+
+std::string Place(WordPlace place) {
+    const char* places[] = {"end_of", "after", "before", "end"};
+    return places[static_cast<int>(place)];
+}
+
+// An instruction written out field by field, so that a row says what it expects in one string
+// and a failure shows what was read instead.
+std::string Describe(const WordInstruction& instruction) {
+    struct Writer {
+        std::string operator()(const AddSection& s) {
+            return fmt::format("add_section {}|{}|{}", s.title, Place(s.place), s.section);
+        }
+        std::string operator()(const MoveFigure& s) {
+            return fmt::format("move_{} {}|{}|{}", s.figure.kind, s.figure.words, Place(s.place),
+                               s.section);
+        }
+        std::string operator()(const MoveSection& s) {
+            return fmt::format("move_section {}|{}|{}", s.section, Place(s.place), s.other);
+        }
+        std::string operator()(const DeleteSection& s) { return "delete_section " + s.section; }
+        std::string operator()(const DeleteFigure& s) {
+            return fmt::format("delete_{} {}", s.figure.kind, s.figure.words);
+        }
+        std::string operator()(const ReplaceWords& s) {
+            return fmt::format("replace {}|{}", s.find, s.replace);
+        }
+        std::string operator()(const AddParagraph& s) {
+            return fmt::format("add_paragraph {}|{}", s.section, s.text);
+        }
+        std::string operator()(const RetitleDocument& s) { return "retitle " + s.title; }
+    };
+    return std::visit(Writer{}, instruction);
+}
+
+struct Row {
+    const char* clause;
+    const char* reads;  // nullptr: no instruction
+};
+
+TEST(WordInstructions, EachPhrasingReadsAsItsInstruction) {
+    const Row rows[] = {
+        {"Add a section Risks after Summary", "add_section Risks|after|Summary"},
+        {"add a new section named Costs below the Data section", "add_section Costs|after|Data"},
+        {"Insert a section called \"Before and after\" before section Data",
+         "add_section Before and after|before|Data"},
+        {"Create a section Appendix", "add_section Appendix|end|"},
+        {"Add a section Appendix at the end of the document", "add_section Appendix|end|"},
+        {"Add a section Notes at home", "add_section Notes at home|end|"},
+        {"Move the revenue chart to the executive summary",
+         "move_chart revenue|end_of|executive summary"},
+        {"move the chart into section Risks", "move_chart |end_of|Risks"},
+        {"Move the chart to the end of the Data section", "move_chart |end_of|Data"},
+        {"Move the chart to the end", "move_chart |end|"},
+        {"Move chart \"Figure 2\" after Summary", "move_chart Figure 2|after|Summary"},
+        {"Move the data table before the Chart section", "move_table data|before|Chart"},
+        {"Move the Data section before the Chart section", "move_section Data|before|Chart"},
+        {"move section Risks to the end", "move_section Risks|end|"},
+        {"Delete the Outlook section", "delete_section Outlook"},
+        {"remove section \"Costs and risks\"", "delete_section Costs and risks"},
+        {"Delete the chart", "delete_chart "},
+        {"drop the data table", "delete_table data"},
+        {"Delete Risks", nullptr},
+        {"Replace 2023 with 2024", "replace 2023|2024"},
+        {"Please replace all \"Q3\" with \"Q4\".", "replace Q3|Q4"},
+        {"replace \"with\" by \"without\"", "replace with|without"},
+        {"Add a paragraph to the summary saying \"Prices fell.\"",
+         "add_paragraph summary|Prices fell."},
+        {"add a paragraph under Risks that says rates may rise",
+         "add_paragraph Risks|rates may rise"},
+        {"Add a paragraph saying: Thanks to everyone", "add_paragraph |Thanks to everyone"},
+        {"Add a paragraph at the end of the document saying Done", "add_paragraph |Done"},
+        {"Rename the document to Annual review", "retitle Annual review"},
+        {"Change the title to \"S&P 500 review\"", "retitle S&P 500 review"},
+        {"set the document's title to Plan B", "retitle Plan B"},
+        {"Paint it gold", nullptr},
+        {"Add a sheet named Archive", nullptr},
+        {"Move the chart", nullptr},
+    };
+    for (const Row& row : rows) {
+        std::optional<WordInstruction> instruction = ParseWordInstruction(row.clause);
+        if (row.reads == nullptr) {
+            EXPECT_FALSE(instruction) << row.clause << " read as " << Describe(*instruction);
+            continue;
+        }
+        ASSERT_TRUE(instruction) << row.clause;
+        EXPECT_EQ(Describe(*instruction), row.reads) << row.clause;
+    }
+}
+
+TEST(WordInstructions, SectionAndFigureWords) {
+    EXPECT_EQ(SectionWords("the Risks section"), "Risks");
+    EXPECT_EQ(SectionWords("section \"Q3 plan\""), "Q3 plan");
+    EXPECT_EQ(SectionWords("the Chart section"), "Chart");
+    EXPECT_EQ(SectionWords("the chart"), std::nullopt);
+    ASSERT_TRUE(ParseFigureWords("the revenue chart"));
+    EXPECT_EQ(ParseFigureWords("the revenue chart")->words, "revenue");
+    EXPECT_EQ(ParseFigureWords("the graph")->kind, "chart");
+    EXPECT_EQ(ParseFigureWords("table \"Table 1\"")->words, "Table 1");
+    EXPECT_FALSE(ParseFigureWords("the summary"));
+}
+
+}  // namespace
+}  // namespace quire::agent
