@@ -2,39 +2,15 @@
 
 #include <boost/json.hpp>
 
+#include "agent/json_members.hpp"
+
 namespace quire::agent {
-namespace {
 
 namespace json = boost::json;
 
-std::string StringMember(const json::object& object, std::string_view key) {
-    const json::value* value = object.if_contains(key);
-    return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
-}
-
-// The objects of an array member, skipping anything else.
-std::vector<const json::object*> ObjectItems(const json::object& object, std::string_view key) {
-    std::vector<const json::object*> items;
-    const json::value* value = object.if_contains(key);
-    if (value == nullptr || !value->is_array()) return items;
-    for (const json::value& item : value->get_array()) {
-        if (item.is_object()) items.push_back(&item.get_object());
-    }
-    return items;
-}
-
-json::value ParseObject(std::string_view text) {
-    boost::system::error_code error;
-    json::value value = json::parse(text, error);
-    if (error || !value.is_object()) return json::object{};
-    return value;
-}
-
-}  // namespace
-
 ExcelMemory ReadExcelMemory(std::string_view memory_json) {
     ExcelMemory memory;
-    json::value root = ParseObject(memory_json);
+    json::value root = ParseObjectOrEmpty(memory_json);
     const json::value* excel = root.get_object().if_contains("excel");
     if (excel == nullptr || !excel->is_object()) return memory;
     const json::object& object = excel->get_object();
@@ -53,7 +29,7 @@ ExcelMemory ReadExcelMemory(std::string_view memory_json) {
 }
 
 std::string WriteExcelMemory(std::string_view previous, const ExcelMemory& memory) {
-    json::value root = ParseObject(previous);
+    json::value root = ParseObjectOrEmpty(previous);
     json::array sheets;
     for (const RememberedSheet& sheet : memory.sheets) {
         json::object item{{"name", sheet.name}};

@@ -15,6 +15,7 @@
 
 #include "agent/agent.hpp"
 #include "agent/documented_examples.hpp"
+#include "agent/offline_run_testing.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 #include "ooxml/xlsx/workbook_testing.hpp"
 #include "shared_dir.hpp"
@@ -25,55 +26,12 @@ namespace {
 namespace json = boost::json;
 using xlsx::CellValue;
 
-std::string ReadFile(const std::filesystem::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    EXPECT_FALSE(buffer.str().empty()) << path;
-    return buffer.str();
-}
-
-std::string ReadData(const std::string& name) {
-    return ReadFile(test_support::SharedDir() / "data" / name);
-}
-
-// A run: each turn gets the document and the memory the turn before left.
-class Conversation {
+// A workbook run: each turn gets the document and the memory the turn before left.
+class Conversation : public testing::OfflineRun {
 public:
-    Conversation() = default;
+    Conversation() : OfflineRun(DocumentFormat::kExcel) {}
     Conversation(std::string document, std::string memory)
-        : document_(std::move(document)), memory_(std::move(memory)) {}
-
-    // Runs one turn with the named CSV files of the shared data as data sources. A failed turn
-    // fails the test and leaves the run as it was.
-    const TurnOutput& Say(const std::string& prompt, const std::vector<std::string>& csv = {}) {
-        TurnInput input;
-        input.format = DocumentFormat::kExcel;
-        input.prompt = prompt;
-        input.document = document_;
-        input.memory_json = memory_;
-        input.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-        for (const std::string& name : csv)
-            input.data_sources.push_back({name, "csv", ReadData(name)});
-        Result<TurnOutput> output = MakeOfflineAgent()->RunTurn(input);
-        EXPECT_TRUE(output) << prompt << ": " << output.error().message;
-        if (!output) return last_;
-        last_ = std::move(*output);
-        document_ = last_.document;
-        memory_ = last_.memory_json;
-        return last_;
-    }
-
-    void ForgetMemory() { memory_ = "{}"; }
-    void SetMemory(std::string memory) { memory_ = std::move(memory); }
-    const std::string& document() const { return *document_; }
-    const std::string& memory() const { return memory_; }
-    const std::string& summary() const { return last_.summary; }
-
-private:
-    std::optional<std::string> document_;
-    std::string memory_ = "{}";
-    TurnOutput last_;
+        : OfflineRun(DocumentFormat::kExcel, std::move(document), std::move(memory)) {}
 };
 
 pugi::xml_node Child(pugi::xml_node parent, std::string_view local, int index = 0) {

@@ -17,6 +17,7 @@
 
 #include "agent/agent.hpp"
 #include "agent/documented_examples.hpp"
+#include "agent/offline_run_testing.hpp"
 #include "agent/word_memory.hpp"
 #include "agent/word_report.hpp"
 #include "ooxml/docx/word_document.hpp"
@@ -29,51 +30,16 @@ namespace {
 namespace json = boost::json;
 using Names = std::vector<std::string>;
 
-std::string ReadData(const std::string& name) {
-    std::ifstream in(test_support::SharedDir() / "data" / name, std::ios::binary);
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    EXPECT_FALSE(buffer.str().empty()) << name;
-    return buffer.str();
-}
-
 bool Has(std::string_view text, std::string_view part) {
     return text.find(part) != std::string_view::npos;
 }
 
 // A Word run: each turn gets the document and the memory the turn before left.
-class WordRun {
+class WordRun : public testing::OfflineRun {
 public:
-    WordRun() = default;
+    WordRun() : OfflineRun(DocumentFormat::kWord) {}
     WordRun(std::string document, std::string memory)
-        : document_(std::move(document)), memory_(std::move(memory)) {}
-
-    const TurnOutput& Say(const std::string& prompt, const std::vector<std::string>& csv = {}) {
-        TurnInput input;
-        input.format = DocumentFormat::kWord;
-        input.prompt = prompt;
-        input.document = document_;
-        input.memory_json = memory_;
-        input.deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
-        for (const std::string& name : csv)
-            input.data_sources.push_back({name, "csv", ReadData(name)});
-        Result<TurnOutput> output = MakeOfflineAgent()->RunTurn(input);
-        EXPECT_TRUE(output) << prompt << ": " << output.error().message;
-        if (!output) return last_;
-        last_ = std::move(*output);
-        document_ = last_.document;
-        memory_ = last_.memory_json;
-        return last_;
-    }
-
-    const std::string& document() const { return *document_; }
-    const std::string& memory() const { return memory_; }
-    const std::string& summary() const { return last_.summary; }
-
-private:
-    std::optional<std::string> document_;
-    std::string memory_ = "{}";
-    TurnOutput last_;
+        : OfflineRun(DocumentFormat::kWord, std::move(document), std::move(memory)) {}
 };
 
 // A turn's document, read back with the engine.

@@ -60,12 +60,7 @@ Result<json::value> WorkbookView::Call(std::string_view tool, json::object args)
     ++tool_calls_;
     if (observer_) observer_(tool, json::serialize(args));
     Result<json::value> result = xlsx::CallTool(workbook_, tool, args);
-    if (!result) {
-        Error error = result.error();
-        std::string prefix = std::string(tool) + ": ";
-        if (error.message.starts_with(prefix)) error.message.erase(0, prefix.size());
-        return std::unexpected(std::move(error));
-    }
+    if (!result) return std::unexpected(xlsx::WithoutToolName(std::move(result.error()), tool));
     return result;
 }
 

@@ -94,6 +94,12 @@ const std::vector<Tool>& WorkbookTools() {
     return tools;
 }
 
+Error WithoutToolName(Error error, std::string_view name) {
+    std::string prefix = std::string(name) + ": ";
+    if (error.message.starts_with(prefix)) error.message.erase(0, prefix.size());
+    return error;
+}
+
 Result<json::value> RunToolCall(std::string_view name, const json::object& args,
                                 const std::function<Result<json::value>(ToolArgs&)>& run) {
     if (!run) return InvalidRequest(fmt::format("there is no tool '{}'", name));

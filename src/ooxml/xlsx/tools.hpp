@@ -53,6 +53,10 @@ Result<boost::json::value> RunToolCall(
     std::string_view name, const boost::json::object& args,
     const std::function<Result<boost::json::value>(ToolArgs&)>& run);
 
+// `error` without the "NAME: " that RunToolCall put before its message, for callers that say
+// which tool failed themselves.
+Error WithoutToolName(Error error, std::string_view name);
+
 // A tool as a listing shows it: {"name", "description", "input_schema"}.
 boost::json::object ToolListing(std::string_view name, std::string_view description,
                                 std::string_view input_schema);
