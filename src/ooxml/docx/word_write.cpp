@@ -914,18 +914,29 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
     }
     Result<InsertionPoint> at = impl.Where(anchor, position);
     if (!at) return Propagate(at);
+    // Each block goes in as soon as it is written, so that the XML of a long insertion is never
+    // held whole next to the nodes made from it; a failure takes the blocks back out.
     std::vector<std::string> anchors;
-    std::string xml;
+    std::vector<pugi::xml_node> inserted;
+    auto take_back = [&] {
+        for (pugi::xml_node node : inserted) node.parent().remove_child(node);
+    };
     for (const BlockSpec& block : blocks) {
-        Result<std::string> part = impl.BlockXml(block, anchors);
-        if (!part) return Propagate(part);
-        xml += *part;
+        Result<std::string> xml = impl.BlockXml(block, anchors);
+        if (!xml) {
+            take_back();
+            return Propagate(xml);
+        }
+        auto nodes = impl.InsertXml(*at, *xml);
+        if (!nodes) {
+            take_back();
+            return Propagate(nodes);
+        }
+        inserted.insert(inserted.end(), nodes->begin(), nodes->end());
     }
-    auto inserted = impl.InsertXml(*at, xml);
-    if (!inserted) return Propagate(inserted);
     impl.main_dirty = true;
     if (tracked) {
-        if (Status marked = TrackRevision(impl, *inserted, true); !marked) {
+        if (Status marked = TrackRevision(impl, inserted, true); !marked) {
             return std::unexpected(marked.error());
         }
     }

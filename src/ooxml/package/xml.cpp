@@ -87,28 +87,31 @@ void DeclareUtf8(pugi::xml_document& doc) {
 }
 
 // pugixml keeps no text outside the root element, so the line break most writers put after the
-// declaration would be lost; it is put back as a text node of the document.
-void KeepBreakAfterDeclaration(std::string_view xml, pugi::xml_document& doc) {
+// declaration would be lost; it is found here, before an in-place parse changes the text, and put
+// back as a text node of the document.
+std::string SpaceAfterDeclaration(std::string_view xml) {
     if (xml.starts_with("\xEF\xBB\xBF")) xml.remove_prefix(3);
-    if (!xml.starts_with("<?xml")) return;
-    pugi::xml_node declaration = doc.first_child();
-    if (declaration.type() != pugi::node_declaration) return;
+    if (!xml.starts_with("<?xml")) return {};
     std::size_t end = xml.find("?>");
-    if (end == std::string_view::npos) return;
+    if (end == std::string_view::npos) return {};
     std::size_t start = end + 2;
     std::size_t stop = xml.find_first_not_of(" \t\r\n", start);
-    if (stop == std::string_view::npos || stop == start) return;
-    std::string space(xml.substr(start, stop - start));
+    if (stop == std::string_view::npos) return {};
+    return std::string(xml.substr(start, stop - start));
+}
+
+void KeepSpaceAfterDeclaration(const std::string& space, pugi::xml_document& doc) {
+    if (space.empty()) return;
+    pugi::xml_node declaration = doc.first_child();
+    if (declaration.type() != pugi::node_declaration) return;
     doc.insert_child_after(pugi::node_pcdata, declaration).set_value(space.c_str());
 }
 
-}  // namespace
-
-Result<std::unique_ptr<pugi::xml_document>> ParseXml(std::string_view xml,
-                                                     std::string_view part_name, int max_depth) {
-    auto doc = std::make_unique<pugi::xml_document>();
-    pugi::xml_parse_result parsed =
-        doc->load_buffer(xml.data(), xml.size(), kParseFlags, pugi::encoding_auto);
+// The checks every parse ends with, shared by the copying and the in-place parse.
+Result<std::unique_ptr<pugi::xml_document>> CheckParsed(std::unique_ptr<pugi::xml_document> doc,
+                                                        const pugi::xml_parse_result& parsed,
+                                                        std::string_view part_name, int max_depth,
+                                                        const std::string& space) {
     if (!parsed) {
         return Fail(ErrorCode::kInvalidRequest,
                     fmt::format("the part {} is not well-formed XML", part_name),
@@ -127,14 +130,41 @@ Result<std::unique_ptr<pugi::xml_document>> ParseXml(std::string_view xml,
     }
 
     DeclareUtf8(*doc);
-    KeepBreakAfterDeclaration(xml, *doc);
+    KeepSpaceAfterDeclaration(space, *doc);
     return doc;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<pugi::xml_document>> ParseXml(std::string_view xml,
+                                                     std::string_view part_name, int max_depth) {
+    auto doc = std::make_unique<pugi::xml_document>();
+    const std::string space = SpaceAfterDeclaration(xml);
+    const pugi::xml_parse_result parsed =
+        doc->load_buffer(xml.data(), xml.size(), kParseFlags, pugi::encoding_auto);
+    return CheckParsed(std::move(doc), parsed, part_name, max_depth, space);
+}
+
+Result<std::unique_ptr<pugi::xml_document>> ParseXmlInPlace(std::string& text,
+                                                            std::string_view part_name,
+                                                            int max_depth) {
+    auto doc = std::make_unique<pugi::xml_document>();
+    const std::string space = SpaceAfterDeclaration(text);
+    // pugixml converts text in another encoding into a buffer of its own and parses UTF-8 where
+    // it lies.
+    const pugi::xml_parse_result parsed =
+        doc->load_buffer_inplace(text.data(), text.size(), kParseFlags, pugi::encoding_auto);
+    return CheckParsed(std::move(doc), parsed, part_name, max_depth, space);
 }
 
 std::string SerializeXml(const pugi::xml_document& doc) {
     StringWriter writer;
-    doc.save(writer, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
+    SerializeXml(doc, writer);
     return std::move(writer.out);
+}
+
+void SerializeXml(const pugi::xml_document& doc, pugi::xml_writer& writer) {
+    doc.save(writer, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
 }
 
 std::string NamespaceOf(const pugi::xml_node& node) {
