@@ -242,12 +242,30 @@ bool IsXmlCharacter(std::string_view sequence) {
     return !(sequence == "\xEF\xBF\xBE" || sequence == "\xEF\xBF\xBF");
 }
 
+// The end of the run from `i` of bytes XML takes as they are: printable ASCII (DEL included),
+// tab and line feed.
+std::size_t PlainAsciiEnd(std::string_view text, std::size_t i) {
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (!((c >= 0x20 && c < 0x80) || c == '\t' || c == '\n')) break;
+        ++i;
+    }
+    return i;
+}
+
+bool IsMarkup(char c) { return c == '&' || c == '<' || c == '>' || c == '"'; }
+
 }  // namespace
 
 std::string XmlSafeText(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
+        // Printable ASCII, tabs and line feeds pass as they are, a run at a time.
+        const std::size_t plain = PlainAsciiEnd(text, i);
+        out.append(text.substr(i, plain - i));
+        i = plain;
+        if (i == text.size()) break;
         if (text[i] == '\r') {
             out += '\n';
             i += (i + 1 < text.size() && text[i + 1] == '\n') ? 2 : 1;
@@ -267,9 +285,17 @@ std::string XmlSafeText(std::string_view text) {
 }
 
 std::string EscapeXml(std::string_view text) {
+    const std::string safe = XmlSafeText(text);
     std::string out;
-    for (const char c : XmlSafeText(text)) {
-        switch (c) {
+    out.reserve(safe.size());
+    std::size_t start = 0;
+    while (start < safe.size()) {
+        // A plain loop: find_first_of would search the set once for every character.
+        std::size_t special = start;
+        while (special < safe.size() && !IsMarkup(safe[special])) ++special;
+        out.append(safe, start, special - start);
+        if (special == safe.size()) break;
+        switch (safe[special]) {
             case '&':
                 out += "&amp;";
                 break;
@@ -279,12 +305,10 @@ std::string EscapeXml(std::string_view text) {
             case '>':
                 out += "&gt;";
                 break;
-            case '"':
-                out += "&quot;";
-                break;
             default:
-                out += c;
+                out += "&quot;";
         }
+        start = special + 1;
     }
     return out;
 }

@@ -190,5 +190,36 @@ TEST(Xml, MalformedXmlIsRefusedWithThePartName) {
     EXPECT_NE(refused.error().message.find("xl/styles.xml"), std::string::npos);
 }
 
+struct SafeTextRow {
+    std::string_view input, safe;
+};
+
+TEST(Xml, XmlSafeTextKeepsWhatXmlCarriesAndMendsTheRest) {
+    const SafeTextRow rows[] = {
+        {"plain words, tab\tand line\n", "plain words, tab\tand line\n"},
+        {"a\x01"
+         "b\x1F",
+         "ab"},
+        {"a\r\nb\rc", "a\nb\nc"},
+        {"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x93\x88", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x93\x88"},
+        {"bad \xFF byte", "bad \xEF\xBF\xBD byte"},
+        {"cut \xE2\x82", "cut \xEF\xBF\xBD\xEF\xBF\xBD"},
+        {"x\xEF\xBF\xBEy\xEF\xBF\xBFz", "xyz"},
+        {"del \x7F kept", "del \x7F kept"},
+        {"", ""},
+    };
+    for (const SafeTextRow& row : rows) {
+        SCOPED_TRACE(row.input);
+        EXPECT_EQ(XmlSafeText(row.input), row.safe);
+    }
+}
+
+TEST(Xml, EscapeXmlEscapesMarkupAfterMendingTheText) {
+    EXPECT_EQ(EscapeXml("a&b<c>\"d'"), "a&amp;b&lt;c&gt;&quot;d'");
+    EXPECT_EQ(EscapeXml("&&\x02<"), "&amp;&amp;&lt;");
+    EXPECT_EQ(EscapeXml("no markup"), "no markup");
+    EXPECT_EQ(EscapeXml(""), "");
+}
+
 }  // namespace
 }  // namespace quire::ooxml
