@@ -55,8 +55,8 @@ Result<std::vector<pugi::xml_node>> InsertFragment(InsertionPoint at, std::strin
         return Internal("a written block is not well-formed XML", parsed.description());
     }
     const bool declare_w = PrefixUri(at.parent, "w") != word_ns;
-    // Only attributes use r: ("r:id", "r:embed"), always after a space.
-    // memmem: string_view::find stops at every space of the text to compare.
+    // Only attributes use r: ("r:id", "r:embed"), always after a space. memmem, because
+    // string_view::find would stop at every space of the text.
     const bool declare_r =
         memmem(xml.data(), xml.size(), " r:", 3) != nullptr && PrefixUri(at.parent, "r") != rel_ns;
     std::vector<pugi::xml_node> inserted;
