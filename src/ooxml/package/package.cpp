@@ -510,6 +510,8 @@ struct Package::Impl {
 
     Result<std::string> ReadSource(const Entry& entry, std::uint64_t max_bytes,
                                    std::size_t spare_capacity = 0) const;
+    Result<std::string> InflateWhole(const Entry& entry, const zip_stat_t& st,
+                                     std::size_t spare_capacity) const;
     Status ScanEntries();
     Status CheckNames() const;
     Status CheckPrologs() const;
@@ -530,6 +532,15 @@ Result<Package> OpenError(std::string message, std::string detail = {}) {
 // exactly its declared size: a header that understates the size is not trusted.
 Result<std::string> Package::Impl::ReadSource(const Entry& entry, std::uint64_t max_bytes,
                                               std::size_t spare_capacity) const {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    const zip_uint64_t wanted = ZIP_STAT_COMP_METHOD | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC;
+    if (max_bytes >= entry.declared_size && entry.declared_size > 0 &&
+        zip_stat_index(source.get(), *entry.source_index, 0, &st) == 0 &&
+        (st.valid & wanted) == wanted && st.comp_method == ZIP_CM_DEFLATE) {
+        return InflateWhole(entry, st, spare_capacity);
+    }
+
     ZipFile file(zip_fopen_index(source.get(), *entry.source_index, 0));
     if (!file) {
         return Fail(ErrorCode::kInvalidRequest,
@@ -560,6 +571,52 @@ Result<std::string> Package::Impl::ReadSource(const Entry& entry, std::uint64_t 
         return InvalidRequest(
             fmt::format("the part {} does not inflate to its declared size", entry.name));
     }
+    return out;
+}
+
+// A whole deflated entry is inflated in one step with ISA-L from its compressed bytes (two to
+// three times as fast as zlib behind libzip's layers), into room for one byte more than it
+// declares, so that an entry that inflates further is caught; its CRC-32 is checked as libzip
+// would check it.
+Result<std::string> Package::Impl::InflateWhole(const Entry& entry, const zip_stat_t& st,
+                                                std::size_t spare_capacity) const {
+    auto corrupt = [&](std::string detail) {
+        return Fail(ErrorCode::kInvalidRequest,
+                    fmt::format("the part {} has corrupt data", entry.name), std::move(detail));
+    };
+    ZipFile file(zip_fopen_index(source.get(), *entry.source_index, ZIP_FL_COMPRESSED));
+    if (!file) {
+        return Fail(ErrorCode::kInvalidRequest,
+                    fmt::format("the part {} cannot be read", entry.name),
+                    zip_strerror(source.get()));
+    }
+    std::string compressed(st.comp_size, '\0');
+    std::uint64_t got = 0;
+    while (got < compressed.size()) {
+        zip_int64_t n = zip_fread(file.get(), compressed.data() + got, compressed.size() - got);
+        if (n <= 0) return corrupt("short compressed data");
+        got += static_cast<std::uint64_t>(n);
+    }
+
+    std::string out;
+    out.reserve(entry.declared_size + std::max<std::size_t>(spare_capacity, 1));
+    out.resize(entry.declared_size + 1);
+    auto state = std::make_unique<inflate_state>();
+    isal_inflate_init(state.get());
+    state->next_in = reinterpret_cast<std::uint8_t*>(compressed.data());
+    state->avail_in = static_cast<std::uint32_t>(compressed.size());
+    state->next_out = reinterpret_cast<std::uint8_t*>(out.data());
+    state->avail_out = static_cast<std::uint32_t>(out.size());
+    state->crc_flag = ISAL_GZIP_NO_HDR;
+    const int rc = isal_inflate_stateless(state.get());
+    if (rc == ISAL_OUT_OVERFLOW ||
+        (rc == ISAL_DECOMP_OK && state->total_out != entry.declared_size)) {
+        return InvalidRequest(
+            fmt::format("the part {} does not inflate to its declared size", entry.name));
+    }
+    if (rc != ISAL_DECOMP_OK) return corrupt(fmt::format("ISA-L inflate error {}", rc));
+    if (state->crc != st.crc) return corrupt("CRC mismatch");
+    out.resize(entry.declared_size);
     return out;
 }
 

@@ -401,6 +401,40 @@ TEST(Package, PartInflatingBeyondItsDeclaredSizeIsRefusedOnRead) {
     EXPECT_EQ(read.error().code, ErrorCode::kInvalidRequest);
 }
 
+TEST(Package, PartWhoseCrcDoesNotMatchIsRefusedOnRead) {
+    std::vector<ZipEntry> entries = MinimalEntries();
+    entries.push_back({"media/changed.bin", std::string(100000, 'a')});
+    std::string bytes = MakeZip(entries);
+    std::size_t local = bytes.rfind(std::string("PK\x03\x04", 4));
+    std::size_t central = bytes.rfind(std::string("PK\x01\x02", 4));
+    PatchUint32(bytes, local + 14, 0x12345678);
+    PatchUint32(bytes, central + 16, 0x12345678);
+
+    Result<Package> package = Package::Open(bytes);
+    ASSERT_TRUE(package) << package.error().message;
+    Result<std::string> read = package->ReadPart("media/changed.bin");
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_NE(read.error().message.find("corrupt"), std::string::npos) << read.error().message;
+}
+
+TEST(Package, PartInflatingShortOfItsDeclaredSizeIsRefusedOnRead) {
+    std::vector<ZipEntry> entries = MinimalEntries();
+    entries.push_back({"media/short.bin", std::string(1000, 'a')});
+    std::string bytes = MakeZip(entries);
+    std::size_t local = bytes.rfind(std::string("PK\x03\x04", 4));
+    std::size_t central = bytes.rfind(std::string("PK\x01\x02", 4));
+    PatchUint32(bytes, local + 22, 5000);
+    PatchUint32(bytes, central + 24, 5000);
+
+    Result<Package> package = Package::Open(bytes);
+    ASSERT_TRUE(package) << package.error().message;
+    Result<std::string> read = package->ReadPart("media/short.bin");
+    ASSERT_FALSE(read);
+    EXPECT_NE(read.error().message.find("declared size"), std::string::npos)
+        << read.error().message;
+}
+
 TEST(Package, MissingMainPartIsAClearError) {
     std::vector<ZipEntry> entries = MinimalEntries();
     entries.erase(entries.begin() + 2);
