@@ -436,44 +436,29 @@ bool HasDrawing(const WordNames& w, const pugi::xml_node& paragraph) {
     return found;
 }
 
-// The n-th (from 1) index in `blocks` passing `keep`, or nullopt.
-template <typename Keep>
-std::optional<std::size_t> NthBlock(const std::vector<BodyBlock>& blocks, std::size_t n,
-                                    Keep keep) {
-    for (std::size_t i = 0; i < blocks.size(); ++i) {
-        if (keep(blocks[i]) && --n == 0) return i;
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
 Result<pugi::xml_node> WordDocument::Impl::Resolve(std::string_view anchor) {
-    const std::vector<BodyBlock> blocks = BodyBlocks();
     if (anchor.size() > 1 && std::string_view("bhtf").find(anchor[0]) != std::string_view::npos &&
         IsNumber(anchor.substr(1)) && anchor.size() < 10) {
         const std::size_t n = std::stoul(std::string(anchor.substr(1)));
-        std::optional<std::size_t> index;
-        if (n > 0) {
+        // Blocks are counted in place; only "h" anchors need heading levels.
+        auto counts = [&](const pugi::xml_node& node) {
             switch (anchor[0]) {
                 case 'b':
-                    index = NthBlock(blocks, n, [](const BodyBlock&) { return true; });
-                    break;
+                    return true;
                 case 'h':
-                    index = NthBlock(blocks, n,
-                                     [](const BodyBlock& b) { return b.heading_level >= 0; });
-                    break;
+                    return w.Is(node, "p") && HeadingLevel(node) >= 0;
                 case 't':
-                    index = NthBlock(blocks, n,
-                                     [&](const BodyBlock& b) { return w.Is(b.node, "tbl"); });
-                    break;
+                    return w.Is(node, "tbl");
                 default:
-                    index = NthBlock(blocks, n, [&](const BodyBlock& b) {
-                        return w.Is(b.node, "p") && HasDrawing(w, b.node);
-                    });
+                    return w.Is(node, "p") && HasDrawing(w, node);
             }
+        };
+        std::size_t seen = 0;
+        for (pugi::xml_node node : body.children()) {
+            if (n > 0 && IsBlockElement(w, node) && counts(node) && ++seen == n) return node;
         }
-        if (index) return blocks[*index].node;
     }
     pugi::xml_node found;
     ForEachElement(body, [&](const pugi::xml_node& node) {

@@ -530,3 +530,32 @@ TEST(WordNames, DeclarationsBelowTheRootAreSeenInTheText) {
 
 }  // namespace
 }  // namespace quire::docx
+
+namespace quire::docx {
+namespace {
+
+TEST(WordDocument, NumberedAnchorsCountBlocksHeadingsTablesAndFigures) {
+    WordDocument document = Report();
+    BlockSpec table;
+    table.kind = BlockSpec::Kind::kTable;
+    table.rows = {{"a", "b"}};
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{table}));
+
+    auto first_text = [&](std::string_view anchor) {
+        Result<std::vector<BlockInfo>> section = document.ReadSection(anchor);
+        return section && !section->empty() ? section->front().text : std::string("none");
+    };
+    EXPECT_EQ(first_text("b3"), "Revenue grew.");
+    EXPECT_EQ(first_text("h1"), "Report");
+    EXPECT_EQ(first_text("h3"), "Details");
+    // A table's section starts at the caption above it, here the chart's.
+    EXPECT_EQ(document.ReadSection("t1")->back().text, "a\tb");
+    EXPECT_EQ(document.ReadSection("f1")->front().drawings.size(), 1u);
+    EXPECT_FALSE(document.ReadSection("h4"));
+    EXPECT_FALSE(document.ReadSection("t2"));
+    EXPECT_FALSE(document.ReadSection("b0"));
+    EXPECT_FALSE(document.ReadSection("b99"));
+}
+
+}  // namespace
+}  // namespace quire::docx
