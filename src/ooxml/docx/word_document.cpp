@@ -80,16 +80,42 @@ WordNames::WordNames(const pugi::xml_document& doc, std::string_view word_ns) : 
     if (prefix && !prefix->empty()) prefix_ = *prefix + ":";
 }
 
-WordNames::WordNames(const pugi::xml_document& doc, std::string_view word_ns, std::string_view text)
+WordNames::WordNames(const pugi::xml_document& doc, std::string_view word_ns,
+                     bool declares_below_root)
     : ns_(word_ns) {
     std::optional<std::string> prefix = ooxml::PrefixFor(doc.document_element(), word_ns);
-    const std::string root = "<" + std::string(doc.document_element().name());
-    const std::size_t root_start = text.find(root);
-    const std::size_t root_end = text.find('>', root_start);
-    // Text that merely mentions "xmlns" takes the slow path, which is still right.
-    fast_ = prefix.has_value() && root_start != std::string_view::npos &&
-            text.find("xmlns", root_end) == std::string_view::npos;
+    fast_ = prefix.has_value() && !declares_below_root;
     if (prefix && !prefix->empty()) prefix_ = *prefix + ":";
+}
+
+bool DeclaresBelowRoot(std::string_view text) {
+    // UTF-16 text (zero bytes or a byte order mark at the start) is not scanned.
+    const std::string_view head = text.substr(0, 4);
+    if (head.find('\0') != std::string_view::npos || head.starts_with("\xFF\xFE") ||
+        head.starts_with("\xFE\xFF")) {
+        return true;
+    }
+    // The root's start tag is the first markup that is not a declaration, processing
+    // instruction, comment or DOCTYPE.
+    std::size_t at = 0;
+    while ((at = text.find('<', at)) != std::string_view::npos) {
+        const std::string_view rest = text.substr(at);
+        std::size_t close = std::string_view::npos;
+        if (rest.starts_with("<?")) {
+            close = text.find("?>", at);
+        } else if (rest.starts_with("<!--")) {
+            close = text.find("-->", at);
+        } else if (rest.starts_with("<!")) {
+            close = text.find('>', at);
+        } else {
+            const std::size_t root_end = text.find('>', at);
+            return root_end == std::string_view::npos ||
+                   text.find("xmlns", root_end) != std::string_view::npos;
+        }
+        if (close == std::string_view::npos) return true;
+        at = close + 1;
+    }
+    return true;
 }
 
 bool WordNames::Is(const pugi::xml_node& node, std::string_view local) const {
@@ -138,15 +164,19 @@ Result<WordDocument> WordDocument::Open(std::string bytes) {
     }
     auto xml = package->ReadPart(*main_part);
     if (!xml) return Propagate(xml);
-    auto doc = ooxml::ParseXml(*xml, *main_part, package->limits().max_xml_depth);
-    if (!doc) return Propagate(doc);
 
+    // The text moves to its place before the parse, which keeps pointers into it.
     auto impl = std::make_unique<Impl>(Impl{std::move(*package), std::move(*main_part)});
+    impl->main_text = std::move(*xml);
+    const bool declares_below_root = DeclaresBelowRoot(impl->main_text);
+    auto doc = ooxml::ParseXmlInPlace(impl->main_text, impl->main_part,
+                                      impl->package.limits().max_xml_depth);
+    if (!doc) return Propagate(doc);
     impl->doc = std::move(*doc);
     const pugi::xml_node root = impl->doc->document_element();
     for (const std::string_view word_ns : {ooxml::ns::kWordMain, kWordStrictNs}) {
         if (!ooxml::IsElement(root, word_ns, "document")) continue;
-        impl->w = WordNames(*impl->doc, word_ns, *xml);
+        impl->w = WordNames(*impl->doc, word_ns, declares_below_root);
         impl->strict = word_ns == kWordStrictNs;
         impl->body = ooxml::FindChild(root, word_ns, "body");
         if (!impl->body) return InvalidRequest("the Word document has no body");
@@ -155,10 +185,28 @@ Result<WordDocument> WordDocument::Open(std::string bytes) {
     return InvalidRequest("the Word document's main part is not a WordprocessingML document");
 }
 
+namespace {
+
+// pugixml's serialisation handed on to a part being written.
+struct SinkWriter final : pugi::xml_writer {
+    explicit SinkWriter(ooxml::PartSink& sink) : sink(sink) {}
+    void write(const void* data, std::size_t size) override {
+        sink.Append(std::string_view(static_cast<const char*>(data), size));
+    }
+    ooxml::PartSink& sink;
+};
+
+}  // namespace
+
 Result<std::string> WordDocument::Save() const {
     Impl& impl = *impl_;
     if (impl.main_dirty) {
-        impl.package.WritePart(impl.main_part, ooxml::SerializeXml(*impl.doc));
+        // The main part can be large: it goes to the package in pieces, deflated as they come.
+        Status written = impl.package.WritePartStreamed(impl.main_part, [&](ooxml::PartSink& sink) {
+            SinkWriter writer(sink);
+            ooxml::SerializeXml(*impl.doc, writer);
+        });
+        if (!written) return std::unexpected(written.error());
         impl.main_dirty = false;
     }
     for (const std::string& name : impl.dirty_parts) {
@@ -388,44 +436,29 @@ bool HasDrawing(const WordNames& w, const pugi::xml_node& paragraph) {
     return found;
 }
 
-// The n-th (from 1) index in `blocks` passing `keep`, or nullopt.
-template <typename Keep>
-std::optional<std::size_t> NthBlock(const std::vector<BodyBlock>& blocks, std::size_t n,
-                                    Keep keep) {
-    for (std::size_t i = 0; i < blocks.size(); ++i) {
-        if (keep(blocks[i]) && --n == 0) return i;
-    }
-    return std::nullopt;
-}
-
 }  // namespace
 
 Result<pugi::xml_node> WordDocument::Impl::Resolve(std::string_view anchor) {
-    const std::vector<BodyBlock> blocks = BodyBlocks();
     if (anchor.size() > 1 && std::string_view("bhtf").find(anchor[0]) != std::string_view::npos &&
         IsNumber(anchor.substr(1)) && anchor.size() < 10) {
         const std::size_t n = std::stoul(std::string(anchor.substr(1)));
-        std::optional<std::size_t> index;
-        if (n > 0) {
+        // Blocks are counted in place; only "h" anchors need heading levels.
+        auto counts = [&](const pugi::xml_node& node) {
             switch (anchor[0]) {
                 case 'b':
-                    index = NthBlock(blocks, n, [](const BodyBlock&) { return true; });
-                    break;
+                    return true;
                 case 'h':
-                    index = NthBlock(blocks, n,
-                                     [](const BodyBlock& b) { return b.heading_level >= 0; });
-                    break;
+                    return w.Is(node, "p") && HeadingLevel(node) >= 0;
                 case 't':
-                    index = NthBlock(blocks, n,
-                                     [&](const BodyBlock& b) { return w.Is(b.node, "tbl"); });
-                    break;
+                    return w.Is(node, "tbl");
                 default:
-                    index = NthBlock(blocks, n, [&](const BodyBlock& b) {
-                        return w.Is(b.node, "p") && HasDrawing(w, b.node);
-                    });
+                    return w.Is(node, "p") && HasDrawing(w, node);
             }
+        };
+        std::size_t seen = 0;
+        for (pugi::xml_node node : body.children()) {
+            if (n > 0 && IsBlockElement(w, node) && counts(node) && ++seen == n) return node;
         }
-        if (index) return blocks[*index].node;
     }
     pugi::xml_node found;
     ForEachElement(body, [&](const pugi::xml_node& node) {

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "ooxml/docx/tools.hpp"
+#include "ooxml/docx/word_impl.hpp"
 #include "ooxml/package/package.hpp"
 
 namespace quire::docx {
@@ -490,6 +491,85 @@ TEST(WordDocument, ReplaceTextReachesHeadersAndNotesOnlyForTheDocumentScope) {
     EXPECT_EQ(reopened.Notes().at(0).text, " Apex says so.");
     EXPECT_EQ(json::parse(reopened.OutlineJson()).at("headers_footers").at(0).at("text"),
               "Apex report");
+}
+
+}  // namespace
+}  // namespace quire::docx
+
+namespace quire::docx {
+namespace {
+
+// A main part over 256 KiB is parsed in place and saved deflated as it is serialised; editing it
+// twice, saving between, must keep every paragraph.
+TEST(WordDocument, LargeMainPartSurvivesEditsAndRepeatedSaves) {
+    WordDocument document = WordDocument::Create();
+    std::vector<BlockSpec> blocks;
+    for (int i = 0; i < 1200; ++i) {
+        blocks.push_back(Paragraph("Paragraph " + std::to_string(i) + std::string(300, 'x')));
+    }
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, blocks));
+    Result<std::string> bytes = document.Save();
+    ASSERT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(*bytes);
+    ASSERT_TRUE(package);
+    ASSERT_GT(package->PartSize("word/document.xml").value_or(0), 256u << 10);
+
+    Result<WordDocument> opened = WordDocument::Open(*bytes);
+    ASSERT_TRUE(opened) << opened.error().message;
+    ASSERT_TRUE(opened->InsertBlocks("b600", Position::kAfter, std::vector{Paragraph("Middle")}));
+    WordDocument once = Reopen(*opened);
+    ASSERT_TRUE(opened->InsertBlocks("start", Position::kBefore, std::vector{Paragraph("First")}));
+    WordDocument twice = Reopen(*opened);
+
+    EXPECT_EQ(once.BlockCount(), 1201u);
+    EXPECT_EQ(once.Blocks().at(600).text, "Middle");
+    EXPECT_EQ(twice.BlockCount(), 1202u);
+    EXPECT_EQ(twice.Blocks().front().text, "First");
+    EXPECT_EQ(twice.Blocks().at(601).text, "Middle");
+    EXPECT_EQ(twice.Blocks().back().text, "Paragraph 1199" + std::string(300, 'x'));
+}
+
+}  // namespace
+}  // namespace quire::docx
+
+namespace quire::docx {
+namespace {
+
+TEST(WordNames, DeclarationsBelowTheRootAreSeenInTheText) {
+    EXPECT_FALSE(DeclaresBelowRoot(R"(<?xml version="1.0"?><!-- <a xmlns:x="u"> -->)"
+                                   R"(<w:document xmlns:w="u"><w:body/></w:document>)"));
+    EXPECT_TRUE(DeclaresBelowRoot(R"(<w:document xmlns:w="u"><w:p xmlns:x="v"/></w:document>)"));
+    EXPECT_TRUE(DeclaresBelowRoot(std::string("<\0w\0:\0d\0>\0", 10)));
+    EXPECT_TRUE(DeclaresBelowRoot("<w:document xmlns:w=\"u\""));
+}
+
+}  // namespace
+}  // namespace quire::docx
+
+namespace quire::docx {
+namespace {
+
+TEST(WordDocument, NumberedAnchorsCountBlocksHeadingsTablesAndFigures) {
+    WordDocument document = Report();
+    BlockSpec table;
+    table.kind = BlockSpec::Kind::kTable;
+    table.rows = {{"a", "b"}};
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{table}));
+
+    auto first_text = [&](std::string_view anchor) {
+        Result<std::vector<BlockInfo>> section = document.ReadSection(anchor);
+        return section && !section->empty() ? section->front().text : std::string("none");
+    };
+    EXPECT_EQ(first_text("b3"), "Revenue grew.");
+    EXPECT_EQ(first_text("h1"), "Report");
+    EXPECT_EQ(first_text("h3"), "Details");
+    // A table's section starts at the caption above it, here the chart's.
+    EXPECT_EQ(document.ReadSection("t1")->back().text, "a\tb");
+    EXPECT_EQ(document.ReadSection("f1")->front().drawings.size(), 1u);
+    EXPECT_FALSE(document.ReadSection("h4"));
+    EXPECT_FALSE(document.ReadSection("t2"));
+    EXPECT_FALSE(document.ReadSection("b0"));
+    EXPECT_FALSE(document.ReadSection("b99"));
 }
 
 }  // namespace

@@ -34,9 +34,9 @@ class WordNames {
 public:
     WordNames() = default;
     WordNames(const pugi::xml_document& doc, std::string_view word_ns);
-    // The same, with the part's text: a prefix declared below the root element shows as an
-    // "xmlns" after the root's start tag, which is cheaper to look for in the text.
-    WordNames(const pugi::xml_document& doc, std::string_view word_ns, std::string_view text);
+    // The same, told by the caller whether the part declares prefixes below its root element
+    // (see DeclaresBelowRoot), which is cheaper to find in the text than in the tree.
+    WordNames(const pugi::xml_document& doc, std::string_view word_ns, bool declares_below_root);
 
     bool Is(const pugi::xml_node& node, std::string_view local) const;
     // The value of a w:-namespaced attribute ("w:val"), "" when absent.
@@ -48,6 +48,10 @@ private:
     std::string prefix_;  // "w:" or "" for a default namespace
     bool fast_ = false;
 };
+
+// Whether a part's text, before parsing, shows an "xmlns" after its root element's start tag.
+// Text that merely mentions "xmlns" gives true, which only costs speed.
+bool DeclaresBelowRoot(std::string_view text);
 
 // A block of the body and where its section ends, as the outline and the edits see it.
 struct BodyBlock {
@@ -64,6 +68,9 @@ struct InsertionPoint {
 struct WordDocument::Impl {
     ooxml::Package package;
     std::string main_part;
+    // The main part's text, which the parsed document points into (parsed in place), so it is
+    // declared before `doc` and outlives it.
+    std::string main_text;
     std::unique_ptr<pugi::xml_document> doc;
     pugi::xml_node body;
     WordNames w;

@@ -55,9 +55,10 @@ Result<std::vector<pugi::xml_node>> InsertFragment(InsertionPoint at, std::strin
         return Internal("a written block is not well-formed XML", parsed.description());
     }
     const bool declare_w = PrefixUri(at.parent, "w") != word_ns;
-    // Only attributes use r: ("r:id", "r:embed"), always after a space.
+    // Only attributes use r: ("r:id", "r:embed"), always after a space. memmem, because
+    // string_view::find would stop at every space of the text.
     const bool declare_r =
-        xml.find(" r:") != std::string_view::npos && PrefixUri(at.parent, "r") != rel_ns;
+        memmem(xml.data(), xml.size(), " r:", 3) != nullptr && PrefixUri(at.parent, "r") != rel_ns;
     std::vector<pugi::xml_node> inserted;
     while (pugi::xml_node child = holder.first_child()) {
         if (child.type() == pugi::node_element) {
@@ -82,6 +83,8 @@ struct Segment {
     bool footnote = false;
 };
 
+bool IsMarkupCharacter(char c) { return c == '\\' || c == '*' || c == '_' || c == '['; }
+
 std::vector<Segment> ParseMarkup(std::string_view text) {
     std::vector<Segment> out;
     Segment current;
@@ -90,6 +93,13 @@ std::vector<Segment> ParseMarkup(std::string_view text) {
         current.text.clear();
     };
     for (std::size_t i = 0; i < text.size(); ++i) {
+        // Text without markup characters is taken a run at a time. (find_first_of would search
+        // the set once for every character.)
+        std::size_t markup = i;
+        while (markup < text.size() && !IsMarkupCharacter(text[markup])) ++markup;
+        current.text.append(text.substr(i, markup - i));
+        i = markup;
+        if (i == text.size()) break;
         const char c = text[i];
         if (c == '\\' && i + 1 < text.size()) {
             current.text += text[++i];
@@ -141,8 +151,8 @@ std::string TextRuns(std::string_view text, std::string_view r_pr) {
     if (!r_pr.empty()) xml += fmt::format("<w:rPr>{}</w:rPr>", r_pr);
     std::size_t start = 0;
     while (start <= safe.size()) {
-        std::size_t stop = safe.find_first_of("\n\t", start);
-        if (stop == std::string::npos) stop = safe.size();
+        std::size_t stop = start;
+        while (stop < safe.size() && safe[stop] != '\n' && safe[stop] != '\t') ++stop;
         if (stop > start) {
             xml += fmt::format("<w:t xml:space=\"preserve\">{}</w:t>",
                                EscapeXml(std::string_view(safe).substr(start, stop - start)));
@@ -914,18 +924,29 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
     }
     Result<InsertionPoint> at = impl.Where(anchor, position);
     if (!at) return Propagate(at);
+    // Each block goes in as soon as it is written, so that the XML of a long insertion is never
+    // held whole next to the nodes made from it; a failure takes the blocks back out.
     std::vector<std::string> anchors;
-    std::string xml;
+    std::vector<pugi::xml_node> inserted;
+    auto take_back = [&] {
+        for (pugi::xml_node node : inserted) node.parent().remove_child(node);
+    };
     for (const BlockSpec& block : blocks) {
-        Result<std::string> part = impl.BlockXml(block, anchors);
-        if (!part) return Propagate(part);
-        xml += *part;
+        Result<std::string> xml = impl.BlockXml(block, anchors);
+        if (!xml) {
+            take_back();
+            return Propagate(xml);
+        }
+        auto nodes = impl.InsertXml(*at, *xml);
+        if (!nodes) {
+            take_back();
+            return Propagate(nodes);
+        }
+        inserted.insert(inserted.end(), nodes->begin(), nodes->end());
     }
-    auto inserted = impl.InsertXml(*at, xml);
-    if (!inserted) return Propagate(inserted);
     impl.main_dirty = true;
     if (tracked) {
-        if (Status marked = TrackRevision(impl, *inserted, true); !marked) {
+        if (Status marked = TrackRevision(impl, inserted, true); !marked) {
             return std::unexpected(marked.error());
         }
     }

@@ -134,6 +134,65 @@ std::optional<DeflatedPart> DeflateInPieces(std::string_view data) {
     return part;
 }
 
+// One raw deflate stream fed in pieces, at ISA-L's level 1 like the large parts above, its output
+// and CRC-32 built as the pieces come. The stream state is large (its history window), so it
+// lives on the heap.
+class StreamDeflater {
+public:
+    StreamDeflater() : level_buffer_(ISAL_DEF_LVL1_SMALL) {
+        isal_deflate_init(&stream_);
+        stream_.level = 1;
+        stream_.level_buf = level_buffer_.data();
+        stream_.level_buf_size = static_cast<std::uint32_t>(level_buffer_.size());
+        stream_.gzip_flag = IGZIP_DEFLATE;
+        stream_.flush = NO_FLUSH;
+    }
+
+    bool Add(std::string_view data) { return Deflate(data, false); }
+
+    std::optional<DeflatedPart> Finish() {
+        if (!Deflate({}, true)) return std::nullopt;
+        out_.resize(stream_.total_out);
+        DeflatedPart part;
+        part.compressed_size = out_.size();
+        part.crc = crc_;
+        part.size = size_;
+        part.pieces.push_back(std::move(out_));
+        return part;
+    }
+
+private:
+    bool Deflate(std::string_view data, bool last) {
+        stream_.next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(data.data()));
+        stream_.avail_in = static_cast<std::uint32_t>(data.size());
+        stream_.end_of_stream = last ? 1 : 0;
+        while (true) {
+            // XML deflates to a fraction of its size; the output grows when it runs short.
+            if (out_.size() - stream_.total_out < kMinOutputRoom) {
+                out_.resize(std::max<std::size_t>(2 * out_.size(), 4 * kMinOutputRoom));
+            }
+            stream_.next_out = reinterpret_cast<std::uint8_t*>(out_.data() + stream_.total_out);
+            stream_.avail_out = static_cast<std::uint32_t>(out_.size() - stream_.total_out);
+            if (isal_deflate(&stream_) != COMP_OK) return false;
+            if (last ? stream_.internal_state.state == ZSTATE_END : stream_.avail_in == 0) break;
+            // Work left with output room to spare would mean the stream is stuck.
+            if (stream_.avail_out > 0) return false;
+        }
+        crc_ =
+            crc32_gzip_refl(crc_, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+        size_ += data.size();
+        return true;
+    }
+
+    static constexpr std::size_t kMinOutputRoom = 16u << 10;
+
+    std::vector<std::uint8_t> level_buffer_;
+    isal_zstream stream_;
+    std::string out_;
+    std::uint32_t crc_ = 0;
+    std::uint64_t size_ = 0;
+};
+
 // A libzip source of data already deflated: libzip stores it as it is, with the CRC and sizes
 // given, instead of compressing it again. libzip reads it once, front to back, so each piece is
 // freed as soon as it has been read.
@@ -224,10 +283,85 @@ struct ZipErrorText {
 struct Entry {
     std::string name;  // as stored in the zip
     std::optional<zip_uint64_t> source_index;
+    // A written part: its bytes, or (written streamed) only its deflated bytes.
     std::optional<std::string> content;
+    std::optional<DeflatedPart> deflated;
     std::uint64_t declared_size = 0;
     bool directory = false;
+
+    bool written() const { return content || deflated; }
 };
+
+// The bytes of a streamed part: held as they are while the part is small, so that a small part
+// is saved exactly as WritePart would save it, then deflated piece by piece.
+class StreamedPart final : public PartSink {
+public:
+    void Append(std::string_view bytes) override {
+        if (failed_) return;
+        if (deflater_) {
+            failed_ = !deflater_->Add(bytes);
+            return;
+        }
+        if (pending_.size() + bytes.size() < kFastDeflateFloor) {
+            // Reserved once, the buffer never grows past the size at which deflating starts.
+            if (pending_.capacity() < kFastDeflateFloor) pending_.reserve(kFastDeflateFloor);
+            pending_.append(bytes);
+            return;
+        }
+        deflater_ = std::make_unique<StreamDeflater>();
+        failed_ = !deflater_->Add(pending_) || !deflater_->Add(bytes);
+        std::string().swap(pending_);
+    }
+
+    // Fills the entry's bytes; false when deflating failed.
+    bool Finish(Entry& entry) {
+        if (failed_) return false;
+        if (!deflater_) {
+            entry.content = std::move(pending_);
+            entry.deflated.reset();
+            return true;
+        }
+        std::optional<DeflatedPart> part = deflater_->Finish();
+        if (!part) return false;
+        entry.deflated = std::move(part);
+        entry.content.reset();
+        return true;
+    }
+
+private:
+    std::string pending_;
+    std::unique_ptr<StreamDeflater> deflater_;
+    bool failed_ = false;
+};
+
+// Inflates at most `max_bytes` of a raw deflate stream kept in pieces.
+Result<std::string> InflateDeflated(const DeflatedPart& part, std::uint64_t max_bytes,
+                                    std::size_t spare_capacity, std::string_view name) {
+    const std::uint64_t want = std::min(max_bytes, part.size);
+    std::string out;
+    out.reserve(want + spare_capacity);
+    out.resize(want);
+    z_stream stream{};
+    if (inflateInit2(&stream, -MAX_WBITS) != Z_OK) {
+        return Internal(fmt::format("the part {} cannot be read", name), "inflateInit2 failed");
+    }
+    stream.next_out = reinterpret_cast<Bytef*>(out.data());
+    stream.avail_out = static_cast<uInt>(want);
+    int rc = Z_OK;
+    for (const std::string& piece : part.pieces) {
+        stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(piece.data()));
+        stream.avail_in = static_cast<uInt>(piece.size());
+        while (stream.avail_in > 0 && stream.avail_out > 0 && rc == Z_OK) {
+            rc = inflate(&stream, Z_NO_FLUSH);
+        }
+        if (rc != Z_OK || stream.avail_out == 0) break;
+    }
+    inflateEnd(&stream);
+    if ((rc != Z_OK && rc != Z_STREAM_END) || stream.avail_out != 0) {
+        return Internal(fmt::format("the part {} cannot be read", name), "inflate failed");
+    }
+    return out;
+}
 
 // Lookup key of a part name: no leading slash, "/" for "\", ASCII lower case (OPC compares part
 // names case-insensitively).
@@ -376,6 +510,8 @@ struct Package::Impl {
 
     Result<std::string> ReadSource(const Entry& entry, std::uint64_t max_bytes,
                                    std::size_t spare_capacity = 0) const;
+    Result<std::string> InflateWhole(const Entry& entry, const zip_stat_t& st,
+                                     std::size_t spare_capacity) const;
     Status ScanEntries();
     Status CheckNames() const;
     Status CheckPrologs() const;
@@ -396,6 +532,15 @@ Result<Package> OpenError(std::string message, std::string detail = {}) {
 // exactly its declared size: a header that understates the size is not trusted.
 Result<std::string> Package::Impl::ReadSource(const Entry& entry, std::uint64_t max_bytes,
                                               std::size_t spare_capacity) const {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    const zip_uint64_t wanted = ZIP_STAT_COMP_METHOD | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC;
+    if (max_bytes >= entry.declared_size && entry.declared_size > 0 &&
+        zip_stat_index(source.get(), *entry.source_index, 0, &st) == 0 &&
+        (st.valid & wanted) == wanted && st.comp_method == ZIP_CM_DEFLATE) {
+        return InflateWhole(entry, st, spare_capacity);
+    }
+
     ZipFile file(zip_fopen_index(source.get(), *entry.source_index, 0));
     if (!file) {
         return Fail(ErrorCode::kInvalidRequest,
@@ -426,6 +571,52 @@ Result<std::string> Package::Impl::ReadSource(const Entry& entry, std::uint64_t 
         return InvalidRequest(
             fmt::format("the part {} does not inflate to its declared size", entry.name));
     }
+    return out;
+}
+
+// A whole deflated entry is inflated in one step with ISA-L from its compressed bytes (two to
+// three times as fast as zlib behind libzip's layers), into room for one byte more than it
+// declares, so that an entry that inflates further is caught; its CRC-32 is checked as libzip
+// would check it.
+Result<std::string> Package::Impl::InflateWhole(const Entry& entry, const zip_stat_t& st,
+                                                std::size_t spare_capacity) const {
+    auto corrupt = [&](std::string detail) {
+        return Fail(ErrorCode::kInvalidRequest,
+                    fmt::format("the part {} has corrupt data", entry.name), std::move(detail));
+    };
+    ZipFile file(zip_fopen_index(source.get(), *entry.source_index, ZIP_FL_COMPRESSED));
+    if (!file) {
+        return Fail(ErrorCode::kInvalidRequest,
+                    fmt::format("the part {} cannot be read", entry.name),
+                    zip_strerror(source.get()));
+    }
+    std::string compressed(st.comp_size, '\0');
+    std::uint64_t got = 0;
+    while (got < compressed.size()) {
+        zip_int64_t n = zip_fread(file.get(), compressed.data() + got, compressed.size() - got);
+        if (n <= 0) return corrupt("short compressed data");
+        got += static_cast<std::uint64_t>(n);
+    }
+
+    std::string out;
+    out.reserve(entry.declared_size + std::max<std::size_t>(spare_capacity, 1));
+    out.resize(entry.declared_size + 1);
+    auto state = std::make_unique<inflate_state>();
+    isal_inflate_init(state.get());
+    state->next_in = reinterpret_cast<std::uint8_t*>(compressed.data());
+    state->avail_in = static_cast<std::uint32_t>(compressed.size());
+    state->next_out = reinterpret_cast<std::uint8_t*>(out.data());
+    state->avail_out = static_cast<std::uint32_t>(out.size());
+    state->crc_flag = ISAL_GZIP_NO_HDR;
+    const int rc = isal_inflate_stateless(state.get());
+    if (rc == ISAL_OUT_OVERFLOW ||
+        (rc == ISAL_DECOMP_OK && state->total_out != entry.declared_size)) {
+        return InvalidRequest(
+            fmt::format("the part {} does not inflate to its declared size", entry.name));
+    }
+    if (rc != ISAL_DECOMP_OK) return corrupt(fmt::format("ISA-L inflate error {}", rc));
+    if (state->crc != st.crc) return corrupt("CRC mismatch");
+    out.resize(entry.declared_size);
     return out;
 }
 
@@ -535,6 +726,7 @@ void Package::Impl::StoreContentTypes() {
     auto it = index.find(PartKey(kContentTypesPart));
     if (it != index.end()) {
         entries[it->second].content = std::move(text);
+        entries[it->second].deflated.reset();
         return;
     }
     Entry entry;
@@ -557,8 +749,12 @@ Status Package::Impl::AddToZip(zip_t* out, const Entry& entry) const {
     zip_stat_init(&st);
     if (entry.source_index) zip_stat_index(source.get(), *entry.source_index, 0, &st);
     // Deflated here on several cores, large parts are handed to libzip already compressed.
-    const bool predeflated = entry.content && entry.content->size() >= kFastDeflateFloor;
-    if (predeflated) {
+    const bool predeflated =
+        entry.deflated || (entry.content && entry.content->size() >= kFastDeflateFloor);
+    if (entry.deflated) {
+        // Saving may be repeated, so the source reads a copy of the compressed bytes.
+        data = MakeDeflatedSource(out, *entry.deflated);
+    } else if (predeflated) {
         std::optional<DeflatedPart> deflated = DeflateInPieces(*entry.content);
         if (!deflated) return Internal("the package could not be written", "deflate failed");
         data = MakeDeflatedSource(out, std::move(*deflated));
@@ -576,7 +772,7 @@ Status Package::Impl::AddToZip(zip_t* out, const Entry& entry) const {
     }
     auto at = static_cast<zip_uint64_t>(index);
     int rc = 0;
-    if (entry.content) {
+    if (entry.written()) {
         if (!predeflated) rc = zip_set_file_compression(out, at, ZIP_CM_DEFLATE, 6);
         // A replaced part keeps its time; a new one gets a fixed time, so that saving the same
         // parts gives the same bytes.
@@ -661,6 +857,9 @@ Result<std::string> Package::ReadPart(std::string_view name, std::size_t spare_c
         copy = *entry->content;
         return copy;
     }
+    if (entry->deflated) {
+        return InflateDeflated(*entry->deflated, entry->deflated->size, spare_capacity, name);
+    }
     return impl_->ReadSource(*entry, entry->declared_size, spare_capacity);
 }
 
@@ -668,6 +867,7 @@ Result<std::string> Package::ReadPartPrefix(std::string_view name, std::size_t m
     const Entry* entry = impl_->Find(name);
     if (entry == nullptr) return NotFound(fmt::format("the package has no part {}", name));
     if (entry->content) return entry->content->substr(0, max_bytes);
+    if (entry->deflated) return InflateDeflated(*entry->deflated, max_bytes, 0, name);
     return impl_->ReadSource(*entry, max_bytes);
 }
 
@@ -680,7 +880,8 @@ std::optional<std::string_view> Package::WrittenPart(std::string_view name) cons
 std::optional<std::uint64_t> Package::PartSize(std::string_view name) const {
     const Entry* entry = impl_->Find(name);
     if (entry == nullptr) return std::nullopt;
-    return entry->content ? entry->content->size() : entry->declared_size;
+    if (entry->content) return entry->content->size();
+    return entry->deflated ? entry->deflated->size : entry->declared_size;
 }
 
 void Package::WritePart(std::string_view name, std::string bytes) {
@@ -692,6 +893,7 @@ void Package::WritePart(std::string_view name, std::string bytes) {
     auto it = impl_->index.find(key);
     if (it != impl_->index.end()) {
         impl_->entries[it->second].content = std::move(bytes);
+        impl_->entries[it->second].deflated.reset();
         return;
     }
     Entry entry;
@@ -699,6 +901,37 @@ void Package::WritePart(std::string_view name, std::string bytes) {
     entry.content = std::move(bytes);
     impl_->entries.push_back(std::move(entry));
     impl_->index.emplace(std::move(key), impl_->entries.size() - 1);
+}
+
+Status Package::WritePartStreamed(std::string_view name,
+                                  const std::function<void(PartSink&)>& produce) {
+    // [Content_Types].xml is parsed again on every write, so it is kept whole; it is small.
+    if (PartKey(name) == PartKey(kContentTypesPart)) {
+        struct WholePart final : PartSink {
+            std::string bytes;
+            void Append(std::string_view more) override { bytes.append(more); }
+        } whole;
+        produce(whole);
+        WritePart(name, std::move(whole.bytes));
+        return {};
+    }
+    StreamedPart stream;
+    produce(stream);
+    Entry written;
+    if (!stream.Finish(written)) {
+        return Internal("the package could not be written", "deflate failed");
+    }
+    auto it = impl_->index.find(PartKey(name));
+    if (it != impl_->index.end()) {
+        Entry& entry = impl_->entries[it->second];
+        entry.content = std::move(written.content);
+        entry.deflated = std::move(written.deflated);
+        return {};
+    }
+    written.name = std::string(name.starts_with('/') ? name.substr(1) : name);
+    impl_->entries.push_back(std::move(written));
+    impl_->index.emplace(PartKey(name), impl_->entries.size() - 1);
+    return {};
 }
 
 void Package::RemovePart(std::string_view name) {

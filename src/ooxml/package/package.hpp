@@ -5,6 +5,7 @@
 // save keeps every part's bytes.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,6 +40,15 @@ struct Relationship {
 // The well-known relationship type of a package's main document.
 inline constexpr std::string_view kOfficeDocumentRel =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument";
+
+// Receives the bytes of a part being written, in order, in pieces of any size.
+class PartSink {
+public:
+    virtual void Append(std::string_view bytes) = 0;
+
+protected:
+    ~PartSink() = default;
+};
 
 // A package is a single-owner value: move it, do not share it between threads. Reading parts
 // goes through the source zip, so even the const members must not run concurrently.
@@ -80,8 +90,9 @@ public:
                                                      std::size_t max_bytes) const;
 
     // The bytes of a part written through WritePart, in place: valid until the part is next
-    // written or removed, or the package moves. nullopt for a part not written (read it with
-    // ReadPart) or not present. It saves a copy of large parts that are edited repeatedly.
+    // written or removed, or the package moves. nullopt for a part not written, written through
+    // WritePartStreamed (read it with ReadPart) or not present. It saves a copy of large parts
+    // that are edited repeatedly.
     std::optional<std::string_view> WrittenPart(std::string_view name) const;
 
     // The uncompressed size of a part (as written, or as its zip entry declares), nullopt when
@@ -91,6 +102,13 @@ public:
     // Replaces or adds a part. The saved package re-deflates it; untouched parts stay raw. A
     // replaced part keeps its place and stored name; a new part is added at the end.
     void WritePart(std::string_view name, std::string bytes);
+    // Replaces or adds a part as WritePart does, with the bytes `produce` hands to the sink. A
+    // part of 256 KiB or more is deflated (ISA-L level 1, as Save deflates large parts) as the
+    // pieces arrive and only its compressed bytes are kept, so the whole part is never held
+    // uncompressed; ReadPart inflates it again. kInternal when deflating fails; the package is
+    // then unchanged.
+    [[nodiscard]] Status WritePartStreamed(std::string_view name,
+                                           const std::function<void(PartSink&)>& produce);
     // Removes a part and its content type Override, if any.
     void RemovePart(std::string_view name);
 

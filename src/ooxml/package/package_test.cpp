@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <cstring>
+#include <functional>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -399,6 +401,40 @@ TEST(Package, PartInflatingBeyondItsDeclaredSizeIsRefusedOnRead) {
     EXPECT_EQ(read.error().code, ErrorCode::kInvalidRequest);
 }
 
+TEST(Package, PartWhoseCrcDoesNotMatchIsRefusedOnRead) {
+    std::vector<ZipEntry> entries = MinimalEntries();
+    entries.push_back({"media/changed.bin", std::string(100000, 'a')});
+    std::string bytes = MakeZip(entries);
+    std::size_t local = bytes.rfind(std::string("PK\x03\x04", 4));
+    std::size_t central = bytes.rfind(std::string("PK\x01\x02", 4));
+    PatchUint32(bytes, local + 14, 0x12345678);
+    PatchUint32(bytes, central + 16, 0x12345678);
+
+    Result<Package> package = Package::Open(bytes);
+    ASSERT_TRUE(package) << package.error().message;
+    Result<std::string> read = package->ReadPart("media/changed.bin");
+    ASSERT_FALSE(read);
+    EXPECT_EQ(read.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_NE(read.error().message.find("corrupt"), std::string::npos) << read.error().message;
+}
+
+TEST(Package, PartInflatingShortOfItsDeclaredSizeIsRefusedOnRead) {
+    std::vector<ZipEntry> entries = MinimalEntries();
+    entries.push_back({"media/short.bin", std::string(1000, 'a')});
+    std::string bytes = MakeZip(entries);
+    std::size_t local = bytes.rfind(std::string("PK\x03\x04", 4));
+    std::size_t central = bytes.rfind(std::string("PK\x01\x02", 4));
+    PatchUint32(bytes, local + 22, 5000);
+    PatchUint32(bytes, central + 24, 5000);
+
+    Result<Package> package = Package::Open(bytes);
+    ASSERT_TRUE(package) << package.error().message;
+    Result<std::string> read = package->ReadPart("media/short.bin");
+    ASSERT_FALSE(read);
+    EXPECT_NE(read.error().message.find("declared size"), std::string::npos)
+        << read.error().message;
+}
+
 TEST(Package, MissingMainPartIsAClearError) {
     std::vector<ZipEntry> entries = MinimalEntries();
     entries.erase(entries.begin() + 2);
@@ -475,6 +511,89 @@ TEST(Package, PartPrefixInflatesOnlyTheStart) {
     EXPECT_EQ(*stored, "<a b");
     EXPECT_EQ(reopened->ReadPartPrefix("big.xml", 10u << 20)->size(), xml.size());
     EXPECT_FALSE(reopened->ReadPartPrefix("missing.xml", 4));
+}
+
+}  // namespace
+}  // namespace quire::ooxml
+
+namespace quire::ooxml {
+namespace {
+
+// Hands `bytes` to the sink in pieces of `piece` bytes, as a serialiser would.
+std::function<void(PartSink&)> InPieces(const std::string& bytes, std::size_t piece) {
+    return [&bytes, piece](PartSink& sink) {
+        for (std::size_t at = 0; at < bytes.size(); at += piece) {
+            sink.Append(std::string_view(bytes).substr(at, piece));
+        }
+    };
+}
+
+std::string RowsXml(std::size_t size) {
+    std::string xml = "<rows>";
+    for (int i = 0; xml.size() < size; ++i) {
+        xml += "<row r=\"" + std::to_string(i) + "\"><v>" + std::to_string(i * 7919) + "</v></row>";
+    }
+    return xml + "</rows>";
+}
+
+TEST(Package, LargeStreamedPartIsKeptDeflatedAndReadsBackIdentical) {
+    const std::string xml = RowsXml(3u << 20);
+    Package package = Package::Create();
+    ASSERT_TRUE(package.WritePartStreamed("big.xml", InPieces(xml, 8191)));
+
+    EXPECT_EQ(package.PartSize("big.xml"), xml.size());
+    EXPECT_FALSE(package.WrittenPart("big.xml")) << "a large streamed part is held deflated";
+    Result<std::string> read = package.ReadPart("big.xml");
+    ASSERT_TRUE(read) << read.error().message;
+    EXPECT_TRUE(*read == xml);
+    EXPECT_EQ(*package.ReadPartPrefix("big.xml", 6), "<rows>");
+
+    Result<std::string> saved = package.Save();
+    ASSERT_TRUE(saved) << saved.error().message;
+    EXPECT_TRUE(*saved == *package.Save()) << "saving twice gave different bytes";
+    EXPECT_LT(saved->size(), xml.size() / 3);
+    Result<Package> reopened = Package::Open(*saved);
+    ASSERT_TRUE(reopened) << reopened.error().message;
+    Result<std::string> stored = reopened->ReadPart("big.xml");
+    ASSERT_TRUE(stored) << stored.error().message;
+    EXPECT_TRUE(*stored == xml);
+}
+
+TEST(Package, SmallStreamedPartIsSavedAsWritePartSavesIt) {
+    const std::string xml = RowsXml(10000);
+    Package streamed = Package::Create();
+    ASSERT_TRUE(streamed.WritePartStreamed("a.xml", InPieces(xml, 100)));
+    Package whole = Package::Create();
+    whole.WritePart("a.xml", xml);
+    EXPECT_EQ(streamed.WrittenPart("a.xml"), std::optional<std::string_view>(xml));
+    EXPECT_EQ(*streamed.Save(), *whole.Save());
+}
+
+TEST(Package, StreamedPartReplacesAPartInPlaceAndOthersStayRaw) {
+    const std::string original = MakeZip(MinimalEntries());
+    Result<Package> package = Package::Open(original);
+    ASSERT_TRUE(package);
+    const std::string xml = RowsXml(1u << 20);
+    ASSERT_TRUE(package->WritePartStreamed("doc/main.xml", InPieces(xml, 4096)));
+    Result<std::string> saved = package->Save();
+    ASSERT_TRUE(saved);
+
+    std::vector<RawEntry> before = RawEntries(original);
+    std::vector<RawEntry> after = RawEntries(*saved);
+    ASSERT_EQ(after.size(), before.size());
+    EXPECT_EQ(after[0], before[0]);
+    EXPECT_EQ(after[1], before[1]);
+    EXPECT_EQ(after[2].name, "doc/main.xml");
+    EXPECT_EQ(after[2].size, xml.size());
+    EXPECT_EQ(after[3], before[3]);
+    Result<Package> reopened = Package::Open(*saved);
+    ASSERT_TRUE(reopened);
+    EXPECT_TRUE(*reopened->ReadPart("doc/main.xml") == xml);
+
+    // Written again the usual way, the part is plain bytes once more.
+    package->WritePart("doc/main.xml", "<main/>");
+    EXPECT_EQ(package->WrittenPart("doc/main.xml"), std::optional<std::string_view>("<main/>"));
+    EXPECT_EQ(*Package::Open(*package->Save())->ReadPart("doc/main.xml"), "<main/>");
 }
 
 }  // namespace

@@ -87,28 +87,31 @@ void DeclareUtf8(pugi::xml_document& doc) {
 }
 
 // pugixml keeps no text outside the root element, so the line break most writers put after the
-// declaration would be lost; it is put back as a text node of the document.
-void KeepBreakAfterDeclaration(std::string_view xml, pugi::xml_document& doc) {
+// declaration would be lost; it is found here, before an in-place parse changes the text, and put
+// back as a text node of the document.
+std::string SpaceAfterDeclaration(std::string_view xml) {
     if (xml.starts_with("\xEF\xBB\xBF")) xml.remove_prefix(3);
-    if (!xml.starts_with("<?xml")) return;
-    pugi::xml_node declaration = doc.first_child();
-    if (declaration.type() != pugi::node_declaration) return;
+    if (!xml.starts_with("<?xml")) return {};
     std::size_t end = xml.find("?>");
-    if (end == std::string_view::npos) return;
+    if (end == std::string_view::npos) return {};
     std::size_t start = end + 2;
     std::size_t stop = xml.find_first_not_of(" \t\r\n", start);
-    if (stop == std::string_view::npos || stop == start) return;
-    std::string space(xml.substr(start, stop - start));
+    if (stop == std::string_view::npos) return {};
+    return std::string(xml.substr(start, stop - start));
+}
+
+void KeepSpaceAfterDeclaration(const std::string& space, pugi::xml_document& doc) {
+    if (space.empty()) return;
+    pugi::xml_node declaration = doc.first_child();
+    if (declaration.type() != pugi::node_declaration) return;
     doc.insert_child_after(pugi::node_pcdata, declaration).set_value(space.c_str());
 }
 
-}  // namespace
-
-Result<std::unique_ptr<pugi::xml_document>> ParseXml(std::string_view xml,
-                                                     std::string_view part_name, int max_depth) {
-    auto doc = std::make_unique<pugi::xml_document>();
-    pugi::xml_parse_result parsed =
-        doc->load_buffer(xml.data(), xml.size(), kParseFlags, pugi::encoding_auto);
+// The checks every parse ends with, shared by the copying and the in-place parse.
+Result<std::unique_ptr<pugi::xml_document>> CheckParsed(std::unique_ptr<pugi::xml_document> doc,
+                                                        const pugi::xml_parse_result& parsed,
+                                                        std::string_view part_name, int max_depth,
+                                                        const std::string& space) {
     if (!parsed) {
         return Fail(ErrorCode::kInvalidRequest,
                     fmt::format("the part {} is not well-formed XML", part_name),
@@ -127,14 +130,41 @@ Result<std::unique_ptr<pugi::xml_document>> ParseXml(std::string_view xml,
     }
 
     DeclareUtf8(*doc);
-    KeepBreakAfterDeclaration(xml, *doc);
+    KeepSpaceAfterDeclaration(space, *doc);
     return doc;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<pugi::xml_document>> ParseXml(std::string_view xml,
+                                                     std::string_view part_name, int max_depth) {
+    auto doc = std::make_unique<pugi::xml_document>();
+    const std::string space = SpaceAfterDeclaration(xml);
+    const pugi::xml_parse_result parsed =
+        doc->load_buffer(xml.data(), xml.size(), kParseFlags, pugi::encoding_auto);
+    return CheckParsed(std::move(doc), parsed, part_name, max_depth, space);
+}
+
+Result<std::unique_ptr<pugi::xml_document>> ParseXmlInPlace(std::string& text,
+                                                            std::string_view part_name,
+                                                            int max_depth) {
+    auto doc = std::make_unique<pugi::xml_document>();
+    const std::string space = SpaceAfterDeclaration(text);
+    // pugixml converts text in another encoding into a buffer of its own and parses UTF-8 where
+    // it lies.
+    const pugi::xml_parse_result parsed =
+        doc->load_buffer_inplace(text.data(), text.size(), kParseFlags, pugi::encoding_auto);
+    return CheckParsed(std::move(doc), parsed, part_name, max_depth, space);
 }
 
 std::string SerializeXml(const pugi::xml_document& doc) {
     StringWriter writer;
-    doc.save(writer, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
+    SerializeXml(doc, writer);
     return std::move(writer.out);
+}
+
+void SerializeXml(const pugi::xml_document& doc, pugi::xml_writer& writer) {
+    doc.save(writer, "", pugi::format_raw | pugi::format_no_declaration, pugi::encoding_utf8);
 }
 
 std::string NamespaceOf(const pugi::xml_node& node) {
@@ -212,12 +242,30 @@ bool IsXmlCharacter(std::string_view sequence) {
     return !(sequence == "\xEF\xBF\xBE" || sequence == "\xEF\xBF\xBF");
 }
 
+// The end of the run from `i` of bytes XML takes as they are: printable ASCII (DEL included),
+// tab and line feed.
+std::size_t PlainAsciiEnd(std::string_view text, std::size_t i) {
+    while (i < text.size()) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (!((c >= 0x20 && c < 0x80) || c == '\t' || c == '\n')) break;
+        ++i;
+    }
+    return i;
+}
+
+bool IsMarkup(char c) { return c == '&' || c == '<' || c == '>' || c == '"'; }
+
 }  // namespace
 
 std::string XmlSafeText(std::string_view text) {
     std::string out;
     out.reserve(text.size());
     for (std::size_t i = 0; i < text.size();) {
+        // Printable ASCII, tabs and line feeds pass as they are, a run at a time.
+        const std::size_t plain = PlainAsciiEnd(text, i);
+        out.append(text.substr(i, plain - i));
+        i = plain;
+        if (i == text.size()) break;
         if (text[i] == '\r') {
             out += '\n';
             i += (i + 1 < text.size() && text[i + 1] == '\n') ? 2 : 1;
@@ -237,9 +285,17 @@ std::string XmlSafeText(std::string_view text) {
 }
 
 std::string EscapeXml(std::string_view text) {
+    const std::string safe = XmlSafeText(text);
     std::string out;
-    for (const char c : XmlSafeText(text)) {
-        switch (c) {
+    out.reserve(safe.size());
+    std::size_t start = 0;
+    while (start < safe.size()) {
+        // A plain loop: find_first_of would search the set once for every character.
+        std::size_t special = start;
+        while (special < safe.size() && !IsMarkup(safe[special])) ++special;
+        out.append(safe, start, special - start);
+        if (special == safe.size()) break;
+        switch (safe[special]) {
             case '&':
                 out += "&amp;";
                 break;
@@ -249,12 +305,10 @@ std::string EscapeXml(std::string_view text) {
             case '>':
                 out += "&gt;";
                 break;
-            case '"':
-                out += "&quot;";
-                break;
             default:
-                out += c;
+                out += "&quot;";
         }
+        start = special + 1;
     }
     return out;
 }

@@ -24,9 +24,17 @@ namespace quire::ooxml {
                                                                    std::string_view part_name,
                                                                    int max_depth = 256);
 
+// ParseXml without a copy: the document's names and text point into `text`, which the parse
+// changes, so `text` must stay alive and its buffer unmoved (keep the string where it is) for as
+// long as the document is used. It saves holding a large part twice. Same checks and failures.
+[[nodiscard]] Result<std::unique_ptr<pugi::xml_document>> ParseXmlInPlace(
+    std::string& text, std::string_view part_name, int max_depth = 256);
+
 // Serialises as UTF-8 without reformatting (format_raw). The declaration is written only when the
 // document has one (as every parsed part that had one does).
 std::string SerializeXml(const pugi::xml_document& doc);
+// The same, handed to `writer` in pieces instead of gathered into one string.
+void SerializeXml(const pugi::xml_document& doc, pugi::xml_writer& writer);
 
 // The namespace URI of `node`'s own prefix, resolved through the xmlns declarations in scope.
 std::string NamespaceOf(const pugi::xml_node& node);

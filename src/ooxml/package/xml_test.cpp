@@ -97,6 +97,43 @@ TEST(Xml, WhitespaceTextAndDeclarationSurviveARoundTrip) {
     EXPECT_EQ(SerializeXml(**doc), xml);
 }
 
+TEST(Xml, InPlaceParseGivesTheSameDocumentAsACopyingParse) {
+    const std::string xml =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
+        "<w:document xmlns:w=\"urn:w\"><!-- note --><w:t xml:space=\"preserve\"> </w:t>"
+        "<?pi data?><w:t>a &amp; b</w:t><w:p w:val=\"&lt;x&gt;\"/></w:document>";
+    std::string text = xml;
+    auto doc = ParseXmlInPlace(text, "word/document.xml");
+    ASSERT_TRUE(doc) << doc.error().message;
+    EXPECT_STREQ((*doc)->document_element().child("w:t").text().get(), " ");
+    auto copied = ParseXml(xml, "word/document.xml");
+    ASSERT_TRUE(copied);
+    const std::string expected = SerializeXml(**copied);
+    EXPECT_EQ(SerializeXml(**doc), expected);
+    EXPECT_NE(expected.find("standalone=\"yes\"?>\n<w:document"), std::string::npos);
+
+    // Pieces handed to a writer make up the same text.
+    struct Pieces : pugi::xml_writer {
+        std::string out;
+        void write(const void* data, std::size_t size) override {
+            out.append(static_cast<const char*>(data), size);
+        }
+    } pieces;
+    SerializeXml(**doc, pieces);
+    EXPECT_EQ(pieces.out, expected);
+}
+
+TEST(Xml, InPlaceParseRefusesWhatACopyingParseRefuses) {
+    std::string doctype = "<!DOCTYPE a [<!ENTITY e \"x\">]><a>&e;</a>";
+    auto refused = ParseXmlInPlace(doctype, "a.xml");
+    ASSERT_FALSE(refused);
+    EXPECT_NE(refused.error().message.find("DOCTYPE"), std::string::npos);
+    std::string malformed = "<a><b></a>";
+    ASSERT_FALSE(ParseXmlInPlace(malformed, "xl/styles.xml"));
+    std::string deep = "<a><a><a></a></a></a>";
+    EXPECT_FALSE(ParseXmlInPlace(deep, "deep.xml", 2));
+}
+
 TEST(Xml, NoDeclarationIsAddedWhenThereWasNone) {
     auto doc = ParseXml("<a><b/></a>", "a.xml");
     ASSERT_TRUE(doc);
@@ -151,6 +188,37 @@ TEST(Xml, MalformedXmlIsRefusedWithThePartName) {
     ASSERT_FALSE(refused);
     EXPECT_EQ(refused.error().code, ErrorCode::kInvalidRequest);
     EXPECT_NE(refused.error().message.find("xl/styles.xml"), std::string::npos);
+}
+
+struct SafeTextRow {
+    std::string_view input, safe;
+};
+
+TEST(Xml, XmlSafeTextKeepsWhatXmlCarriesAndMendsTheRest) {
+    const SafeTextRow rows[] = {
+        {"plain words, tab\tand line\n", "plain words, tab\tand line\n"},
+        {"a\x01"
+         "b\x1F",
+         "ab"},
+        {"a\r\nb\rc", "a\nb\nc"},
+        {"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x93\x88", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x93\x88"},
+        {"bad \xFF byte", "bad \xEF\xBF\xBD byte"},
+        {"cut \xE2\x82", "cut \xEF\xBF\xBD\xEF\xBF\xBD"},
+        {"x\xEF\xBF\xBEy\xEF\xBF\xBFz", "xyz"},
+        {"del \x7F kept", "del \x7F kept"},
+        {"", ""},
+    };
+    for (const SafeTextRow& row : rows) {
+        SCOPED_TRACE(row.input);
+        EXPECT_EQ(XmlSafeText(row.input), row.safe);
+    }
+}
+
+TEST(Xml, EscapeXmlEscapesMarkupAfterMendingTheText) {
+    EXPECT_EQ(EscapeXml("a&b<c>\"d'"), "a&amp;b&lt;c&gt;&quot;d'");
+    EXPECT_EQ(EscapeXml("&&\x02<"), "&amp;&amp;&lt;");
+    EXPECT_EQ(EscapeXml("no markup"), "no markup");
+    EXPECT_EQ(EscapeXml(""), "");
 }
 
 }  // namespace
