@@ -230,6 +230,7 @@ Step<std::vector<std::filesystem::path>> SaveExport(ApiClient& client,
     json::object body{{"format", options.format}};
     json::object extra;
     if (!options.sheet.empty()) extra["sheet"] = options.sheet;
+    if (options.raw) extra["raw"] = true;
     if (options.dpi > 0) extra["dpi"] = options.dpi;
     if (!extra.empty()) body["options"] = std::move(extra);
     auto answer = ExpectJson(
@@ -398,6 +399,8 @@ void AddRunsCommand(CLI::App& app) {
     exported->add_option("run_id", export_args->run_id, "The run")->required();
     exported->add_option("--format,-f", export_args->format, "What to convert it to")->required();
     exported->add_option("--sheet", export_args->sheet, "The sheet a CSV export writes");
+    exported->add_flag("--raw", export_args->raw,
+                       "CSV: write text that looks like a formula as it is, without a leading '");
     exported->add_option("--dpi", export_args->dpi, "Resolution of PNG pages (default 110)");
     exported->add_option("--out,-o", export_args->out,
                          "Where to save it (PNG pages get -1, -2, … before the extension)");

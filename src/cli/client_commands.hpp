@@ -102,6 +102,7 @@ struct ExportOptions {
     std::string run_id;
     std::string format;         // pdf, png, html, csv, txt, odt, odp
     std::string sheet;          // CSV of a workbook: the sheet (default: the active one)
+    bool raw = false;           // CSV: no leading ' before text that looks like a formula
     int dpi = 0;                // PNG: 0 for the server's default
     std::filesystem::path out;  // default: the run's file name with the format's extension
 };

@@ -575,12 +575,14 @@ TEST(ClientCommands, RunsExportSavesTheConversionUnderTheRunsNameWithoutTheKey) 
     std::filesystem::current_path(dir.path());
     ApiClient client(fake.url(), std::string(kKey));
     Captured captured;
-    ExitCode exit = RunRunsExport(client, {.run_id = fake.run_id, .format = "csv", .sheet = "Data"},
-                                  captured.io);
+    ExitCode exit = RunRunsExport(
+        client, {.run_id = fake.run_id, .format = "csv", .sheet = "Data", .raw = true},
+        captured.io);
     std::filesystem::current_path(previous);
     ASSERT_EQ(exit, ExitCode::kOk) << captured.err.str();
     EXPECT_EQ(fake.export_body.at("format"), "csv");
     EXPECT_EQ(fake.export_body.at("options").at("sheet"), "Data");
+    EXPECT_EQ(fake.export_body.at("options").at("raw"), true);
     EXPECT_EQ(ReadFile(dir.path() / "Quarterly report.csv"), "/signed/export/page-1");
     EXPECT_TRUE(fake.signed_link_fetched);
     EXPECT_FALSE(fake.signed_link_had_key);

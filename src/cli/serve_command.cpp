@@ -382,6 +382,7 @@ void AddServe(CLI::App& app) {
         ->envname("QUIRE_PURGE_AFTER")
         ->capture_default_str();
     serve->add_option("--max-upload-mb", options->max_upload_mb, "Largest upload, in MB")
+        ->check(CLI::Range(1, 4096))
         ->envname("QUIRE_MAX_UPLOAD_MB")
         ->capture_default_str();
     serve->add_option("--log-level", options->log_level, "debug, info, warn or error")

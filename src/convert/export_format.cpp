@@ -126,8 +126,11 @@ Status CheckPair(SourceFormat source, TargetFormat target) {
         if (!list.empty()) list += ", ";
         list += TargetName(valid);
     }
-    return InvalidRequest(fmt::format("a {} document cannot be converted to {}; valid formats: {}",
-                                      SourceName(source), TargetName(target), list));
+    std::string_view name = SourceName(source);
+    // "an xlsx", "an xls", "a docx", "a pptx"
+    std::string_view article = name.starts_with('x') ? "an" : "a";
+    return InvalidRequest(fmt::format("{} {} document cannot be converted to {}; valid formats: {}",
+                                      article, name, TargetName(target), list));
 }
 
 bool IsNativePair(SourceFormat source, TargetFormat target) {

@@ -49,6 +49,14 @@ TEST(ExportMatrix, UnsupportedPairNamesTheValidTargets) {
               "a pptx document cannot be converted to csv; valid formats: pdf, png, odp");
 }
 
+TEST(ExportMatrix, UnsupportedPairOfAWorkbookSaysAnXlsx) {
+    // The message said "a xlsx document".
+    Status status = CheckPair(SourceFormat::kXlsx, TargetFormat::kOdp);
+    ASSERT_FALSE(status);
+    EXPECT_TRUE(status.error().message.starts_with("an xlsx document cannot be converted to odp"))
+        << status.error().message;
+}
+
 TEST(ExportMatrix, OnlyCsvOfWorkbooksAndTextOfDocumentsAreNative) {
     EXPECT_TRUE(IsNativePair(SourceFormat::kXlsx, kCsv));
     EXPECT_TRUE(IsNativePair(SourceFormat::kDocx, kTxt));

@@ -222,6 +222,30 @@ public:
         return &it->value();
     }
 
+    // kInvalidRequest naming the first member that is not one of `known`: a misspelt field
+    // ("runId") must not quietly start a new run.
+    Status OnlyKnown(std::initializer_list<std::string_view> known) const {
+        for (const auto& member : object_) {
+            if (std::ranges::find(known, std::string_view(member.key())) != known.end()) continue;
+            std::string list;
+            for (std::string_view name : known) {
+                if (!list.empty()) list += ", ";
+                list += name;
+            }
+            // The name goes back only when it is short and plain.
+            std::string_view key(member.key());
+            bool plain =
+                !key.empty() && key.size() <= 64 && std::ranges::all_of(key, [](unsigned char c) {
+                    return std::isalnum(c) != 0 || c == '_' || c == '-' || c == '.';
+                });
+            return InvalidRequest(fmt::format(
+                "unknown field {}; the fields are: {}",
+                plain ? fmt::format("\"{}\"", key) : std::string("(a name that is not plain)"),
+                list));
+        }
+        return {};
+    }
+
     static std::unexpected<Error> Wrong(std::string_view field, std::string_view what) {
         return InvalidRequest(fmt::format("{} must be {}", field, what));
     }
@@ -679,6 +703,12 @@ Result<service::GenerateRequest> Api::Impl::ParseGenerate(const Call& call, Docu
     auto object = ParseJsonObject(call.request.body);
     if (!object) return Propagate(object);
     BodyReader body(*object);
+    if (auto known = body.OnlyKnown({"prompt", "run_id", "mode", "init_file", "context_files",
+                                     "data_sources", "async", "multitask", "metadata",
+                                     "idempotency_key", "file_name", "timeout_ms"});
+        !known) {
+        return std::unexpected(known.error());
+    }
     service::GenerateRequest out;
     out.org_id = call.key.org_id;
     out.format = format;
@@ -689,6 +719,9 @@ Result<service::GenerateRequest> Api::Impl::ParseGenerate(const Call& call, Docu
     std::size_t length = Utf8CodePointCount(**prompt);
     if (length < 1 || length > kMaxPromptChars) {
         return InvalidRequest("prompt must be 1 to 10000 characters");
+    }
+    if ((*prompt)->find_first_not_of(" \t\r\n\v\f") == std::string::npos) {
+        return InvalidRequest("prompt must say something: it is only white space");
     }
     out.prompt = **prompt;
 
@@ -1282,6 +1315,14 @@ Result<convert::OptionInput> OptionsFromJson(const json::value* value) {
     if (!value->is_object()) return InvalidRequest("options must be an object");
     for (const auto& [key, item] : value->as_object()) {
         std::string name(key);
+        // JSON says what type an option is; a form can only send text.
+        if ((name == "dpi" && !item.is_number()) || (name == "raw" && !item.is_bool()) ||
+            (name == "sheet" && !item.is_string())) {
+            std::string_view what = name == "dpi"   ? "a number"
+                                    : name == "raw" ? "a boolean"
+                                                    : "a string";
+            return InvalidRequest(fmt::format("options.{} must be {}", name, what));
+        }
         if (item.is_string()) {
             input[name] = std::string(item.as_string());
         } else if (item.is_bool()) {
@@ -1367,6 +1408,9 @@ HttpResponse Api::Impl::ExportRun(Call& call) {
     auto object = ParseJsonObject(call.request.body);
     if (!object) return ErrorResponse(object.error());
     BodyReader body(*object);
+    if (auto known = body.OnlyKnown({"format", "options"}); !known) {
+        return ErrorResponse(known.error());
+    }
     auto format = body.String("format");
     if (!format) return ErrorResponse(format.error());
     if (!*format) return ErrorResponse(InvalidRequest("format is required").error());

@@ -47,7 +47,7 @@ Result<ExportAnswer> ExportService::ExportRun(std::string_view org_id, std::stri
     auto run = metadata_.GetRun(org_id, run_id);
     if (!run) return Propagate(run);
     if (run->status == "expired") {
-        return Fail(ErrorCode::kRunExpired, "the run has expired; its documents are gone");
+        return Fail(ErrorCode::kRunExpired, "the run has expired under the retention window");
     }
     if (run->version == 0 || run->blob.empty()) {
         return Fail(ErrorCode::kConflict, "the run has no document yet: no task has completed");

@@ -111,6 +111,11 @@ class ApiTest(unittest.TestCase):
             ({"prompt": "hi", "file_name": "../etc/passwd"}, "file_name"),
             # An empty name used to be taken as "no name" and the default given.
             ({"prompt": "hi", "file_name": ""}, "file_name"),
+            # Unknown fields were ignored, so a misspelt run_id quietly started a new run.
+            ({"prompt": "hi", "runId": "run_01JNOSUCHRUN0000000000000"}, "runId"),
+            ({"prompt": "hi", "webhook_url": "http://127.0.0.1:9/"}, "webhook_url"),
+            # A prompt of white space only was taken and gave an "Untitled" document.
+            ({"prompt": " \t\n "}, "prompt"),
         ]
         before = self.run_count()
         for body, field in cases:

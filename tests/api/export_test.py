@@ -355,6 +355,15 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
         missing = self.server.request("POST", "/api/v1/runs/run_missing/export", key=self.key,
                                       body={"format": "pdf"})
         self.assertEqual(missing.status, 404)
+        # A misspelt field was ignored, and a JSON option of the wrong type taken as text.
+        for wrong, named in [({"format": "txt", "option": {"raw": True}}, '"option"'),
+                             ({"format": "pdf", "options": {"dpi": "110"}}, "options.dpi"),
+                             ({"format": "txt", "options": {"raw": "yes"}}, "options.raw")]:
+            with self.subTest(body=wrong):
+                answer = self.server.request("POST", f"/api/v1/runs/{run_id}/export",
+                                             key=self.key, body=wrong)
+                self.assertEqual(answer.status, 400, answer)
+                self.assertIn(named, answer.json()["message"])
 
 
 class ConverterRecoveryTest(ExportServer, unittest.TestCase):

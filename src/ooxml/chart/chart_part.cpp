@@ -258,7 +258,10 @@ std::string AxisXml(bool category, std::string_view id, std::string_view cross_i
     if (gridlines) out += "<c:majorGridlines/>";
     if (!title.empty()) out += TitleXml(title, position == "l" || position == "r");
     out += fmt::format("<c:numFmt formatCode=\"{}\" sourceLinked=\"1\"/>", EscapeXml(format_code));
-    out += Val("majorTickMark", "out") + Val("minorTickMark", "none") + Val("tickLblPos", "nextTo");
+    // Category labels sit at the low end of the value axis: beside the axis line they would be
+    // drawn across the plot wherever values go below zero.
+    out += Val("majorTickMark", "out") + Val("minorTickMark", "none") +
+           Val("tickLblPos", category ? "low" : "nextTo");
     out += Val("crossAx", cross_id) + Val("crosses", "autoZero");
     if (category) {
         out += Val("auto", "1") + Val("lblAlgn", "ctr") + Val("lblOffset", "100") +

@@ -101,6 +101,14 @@ TEST(ChartPart, AxesNameEachOtherAndPiesHaveNone) {
     EXPECT_EQ(pie_names.count("catAx"), 0u);
 }
 
+TEST(ChartPart, CategoryLabelsStayBelowThePlotWhenValuesGoNegative) {
+    // Labels placed beside the category axis were drawn on the zero line, inside the plot.
+    auto doc = Parse(ChartPartXml(TwoSeries(ChartType::kLine)));
+    pugi::xml_node plot = doc->child("c:chartSpace").child("c:chart").child("c:plotArea");
+    EXPECT_STREQ(plot.child("c:catAx").child("c:tickLblPos").attribute("val").value(), "low");
+    EXPECT_STREQ(plot.child("c:valAx").child("c:tickLblPos").attribute("val").value(), "nextTo");
+}
+
 TEST(ChartPart, ScatterHasTwoValueAxesAndXYValues) {
     auto doc = Parse(ChartPartXml(TwoSeries(ChartType::kScatter)));
     std::multiset<std::string> names = ElementNames(*doc);
