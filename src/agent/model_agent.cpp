@@ -17,6 +17,7 @@
 #include "agent/context_text.hpp"
 #include "agent/data_import.hpp"
 #include "agent/llm/provider.hpp"
+#include "agent/recalculate_tool.hpp"
 #include "agent/verify.hpp"
 #include "common/log.hpp"
 #include "ooxml/xlsx/formula_refs.hpp"
@@ -287,7 +288,8 @@ std::string OutlineChanges(const json::value& before, const json::value& after) 
 // Tools that only read: all an ask may use.
 bool ReadOnly(std::string_view tool) {
     return tool == "read_range" || tool == "check_formulas" || tool == "get_outline" ||
-           tool == "read_context_file" || tool == "remember" || tool == "finish";
+           tool == "read_context_file" || tool == "remember" || tool == "finish" ||
+           tool == "recalculate";
 }
 
 std::vector<llm::ToolSpec> ExcelToolSpecs(bool ask, bool context_files) {
@@ -303,6 +305,7 @@ std::vector<llm::ToolSpec> ExcelToolSpecs(bool ask, bool context_files) {
                          "rows per sheet, documents and decks as their paragraphs.",
                          std::string(kReadContextSchema)});
     }
+    specs.push_back(RecalculateToolSpec());
     specs.push_back({"get_outline",
                      "The workbook's map: every sheet with its kind, visibility, used range, "
                      "header columns, tables, charts, formula count, and the defined names.",
@@ -422,6 +425,15 @@ struct ExcelTurn {
             }
             memory.Remember(Cut(note->as_string(), kMaxNoteChars));
             result.text = R"({"remembered":true})";
+            return result;
+        }
+        if (call.name == "recalculate") {
+            Result<std::string> done = RunRecalculateTool(workbook, options.recalculate, object);
+            if (!done) return fail(done.error().message);
+            if (std::find(tools_used.begin(), tools_used.end(), call.name) == tools_used.end()) {
+                tools_used.push_back(call.name);
+            }
+            result.text = DocumentData(*done);
             return result;
         }
         if (call.name == "get_outline") {

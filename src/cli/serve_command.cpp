@@ -170,7 +170,7 @@ struct AgentSetup {
     std::shared_ptr<agent::llm::Provider> provider;  // null for the offline planner
 };
 
-AgentSetup SetUpAgent(const ServeOptions& options) {
+AgentSetup SetUpAgent(const ServeOptions& options, agent::Recalculator recalculate) {
     auto config = agent::llm::ProviderConfig::FromEnvironment();
     if (!config) Die(config.error().message);
     auto provider = agent::llm::MakeProvider(*config);
@@ -183,6 +183,7 @@ AgentSetup SetUpAgent(const ServeOptions& options) {
     limits.max_turn_tokens = options.max_turn_tokens;
     limits.max_cells_written = options.max_cells;
     limits.max_document_bytes = static_cast<std::size_t>(options.max_document_mb) << 20;
+    limits.recalculate = std::move(recalculate);
     return {[shared, limits] { return agent::MakeModelAgent(shared, limits); }, shared};
 }
 
@@ -268,7 +269,10 @@ int Serve(const ServeOptions& options) {
     if (options.max_cells < 1) Die("--max-cells must be at least 1");
     if (options.max_document_mb < 1 || options.max_document_mb > 4096)
         Die("--max-document-mb must be 1 to 4096");
-    AgentSetup agent_setup = SetUpAgent(options);
+    // Excel turns are recalculated through the office pool when it runs, and the model agent
+    // may recalculate mid-turn through its recalculate tool.
+    convert::OfficePool office(OfficeOptions(options));
+    AgentSetup agent_setup = SetUpAgent(options, service::OfficeRecalculator(office));
     DataDir data = OpenDataDir(options.data_dir);
     LockDataDir(options.data_dir);
     BootstrapLocalKey(*data.metadata, options.data_dir);
@@ -278,8 +282,6 @@ int Serve(const ServeOptions& options) {
     service::TaskSignal signal;
     service::GenerateService generate(*data.metadata, *data.blobs, signal,
                                       std::chrono::seconds(sync_ceiling_ms / 1000));
-    // Excel turns are recalculated through the office pool when it runs.
-    convert::OfficePool office(OfficeOptions(options));
     service::AgentFactory make_agent = [&office, inner = agent_setup.make_agent] {
         return service::WithRecalculation(inner(), office);
     };
