@@ -1,6 +1,10 @@
 #include "service/export_service.hpp"
 
+#include <chrono>
+
 #include <fmt/format.h>
+
+#include "common/log.hpp"
 
 #include "convert/export_cache.hpp"
 #include "convert/exporter.hpp"
@@ -70,11 +74,16 @@ Result<ExportAnswer> ExportService::ConvertFile(std::string_view org_id, std::st
     // What the engine refuses as an init_file (a zip bomb, an entity expansion, an encrypted
     // package) never reaches the office converter either.
     if (std::optional<DocumentFormat> ooxml = FormatFromFileName(file->name)) {
+        auto started = std::chrono::steady_clock::now();
         auto bytes = blobs_.Get(file->blob);
         if (!bytes) return Propagate(bytes);
         if (Status valid = ValidateDocument(*ooxml, std::move(*bytes)); !valid) {
             return std::unexpected(valid.error());
         }
+        QUIRE_LOG_DEBUG(
+            "export source validated file_id={} ms={:.1f}", file_id,
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+                .count());
     }
     return Export(org_id, file->blob, *source, format, options, Stem(file->name));
 }
