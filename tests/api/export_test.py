@@ -435,7 +435,8 @@ class BackToBackTest(ExportServer, unittest.TestCase):
 
     def test_back_to_back_conversions_are_not_refused_while_a_document_closes(self):
         server = QuireServer(args=["--convert-queue", "0"],
-                             env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+                             env={"QUIRE_OFFICE_PROCESSES": "1",
+                                  "QUIRE_LOG_LEVEL": "debug"}).start()
         try:
             wait_ready(server)
             key = server.local_key()
@@ -447,6 +448,12 @@ class BackToBackTest(ExportServer, unittest.TestCase):
                 self.assertEqual(response.status, 200, response)
                 self.assertFalse(response.json()["cached"])
             self.assertEqual(office_children(server.process.pid), [pid])
+
+            # A repeated export of an upload does not open the upload again to validate it.
+            again = self.convert(server, key, files[0], "pdf")
+            self.assertEqual(again.status, 200, again)
+            self.assertTrue(again.json()["cached"])
+            self.assertEqual(server.read_log().count("export source validated"), len(files))
         finally:
             server.cleanup()
 
