@@ -69,6 +69,8 @@ struct ServeOptions {
     int convert_timeout_s = 60;
     int office_max_conversions = 200;
     int office_rss_mb = 1536;
+    // Preloaded into office processes; "" for the C library's allocator.
+    std::string office_allocator = convert::DefaultOfficeAllocator().string();
     int convert_queue = 64;
 };
 
@@ -223,6 +225,7 @@ convert::OfficePoolOptions OfficeOptions(const ServeOptions& options) {
     office.timeout_per_mb = std::chrono::milliseconds(options.convert_timeout_s * 1000 / 6);
     office.max_conversions = options.office_max_conversions;
     office.rss_ceiling_bytes = std::int64_t{options.office_rss_mb} << 20;
+    office.allocator = options.office_allocator;
     office.queue_limit = static_cast<std::size_t>(options.convert_queue);
     return office;
 }
@@ -440,6 +443,12 @@ void AddServe(CLI::App& app) {
         ->add_option("--office-rss-mb", options->office_rss_mb,
                      "Memory above which a LibreOffice process is replaced, MB")
         ->envname("QUIRE_OFFICE_RSS_MB")
+        ->capture_default_str();
+    serve
+        ->add_option("--office-allocator", options->office_allocator,
+                     "Memory allocator library preloaded into LibreOffice processes, \"\" for "
+                     "the C library's")
+        ->envname("QUIRE_OFFICE_ALLOCATOR")
         ->capture_default_str();
     serve
         ->add_option("--convert-queue", options->convert_queue,
