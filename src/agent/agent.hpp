@@ -51,6 +51,31 @@ struct ContextFile {
     std::string bytes;
 };
 
+// A workbook whose formulas the office converter computed (convert/recalculate.hpp does the
+// work; agents see only this).
+struct RecalculatedWorkbook {
+    // One formula cell with what the office computed for it.
+    struct Formula {
+        std::string location;  // "Summary!B7"
+        std::string formula;   // as the workbook stores it, without '='
+        enum class Kind { kNumber, kText, kError } kind = Kind::kNumber;
+        double number = 0;  // kNumber
+        std::string text;   // kText, or the error's name for kError ("#DIV/0!")
+        // An error the office computed where the file held a value that is none (Excel's, or
+        // an earlier calculation's): the value was kept, not the error.
+        bool kept = false;
+    };
+    std::string xlsx;  // the workbook with the computed values stored as the cells' cached values
+    std::vector<Formula> formulas;  // every formula cell the office computed, in sheet order
+    // Cells whose formulas use functions the office does not know: they keep their cached value.
+    std::vector<std::string> not_recalculated;
+};
+
+// Recalculates workbook bytes. kConverterUnavailable when no office converter runs; the
+// converter's own errors otherwise (kConversionFailed, kInvalidRequest for bytes that are not a
+// workbook).
+using Recalculator = std::function<Result<RecalculatedWorkbook>(std::string xlsx)>;
+
 struct TurnInput {
     DocumentFormat format = DocumentFormat::kExcel;
     std::string prompt;

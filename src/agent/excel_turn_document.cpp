@@ -14,6 +14,7 @@
 
 #include "agent/data_import.hpp"
 #include "agent/model_agent.hpp"
+#include "agent/recalculate_tool.hpp"
 #include "agent/turn_document.hpp"
 #include "agent/verify.hpp"
 #include "ooxml/xlsx/formula_refs.hpp"
@@ -215,13 +216,14 @@ std::string OutlineChanges(const json::value& before, const json::value& after) 
 // Tools that only read: all an ask may use.
 bool ReadOnly(std::string_view tool) {
     return tool == "read_range" || tool == "check_formulas" || tool == "get_outline" ||
-           tool == "read_context_file" || tool == "remember" || tool == "finish";
+           tool == "read_context_file" || tool == "remember" || tool == "finish" ||
+           tool == "recalculate";
 }
 
 // Results of these tools hold the document's own text.
 bool ReadsDocument(std::string_view tool) {
     return tool == "read_range" || tool == "get_outline" || tool == "check_formulas" ||
-           tool == "read_context_file";
+           tool == "read_context_file" || tool == "recalculate";
 }
 
 class ExcelTurnDocument final : public TurnDocument {
@@ -238,6 +240,7 @@ public:
             if (ask && !ReadOnly(tool.name)) continue;
             specs.push_back({tool.name, tool.description, tool.input_schema});
         }
+        specs.push_back(RecalculateToolSpec());
         return specs;
     }
 
@@ -284,6 +287,7 @@ public:
 
     Result<std::string> Call(std::string_view tool, const json::object& args,
                              Status& limit) override {
+        if (tool == "recalculate") return RunRecalculateTool(workbook_, options_.recalculate, args);
         // Cells a call would write count against the turn's cap once the call succeeds.
         std::size_t cells = CellsWritten(tool, args);
         if (cells_written_ + cells > options_.max_cells_written) {

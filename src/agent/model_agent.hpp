@@ -34,6 +34,9 @@ struct ModelAgentOptions {
     // Run memory: the outline, notes and earlier turns go into the context. Off, each turn
     // starts knowing nothing but the prompt (for the turn-cost benchmark).
     bool use_memory = true;
+    // Backs the recalculate tool of Excel turns; empty when no office converter runs, and the
+    // tool then answers so. Must outlive the agent.
+    Recalculator recalculate;
 };
 
 // A model agent over `provider` for Excel and Word runs. PowerPoint has no tool set for a model

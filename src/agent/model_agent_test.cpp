@@ -11,6 +11,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -856,6 +857,169 @@ TEST(ModelAgent, SlidesRunsStayWithTheOfflineAgent) {
     ASSERT_TRUE(output) << output.error().message;
     EXPECT_TRUE(server.Requests().empty());
     EXPECT_EQ(output->stats.steps, 0);
+}
+
+// The tool results of a turn's stored conversation, by tool call id.
+std::map<std::string, json::object> ToolResults(const TurnOutput& output) {
+    std::map<std::string, json::object> results;
+    json::value transcript = json::parse(output.messages_json);
+    for (const json::value& entry : transcript.as_array()) {
+        if (entry.at("role") != "tool") continue;
+        results[std::string(entry.at("tool_call_id").as_string())] = entry.as_object();
+    }
+    return results;
+}
+
+// A successful recalculate result: the JSON between the document-data marks.
+json::object RecalculateResult(const json::object& entry) {
+    std::string text(entry.at("content").as_string());
+    auto start = text.find('{');
+    auto end = text.rfind('}');
+    EXPECT_NE(start, std::string::npos) << text;
+    return json::parse(text.substr(start, end - start + 1)).as_object();
+}
+
+// Writes a division by zero, recalculates, fixes it and recalculates again.
+constexpr std::string_view kRecalculateScript = R"js({"steps": [
+  {"reply": {"tool_calls": [
+     {"id": "c1", "name": "set_cells", "arguments": {"sheet": "Calc", "cells": [
+        {"ref": "A1", "value": 4}, {"ref": "A2", "formula": "=A1/0"}]}},
+     {"id": "c2", "name": "recalculate", "arguments": {}}]}},
+  {"reply": {"tool_calls": [
+     {"id": "c3", "name": "set_cells", "arguments": {"sheet": "Calc", "cells": [
+        {"ref": "A2", "formula": "=A1/2"}]}},
+     {"id": "c4", "name": "recalculate", "arguments": {}}]}},
+  {"reply": {"tool_calls": [
+     {"id": "c5", "name": "finish", "arguments": {"summary": "A2 halves A1."}}]}}
+]})js";
+
+std::string CalcSheet() {
+    xlsx::Workbook start = xlsx::Workbook::Create();
+    EXPECT_TRUE(start.AddSheet("Calc"));
+    return *start.Save();
+}
+
+// Stands in for the office: what each formula of Calc!A2 computes to, judged by its text.
+Recalculator FakeRecalculator(std::vector<std::string>& seen_formulas) {
+    return [&seen_formulas](std::string xlsx) -> Result<RecalculatedWorkbook> {
+        Result<xlsx::Workbook> workbook = xlsx::Workbook::Open(xlsx);
+        if (!workbook) return Propagate(workbook);
+        Result<xlsx::CellValue> a2 = workbook->GetCell("Calc", "A2");
+        if (!a2) return Propagate(a2);
+        seen_formulas.push_back(a2->text);
+        using Formula = RecalculatedWorkbook::Formula;
+        Formula formula{"Calc!A2", a2->text, Formula::Kind::kNumber, 2, "", false};
+        if (a2->text == "A1/0")
+            formula = {"Calc!A2", a2->text, Formula::Kind::kError, 0, "#DIV/0!", false};
+        return RecalculatedWorkbook{std::move(xlsx), {formula}, {}};
+    };
+}
+
+TEST(ModelAgent, RecalculateShowsTheModelItsFormulaErrorsAndValuesMidTurn) {
+    FakeModelServer server(kRecalculateScript);
+    std::vector<std::string> seen;
+    ModelAgentOptions options;
+    options.recalculate = FakeRecalculator(seen);
+    auto agent = MakeModelAgent(ProviderFor(server, "anthropic"), options);
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Halve A1 in A2.", CalcSheet()));
+    ASSERT_TRUE(output) << output.error().message;
+
+    // Each call saw the workbook as the turn had made it so far.
+    EXPECT_EQ(seen, (std::vector<std::string>{"A1/0", "A1/2"}));
+    std::map<std::string, json::object> results = ToolResults(*output);
+    ASSERT_TRUE(results.contains("c2") && results.contains("c4"));
+    EXPECT_FALSE(results["c2"].contains("is_error"));
+    json::object first = RecalculateResult(results["c2"]);
+    EXPECT_EQ(first.at("recalculated"), 1);
+    EXPECT_EQ(first.at("errors"), json::parse(R"([{"cell": "Calc!A2", "formula": "=A1/0",
+                                                    "error": "#DIV/0!"}])"));
+    EXPECT_EQ(first.at("values"), json::array{});
+    json::object second = RecalculateResult(results["c4"]);
+    EXPECT_EQ(second.at("errors"), json::array{});
+    EXPECT_EQ(second.at("values"),
+              json::parse(R"([{"cell": "Calc!A2", "formula": "=A1/2", "value": 2}])"));
+
+    // The model got it between the document-data marks, and the tool was offered to it.
+    std::vector<json::object> requests = server.Requests();
+    ASSERT_EQ(requests.size(), 3u);
+    EXPECT_NE(json::serialize(requests[0].at("body").at("tools")).find("\"recalculate\""),
+              std::string::npos);
+    std::string second_request = MessagesText(requests[1]);
+    EXPECT_NE(second_request.find("<document-data>"), std::string::npos);
+    EXPECT_NE(second_request.find("#DIV/0!"), std::string::npos) << second_request;
+    Result<xlsx::CellValue> a2 = Reopen(output->document).GetCell("Calc", "A2");
+    ASSERT_TRUE(a2);
+    EXPECT_EQ(a2->text, "A1/2");
+    EXPECT_EQ(output->summary, "A2 halves A1.");
+}
+
+TEST(ModelAgent, RecalculateWithoutTheConverterIsAToolErrorAndTheTurnGoesOn) {
+    FakeModelServer server(kRecalculateScript);
+    auto agent = MakeModelAgent(ProviderFor(server, "openai"));  // no recalculate callback
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Halve A1 in A2.", CalcSheet()));
+    ASSERT_TRUE(output) << output.error().message;
+    std::map<std::string, json::object> results = ToolResults(*output);
+    ASSERT_TRUE(results.contains("c2"));
+    EXPECT_EQ(results["c2"].at("is_error"), true);
+    std::string text(results["c2"].at("content").as_string());
+    EXPECT_NE(text.find("the office converter is not running"), std::string::npos) << text;
+    EXPECT_EQ(output->summary, "A2 halves A1.");
+    Result<xlsx::CellValue> a2 = Reopen(output->document).GetCell("Calc", "A2");
+    ASSERT_TRUE(a2);
+    EXPECT_EQ(a2->text, "A1/2");
+}
+
+TEST(ModelAgent, RecalculateFailuresGoBackToTheModelAndChangeNothing) {
+    struct Row {
+        ErrorCode code;
+        std::string message;
+        std::string expected;
+    };
+    const std::vector<Row> rows = {
+        {ErrorCode::kConverterUnavailable, "no converter process is running yet",
+         "the office converter is not running"},
+        {ErrorCode::kConversionFailed, "the converter could not read the document",
+         "recalculate failed: the converter could not read the document"},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.message);
+        FakeModelServer server(kRecalculateScript);
+        ModelAgentOptions options;
+        int calls = 0;
+        options.recalculate = [&](std::string) -> Result<RecalculatedWorkbook> {
+            ++calls;
+            return Fail(row.code, row.message);
+        };
+        auto agent = MakeModelAgent(ProviderFor(server, "anthropic"), options);
+        Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Halve A1 in A2.", CalcSheet()));
+        ASSERT_TRUE(output) << output.error().message;
+        EXPECT_EQ(calls, 2);
+        std::map<std::string, json::object> results = ToolResults(*output);
+        EXPECT_EQ(results["c2"].at("is_error"), true);
+        std::string text(results["c2"].at("content").as_string());
+        EXPECT_NE(text.find(row.expected), std::string::npos) << text;
+        Result<xlsx::CellValue> a2 = Reopen(output->document).GetCell("Calc", "A2");
+        ASSERT_TRUE(a2);
+        EXPECT_EQ(a2->text, "A1/2");
+    }
+}
+
+TEST(ModelAgent, RecalculateTakesNoArguments) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [
+         {"id": "c1", "name": "recalculate", "arguments": {"sheet": "Calc"}}]}},
+      {"reply": {"text": "Done."}}
+    ]})js");
+    std::vector<std::string> seen;
+    ModelAgentOptions options;
+    options.recalculate = FakeRecalculator(seen);
+    auto agent = MakeModelAgent(ProviderFor(server, "anthropic"), options);
+    Result<TurnOutput> output = agent->RunTurn(ExcelTurn("Recalculate.", CalcSheet()));
+    ASSERT_TRUE(output) << output.error().message;
+    EXPECT_TRUE(seen.empty());
+    std::map<std::string, json::object> results = ToolResults(*output);
+    EXPECT_EQ(results["c1"].at("is_error"), true);
+    EXPECT_NE(json::serialize(results["c1"]).find("takes no arguments"), std::string::npos);
 }
 
 }  // namespace

@@ -69,6 +69,8 @@ struct ServeOptions {
     int convert_timeout_s = 60;
     int office_max_conversions = 200;
     int office_rss_mb = 1536;
+    // Preloaded into office processes; "" for the C library's allocator.
+    std::string office_allocator = convert::DefaultOfficeAllocator().string();
     int convert_queue = 64;
 };
 
@@ -170,7 +172,7 @@ struct AgentSetup {
     std::shared_ptr<agent::llm::Provider> provider;  // null for the offline planner
 };
 
-AgentSetup SetUpAgent(const ServeOptions& options) {
+AgentSetup SetUpAgent(const ServeOptions& options, agent::Recalculator recalculate) {
     auto config = agent::llm::ProviderConfig::FromEnvironment();
     if (!config) Die(config.error().message);
     auto provider = agent::llm::MakeProvider(*config);
@@ -183,6 +185,7 @@ AgentSetup SetUpAgent(const ServeOptions& options) {
     limits.max_turn_tokens = options.max_turn_tokens;
     limits.max_cells_written = options.max_cells;
     limits.max_document_bytes = static_cast<std::size_t>(options.max_document_mb) << 20;
+    limits.recalculate = std::move(recalculate);
     return {[shared, limits] { return agent::MakeModelAgent(shared, limits); }, shared};
 }
 
@@ -222,6 +225,7 @@ convert::OfficePoolOptions OfficeOptions(const ServeOptions& options) {
     office.timeout_per_mb = std::chrono::milliseconds(options.convert_timeout_s * 1000 / 6);
     office.max_conversions = options.office_max_conversions;
     office.rss_ceiling_bytes = std::int64_t{options.office_rss_mb} << 20;
+    office.allocator = options.office_allocator;
     office.queue_limit = static_cast<std::size_t>(options.convert_queue);
     return office;
 }
@@ -268,7 +272,10 @@ int Serve(const ServeOptions& options) {
     if (options.max_cells < 1) Die("--max-cells must be at least 1");
     if (options.max_document_mb < 1 || options.max_document_mb > 4096)
         Die("--max-document-mb must be 1 to 4096");
-    AgentSetup agent_setup = SetUpAgent(options);
+    // Excel turns are recalculated through the office pool when it runs, and the model agent
+    // may recalculate mid-turn through its recalculate tool.
+    convert::OfficePool office(OfficeOptions(options));
+    AgentSetup agent_setup = SetUpAgent(options, service::OfficeRecalculator(office));
     DataDir data = OpenDataDir(options.data_dir);
     LockDataDir(options.data_dir);
     BootstrapLocalKey(*data.metadata, options.data_dir);
@@ -278,8 +285,6 @@ int Serve(const ServeOptions& options) {
     service::TaskSignal signal;
     service::GenerateService generate(*data.metadata, *data.blobs, signal,
                                       std::chrono::seconds(sync_ceiling_ms / 1000));
-    // Excel turns are recalculated through the office pool when it runs.
-    convert::OfficePool office(OfficeOptions(options));
     service::AgentFactory make_agent = [&office, inner = agent_setup.make_agent] {
         return service::WithRecalculation(inner(), office);
     };
@@ -439,6 +444,12 @@ void AddServe(CLI::App& app) {
         ->add_option("--office-rss-mb", options->office_rss_mb,
                      "Memory above which a LibreOffice process is replaced, MB")
         ->envname("QUIRE_OFFICE_RSS_MB")
+        ->capture_default_str();
+    serve
+        ->add_option("--office-allocator", options->office_allocator,
+                     "Memory allocator library preloaded into LibreOffice processes, \"\" for "
+                     "the C library's")
+        ->envname("QUIRE_OFFICE_ALLOCATOR")
         ->capture_default_str();
     serve
         ->add_option("--convert-queue", options->convert_queue,

@@ -1,7 +1,7 @@
 #include "convert/exporter.hpp"
 
 #include <algorithm>
-
+#include <chrono>
 #include <mutex>
 #include <shared_mutex>
 #include <utility>
@@ -139,15 +139,25 @@ Result<ExportResult> Exporter::Export(const ExportInput& input) {
     auto blobs = flights_.Do(
         input.org_id + "/" + key,
         [&]() -> Result<std::vector<std::string>> {
+            auto started = std::chrono::steady_clock::now();
             auto files = Produce(input);
             if (!files) return files;
+            auto produced_at = std::chrono::steady_clock::now();
             std::shared_lock gate(blobs_.Gate());  // until the index entry names the blobs
             auto produced = StoreAll(*files);
             if (!produced) return produced;
+            auto stored_at = std::chrono::steady_clock::now();
             if (auto put = index_.Put(input.org_id, key, *produced, input.source_blob); !put) {
                 QUIRE_LOG_WARN("export index not written org_id={} detail={}", input.org_id,
                                put.error().detail);
             }
+            auto ms = [](auto elapsed) {
+                return std::chrono::duration<double, std::milli>(elapsed).count();
+            };
+            QUIRE_LOG_DEBUG(
+                "export produced org_id={} produce_ms={:.1f} store_ms={:.1f} index_ms={:.1f}",
+                input.org_id, ms(produced_at - started), ms(stored_at - produced_at),
+                ms(std::chrono::steady_clock::now() - stored_at));
             return produced;
         },
         &joined);

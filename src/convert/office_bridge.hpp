@@ -15,7 +15,8 @@
 namespace quire::convert {
 
 // One conversion for an office process: load `input` hidden and read-only (without a lock file),
-// store it to `output` through the export filter `filter` with `filter_options`, close it.
+// with macros off and links not updated, and store it to `output` through the export filter
+// `filter` with `filter_options`.
 struct OfficeJob {
     std::filesystem::path input;
     std::filesystem::path output;
@@ -42,10 +43,16 @@ class OfficeSession {
 public:
     virtual ~OfficeSession() = default;
 
-    // Runs the job. kConversionFailed when the office cannot read the input or write the output
-    // (the message says which, without the document's contents); kUnavailable when the
-    // connection broke (the process died or was killed).
+    // Runs the job. After success the document stays open until CloseDocument or the next
+    // Convert, so that closing it need not delay the caller; the output is complete. Errors
+    // (the document is closed then): kConversionFailed when the office cannot read the input or
+    // write the output (the message says which, without the document's contents); kUnavailable
+    // when the connection broke (the process died or was killed).
     [[nodiscard]] virtual Status Convert(const OfficeJob& job) = 0;
+
+    // Closes the document the last Convert left open, if any. A failure to close (the process is
+    // gone) is for the pool to notice; nothing is reported here.
+    virtual void CloseDocument() = 0;
 
     // Loads a workbook, recalculates every formula and reports each formula cell's value; the
     // file is not changed. Errors as for Convert.

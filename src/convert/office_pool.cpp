@@ -23,8 +23,12 @@ using std::chrono::steady_clock;
 
 namespace {
 
+double Millis(steady_clock::duration elapsed) {
+    return std::chrono::duration<double, std::milli>(elapsed).count();
+}
+
 // Revision of the way Quire drives the office; part of every cache key of office results.
-constexpr int kBridgeRevision = 1;
+constexpr int kBridgeRevision = 2;
 
 // A file: URL of a local path, with everything but unreserved characters and '/' escaped.
 std::string FileUrl(const fs::path& path) {
@@ -99,6 +103,14 @@ private:
 
 }  // namespace
 
+fs::path DefaultOfficeAllocator() {
+#ifdef QUIRE_OFFICE_ALLOCATOR
+    return fs::path(QUIRE_OFFICE_ALLOCATOR);
+#else
+    return {};
+#endif
+}
+
 fs::path DefaultOfficeProgram() {
 #ifdef QUIRE_OFFICE_PROGRAM_DIR
     return fs::path(QUIRE_OFFICE_PROGRAM_DIR) / "soffice.bin";
@@ -143,11 +155,15 @@ void OfficePool::Stop() {
     }
     changed_.notify_all();
     if (maintainer_.joinable()) maintainer_.join();
-    // Sessions of busy slots belong to their conversions still; only the processes go here.
-    std::lock_guard lock(mu_);
-    for (const Slot& slot : slots_) {
-        if (slot.pid > 0) ::kill(-slot.pid, SIGKILL);
+    {
+        // Sessions of busy slots belong to their conversions still; only the processes go here.
+        std::lock_guard lock(mu_);
+        for (const Slot& slot : slots_) {
+            if (slot.pid > 0) ::kill(-slot.pid, SIGKILL);
+        }
     }
+    // Last: a document it is closing answers once its process is gone.
+    if (tidier_.joinable()) tidier_.join();
 }
 
 OfficePool::~OfficePool() {
@@ -164,6 +180,7 @@ Status OfficePool::Start() {
     fs::create_directories(options_.work_dir, ec);
     if (ec) return Internal("cannot create the converter's work directory", ec.message());
     maintainer_ = std::thread([this] { MaintainLoop(); });
+    tidier_ = std::thread([this] { TidyLoop(); });
 
     // Every process has had its first start: it accepts, or it failed and is retried later.
     std::unique_lock lock(mu_);
@@ -179,7 +196,10 @@ Status OfficePool::Readiness() const {
     if (!installed_) return Fail(ErrorCode::kConverterUnavailable, missing_reason_);
     std::lock_guard lock(mu_);
     for (const Slot& slot : slots_) {
-        if (slot.state == SlotState::kIdle || slot.state == SlotState::kBusy) return {};
+        if (slot.state == SlotState::kIdle || slot.state == SlotState::kBusy ||
+            slot.state == SlotState::kTidying) {
+            return {};
+        }
     }
     return Fail(ErrorCode::kConverterUnavailable, "no converter process is running yet");
 }
@@ -199,11 +219,17 @@ Result<std::string> OfficePool::Convert(std::string_view input, const OfficeRequ
         OfficeJob job{dir / ("input" + request.input_extension),
                       dir / ("output" + request.output_extension), request.filter,
                       request.filter_options, request.sheet};
+        auto started = steady_clock::now();
         if (auto written = WriteFile(job.input, input); !written) return written;
+        auto written = steady_clock::now();
         if (auto converted = session.Convert(job); !converted) return converted;
+        auto converted = steady_clock::now();
         auto bytes = ReadFile(OutputFile(job.output));
         if (!bytes) return Status(std::unexpected(bytes.error()));
         output = std::move(*bytes);
+        QUIRE_LOG_DEBUG("office job write_ms={:.1f} convert_ms={:.1f} read_ms={:.1f}",
+                        Millis(written - started), Millis(converted - written),
+                        Millis(steady_clock::now() - converted));
         return Status();
     });
     if (!status) return std::unexpected(status.error());
@@ -228,7 +254,9 @@ template <typename Work>
 Status OfficePool::RunJob(std::size_t input_size, Work&& work) {
     auto timeout = options_.timeout + options_.timeout_per_mb * static_cast<int>(input_size >> 20);
     for (int attempt = 0; attempt < 2; ++attempt) {
+        auto asked = steady_clock::now();
         auto acquired = Acquire(attempt > 0);
+        QUIRE_LOG_DEBUG("office job acquire_ms={:.1f}", Millis(steady_clock::now() - asked));
         if (!acquired) return std::unexpected(acquired.error());
         Slot& slot = **acquired;
         std::uint64_t job_number = 0;
@@ -257,13 +285,22 @@ Status OfficePool::RunJob(std::size_t input_size, Work&& work) {
             Release(slot, true);
             continue;
         }
+        // Decided before answering, so that a caller who asks again sees the process replaced;
+        // the memory is measured with the document still open.
         bool recycle = ++slot.conversions >= options_.max_conversions ||
                        ResidentBytes(slot.pid) > options_.rss_ceiling_bytes;
         if (recycle) {
             QUIRE_LOG_INFO("office process recycled slot={} conversions={}", slot.index,
                            slot.conversions);
+            Release(slot, true);
+            return status;
         }
-        Release(slot, recycle);
+        // The caller has its answer; the tidier closes the document and frees the process.
+        {
+            std::lock_guard lock(mu_);
+            slot.state = SlotState::kTidying;
+        }
+        changed_.notify_all();
         return status;
     }
     return Fail(ErrorCode::kConversionFailed,
@@ -309,8 +346,13 @@ Result<OfficePool::Slot*> OfficePool::Acquire(bool retry) {
         return stopping_;
     };
     if (!find_free()) {
-        // A retry after a crash was admitted already; it waits for the replacement process.
-        if (!retry && waiting_ >= options_.queue_limit) {
+        // A retry after a crash was admitted already; it waits for the replacement process. A
+        // process closing its last document is free in a moment: one caller each may wait for
+        // them beyond the queue limit, so that back-to-back conversions are not refused.
+        auto tidying = static_cast<std::size_t>(
+            std::count_if(slots_.begin(), slots_.end(),
+                          [](const Slot& slot) { return slot.state == SlotState::kTidying; }));
+        if (!retry && waiting_ >= options_.queue_limit + tidying) {
             return Fail(ErrorCode::kConverterUnavailable,
                         "the converter is busy: too many conversions are waiting; retry shortly");
         }
@@ -337,6 +379,36 @@ void OfficePool::Release(Slot& slot, bool replace) {
         slot.state = replace ? SlotState::kDead : SlotState::kIdle;
     }
     changed_.notify_all();
+}
+
+void OfficePool::TidyLoop() {
+    std::unique_lock lock(mu_);
+    while (!stopping_) {
+        auto tidying = std::find_if(slots_.begin(), slots_.end(), [](const Slot& slot) {
+            return slot.state == SlotState::kTidying;
+        });
+        if (tidying == slots_.end()) {
+            changed_.wait(lock);
+            continue;
+        }
+        Slot& slot = *tidying;
+        lock.unlock();
+        bool timed_out = false;
+        [[maybe_unused]] Status closed = RunWithTimeout(
+            slot, options_.timeout,
+            [](OfficeSession& session) {
+                session.CloseDocument();
+                return Status();
+            },
+            timed_out);
+        bool replace = timed_out || !Alive(slot);
+        if (replace) {
+            QUIRE_LOG_WARN("office process replaced after closing a document slot={} timed_out={}",
+                           slot.index, timed_out);
+        }
+        Release(slot, replace);
+        lock.lock();
+    }
 }
 
 void OfficePool::MaintainLoop() {
@@ -390,6 +462,10 @@ bool OfficePool::StartProcess(Slot& slot) {
     std::vector<char*> argv;
     for (std::string& arg : args) argv.push_back(arg.data());
     argv.push_back(nullptr);
+    std::vector<std::string> environment = OfficeEnvironment();
+    std::vector<char*> envp;
+    for (std::string& variable : environment) envp.push_back(variable.data());
+    envp.push_back(nullptr);
     std::string log_path = (options_.work_dir / fmt::format("office-{}.log", slot.index)).string();
 
     // A first start with a new profile exits with 81 ("restart") once the profile is made,
@@ -398,7 +474,7 @@ bool OfficePool::StartProcess(Slot& slot) {
     std::string last_error;
     auto deadline = steady_clock::now() + options_.start_timeout;
     for (int spawn = 0; spawn < 3 && steady_clock::now() < deadline; ++spawn) {
-        pid_t pid = Spawn(argv, log_path);
+        pid_t pid = Spawn(argv, envp, log_path);
         if (pid < 0) return false;
         {
             std::lock_guard lock(mu_);
@@ -426,7 +502,28 @@ bool OfficePool::StartProcess(Slot& slot) {
     return false;
 }
 
-pid_t OfficePool::Spawn(std::vector<char*>& argv, const std::string& log_path) {
+std::vector<std::string> OfficePool::OfficeEnvironment() const {
+    std::string preload;
+    std::error_code ec;
+    if (!options_.allocator.empty() && fs::exists(options_.allocator, ec)) {
+        preload = options_.allocator.string();
+    }
+    std::vector<std::string> out;
+    for (char** variable = environ; *variable != nullptr; ++variable) {
+        std::string_view text(*variable);
+        if (text.starts_with("LD_PRELOAD=")) {
+            std::string_view rest = text.substr(std::string_view("LD_PRELOAD=").size());
+            if (!rest.empty()) preload += (preload.empty() ? "" : ":") + std::string(rest);
+            continue;
+        }
+        out.emplace_back(text);
+    }
+    if (!preload.empty()) out.push_back("LD_PRELOAD=" + preload);
+    return out;
+}
+
+pid_t OfficePool::Spawn(std::vector<char*>& argv, std::vector<char*>& envp,
+                        const std::string& log_path) {
     pid_t pid = ::fork();
     if (pid != 0) return pid;
     // Only async-signal-safe calls until exec. Its own process group, so that a timeout can kill
@@ -444,7 +541,7 @@ pid_t OfficePool::Spawn(std::vector<char*>& argv, const std::string& log_path) {
         ::dup2(log_fd, 2);
     }
     ::close_range(3, ~0U, 0);
-    ::execv(argv[0], argv.data());
+    ::execve(argv[0], argv.data(), envp.data());
     ::_exit(127);
 }
 

@@ -129,8 +129,14 @@ SheetPass UpdateSheet(pugi::xml_document& doc, const std::string& sheet, const C
             auto found = computed.find(location);
             if (found == computed.end()) continue;
             pugi::xml_node cached = ooxml::FindChild(cell, ns, "v");
-            if (found->second.kind == RecalculatedCell::Kind::kError && cached &&
-                std::string_view(cell.attribute("t").value()) != "e") {
+            bool kept = found->second.kind == RecalculatedCell::Kind::kError && cached &&
+                        std::string_view(cell.attribute("t").value()) != "e";
+            ComputedFormula entry{location, text, found->second, kept};
+            if (entry.value.kind == RecalculatedCell::Kind::kError) {
+                entry.value.text = ErrorName(entry.value.text);
+            }
+            report.computed.push_back(std::move(entry));
+            if (kept) {
                 report.kept_excel_values.push_back(location);
                 continue;
             }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/error.hpp"
+#include "convert/office_bridge.hpp"
 
 namespace quire::convert {
 
@@ -16,6 +17,14 @@ struct FormulaError {
     std::string location;  // "Summary!B7"
     std::string formula;   // as the workbook stores it, without '='
     std::string error;     // "#DIV/0!", "#REF!", "#NAME?", "#VALUE!", "#N/A", "#NUM!", "#NULL!"
+};
+
+// One formula cell and what the office computed for it.
+struct ComputedFormula {
+    std::string location;  // "Summary!B7"
+    std::string formula;   // as the workbook stores it, without '='
+    RecalculatedCell value;
+    bool kept = false;  // an error in a cell listed in kept_excel_values: not stored
 };
 
 struct RecalculationReport {
@@ -29,6 +38,8 @@ struct RecalculationReport {
     // own result): the value is kept, as "Sheet!B7". The office differs from Excel there, and a
     // workbook that was fine in Excel must not show errors because of it.
     std::vector<std::string> kept_excel_values;
+    // Every formula cell the office computed, in sheet order (cells of not_recalculated are not).
+    std::vector<ComputedFormula> computed;
 };
 
 // Loads `xlsx` in the pool, recalculates every formula and stores each formula cell's computed

@@ -2,7 +2,9 @@
 
 #include <stdlib.h>
 
+#include <chrono>
 #include <mutex>
+#include <optional>
 #include <utility>
 
 #include <com/sun/star/beans/PropertyValue.hpp>
@@ -13,6 +15,8 @@
 #include <com/sun/star/container/XEnumerationAccess.hpp>
 #include <com/sun/star/container/XIndexAccess.hpp>
 #include <com/sun/star/container/XNamed.hpp>
+#include <com/sun/star/document/MacroExecMode.hpp>
+#include <com/sun/star/document/UpdateDocMode.hpp>
 #include <com/sun/star/frame/Desktop.hpp>
 #include <com/sun/star/frame/XComponentLoader.hpp>
 #include <com/sun/star/frame/XDesktop2.hpp>
@@ -39,6 +43,7 @@
 
 #include <fmt/format.h>
 
+#include "common/log.hpp"
 #include "convert/office_bridge.hpp"
 
 namespace quire::convert {
@@ -51,6 +56,11 @@ using css::uno::UNO_QUERY;
 using css::uno::UNO_QUERY_THROW;
 using rtl::OString;
 using rtl::OUString;
+using Clock = std::chrono::steady_clock;
+
+double Millis(Clock::duration elapsed) {
+    return std::chrono::duration<double, std::milli>(elapsed).count();
+}
 
 std::string ToUtf8(const OUString& text) {
     OString bytes = OUStringToOString(text, RTL_TEXTENCODING_UTF8);
@@ -135,40 +145,41 @@ public:
     explicit UnoSession(Reference<css::frame::XDesktop2> desktop) : desktop_(std::move(desktop)) {}
 
     Status Convert(const OfficeJob& job) override {
+        CloseDocument();
         try {
+            auto started = Clock::now();
             auto loaded = Load(job.input);
             if (!loaded) return Propagate(loaded);
-            LoadedDocument document(std::move(*loaded));
-
-            std::string filter_options = job.filter_options;
-            if (!job.sheet.empty()) {
-                auto index = SheetIndex(document.get(), job.sheet);
-                if (!index) return Propagate(index);
-                filter_options += fmt::format(",{}", *index + 1);
+            open_.emplace(std::move(*loaded));
+            auto load_done = Clock::now();
+            Status stored = Store(open_->get(), job);
+            if (!stored) {
+                open_.reset();
+                return stored;
             }
-            Reference<css::frame::XStorable> storable(document.get(), UNO_QUERY_THROW);
-            css::beans::PropertyValue store[] = {
-                Property("FilterName", css::uno::Any(FromUtf8(job.filter))),
-                Property("FilterOptions", css::uno::Any(FromUtf8(filter_options))),
-                Property("Overwrite", css::uno::Any(true))};
-            try {
-                storable->storeToURL(FileUrl(job.output),
-                                     Sequence<css::beans::PropertyValue>(store, 3));
-            } catch (const css::io::IOException& e) {
-                return Fail(ErrorCode::kConversionFailed,
-                            "the converter could not write the result", ToUtf8(e.Message));
-            }
+            QUIRE_LOG_DEBUG("office convert filter={} load_ms={:.1f} store_ms={:.1f}", job.filter,
+                            Millis(load_done - started), Millis(Clock::now() - load_done));
             return {};
         } catch (const css::uno::RuntimeException& e) {
+            open_.reset();
             return Fail(ErrorCode::kUnavailable, "the converter process stopped answering",
                         ToUtf8(e.Message));
         } catch (const css::uno::Exception& e) {
+            open_.reset();
             return Fail(ErrorCode::kConversionFailed, "the converter failed", ToUtf8(e.Message));
         }
     }
 
+    void CloseDocument() override {
+        if (!open_) return;
+        auto started = Clock::now();
+        open_.reset();
+        QUIRE_LOG_DEBUG("office document closed close_ms={:.1f}", Millis(Clock::now() - started));
+    }
+
     Result<std::vector<RecalculatedCell>> Recalculate(
         const std::filesystem::path& workbook) override {
+        CloseDocument();
         try {
             auto loaded = Load(workbook);
             if (!loaded) return Propagate(loaded);
@@ -189,12 +200,38 @@ public:
     }
 
 private:
+    Status Store(const Reference<css::lang::XComponent>& document, const OfficeJob& job) {
+        std::string filter_options = job.filter_options;
+        if (!job.sheet.empty()) {
+            auto index = SheetIndex(document, job.sheet);
+            if (!index) return Propagate(index);
+            filter_options += fmt::format(",{}", *index + 1);
+        }
+        Reference<css::frame::XStorable> storable(document, UNO_QUERY_THROW);
+        css::beans::PropertyValue store[] = {
+            Property("FilterName", css::uno::Any(FromUtf8(job.filter))),
+            Property("FilterOptions", css::uno::Any(FromUtf8(filter_options))),
+            Property("Overwrite", css::uno::Any(true))};
+        try {
+            storable->storeToURL(FileUrl(job.output),
+                                 Sequence<css::beans::PropertyValue>(store, 3));
+        } catch (const css::io::IOException& e) {
+            return Fail(ErrorCode::kConversionFailed, "the converter could not write the result",
+                        ToUtf8(e.Message));
+        }
+        return {};
+    }
+
     // Hidden, and read-only: without ReadOnly a stale lock file beside the input makes the load
-    // return nothing (DESIGN.md §7).
+    // return nothing (DESIGN.md §7). Macros never run and links to other files or the web are
+    // not updated: the document is the user's upload, and a conversion shows what it holds.
     Result<Reference<css::lang::XComponent>> Load(const std::filesystem::path& input) {
-        css::beans::PropertyValue properties[] = {Property("Hidden", css::uno::Any(true)),
-                                                  Property("ReadOnly", css::uno::Any(true))};
-        Sequence<css::beans::PropertyValue> load(properties, 2);
+        css::beans::PropertyValue properties[] = {
+            Property("Hidden", css::uno::Any(true)), Property("ReadOnly", css::uno::Any(true)),
+            Property("MacroExecutionMode",
+                     css::uno::Any(css::document::MacroExecMode::NEVER_EXECUTE)),
+            Property("UpdateDocMode", css::uno::Any(css::document::UpdateDocMode::NO_UPDATE))};
+        Sequence<css::beans::PropertyValue> load(properties, 4);
         Reference<css::frame::XComponentLoader> loader(desktop_, UNO_QUERY_THROW);
         Reference<css::lang::XComponent> component;
         try {
@@ -272,6 +309,8 @@ private:
     }
 
     Reference<css::frame::XDesktop2> desktop_;
+    // The last converted document, open until CloseDocument or the next conversion.
+    std::optional<LoadedDocument> open_;
 };
 
 }  // namespace

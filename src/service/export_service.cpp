@@ -1,6 +1,10 @@
 #include "service/export_service.hpp"
 
+#include <chrono>
+
 #include <fmt/format.h>
+
+#include "common/log.hpp"
 
 #include "convert/export_cache.hpp"
 #include "convert/exporter.hpp"
@@ -9,6 +13,8 @@
 
 namespace quire::service {
 namespace {
+
+constexpr std::size_t kValidatedSources = 10'000;
 
 convert::SourceFormat SourceOfRun(std::string_view run_format) {
     if (run_format == "word") return convert::SourceFormat::kDocx;
@@ -70,13 +76,30 @@ Result<ExportAnswer> ExportService::ConvertFile(std::string_view org_id, std::st
     // What the engine refuses as an init_file (a zip bomb, an entity expansion, an encrypted
     // package) never reaches the office converter either.
     if (std::optional<DocumentFormat> ooxml = FormatFromFileName(file->name)) {
-        auto bytes = blobs_.Get(file->blob);
-        if (!bytes) return Propagate(bytes);
-        if (Status valid = ValidateDocument(*ooxml, std::move(*bytes)); !valid) {
+        if (Status valid = ValidateOnce(*ooxml, file->blob); !valid) {
             return std::unexpected(valid.error());
         }
     }
     return Export(org_id, file->blob, *source, format, options, Stem(file->name));
+}
+
+Status ExportService::ValidateOnce(DocumentFormat format, const std::string& blob) {
+    {
+        std::lock_guard lock(validated_mu_);
+        if (validated_.contains(blob)) return {};
+    }
+    auto started = std::chrono::steady_clock::now();
+    auto bytes = blobs_.Get(blob);
+    if (!bytes) return std::unexpected(bytes.error());
+    if (Status valid = ValidateDocument(format, std::move(*bytes)); !valid) return valid;
+    QUIRE_LOG_DEBUG(
+        "export source validated ms={:.1f}",
+        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+            .count());
+    std::lock_guard lock(validated_mu_);
+    if (validated_.size() >= kValidatedSources) validated_.clear();
+    validated_.insert(blob);
+    return {};
 }
 
 Result<ExportAnswer> ExportService::Export(std::string_view org_id, std::string blob,

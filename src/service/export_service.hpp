@@ -3,14 +3,20 @@
 // The export use cases: a run's current document or an uploaded file, converted into another
 // format through the export matrix (DESIGN.md §4, §7).
 
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "common/error.hpp"
 #include "convert/export_format.hpp"
 #include "convert/export_options.hpp"
 #include "store/store.hpp"
+
+namespace quire::agent {
+enum class DocumentFormat;
+}
 
 namespace quire::convert {
 class ExportIndex;
@@ -87,11 +93,19 @@ private:
                                               const convert::OptionInput& options,
                                               std::string file_stem);
 
+    // True when the upload's bytes passed ValidateDocument before; records a pass otherwise.
+    [[nodiscard]] Status ValidateOnce(agent::DocumentFormat format, const std::string& blob);
+
     // Set once at construction.
     store::MetadataStore& metadata_;
     store::BlobStore& blobs_;
     convert::Exporter& exporter_;
     convert::OfficePool& office_;
+
+    // Sources (by SHA-256) that passed ValidateDocument: the verdict depends on the bytes
+    // alone, so a repeated export of an upload does not open it again. Emptied when full.
+    std::mutex validated_mu_;
+    std::unordered_set<std::string> validated_;  // guarded by validated_mu_
 };
 
 }  // namespace quire::service

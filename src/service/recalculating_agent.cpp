@@ -96,7 +96,49 @@ private:
     convert::OfficePool& pool_;
 };
 
+agent::RecalculatedWorkbook ForAgent(convert::RecalculationReport report) {
+    using Formula = agent::RecalculatedWorkbook::Formula;
+    agent::RecalculatedWorkbook out;
+    out.xlsx = std::move(report.xlsx);
+    out.not_recalculated = std::move(report.not_recalculated);
+    for (convert::ComputedFormula& cell : report.computed) {
+        Formula formula;
+        formula.location = std::move(cell.location);
+        formula.formula = std::move(cell.formula);
+        switch (cell.value.kind) {
+            case convert::RecalculatedCell::Kind::kNumber:
+                formula.kind = Formula::Kind::kNumber;
+                break;
+            case convert::RecalculatedCell::Kind::kText:
+                formula.kind = Formula::Kind::kText;
+                break;
+            case convert::RecalculatedCell::Kind::kError:
+                formula.kind = Formula::Kind::kError;
+                break;
+        }
+        formula.number = cell.value.number;
+        formula.text = std::move(cell.value.text);
+        formula.kept = cell.kept;
+        out.formulas.push_back(std::move(formula));
+    }
+    return out;
+}
+
 }  // namespace
+
+agent::Recalculator OfficeRecalculator(convert::OfficePool& pool) {
+    return [&pool](std::string xlsx) -> Result<agent::RecalculatedWorkbook> {
+        // Without a process the pool would hold the call until one starts; the tool answers now.
+        if (Status ready = pool.Readiness(); !ready) return std::unexpected(ready.error());
+        auto report = convert::Recalculate(pool, std::move(xlsx));
+        if (!report) {
+            QUIRE_LOG_WARN("recalculate tool failed code={} detail={}",
+                           ErrorCodeName(report.error().code), report.error().detail);
+            return Propagate(report);
+        }
+        return ForAgent(std::move(*report));
+    };
+}
 
 std::unique_ptr<agent::Agent> WithRecalculation(std::unique_ptr<agent::Agent> inner,
                                                 convert::OfficePool& pool) {

@@ -20,6 +20,11 @@ namespace quire::service {
 // errors by cell, and the cells left with Excel's values. Without a running converter, or when
 // recalculation fails, the turn's document is kept as the agent made it and the summary says
 // its values were not recalculated. Borrows the pool; it must outlive the agent.
+// The recalculate tool's backing (agent::ModelAgentOptions::recalculate) over the pool: it
+// answers kConverterUnavailable at once while no office process runs, else recalculates as
+// convert::Recalculate does. Borrows the pool; it must outlive the returned function.
+agent::Recalculator OfficeRecalculator(convert::OfficePool& pool);
+
 std::unique_ptr<agent::Agent> WithRecalculation(std::unique_ptr<agent::Agent> inner,
                                                 convert::OfficePool& pool);
 

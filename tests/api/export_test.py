@@ -439,6 +439,34 @@ class ConverterRecoveryTest(ExportServer, unittest.TestCase):
         self.assertEqual(len(office_children(self.server.process.pid)), 1)
 
 
+class BackToBackTest(ExportServer, unittest.TestCase):
+    """One process and no queue: each conversion answers before its document is closed."""
+
+    def test_back_to_back_conversions_are_not_refused_while_a_document_closes(self):
+        server = QuireServer(args=["--convert-queue", "0"],
+                             env={"QUIRE_OFFICE_PROCESSES": "1",
+                                  "QUIRE_LOG_LEVEL": "debug"}).start()
+        try:
+            wait_ready(server)
+            key = server.local_key()
+            files = [self.upload(server, key, "memo.docx", unique_copy(read(DOCX)))
+                     for _ in range(6)]
+            [pid] = office_children(server.process.pid)
+            for file_id in files:
+                response = self.convert(server, key, file_id, "pdf")
+                self.assertEqual(response.status, 200, response)
+                self.assertFalse(response.json()["cached"])
+            self.assertEqual(office_children(server.process.pid), [pid])
+
+            # A repeated export of an upload does not open the upload again to validate it.
+            again = self.convert(server, key, files[0], "pdf")
+            self.assertEqual(again.status, 200, again)
+            self.assertTrue(again.json()["cached"])
+            self.assertEqual(server.read_log().count("export source validated"), len(files))
+        finally:
+            server.cleanup()
+
+
 class ShutdownTest(ExportServer, unittest.TestCase):
     def test_shutdown_does_not_wait_for_a_hung_conversion(self):
         server = QuireServer(args=["--convert-timeout", "300"],
