@@ -616,5 +616,146 @@ TEST(WordPhrases, ASectionAddedInOneTurnIsFoundInTheNext) {
     EXPECT_EQ(doc.Chart(), doc.IndexOf("Risks") + 2);
 }
 
+// ---- Fixed: names that reached the wrong thing, or nothing ----
+
+// The text of a document's blocks, in order: what a refusal must leave as it was.
+Names BlockTexts(const std::string& document) {
+    Names texts;
+    Saved saved(document);
+    for (const auto& block : saved.blocks()) texts.push_back(block.text);
+    return texts;
+}
+
+TEST(WordPhrases, TheReportsChartAndDataSectionsAreNamedWithTheWordSection) {
+    struct Row {
+        const char* prompt;
+        Names headings;
+    };
+    const Row rows[] = {
+        {"delete the section Chart", {"Market review", "Executive summary", "Data", "Outlook"}},
+        {"delete the Chart section", {"Market review", "Executive summary", "Data", "Outlook"}},
+        {"delete the section named Chart",
+         {"Market review", "Executive summary", "Data", "Outlook"}},
+        {"Delete the Table section", {"Market review", "Executive summary", "Chart", "Outlook"}},
+        {"Move the Chart section to the end",
+         {"Market review", "Executive summary", "Data", "Outlook", "Chart"}},
+        {"Move the section Chart before Executive summary",
+         {"Market review", "Chart", "Executive summary", "Data", "Outlook"}},
+        {"Add a section Notes after Chart",
+         {"Market review", "Executive summary", "Chart", "Notes", "Data", "Outlook"}},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.prompt);
+        WordRun run(ExampleDocument().document, ExampleDocument().memory);
+        const TurnOutput& output = run.Say(row.prompt);
+        EXPECT_FALSE(Has(output.summary, "Refused")) << output.summary;
+        EXPECT_FALSE(Has(output.summary, "Not acted on")) << output.summary;
+        EXPECT_EQ(Saved(run.document()).Headings(), row.headings);
+    }
+    WordRun run(ExampleDocument().document, ExampleDocument().memory);
+    run.Say("delete the section Chart");
+    EXPECT_EQ(Saved(run.document()).Chart(), -1) << "the section goes with its chart";
+}
+
+std::string CorpusDocument(const std::string& name) {
+    std::ifstream in(test_support::SharedDir() / "corpus" / "docx" / name, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_FALSE(bytes.empty()) << name;
+    return bytes;
+}
+
+// The outline reads a table's caption above it, else below it; names are looked up the same way.
+TEST(WordPhrases, ATableWhoseCaptionIsBelowItIsNamedByThatCaption) {
+    const std::string bytes = CorpusDocument("pandoc-table_captions_with_field.docx");
+    auto captions = [](const Saved& doc) {
+        Names found;
+        for (const auto& table : doc.outline().at("tables").as_array()) {
+            found.emplace_back(table.at("caption").as_string());
+        }
+        return found;
+    };
+    ASSERT_EQ(captions(Saved(bytes)), (Names{"Table 1", "Table 2"}));
+    for (const char* prompt : {"Delete the table \"Table 2\"", "Delete the \"Table 2\" table"}) {
+        SCOPED_TRACE(prompt);
+        WordRun run(bytes, "{}");
+        run.Say(prompt);
+        EXPECT_TRUE(Has(run.summary(), "Deleted the table \"Table 2\"")) << run.summary();
+        Saved doc(run.document());
+        EXPECT_EQ(captions(doc), (Names{"Table 1"}));
+        EXPECT_EQ(doc.IndexOf("Table 2"), -1) << "the caption goes with its table";
+    }
+    WordRun run(bytes, "{}");
+    run.Say("Move the table \"Table 2\" to the end");
+    EXPECT_TRUE(Has(run.summary(), "Moved the table \"Table 2\" to the end")) << run.summary();
+    Saved doc(run.document());
+    ASSERT_GE(doc.blocks().size(), 2u);
+    EXPECT_EQ(doc.blocks().back().text, "Table 2");
+    EXPECT_EQ(doc.blocks()[doc.blocks().size() - 2].kind, docx::BlockInfo::Kind::kTable);
+    EXPECT_EQ(captions(doc), (Names{"Table 1", "Table 2"}));
+}
+
+// A report of sp500.csv with a report of stocks.csv added in a later turn: two charts hold
+// "price", two tables are under a section holding "data".
+const Fixture& TwoReports() {
+    static const Fixture fixture = [] {
+        WordRun run;
+        run.Say("Write a report titled \"Market review\" from this data", {"sp500.csv"});
+        run.Say("Add a report of this data", {"stocks.csv"});
+        return Fixture{run.document(), run.memory()};
+    }();
+    return fixture;
+}
+
+TEST(WordPhrases, ANameThatFitsSeveralChartsOrTablesIsRefusedNamingThem) {
+    struct Row {
+        const char* prompt;
+        const char* refusal;
+    };
+    const Row rows[] = {
+        {"Move the price chart to the end",
+         "2 charts match \"price\": \"Figure 1: price over date\", \"Figure 2: Total price per "
+         "symbol\"; name one"},
+        {"Move the data table to the executive summary",
+         "2 tables match \"data\": \"Table 1: sp500.csv\", \"Table 2: stocks.csv\"; name one"},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.prompt);
+        WordRun run(TwoReports().document, TwoReports().memory);
+        run.Say(row.prompt);
+        EXPECT_TRUE(Has(run.summary(), row.refusal)) << run.summary();
+        EXPECT_EQ(BlockTexts(run.document()), BlockTexts(TwoReports().document));
+    }
+}
+
+TEST(WordPhrases, AnExactNameWinsOverNamesThatHoldItsWords) {
+    WordRun run(TwoReports().document, TwoReports().memory);
+    run.Say("Move the price over date chart to the end");
+    EXPECT_TRUE(Has(run.summary(), "Moved the chart \"Figure 1: price over date\" to the end"))
+        << run.summary();
+    run.Say("Move the table \"Table 2: stocks.csv\" to the executive summary");
+    EXPECT_TRUE(Has(run.summary(),
+                    "Moved the table \"Table 2: stocks.csv\" to the end of \"Executive summary\""))
+        << run.summary();
+    Saved doc(run.document());
+    EXPECT_GT(doc.IndexOf("Table 2: stocks.csv"), doc.IndexOf("Executive summary"));
+    EXPECT_LT(doc.IndexOf("Table 2: stocks.csv"), doc.IndexOf("Data"));
+}
+
+TEST(WordPhrases, ASectionNameThatFitsSeveralSectionsIsRefusedNamingThem) {
+    WordRun run;
+    run.Say("Write a report titled Markets from this data", {"sp500.csv", "stocks.csv"});
+    std::string before = run.document();
+    run.Say("Add a paragraph to the executive summary saying Prices rose");
+    EXPECT_TRUE(Has(run.summary(),
+                    "2 sections match \"executive summary\": \"Executive summary (sp500)\", "
+                    "\"Executive summary (stocks)\"; name one"))
+        << run.summary();
+    EXPECT_EQ(BlockTexts(run.document()), BlockTexts(before));
+    run.Say("Add a paragraph to the executive summary (stocks) section saying Prices rose");
+    EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
+    Saved doc(run.document());
+    EXPECT_EQ(doc.IndexOf("Prices rose.") + 1, doc.IndexOf("Chart (stocks)"));
+}
+
 }  // namespace
 }  // namespace quire::agent
