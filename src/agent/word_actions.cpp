@@ -199,6 +199,13 @@ Result<DocumentSection> WordEditor::FindSection(std::string_view words) {
         fmt::format("no section is called \"{}\"; the sections are {}", words, Quoted(names)));
 }
 
+std::string WordEditor::SectionRole(std::string_view anchor) const {
+    for (const RememberedSection& known : memory_.sections) {
+        if (known.anchor == anchor) return known.role;
+    }
+    return "";
+}
+
 bool WordEditor::Remembered(const DocumentFigure& figure) const {
     return std::ranges::any_of(memory_.figures, [&](const RememberedFigure& known) {
         return known.anchor == figure.anchor;
@@ -316,6 +323,42 @@ std::string PlaceText(const DocumentSection* section, WordPlace place, bool move
     return fmt::format("to the end of \"{}\"", section->title);
 }
 
+// True when nothing but empty paragraphs lies between the heading at `heading` and the next
+// heading of its level or above: a deeper heading, a table, a drawing, a text box or the end of a
+// page section is content.
+bool SectionIsEmpty(const std::vector<docx::BlockInfo>& blocks, std::size_t heading) {
+    for (std::size_t i = heading + 1; i < blocks.size(); ++i) {
+        const docx::BlockInfo& block = blocks[i];
+        if (block.heading_level >= 0) return block.heading_level <= blocks[heading].heading_level;
+        bool blank = block.kind == docx::BlockInfo::Kind::kParagraph && block.text.empty() &&
+                     block.drawings.empty() && block.text_boxes.empty() && !block.section_break;
+        if (!blank) return false;
+    }
+    return true;
+}
+
+// A report's "Chart" section holds its chart and its "Data" section its table. Once a move or a
+// delete leaves such a section with nothing in it, its heading goes too, and the summary says so
+// ("" when nothing was removed). A section the run did not make for that role, a user's, or one
+// with anything left in it stays.
+Result<std::string> RemoveEmptiedSection(WordEditor& editor, const DocumentFigure& figure) {
+    std::string role = figure.kind == "chart" ? "chart" : "data";
+    if (figure.section_anchor.empty() || editor.SectionRole(figure.section_anchor) != role) {
+        return std::string();
+    }
+    std::vector<docx::BlockInfo> blocks = editor.document().Blocks();
+    auto heading = std::ranges::find_if(
+        blocks, [&](const docx::BlockInfo& block) { return block.id == figure.section_anchor; });
+    if (heading == blocks.end() || heading->heading_level < 1 ||
+        !SectionIsEmpty(blocks, static_cast<std::size_t>(heading - blocks.begin()))) {
+        return std::string();
+    }
+    Result<json::value> deleted = editor.Call("delete_block", {{"block", figure.section_anchor}});
+    if (!deleted) return Propagate(deleted);
+    return fmt::format(" Removed the section \"{}\" the report had made for the {}, now empty.",
+                       heading->text, figure.kind);
+}
+
 Result<ClauseOutcome> DoAddSection(WordEditor& editor, const AddSection& add) {
     std::optional<DocumentSection> near;
     if (add.place != WordPlace::kEndOfDocument) {
@@ -356,8 +399,10 @@ Result<ClauseOutcome> DoMoveFigure(WordEditor& editor, const MoveFigure& move) {
     if (!moved) return RefusalOf(moved);
     std::string title = figure->caption.empty() ? figure->title : figure->caption;
     editor.RememberFigure({*stable, figure->kind, title});
-    return Applied(fmt::format("Moved the {} \"{}\" {}.", figure->kind, title,
-                               PlaceText(to ? &*to : nullptr, move.place, true)));
+    Result<std::string> removed = RemoveEmptiedSection(editor, *figure);
+    if (!removed) return std::unexpected(removed.error());
+    return Applied(fmt::format("Moved the {} \"{}\" {}.{}", figure->kind, title,
+                               PlaceText(to ? &*to : nullptr, move.place, true), *removed));
 }
 
 Result<ClauseOutcome> DoMoveSection(WordEditor& editor, const MoveSection& move) {
@@ -393,7 +438,9 @@ Result<ClauseOutcome> DoDeleteFigure(WordEditor& editor, const DeleteFigure& rem
     Result<json::value> deleted = editor.Call("delete_block", {{"block", figure->anchor}});
     if (!deleted) return RefusalOf(deleted);
     std::string title = figure->caption.empty() ? figure->title : figure->caption;
-    return Applied(fmt::format("Deleted the {} \"{}\".", figure->kind, title));
+    Result<std::string> removed = RemoveEmptiedSection(editor, *figure);
+    if (!removed) return std::unexpected(removed.error());
+    return Applied(fmt::format("Deleted the {} \"{}\".{}", figure->kind, title, *removed));
 }
 
 Result<ClauseOutcome> DoReplace(WordEditor& editor, const ReplaceWords& replace) {

@@ -69,6 +69,10 @@ public:
     // touched last, else the document's only one of that kind.
     [[nodiscard]] Result<DocumentFigure> FindFigure(const FigureWords& words);
 
+    // The role the run gave the section with this heading anchor ("summary", "chart", "data"),
+    // "" for a section it did not make for a role or did not make at all.
+    std::string SectionRole(std::string_view anchor) const;
+
     // The anchor a block keeps across edits: its own when that is a bookmark, else a new
     // bookmark (`prefix` and a number) put on it with add_bookmark, since a positional anchor
     // ("b12") names another block after the next insertion.

@@ -143,7 +143,8 @@ const std::vector<Example>& Examples() {
          [](const Saved& doc, const std::string&) {
              EXPECT_GT(doc.Chart(), doc.IndexOf("Executive summary"));
              EXPECT_EQ(doc.Chart() + 1, doc.IndexOf("Figure 1: price over date"));
-             EXPECT_EQ(doc.Chart() + 2, doc.IndexOf("Chart"));
+             EXPECT_EQ(doc.Chart() + 2, doc.IndexOf("Data"));
+             EXPECT_EQ(doc.IndexOf("Chart"), -1) << "the emptied Chart section is removed";
          }},
         {"Move the chart after the Data section",
          [](const Saved& doc, const std::string&) {
@@ -406,8 +407,9 @@ TEST(WordReport, EveryToolCallIsReportedAsItIsMade) {
     input.on_tool_call = [&](std::string_view tool, std::string_view) { tools.emplace_back(tool); };
     Result<TurnOutput> output = MakeOfflineAgent()->RunTurn(input);
     ASSERT_TRUE(output) << output.error().message;
-    EXPECT_EQ(tools, (Names{"move_block", "insert_blocks"}));
-    EXPECT_EQ(output->stats.tool_calls, 2);
+    // The move empties the report's Chart section, whose heading is deleted with it.
+    EXPECT_EQ(tools, (Names{"move_block", "delete_block", "insert_blocks"}));
+    EXPECT_EQ(output->stats.tool_calls, 3);
 }
 
 TEST(WordReport, LargeDataIsTruncatedWithASentenceSayingHowMuchIsShown) {
@@ -499,7 +501,7 @@ TEST(WordPhrases, NamesMatchIgnoringCaseArticlesAndPunctuation) {
     EXPECT_FALSE(Has(output.summary, "Refused")) << output.summary;
     Saved doc(run.document());
     EXPECT_GT(doc.Chart(), doc.IndexOf("Executive summary"));
-    EXPECT_LT(doc.Chart(), doc.IndexOf("Chart"));
+    EXPECT_LT(doc.Chart(), doc.IndexOf("Data"));
 }
 
 TEST(WordPhrases, TheSummarySectionIsFoundThroughMemoryAfterItsHeadingChanged) {
@@ -509,7 +511,7 @@ TEST(WordPhrases, TheSummarySectionIsFoundThroughMemoryAfterItsHeadingChanged) {
     EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
     Saved doc(run.document());
     EXPECT_GT(doc.Chart(), doc.IndexOf("Overview"));
-    EXPECT_LT(doc.Chart(), doc.IndexOf("Chart"));
+    EXPECT_LT(doc.Chart(), doc.IndexOf("Data"));
 }
 
 TEST(WordPhrases, AnUnknownSectionIsRefusedNamingTheSectionsAndChangesNothing) {
@@ -584,6 +586,7 @@ TEST(WordPhrases, MemoryThatIsNoJsonObjectIsIgnored) {
         WordRun run(ExampleDocument().document, broken);
         run.Say("Move the chart to the executive summary");
         EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
+        // Without memory the "Chart" heading is not known as the report's: it stays.
         Saved doc(run.document());
         EXPECT_LT(doc.Chart(), doc.IndexOf("Chart"));
     }
@@ -755,6 +758,45 @@ TEST(WordPhrases, ASectionNameThatFitsSeveralSectionsIsRefusedNamingThem) {
     EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
     Saved doc(run.document());
     EXPECT_EQ(doc.IndexOf("Prices rose.") + 1, doc.IndexOf("Chart (stocks)"));
+}
+
+TEST(WordPhrases, MovingOrDeletingTheChartRemovesTheReportsEmptiedChartSection) {
+    WordRun moved(ExampleDocument().document, ExampleDocument().memory);
+    moved.Say("move the chart to the executive summary");
+    EXPECT_TRUE(Has(moved.summary(),
+                    "Moved the chart \"Figure 1: price over date\" to the end of \"Executive "
+                    "summary\". Removed the section \"Chart\" the report had made for the chart, "
+                    "now empty."))
+        << moved.summary();
+    EXPECT_EQ(Saved(moved.document()).Headings(),
+              (Names{"Market review", "Executive summary", "Data", "Outlook"}));
+    EXPECT_EQ(ReadWordMemory(moved.memory()).sections.size(), 3u) << "the section is forgotten";
+
+    WordRun deleted(ExampleDocument().document, ExampleDocument().memory);
+    deleted.Say("Delete the chart");
+    EXPECT_TRUE(Has(deleted.summary(), "Removed the section \"Chart\"")) << deleted.summary();
+    EXPECT_EQ(Saved(deleted.document()).Headings(),
+              (Names{"Market review", "Executive summary", "Data", "Outlook"}));
+}
+
+TEST(WordPhrases, AUsersSectionOrOneWithTextLeftKeepsItsHeading) {
+    WordRun with_text(ExampleDocument().document, ExampleDocument().memory);
+    with_text.Say("Add a paragraph to the Chart section saying Drawn from daily closes");
+    with_text.Say("Move the chart to the end");
+    EXPECT_FALSE(Has(with_text.summary(), "Removed")) << with_text.summary();
+    EXPECT_EQ(Saved(with_text.document()).Headings(), kFixtureHeadings);
+
+    WordRun users(ExampleDocument().document, ExampleDocument().memory);
+    users.Say("Add a section Gallery at the end. Move the chart to Gallery.");
+    users.Say("Move the chart to the executive summary");
+    EXPECT_FALSE(Has(users.summary(), "Removed")) << users.summary();
+    EXPECT_EQ(Saved(users.document()).Headings().back(), "Gallery");
+
+    // The Data section keeps the sentence about its table.
+    WordRun table(ExampleDocument().document, ExampleDocument().memory);
+    table.Say("Move the table to the end");
+    EXPECT_FALSE(Has(table.summary(), "Removed")) << table.summary();
+    EXPECT_EQ(Saved(table.document()).Headings(), kFixtureHeadings);
 }
 
 }  // namespace
