@@ -799,5 +799,27 @@ TEST(WordPhrases, AUsersSectionOrOneWithTextLeftKeepsItsHeading) {
     EXPECT_EQ(Saved(table.document()).Headings(), kFixtureHeadings);
 }
 
+TEST(WordPhrases, ContextFilesOfAWordTurnAreListedAsNotUsed) {
+    for (bool follow_up : {false, true}) {
+        SCOPED_TRACE(follow_up ? "a later turn" : "a first turn");
+        TurnInput input;
+        input.format = DocumentFormat::kWord;
+        input.prompt = follow_up ? "Add a section Risks at the end" : "Write a memo about hiring";
+        if (follow_up) {
+            input.document = ExampleDocument().document;
+            input.memory_json = ExampleDocument().memory;
+        }
+        input.context_files.push_back({"notes.txt", "Rates may rise next year."});
+        Result<TurnOutput> output = MakeOfflineAgent()->RunTurn(input);
+        ASSERT_TRUE(output) << output.error().message;
+        EXPECT_TRUE(Has(output->summary,
+                        "Not acted on (the offline agent does not understand it): \"context file "
+                        "notes.txt (the offline agent's Word recipes do not read context "
+                        "files)\"."))
+            << output->summary;
+        EXPECT_FALSE(Has(Saved(output->document).text(), "Rates may rise"));
+    }
+}
+
 }  // namespace
 }  // namespace quire::agent
