@@ -418,6 +418,16 @@ Status ApplyWordPlan(WordEditor& editor, const WordPlan& plan, TurnLog& log) {
     return {};
 }
 
+// No Word recipe or instruction reads context files; the summary says so instead of staying
+// silent.
+void ReportUnusedContextFiles(const TurnInput& input, TurnLog& log) {
+    for (const ContextFile& file : input.context_files) {
+        log.skipped.push_back(fmt::format(
+            "context file {} (the offline agent's Word recipes do not read context files)",
+            file.file_name));
+    }
+}
+
 // A new document gets the report of its data, or the memo skeleton of its prompt; every turn
 // then carries out the instructions it understood. Nothing is tracked: the agent's edits are
 // plain, as the run's owner asked for them.
@@ -440,6 +450,7 @@ Result<std::string> OfflineAgent::RunWord(const TurnInput& input, TurnLog& log,
     if (Status applied = ApplyWordPlan(editor, plan, log); !applied) {
         return std::unexpected(applied.error());
     }
+    ReportUnusedContextFiles(input, log);
     log.tool_calls += editor.ToolCalls();
     memory = WriteWordMemory(memory, editor.Memory());
 

@@ -64,6 +64,12 @@ std::string Quoted(const std::vector<std::string>& names) {
     return fmt::format("{}", fmt::join(quoted, ", "));
 }
 
+// How the summary names a figure: its caption, else its title, else its drawing's name.
+std::string FigureTitle(const DocumentFigure& figure) {
+    if (!figure.caption.empty()) return figure.caption;
+    return figure.title.empty() ? figure.name : figure.title;
+}
+
 // A sentence gets its full stop back: clauses lose it when a prompt is split.
 std::string PlainParagraph(std::string_view text) {
     std::string out = EscapeMarkup(text);
@@ -114,25 +120,36 @@ void WordEditor::Read() {
     figures_.clear();
     bookmarks_.clear();
     std::vector<docx::BlockInfo> blocks = document_.Blocks();
-    std::string heading;
+    auto caption_at = [&](std::size_t i, bool above) -> const docx::BlockInfo* {
+        std::size_t at = above ? i - 1 : i + 1;
+        bool inside = above ? i > 0 : i + 1 < blocks.size();
+        return inside && blocks[at].caption ? &blocks[at] : nullptr;
+    };
+    // As the outline reads them: a table's caption is above it unless only the paragraph below
+    // is one, a chart's below it unless only the one above is.
+    auto caption = [&](std::size_t i, bool above_first) -> std::string {
+        const docx::BlockInfo* found = caption_at(i, above_first);
+        if (found == nullptr) found = caption_at(i, !above_first);
+        return found ? found->text : "";
+    };
+    std::string heading, heading_anchor;
     for (std::size_t i = 0; i < blocks.size(); ++i) {
         const docx::BlockInfo& block = blocks[i];
         bookmarks_.insert(block.bookmarks.begin(), block.bookmarks.end());
         if (block.kind == docx::BlockInfo::Kind::kTable) {
-            std::string caption = i > 0 && blocks[i - 1].caption ? blocks[i - 1].text : "";
-            figures_.push_back({block.id, "table", "", caption, caption, heading});
+            std::string text = caption(i, true);
+            figures_.push_back({block.id, "table", "", text, text, heading, heading_anchor});
             continue;
         }
         if (block.heading_level >= 0 && !block.text.empty()) {
             sections_.push_back({block.id, block.text, block.heading_level});
             heading = block.text;
+            heading_anchor = block.id;
         }
         for (const docx::DrawingInfo& drawing : block.drawings) {
             if (drawing.kind != "chart") continue;
-            std::string caption =
-                i + 1 < blocks.size() && blocks[i + 1].caption ? blocks[i + 1].text : "";
-            figures_.push_back(
-                {block.id, "chart", drawing.name, drawing.alt_text, caption, heading});
+            figures_.push_back({block.id, "chart", drawing.name, drawing.alt_text,
+                                caption(i, false), heading, heading_anchor});
         }
     }
     read_ = true;
@@ -150,36 +167,43 @@ const std::vector<DocumentFigure>& WordEditor::Figures() {
 
 Result<DocumentSection> WordEditor::FindSection(std::string_view words) {
     const std::vector<DocumentSection>& sections = Sections();
-    auto by_anchor = [&](std::string_view anchor) -> const DocumentSection* {
-        for (const DocumentSection& section : sections) {
-            if (section.anchor == anchor) return &section;
-        }
-        return nullptr;
-    };
+    std::vector<const DocumentSection*> exact, by_role, holding;
     for (const DocumentSection& section : sections) {
-        if (SameWords(section.title, words)) return section;
+        if (SameWords(section.title, words)) exact.push_back(&section);
     }
     std::string role = Lower(words);
     if (role == "executive summary" || role == "report") role = "summary";
-    for (auto it = memory_.sections.rbegin(); it != memory_.sections.rend(); ++it) {
-        if (it->role != role && !SameWords(it->title, words)) continue;
-        if (const DocumentSection* section = by_anchor(it->anchor)) return *section;
+    if (role == "table") role = "data";
+    for (const DocumentSection& section : sections) {
+        bool made_for_it = std::ranges::any_of(memory_.sections, [&](const auto& known) {
+            return known.anchor == section.anchor &&
+                   (known.role == role || SameWords(known.title, words));
+        });
+        if (made_for_it) by_role.push_back(&section);
     }
-    std::vector<const DocumentSection*> holding;
     for (const DocumentSection& section : sections) {
         if (HoldsWords(section.title, words)) holding.push_back(&section);
     }
-    if (holding.size() == 1) return *holding.front();
-    std::vector<std::string> names;
-    for (const DocumentSection* section : holding) names.push_back(section->title);
-    if (!names.empty()) {
-        return InvalidRequest(
-            fmt::format("\"{}\" fits several sections: {}", words, Quoted(names)));
+    for (const auto* candidates : {&exact, &by_role, &holding}) {
+        if (candidates->size() == 1) return *candidates->front();
+        if (candidates->empty()) continue;
+        std::vector<std::string> names;
+        for (const DocumentSection* section : *candidates) names.push_back(section->title);
+        return InvalidRequest(fmt::format("{} sections match \"{}\": {}; name one", names.size(),
+                                          words, Quoted(names)));
     }
+    std::vector<std::string> names;
     for (const DocumentSection& section : sections) names.push_back(section.title);
     if (names.empty()) return InvalidRequest("the document has no sections");
     return InvalidRequest(
         fmt::format("no section is called \"{}\"; the sections are {}", words, Quoted(names)));
+}
+
+std::string WordEditor::SectionRole(std::string_view anchor) const {
+    for (const RememberedSection& known : memory_.sections) {
+        if (known.anchor == anchor) return known.role;
+    }
+    return "";
 }
 
 bool WordEditor::Remembered(const DocumentFigure& figure) const {
@@ -213,29 +237,27 @@ Result<DocumentFigure> WordEditor::FindFigure(const FigureWords& words) {
         return InvalidRequest(
             fmt::format("the document has {} {}s; name one", ordered.size(), words.kind));
     }
-    for (const DocumentFigure& figure : ordered) {
+    // In document order, so that a refusal lists the candidates as the document has them.
+    std::vector<const DocumentFigure*> exact, holding, in_section;
+    for (const DocumentFigure& figure : Figures()) {
+        if (figure.kind != words.kind) continue;
         if (SameWords(figure.title, words.words) || SameWords(figure.caption, words.words) ||
             SameWords(figure.name, words.words)) {
-            return figure;
+            exact.push_back(&figure);
         }
-    }
-    std::vector<const DocumentFigure*> holding;
-    for (const DocumentFigure& figure : ordered) {
         if (HoldsWords(figure.title + " " + figure.caption + " " + figure.name, words.words))
             holding.push_back(&figure);
+        if (HoldsWords(figure.section, words.words)) in_section.push_back(&figure);
     }
-    if (holding.empty()) {
-        for (const DocumentFigure& figure : ordered) {
-            if (HoldsWords(figure.section, words.words)) holding.push_back(&figure);
-        }
+    for (const auto* candidates : {&exact, &holding, &in_section}) {
+        if (candidates->size() == 1) return *candidates->front();
+        if (candidates->empty()) continue;
+        std::vector<std::string> names;
+        for (const DocumentFigure* figure : *candidates) names.push_back(FigureTitle(*figure));
+        return InvalidRequest(fmt::format("{} {}s match \"{}\": {}; name one", names.size(),
+                                          words.kind, words.words, Quoted(names)));
     }
-    if (holding.empty()) {
-        return InvalidRequest(fmt::format("no {} is called \"{}\"", words.kind, words.words));
-    }
-    // Of several that hold the words, the one the run touched last wins.
-    if (holding.size() == 1 || Remembered(*holding.front())) return *holding.front();
-    return InvalidRequest(
-        fmt::format("\"{}\" fits {} {}s; name one", words.words, holding.size(), words.kind));
+    return InvalidRequest(fmt::format("no {} is called \"{}\"", words.kind, words.words));
 }
 
 Result<std::string> WordEditor::StableAnchor(const std::string& anchor, std::string_view prefix) {
@@ -301,6 +323,42 @@ std::string PlaceText(const DocumentSection* section, WordPlace place, bool move
     return fmt::format("to the end of \"{}\"", section->title);
 }
 
+// True when nothing but empty paragraphs lies between the heading at `heading` and the next
+// heading of its level or above: a deeper heading, a table, a drawing, a text box or the end of a
+// page section is content.
+bool SectionIsEmpty(const std::vector<docx::BlockInfo>& blocks, std::size_t heading) {
+    for (std::size_t i = heading + 1; i < blocks.size(); ++i) {
+        const docx::BlockInfo& block = blocks[i];
+        if (block.heading_level >= 0) return block.heading_level <= blocks[heading].heading_level;
+        bool blank = block.kind == docx::BlockInfo::Kind::kParagraph && block.text.empty() &&
+                     block.drawings.empty() && block.text_boxes.empty() && !block.section_break;
+        if (!blank) return false;
+    }
+    return true;
+}
+
+// A report's "Chart" section holds its chart and its "Data" section its table. Once a move or a
+// delete leaves such a section with nothing in it, its heading goes too, and the summary says so
+// ("" when nothing was removed). A section the run did not make for that role, a user's, or one
+// with anything left in it stays.
+Result<std::string> RemoveEmptiedSection(WordEditor& editor, const DocumentFigure& figure) {
+    std::string role = figure.kind == "chart" ? "chart" : "data";
+    if (figure.section_anchor.empty() || editor.SectionRole(figure.section_anchor) != role) {
+        return std::string();
+    }
+    std::vector<docx::BlockInfo> blocks = editor.document().Blocks();
+    auto heading = std::ranges::find_if(
+        blocks, [&](const docx::BlockInfo& block) { return block.id == figure.section_anchor; });
+    if (heading == blocks.end() || heading->heading_level < 1 ||
+        !SectionIsEmpty(blocks, static_cast<std::size_t>(heading - blocks.begin()))) {
+        return std::string();
+    }
+    Result<json::value> deleted = editor.Call("delete_block", {{"block", figure.section_anchor}});
+    if (!deleted) return Propagate(deleted);
+    return fmt::format(" Removed the section \"{}\" the report had made for the {}, now empty.",
+                       heading->text, figure.kind);
+}
+
 Result<ClauseOutcome> DoAddSection(WordEditor& editor, const AddSection& add) {
     std::optional<DocumentSection> near;
     if (add.place != WordPlace::kEndOfDocument) {
@@ -341,8 +399,10 @@ Result<ClauseOutcome> DoMoveFigure(WordEditor& editor, const MoveFigure& move) {
     if (!moved) return RefusalOf(moved);
     std::string title = figure->caption.empty() ? figure->title : figure->caption;
     editor.RememberFigure({*stable, figure->kind, title});
-    return Applied(fmt::format("Moved the {} \"{}\" {}.", figure->kind, title,
-                               PlaceText(to ? &*to : nullptr, move.place, true)));
+    Result<std::string> removed = RemoveEmptiedSection(editor, *figure);
+    if (!removed) return std::unexpected(removed.error());
+    return Applied(fmt::format("Moved the {} \"{}\" {}.{}", figure->kind, title,
+                               PlaceText(to ? &*to : nullptr, move.place, true), *removed));
 }
 
 Result<ClauseOutcome> DoMoveSection(WordEditor& editor, const MoveSection& move) {
@@ -378,7 +438,9 @@ Result<ClauseOutcome> DoDeleteFigure(WordEditor& editor, const DeleteFigure& rem
     Result<json::value> deleted = editor.Call("delete_block", {{"block", figure->anchor}});
     if (!deleted) return RefusalOf(deleted);
     std::string title = figure->caption.empty() ? figure->title : figure->caption;
-    return Applied(fmt::format("Deleted the {} \"{}\".", figure->kind, title));
+    Result<std::string> removed = RemoveEmptiedSection(editor, *figure);
+    if (!removed) return std::unexpected(removed.error());
+    return Applied(fmt::format("Deleted the {} \"{}\".{}", figure->kind, title, *removed));
 }
 
 Result<ClauseOutcome> DoReplace(WordEditor& editor, const ReplaceWords& replace) {

@@ -32,11 +32,12 @@ struct DocumentSection {
 // A chart or table of the document.
 struct DocumentFigure {
     std::string anchor;
-    std::string kind;     // "chart" or "table"
-    std::string name;     // the drawing's name ("Chart 1"), "" for a table
-    std::string title;    // a chart's alternative text (the engine writes its title there)
-    std::string caption;  // "" when it has none
-    std::string section;  // the title of the heading it is under, "" before the first
+    std::string kind;            // "chart" or "table"
+    std::string name;            // the drawing's name ("Chart 1"), "" for a table
+    std::string title;           // a chart's alternative text (the engine writes its title there)
+    std::string caption;         // "" when it has none
+    std::string section;         // the title of the heading it is under, "" before the first
+    std::string section_anchor;  // that heading's anchor, "" before the first
 };
 
 // The document a Word turn works on, with the tool calls made on it and what the run remembers.
@@ -56,15 +57,21 @@ public:
     const std::vector<DocumentSection>& Sections();
     const std::vector<DocumentFigure>& Figures();
 
-    // The section the words name: a heading of that title (ignoring case), else the section the
-    // run made for that role ("summary", "data", "chart"), else the one heading whose title holds
-    // all the words. kInvalidRequest naming what fits when none or several do.
+    // The section the words name: the heading of that title (ignoring case and punctuation),
+    // else the one section the run made for that role ("summary", "data", "chart"), else the one
+    // heading whose title holds all the words. kInvalidRequest naming the candidates when
+    // several fit at the same step, or the sections there are when none does.
     [[nodiscard]] Result<DocumentSection> FindSection(std::string_view words);
-    // The chart or table the words name, looking first at those the run made or moved: one whose
-    // title, caption or name is the words, else the one that holds them there or in the title
-    // of its section ("the data table"); "" is the one the run
+    // The chart or table the words name: the one whose title, caption (above or below it) or
+    // name is the words, else the one that holds them there, else the one whose section's
+    // title holds them ("the data table"). Several at the same step are refused with
+    // kInvalidRequest naming them; the run never picks one for the user. "" is the one the run
     // touched last, else the document's only one of that kind.
     [[nodiscard]] Result<DocumentFigure> FindFigure(const FigureWords& words);
+
+    // The role the run gave the section with this heading anchor ("summary", "chart", "data"),
+    // "" for a section it did not make for a role or did not make at all.
+    std::string SectionRole(std::string_view anchor) const;
 
     // The anchor a block keeps across edits: its own when that is a bookmark, else a new
     // bookmark (`prefix` and a number) put on it with add_bookmark, since a positional anchor

@@ -23,6 +23,24 @@ WordPlace PlaceWord(const std::string& word) {
     return std::regex_match(word, kBefore) ? WordPlace::kBeforeSection : WordPlace::kAfterSection;
 }
 
+// "section Chart", "the Chart section", "the section named Chart": the word "section" settles
+// that a section is meant, even one called "Chart" or "Table".
+bool SaysSection(const std::string& text) {
+    static const std::regex kSection(R"(^(?:the\s+)?(?:section\b.*|.+\s+section)$)", kIcase);
+    return std::regex_match(text, kSection);
+}
+
+// The section named where only a section can be meant ("add a section Notes after Chart"): as
+// SectionWords, but a bare name that reads like a chart or table is a section's too.
+std::optional<std::string> PlaceSectionWords(const std::string& text) {
+    if (std::optional<std::string> section = SectionWords(text)) return section;
+    static const std::regex kBare(R"(^(?:the\s+)?(.+)$)", kIcase);
+    std::string words = Unquote(text);
+    std::smatch match;
+    if (words.empty() || !Match(words, match, kBare)) return std::nullopt;
+    return Unquote(match[1].str());
+}
+
 bool NamesDocumentEnd(const std::string& text) {
     static const std::regex kEnd(
         R"((?:the\s+)?(?:end|bottom)(?:\s+of\s+(?:the\s+|this\s+)?document)?)", kIcase);
@@ -46,7 +64,7 @@ std::optional<WordInstruction> TryAddSection(const std::string& clause) {
         return add;
     }
     if (match[2].matched) {
-        std::optional<std::string> section = SectionWords(match[3].str());
+        std::optional<std::string> section = PlaceSectionWords(match[3].str());
         if (!section) return std::nullopt;
         add.place = PlaceWord(match[2].str());
         add.section = *section;
@@ -88,7 +106,7 @@ std::optional<WordInstruction> TryMove(const std::string& clause) {
         move.place = WordPlace::kEndOfDocument;
         return move;
     }
-    std::optional<std::string> other = SectionWords(where);
+    std::optional<std::string> other = PlaceSectionWords(where);
     if (!other) return std::nullopt;
     move.other = *other;
     return move;
@@ -102,8 +120,7 @@ std::optional<WordInstruction> TryDelete(const std::string& clause) {
         return DeleteFigure{*figure};
     }
     // A section is only deleted when the clause says it is one: "delete Risks" could mean a word.
-    static const std::regex kSectionWord(R"(^(?:the\s+)?(?:section\b.*|.+\s+section)$)", kIcase);
-    if (!std::regex_match(match[1].str(), kSectionWord)) return std::nullopt;
+    if (!SaysSection(Unquote(match[1].str()))) return std::nullopt;
     std::optional<std::string> section = SectionWords(match[1].str());
     if (!section || section->empty()) return std::nullopt;
     return DeleteSection{*section};
@@ -134,7 +151,7 @@ std::optional<WordInstruction> TryAddParagraph(const std::string& clause) {
     static const std::regex kDocument(R"((?:the\s+|this\s+)?document)", kIcase);
     if (match[1].matched && !NamesDocumentEnd(match[1].str()) &&
         !std::regex_match(match[1].str(), kDocument)) {
-        std::optional<std::string> section = SectionWords(match[1].str());
+        std::optional<std::string> section = PlaceSectionWords(match[1].str());
         if (!section) return std::nullopt;
         add.section = *section;
     }
@@ -163,6 +180,7 @@ std::optional<FigureWords> ParseFigureWords(std::string_view text) {
         kIcase);
     static const std::regex kWordLast(R"(^(?:the\s+)?(.+?)\s+(chart|graph|figure|table)$)", kIcase);
     std::string words = Unquote(text);
+    if (SaysSection(words)) return std::nullopt;
     std::smatch match;
     if (!Match(words, match, kWordFirst) && !Match(words, match, kWordLast)) return std::nullopt;
     bool word_first = std::regex_match(words, kWordFirst);

@@ -8,7 +8,9 @@
 // Matching ignores letter case, openers such as "please", articles and punctuation at the end.
 // A section is named as `Risks`, `section Risks`, `the Risks section`, `the section named
 // "Costs and risks"`; a chart as `the chart`, `the revenue chart`, `chart "Figure 1"`; a table
-// as `the table`, `the data table`.
+// as `the table`, `the data table`. The word "section" makes a name a section's even when it is
+// "Chart" or "Table"; where only a section can be meant (the place of `add a section`, the other
+// section of `move the section`, the section of `add a paragraph`) a bare name is a section's.
 
 #include <optional>
 #include <string>
@@ -78,7 +80,8 @@ std::optional<WordInstruction> ParseWordInstruction(std::string_view clause);
 // "Risks". nullopt when the text names a chart or table instead.
 std::optional<std::string> SectionWords(std::string_view text);
 
-// The words naming a chart or table, or nullopt when the text names neither.
+// The words naming a chart or table, or nullopt when the text names neither (a text with the
+// word "section" first or last names a section: "the Chart section").
 std::optional<FigureWords> ParseFigureWords(std::string_view text);
 
 }  // namespace quire::agent

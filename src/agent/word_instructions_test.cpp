@@ -110,5 +110,34 @@ TEST(WordInstructions, SectionAndFigureWords) {
     EXPECT_FALSE(ParseFigureWords("the summary"));
 }
 
+// The report's own sections are called "Chart", "Table" or "Data": the word "section" makes the
+// name a section's, where these words were once read as a chart or table named "section".
+TEST(WordInstructions, TheWordSectionNamesASectionCalledChartOrTable) {
+    const Row rows[] = {
+        {"delete the section Chart", "delete_section Chart"},
+        {"delete the Chart section", "delete_section Chart"},
+        {"delete the section named Chart", "delete_section Chart"},
+        {"Delete the Table section", "delete_section Table"},
+        {"Move the Chart section to the end", "move_section Chart|end|"},
+        {"Move the section Chart before Executive summary",
+         "move_section Chart|before|Executive summary"},
+        {"Move the Data section after Chart", "move_section Data|after|Chart"},
+        {"Add a section Notes after Chart", "add_section Notes|after|Chart"},
+        {"Add a section Notes before the table", "add_section Notes|before|table"},
+        {"Add a paragraph to Chart saying Drawn from sp500.csv",
+         "add_paragraph Chart|Drawn from sp500.csv"},
+        {"delete the chart", "delete_chart "},
+        {"Move the price chart to the Chart section", "move_chart price|end_of|Chart"},
+        {"delete the \"Q3 section\" table", "delete_table Q3 section"},
+    };
+    for (const Row& row : rows) {
+        std::optional<WordInstruction> instruction = ParseWordInstruction(row.clause);
+        ASSERT_TRUE(instruction) << row.clause;
+        EXPECT_EQ(Describe(*instruction), row.reads) << row.clause;
+    }
+    EXPECT_FALSE(ParseFigureWords("the section Chart"));
+    EXPECT_FALSE(ParseFigureWords("the Table section"));
+}
+
 }  // namespace
 }  // namespace quire::agent

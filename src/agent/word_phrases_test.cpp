@@ -143,7 +143,8 @@ const std::vector<Example>& Examples() {
          [](const Saved& doc, const std::string&) {
              EXPECT_GT(doc.Chart(), doc.IndexOf("Executive summary"));
              EXPECT_EQ(doc.Chart() + 1, doc.IndexOf("Figure 1: price over date"));
-             EXPECT_EQ(doc.Chart() + 2, doc.IndexOf("Chart"));
+             EXPECT_EQ(doc.Chart() + 2, doc.IndexOf("Data"));
+             EXPECT_EQ(doc.IndexOf("Chart"), -1) << "the emptied Chart section is removed";
          }},
         {"Move the chart after the Data section",
          [](const Saved& doc, const std::string&) {
@@ -406,8 +407,9 @@ TEST(WordReport, EveryToolCallIsReportedAsItIsMade) {
     input.on_tool_call = [&](std::string_view tool, std::string_view) { tools.emplace_back(tool); };
     Result<TurnOutput> output = MakeOfflineAgent()->RunTurn(input);
     ASSERT_TRUE(output) << output.error().message;
-    EXPECT_EQ(tools, (Names{"move_block", "insert_blocks"}));
-    EXPECT_EQ(output->stats.tool_calls, 2);
+    // The move empties the report's Chart section, whose heading is deleted with it.
+    EXPECT_EQ(tools, (Names{"move_block", "delete_block", "insert_blocks"}));
+    EXPECT_EQ(output->stats.tool_calls, 3);
 }
 
 TEST(WordReport, LargeDataIsTruncatedWithASentenceSayingHowMuchIsShown) {
@@ -499,7 +501,7 @@ TEST(WordPhrases, NamesMatchIgnoringCaseArticlesAndPunctuation) {
     EXPECT_FALSE(Has(output.summary, "Refused")) << output.summary;
     Saved doc(run.document());
     EXPECT_GT(doc.Chart(), doc.IndexOf("Executive summary"));
-    EXPECT_LT(doc.Chart(), doc.IndexOf("Chart"));
+    EXPECT_LT(doc.Chart(), doc.IndexOf("Data"));
 }
 
 TEST(WordPhrases, TheSummarySectionIsFoundThroughMemoryAfterItsHeadingChanged) {
@@ -509,7 +511,7 @@ TEST(WordPhrases, TheSummarySectionIsFoundThroughMemoryAfterItsHeadingChanged) {
     EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
     Saved doc(run.document());
     EXPECT_GT(doc.Chart(), doc.IndexOf("Overview"));
-    EXPECT_LT(doc.Chart(), doc.IndexOf("Chart"));
+    EXPECT_LT(doc.Chart(), doc.IndexOf("Data"));
 }
 
 TEST(WordPhrases, AnUnknownSectionIsRefusedNamingTheSectionsAndChangesNothing) {
@@ -584,6 +586,7 @@ TEST(WordPhrases, MemoryThatIsNoJsonObjectIsIgnored) {
         WordRun run(ExampleDocument().document, broken);
         run.Say("Move the chart to the executive summary");
         EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
+        // Without memory the "Chart" heading is not known as the report's: it stays.
         Saved doc(run.document());
         EXPECT_LT(doc.Chart(), doc.IndexOf("Chart"));
     }
@@ -614,6 +617,208 @@ TEST(WordPhrases, ASectionAddedInOneTurnIsFoundInTheNext) {
     Saved doc(run.document());
     EXPECT_EQ(doc.IndexOf("Rates may rise."), doc.IndexOf("Risks") + 1);
     EXPECT_EQ(doc.Chart(), doc.IndexOf("Risks") + 2);
+}
+
+// ---- Fixed: names that reached the wrong thing, or nothing ----
+
+// The text of a document's blocks, in order: what a refusal must leave as it was.
+Names BlockTexts(const std::string& document) {
+    Names texts;
+    Saved saved(document);
+    for (const auto& block : saved.blocks()) texts.push_back(block.text);
+    return texts;
+}
+
+TEST(WordPhrases, TheReportsChartAndDataSectionsAreNamedWithTheWordSection) {
+    struct Row {
+        const char* prompt;
+        Names headings;
+    };
+    const Row rows[] = {
+        {"delete the section Chart", {"Market review", "Executive summary", "Data", "Outlook"}},
+        {"delete the Chart section", {"Market review", "Executive summary", "Data", "Outlook"}},
+        {"delete the section named Chart",
+         {"Market review", "Executive summary", "Data", "Outlook"}},
+        {"Delete the Table section", {"Market review", "Executive summary", "Chart", "Outlook"}},
+        {"Move the Chart section to the end",
+         {"Market review", "Executive summary", "Data", "Outlook", "Chart"}},
+        {"Move the section Chart before Executive summary",
+         {"Market review", "Chart", "Executive summary", "Data", "Outlook"}},
+        {"Add a section Notes after Chart",
+         {"Market review", "Executive summary", "Chart", "Notes", "Data", "Outlook"}},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.prompt);
+        WordRun run(ExampleDocument().document, ExampleDocument().memory);
+        const TurnOutput& output = run.Say(row.prompt);
+        EXPECT_FALSE(Has(output.summary, "Refused")) << output.summary;
+        EXPECT_FALSE(Has(output.summary, "Not acted on")) << output.summary;
+        EXPECT_EQ(Saved(run.document()).Headings(), row.headings);
+    }
+    WordRun run(ExampleDocument().document, ExampleDocument().memory);
+    run.Say("delete the section Chart");
+    EXPECT_EQ(Saved(run.document()).Chart(), -1) << "the section goes with its chart";
+}
+
+std::string CorpusDocument(const std::string& name) {
+    std::ifstream in(test_support::SharedDir() / "corpus" / "docx" / name, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_FALSE(bytes.empty()) << name;
+    return bytes;
+}
+
+// The outline reads a table's caption above it, else below it; names are looked up the same way.
+TEST(WordPhrases, ATableWhoseCaptionIsBelowItIsNamedByThatCaption) {
+    const std::string bytes = CorpusDocument("pandoc-table_captions_with_field.docx");
+    auto captions = [](const Saved& doc) {
+        Names found;
+        for (const auto& table : doc.outline().at("tables").as_array()) {
+            found.emplace_back(table.at("caption").as_string());
+        }
+        return found;
+    };
+    ASSERT_EQ(captions(Saved(bytes)), (Names{"Table 1", "Table 2"}));
+    for (const char* prompt : {"Delete the table \"Table 2\"", "Delete the \"Table 2\" table"}) {
+        SCOPED_TRACE(prompt);
+        WordRun run(bytes, "{}");
+        run.Say(prompt);
+        EXPECT_TRUE(Has(run.summary(), "Deleted the table \"Table 2\"")) << run.summary();
+        Saved doc(run.document());
+        EXPECT_EQ(captions(doc), (Names{"Table 1"}));
+        EXPECT_EQ(doc.IndexOf("Table 2"), -1) << "the caption goes with its table";
+    }
+    WordRun run(bytes, "{}");
+    run.Say("Move the table \"Table 2\" to the end");
+    EXPECT_TRUE(Has(run.summary(), "Moved the table \"Table 2\" to the end")) << run.summary();
+    Saved doc(run.document());
+    ASSERT_GE(doc.blocks().size(), 2u);
+    EXPECT_EQ(doc.blocks().back().text, "Table 2");
+    EXPECT_EQ(doc.blocks()[doc.blocks().size() - 2].kind, docx::BlockInfo::Kind::kTable);
+    EXPECT_EQ(captions(doc), (Names{"Table 1", "Table 2"}));
+}
+
+// A report of sp500.csv with a report of stocks.csv added in a later turn: two charts hold
+// "price", two tables are under a section holding "data".
+const Fixture& TwoReports() {
+    static const Fixture fixture = [] {
+        WordRun run;
+        run.Say("Write a report titled \"Market review\" from this data", {"sp500.csv"});
+        run.Say("Add a report of this data", {"stocks.csv"});
+        return Fixture{run.document(), run.memory()};
+    }();
+    return fixture;
+}
+
+TEST(WordPhrases, ANameThatFitsSeveralChartsOrTablesIsRefusedNamingThem) {
+    struct Row {
+        const char* prompt;
+        const char* refusal;
+    };
+    const Row rows[] = {
+        {"Move the price chart to the end",
+         "2 charts match \"price\": \"Figure 1: price over date\", \"Figure 2: Total price per "
+         "symbol\"; name one"},
+        {"Move the data table to the executive summary",
+         "2 tables match \"data\": \"Table 1: sp500.csv\", \"Table 2: stocks.csv\"; name one"},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.prompt);
+        WordRun run(TwoReports().document, TwoReports().memory);
+        run.Say(row.prompt);
+        EXPECT_TRUE(Has(run.summary(), row.refusal)) << run.summary();
+        EXPECT_EQ(BlockTexts(run.document()), BlockTexts(TwoReports().document));
+    }
+}
+
+TEST(WordPhrases, AnExactNameWinsOverNamesThatHoldItsWords) {
+    WordRun run(TwoReports().document, TwoReports().memory);
+    run.Say("Move the price over date chart to the end");
+    EXPECT_TRUE(Has(run.summary(), "Moved the chart \"Figure 1: price over date\" to the end"))
+        << run.summary();
+    run.Say("Move the table \"Table 2: stocks.csv\" to the executive summary");
+    EXPECT_TRUE(Has(run.summary(),
+                    "Moved the table \"Table 2: stocks.csv\" to the end of \"Executive summary\""))
+        << run.summary();
+    Saved doc(run.document());
+    EXPECT_GT(doc.IndexOf("Table 2: stocks.csv"), doc.IndexOf("Executive summary"));
+    EXPECT_LT(doc.IndexOf("Table 2: stocks.csv"), doc.IndexOf("Data"));
+}
+
+TEST(WordPhrases, ASectionNameThatFitsSeveralSectionsIsRefusedNamingThem) {
+    WordRun run;
+    run.Say("Write a report titled Markets from this data", {"sp500.csv", "stocks.csv"});
+    std::string before = run.document();
+    run.Say("Add a paragraph to the executive summary saying Prices rose");
+    EXPECT_TRUE(Has(run.summary(),
+                    "2 sections match \"executive summary\": \"Executive summary (sp500)\", "
+                    "\"Executive summary (stocks)\"; name one"))
+        << run.summary();
+    EXPECT_EQ(BlockTexts(run.document()), BlockTexts(before));
+    run.Say("Add a paragraph to the executive summary (stocks) section saying Prices rose");
+    EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
+    Saved doc(run.document());
+    EXPECT_EQ(doc.IndexOf("Prices rose.") + 1, doc.IndexOf("Chart (stocks)"));
+}
+
+TEST(WordPhrases, MovingOrDeletingTheChartRemovesTheReportsEmptiedChartSection) {
+    WordRun moved(ExampleDocument().document, ExampleDocument().memory);
+    moved.Say("move the chart to the executive summary");
+    EXPECT_TRUE(Has(moved.summary(),
+                    "Moved the chart \"Figure 1: price over date\" to the end of \"Executive "
+                    "summary\". Removed the section \"Chart\" the report had made for the chart, "
+                    "now empty."))
+        << moved.summary();
+    EXPECT_EQ(Saved(moved.document()).Headings(),
+              (Names{"Market review", "Executive summary", "Data", "Outlook"}));
+    EXPECT_EQ(ReadWordMemory(moved.memory()).sections.size(), 3u) << "the section is forgotten";
+
+    WordRun deleted(ExampleDocument().document, ExampleDocument().memory);
+    deleted.Say("Delete the chart");
+    EXPECT_TRUE(Has(deleted.summary(), "Removed the section \"Chart\"")) << deleted.summary();
+    EXPECT_EQ(Saved(deleted.document()).Headings(),
+              (Names{"Market review", "Executive summary", "Data", "Outlook"}));
+}
+
+TEST(WordPhrases, AUsersSectionOrOneWithTextLeftKeepsItsHeading) {
+    WordRun with_text(ExampleDocument().document, ExampleDocument().memory);
+    with_text.Say("Add a paragraph to the Chart section saying Drawn from daily closes");
+    with_text.Say("Move the chart to the end");
+    EXPECT_FALSE(Has(with_text.summary(), "Removed")) << with_text.summary();
+    EXPECT_EQ(Saved(with_text.document()).Headings(), kFixtureHeadings);
+
+    WordRun users(ExampleDocument().document, ExampleDocument().memory);
+    users.Say("Add a section Gallery at the end. Move the chart to Gallery.");
+    users.Say("Move the chart to the executive summary");
+    EXPECT_FALSE(Has(users.summary(), "Removed")) << users.summary();
+    EXPECT_EQ(Saved(users.document()).Headings().back(), "Gallery");
+
+    // The Data section keeps the sentence about its table.
+    WordRun table(ExampleDocument().document, ExampleDocument().memory);
+    table.Say("Move the table to the end");
+    EXPECT_FALSE(Has(table.summary(), "Removed")) << table.summary();
+    EXPECT_EQ(Saved(table.document()).Headings(), kFixtureHeadings);
+}
+
+TEST(WordPhrases, ContextFilesOfAWordTurnAreListedAsNotUsed) {
+    for (bool follow_up : {false, true}) {
+        SCOPED_TRACE(follow_up ? "a later turn" : "a first turn");
+        TurnInput input;
+        input.format = DocumentFormat::kWord;
+        input.prompt = follow_up ? "Add a section Risks at the end" : "Write a memo about hiring";
+        if (follow_up) {
+            input.document = ExampleDocument().document;
+            input.memory_json = ExampleDocument().memory;
+        }
+        input.context_files.push_back({"notes.txt", "Rates may rise next year."});
+        Result<TurnOutput> output = MakeOfflineAgent()->RunTurn(input);
+        ASSERT_TRUE(output) << output.error().message;
+        EXPECT_TRUE(Has(output->summary,
+                        "Not acted on (the offline agent does not understand it): \"context file "
+                        "notes.txt (the offline agent's Word recipes do not read context "
+                        "files)\"."))
+            << output->summary;
+        EXPECT_FALSE(Has(Saved(output->document).text(), "Rates may rise"));
+    }
 }
 
 }  // namespace

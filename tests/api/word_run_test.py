@@ -61,9 +61,11 @@ class WordRunTest(unittest.TestCase):
 
         second, shape = self.turn(prompt="Move the chart to the executive summary", run_id=run_id)
         self.assertIn("Moved the chart", second["summary"])
+        self.assertIn('Removed the section "Chart" the report had made for the chart, now empty',
+                      second["summary"])
         self.assertEqual(shape, [
             ("Title", "Report on sp500"), ("Heading 1", "Executive summary"), ("chart", ""),
-            ("Caption", "Figure 1: price over date"), ("Heading 1", "Chart"),
+            ("Caption", "Figure 1: price over date"),
             ("Heading 1", "Data"), ("Caption", "Table 1: sp500.csv")])
 
         third, shape = self.turn(prompt="Add a section Risks after Summary. Paint it gold.",
@@ -74,7 +76,7 @@ class WordRunTest(unittest.TestCase):
         self.assertEqual(shape, [
             ("Title", "Report on sp500"), ("Heading 1", "Executive summary"), ("chart", ""),
             ("Caption", "Figure 1: price over date"), ("Heading 1", "Risks"),
-            ("Heading 1", "Chart"), ("Heading 1", "Data"), ("Caption", "Table 1: sp500.csv")])
+            ("Heading 1", "Data"), ("Caption", "Table 1: sp500.csv")])
 
     def test_a_memo_without_data_has_its_sections_and_no_figures(self):
         _, shape = self.turn(prompt="Write a memo about the offsite with sections Agenda, "
