@@ -505,6 +505,71 @@ class MemoryCeilingTest(ExportServer, unittest.TestCase):
             server.cleanup()
 
 
+class OfficeKiller(threading.Thread):
+    """Kills the server's office processes during every conversion: each job's folder under the
+    pool's work directory is there while its conversion runs."""
+
+    def __init__(self, server):
+        super().__init__(daemon=True)
+        self.server = server
+        self.jobs_dir = os.path.join(server.data_dir, "office", "jobs")
+        self.jobs_seen = set()
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            try:
+                jobs = set(os.listdir(self.jobs_dir))
+            except FileNotFoundError:
+                jobs = set()
+            for job in jobs - self.jobs_seen:
+                self.jobs_seen.add(job)
+                for pid in office_children(self.server.process.pid):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.002)
+
+    def stop(self):
+        self.halt.set()
+        self.join()
+
+
+class CrashedConversionMemoryTest(ExportServer, unittest.TestCase):
+    def test_a_conversion_that_crashed_the_office_twice_is_not_tried_again(self):
+        # Each request for a document that crashes the office crashed it twice more.
+        server = QuireServer(env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        killer = OfficeKiller(server)
+        try:
+            wait_ready(server)
+            key = server.local_key()
+            # A long conversion: the killer sees its job long before it ends.
+            file_id = self.upload(server, key, "report.docx",
+                                  unique_copy(read(COMMENTED_DOCX[0])))
+            killer.start()
+            first = self.convert(server, key, file_id, "pdf")
+            self.assertEqual(first.status, 502, first)
+            self.assertEqual(first.json()["error"], "conversion_failed")
+            self.assertIn("stopped twice", first.json()["message"])
+            self.assertEqual(len(killer.jobs_seen), 2)
+
+            wait_ready(server)
+            processes = office_children(server.process.pid)
+            again = self.convert(server, key, file_id, "pdf")
+            self.assertEqual(again.status, 502, again)
+            self.assertEqual(again.json()["error"], "conversion_failed")
+            self.assertIn("earlier", again.json()["message"])
+            self.assertEqual(len(killer.jobs_seen), 2)
+            self.assertEqual(office_children(server.process.pid), processes)
+
+            # Only that export is remembered: another format of the document is converted.
+            killer.stop()
+            other = self.convert(server, key, file_id, "odt")
+            self.assertEqual(other.status, 200, other)
+        finally:
+            if killer.is_alive():
+                killer.stop()
+            server.cleanup()
+
+
 class WithoutConverterTest(ExportServer, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
