@@ -1,5 +1,6 @@
 #include "convert/export_cache.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <system_error>
 
@@ -142,6 +143,42 @@ std::size_t SingleFlight::Waiters(const std::string& key) {
     std::lock_guard lock(mu_);
     auto it = flights_.find(key);
     return it == flights_.end() ? 0 : it->second->waiters;
+}
+
+FailedExports::FailedExports(Clock::duration ttl, std::function<Clock::time_point()> now,
+                             std::size_t capacity)
+    : ttl_(ttl), now_(std::move(now)), capacity_(std::max<std::size_t>(capacity, 1)) {}
+
+void FailedExports::Remember(const std::string& key) {
+    Clock::time_point now = now_();
+    std::lock_guard lock(mu_);
+    ForgetExpired(now);
+    while (failed_at_.size() >= capacity_ && !order_.empty()) {
+        auto [oldest, at] = std::move(order_.front());
+        order_.pop_front();
+        if (auto it = failed_at_.find(oldest); it != failed_at_.end() && it->second == at) {
+            failed_at_.erase(it);
+        }
+    }
+    failed_at_[key] = now;
+    order_.emplace_back(key, now);
+}
+
+bool FailedExports::FailedRecently(const std::string& key) {
+    Clock::time_point now = now_();
+    std::lock_guard lock(mu_);
+    ForgetExpired(now);
+    return failed_at_.contains(key);
+}
+
+void FailedExports::ForgetExpired(Clock::time_point now) {
+    while (!order_.empty() && now - order_.front().second >= ttl_) {
+        auto& [key, at] = order_.front();
+        if (auto it = failed_at_.find(key); it != failed_at_.end() && it->second == at) {
+            failed_at_.erase(it);
+        }
+        order_.pop_front();
+    }
 }
 
 }  // namespace quire::convert

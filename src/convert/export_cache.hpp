@@ -3,7 +3,9 @@
 // Where finished exports are remembered: the result files live in the blob store (by content),
 // and a small index maps each organisation's cache key to the blobs of its result.
 
+#include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -69,6 +71,39 @@ private:
     std::mutex mu_;
     std::condition_variable finished_;
     std::map<std::string, std::shared_ptr<Flight>, std::less<>> flights_;  // guarded by mu_
+};
+
+// Exports whose conversion crashed the office on its retry too, remembered for a while so that
+// asking again answers at once instead of crashing a process twice more. In memory only (a
+// restart forgets); safe to use from many threads.
+class FailedExports {
+public:
+    using Clock = std::chrono::steady_clock;
+
+    // Remembers each failure for `ttl` as `now` tells the time (the steady clock unless a test
+    // gives its own), and at most `capacity` failures at once: past it the oldest is forgotten.
+    explicit FailedExports(Clock::duration ttl, std::function<Clock::time_point()> now = Clock::now,
+                           std::size_t capacity = 1024);
+
+    // Records that the export with `key` failed now; a key already remembered starts again.
+    void Remember(const std::string& key);
+
+    // True while the failure of `key` is remembered.
+    bool FailedRecently(const std::string& key);
+
+private:
+    void ForgetExpired(Clock::time_point now);
+
+    // Set once at construction.
+    const Clock::duration ttl_;
+    const std::function<Clock::time_point()> now_;
+    const std::size_t capacity_;
+
+    std::mutex mu_;
+    std::map<std::string, Clock::time_point, std::less<>> failed_at_;  // guarded by mu_
+    // Keys in the order they were remembered, with the time they were (guarded by mu_); an
+    // entry whose time no longer matches failed_at_ was remembered again later.
+    std::deque<std::pair<std::string, Clock::time_point>> order_;
 };
 
 }  // namespace quire::convert

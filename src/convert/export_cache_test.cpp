@@ -92,5 +92,50 @@ TEST(SingleFlight, LaterCallsRunAgainAndFailuresAreShared) {
     EXPECT_EQ(flights.Waiters("k"), 0u);
 }
 
+// A clock that moves only when the test moves it.
+struct TestClock {
+    FailedExports::Clock::time_point now{};
+    std::function<FailedExports::Clock::time_point()> Reader() {
+        return [this] { return now; };
+    }
+};
+
+TEST(FailedExports, RemembersAFailureUntilItsTimeIsUp) {
+    TestClock clock;
+    FailedExports failures(std::chrono::minutes(10), clock.Reader());
+    EXPECT_FALSE(failures.FailedRecently("org_a/k"));
+    failures.Remember("org_a/k");
+    EXPECT_TRUE(failures.FailedRecently("org_a/k"));
+    EXPECT_FALSE(failures.FailedRecently("org_b/k"));
+    clock.now += std::chrono::minutes(10) - std::chrono::seconds(1);
+    EXPECT_TRUE(failures.FailedRecently("org_a/k"));
+    clock.now += std::chrono::seconds(1);
+    EXPECT_FALSE(failures.FailedRecently("org_a/k"));
+}
+
+TEST(FailedExports, AFailureRememberedAgainLastsFromTheLaterOne) {
+    TestClock clock;
+    FailedExports failures(std::chrono::minutes(10), clock.Reader());
+    failures.Remember("k");
+    clock.now += std::chrono::minutes(6);
+    failures.Remember("k");
+    clock.now += std::chrono::minutes(6);
+    EXPECT_TRUE(failures.FailedRecently("k"));
+    clock.now += std::chrono::minutes(4);
+    EXPECT_FALSE(failures.FailedRecently("k"));
+}
+
+TEST(FailedExports, PastItsCapacityTheOldestIsForgotten) {
+    TestClock clock;
+    FailedExports failures(std::chrono::minutes(10), clock.Reader(), 2);
+    for (const char* key : {"a", "b", "c"}) {
+        failures.Remember(key);
+        clock.now += std::chrono::seconds(1);
+    }
+    EXPECT_FALSE(failures.FailedRecently("a"));
+    EXPECT_TRUE(failures.FailedRecently("b"));
+    EXPECT_TRUE(failures.FailedRecently("c"));
+}
+
 }  // namespace
 }  // namespace quire::convert

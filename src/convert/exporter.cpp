@@ -6,6 +6,8 @@
 #include <shared_mutex>
 #include <utility>
 
+#include <fmt/format.h>
+
 #include "common/log.hpp"
 #include "convert/native_writers.hpp"
 #include "convert/office_pool.hpp"
@@ -135,12 +137,26 @@ Result<ExportResult> Exporter::Export(const ExportInput& input) {
         return ExportResult{*cached, true};
     }
 
+    // A document that crashed the office on the retry too would most likely crash it again.
+    std::string flight = input.org_id + "/" + key;
+    if (failures_.FailedRecently(flight)) {
+        return Fail(ErrorCode::kConversionFailed,
+                    fmt::format("the converter stopped twice while converting this document "
+                                "earlier; the same export is not tried again within {} minutes",
+                                kFailureMemory.count()));
+    }
+
     bool joined = false;
     auto blobs = flights_.Do(
-        input.org_id + "/" + key,
+        flight,
         [&]() -> Result<std::vector<std::string>> {
             auto started = std::chrono::steady_clock::now();
             auto files = Produce(input);
+            if (!files && OfficePool::StoppedTwice(files.error())) {
+                QUIRE_LOG_WARN("export failure remembered org_id={} key={} minutes={}",
+                               input.org_id, key, kFailureMemory.count());
+                failures_.Remember(flight);
+            }
             if (!files) return files;
             auto produced_at = std::chrono::steady_clock::now();
             std::shared_lock gate(blobs_.Gate());  // until the index entry names the blobs

@@ -3,6 +3,7 @@
 // One export from start to finish: check the pair, look in the cache, convert once however many
 // callers ask at the same moment, keep the result as blobs.
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,9 @@ struct ExportResult {
 
 class Exporter {
 public:
+    // How long a conversion that crashed the office twice is not tried again.
+    static constexpr std::chrono::minutes kFailureMemory{10};
+
     // Borrows the blob store, the office pool (which may have no LibreOffice behind it) and the
     // index; they must outlive the exporter.
     Exporter(store::BlobStore& blobs, OfficePool& office, ExportIndex& index);
@@ -42,7 +46,9 @@ public:
     // Checks the pair (kInvalidRequest listing the valid targets), then answers from the cache or
     // converts. Office pairs fail with kConverterUnavailable when LibreOffice is missing or busy,
     // kConversionFailed when the document cannot be converted; native pairs with
-    // kInvalidRequest when the document cannot be read. Nothing is cached on failure.
+    // kInvalidRequest when the document cannot be read. Nothing is cached on failure, except
+    // that a conversion whose office process crashed on its retry too answers kConversionFailed
+    // at once, without the office, when asked again within kFailureMemory.
     [[nodiscard]] Result<ExportResult> Export(const ExportInput& input);
 
     // True when the pair needs LibreOffice.
@@ -63,6 +69,7 @@ private:
     ExportIndex& index_;
 
     SingleFlight flights_;
+    FailedExports failures_{kFailureMemory};  // by organisation and cache key
 };
 
 }  // namespace quire::convert

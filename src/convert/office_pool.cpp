@@ -30,6 +30,9 @@ double Millis(steady_clock::duration elapsed) {
 // Revision of the way Quire drives the office; part of every cache key of office results.
 constexpr int kBridgeRevision = 2;
 
+// The detail of the error of a job whose process crashed on both attempts.
+constexpr std::string_view kStoppedTwiceDetail = "office process crashed on the retry too";
+
 // A file: URL of a local path, with everything but unreserved characters and '/' escaped.
 std::string FileUrl(const fs::path& path) {
     std::string url = "file://";
@@ -304,7 +307,12 @@ Status OfficePool::RunJob(std::size_t input_size, Work&& work) {
         return status;
     }
     return Fail(ErrorCode::kConversionFailed,
-                "the converter stopped twice while converting this document");
+                "the converter stopped twice while converting this document",
+                std::string(kStoppedTwiceDetail));
+}
+
+bool OfficePool::StoppedTwice(const Error& error) {
+    return error.code == ErrorCode::kConversionFailed && error.detail == kStoppedTwiceDetail;
 }
 
 template <typename Call>

@@ -93,6 +93,9 @@ public:
     // is retried once on a fresh process).
     [[nodiscard]] Result<std::string> Convert(std::string_view input, const OfficeRequest& request);
 
+    // True for the error of a Convert or Recalculate whose process crashed on both attempts.
+    static bool StoppedTwice(const Error& error);
+
     // Recalculates a workbook in a process and reports every formula cell; errors as Convert.
     [[nodiscard]] Result<std::vector<RecalculatedCell>> Recalculate(std::string_view xlsx);
 

@@ -2,10 +2,12 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <mutex>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include <com/sun/star/beans/PropertyValue.hpp>
 #include <com/sun/star/beans/XPropertySet.hpp>
@@ -14,17 +16,22 @@
 #include <com/sun/star/container/XEnumeration.hpp>
 #include <com/sun/star/container/XEnumerationAccess.hpp>
 #include <com/sun/star/container/XIndexAccess.hpp>
+#include <com/sun/star/container/XNameAccess.hpp>
 #include <com/sun/star/container/XNamed.hpp>
 #include <com/sun/star/document/MacroExecMode.hpp>
 #include <com/sun/star/document/UpdateDocMode.hpp>
+#include <com/sun/star/document/XTypeDetection.hpp>
 #include <com/sun/star/frame/Desktop.hpp>
 #include <com/sun/star/frame/XComponentLoader.hpp>
 #include <com/sun/star/frame/XDesktop2.hpp>
+#include <com/sun/star/frame/XLoadable.hpp>
 #include <com/sun/star/frame/XStorable.hpp>
 #include <com/sun/star/io/IOException.hpp>
 #include <com/sun/star/lang/DisposedException.hpp>
 #include <com/sun/star/lang/IllegalArgumentException.hpp>
 #include <com/sun/star/lang/XComponent.hpp>
+#include <com/sun/star/lang/XMultiComponentFactory.hpp>
+#include <com/sun/star/lang/XServiceInfo.hpp>
 #include <com/sun/star/sheet/CellFlags.hpp>
 #include <com/sun/star/sheet/FormulaResult.hpp>
 #include <com/sun/star/sheet/XCalculatable.hpp>
@@ -35,6 +42,7 @@
 #include <com/sun/star/sheet/XSpreadsheetDocument.hpp>
 #include <com/sun/star/table/XCell.hpp>
 #include <com/sun/star/text/XText.hpp>
+#include <com/sun/star/text/XTextFieldsSupplier.hpp>
 #include <com/sun/star/uno/RuntimeException.hpp>
 #include <com/sun/star/util/XCloseable.hpp>
 #include <cppuhelper/bootstrap.hxx>
@@ -142,13 +150,15 @@ private:
 
 class UnoSession final : public OfficeSession {
 public:
-    explicit UnoSession(Reference<css::frame::XDesktop2> desktop) : desktop_(std::move(desktop)) {}
+    UnoSession(Reference<css::uno::XComponentContext> context,
+               Reference<css::frame::XDesktop2> desktop)
+        : context_(std::move(context)), desktop_(std::move(desktop)) {}
 
     Status Convert(const OfficeJob& job) override {
         CloseDocument();
         try {
             auto started = Clock::now();
-            auto loaded = Load(job.input);
+            auto loaded = Load(job.input, job.filter == "writer_pdf_Export");
             if (!loaded) return Propagate(loaded);
             open_.emplace(std::move(*loaded));
             auto load_done = Clock::now();
@@ -225,17 +235,30 @@ private:
     // Hidden, and read-only: without ReadOnly a stale lock file beside the input makes the load
     // return nothing (DESIGN.md §7). Macros never run and links to other files or the web are
     // not updated: the document is the user's upload, and a conversion shows what it holds.
-    Result<Reference<css::lang::XComponent>> Load(const std::filesystem::path& input) {
+    // `paged`: the export lays out pages (PDF), for which Writer needs a view.
+    Result<Reference<css::lang::XComponent>> Load(const std::filesystem::path& input,
+                                                  bool paged = false) {
         css::beans::PropertyValue properties[] = {
             Property("Hidden", css::uno::Any(true)), Property("ReadOnly", css::uno::Any(true)),
             Property("MacroExecutionMode",
                      css::uno::Any(css::document::MacroExecMode::NEVER_EXECUTE)),
             Property("UpdateDocMode", css::uno::Any(css::document::UpdateDocMode::NO_UPDATE))};
         Sequence<css::beans::PropertyValue> load(properties, 4);
-        Reference<css::frame::XComponentLoader> loader(desktop_, UNO_QUERY_THROW);
+        OUString url = FileUrl(input);
         Reference<css::lang::XComponent> component;
         try {
-            component = loader->loadComponentFromURL(FileUrl(input), "_blank", 0, load);
+            DetectedType type = Detect(url);
+            if (type.service == "com.sun.star.text.TextDocument") {
+                component = LoadWithoutView(url, type, load);
+                if (paged && !AddViewWithoutComments(component, load)) {
+                    LoadedDocument discard(component);
+                    return Fail(ErrorCode::kConversionFailed,
+                                "the converter could not lay out the document");
+                }
+            } else {
+                Reference<css::frame::XComponentLoader> loader(desktop_, UNO_QUERY_THROW);
+                component = loader->loadComponentFromURL(url, "_blank", 0, load);
+            }
         } catch (const css::lang::IllegalArgumentException& e) {
             return Fail(ErrorCode::kConversionFailed, "the converter could not read the document",
                         ToUtf8(e.Message));
@@ -247,6 +270,95 @@ private:
             return Fail(ErrorCode::kConversionFailed, "the converter could not read the document");
         }
         return component;
+    }
+
+    // The import filter the office's type detection chooses for a file, and the document service
+    // that filter fills; both empty when no filter takes the file.
+    struct DetectedType {
+        OUString filter;
+        OUString service;
+    };
+
+    DetectedType Detect(const OUString& url) {
+        Reference<css::lang::XMultiComponentFactory> factory = context_->getServiceManager();
+        Reference<css::document::XTypeDetection> detection(
+            factory->createInstanceWithContext("com.sun.star.document.TypeDetection", context_),
+            UNO_QUERY_THROW);
+        css::beans::PropertyValue url_property = Property("URL", css::uno::Any(url));
+        Sequence<css::beans::PropertyValue> descriptor(&url_property, 1);
+        detection->queryTypeByDescriptor(descriptor, true);
+        DetectedType type;
+        for (const css::beans::PropertyValue& property : std::as_const(descriptor)) {
+            if (property.Name == "FilterName") property.Value >>= type.filter;
+        }
+        if (type.filter.isEmpty()) return type;
+        Reference<css::container::XNameAccess> filters(
+            factory->createInstanceWithContext("com.sun.star.document.FilterFactory", context_),
+            UNO_QUERY_THROW);
+        Sequence<css::beans::PropertyValue> filter;
+        filters->getByName(type.filter) >>= filter;
+        for (const css::beans::PropertyValue& property : std::as_const(filter)) {
+            if (property.Name == "DocumentService") property.Value >>= type.service;
+        }
+        return type;
+    }
+
+    // A text document as a bare model, without a frame or view. A Writer view of a document
+    // with comments lays out their margin windows from the office's event loop, from a dialog
+    // description that LibreOffice's packages without a user interface (Debian's -nogui) do not
+    // ship; the office aborts then, and did so on each docx with comments tried. Without a view
+    // that layout never runs.
+    Reference<css::lang::XComponent> LoadWithoutView(
+        const OUString& url, const DetectedType& type,
+        const Sequence<css::beans::PropertyValue>& load) {
+        Reference<css::lang::XMultiComponentFactory> factory = context_->getServiceManager();
+        Reference<css::frame::XLoadable> model(
+            factory->createInstanceWithContext(type.service, context_), UNO_QUERY_THROW);
+        Reference<css::lang::XComponent> component(model, UNO_QUERY_THROW);
+        Sequence<css::beans::PropertyValue> descriptor(load.getLength() + 2);
+        std::copy(load.begin(), load.end(), descriptor.getArray());
+        descriptor.getArray()[load.getLength()] = Property("URL", css::uno::Any(url));
+        descriptor.getArray()[load.getLength() + 1] =
+            Property("FilterName", css::uno::Any(type.filter));
+        try {
+            model->load(descriptor);
+        } catch (const css::uno::Exception&) {
+            LoadedDocument discard(component);
+            throw;
+        }
+        return component;
+    }
+
+    // Writer lays out pages for PDF only in a view. The comments go first, so that the view has
+    // none to lay out; a PDF export shows no comments (its ExportNotes option is off), and the
+    // document is never saved. False when the office made no view.
+    bool AddViewWithoutComments(const Reference<css::lang::XComponent>& document,
+                                const Sequence<css::beans::PropertyValue>& load) {
+        try {
+            RemoveComments(document);
+            Sequence<css::beans::PropertyValue> descriptor(load.getLength() + 1);
+            std::copy(load.begin(), load.end(), descriptor.getArray());
+            descriptor.getArray()[load.getLength()] = Property("Model", css::uno::Any(document));
+            Reference<css::frame::XComponentLoader> loader(desktop_, UNO_QUERY_THROW);
+            return loader->loadComponentFromURL("private:object", "_blank", 0, descriptor).is();
+        } catch (const css::uno::Exception&) {
+            LoadedDocument discard(document);
+            throw;
+        }
+    }
+
+    static void RemoveComments(const Reference<css::lang::XComponent>& document) {
+        Reference<css::text::XTextFieldsSupplier> supplier(document, UNO_QUERY_THROW);
+        std::vector<Reference<css::lang::XComponent>> comments;
+        Reference<css::container::XEnumeration> fields =
+            supplier->getTextFields()->createEnumeration();
+        while (fields->hasMoreElements()) {
+            Reference<css::lang::XServiceInfo> field(fields->nextElement(), UNO_QUERY);
+            if (field.is() && field->supportsService("com.sun.star.text.TextField.Annotation")) {
+                comments.emplace_back(field, UNO_QUERY_THROW);
+            }
+        }
+        for (const Reference<css::lang::XComponent>& comment : comments) comment->dispose();
     }
 
     static Result<sal_Int32> SheetIndex(const Reference<css::lang::XComponent>& document,
@@ -308,6 +420,7 @@ private:
         return out;
     }
 
+    Reference<css::uno::XComponentContext> context_;  // the office's, for its services
     Reference<css::frame::XDesktop2> desktop_;
     // The last converted document, open until CloseDocument or the next conversion.
     std::optional<LoadedDocument> open_;
@@ -325,7 +438,7 @@ Result<std::unique_ptr<OfficeSession>> ConnectOffice(std::string_view pipe_name)
             FromUtf8(fmt::format("uno:pipe,name={};urp;StarOffice.ComponentContext", pipe_name));
         Reference<css::uno::XComponentContext> remote(resolver->resolve(url), UNO_QUERY_THROW);
         Reference<css::frame::XDesktop2> desktop = css::frame::Desktop::create(remote);
-        return std::make_unique<UnoSession>(std::move(desktop));
+        return std::make_unique<UnoSession>(std::move(remote), std::move(desktop));
     } catch (const css::uno::Exception& e) {
         return Fail(ErrorCode::kUnavailable, "the converter process is not accepting yet",
                     ToUtf8(e.Message));

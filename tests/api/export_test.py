@@ -23,6 +23,9 @@ CORPUS = os.path.join(SHARED_DIR, "corpus")
 XLSX = os.path.join(CORPUS, "xlsx", "poi-simple-monthly-budget.xlsx")
 DOCX = os.path.join(CORPUS, "docx", "pandoc-notes.docx")
 PPTX = os.path.join(CORPUS, "pptx", "pandoc-basic.pptx")
+# Word documents with comments (and embedded objects), each one the office used to abort on.
+COMMENTED_DOCX = [os.path.join(CORPUS, "docx", name)
+                  for name in ("oxsdk-complex01.docx", "poi-wordwithattachments.docx")]
 
 MATRIX = {
     "xlsx": ["pdf", "csv", "png", "html"],
@@ -207,6 +210,18 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
                     self.assertIn("expires_at", body)
                     download = self.download(self.server, body["download_url"])
                     self.check_output(source, fmt, body, download.body)
+
+    def test_word_documents_with_comments_convert_without_crashing_the_office(self):
+        # The office's view laid out the comments' margin windows and aborted: LibreOffice without
+        # its user interface lacks their description. Every conversion answered 502.
+        for path in COMMENTED_DOCX:
+            file_id = self.upload(self.server, self.key, os.path.basename(path), read(path))
+            for fmt in ("pdf", "odt", "html"):
+                with self.subTest(file=os.path.basename(path), format=fmt):
+                    response = self.convert(self.server, self.key, file_id, fmt)
+                    self.assertEqual(response.status, 200, response)
+                    download = self.download(self.server, response.json()["download_url"])
+                    self.check_output("docx", fmt, response.json(), download.body)
 
     def test_unsupported_pair_lists_the_valid_targets(self):
         file_id = self.upload(self.server, self.key, "deck.pptx", self.sources["pptx"])
@@ -524,6 +539,71 @@ class MemoryCeilingTest(ExportServer, unittest.TestCase):
             self.assertNotIn(pid, office_children(server.process.pid))
             self.assertEqual(self.convert(server, key, file_id, "odt").status, 200)
         finally:
+            server.cleanup()
+
+
+class OfficeKiller(threading.Thread):
+    """Kills the server's office processes during every conversion: each job's folder under the
+    pool's work directory is there while its conversion runs."""
+
+    def __init__(self, server):
+        super().__init__(daemon=True)
+        self.server = server
+        self.jobs_dir = os.path.join(server.data_dir, "office", "jobs")
+        self.jobs_seen = set()
+        self.halt = threading.Event()
+
+    def run(self):
+        while not self.halt.is_set():
+            try:
+                jobs = set(os.listdir(self.jobs_dir))
+            except FileNotFoundError:
+                jobs = set()
+            for job in jobs - self.jobs_seen:
+                self.jobs_seen.add(job)
+                for pid in office_children(self.server.process.pid):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.002)
+
+    def stop(self):
+        self.halt.set()
+        self.join()
+
+
+class CrashedConversionMemoryTest(ExportServer, unittest.TestCase):
+    def test_a_conversion_that_crashed_the_office_twice_is_not_tried_again(self):
+        # Each request for a document that crashes the office crashed it twice more.
+        server = QuireServer(env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        killer = OfficeKiller(server)
+        try:
+            wait_ready(server)
+            key = server.local_key()
+            # A long conversion: the killer sees its job long before it ends.
+            file_id = self.upload(server, key, "report.docx",
+                                  unique_copy(read(COMMENTED_DOCX[0])))
+            killer.start()
+            first = self.convert(server, key, file_id, "pdf")
+            self.assertEqual(first.status, 502, first)
+            self.assertEqual(first.json()["error"], "conversion_failed")
+            self.assertIn("stopped twice", first.json()["message"])
+            self.assertEqual(len(killer.jobs_seen), 2)
+
+            wait_ready(server)
+            processes = office_children(server.process.pid)
+            again = self.convert(server, key, file_id, "pdf")
+            self.assertEqual(again.status, 502, again)
+            self.assertEqual(again.json()["error"], "conversion_failed")
+            self.assertIn("earlier", again.json()["message"])
+            self.assertEqual(len(killer.jobs_seen), 2)
+            self.assertEqual(office_children(server.process.pid), processes)
+
+            # Only that export is remembered: another format of the document is converted.
+            killer.stop()
+            other = self.convert(server, key, file_id, "odt")
+            self.assertEqual(other.status, 200, other)
+        finally:
+            if killer.is_alive():
+                killer.stop()
             server.cleanup()
 
 
