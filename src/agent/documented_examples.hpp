@@ -7,6 +7,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -44,6 +45,23 @@ inline std::vector<std::string> DocumentedExamples(std::string_view section) {
         if (example.size() > 2) examples.push_back(example.substr(1, example.size() - 2));
     }
     return examples;
+}
+
+// Fails the test unless the examples of `section` and the `tested` prompts are the same set, with
+// no example listed twice and at least `at_least` of them.
+inline void ExpectDocumentedExamplesAreTested(std::string_view section,
+                                              const std::set<std::string>& tested,
+                                              std::size_t at_least) {
+    std::vector<std::string> documented = DocumentedExamples(section);
+    std::set<std::string> in_doc(documented.begin(), documented.end());
+    EXPECT_EQ(in_doc.size(), documented.size()) << "an example is listed twice";
+    for (const std::string& example : in_doc) {
+        EXPECT_TRUE(tested.contains(example)) << "documented but not tested: " << example;
+    }
+    for (const std::string& example : tested) {
+        EXPECT_TRUE(in_doc.contains(example)) << "tested but not documented: " << example;
+    }
+    EXPECT_GE(in_doc.size(), at_least);
 }
 
 }  // namespace quire::agent::testing

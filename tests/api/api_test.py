@@ -16,21 +16,12 @@ import zipfile
 
 import openpyxl
 
-from harness import BINARY, EXAMPLES_DIR, QuireServer, corpus_rows, read_example
+from harness import BINARY, EXAMPLES_DIR, QuireServer, SharedServer, corpus_rows, read_example
 
 ERROR_FIELDS = {"success", "error", "message", "request_id"}
 
 
-class ApiTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = QuireServer().start()
-        cls.key = cls.server.local_key()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
+class ApiTest(SharedServer, unittest.TestCase):
     # --- helpers ---
 
     def assertError(self, response, status, code, field=None):

@@ -192,3 +192,17 @@ def corpus_rows():
             if len(fields) >= 6:
                 rows.append((os.path.join(SHARED_DIR, "corpus", fields[0]), fields[5]))
     return rows
+
+
+class SharedServer:
+    """A test case mixin: one default `quire serve` for the whole class, as `cls.server`, with
+    the local organisation's key as `cls.key`."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = QuireServer().start()
+        cls.key = cls.server.local_key()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()

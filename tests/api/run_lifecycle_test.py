@@ -10,7 +10,7 @@ import unittest
 
 import openpyxl
 
-from harness import QuireServer
+from harness import QuireServer, SharedServer
 
 ERROR_FIELDS = {"success", "error", "message", "request_id"}
 
@@ -77,16 +77,7 @@ class Client:
                                    key=self.key)
 
 
-class RunLifecycleTest(Client, unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = QuireServer().start()
-        cls.key = cls.server.local_key()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
+class RunLifecycleTest(Client, SharedServer, unittest.TestCase):
     # --- versions ---
 
     def test_versions_list_newest_first_and_each_downloads_its_own_bytes(self):

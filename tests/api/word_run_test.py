@@ -7,7 +7,7 @@ import unittest
 
 import docx
 
-from harness import QuireServer
+from harness import SharedServer
 
 SHARED = os.environ.get("QUIRE_SHARED_DIR", "")
 
@@ -25,16 +25,7 @@ def outline(data):
     return out
 
 
-class WordRunTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = QuireServer().start()
-        cls.key = cls.server.local_key()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.server.cleanup()
-
+class WordRunTest(SharedServer, unittest.TestCase):
     def turn(self, **body):
         response = self.server.generate(self.key, "word", **body)
         self.assertEqual(response.status, 200, response)
