@@ -392,7 +392,8 @@ TEST(ModelAgent, AFollowUpTurnGetsUnchangedColumnsAndEarlierSummariesInShort) {
          {"ref": "C1", "value": "Feb"}, {"ref": "D1", "value": "Mar"},
          {"ref": "A2", "value": "North"}, {"ref": "B2", "value": 1}, {"ref": "C2", "value": 2},
          {"ref": "D2", "value": 3}]}},
-      {"name": "finish", "arguments": {"summary": "Added sheet Wide.\n- Region in A, months in B:D."}}
+      {"name": "finish",
+       "arguments": {"summary": "Added sheet Wide.\n- Region in A, months in B:D."}}
     ]}}]})js");
     Result<TurnOutput> turn1 = MakeModelAgent(ProviderFor(first_server, "anthropic"))
                                    ->RunTurn(ExcelTurn("Make a wide sheet."));

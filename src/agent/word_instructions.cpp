@@ -160,10 +160,12 @@ std::optional<WordInstruction> TryAddParagraph(const std::string& clause) {
 
 std::optional<WordInstruction> TryRetitle(const std::string& clause) {
     static const std::regex kRename(
-        R"(^(?:rename|retitle)\s+(?:the\s+|this\s+)?(?:document|memo|report)\s+(?:to\s+|as\s+)?(.+)$)",
+        R"(^(?:rename|retitle)\s+(?:the\s+|this\s+)?(?:document|memo|report)\s+)"
+        R"((?:to\s+|as\s+)?(.+)$)",
         kIcase);
     static const std::regex kSetTitle(
-        R"(^(?:change|set|make)\s+(?:the\s+)?(?:(?:document|memo|report)(?:'s)?\s+)?title\s+(?:to|into)\s+(.+)$)",
+        R"(^(?:change|set|make)\s+(?:the\s+)?(?:(?:document|memo|report)(?:'s)?\s+)?)"
+        R"(title\s+(?:to|into)\s+(.+)$)",
         kIcase);
     std::smatch match;
     if (!Match(clause, match, kRename) && !Match(clause, match, kSetTitle)) return std::nullopt;
