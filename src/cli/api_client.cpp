@@ -171,45 +171,32 @@ ApiClient::ApiClient(std::string base_url, std::string api_key)
 
 ApiClient::~ApiClient() = default;
 
-Result<ApiResponse> ApiClient::Get(std::string_view path) {
-    if (!curl_->handle) return Internal("Cannot start an HTTP client.");
-    std::string url = base_url_ + std::string(path);
-    ApiResponse response;
-    Sink sink{.response = &response};
-    SlistPtr headers = curl_->Prepare(url, api_key_, sink);
-    AppendHeader(headers, "Accept: application/json");
-    curl_easy_setopt(curl_->handle.get(), CURLOPT_HTTPHEADER, headers.get());
-    auto performed = curl_->Perform(url, sink);
-    if (!performed) return std::unexpected(performed.error());
-    return response;
-}
+Result<ApiResponse> ApiClient::Get(std::string_view path) { return Call("GET", path, {}); }
 
 Result<ApiResponse> ApiClient::PostJson(std::string_view path, std::string_view json) {
-    if (!curl_->handle) return Internal("Cannot start an HTTP client.");
-    std::string url = base_url_ + std::string(path);
-    ApiResponse response;
-    Sink sink{.response = &response};
-    SlistPtr headers = curl_->Prepare(url, api_key_, sink);
-    AppendHeader(headers, "Accept: application/json");
-    AppendHeader(headers, "Content-Type: application/json");
-    CURL* h = curl_->handle.get();
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json.size()));
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, json.data());
-    auto performed = curl_->Perform(url, sink);
-    if (!performed) return std::unexpected(performed.error());
-    return response;
+    return Call("POST", path, json);
 }
 
-Result<ApiResponse> ApiClient::Delete(std::string_view path) {
+Result<ApiResponse> ApiClient::Delete(std::string_view path) { return Call("DELETE", path, {}); }
+
+Result<ApiResponse> ApiClient::Call(const char* method, std::string_view path,
+                                    std::optional<std::string_view> json) {
     if (!curl_->handle) return Internal("Cannot start an HTTP client.");
     std::string url = base_url_ + std::string(path);
     ApiResponse response;
     Sink sink{.response = &response};
     SlistPtr headers = curl_->Prepare(url, api_key_, sink);
     AppendHeader(headers, "Accept: application/json");
-    curl_easy_setopt(curl_->handle.get(), CURLOPT_HTTPHEADER, headers.get());
-    curl_easy_setopt(curl_->handle.get(), CURLOPT_CUSTOMREQUEST, "DELETE");
+    CURL* h = curl_->handle.get();
+    if (json) {
+        AppendHeader(headers, "Content-Type: application/json");
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(json->size()));
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, json->data());
+    }
+    if (std::string_view(method) != "GET" && std::string_view(method) != "POST") {
+        curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
     auto performed = curl_->Perform(url, sink);
     if (!performed) return std::unexpected(performed.error());
     return response;

@@ -66,6 +66,10 @@ public:
 private:
     struct Curl;
 
+    // One request with a JSON answer: `json`, when given, is sent as the body.
+    [[nodiscard]] Result<ApiResponse> Call(const char* method, std::string_view path,
+                                           std::optional<std::string_view> json);
+
     std::string base_url_;
     std::string api_key_;
     std::unique_ptr<Curl> curl_;
