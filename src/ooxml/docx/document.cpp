@@ -2,13 +2,9 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
-#include <boost/json.hpp>
 
-#include <algorithm>
 #include <array>
-#include <cctype>
 #include <ctime>
-#include <set>
 #include <utility>
 
 #include "ooxml/package/package.hpp"
@@ -18,33 +14,16 @@ namespace quire::docx {
 namespace {
 
 using ooxml::EscapeXml;
-using ooxml::FindAttribute;
 using ooxml::FindChild;
 using ooxml::IsElement;
 using ooxml::Package;
 using ooxml::ParseXml;
 using ooxml::XmlSafeText;
 
-constexpr std::string_view kWordStrict = "http://purl.oclc.org/ooxml/wordprocessingml/main";
 constexpr std::string_view kRelBase =
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/";
-constexpr std::string_view kRelBaseStrict =
-    "http://purl.oclc.org/ooxml/officeDocument/relationships/";
-
 constexpr std::string_view kMainContentType =
     "application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml";
-
-// The main part content types of .docx, .dotx, .docm and .dotm (ECMA-376 Part 1, 11.3.10, and
-// the macro-enabled variants Word writes).
-constexpr std::array<std::string_view, 4> kWordMainContentTypes = {
-    kMainContentType,
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
-    "application/vnd.ms-word.document.macroEnabled.main+xml",
-    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
-};
-
-// ---------------------------------------------------------------------------------------------
-// Text
 
 // ---------------------------------------------------------------------------------------------
 // Paragraphs
@@ -127,60 +106,6 @@ void InsertParagraph(pugi::xml_node body, std::string_view word_ns, const WordNa
     pugi::xml_node paragraph = before ? body.insert_child_before(names.p.c_str(), before)
                                       : body.append_child(names.p.c_str());
     FillParagraph(paragraph, names, style, text);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Opening
-
-struct WordPackage {
-    Package package;
-    std::string main_part;
-};
-
-std::string NotWordReason(std::string_view content_type) {
-    if (content_type.find("spreadsheetml") != std::string_view::npos ||
-        content_type.find("ms-excel") != std::string_view::npos) {
-        return "the file is a spreadsheet, not a Word document";
-    }
-    if (content_type.find("presentationml") != std::string_view::npos ||
-        content_type.find("ms-powerpoint") != std::string_view::npos) {
-        return "the file is a presentation, not a Word document";
-    }
-    return "the file is not a Word document";
-}
-
-Result<WordPackage> OpenWord(std::string bytes) {
-    auto package = Package::Open(std::move(bytes));
-    if (!package) return Propagate(package);
-    auto main_part = package->MainPart();
-    if (!main_part) return Propagate(main_part);
-    const std::string content_type = package->ContentType(*main_part).value_or("");
-    if (std::find(kWordMainContentTypes.begin(), kWordMainContentTypes.end(), content_type) ==
-        kWordMainContentTypes.end()) {
-        return InvalidRequest(NotWordReason(content_type));
-    }
-    return WordPackage{std::move(*package), std::move(*main_part)};
-}
-
-struct ParsedMain {
-    std::unique_ptr<pugi::xml_document> doc;
-    pugi::xml_node body;
-    std::string word_ns;
-};
-
-Result<ParsedMain> ParseMain(const WordPackage& word) {
-    auto xml = word.package.ReadPart(word.main_part);
-    if (!xml) return Propagate(xml);
-    auto doc = ParseXml(*xml, word.main_part, word.package.limits().max_xml_depth);
-    if (!doc) return Propagate(doc);
-    const pugi::xml_node root = (*doc)->document_element();
-    for (const std::string_view word_ns : {ooxml::ns::kWordMain, kWordStrict}) {
-        if (!IsElement(root, word_ns, "document")) continue;
-        pugi::xml_node body = FindChild(root, word_ns, "body");
-        if (!body) return InvalidRequest("the Word document has no body");
-        return ParsedMain{std::move(*doc), body, std::string(word_ns)};
-    }
-    return InvalidRequest("the Word document's main part is not a WordprocessingML document");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -279,78 +204,6 @@ Result<std::string> DocumentXml(std::string_view title,
     return ooxml::SerializeXml(**doc);
 }
 
-// ---------------------------------------------------------------------------------------------
-// Outline
-
-// Style ids whose paragraphs are headings: styles named "Title" or "heading N" (built-in names
-// that Word keeps in English whatever the interface language), or with an outline level.
-std::set<std::string> HeadingStyles(const WordPackage& word, std::string_view word_ns) {
-    std::set<std::string> styles;
-    auto rels = word.package.Relationships(word.main_part);
-    if (!rels) return styles;
-    for (const auto& rel : *rels) {
-        if (rel.external || (rel.type != std::string(kRelBase) + "styles" &&
-                             rel.type != std::string(kRelBaseStrict) + "styles")) {
-            continue;
-        }
-        const std::string part = Package::ResolveTarget(word.main_part, rel.target);
-        auto xml = word.package.ReadPart(part);
-        if (!xml) return styles;
-        auto doc = ParseXml(*xml, part, word.package.limits().max_xml_depth);
-        if (!doc) return styles;
-        for (pugi::xml_node style : (*doc)->document_element().children()) {
-            if (!IsElement(style, word_ns, "style")) continue;
-            std::string name =
-                FindAttribute(FindChild(style, word_ns, "name"), word_ns, "val").value();
-            for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-            const bool outline =
-                FindChild(FindChild(style, word_ns, "pPr"), word_ns, "outlineLvl") != nullptr;
-            if (name == "title" || name.starts_with("heading ") || outline) {
-                styles.insert(FindAttribute(style, word_ns, "styleId").value());
-            }
-        }
-        break;
-    }
-    return styles;
-}
-
-bool IsHeading(const pugi::xml_node& paragraph, std::string_view word_ns,
-               const std::set<std::string>& heading_styles) {
-    const pugi::xml_node p_pr = FindChild(paragraph, word_ns, "pPr");
-    if (FindChild(p_pr, word_ns, "outlineLvl")) return true;
-    const std::string style =
-        FindAttribute(FindChild(p_pr, word_ns, "pStyle"), word_ns, "val").value();
-    if (style.empty()) return false;
-    if (heading_styles.contains(style)) return true;
-    // Documents without a styles part still use the built-in ids.
-    return heading_styles.empty() && (style == "Title" || style.starts_with("Heading"));
-}
-
-// Calls `visit` for every element below `root`, in document order, without recursion.
-template <typename Visit>
-void ForEachElement(const pugi::xml_node& root, Visit visit) {
-    pugi::xml_node node = root.first_child();
-    while (node) {
-        if (node.type() == pugi::node_element) visit(node);
-        if (node.first_child()) {
-            node = node.first_child();
-            continue;
-        }
-        while (node != root && !node.next_sibling()) node = node.parent();
-        if (node == root) break;
-        node = node.next_sibling();
-    }
-}
-
-std::string ParagraphText(const pugi::xml_node& paragraph, std::string_view word_ns) {
-    std::string text;
-    ForEachElement(paragraph, [&](const pugi::xml_node& node) {
-        if (IsElement(node, word_ns, "t")) text += node.text().get();
-        if (IsElement(node, word_ns, "tab") || IsElement(node, word_ns, "br")) text += ' ';
-    });
-    return text;
-}
-
 }  // namespace
 
 Result<std::string> BuildDocument(std::string_view title,
@@ -387,65 +240,6 @@ Result<std::string> BuildDocument(std::string_view title,
         "docProps/app.xml",
         "application/vnd.openxmlformats-officedocument.extended-properties+xml");
     return package.Save();
-}
-
-Result<std::string> AppendParagraph(std::string bytes, std::string_view text) {
-    auto word = OpenWord(std::move(bytes));
-    if (!word) return Propagate(word);
-    auto main = ParseMain(*word);
-    if (!main) return Propagate(main);
-    auto names = NamesAt(main->body, main->word_ns);
-    if (!names) return Propagate(names);
-
-    InsertParagraph(main->body, main->word_ns, *names, "", text);
-    word->package.WritePart(word->main_part, ooxml::SerializeXml(*main->doc));
-    return word->package.Save();
-}
-
-Status Validate(std::string bytes) {
-    auto word = OpenWord(std::move(bytes));
-    if (!word) return Propagate(word);
-    auto main = ParseMain(*word);
-    if (!main) return Propagate(main);
-    return {};
-}
-
-Result<std::string> OutlineJson(std::string bytes) {
-    auto word = OpenWord(std::move(bytes));
-    if (!word) return Propagate(word);
-    auto main = ParseMain(*word);
-    if (!main) return Propagate(main);
-    const std::set<std::string> heading_styles = HeadingStyles(*word, main->word_ns);
-
-    std::size_t paragraphs = 0;
-    boost::json::array headings;
-    ForEachElement(main->body, [&](const pugi::xml_node& node) {
-        if (!IsElement(node, main->word_ns, "p")) return;
-        ++paragraphs;
-        if (IsHeading(node, main->word_ns, heading_styles)) {
-            headings.emplace_back(ParagraphText(node, main->word_ns));
-        }
-    });
-    boost::json::object outline;
-    outline["paragraphs"] = paragraphs;
-    outline["headings"] = std::move(headings);
-    return boost::json::serialize(outline);
-}
-
-Result<std::vector<BodyParagraph>> Paragraphs(std::string bytes) {
-    auto word = OpenWord(std::move(bytes));
-    if (!word) return Propagate(word);
-    auto main = ParseMain(*word);
-    if (!main) return Propagate(main);
-    const std::set<std::string> heading_styles = HeadingStyles(*word, main->word_ns);
-
-    std::vector<BodyParagraph> paragraphs;
-    ForEachElement(main->body, [&](const pugi::xml_node& node) {
-        if (!IsElement(node, main->word_ns, "p")) return;
-        paragraphs.push_back(
-            {ParagraphText(node, main->word_ns), IsHeading(node, main->word_ns, heading_styles)});
-    });
-    return paragraphs;
 }
 
 }  // namespace quire::docx

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ooxml/docx/document.hpp"
+#include "ooxml/docx/word_document.hpp"
 
 namespace {
 
@@ -16,6 +17,18 @@ int Usage() {
     std::cerr << "usage: docx_sample_writer build OUT TITLE [PARAGRAPH...]\n"
                  "       docx_sample_writer append IN OUT TEXT\n";
     return 2;
+}
+
+// `bytes` with `text` as a new paragraph at the end of the body, through the Word engine.
+quire::Result<std::string> Append(std::string bytes, std::string text) {
+    auto document = quire::docx::WordDocument::Open(std::move(bytes));
+    if (!document) return std::unexpected(document.error());
+    quire::docx::BlockSpec paragraph;
+    paragraph.text = std::move(text);
+    auto inserted =
+        document->InsertBlocks("end", quire::docx::Position::kAfter, std::span(&paragraph, 1));
+    if (!inserted) return std::unexpected(inserted.error());
+    return document->Save();
 }
 
 int Write(const std::string& path, const quire::Result<std::string>& bytes) {
@@ -39,7 +52,7 @@ int main(int argc, char** argv) {
     if (args.size() == 4 && args[0] == "append") {
         std::ifstream in(args[1], std::ios::binary);
         std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        return Write(args[2], quire::docx::AppendParagraph(std::move(bytes), args[3]));
+        return Write(args[2], Append(std::move(bytes), args[3]));
     }
     return Usage();
 }
