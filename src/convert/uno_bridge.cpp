@@ -36,10 +36,13 @@
 #include <com/sun/star/sheet/FormulaResult.hpp>
 #include <com/sun/star/sheet/XCalculatable.hpp>
 #include <com/sun/star/sheet/XCellAddressable.hpp>
+#include <com/sun/star/sheet/XCellRangeAddressable.hpp>
 #include <com/sun/star/sheet/XCellRangesQuery.hpp>
+#include <com/sun/star/sheet/XPrintAreas.hpp>
 #include <com/sun/star/sheet/XSheetCellRanges.hpp>
 #include <com/sun/star/sheet/XSpreadsheet.hpp>
 #include <com/sun/star/sheet/XSpreadsheetDocument.hpp>
+#include <com/sun/star/table/CellRangeAddress.hpp>
 #include <com/sun/star/table/XCell.hpp>
 #include <com/sun/star/text/XText.hpp>
 #include <com/sun/star/text/XTextFieldsSupplier.hpp>
@@ -217,6 +220,7 @@ private:
             if (!index) return Propagate(index);
             filter_options += fmt::format(",{}", *index + 1);
         }
+        if (job.filter == "calc_pdf_Export") PrintWholeSheets(document);
         Reference<css::frame::XStorable> storable(document, UNO_QUERY_THROW);
         css::beans::PropertyValue store[] = {
             Property("FilterName", css::uno::Any(FromUtf8(job.filter))),
@@ -230,6 +234,30 @@ private:
                         ToUtf8(e.Message));
         }
         return {};
+    }
+
+    // Gives each visible sheet without a print area one that covers the whole sheet, which
+    // prints the same pages in a fraction of the time. Calc trims such an area to the printed
+    // part (cells, formatting and drawings) just as it does for a sheet without one, but without
+    // one it computes page breaks over all of the sheet's rows, and for a sheet fitted to a
+    // number of pages again for every zoom it tries: in a workbook of the corpus fitted to one
+    // page wide, that was 100 ms of a 125 ms export. Hidden sheets are left alone, since Calc
+    // prints a hidden sheet that has a print area. The document is never saved.
+    static void PrintWholeSheets(const Reference<css::lang::XComponent>& document) {
+        Reference<css::sheet::XSpreadsheetDocument> spreadsheet(document, UNO_QUERY);
+        if (!spreadsheet.is()) return;
+        Reference<css::container::XIndexAccess> sheets(spreadsheet->getSheets(), UNO_QUERY_THROW);
+        for (sal_Int32 i = 0; i < sheets->getCount(); ++i) {
+            Reference<css::sheet::XPrintAreas> areas(sheets->getByIndex(i), UNO_QUERY);
+            Reference<css::beans::XPropertySet> properties(areas, UNO_QUERY);
+            Reference<css::sheet::XCellRangeAddressable> whole(areas, UNO_QUERY);
+            if (!areas.is() || !properties.is() || !whole.is()) continue;
+            bool visible = true;
+            properties->getPropertyValue("IsVisible") >>= visible;
+            if (!visible || areas->getPrintAreas().hasElements()) continue;
+            css::table::CellRangeAddress address = whole->getRangeAddress();
+            areas->setPrintAreas(Sequence<css::table::CellRangeAddress>(&address, 1));
+        }
     }
 
     // Hidden, and read-only: without ReadOnly a stale lock file beside the input makes the load

@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -26,6 +27,14 @@ PPTX = os.path.join(CORPUS, "pptx", "pandoc-basic.pptx")
 # Word documents with comments (and embedded objects), each one the office used to abort on.
 COMMENTED_DOCX = [os.path.join(CORPUS, "docx", name)
                   for name in ("oxsdk-complex01.docx", "poi-wordwithattachments.docx")]
+# Workbooks whose PDF Quire lays out faster than the office does on its own, each with what
+# must still print: a sheet fitted to one page wide with a text box below its cells, pivot
+# tables, chart sheets, and seven sheets over 54 pages.
+PAGED_XLSX = [os.path.join(CORPUS, "xlsx", name)
+              for name in ("poi-simple-monthly-budget.xlsx", "calamine-pivots.xlsx",
+                           "rxw-chart_bar14.xlsx", "poi-stress002.xlsx")]
+# Fields that show the time of printing.
+PRINT_TIME = re.compile(r"\d\d/\d\d/\d{4} \d\d:\d\d:\d\d|\d\d:\d\d:\d\d")
 
 MATRIX = {
     "xlsx": ["pdf", "csv", "png", "html"],
@@ -92,6 +101,18 @@ def pdf_pages(data):
         if line.startswith("Pages:"):
             return int(line.split()[1])
     raise AssertionError("pdfinfo printed no page count")
+
+
+def pdf_page_texts(data):
+    """Each page's words line by line, with the time of printing masked. Spacing is left out:
+    the warm office and a cold one place some text a fraction of a character apart."""
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
+        f.write(data)
+        f.flush()
+        text = subprocess.run(["pdftotext", "-layout", f.name, "-"], check=True,
+                              capture_output=True, text=True).stdout
+    return [[" ".join(line.split()) for line in PRINT_TIME.sub("<time>", page).splitlines()]
+            for page in text.split("\f")]
 
 
 def office_children(server_pid):
@@ -251,6 +272,36 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
                 response = self.convert(self.server, self.key, file_id, "pdf")
                 self.assertEqual(response.status, 400, response)
                 self.assertEqual(response.json()["error"], "invalid_request")
+
+    def test_workbook_pdfs_print_what_the_office_prints_on_its_own(self):
+        # Quire gives sheets without a print area one covering the whole sheet, which Calc
+        # lays out much faster; the pages must stay those a cold office prints.
+        for path in PAGED_XLSX:
+            name = os.path.basename(path)
+            with self.subTest(workbook=name):
+                file_id = self.upload(self.server, self.key, name, read(path))
+                response = self.convert(self.server, self.key, file_id, "pdf")
+                self.assertEqual(response.status, 200, response)
+                ours = self.download(self.server, response.json()["download_url"]).body
+                # The cold office reads it under the name the pool gives its input, which
+                # footers that show the file name print.
+                directory = os.path.join(self.scratch, "paged")
+                os.makedirs(directory, exist_ok=True)
+                shutil.copy(path, os.path.join(directory, "input.xlsx"))
+                theirs = cold_convert(directory, os.path.join(directory, "input.xlsx"), "pdf")
+                self.assertEqual(pdf_pages(ours), pdf_pages(theirs))
+                self.assertEqual(pdf_page_texts(ours), pdf_page_texts(theirs))
+
+    def test_hidden_sheets_stay_out_of_the_pdf(self):
+        workbook = os.path.join(CORPUS, "xlsx", "poi-57181.xlsm")
+        file_id = self.upload(self.server, self.key, "hidden.xlsm", read(workbook))
+        response = self.convert(self.server, self.key, file_id, "pdf")
+        self.assertEqual(response.status, 200, response)
+        pages = pdf_page_texts(self.download(self.server, response.json()["download_url"]).body)
+        text = "\n".join(line for page in pages for line in page)
+        self.assertIn("Detailed_report", text)
+        # The hidden first sheet, CCSInfo, holds the path of a help file.
+        self.assertFalse("STAT_DE0.chm" in text, "the hidden sheet was printed")
 
     def test_png_pages_match_the_pdf_page_count(self):
         for source in ("pptx", "xlsx"):
