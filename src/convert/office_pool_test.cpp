@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+#include <string>
+
 #include "store/sqlite/temp_dir.hpp"
 
 namespace quire::convert {
@@ -50,6 +54,26 @@ TEST(OfficePool, ProgramThatCannotStartLeavesThePoolUnavailable) {
     auto converted = pool.Convert("bytes", OfficeRequest{".docx", ".pdf", "writer_pdf_Export"});
     ASSERT_FALSE(converted);
     EXPECT_EQ(converted.error().code, ErrorCode::kConverterUnavailable);
+}
+
+TEST(OfficePool, ProfileStartsWithWordCompletionAndOnlineSpellingOff) {
+    if (!OfficeBridgeBuilt()) GTEST_SKIP() << "built without the UNO bridge";
+    store::TempDir dir;
+    // An earlier process left the profile with the office's own settings file.
+    std::filesystem::create_directories(dir.path() / "profile-0" / "user");
+    std::ofstream(dir.path() / "profile-0" / "user" / "registrymodifications.xcu")
+        << "<oor:items/>";
+    OfficePool pool(Options(dir, "/bin/false"));
+    ASSERT_FALSE(pool.Start());
+
+    std::ifstream in(dir.path() / "profile-0" / "user" / "registrymodifications.xcu");
+    std::string settings((std::istreambuf_iterator<char>(in)), {});
+    EXPECT_NE(settings.find(R"(oor:path="/org.openoffice.Office.Writer/AutoFunction/Completion")"),
+              std::string::npos);
+    EXPECT_NE(settings.find(R"(<prop oor:name="CollectWords" oor:op="fuse"><value>false</value>)"),
+              std::string::npos);
+    EXPECT_NE(settings.find(R"(<prop oor:name="IsSpellAuto" oor:op="fuse"><value>false</value>)"),
+              std::string::npos);
 }
 
 }  // namespace
