@@ -1,8 +1,10 @@
 #include "cli/api_client.hpp"
 
 #include <curl/curl.h>
+#include <fcntl.h>
 
 #include <cctype>
+#include <cerrno>
 #include <cstdio>
 #include <mutex>
 #include <system_error>
@@ -105,6 +107,26 @@ std::size_t OnBody(char* data, std::size_t size, std::size_t count, void* user) 
 void GlobalInitOnce() {
     static std::once_flag once;
     std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+// Renames `from` to `to`. With kKeep the kernel refuses (file_exists) when `to` exists, so a file
+// that appeared during the download is not replaced either; a file system that cannot promise
+// that gets a check just before the rename instead.
+std::error_code MoveIntoPlace(const std::filesystem::path& from, const std::filesystem::path& to,
+                              ExistingFile existing) {
+    std::error_code ec;
+    if (existing == ExistingFile::kReplace) {
+        std::filesystem::rename(from, to, ec);
+        return ec;
+    }
+    if (::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_NOREPLACE) == 0) return {};
+    const int error = errno;
+    if (error != EINVAL && error != ENOSYS) return {error, std::generic_category()};
+    if (std::filesystem::exists(std::filesystem::symlink_status(to, ec))) {
+        return std::make_error_code(std::errc::file_exists);
+    }
+    std::filesystem::rename(from, to, ec);
+    return ec;
 }
 
 }  // namespace
@@ -233,7 +255,8 @@ Result<ApiResponse> ApiClient::PostMultipart(std::string_view path,
     return response;
 }
 
-Result<ApiResponse> ApiClient::Download(std::string_view path, const std::filesystem::path& out) {
+Result<ApiResponse> ApiClient::Download(std::string_view path, const std::filesystem::path& out,
+                                        ExistingFile existing) {
     if (!curl_->handle) return Internal("Cannot start an HTTP client.");
     std::filesystem::path partial = out;
     partial += ".part";
@@ -270,7 +293,11 @@ Result<ApiResponse> ApiClient::Download(std::string_view path, const std::filesy
         std::filesystem::remove(partial, ec);
         return response;
     }
-    if (flushed) std::filesystem::rename(partial, out, ec);
+    if (flushed) ec = MoveIntoPlace(partial, out, existing);
+    if (ec == std::errc::file_exists) {
+        std::filesystem::remove(partial, ec);
+        return Fail(ErrorCode::kConflict, fmt::format("{} exists already.", out.string()));
+    }
     if (!flushed || ec) {
         std::filesystem::remove(partial, ec);
         return Internal(fmt::format("Cannot write {}.", out.string()));

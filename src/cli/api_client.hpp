@@ -33,6 +33,12 @@ struct UploadField {
     std::filesystem::path file_path;
 };
 
+// What ApiClient::Download does when its file exists by the time the whole body has arrived.
+enum class ExistingFile {
+    kReplace,  // replace it: the user named the file, or asked for it to be replaced
+    kKeep,     // keep it, drop what arrived and fail with kConflict naming it
+};
+
 // A client of one Quire server at `base_url` (e.g. "http://127.0.0.1:8080", no trailing slash
 // needed). Every call takes a path under base_url ("/api/v1/runs") and sends the API key in
 // `X-API-Key`. Redirects are never followed with the key: Download follows them without it, the
@@ -56,10 +62,12 @@ public:
     // GETs `path` with the key, then follows up to five redirects without it (a signed link
     // needs none); an absolute `path` ("http://…", a signed link the server gave) is fetched
     // without the key from the start. Streams a 2xx body into `out` through a temporary file beside
-    // it that is renamed into place only when the whole body arrived. On a non-2xx answer `out` is
-    // left untouched and the answer's body is returned. kInternal when `out` cannot be written.
+    // it that is renamed into place only when the whole body arrived; with ExistingFile::kKeep
+    // only if nothing is at `out` then (kConflict otherwise). On a non-2xx answer `out` is left
+    // untouched and the answer's body is returned. kInternal when `out` cannot be written.
     [[nodiscard]] Result<ApiResponse> Download(std::string_view path,
-                                               const std::filesystem::path& out);
+                                               const std::filesystem::path& out,
+                                               ExistingFile existing = ExistingFile::kReplace);
 
     const std::string& base_url() const { return base_url_; }
 

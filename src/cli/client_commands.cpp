@@ -199,10 +199,43 @@ Step<std::filesystem::path> OutputPath(ApiClient& client, const std::string& run
         DefaultOutputName(StringField(*run, "format"), run_id, StringField(*run, "file_name")));
 }
 
+// A file name the command chose is the user's only when they asked for replacing.
+ExistingFile WhenExisting(const std::filesystem::path& out, bool force) {
+    return out.empty() && !force ? ExistingFile::kKeep : ExistingFile::kReplace;
+}
+
+std::string ExistsMessage(const std::vector<std::filesystem::path>& existing) {
+    std::string files =
+        existing.size() == 1
+            ? existing[0].string() + " exists"
+            : fmt::format("{} and {} more exist", existing[0].string(), existing.size() - 1);
+    return fmt::format("{} already; give -o PATH to save elsewhere, or --force to replace {}",
+                       files, existing.size() == 1 ? "it" : "them");
+}
+
+// Checks every file a command is about to write, so that it stops before writing any of them.
+Step<void> RefuseExisting(const std::vector<std::filesystem::path>& paths) {
+    std::vector<std::filesystem::path> existing;
+    for (const auto& path : paths) {
+        std::error_code ec;
+        // A link counts as a file, even one to nothing: the rename would replace it.
+        if (std::filesystem::exists(std::filesystem::symlink_status(path, ec))) {
+            existing.push_back(path);
+        }
+    }
+    if (existing.empty()) return {};
+    return Stop(ExitCode::kFailed, ExistsMessage(existing));
+}
+
 // Saves what `path` (an API path or a signed link) answers at `out`.
-Step<void> Fetch(ApiClient& client, std::string_view path, const std::filesystem::path& out) {
-    auto downloaded = client.Download(path, out);
+Step<void> Fetch(ApiClient& client, std::string_view path, const std::filesystem::path& out,
+                 ExistingFile existing) {
+    auto downloaded = client.Download(path, out, existing);
     if (!downloaded) {
+        // The file appeared while the body was arriving.
+        if (downloaded.error().code == ErrorCode::kConflict) {
+            return Stop(ExitCode::kFailed, ExistsMessage({out}));
+        }
         ExitCode exit = downloaded.error().code == ErrorCode::kUnavailable ? ExitCode::kServer
                                                                            : ExitCode::kFailed;
         return Stop(exit, downloaded.error().message);
@@ -214,17 +247,68 @@ Step<void> Fetch(ApiClient& client, std::string_view path, const std::filesystem
 }
 
 Step<std::filesystem::path> SaveRun(ApiClient& client, const std::string& run_id,
-                                    const std::filesystem::path& out) {
+                                    const std::filesystem::path& out, ExistingFile existing) {
     auto path = OutputPath(client, run_id, out);
     if (!path) return path;
-    if (auto fetched = Fetch(client, "/api/v1/runs/" + run_id + "/download", *path); !fetched) {
+    if (existing == ExistingFile::kKeep) {
+        if (auto free = RefuseExisting({*path}); !free) return std::unexpected(free.error());
+    }
+    std::string url = "/api/v1/runs/" + run_id + "/download";
+    if (auto fetched = Fetch(client, url, *path, existing); !fetched) {
         return std::unexpected(fetched.error());
     }
     return path;
 }
 
-// Exports the run and saves the result: for a PNG of several pages, one file per page named
+// One file an export answer offers: its link, and where it is saved.
+struct ExportFile {
+    std::string url;
+    std::filesystem::path path;
+};
+
+// The files of an export answer, saved at `out`: for a PNG of several pages, one per page named
 // after `out` with "-N" before the extension.
+std::vector<ExportFile> ExportFiles(const json::object& answer, const std::filesystem::path& out) {
+    std::vector<ExportFile> files;
+    const json::value* pages = answer.if_contains("pages");
+    if (pages == nullptr || !pages->is_array() || pages->as_array().size() <= 1) {
+        files.push_back({StringField(answer, "download_url"), out});
+        return files;
+    }
+    for (const json::value& page : pages->as_array()) {
+        if (!page.is_object()) continue;
+        std::filesystem::path named = out;
+        named.replace_filename(fmt::format("{}-{}{}", out.stem().string(),
+                                           IntegerField(page.as_object(), "page"),
+                                           out.extension().string()));
+        files.push_back({StringField(page.as_object(), "download_url"), named});
+    }
+    return files;
+}
+
+// Saves every file, after checking all of them, so that nothing is half-saved for a reason
+// known in advance.
+Step<std::vector<std::filesystem::path>> SaveExportFiles(ApiClient& client,
+                                                         const std::vector<ExportFile>& files,
+                                                         ExistingFile existing) {
+    std::vector<std::filesystem::path> paths;
+    for (const auto& file : files) {
+        if (file.url.empty())
+            return Stop(ExitCode::kServer, "the export answer has no download_url");
+        paths.push_back(file.path);
+    }
+    if (existing == ExistingFile::kKeep) {
+        if (auto free = RefuseExisting(paths); !free) return std::unexpected(free.error());
+    }
+    for (const auto& file : files) {
+        if (auto fetched = Fetch(client, file.url, file.path, existing); !fetched) {
+            return std::unexpected(fetched.error());
+        }
+    }
+    return paths;
+}
+
+// Exports the run and saves the result (see ExportFiles).
 Step<std::vector<std::filesystem::path>> SaveExport(ApiClient& client,
                                                     const ExportOptions& options) {
     json::object body{{"format", options.format}};
@@ -244,29 +328,8 @@ Step<std::vector<std::filesystem::path>> SaveExport(ApiClient& client,
         if (!document) return std::unexpected(document.error());
         out = document->replace_extension("." + options.format);
     }
-    std::vector<std::pair<std::string, std::filesystem::path>> files;
-    const json::value* pages = answer->if_contains("pages");
-    if (pages != nullptr && pages->is_array() && pages->as_array().size() > 1) {
-        for (const json::value& page : pages->as_array()) {
-            if (!page.is_object()) continue;
-            std::filesystem::path named = out;
-            named.replace_filename(fmt::format("{}-{}{}", out.stem().string(),
-                                               IntegerField(page.as_object(), "page"),
-                                               out.extension().string()));
-            files.emplace_back(StringField(page.as_object(), "download_url"), named);
-        }
-    } else {
-        files.emplace_back(StringField(*answer, "download_url"), out);
-    }
-    std::vector<std::filesystem::path> saved;
-    for (const auto& [url, path] : files) {
-        if (url.empty()) return Stop(ExitCode::kServer, "the export answer has no download_url");
-        if (auto fetched = Fetch(client, url, path); !fetched) {
-            return std::unexpected(fetched.error());
-        }
-        saved.push_back(path);
-    }
-    return saved;
+    return SaveExportFiles(client, ExportFiles(*answer, out),
+                           WhenExisting(options.out, options.force));
 }
 
 ExitCode Report(const ClientIo& io, const Failure& failure) {
@@ -289,7 +352,7 @@ Step<void> Generate(ApiClient& client, const GenerateOptions& options, const Cli
         if (!summary.empty()) io.err << "summary: " << Printable(summary) << '\n';
         io.out << "version: " << IntegerField(*result, "version") << '\n';
     }
-    auto saved = SaveRun(client, submitted->run_id, options.out);
+    auto saved = SaveRun(client, submitted->run_id, options.out, ExistingFile::kReplace);
     if (!saved) return std::unexpected(saved.error());
     io.out << "saved: " << saved->string() << '\n';
     return {};
@@ -379,17 +442,16 @@ void AddRunsCommand(CLI::App& app) {
         });
     });
 
-    struct DownloadArgs {
-        std::string run_id;
-        std::filesystem::path out;
-    };
-    auto download_args = std::make_shared<DownloadArgs>();
+    auto download_args = std::make_shared<DownloadOptions>();
     CLI::App* download = runs->add_subcommand("download", "Save a run's current document");
     download->add_option("run_id", download_args->run_id, "The run")->required();
-    download->add_option("--out,-o", download_args->out, "Where to save it");
+    download->add_option("--out,-o", download_args->out,
+                         "Where to save it (default: the run's file name, never replacing a file)");
+    download->add_flag("--force", download_args->force,
+                       "Without -o: replace an existing file of that name");
     download->callback([download_args] {
         RunCommand([&](ApiClient& client, const ClientIo& io) {
-            return RunRunsDownload(client, download_args->run_id, download_args->out, io);
+            return RunRunsDownload(client, *download_args, io);
         });
     });
 
@@ -403,7 +465,10 @@ void AddRunsCommand(CLI::App& app) {
                        "CSV: write text that looks like a formula as it is, without a leading '");
     exported->add_option("--dpi", export_args->dpi, "Resolution of PNG pages (default 110)");
     exported->add_option("--out,-o", export_args->out,
-                         "Where to save it (PNG pages get -1, -2, … before the extension)");
+                         "Where to save it (PNG pages get -1, -2, … before the extension; "
+                         "default: the run's file name, never replacing a file)");
+    exported->add_flag("--force", export_args->force,
+                       "Without -o: replace existing files of those names");
     exported->callback([export_args] {
         RunCommand([&](ApiClient& client, const ClientIo& io) {
             return RunRunsExport(client, *export_args, io);
@@ -600,13 +665,13 @@ ExitCode RunRunsList(ApiClient& client, int limit, bool all, const ClientIo& io)
     return ExitCode::kOk;
 }
 
-ExitCode RunRunsDownload(ApiClient& client, const std::string& run_id,
-                         const std::filesystem::path& out, const ClientIo& io) {
-    if (!IsId(run_id, "run_")) {
-        return Report(io,
-                      {ExitCode::kUsage, fmt::format("{} is not a run id.", Printable(run_id))});
+ExitCode RunRunsDownload(ApiClient& client, const DownloadOptions& options, const ClientIo& io) {
+    if (!IsId(options.run_id, "run_")) {
+        return Report(
+            io, {ExitCode::kUsage, fmt::format("{} is not a run id.", Printable(options.run_id))});
     }
-    auto saved = SaveRun(client, run_id, out);
+    auto saved =
+        SaveRun(client, options.run_id, options.out, WhenExisting(options.out, options.force));
     if (!saved) return Report(io, saved.error());
     io.out << "saved: " << saved->string() << '\n';
     return ExitCode::kOk;

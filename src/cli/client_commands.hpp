@@ -21,7 +21,8 @@ class App;
 
 namespace quire::cli {
 
-// Registers the subcommands `generate`, `runs list`, `runs download` and `tasks show` on `app`.
+// Registers the subcommands `generate`, `runs` (list, download, export, delete) and `tasks` (show,
+// cancel) on `app`.
 // They reach the server at QUIRE_URL (default http://127.0.0.1:8080) with the key from
 // QUIRE_API_KEY, or else from the file `local-api-key` in QUIRE_DATA_DIR (default ./quire-data).
 // A command that fails prints the reason on standard error and throws CLI::RuntimeError carrying
@@ -105,6 +106,14 @@ struct ExportOptions {
     bool raw = false;           // CSV: no leading ' before text that looks like a formula
     int dpi = 0;                // PNG: 0 for the server's default
     std::filesystem::path out;  // default: the run's file name with the format's extension
+    bool force = false;         // without `out`: replace files of the default names
+};
+
+// What `quire runs download` asks for.
+struct DownloadOptions {
+    std::string run_id;
+    std::filesystem::path out;  // default: DefaultOutputName of the run, in the current directory
+    bool force = false;         // without `out`: replace a file of the default name
 };
 
 // One page of GET /api/v1/runs.
@@ -120,11 +129,13 @@ struct RunsPage {
 std::string FormatRunsTable(const std::vector<RunRow>& rows);
 
 // The commands themselves, on an open client. Each prints its results on `io.out`, progress and
-// errors on `io.err`.
+// errors on `io.err`. `runs download` and `runs export` without `out` pick the file names
+// themselves and never replace a file there: unless `force` is set, an existing one (any page
+// file of a PNG export) ends the command with kFailed, naming it, before any file is written.
+// `generate` replaces the file it saves to.
 ExitCode RunGenerate(ApiClient& client, const GenerateOptions& options, const ClientIo& io);
 ExitCode RunRunsList(ApiClient& client, int limit, bool all, const ClientIo& io);
-ExitCode RunRunsDownload(ApiClient& client, const std::string& run_id,
-                         const std::filesystem::path& out, const ClientIo& io);
+ExitCode RunRunsDownload(ApiClient& client, const DownloadOptions& options, const ClientIo& io);
 ExitCode RunTasksShow(ApiClient& client, const std::string& task_id, const ClientIo& io);
 ExitCode RunTasksCancel(ApiClient& client, const std::string& task_id, const ClientIo& io);
 ExitCode RunRunsExport(ApiClient& client, const ExportOptions& options, const ClientIo& io);

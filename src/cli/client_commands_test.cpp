@@ -1,5 +1,6 @@
 #include "cli/client_commands.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -40,6 +41,28 @@ public:
 private:
     std::filesystem::path path_;
 };
+
+// Makes `dir` the current directory for its lifetime, as a user who runs a command there.
+class InDirectory {
+public:
+    explicit InDirectory(const std::filesystem::path& dir)
+        : previous_(std::filesystem::current_path()) {
+        std::filesystem::current_path(dir);
+    }
+    ~InDirectory() { std::filesystem::current_path(previous_); }
+
+private:
+    std::filesystem::path previous_;
+};
+
+std::vector<std::string> FileNames(const std::filesystem::path& dir) {
+    std::vector<std::string> names;
+    for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+        names.push_back(entry.path().filename().string());
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
 
 std::string ReadFile(const std::filesystem::path& path) {
     std::ifstream file(path, std::ios::binary);
@@ -507,7 +530,7 @@ TEST(ClientCommands, UsageErrorsExitTwoWithoutRequests) {
     ApiClient client(fake.url(), std::string(kKey));
     Captured captured;
     EXPECT_EQ(RunTasksShow(client, "../runs", captured.io), ExitCode::kUsage);
-    EXPECT_EQ(RunRunsDownload(client, "task_x", {}, captured.io), ExitCode::kUsage);
+    EXPECT_EQ(RunRunsDownload(client, {.run_id = "task_x"}, captured.io), ExitCode::kUsage);
     EXPECT_EQ(RunRunsList(client, 0, false, captured.io), ExitCode::kUsage);
     EXPECT_EQ(RunGenerate(client, {.format = "excel", .prompt = ""}, captured.io),
               ExitCode::kUsage);
@@ -549,7 +572,7 @@ TEST(ClientCommands, RunsDownloadNamesTheFileAfterTheRun) {
     std::filesystem::current_path(dir.path());
     ApiClient client(fake.url(), std::string(kKey));
     Captured captured;
-    ExitCode exit = RunRunsDownload(client, fake.run_id, {}, captured.io);
+    ExitCode exit = RunRunsDownload(client, {.run_id = fake.run_id}, captured.io);
     std::filesystem::current_path(previous);
     ASSERT_EQ(exit, ExitCode::kOk) << captured.err.str();
     EXPECT_EQ(ReadFile(dir.path() / "Quarterly report.xlsx"), kDocument);
@@ -563,7 +586,8 @@ TEST(ClientCommands, DownloadErrorLeavesNoFile) {
     auto out = dir.path() / "o.xlsx";
     ApiClient client(fake.url(), std::string(kKey));
     Captured captured;
-    EXPECT_EQ(RunRunsDownload(client, fake.run_id, out, captured.io), ExitCode::kServer);
+    EXPECT_EQ(RunRunsDownload(client, {.run_id = fake.run_id, .out = out}, captured.io),
+              ExitCode::kServer);
     EXPECT_NE(captured.err.str().find("conflict: No version yet. (HTTP 409"), std::string::npos);
     EXPECT_TRUE(std::filesystem::is_empty(dir.path()));
 }
@@ -605,6 +629,149 @@ TEST(ClientCommands, RunsExportToPngSavesOneFilePerPage) {
     EXPECT_EQ(ReadFile(dir.path() / "deck-1.png"), "/signed/export/page-1");
     EXPECT_EQ(ReadFile(dir.path() / "deck-2.png"), "/signed/export/page-2");
     EXPECT_FALSE(std::filesystem::exists(dir.path() / "deck.png"));
+}
+
+// A second download or export without -o used to replace the first one's file without a word.
+TEST(ClientCommands, RunsDownloadWithoutOutRefusesToReplaceAFile) {
+    FakeQuire fake;
+    TempDir dir;
+    dir.Write("Quarterly report.xlsx", "the user's own file");
+    ApiClient client(fake.url(), std::string(kKey));
+    Captured captured;
+    {
+        InDirectory in(dir.path());
+        EXPECT_EQ(RunRunsDownload(client, {.run_id = fake.run_id}, captured.io), ExitCode::kFailed);
+    }
+    EXPECT_EQ(captured.err.str(),
+              "error: Quarterly report.xlsx exists already; give -o PATH to save elsewhere, or "
+              "--force to replace it\n");
+    EXPECT_EQ(captured.out.str(), "");
+    EXPECT_FALSE(fake.signed_link_fetched);
+    EXPECT_EQ(ReadFile(dir.path() / "Quarterly report.xlsx"), "the user's own file");
+    EXPECT_EQ(FileNames(dir.path()), std::vector<std::string>{"Quarterly report.xlsx"});
+}
+
+TEST(ClientCommands, RunsDownloadWithoutOutCountsALinkToNothingAsAFile) {
+    FakeQuire fake;
+    TempDir dir;
+    std::filesystem::create_symlink(dir.path() / "gone", dir.path() / "Quarterly report.xlsx");
+    ApiClient client(fake.url(), std::string(kKey));
+    Captured captured;
+    InDirectory in(dir.path());
+    EXPECT_EQ(RunRunsDownload(client, {.run_id = fake.run_id}, captured.io), ExitCode::kFailed);
+    EXPECT_TRUE(std::filesystem::is_symlink(dir.path() / "Quarterly report.xlsx"));
+    EXPECT_FALSE(fake.signed_link_fetched);
+}
+
+TEST(ClientCommands, RunsDownloadWithForceOrOutReplacesTheFile) {
+    FakeQuire fake;
+    TempDir dir;
+    auto named = dir.Write("mine.xlsx", "old");
+    dir.Write("Quarterly report.xlsx", "old");
+    ApiClient client(fake.url(), std::string(kKey));
+    Captured captured;
+    {
+        InDirectory in(dir.path());
+        ASSERT_EQ(RunRunsDownload(client, {.run_id = fake.run_id, .force = true}, captured.io),
+                  ExitCode::kOk)
+            << captured.err.str();
+    }
+    ASSERT_EQ(RunRunsDownload(client, {.run_id = fake.run_id, .out = named}, captured.io),
+              ExitCode::kOk)
+        << captured.err.str();
+    EXPECT_EQ(ReadFile(dir.path() / "Quarterly report.xlsx"), kDocument);
+    EXPECT_EQ(ReadFile(named), kDocument);
+    EXPECT_EQ(captured.out.str(),
+              fmt::format("saved: Quarterly report.xlsx\nsaved: {}\n", named.string()));
+    EXPECT_EQ(FileNames(dir.path()),
+              (std::vector<std::string>{"Quarterly report.xlsx", "mine.xlsx"}));
+}
+
+TEST(ClientCommands, RunsExportWithoutOutChecksEveryPageBeforeWritingAny) {
+    FakeQuire fake;
+    TempDir dir;
+    dir.Write("Quarterly report-2.png", "page two of before");
+    ApiClient client(fake.url(), std::string(kKey));
+    Captured captured;
+    {
+        InDirectory in(dir.path());
+        EXPECT_EQ(RunRunsExport(client, {.run_id = fake.run_id, .format = "png"}, captured.io),
+                  ExitCode::kFailed);
+    }
+    EXPECT_EQ(captured.err.str(),
+              "error: Quarterly report-2.png exists already; give -o PATH to save elsewhere, or "
+              "--force to replace it\n");
+    EXPECT_FALSE(fake.signed_link_fetched);
+    EXPECT_EQ(FileNames(dir.path()), std::vector<std::string>{"Quarterly report-2.png"});
+    EXPECT_EQ(ReadFile(dir.path() / "Quarterly report-2.png"), "page two of before");
+}
+
+TEST(ClientCommands, RunsExportWithoutOutNamesTheFirstOfSeveralExistingFiles) {
+    FakeQuire fake;
+    TempDir dir;
+    dir.Write("Quarterly report-1.png", "1");
+    dir.Write("Quarterly report-2.png", "2");
+    ApiClient client(fake.url(), std::string(kKey));
+    Captured captured;
+    InDirectory in(dir.path());
+    EXPECT_EQ(RunRunsExport(client, {.run_id = fake.run_id, .format = "png"}, captured.io),
+              ExitCode::kFailed);
+    EXPECT_EQ(captured.err.str(),
+              "error: Quarterly report-1.png and 1 more exist already; give -o PATH to save "
+              "elsewhere, or --force to replace them\n");
+    EXPECT_EQ(ReadFile(dir.path() / "Quarterly report-1.png"), "1");
+}
+
+TEST(ClientCommands, RunsExportWithForceOrOutReplacesThePages) {
+    FakeQuire fake;
+    TempDir dir;
+    dir.Write("Quarterly report-2.png", "old");
+    dir.Write("deck-1.png", "old");
+    dir.Write("Quarterly report.csv", "old");
+    ApiClient client(fake.url(), std::string(kKey));
+    Captured captured;
+    {
+        InDirectory in(dir.path());
+        ASSERT_EQ(RunRunsExport(client, {.run_id = fake.run_id, .format = "png", .force = true},
+                                captured.io),
+                  ExitCode::kOk)
+            << captured.err.str();
+        ASSERT_EQ(RunRunsExport(client, {.run_id = fake.run_id, .format = "csv", .force = true},
+                                captured.io),
+                  ExitCode::kOk)
+            << captured.err.str();
+    }
+    ASSERT_EQ(RunRunsExport(
+                  client, {.run_id = fake.run_id, .format = "png", .out = dir.path() / "deck.png"},
+                  captured.io),
+              ExitCode::kOk)
+        << captured.err.str();
+    EXPECT_EQ(ReadFile(dir.path() / "Quarterly report-1.png"), "/signed/export/page-1");
+    EXPECT_EQ(ReadFile(dir.path() / "Quarterly report-2.png"), "/signed/export/page-2");
+    EXPECT_EQ(ReadFile(dir.path() / "Quarterly report.csv"), "/signed/export/page-1");
+    EXPECT_EQ(ReadFile(dir.path() / "deck-1.png"), "/signed/export/page-1");
+    EXPECT_EQ(ReadFile(dir.path() / "deck-2.png"), "/signed/export/page-2");
+}
+
+TEST(ApiClient, DownloadThatMustKeepAFileLeavesItAndNoPartialFile) {
+    // The file appears after the command checked for it, while the body arrives.
+    FakeQuire fake;
+    TempDir dir;
+    auto out = dir.Write("report.xlsx", "appeared meanwhile");
+    ApiClient client(fake.url(), std::string(kKey));
+    auto downloaded =
+        client.Download("/api/v1/runs/" + fake.run_id + "/download", out, ExistingFile::kKeep);
+    ASSERT_FALSE(downloaded);
+    EXPECT_EQ(downloaded.error().code, ErrorCode::kConflict);
+    EXPECT_EQ(downloaded.error().message, out.string() + " exists already.");
+    EXPECT_TRUE(fake.signed_link_fetched);
+    EXPECT_EQ(ReadFile(out), "appeared meanwhile");
+    EXPECT_EQ(FileNames(dir.path()), std::vector<std::string>{"report.xlsx"});
+
+    auto fresh = dir.path() / "fresh.xlsx";
+    ASSERT_TRUE(
+        client.Download("/api/v1/runs/" + fake.run_id + "/download", fresh, ExistingFile::kKeep));
+    EXPECT_EQ(ReadFile(fresh), kDocument);
 }
 
 TEST(ClientCommands, RunsExportAndDeleteRefuseBadArgumentsWithoutRequests) {
@@ -673,6 +840,36 @@ TEST(ClientCommands, CommandLineRunsAgainstQuireUrlAndReportsExitCodes) {
             EXPECT_EQ(app.exit(e), 3);
         }
     }
+    unsetenv("QUIRE_URL");
+    unsetenv("QUIRE_API_KEY");
+}
+
+TEST(ClientCommands, CommandLineForceReplacesWhatADefaultNameWouldKeep) {
+    FakeQuire fake;
+    TempDir dir;
+    dir.Write("Quarterly report.xlsx", "old");
+    dir.Write("Quarterly report.pdf", "old");
+    setenv("QUIRE_URL", fake.url().c_str(), 1);
+    setenv("QUIRE_API_KEY", std::string(kKey).c_str(), 1);
+    InDirectory in(dir.path());
+    auto exit_of = [](const std::string& command) {
+        CLI::App app{"quire"};
+        AddClientCommands(app);
+        try {
+            app.parse(command);
+        } catch (const CLI::RuntimeError& e) {
+            return e.get_exit_code();
+        }
+        return 0;
+    };
+    EXPECT_EQ(exit_of("runs download " + fake.run_id), 1);
+    EXPECT_EQ(exit_of("runs export " + fake.run_id + " --format pdf"), 1);
+    EXPECT_EQ(ReadFile("Quarterly report.xlsx"), "old");
+    EXPECT_EQ(ReadFile("Quarterly report.pdf"), "old");
+    EXPECT_EQ(exit_of("runs download " + fake.run_id + " --force"), 0);
+    EXPECT_EQ(exit_of("runs export " + fake.run_id + " --format pdf --force"), 0);
+    EXPECT_EQ(ReadFile("Quarterly report.xlsx"), kDocument);
+    EXPECT_EQ(ReadFile("Quarterly report.pdf"), "/signed/export/page-1");
     unsetenv("QUIRE_URL");
     unsetenv("QUIRE_API_KEY");
 }

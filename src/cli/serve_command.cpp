@@ -125,23 +125,6 @@ void LockDataDir(const std::string& dir) {
     }
 }
 
-bool SplitHostPort(const std::string& listen, std::string& host, std::uint16_t& port) {
-    auto colon = listen.rfind(':');
-    if (colon == std::string::npos || colon == 0) return false;
-    host = listen.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    try {
-        int value = std::stoi(listen.substr(colon + 1));
-        if (value < 0 || value > 65535) return false;
-        port = static_cast<std::uint16_t>(value);
-    } catch (const std::exception&) {
-        return false;
-    }
-    return true;
-}
-
 // On a fresh data directory: the organisation "local" and its first key, written to
 // DIR/local-api-key (0600) and printed once.
 void BootstrapLocalKey(store::MetadataStore& metadata, const std::string& dir) {
@@ -232,9 +215,8 @@ convert::OfficePoolOptions OfficeOptions(const ServeOptions& options) {
 
 int Serve(const ServeOptions& options) {
     InitLogging(options.log_level);
-    std::string host;
-    std::uint16_t port = 0;
-    if (!SplitHostPort(options.listen, host, port)) Die("--listen must be HOST:PORT");
+    auto listen = http::ParseListenAddress(options.listen);
+    if (!listen) Die("--listen: " + listen.error().message);
     if (options.workers < 1 || options.workers > 256) Die("--workers must be 1 to 256");
     const std::int64_t sync_ceiling_ms = DurationOrDie("--sync-ceiling", options.sync_ceiling);
     if (sync_ceiling_ms < 1000) Die("--sync-ceiling must be at least 1 second");
@@ -276,6 +258,9 @@ int Serve(const ServeOptions& options) {
     // may recalculate mid-turn through its recalculate tool.
     convert::OfficePool office(OfficeOptions(options));
     AgentSetup agent_setup = SetUpAgent(options, service::OfficeRecalculator(office));
+    // A taken address stops the server here, before it creates or changes anything on disk.
+    auto listener = http::Listener::Open(listen->host, listen->port);
+    if (!listener) Die(listener.error().message);
     DataDir data = OpenDataDir(options.data_dir);
     LockDataDir(options.data_dir);
     BootstrapLocalKey(*data.metadata, options.data_dir);
@@ -304,8 +289,6 @@ int Serve(const ServeOptions& options) {
         api_options.readiness_checks.emplace_back("model", CachedProbe(agent_setup.provider));
     }
     http::HttpServerOptions server_options;
-    server_options.host = host;
-    server_options.port = port;
     server_options.max_body_bytes = api_options.max_upload_bytes + (1u << 20);
 
     convert::Exporter exporter(*data.blobs, office, *data.export_index);
@@ -315,7 +298,10 @@ int Serve(const ServeOptions& options) {
     api.EnableExports(exports);
     http::HttpServer server(
         server_options, [&api](const http::HttpRequest& request) { return api.Handle(request); });
-    if (auto started = server.Start(); !started) Die(started.error().message);
+    if (auto started = server.Start(std::move(*listener)); !started) {
+        Die(started.error().message);
+    }
+    const std::string& host = listen->host;
     std::string bound_host = host.find(':') != std::string::npos ? "[" + host + "]" : host;
     api.SetListenUrl(fmt::format("http://{}:{}", bound_host, server.port()));
     if (auto started = workers.Start(); !started) Die(started.error().message);

@@ -9,12 +9,15 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
 #include <list>
 #include <mutex>
+#include <system_error>
 #include <thread>
+#include <utility>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
@@ -62,10 +65,18 @@ public:
         if (fd_ >= 0) ::close(fd_);
     }
     int get() const { return fd_; }
+    // Gives the descriptor up without closing it.
+    int Release() { return std::exchange(fd_, -1); }
 
 private:
     int fd_;
 };
+
+// "host:port", the host in brackets when it is an IPv6 address.
+std::string AddressText(std::string_view host, std::uint16_t port) {
+    if (host.find(':') != std::string_view::npos) return fmt::format("[{}]:{}", host, port);
+    return fmt::format("{}:{}", host, port);
+}
 
 // A blocking stream over a connected socket in which every wait is bounded, so a silent peer
 // cannot hold a connection thread forever. Beast's synchronous algorithms drive it. Sends use
@@ -317,7 +328,7 @@ struct HttpServer::Impl {
     Impl(HttpServerOptions options_in, HttpHandler handler_in)
         : options_(std::move(options_in)), handler_(std::move(handler_in)) {}
 
-    Status Start();
+    Status Start(int listening_fd, bool ipv6);
     void AcceptLoop();
     void AcceptOne(std::vector<Rejected>& rejected);
     void Reject(tcp::socket socket, std::vector<Rejected>& rejected);
@@ -362,35 +373,29 @@ struct HttpServer::Impl {
     std::size_t open_count_ = 0;  // connections whose thread has not finished
 };
 
-Status HttpServer::Impl::Start() {
+// Takes the socket over whatever happens, so a refused start closes it.
+Status HttpServer::Impl::Start(int listening_fd, bool ipv6) {
+    UniqueFd socket(listening_fd);
     std::lock_guard lifecycle(lifecycle_mu_);
-    if (started_) return Fail(ErrorCode::kInternal, "The server was already started_.");
+    if (started_) return Fail(ErrorCode::kInternal, "The server was already started.");
     if (wake_.get() < 0) return Internal("Cannot start the HTTP server.", "eventfd failed");
 
     beast::error_code ec;
-    tcp::resolver resolver(io_);
-    auto endpoints = resolver.resolve(options_.host, std::to_string(options_.port),
-                                      tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-    if (ec || endpoints.empty()) {
-        return Fail(ErrorCode::kUnavailable, "Cannot resolve the listen address.", ec.message());
-    }
-    tcp::endpoint endpoint = endpoints.begin()->endpoint();
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
-    if (!ec) acceptor_.non_blocking(true, ec);
+    acceptor_.assign(ipv6 ? tcp::v6() : tcp::v4(), socket.get(), ec);
+    if (ec) return Internal("Cannot start the HTTP server.", ec.message());
+    socket.Release();
+    acceptor_.non_blocking(true, ec);
+    tcp::endpoint bound = acceptor_.local_endpoint(ec);
     if (ec) {
         beast::error_code ignored;
         acceptor_.close(ignored);
-        return Fail(
-            ErrorCode::kUnavailable,
-            fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
+        return Internal("Cannot start the HTTP server.", ec.message());
     }
-    bound_port_ = acceptor_.local_endpoint().port();
+    bound_port_ = bound.port();
     started_ = true;
     accept_thread_ = std::thread([this] { AcceptLoop(); });
-    QUIRE_LOG_INFO("http server listening host={} port={}", options_.host, bound_port_);
+    QUIRE_LOG_INFO("http server listening address={}",
+                   AddressText(bound.address().to_string(), bound_port_));
     return {};
 }
 
@@ -679,12 +684,99 @@ void HttpServer::Impl::WriteStreamed(TimedStream& stream, HttpResponse response,
     if (!broken) asio::write(stream, bhttp::make_chunk_last(), ec);
 }
 
+Result<ListenAddress> ParseListenAddress(std::string_view text) {
+    std::size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos) {
+        return InvalidRequest(fmt::format("{} is not HOST:PORT", text));
+    }
+    std::string_view host = text.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+        host = host.substr(1, host.size() - 2);
+    }
+    if (host.empty()) return InvalidRequest(fmt::format("{} has no host (HOST:PORT)", text));
+
+    // Every character must be a digit: from_chars alone would read "80x" as 80.
+    std::string_view digits = text.substr(colon + 1);
+    unsigned long port = 0;
+    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
+    if (digits.empty() || ec == std::errc::invalid_argument ||
+        end != digits.data() + digits.size()) {
+        return InvalidRequest(fmt::format("the port of {} is not a number", text));
+    }
+    if (ec == std::errc::result_out_of_range || port > 65535) {
+        return InvalidRequest(fmt::format("the port of {} is over 65535", text));
+    }
+    return ListenAddress{std::string(host), static_cast<std::uint16_t>(port)};
+}
+
+Result<Listener> Listener::Open(const std::string& host, std::uint16_t port) {
+    const std::string address = AddressText(host, port);
+    asio::io_context io;
+    tcp::resolver resolver(io);
+    beast::error_code ec;
+    auto endpoints = resolver.resolve(host, std::to_string(port),
+                                      tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || endpoints.empty()) {
+        return Fail(ErrorCode::kUnavailable,
+                    fmt::format("cannot resolve the listen address {}: {}", address,
+                                ec ? ec.message() : "no address found"));
+    }
+    tcp::endpoint endpoint = endpoints.begin()->endpoint();
+
+    // Close-on-exec: the office processes the server starts must not hold its port.
+    UniqueFd fd(::socket(endpoint.protocol().family(), SOCK_STREAM | SOCK_CLOEXEC, IPPROTO_TCP));
+    const int one = 1;
+    if (fd.get() < 0 || ::setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        ::bind(fd.get(), endpoint.data(), endpoint.size()) != 0 ||
+        ::listen(fd.get(), SOMAXCONN) != 0) {
+        return Fail(ErrorCode::kUnavailable, fmt::format("cannot listen on {}: {}", address,
+                                                         std::system_category().message(errno)));
+    }
+    tcp::endpoint bound;
+    socklen_t length = static_cast<socklen_t>(bound.capacity());
+    if (::getsockname(fd.get(), bound.data(), &length) != 0) {
+        return Fail(ErrorCode::kUnavailable, fmt::format("cannot listen on {}: {}", address,
+                                                         std::system_category().message(errno)));
+    }
+    bound.resize(length);
+    const bool ipv6 = endpoint.protocol() == tcp::v6();
+    return Listener(fd.Release(), ipv6, bound.port());
+}
+
+Listener::Listener(Listener&& other) noexcept
+    : fd_(other.Release()), ipv6_(other.ipv6_), port_(other.port_) {}
+
+Listener& Listener::operator=(Listener&& other) noexcept {
+    if (this != &other) {
+        if (fd_ >= 0) ::close(fd_);
+        ipv6_ = other.ipv6_;
+        port_ = other.port_;
+        fd_ = other.Release();
+    }
+    return *this;
+}
+
+Listener::~Listener() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+int Listener::Release() { return std::exchange(fd_, -1); }
+
 HttpServer::HttpServer(HttpServerOptions options, HttpHandler handler)
     : impl_(std::make_unique<Impl>(std::move(options), std::move(handler))) {}
 
 HttpServer::~HttpServer() { Shutdown(0); }
 
-Status HttpServer::Start() { return impl_->Start(); }
+Status HttpServer::Start() {
+    auto listener = Listener::Open(impl_->options_.host, impl_->options_.port);
+    if (!listener) return Propagate(listener);
+    return Start(std::move(*listener));
+}
+
+Status HttpServer::Start(Listener listener) {
+    const bool ipv6 = listener.ipv6_;
+    return impl_->Start(listener.Release(), ipv6);
+}
 
 std::uint16_t HttpServer::port() const { return impl_->bound_port_; }
 

@@ -59,6 +59,46 @@ struct HttpServerOptions {
     int io_timeout_ms = 60000;    // a read or write that makes no progress for this long fails
 };
 
+// A listening address as `quire serve --listen` takes it: "HOST:PORT", an IPv6 host in brackets
+// ("[::1]:8080"). Port 0 asks the system for a free port.
+struct ListenAddress {
+    std::string host;  // without the brackets
+    std::uint16_t port = 0;
+};
+
+// Parses "HOST:PORT". kInvalidRequest, naming the text, when there is no colon or no host, or the
+// port is not a number from 0 to 65535 written in digits alone.
+[[nodiscard]] Result<ListenAddress> ParseListenAddress(std::string_view text);
+
+// A TCP socket bound to an address and listening, which no server accepts on yet. Opening it
+// before anything else lets a program learn that its address is taken before it changes anything;
+// connections that arrive meanwhile wait in the backlog until HttpServer::Start takes the socket.
+// Move-only; the destructor closes a socket no server took.
+class Listener {
+public:
+    // Resolves `host` (an address or a name), binds the first address it gives and listens.
+    // kUnavailable when that fails, with a one-line message naming the address and the system's
+    // reason ("cannot listen on 127.0.0.1:8080: Address already in use").
+    [[nodiscard]] static Result<Listener> Open(const std::string& host, std::uint16_t port);
+
+    Listener(Listener&& other) noexcept;
+    Listener& operator=(Listener&& other) noexcept;
+    ~Listener();
+
+    // The bound port: the one asked for, or the one the system chose for port 0.
+    std::uint16_t port() const { return port_; }
+
+private:
+    friend class HttpServer;
+    Listener(int fd, bool ipv6, std::uint16_t port) : fd_(fd), ipv6_(ipv6), port_(port) {}
+    // The socket, given up to the caller; -1 afterwards.
+    int Release();
+
+    int fd_ = -1;
+    bool ipv6_ = false;
+    std::uint16_t port_ = 0;
+};
+
 // A thread-per-connection server with keep-alive. A request whose body is over the limit is
 // answered 413 with Quire's error envelope; a malformed request is answered 400 and closed. A
 // request with `Expect: 100-continue` gets "100 Continue" before its body is read. The handler
@@ -69,8 +109,11 @@ public:
     HttpServer(HttpServerOptions options, HttpHandler handler);
     ~HttpServer();
 
-    // Binds and starts accepting on a background thread. kUnavailable if the address is taken.
+    // Binds options.host and options.port and starts accepting on a background thread.
+    // kUnavailable, as Listener::Open says, if the address is taken.
     [[nodiscard]] Status Start();
+    // Starts accepting on a listener opened beforehand; options.host and options.port are unused.
+    [[nodiscard]] Status Start(Listener listener);
     // The bound port (useful with port 0).
     std::uint16_t port() const;
     // Stops accepting new connections and closes the listening socket before returning; open

@@ -585,6 +585,95 @@ TEST(HttpServer, StartFailsWhenThePortIsTaken) {
     EXPECT_EQ(started.error().code, ErrorCode::kUnavailable);
 }
 
+TEST(Listener, TakenPortFailsNamingTheAddressAndTheReason) {
+    auto first = Listener::Open("127.0.0.1", 0);
+    ASSERT_TRUE(first) << first.error().message;
+    auto second = Listener::Open("127.0.0.1", first->port());
+    ASSERT_FALSE(second);
+    EXPECT_EQ(second.error().code, ErrorCode::kUnavailable);
+    EXPECT_EQ(second.error().message,
+              fmt::format("cannot listen on 127.0.0.1:{}: Address already in use", first->port()));
+}
+
+TEST(Listener, AddressOfAnotherMachineFailsNamingIt) {
+    // 192.0.2.0/24 is reserved for documentation: no machine here holds it.
+    auto listener = Listener::Open("192.0.2.1", 8080);
+    ASSERT_FALSE(listener);
+    EXPECT_EQ(listener.error().code, ErrorCode::kUnavailable);
+    EXPECT_TRUE(listener.error().message.starts_with("cannot listen on 192.0.2.1:8080: "))
+        << listener.error().message;
+}
+
+TEST(Listener, ConnectionsWaitUntilAServerTakesTheSocket) {
+    auto listener = Listener::Open("127.0.0.1", 0);
+    ASSERT_TRUE(listener) << listener.error().message;
+    const std::uint16_t port = listener->port();
+    EXPECT_NE(port, 0);
+    RawClient early(port);
+    ASSERT_TRUE(early.connected());
+    ASSERT_TRUE(early.Send(Get("/early")));
+
+    HttpServer server({}, Echo);
+    ASSERT_TRUE(server.Start(std::move(*listener)));
+    EXPECT_EQ(server.port(), port);
+    RawResponse response = early.ReadResponse();
+    EXPECT_EQ(response.status, 200);
+    EXPECT_EQ(response.Header("X-Path"), "/early");
+}
+
+TEST(Listener, ClosedWithoutAServerFreesItsPort) {
+    std::uint16_t port = 0;
+    {
+        auto listener = Listener::Open("127.0.0.1", 0);
+        ASSERT_TRUE(listener) << listener.error().message;
+        port = listener->port();
+        Listener moved = std::move(*listener);
+        EXPECT_EQ(moved.port(), port);
+    }
+    auto again = Listener::Open("127.0.0.1", port);
+    EXPECT_TRUE(again) << again.error().message;
+}
+
+TEST(ParseListenAddress, TakesHostAndPortAndRefusesAnythingElse) {
+    struct Case {
+        std::string_view text;
+        std::string host;  // "" when the text must be refused
+        std::uint16_t port = 0;
+        std::string_view reason = "";
+    };
+    const Case cases[] = {
+        {"127.0.0.1:8080", "127.0.0.1", 8080},
+        {"localhost:0", "localhost", 0},
+        {"[::1]:65535", "::1", 65535},
+        {"0.0.0.0:00080", "0.0.0.0", 80},
+        {"127.0.0.1", "", 0, "127.0.0.1 is not HOST:PORT"},
+        {":8080", "", 0, ":8080 has no host"},
+        {"[]:8080", "", 0, "[]:8080 has no host"},
+        {"127.0.0.1:", "", 0, "the port of 127.0.0.1: is not a number"},
+        // Read with stoi, "80x" used to listen on port 80.
+        {"127.0.0.1:80x", "", 0, "the port of 127.0.0.1:80x is not a number"},
+        {"127.0.0.1:+80", "", 0, "is not a number"},
+        {"127.0.0.1:-1", "", 0, "is not a number"},
+        {"127.0.0.1: 80", "", 0, "is not a number"},
+        {"127.0.0.1:65536", "", 0, "the port of 127.0.0.1:65536 is over 65535"},
+        {"127.0.0.1:99999999999999999999999", "", 0, "is over 65535"},
+    };
+    for (const Case& c : cases) {
+        SCOPED_TRACE(c.text);
+        auto parsed = ParseListenAddress(c.text);
+        if (c.host.empty()) {
+            ASSERT_FALSE(parsed);
+            EXPECT_EQ(parsed.error().code, ErrorCode::kInvalidRequest);
+            EXPECT_NE(parsed.error().message.find(c.reason), std::string::npos)
+                << parsed.error().message;
+            continue;
+        }
+        ASSERT_TRUE(parsed) << parsed.error().message;
+        EXPECT_EQ(parsed->host, c.host);
+        EXPECT_EQ(parsed->port, c.port);
+    }
+}
+
 TEST(HttpServer, ShutdownWaitsForARequestInFlight) {
     std::promise<void> entered;
     std::promise<void> release;

@@ -6,9 +6,11 @@ import io
 import json
 import os
 import re
+import shutil
 import socket
 import sqlite3
 import subprocess
+import tempfile
 import time
 import unittest
 import urllib.parse
@@ -644,6 +646,48 @@ class DataDirectoryTest(unittest.TestCase):
         finally:
             server.stop()
             server.cleanup()
+
+    def serve_without_data_dir(self, listen):
+        """Runs `quire serve --listen LISTEN` on a data directory that does not exist yet, in a
+        scratch working directory; returns the finished process and the data directory's path."""
+        parent = tempfile.mkdtemp(prefix="quire-api-test-")
+        self.addCleanup(shutil.rmtree, parent, ignore_errors=True)
+        data_dir = os.path.join(parent, "quire-data")
+        env = {**os.environ, "QUIRE_OFFICE_PROCESSES": "0", "QUIRE_LLM": "offline"}
+        result = subprocess.run([BINARY, "serve", "--data-dir", data_dir, "--listen", listen],
+                                capture_output=True, text=True, timeout=30, env=env, cwd=parent)
+        self.assertEqual(os.listdir(parent), [], "nothing may be written")
+        return result, data_dir
+
+    def test_taken_listen_address_stops_before_the_data_directory_is_made(self):
+        # A server started on a port in use used to create the data directory, its database and
+        # a new local key, print the key, and only then stop.
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", 0))
+            taken.listen()
+            port = taken.getsockname()[1]
+            result, data_dir = self.serve_without_data_dir(f"127.0.0.1:{port}")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertEqual(result.stderr.splitlines(),
+                         [f"quire: cannot listen on 127.0.0.1:{port}: Address already in use"])
+        self.assertEqual(result.stdout, "")
+        self.assertFalse(os.path.exists(data_dir))
+
+    def test_unusable_listen_address_stops_with_the_reason_and_writes_nothing(self):
+        cases = [
+            ("127.0.0.1:99999", "quire: --listen: the port of 127.0.0.1:99999 is over 65535"),
+            ("127.0.0.1:80x", "quire: --listen: the port of 127.0.0.1:80x is not a number"),
+            ("127.0.0.1", "quire: --listen: 127.0.0.1 is not HOST:PORT"),
+            ("192.0.2.1:8080", "quire: cannot listen on 192.0.2.1:8080: "
+                               "Cannot assign requested address"),
+        ]
+        for listen, message in cases:
+            with self.subTest(listen=listen):
+                result, data_dir = self.serve_without_data_dir(listen)
+                self.assertEqual(result.returncode, 1, result.stderr)
+                self.assertEqual(result.stderr.splitlines(), [message])
+                self.assertFalse(os.path.exists(data_dir))
+
 
 if __name__ == "__main__":
     unittest.main()
