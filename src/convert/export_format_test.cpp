@@ -83,5 +83,71 @@ TEST(ExportMatrix, SourcesComeFromFileExtensions) {
     EXPECT_EQ(SourceFromFileName("xlsx"), std::nullopt);
 }
 
+// The office was handed every document as "input.xlsx" (or .docx, ...), which footers that show
+// the file name printed, and an .xlsm upload lost its extension.
+TEST(OfficeFileName, KeepsTheUsersNameAndTheSourcesExtension) {
+    struct Row {
+        std::string_view given;
+        SourceFormat source;
+        std::string_view expected;
+    };
+    const Row rows[] = {
+        {"Q3 budget.xlsx", SourceFormat::kXlsx, "Q3 budget.xlsx"},
+        {"Macros.XLSM", SourceFormat::kXlsx, "Macros.xlsm"},
+        {"Memo.docm", SourceFormat::kDocx, "Memo.docm"},
+        {"Deck.pptm", SourceFormat::kPptx, "Deck.pptm"},
+        {"old.XLS", SourceFormat::kXls, "old.xls"},
+        {"Übersicht März.docx", SourceFormat::kDocx, "Übersicht März.docx"},
+        // Templates would open as new untitled documents; names of other kinds get the
+        // extension that leads the office to the source's filter.
+        {"Form.xltx", SourceFormat::kXlsx, "Form.xlsx"},
+        {"Q3 report", SourceFormat::kDocx, "Q3 report.docx"},
+        {"v1.2", SourceFormat::kPptx, "v1.2.pptx"},
+        {"notes.docx", SourceFormat::kXlsx, "notes.docx.xlsx"},
+    };
+    for (const Row& row : rows) {
+        EXPECT_EQ(OfficeFileName(row.given, row.source), row.expected) << row.given;
+    }
+}
+
+TEST(OfficeFileName, LeavesNoPathAndNoControlCharacters) {
+    struct Row {
+        std::string_view given;
+        std::string_view expected;
+    };
+    const Row rows[] = {
+        {"../../etc/passwd.xlsx", "passwd.xlsx"},
+        {"C:\\Users\\me\\Budget.xlsx", "Budget.xlsx"},
+        {"dir/", "document.xlsx"},
+        {"tab\there\n.xlsx", "tab_here_.xlsx"},
+        {"bad\xff\xc3(byte.xlsx", "bad__(byte.xlsx"},
+        {"overlong\xc0\xafslash.xlsx", "overlong__slash.xlsx"},
+        {"  .hidden .xlsx", "hidden.xlsx"},
+        {"report..xlsx", "report.xlsx"},
+    };
+    for (const Row& row : rows) {
+        EXPECT_EQ(OfficeFileName(row.given, SourceFormat::kXlsx), row.expected) << row.given;
+    }
+}
+
+TEST(OfficeFileName, NamesWithNothingLeftBecomeDocument) {
+    for (std::string_view given : {"", ".xlsx", "..", " . ", "/", "a/.."}) {
+        EXPECT_EQ(OfficeFileName(given, SourceFormat::kXlsx), "document.xlsx") << given;
+    }
+    EXPECT_EQ(OfficeFileName("", SourceFormat::kPpt), "document.ppt");
+}
+
+TEST(OfficeFileName, LongNamesAreCutBetweenCharactersAndKeepTheirExtension) {
+    std::string given;
+    for (int i = 0; i < 100; ++i) given += "é";  // two bytes each
+    std::string name = OfficeFileName(given + ".xlsm", SourceFormat::kXlsx);
+    EXPECT_LE(name.size(), kMaxOfficeFileName);
+    EXPECT_GE(name.size(), kMaxOfficeFileName - 1);
+    ASSERT_TRUE(name.ends_with(".xlsm")) << name;
+    std::string stem = name.substr(0, name.size() - 5);
+    EXPECT_EQ(stem.size() % 2, 0u);
+    EXPECT_EQ(stem, given.substr(0, stem.size()));
+}
+
 }  // namespace
 }  // namespace quire::convert

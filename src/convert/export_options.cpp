@@ -76,11 +76,11 @@ std::string NormalisedOptions(TargetFormat target, const ExportOptions& options)
 }
 
 std::string ExportCacheKey(std::string_view source_sha256, TargetFormat target,
-                           std::string_view normalised_options,
-                           std::string_view converter_version) {
+                           std::string_view normalised_options, std::string_view converter_version,
+                           std::string_view document_name) {
     std::string input;
-    for (std::string_view part :
-         {source_sha256, TargetName(target), normalised_options, converter_version}) {
+    for (std::string_view part : {source_sha256, TargetName(target), normalised_options,
+                                  converter_version, document_name}) {
         input += fmt::format("{}:{};", part.size(), part);
     }
     return Sha256Hex(input);

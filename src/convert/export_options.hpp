@@ -36,9 +36,12 @@ using OptionInput = std::map<std::string, std::string, std::less<>>;
 std::string NormalisedOptions(TargetFormat target, const ExportOptions& options);
 
 // The cache key of an export: SHA-256 hex over the source bytes' SHA-256, the target, the
-// normalised options and the version of the converter that makes it. Each part is
-// length-prefixed, so no two different tuples give the same input.
+// normalised options, the version of the converter that makes it, and the file name the
+// converter sees the document under (OfficeFileName; "" for Quire's own writers, which show no
+// file name), since headers, footers and fields can print it. Each part is length-prefixed, so
+// no two different tuples give the same input.
 std::string ExportCacheKey(std::string_view source_sha256, TargetFormat target,
-                           std::string_view normalised_options, std::string_view converter_version);
+                           std::string_view normalised_options, std::string_view converter_version,
+                           std::string_view document_name);
 
 }  // namespace quire::convert

@@ -57,22 +57,33 @@ TEST(ExportOptions, BadValuesNameTheOption) {
 TEST(ExportCacheKey, EveryPartChangesTheKey) {
     std::string sha(64, 'a');
     std::set<std::string> keys = {
-        ExportCacheKey(sha, TargetFormat::kPng, "dpi=110", "v1"),
-        ExportCacheKey(std::string(64, 'b'), TargetFormat::kPng, "dpi=110", "v1"),
-        ExportCacheKey(sha, TargetFormat::kPdf, "dpi=110", "v1"),
-        ExportCacheKey(sha, TargetFormat::kPng, "dpi=72", "v1"),
-        ExportCacheKey(sha, TargetFormat::kPng, "dpi=110", "v2"),
+        ExportCacheKey(sha, TargetFormat::kPng, "dpi=110", "v1", "a.xlsx"),
+        ExportCacheKey(std::string(64, 'b'), TargetFormat::kPng, "dpi=110", "v1", "a.xlsx"),
+        ExportCacheKey(sha, TargetFormat::kPdf, "dpi=110", "v1", "a.xlsx"),
+        ExportCacheKey(sha, TargetFormat::kPng, "dpi=72", "v1", "a.xlsx"),
+        ExportCacheKey(sha, TargetFormat::kPng, "dpi=110", "v2", "a.xlsx"),
+        ExportCacheKey(sha, TargetFormat::kPng, "dpi=110", "v1", "b.xlsx"),
     };
-    EXPECT_EQ(keys.size(), 5u);
-    EXPECT_EQ(ExportCacheKey(sha, TargetFormat::kPng, "dpi=110", "v1"),
-              ExportCacheKey(sha, TargetFormat::kPng, "dpi=110", "v1"));
-    EXPECT_EQ(ExportCacheKey(sha, TargetFormat::kPdf, "", "v").size(), 64u);
+    EXPECT_EQ(keys.size(), 6u);
+    EXPECT_EQ(ExportCacheKey(sha, TargetFormat::kPng, "dpi=110", "v1", "a.xlsx"),
+              ExportCacheKey(sha, TargetFormat::kPng, "dpi=110", "v1", "a.xlsx"));
+    EXPECT_EQ(ExportCacheKey(sha, TargetFormat::kPdf, "", "v", "").size(), 64u);
+}
+
+// Two uploads of the same bytes under different names shared one PDF, whose footer printed the
+// name of the first.
+TEST(ExportCacheKey, TheNameTheConverterSeesIsPartOfTheKey) {
+    std::string sha(64, 'a');
+    EXPECT_NE(ExportCacheKey(sha, TargetFormat::kPdf, "", "v1", "Budget.xlsx"),
+              ExportCacheKey(sha, TargetFormat::kPdf, "", "v1", "Forecast.xlsx"));
 }
 
 TEST(ExportCacheKey, PartsCannotRunIntoEachOther) {
     std::string sha(64, 'a');
-    EXPECT_NE(ExportCacheKey(sha, TargetFormat::kCsv, "raw=0;sheet=a", "b"),
-              ExportCacheKey(sha, TargetFormat::kCsv, "raw=0;sheet=", "ab"));
+    EXPECT_NE(ExportCacheKey(sha, TargetFormat::kCsv, "raw=0;sheet=a", "b", ""),
+              ExportCacheKey(sha, TargetFormat::kCsv, "raw=0;sheet=", "ab", ""));
+    EXPECT_NE(ExportCacheKey(sha, TargetFormat::kPdf, "", "v1", "x.xlsx"),
+              ExportCacheKey(sha, TargetFormat::kPdf, "", "v1x", ".xlsx"));
 }
 
 }  // namespace

@@ -25,24 +25,6 @@ constexpr std::string_view kNativeVersion = "quire-native-1";
 // numbers, save cell contents as shown, no formulas, keep spaces.
 constexpr std::string_view kCalcCsvOptions = "44,34,76,1,,0,true,true,true,false,false";
 
-std::string_view SourceExtension(SourceFormat source) {
-    switch (source) {
-        case SourceFormat::kXlsx:
-            return ".xlsx";
-        case SourceFormat::kDocx:
-            return ".docx";
-        case SourceFormat::kPptx:
-            return ".pptx";
-        case SourceFormat::kXls:
-            return ".xls";
-        case SourceFormat::kDoc:
-            return ".doc";
-        case SourceFormat::kPpt:
-            return ".ppt";
-    }
-    return ".bin";
-}
-
 enum class Family { kCalc, kWriter, kImpress };
 
 Family FamilyOf(SourceFormat source) {
@@ -64,7 +46,6 @@ Family FamilyOf(SourceFormat source) {
 OfficeRequest FilterFor(SourceFormat source, TargetFormat target) {
     Family family = FamilyOf(source);
     OfficeRequest request;
-    request.input_extension = std::string(SourceExtension(source));
     request.output_extension = std::string(TargetExtension(target));
     switch (target) {
         case TargetFormat::kPdf:
@@ -120,6 +101,11 @@ std::string Exporter::ConverterVersion(const ExportInput& input) const {
     return office_.version();
 }
 
+std::string Exporter::DocumentName(const ExportInput& input) {
+    if (!NeedsOffice(input.source, input.target)) return "";
+    return OfficeFileName(input.file_name, input.source);
+}
+
 Result<ExportResult> Exporter::Export(const ExportInput& input) {
     if (auto pair = CheckPair(input.source, input.target); !pair) return Propagate(pair);
     if (NeedsOffice(input.source, input.target) && !office_.installed()) {
@@ -127,9 +113,9 @@ Result<ExportResult> Exporter::Export(const ExportInput& input) {
                     "exports to " + std::string(TargetName(input.target)) +
                         " need LibreOffice, which this server does not have");
     }
-    std::string key =
-        ExportCacheKey(input.source_blob, input.target,
-                       NormalisedOptions(input.target, input.options), ConverterVersion(input));
+    std::string key = ExportCacheKey(input.source_blob, input.target,
+                                     NormalisedOptions(input.target, input.options),
+                                     ConverterVersion(input), DocumentName(input));
     // An entry whose files went with a deleted run's document counts as none.
     if (auto cached = index_.Find(input.org_id, key);
         cached && std::all_of(cached->begin(), cached->end(),
@@ -222,6 +208,7 @@ Result<std::vector<std::string>> Exporter::RenderPages(const ExportInput& input)
 Result<std::string> Exporter::ConvertWithOffice(const std::string& bytes,
                                                 const ExportInput& input) {
     OfficeRequest request = FilterFor(input.source, input.target);
+    request.input_name = OfficeFileName(input.file_name, input.source);
     if (input.target == TargetFormat::kCsv) request.sheet = input.options.sheet;
     auto output = office_.Convert(bytes, request);
     if (!output) return Propagate(output);

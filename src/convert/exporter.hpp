@@ -27,6 +27,10 @@ struct ExportInput {
     SourceFormat source = SourceFormat::kXlsx;
     TargetFormat target = TargetFormat::kPdf;
     ExportOptions options;
+    // The document's name as its user knows it (an upload's name, a run's file name). The
+    // office sees the document under OfficeFileName of it, which its headers, footers and fields
+    // can print; "" gives "document" plus the source's extension.
+    std::string file_name;
 };
 
 struct ExportResult {
@@ -62,6 +66,8 @@ private:
                                                         const ExportInput& input);
     [[nodiscard]] Result<std::vector<std::string>> StoreAll(const std::vector<std::string>& files);
     std::string ConverterVersion(const ExportInput& input) const;
+    // The file name the converter sees the document under, "" for Quire's own writers.
+    static std::string DocumentName(const ExportInput& input);
 
     // Set once at construction.
     store::BlobStore& blobs_;

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "common/hash.hpp"
 #include "common/log.hpp"
 
 namespace quire::convert {
@@ -45,6 +46,12 @@ std::string FileUrl(const fs::path& path) {
         }
     }
     return url;
+}
+
+// A name that stays inside the folder it is put in.
+bool IsPlainFileName(std::string_view name) {
+    return !name.empty() && name != "." && name != ".." &&
+           name.find('/') == std::string_view::npos && name.find('\0') == std::string_view::npos;
 }
 
 Status WriteFile(const fs::path& path, std::string_view bytes) {
@@ -210,13 +217,39 @@ OfficePool::~OfficePool() {
         slot.session.reset();
         StopProcess(slot);
     }
+    std::error_code ec;
+    if (owns_jobs_link_) fs::remove(jobs_link_, ec);
+}
+
+// A document shows its own path where a footer prints it (&Z) and in CELL("filename"), and
+// LibreOffice takes it from the URL the document was loaded from. That must be the file: one read
+// through a stream under the URL of a file that does not exist failed to store (an I/O access
+// error) when it held macros or was an xls or ppt. So the files stay in the data directory, and
+// the office reaches them through a link whose path says nothing of it.
+void OfficePool::LinkJobs() {
+    jobs_link_ = options_.work_dir / "jobs";
+    std::error_code ec;
+    fs::path temp = fs::temp_directory_path(ec);
+    if (ec) return;
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        fs::path link = temp / ("office-" + RandomHex(6));
+        fs::create_directory_symlink(options_.work_dir / "jobs", link, ec);
+        if (!ec) {
+            jobs_link_ = link;
+            owns_jobs_link_ = true;
+            return;
+        }
+    }
+    QUIRE_LOG_WARN("office jobs link not made; documents see the data directory detail={}",
+                   ec.message());
 }
 
 Status OfficePool::Start() {
     if (!installed_) return Fail(ErrorCode::kConverterUnavailable, missing_reason_);
     std::error_code ec;
-    fs::create_directories(options_.work_dir, ec);
+    fs::create_directories(options_.work_dir / "jobs", ec);
     if (ec) return Internal("cannot create the converter's work directory", ec.message());
+    LinkJobs();
     maintainer_ = std::thread([this] { MaintainLoop(); });
     tidier_ = std::thread([this] { TidyLoop(); });
 
@@ -252,10 +285,16 @@ std::vector<pid_t> OfficePool::ProcessIds() const {
 }
 
 Result<std::string> OfficePool::Convert(std::string_view input, const OfficeRequest& request) {
+    if (!IsPlainFileName(request.input_name)) {
+        return Internal("a conversion's input name is not a plain file name");
+    }
     std::string output;
     Status status = RunJob(input.size(), [&](OfficeSession& session, const fs::path& dir) {
-        OfficeJob job{dir / ("input" + request.input_extension),
-                      dir / ("output" + request.output_extension), request.filter,
+        // The output has a folder to itself, so that no name of the user's meets it.
+        std::error_code ec;
+        fs::create_directory(dir / "result", ec);
+        OfficeJob job{dir / request.input_name,
+                      dir / "result" / ("output" + request.output_extension), request.filter,
                       request.filter_options, request.sheet};
         auto started = steady_clock::now();
         if (auto written = WriteFile(job.input, input); !written) return written;
@@ -303,11 +342,11 @@ Status OfficePool::RunJob(std::size_t input_size, Work&& work) {
             job_number = ++jobs_;
         }
         JobDir dir(options_.work_dir / "jobs" / std::to_string(job_number));
+        fs::path seen = jobs_link_ / std::to_string(job_number);
 
         bool timed_out = false;
         Status status = RunWithTimeout(
-            slot, timeout, [&](OfficeSession& session) { return work(session, dir.path()); },
-            timed_out);
+            slot, timeout, [&](OfficeSession& session) { return work(session, seen); }, timed_out);
         if (timed_out) {
             QUIRE_LOG_WARN("office conversion timed out slot={} pid={} timeout_ms={}", slot.index,
                            slot.pid, timeout.count());

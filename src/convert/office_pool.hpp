@@ -45,10 +45,12 @@ struct OfficePoolOptions {
     std::filesystem::path allocator = DefaultOfficeAllocator();
 };
 
-// What an export asks of the office: the filter and its options (input and output files are
-// the pool's business).
+// What an export asks of the office: the document's name, the filter and its options (where the
+// input and output files live is the pool's business).
 struct OfficeRequest {
-    std::string input_extension;  // ".xlsx", decides how the office detects the type
+    // The plain file name the document is loaded under ("Q3 budget.xlsx", see OfficeFileName),
+    // which is what it sees of its own file; its extension leads the office's type detection.
+    std::string input_name;
     std::string output_extension;
     std::string filter;
     std::string filter_options;
@@ -86,7 +88,10 @@ public:
     // and modification time, so an upgrade of LibreOffice invalidates earlier results.
     const std::string& version() const { return version_; }
 
-    // Converts `input` as `request` says and returns the output's bytes. Errors:
+    // Converts `input` as `request` says and returns the output's bytes. The office loads it
+    // as "<jobs link>/<job number>/<input_name>" (see jobs_link), so that a field that shows the
+    // document's file name prints the user's name and one that shows its location nothing of
+    // the data directory. `input_name` must be a plain file name (kInternal otherwise). Errors:
     // kConverterUnavailable when the converter is missing or the queue is full (retry later);
     // kConversionFailed when the document cannot be converted, the conversion ran past its
     // timeout (its process is killed and replaced), or its process crashed twice (the first crash
@@ -98,6 +103,11 @@ public:
 
     // Recalculates a workbook in a process and reports every formula cell; errors as Convert.
     [[nodiscard]] Result<std::vector<RecalculatedCell>> Recalculate(std::string_view xlsx);
+
+    // The folder the office reaches the jobs' files through: a link with a random name in the
+    // system's temporary folder ("/tmp/office-1f0c9a2b7d4e") to work_dir/jobs, made by Start and
+    // removed by the destructor; work_dir/jobs itself when no link could be made there.
+    const std::filesystem::path& jobs_link() const { return jobs_link_; }
 
     // Process ids of the running office processes (for diagnostics and tests).
     std::vector<pid_t> ProcessIds() const;
@@ -122,8 +132,11 @@ private:
     template <typename Call>
     Status RunWithTimeout(Slot& slot, std::chrono::milliseconds timeout, Call&& call,
                           bool& timed_out);
+    // Runs `work` with a process and the job's folder as the office sees it (under jobs_link_).
     template <typename Work>
     Status RunJob(std::size_t input_size, Work&& work);
+    // Makes jobs_link_ (see jobs_link).
+    void LinkJobs();
     void MaintainLoop();
     // Closes the documents of finished conversions, then frees or replaces their processes.
     void TidyLoop();
@@ -141,6 +154,10 @@ private:
     bool installed_ = false;
     std::string missing_reason_;
     std::string version_;
+
+    // Set once by Start, before any conversion.
+    std::filesystem::path jobs_link_;
+    bool owns_jobs_link_ = false;
 
     mutable std::mutex mu_;
     std::condition_variable changed_;  // a slot changed state, or the pool is stopping

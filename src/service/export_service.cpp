@@ -58,8 +58,7 @@ Result<ExportAnswer> ExportService::ExportRun(std::string_view org_id, std::stri
     if (run->version == 0 || run->blob.empty()) {
         return Fail(ErrorCode::kConflict, "the run has no document yet: no task has completed");
     }
-    return Export(org_id, run->blob, SourceOfRun(run->format), format, options,
-                  Stem(run->file_name));
+    return Export(org_id, run->blob, SourceOfRun(run->format), format, options, run->file_name);
 }
 
 Result<ExportAnswer> ExportService::ConvertFile(std::string_view org_id, std::string_view file_id,
@@ -80,7 +79,7 @@ Result<ExportAnswer> ExportService::ConvertFile(std::string_view org_id, std::st
             return std::unexpected(valid.error());
         }
     }
-    return Export(org_id, file->blob, *source, format, options, Stem(file->name));
+    return Export(org_id, file->blob, *source, format, options, file->name);
 }
 
 Status ExportService::ValidateOnce(DocumentFormat format, const std::string& blob) {
@@ -105,7 +104,7 @@ Status ExportService::ValidateOnce(DocumentFormat format, const std::string& blo
 Result<ExportAnswer> ExportService::Export(std::string_view org_id, std::string blob,
                                            convert::SourceFormat source, std::string_view format,
                                            const convert::OptionInput& options,
-                                           std::string file_stem) {
+                                           std::string_view file_name) {
     auto target = convert::ParseTargetName(format);
     if (!target) {
         std::string list;
@@ -121,11 +120,11 @@ Result<ExportAnswer> ExportService::Export(std::string_view org_id, std::string 
     auto parsed = convert::ParseExportOptions(*target, options);
     if (!parsed) return Propagate(parsed);
 
-    convert::ExportInput input{std::string(org_id), std::move(blob), source, *target, *parsed};
+    convert::ExportInput input{std::string(org_id),   std::move(blob), source, *target, *parsed,
+                               std::string(file_name)};
     auto result = exporter_.Export(input);
     if (!result) return Propagate(result);
-    return ExportAnswer{source, *target, std::move(file_stem), std::move(result->blobs),
-                        result->cached};
+    return ExportAnswer{source, *target, Stem(file_name), std::move(result->blobs), result->cached};
 }
 
 Result<std::string> ExportService::ConverterState() const {

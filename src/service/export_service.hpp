@@ -91,7 +91,7 @@ private:
     [[nodiscard]] Result<ExportAnswer> Export(std::string_view org_id, std::string blob,
                                               convert::SourceFormat source, std::string_view format,
                                               const convert::OptionInput& options,
-                                              std::string file_stem);
+                                              std::string_view file_name);
 
     // True when the upload's bytes passed ValidateDocument before; records a pass otherwise.
     [[nodiscard]] Status ValidateOnce(agent::DocumentFormat format, const std::string& blob);

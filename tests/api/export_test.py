@@ -283,14 +283,46 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
                 response = self.convert(self.server, self.key, file_id, "pdf")
                 self.assertEqual(response.status, 200, response)
                 ours = self.download(self.server, response.json()["download_url"]).body
-                # The cold office reads it under the name the pool gives its input, which
-                # footers that show the file name print.
+                # Both offices read the workbook under its own name, which footers print.
                 directory = os.path.join(self.scratch, "paged")
                 os.makedirs(directory, exist_ok=True)
-                shutil.copy(path, os.path.join(directory, "input.xlsx"))
-                theirs = cold_convert(directory, os.path.join(directory, "input.xlsx"), "pdf")
+                theirs = cold_convert(directory, path, "pdf")
                 self.assertEqual(pdf_pages(ours), pdf_pages(theirs))
                 self.assertEqual(pdf_page_texts(ours), pdf_page_texts(theirs))
+
+    def pdf_text(self, file_id):
+        response = self.convert(self.server, self.key, file_id, "pdf")
+        self.assertEqual(response.status, 200, response)
+        pages = pdf_page_texts(self.download(self.server, response.json()["download_url"]).body)
+        return response.json(), "\n".join(line for page in pages for line in page)
+
+    def test_footer_that_prints_the_file_name_shows_the_uploaded_name_not_the_pools(self):
+        workbook = openpyxl.Workbook()
+        workbook.active["A1"] = "figures"
+        workbook.active.oddFooter.center.text = "&F"
+        data = io.BytesIO()
+        workbook.save(data)
+        first = self.upload(self.server, self.key, "Quarterly figures.xlsx", data.getvalue())
+        body, text = self.pdf_text(first)
+        self.assertIn("Quarterly figures.xlsx", text)
+        self.assertNotIn("input.xlsx", text)
+        # The same bytes under another name are another PDF, not the first one from the cache.
+        second = self.upload(self.server, self.key, "Forecast.xlsx", data.getvalue())
+        body, text = self.pdf_text(second)
+        self.assertFalse(body["cached"])
+        self.assertIn("Forecast.xlsx", text)
+        self.assertNotIn("Quarterly figures", text)
+
+    def test_footer_that_prints_the_location_does_not_show_the_data_directory(self):
+        # Its footer prints the workbook's path (&Z), which was the job folder under the
+        # server's data directory; an .xlsm was also renamed .xlsx.
+        file_id = self.upload(self.server, self.key, "pilot.xlsm",
+                              read(os.path.join(CORPUS, "xlsx", "poi-57181.xlsm")))
+        _, text = self.pdf_text(file_id)
+        self.assertIn("pilot.xlsm", text)
+        for leaked in (self.server.data_dir, os.path.basename(self.server.data_dir), "jobs/",
+                       "input.xlsx"):
+            self.assertNotIn(leaked, text)
 
     def test_hidden_sheets_stay_out_of_the_pdf(self):
         workbook = os.path.join(CORPUS, "xlsx", "poi-57181.xlsm")
@@ -324,9 +356,15 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
         self.assertTrue(second["cached"])
         self.assertEqual(self.download(self.server, first["download_url"]).body,
                          self.download(self.server, second["download_url"]).body)
-        # The same bytes under another file id share the entry; another dpi does not.
+        # The same bytes and name under another file id share the entry; another name, which
+        # the document can print, does not, except for Quire's own writers, which print none.
+        same = self.upload(self.server, self.key, "cache.docx", docx)
+        self.assertTrue(self.convert(self.server, self.key, same, "pdf").json()["cached"])
         other = self.upload(self.server, self.key, "again.docx", docx)
-        self.assertTrue(self.convert(self.server, self.key, other, "pdf").json()["cached"])
+        self.assertFalse(self.convert(self.server, self.key, other, "pdf").json()["cached"])
+        self.assertFalse(self.convert(self.server, self.key, same, "txt").json()["cached"])
+        self.assertTrue(self.convert(self.server, self.key, other, "txt").json()["cached"])
+        # Another dpi is another entry.
         pptx = self.upload(self.server, self.key, "dpi.pptx", unique_copy(self.sources["pptx"]))
         self.assertFalse(self.convert(self.server, self.key, pptx, "png", dpi=50).json()["cached"])
         self.assertTrue(self.convert(self.server, self.key, pptx, "png", dpi=50).json()["cached"])
