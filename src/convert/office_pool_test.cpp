@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -27,7 +28,7 @@ TEST(OfficePool, MissingProgramIsConverterUnavailable) {
     Status started = pool.Start();
     ASSERT_FALSE(started);
     EXPECT_EQ(started.error().code, ErrorCode::kConverterUnavailable);
-    auto converted = pool.Convert("bytes", OfficeRequest{".docx", ".pdf", "writer_pdf_Export"});
+    auto converted = pool.Convert("bytes", OfficeRequest{"memo.docx", ".pdf", "writer_pdf_Export"});
     ASSERT_FALSE(converted);
     EXPECT_EQ(converted.error().code, ErrorCode::kConverterUnavailable);
 }
@@ -51,7 +52,7 @@ TEST(OfficePool, ProgramThatCannotStartLeavesThePoolUnavailable) {
     ASSERT_FALSE(started);
     EXPECT_EQ(started.error().code, ErrorCode::kConverterUnavailable);
     EXPECT_TRUE(pool.ProcessIds().empty());
-    auto converted = pool.Convert("bytes", OfficeRequest{".docx", ".pdf", "writer_pdf_Export"});
+    auto converted = pool.Convert("bytes", OfficeRequest{"memo.docx", ".pdf", "writer_pdf_Export"});
     ASSERT_FALSE(converted);
     EXPECT_EQ(converted.error().code, ErrorCode::kConverterUnavailable);
 }
@@ -74,6 +75,34 @@ TEST(OfficePool, ProfileStartsWithWordCompletionAndOnlineSpellingOff) {
               std::string::npos);
     EXPECT_NE(settings.find(R"(<prop oor:name="IsSpellAuto" oor:op="fuse"><value>false</value>)"),
               std::string::npos);
+}
+
+// Footers and cells that show a document's location printed the job folder under the data
+// directory.
+TEST(OfficePool, JobsAreReachedThroughALinkThatSaysNothingOfTheDataDirectory) {
+    if (!OfficeBridgeBuilt()) GTEST_SKIP() << "built without the UNO bridge";
+    store::TempDir dir;
+    std::filesystem::path link;
+    {
+        OfficePool pool(Options(dir, "/bin/false"));
+        [[maybe_unused]] Status started = pool.Start();
+        link = pool.jobs_link();
+        EXPECT_EQ(link.string().find(dir.path().string()), std::string::npos) << link;
+        EXPECT_TRUE(std::filesystem::is_symlink(link)) << link;
+        EXPECT_TRUE(std::filesystem::equivalent(link, dir.path() / "jobs"));
+    }
+    EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(link))) << link;
+}
+
+TEST(OfficePool, InputNamesThatAreNotPlainFileNamesAreRefused) {
+    if (!OfficeBridgeBuilt()) GTEST_SKIP() << "built without the UNO bridge";
+    store::TempDir dir;
+    OfficePool pool(Options(dir, "/bin/false"));
+    for (const char* name : {"", "..", "../memo.docx", "a/memo.docx"}) {
+        auto converted = pool.Convert("bytes", OfficeRequest{name, ".pdf", "writer_pdf_Export"});
+        ASSERT_FALSE(converted) << name;
+        EXPECT_EQ(converted.error().code, ErrorCode::kInternal) << name;
+    }
 }
 
 }  // namespace
