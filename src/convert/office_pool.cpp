@@ -221,6 +221,24 @@ OfficePool::~OfficePool() {
     if (owns_jobs_link_) fs::remove(jobs_link_, ec);
 }
 
+namespace {
+
+// A server that was killed left its link behind: links of that name pattern that lead to this
+// pool's jobs folder go before a new one is made.
+void RemoveStaleLinks(const fs::path& temp, const fs::path& jobs) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(temp, ec)) {
+        std::error_code entry_ec;
+        if (!entry.path().filename().string().starts_with("office-") ||
+            !entry.is_symlink(entry_ec) || fs::read_symlink(entry.path(), entry_ec) != jobs) {
+            continue;
+        }
+        fs::remove(entry.path(), entry_ec);
+    }
+}
+
+}  // namespace
+
 // A document shows its own path where a footer prints it (&Z) and in CELL("filename"), and
 // LibreOffice takes it from the URL the document was loaded from. That must be the file: one read
 // through a stream under the URL of a file that does not exist failed to store (an I/O access
@@ -231,6 +249,7 @@ void OfficePool::LinkJobs() {
     std::error_code ec;
     fs::path temp = fs::temp_directory_path(ec);
     if (ec) return;
+    RemoveStaleLinks(temp, jobs_link_);
     for (int attempt = 0; attempt < 3; ++attempt) {
         fs::path link = temp / ("office-" + RandomHex(6));
         fs::create_directory_symlink(options_.work_dir / "jobs", link, ec);

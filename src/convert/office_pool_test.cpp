@@ -94,6 +94,28 @@ TEST(OfficePool, JobsAreReachedThroughALinkThatSaysNothingOfTheDataDirectory) {
     EXPECT_FALSE(std::filesystem::exists(std::filesystem::symlink_status(link))) << link;
 }
 
+TEST(OfficePool, AKilledServersLinkToTheSameJobsIsRemovedAtStart) {
+    if (!OfficeBridgeBuilt()) GTEST_SKIP() << "built without the UNO bridge";
+    store::TempDir dir;
+    store::TempDir elsewhere;
+    namespace fs = std::filesystem;
+    fs::create_directories(dir.path() / "jobs");
+    const fs::path temp = fs::temp_directory_path();
+    const fs::path stale = temp / ("office-stale-" + dir.path().filename().string());
+    const fs::path other = temp / ("office-other-" + dir.path().filename().string());
+    fs::create_directory_symlink(dir.path() / "jobs", stale);
+    fs::create_directory_symlink(elsewhere.path(), other);
+    {
+        OfficePool pool(Options(dir, "/bin/false"));
+        [[maybe_unused]] Status started = pool.Start();
+        EXPECT_FALSE(fs::exists(fs::symlink_status(stale))) << stale;
+        EXPECT_NE(pool.jobs_link(), stale);
+    }
+    // A link to another pool's jobs is not this pool's to remove.
+    EXPECT_TRUE(fs::is_symlink(other)) << other;
+    fs::remove(other);
+}
+
 TEST(OfficePool, InputNamesThatAreNotPlainFileNamesAreRefused) {
     if (!OfficeBridgeBuilt()) GTEST_SKIP() << "built without the UNO bridge";
     store::TempDir dir;
