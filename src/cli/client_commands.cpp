@@ -465,7 +465,8 @@ void AddRunsCommand(CLI::App& app) {
                        "CSV: write text that looks like a formula as it is, without a leading '");
     exported->add_option("--dpi", export_args->dpi, "Resolution of PNG pages (default 110)");
     exported->add_option("--out,-o", export_args->out,
-                         "Where to save it (PNG pages get -1, -2, … before the extension; "
+                         "Where to save it (a PNG export of several pages saves one file per page, "
+                         "-1, -2, … before the extension; "
                          "default: the run's file name, never replacing a file)");
     exported->add_flag("--force", export_args->force,
                        "Without -o: replace existing files of those names");

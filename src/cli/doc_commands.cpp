@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -133,6 +134,11 @@ void ApplyCalls(const std::string& file, const std::string& calls_path, const st
     if (format == service::DocumentFormat::kSlides) {
         Die(file + ": only workbooks and Word documents have a tool set yet");
     }
+    // The edited document keeps its format, so its name must say so.
+    if (service::FormatFromFileName(out) != format) {
+        Die(fmt::format("--out {}: the edited document is {} file; name it so", out,
+                        format == service::DocumentFormat::kWord ? "a .docx" : "an .xlsx"));
+    }
     json::array calls = ReadCallsOrDie(calls_path);
     Result<std::string> bytes;
     if (format == service::DocumentFormat::kWord) {
@@ -159,6 +165,10 @@ void ApplyCalls(const std::string& file, const std::string& calls_path, const st
 void NewDocument(const std::string& file) {
     if (FormatOrDie(file) != service::DocumentFormat::kWord) {
         Die(file + ": `doc new` makes Word documents (.docx)");
+    }
+    std::error_code ec;
+    if (std::filesystem::exists(std::filesystem::symlink_status(file, ec))) {
+        Die(file + ": exists already; `doc new` does not replace a file");
     }
     auto bytes = docx::WordDocument::Create().Save();
     if (!bytes) Die(file + ": " + bytes.error().message);

@@ -126,7 +126,7 @@ void LockDataDir(const std::string& dir) {
 }
 
 // On a fresh data directory: the organisation "local" and its first key, written to
-// DIR/local-api-key (0600) and printed once.
+// DIR/local-api-key (0600); the server says where, never the key.
 void BootstrapLocalKey(store::MetadataStore& metadata, const std::string& dir) {
     auto empty = metadata.IsEmpty();
     if (!empty) Die(empty.error().message);
@@ -144,9 +144,9 @@ void BootstrapLocalKey(store::MetadataStore& metadata, const std::string& dir) {
     ::fsync(fd);
     ::close(fd);
     if (!written) Die("cannot write " + path.string());
-    std::cout << "Created organisation \"local\" and its API key (saved to " << path.string()
-              << "):\n"
-              << *key << std::endl;
+    // The key itself is not printed: what a server prints usually ends up in a log.
+    std::cout << "Created organisation \"local\" and its API key, saved to " << path.string()
+              << " (readable by this user only)." << std::endl;
 }
 
 // The agent QUIRE_LLM names: the offline planner, or a model agent over one shared provider.

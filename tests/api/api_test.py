@@ -487,6 +487,35 @@ class DocOutlineTest(unittest.TestCase):
                     self.assertIn(os.path.basename(path), result.stderr)
 
 
+class DocFilesTest(unittest.TestCase):
+    def test_doc_new_does_not_replace_an_existing_file(self):
+        with tempfile.TemporaryDirectory() as workdir:
+            path = os.path.join(workdir, "notes.docx")
+            with open(path, "wb") as f:
+                f.write(b"the user's own file")
+            result = subprocess.run([BINARY, "doc", "new", path], capture_output=True, text=True,
+                                    timeout=60)
+            self.assertEqual(result.returncode, 1)
+            self.assertIn("exists already", result.stderr)
+            with open(path, "rb") as f:
+                self.assertEqual(f.read(), b"the user's own file")
+
+    def test_doc_apply_refuses_an_out_name_of_another_format(self):
+        # An edited Word document was written under whatever name --out gave, .xlsx included.
+        with tempfile.TemporaryDirectory() as workdir:
+            source = os.path.join(workdir, "memo.docx")
+            subprocess.run([BINARY, "doc", "new", source], check=True, timeout=60)
+            calls = os.path.join(workdir, "calls.json")
+            with open(calls, "w") as f:
+                f.write("[]")
+            out = os.path.join(workdir, "memo.xlsx")
+            result = subprocess.run([BINARY, "doc", "apply", source, "--calls", calls, "--out",
+                                     out], capture_output=True, text=True, timeout=60)
+            self.assertEqual(result.returncode, 1)
+            self.assertIn(".docx", result.stderr)
+            self.assertFalse(os.path.exists(out))
+
+
 class LimitsTest(unittest.TestCase):
     """Servers started with small limits: upload size, sync ceiling, link lifetime."""
 
@@ -600,7 +629,9 @@ class LimitsTest(unittest.TestCase):
 
 
 class DataDirectoryTest(unittest.TestCase):
-    def test_first_start_writes_a_private_key_file_and_prints_it_once(self):
+    def test_first_start_writes_a_private_key_file_and_prints_where_not_the_key(self):
+        # The key was printed on the first start, and so went into whatever log kept the
+        # server's output.
         server = QuireServer().start()
         try:
             path = os.path.join(server.data_dir, "local-api-key")
@@ -608,7 +639,9 @@ class DataDirectoryTest(unittest.TestCase):
             key = server.local_key()
             server.stop()
             with open(server.stdout_path) as f:
-                self.assertEqual(f.read().count(key), 1)
+                printed = f.read()
+            self.assertNotIn(key, printed)
+            self.assertIn(path, printed)
             server2 = QuireServer(data_dir=server.data_dir).start()
             server2.stop()
             with open(server2.stdout_path) as f:

@@ -52,6 +52,7 @@ def main():
     with tempfile.TemporaryDirectory() as workdir:
         calls = os.path.join(workdir, "calls.json")
         out = os.path.join(workdir, "out.xlsx")
+        word_out = os.path.join(workdir, "out.docx")
         for name, hostile in rows(corpus):
             path = os.path.join(corpus, name)
             commands = [["doc", "outline", path]]
@@ -68,7 +69,7 @@ def main():
                 with open(calls, "w", encoding="utf-8") as f:
                     json.dump([{"tool": "insert_blocks", "args": {"anchor": "end", "blocks": [
                         {"type": "paragraph", "text": "added"}]}}], f)
-                commands.append(["doc", "apply", path, "--calls", calls, "--out", out])
+                commands.append(["doc", "apply", path, "--calls", calls, "--out", word_out])
             for command in commands:
                 status, stdout, stderr, seconds, peak = timed([quire, *command])
                 what = f"{name} ({command[1]})"
