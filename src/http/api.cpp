@@ -542,10 +542,16 @@ HttpResponse Api::Impl::Route(Call& call) {
     }
     call.segments.assign(segments.begin() + 2, segments.end());
     const auto& s = call.segments;
+    // Signed links are what download tools fetch, and some of them ask with HEAD first; the
+    // server sends the headers of the GET answer without its body.
+    const bool signed_link = !s.empty() && s[0] == "signed";
     auto expect = [&](std::string_view allowed,
                       const std::function<HttpResponse()>& handler) -> HttpResponse {
-        if (method != allowed) return MethodNotAllowed(allowed);
-        if (s.empty() || s[0] != "signed") {
+        const bool head = signed_link && allowed == "GET" && method == "HEAD";
+        if (method != allowed && !head) {
+            return MethodNotAllowed(signed_link && allowed == "GET" ? "GET, HEAD" : allowed);
+        }
+        if (!signed_link) {
             if (auto auth = Authenticate(call); !auth) return ErrorResponse(auth.error());
         }
         return handler();

@@ -375,6 +375,21 @@ class ApiTest(SharedServer, unittest.TestCase):
         for bad in tampered:
             with self.subTest(url=bad):
                 self.assertError(self.server.request("GET", bad), 403, "forbidden")
+                self.assertEqual(self.server.request("HEAD", bad).status, 403)
+
+    def test_signed_links_answer_head_with_the_headers_of_get(self):
+        # Download tools that ask with HEAD first were answered 405.
+        url = self.server.generate(self.key, "excel", prompt="Add a sheet named H").json()[
+            "download_url"]
+        got = self.server.request("GET", url)
+        head = self.server.request("HEAD", url)
+        self.assertEqual(head.status, 200, head)
+        self.assertEqual(head.body, b"")
+        self.assertEqual(head.headers["content-length"], str(len(got.body)))
+        self.assertEqual(head.headers["content-type"], got.headers["content-type"])
+        posted = self.server.request("POST", url)
+        self.assertEqual(posted.status, 405)
+        self.assertEqual(posted.headers["allow"], "GET, HEAD")
 
     # --- uploads and init files ---
 
