@@ -167,9 +167,13 @@ Result<std::string> WorkbookToCsv(std::string xlsx, const ExportOptions& options
     if (!sheets) return Propagate(sheets);
     auto sheet = ChooseSheet(*sheets, options.sheet, active_tab);
     if (!sheet) return Propagate(sheet);
-    if (sheet->dimension.empty()) return std::string();
+    // The cells with values decide the CSV's size: a declared dimension, or cells that only
+    // carry a style, may claim the whole grid.
+    auto held = workbook->ValueRange(sheet->name);
+    if (!held) return Propagate(held);
+    if (held->empty()) return std::string();
 
-    std::string range = fmt::format("A1:{}", LastCell(sheet->dimension));
+    std::string range = fmt::format("A1:{}", LastCell(*held));
     auto content = workbook->ReadRange(sheet->name, range, max_cells);
     if (!content) return Propagate(content);
     if (content->truncated) {

@@ -2,10 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "ooxml/docx/document.hpp"
 #include "ooxml/xlsx/workbook.hpp"
+#include "shared_dir.hpp"
 
 namespace quire::convert {
 namespace {
@@ -76,6 +81,22 @@ TEST(WorkbookToCsv, UnknownSheetListsTheWorksheets) {
     EXPECT_EQ(csv.error().message,
               "options.sheet: the workbook has no worksheet named 'Missing'; worksheets: "
               "'Summary', 'Data'");
+}
+
+TEST(WorkbookToCsv, ASheetWhoseStyledCellsSpanEveryColumnWritesOnlyItsValues) {
+    // Its dimension claims A1:XFD1048576 and its rows carry styled empty cells out to column
+    // XFD; the CSV was refused as more than 20 million cells.
+    std::ifstream in(test_support::SharedDir() / "corpus" / "xlsx" / "calamine-issue_174.xlsx",
+                     std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_FALSE(bytes.empty());
+    auto csv = WorkbookToCsv(bytes, {}, 20'000'000);
+    ASSERT_TRUE(csv) << csv.error().message;
+    EXPECT_TRUE(csv->starts_with("Your Ref #,Contact Name,Contact Number,Address,City ,"))
+        << csv->substr(0, 200);
+    std::size_t lines = std::count(csv->begin(), csv->end(), '\n');
+    EXPECT_EQ(lines, 2u);
+    EXPECT_LT(csv->size(), 100'000u);
 }
 
 TEST(WorkbookToCsv, NotAWorkbookIsInvalidRequest) {

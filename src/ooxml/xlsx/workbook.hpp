@@ -230,6 +230,12 @@ public:
     [[nodiscard]] Result<RangeContent> ReadRange(std::string_view sheet, std::string_view range,
                                                  std::size_t max_cells) const;
 
+    // The smallest range ("B2:F90") holding every cell of a worksheet that has a value or a
+    // formula, found from the cells themselves: a sheet's declared dimension, and cells that
+    // only carry a style, may reach much further. "" for a sheet without any. Unknown sheet:
+    // kNotFound; a chartsheet: kInvalidRequest.
+    [[nodiscard]] Result<std::string> ValueRange(std::string_view sheet) const;
+
     // Every formula in worksheets and defined names that refers to a missing sheet, an unknown
     // name or table, a reference beyond the grid, or holds a #REF! left by a deletion; at most
     // `max_problems` of them (`checked` counts the formulas looked at). Formulas of other

@@ -126,6 +126,22 @@ Result<CellContent> Workbook::Impl::ReadCellNode(const pugi::xml_node& c) {
     return content;
 }
 
+Result<std::string> Workbook::ValueRange(std::string_view sheet) const {
+    Result<SheetEntry> entry = impl_->FindWorksheet(sheet);
+    if (!entry) return std::unexpected(entry.error());
+    Result<pugi::xml_document*> doc = impl_->Load(entry->part);
+    if (!doc) return std::unexpected(doc.error());
+    std::optional<CellRange> held;
+    for (pugi::xml_node row : Child((*doc)->document_element(), "sheetData").children()) {
+        for (pugi::xml_node c : row.children()) {
+            if (!Child(c, "v") && !Child(c, "f") && !Child(c, "is")) continue;
+            std::optional<CellRef> at = ParseCellRef(c.attribute("r").value());
+            if (at) held = held ? Union(*held, *at) : CellRange{*at, *at};
+        }
+    }
+    return held ? RangeName(*held) : std::string();
+}
+
 Result<RangeContent> Workbook::ReadRange(std::string_view sheet, std::string_view range,
                                          std::size_t max_cells) const {
     Result<SheetEntry> entry = impl_->FindWorksheet(sheet);

@@ -27,6 +27,25 @@ std::string ReadCorpusFile(std::string_view name) {
     return bytes;
 }
 
+TEST(Workbook, ValueRangeIsTheCellsWithValuesNotTheDeclaredDimension) {
+    Workbook workbook = Workbook::Create();
+    ASSERT_TRUE(workbook.AddSheet("Data"));
+    ASSERT_TRUE(workbook.AddSheet("Empty"));
+    std::vector<CellEdit> cells = {{"B2", CellValue::Number(1)}, {"D7", CellValue::Text("last")}};
+    ASSERT_TRUE(workbook.SetCells("Data", cells));
+    EXPECT_EQ(workbook.ValueRange("Data").value_or("?"), "B2:D7");
+    EXPECT_EQ(workbook.ValueRange("Empty").value_or("?"), "");
+    EXPECT_EQ(workbook.ValueRange("Nope").error().code, ErrorCode::kNotFound);
+
+    // Declared A1:XFD1048576, with styled empty cells out to column XFD.
+    auto corpus = Workbook::Open(ReadCorpusFile("xlsx/calamine-issue_174.xlsx"));
+    ASSERT_TRUE(corpus);
+    auto held = corpus->ValueRange("Sheet1");
+    ASSERT_TRUE(held) << held.error().message;
+    // Its values fill A1:K2; the other cells of its five rows carry only a style.
+    EXPECT_EQ(*held, "A1:K2");
+}
+
 std::string SavedBytes(const Workbook& workbook) {
     Result<std::string> bytes = workbook.Save();
     EXPECT_TRUE(bytes) << bytes.error().message;
