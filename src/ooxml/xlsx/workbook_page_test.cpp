@@ -271,6 +271,38 @@ TEST(WorkbookPage, BadSetupsAreRefusedAndChangeNothing) {
     EXPECT_EQ(MustSave(workbook), before);
 }
 
+json::object SheetOutline(const Workbook& workbook, std::string_view name) {
+    Result<std::string> outline = workbook.OutlineJson();
+    EXPECT_TRUE(outline) << outline.error().message;
+    json::value parsed = json::parse(outline ? *outline : "{}");
+    for (const json::value& sheet : parsed.at("sheets").as_array()) {
+        if (sheet.at("name").as_string() == name) return sheet.as_object();
+    }
+    ADD_FAILURE() << "no sheet " << name << " in " << *outline;
+    return {};
+}
+
+TEST(WorkbookPage, TheOutlineMentionsOnlyAPageSetupThatIsNotTheDefault) {
+    Workbook workbook = ReportWorkbook();
+    EXPECT_FALSE(SheetOutline(workbook, "My report").contains("print"));
+    PageSetup margins;
+    margins.margins.top = 1;
+    ASSERT_TRUE(workbook.SetPageSetup("My report", margins));
+    EXPECT_FALSE(SheetOutline(workbook, "My report").contains("print"));
+
+    ASSERT_TRUE(workbook.SetPageSetup("My report", Landscape()));
+    EXPECT_EQ(SheetOutline(workbook, "My report").at("print"), "landscape, 1 page wide");
+    PageSetup scaled;
+    scaled.scale = 80;
+    scaled.orientation = "portrait";
+    ASSERT_TRUE(workbook.SetPageSetup("My report", scaled));
+    EXPECT_EQ(SheetOutline(workbook, "My report").at("print"), "80%");
+    EXPECT_FALSE(SheetOutline(workbook, "Data").contains("print"));
+
+    Workbook budget = MustOpen(ReadCorpus(kBudget));
+    EXPECT_EQ(SheetOutline(budget, kBudgetSheet).at("print"), "landscape, 1 page wide");
+}
+
 // ---- The set_page_setup tool ---------------------------------------------------------------
 
 Result<json::value> Call(Workbook& workbook, std::string_view args) {
