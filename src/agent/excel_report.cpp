@@ -249,6 +249,16 @@ Status FormatSummary(ToolCaller& tools, const SummaryLayout& layout) {
                       json::object{{"sheet", sheet}, {"columns", "A:" + right}, {"fit", true}});
 }
 
+// Printed or exported to PDF, a sheet at 100 % portrait cuts wide tables and charts across
+// pages: both sheets print landscape, one page wide and as many pages down as they need, and
+// the data repeats its header row on every page.
+Status SetPrintLayout(ToolCaller& tools, std::string_view sheet, bool header_row) {
+    json::object args{
+        {"sheet", sheet}, {"orientation", "landscape"}, {"fit_to_width", 1}, {"fit_to_height", 0}};
+    if (header_row) args["print_titles_rows"] = "1:1";
+    return tools.Call("set_page_setup", std::move(args));
+}
+
 // The chart a report added: its type and title, both "" when no chart fits the data.
 struct ReportChart {
     std::string type;
@@ -397,6 +407,9 @@ Result<CsvReport> BuildCsvReport(
         return std::unexpected(s.error());
     done.push_back(
         fmt::format("Made {} on \"{}\" a table named {}.", range, data_sheet, *table_name));
+    if (Status s = SetPrintLayout(tools, data_sheet, true); !s) return std::unexpected(s.error());
+    done.push_back(fmt::format(
+        "\"{}\" prints landscape, one page wide, with its header row on every page.", data_sheet));
 
     ColumnRoles roles = ClassifyColumns(table);
     if (roles.numeric.empty() && roles.category < 0) {
@@ -414,6 +427,7 @@ Result<CsvReport> BuildCsvReport(
         return std::unexpected(s.error());
     }
     if (Status s = FormatSummary(tools, layout); !s) return std::unexpected(s.error());
+    if (Status s = SetPrintLayout(tools, *sheet, false); !s) return std::unexpected(s.error());
     std::string what = layout.columns.empty()
                            ? std::string("counts")
                            : fmt::format("total, average, minimum, maximum and count of {}",
@@ -427,7 +441,9 @@ Result<CsvReport> BuildCsvReport(
             roles.numeric.empty() ? "" : " and total " + Header(table, roles.numeric.front()),
             Header(table, roles.category));
     }
-    done.push_back(fmt::format("Added sheet \"{}\" with formulas for the {}.", *sheet, what));
+    done.push_back(fmt::format(
+        "Added sheet \"{}\" with formulas for the {}; it prints landscape, one page wide.", *sheet,
+        what));
 
     Result<std::string> chart_name = ChartNameFor(workbook);
     if (!chart_name) return Propagate(chart_name);

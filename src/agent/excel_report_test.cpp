@@ -94,6 +94,25 @@ TEST(CsvReport, WeatherDataGetsATableSummaryFormulasAndALineChart) {
         << output.summary;
 }
 
+TEST(CsvReport, BothSheetsPrintLandscapeOnePageWideWithTheHeaderOnEveryPage) {
+    TurnOutput output = ReportTurn("Make a report from this data", "seattle-weather.csv");
+    Result<xlsx::Workbook> workbook = xlsx::Workbook::Open(output.document);
+    ASSERT_TRUE(workbook);
+    for (const char* sheet : {"seattle-weather", "Summary"}) {
+        Result<xlsx::PageSetup> setup = workbook->PageSetupOf(sheet);
+        ASSERT_TRUE(setup) << setup.error().message;
+        EXPECT_EQ(setup->orientation, "landscape") << sheet;
+        EXPECT_EQ(setup->fit_to_width, 1) << sheet;
+        EXPECT_EQ(setup->fit_to_height, 0) << sheet << ": as many pages down as it needs";
+    }
+    EXPECT_EQ(workbook->PageSetupOf("seattle-weather")->print_title_rows, "1:1");
+    EXPECT_FALSE(workbook->PageSetupOf("Summary")->print_title_rows);
+    EXPECT_NE(output.summary.find("\"seattle-weather\" prints landscape, one page wide, with its "
+                                  "header row on every page."),
+              std::string::npos)
+        << output.summary;
+}
+
 TEST(ClassifyColumns, AYearColumnIsATimeAxisNotAFigure) {
     Result<xlsx::CsvTable> table = xlsx::ParseCsv(ReadData("disasters.csv"));
     ASSERT_TRUE(table);

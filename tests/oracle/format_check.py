@@ -4,17 +4,20 @@ Usage: format_check.py QUIRE_BINARY CORPUS_DIR
 
 1. openpyxl writes a small workbook; `quire doc apply` formats it with every formatting tool
    (which also proves Quire edits files openpyxl made). openpyxl must read back the fonts, fills,
-   number formats, alignment, borders, merged ranges, frozen panes, column widths, row heights
-   and the auto-filter as they were set.
+   number formats, alignment, borders, merged ranges, frozen panes, column widths, row heights,
+   the auto-filter and the page setup (orientation, fitting, paper, margins, print area and title
+   rows, with the title columns openpyxl set kept) as they were set.
 2. The same calls run on a corpus workbook made by Excel; openpyxl must load the result and see
-   the formats.
+   the formats, and the sheet keeps its printer settings.
 Set QUIRE_SHARED_DIR to use another shared/ folder than CORPUS_DIR's.
 """
 
 import os
+import re
 import sys
 import tempfile
 import warnings
+import zipfile
 
 import openpyxl
 
@@ -39,6 +42,7 @@ def write_blank(path):
     ws.append(["North", 1200, 0.25, 45306, "ok"])
     ws.append(["South", 800, 0.75, 45337, "late"])
     ws["B2"].font = openpyxl.styles.Font(italic=True)
+    ws.print_title_cols = "A:A"
     wb.save(path)
 
 
@@ -64,6 +68,9 @@ def calls(sheet):
         call("set_column_width", columns="E", fit=True),
         call("set_row_height", rows="1", height=30),
         call("set_auto_filter", range="A1:E3"),
+        call("set_page_setup", orientation="landscape", paper="a4", fit_to_width=1,
+             fit_to_height=0, margins={"top": 0.5, "left": 0.4}, print_area="A1:H40",
+             print_titles_rows="1:1", center_horizontally=True),
     ]
 
 
@@ -109,10 +116,41 @@ def check_formats(ws, label, strict_checks=True):
     check(abs(ws.column_dimensions["D"].width - 14.5) < 1e-9, f"{label}: D width")
     check(ws.row_dimensions[1].height == 30, f"{label}: row 1 height {ws.row_dimensions[1].height}")
     check(ws.auto_filter.ref == "A1:E3", f"{label}: auto-filter {ws.auto_filter.ref}")
+    check_page_setup(ws, label)
     if strict_checks:
         check(ws.column_dimensions["E"].width > ws.column_dimensions["D"].width,
               f"{label}: the long-note column was fitted wider")
         check(ws["B2"].font.i, f"{label}: B2 kept its italic from openpyxl")
+
+
+def check_page_setup(ws, label):
+    setup = ws.page_setup
+    check(setup.orientation == "landscape", f"{label}: orientation {setup.orientation}")
+    fit = ws.sheet_properties.pageSetUpPr
+    check(fit is not None and fit.fitToPage, f"{label}: fit to page {fit}")
+    check(setup.fitToWidth in (1, "1") and setup.fitToHeight in (0, "0"),
+          f"{label}: fitted {setup.fitToWidth} wide, {setup.fitToHeight} tall")
+    check(setup.paperSize in (9, "9"), f"{label}: paper size {setup.paperSize}")
+    check(ws.page_margins.top == 0.5 and ws.page_margins.left == 0.4,
+          f"{label}: margins {ws.page_margins.top} {ws.page_margins.left}")
+    check(ws.print_options.horizontalCentered, f"{label}: centred horizontally")
+    area = ws.print_area
+    area = ",".join(area) if isinstance(area, list) else str(area)
+    check("$A$1:$H$40" in area, f"{label}: print area {area}")
+    rows = str(ws.print_title_rows).replace("$", "")
+    check(rows == "1:1", f"{label}: print title rows {ws.print_title_rows}")
+
+
+def check_printer_settings_kept(path, label):
+    """The budget sheet's pageSetup keeps its r:id and the printer settings part stays."""
+    with zipfile.ZipFile(path) as package:
+        sheet = package.read("xl/worksheets/sheet1.xml").decode()
+        rels = package.read("xl/worksheets/_rels/sheet1.xml.rels").decode()
+        names = package.namelist()
+    page = re.search(r"<pageSetup [^>]*>", sheet)
+    check(page is not None and 'r:id="rId1"' in page.group(0), f"{label}: pageSetup {page}")
+    check("printerSettings1.bin" in rels, f"{label}: printer settings relationship kept")
+    check("xl/printerSettings/printerSettings1.bin" in names, f"{label}: printer settings kept")
 
 
 def check_openpyxl_made(quire, workdir):
@@ -127,6 +165,8 @@ def check_openpyxl_made(quire, workdir):
     check(ws["A2"].value == "North" and ws["B2"].value == 1200, "values survive formatting")
     names = wb.defined_names if hasattr(wb.defined_names, "keys") else {}
     check("_xlnm._FilterDatabase" not in names, "the filter name is sheet-local, not global")
+    cols = str(ws.print_title_cols).replace("$", "")
+    check(cols == "A:A", f"the title columns openpyxl set are kept: {ws.print_title_cols}")
 
 
 def check_corpus(quire, corpus, workdir):
@@ -141,6 +181,7 @@ def check_corpus(quire, corpus, workdir):
         check(False, f"openpyxl cannot load the formatted corpus file: {error}")
         return
     check_formats(wb[sheet], "budget", strict_checks=False)
+    check_printer_settings_kept(out, "budget")
 
 
 def main():

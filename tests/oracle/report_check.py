@@ -5,7 +5,8 @@ Usage: report_check.py QUIRE SHARED_DIR
 A real `quire serve` builds a report from real CSV files. openpyxl must find the data table, the
 summary sheet and the chart; LibreOffice recalculates the workbook, and every figure of the
 summary must equal what Python computes from the same CSV; the chart's title must be in the
-text of LibreOffice's PDF.
+text of LibreOffice's PDF. Quire's own PDF export of the run must print the summary sheet, chart
+included, on one page after the data pages, each of which repeats the data's header row.
 """
 
 import collections
@@ -13,6 +14,7 @@ import csv
 import datetime
 import math
 import os
+import subprocess
 import sys
 import tempfile
 import warnings
@@ -94,6 +96,45 @@ def check_weather(path, csv_path, workdir):
     check("precipitation, temp_max, temp_min over date" in text, "the chart title is in the PDF")
 
 
+def pdf_pages(pdf):
+    """The text of each page of a PDF, whitespace folded, by poppler's pdfinfo and pdftotext."""
+    info = subprocess.run(["pdfinfo", pdf], capture_output=True, text=True).stdout
+    count = next((int(line.split()[1]) for line in info.splitlines()
+                  if line.startswith("Pages:")), 0)
+    pages = []
+    for page in range(1, count + 1):
+        result = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), pdf, "-"],
+                                capture_output=True, text=True)
+        pages.append(" ".join(result.stdout.split()))
+    return pages
+
+
+def check_exported_pages(server, key, run_id, workdir):
+    """The run's PDF, exported by Quire: the summary with its chart on one page, after data
+    pages that each start with the header row."""
+    response = server.request("POST", f"/api/v1/runs/{run_id}/export", key=key,
+                              body={"format": "pdf"}, timeout=300)
+    if not check(response.status == 200, f"the PDF export answered {response}"):
+        return
+    url = response.json()["download_url"].replace(server.base, "")
+    pdf = os.path.join(workdir, "exported.pdf")
+    with open(pdf, "wb") as f:
+        f.write(server.request("GET", url).body)
+    pages = pdf_pages(pdf)
+    summary = [i for i, text in enumerate(pages) if "Summary of seattle-weather" in text]
+    title = "precipitation, temp_max, temp_min over date"
+    charted = [i for i, text in enumerate(pages) if title in text]
+    check(len(summary) == 1 and summary[0] == len(pages) - 1,
+          f"the summary prints on the last page alone: pages {summary} of {len(pages)}")
+    check(charted == summary, f"the chart is on the summary's page: pages {charted}")
+    data = pages[:summary[0]] if summary else []
+    check(len(data) >= 2, f"the data takes several pages: {len(data)}")
+    # pdftotext orders a page's columns as it likes, but each starts with the header's first cells.
+    headed = [i for i, text in enumerate(data)
+              if text.startswith("date precipitation") and "temp_max" in text and "weather" in text]
+    check(headed == list(range(len(data))), f"every data page has the header row: {headed}")
+
+
 def main():
     import harness
 
@@ -101,7 +142,7 @@ def main():
     os.environ["QUIRE_BINARY"] = quire
     harness.BINARY = quire
     warnings.simplefilter("ignore")
-    server = harness.QuireServer().start()
+    server = harness.QuireServer(env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
     try:
         key = server.local_key()
         csv_path = os.path.join(shared, "data", "seattle-weather.csv")
@@ -116,6 +157,7 @@ def main():
             with open(path, "wb") as f:
                 f.write(body)
             check_weather(path, csv_path, workdir)
+            check_exported_pages(server, key, response.json()["run_id"], workdir)
     finally:
         server.stop()
         server.cleanup()

@@ -101,6 +101,28 @@ std::string ScanDimension(std::string_view xml) {
     return UsedRangeFromCells(xml);
 }
 
+namespace {
+
+int IntOr(std::string_view text, int fallback) {
+    return text.empty() ? fallback : std::atoi(std::string(text).c_str());
+}
+
+// A custom sheet view holds a pageSetup of its own (§18.3.1.25), before the sheet's: the last
+// one read is the sheet's.
+void ScanPrint(const Tag& tag, SheetCensus::Print& print) {
+    if (tag.local == "pageSetUpPr") {
+        std::string_view fit = AttrValue(tag.attrs, "fitToPage");
+        print.fit_to_page = fit == "1" || fit == "true";
+    } else if (tag.local == "pageSetup") {
+        print.orientation = std::string(AttrValue(tag.attrs, "orientation"));
+        print.scale = IntOr(AttrValue(tag.attrs, "scale"), 0);
+        print.fit_to_width = IntOr(AttrValue(tag.attrs, "fitToWidth"), 1);
+        print.fit_to_height = IntOr(AttrValue(tag.attrs, "fitToHeight"), 1);
+    }
+}
+
+}  // namespace
+
 SheetCensus ScanSheet(std::string_view xml, int head_rows) {
     SheetCensus census;
     TagReader scanner(xml, 0);
@@ -125,6 +147,7 @@ SheetCensus ScanSheet(std::string_view xml, int head_rows) {
             census.validations += tag.local == "dataValidation";
             census.conditional_formats += tag.local == "cfRule";
             census.hyperlinks += tag.local == "hyperlink";
+            ScanPrint(tag, census.print);
             continue;
         } else if (tag.local == "row") {
             std::string_view r = AttrValue(tag.attrs, "r");

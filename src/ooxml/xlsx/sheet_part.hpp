@@ -39,6 +39,16 @@ struct SheetCensus {
     int conditional_formats = 0;  // <cfRule> rules
     int hyperlinks = 0;
     std::vector<std::vector<HeadCell>> head;
+    // How the sheet prints: its pageSetup's orientation ("" when unset), scale (0 when unset)
+    // and page counts to fit to, and whether sheetPr/pageSetUpPr turns fitting on.
+    struct Print {
+        std::string orientation;
+        int scale = 0;
+        int fit_to_width = 1;
+        int fit_to_height = 1;
+        bool fit_to_page = false;
+    };
+    Print print;
 };
 
 SheetCensus ScanSheet(std::string_view xml, int head_rows);

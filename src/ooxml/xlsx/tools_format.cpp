@@ -1,10 +1,15 @@
 // Tools for the look of a worksheet: cell formats, column widths, row heights, merges, frozen
-// panes and the auto-filter.
+// panes, the auto-filter and how the sheet prints.
 
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <array>
+#include <cmath>
+
 #include "ooxml/xlsx/formula_refs.hpp"
+#include "ooxml/xlsx/sml_xml.hpp"
 #include "ooxml/xlsx/tools_impl.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
@@ -160,6 +165,137 @@ Result<json::value> SetAutoFilterTool(Workbook& workbook, ToolArgs& args) {
     return json::object{{"sheet", *sheet}, {"range", shown}};
 }
 
+// Paper names the tool takes, with their ST_PaperSize codes (ECMA-376 Part 1, §18.3.1.63).
+constexpr std::array<std::pair<std::string_view, int>, 4> kPapers = {
+    {{"letter", 1}, {"legal", 5}, {"a3", 8}, {"a4", 9}}};
+
+Result<std::optional<int>> OptionalWholeNumber(ToolArgs& args, std::string_view key) {
+    Result<std::optional<double>> number = args.OptionalNumber(key);
+    if (!number) return Propagate(number);
+    if (!*number) return std::optional<int>{};
+    double value = **number;
+    if (value != std::floor(value) || std::abs(value) > 1e6) {
+        return InvalidRequest(fmt::format("'{}' must be a whole number", key));
+    }
+    return std::optional<int>(static_cast<int>(value));
+}
+
+Result<std::optional<int>> ReadPaper(ToolArgs& args) {
+    Result<std::optional<std::string>> paper = args.OptionalString("paper");
+    if (!paper) return Propagate(paper);
+    if (!*paper) return std::optional<int>{};
+    for (const auto& [name, code] : kPapers) {
+        if (**paper == name) return std::optional<int>(code);
+    }
+    return InvalidRequest("'paper' must be one of letter, a4, legal, a3");
+}
+
+Status ReadMargins(ToolArgs& args, PageMargins& margins) {
+    Result<const json::object*> given = args.OptionalObject("margins");
+    if (!given) return std::unexpected(given.error());
+    if (*given == nullptr) return {};
+    const std::pair<std::string_view, std::optional<double> PageMargins::*> kFields[] = {
+        {"top", &PageMargins::top},       {"bottom", &PageMargins::bottom},
+        {"left", &PageMargins::left},     {"right", &PageMargins::right},
+        {"header", &PageMargins::header}, {"footer", &PageMargins::footer}};
+    for (const auto& [key, value] : **given) {
+        auto field = std::find_if(std::begin(kFields), std::end(kFields),
+                                  [&](const auto& f) { return f.first == std::string_view(key); });
+        if (field == std::end(kFields)) {
+            return InvalidRequest(
+                fmt::format("unknown margin '{}'; give top, bottom, left, right, header or footer",
+                            std::string_view(key)));
+        }
+        if (!value.is_number()) {
+            return InvalidRequest(
+                fmt::format("'margins.{}' must be a number of inches", std::string_view(key)));
+        }
+        margins.*(field->second) = value.to_number<double>();
+    }
+    return {};
+}
+
+Result<PageSetup> ReadPageSetupArgs(ToolArgs& args) {
+    PageSetup setup;
+    Result<std::optional<std::string>> orientation = args.OptionalString("orientation");
+    if (!orientation) return Propagate(orientation);
+    setup.orientation = *orientation;
+    Result<std::optional<int>> paper = ReadPaper(args);
+    if (!paper) return Propagate(paper);
+    setup.paper_size = *paper;
+    for (auto [key, field] :
+         {std::pair{"fit_to_width", &setup.fit_to_width},
+          std::pair{"fit_to_height", &setup.fit_to_height}, std::pair{"scale", &setup.scale}}) {
+        Result<std::optional<int>> value = OptionalWholeNumber(args, key);
+        if (!value) return Propagate(value);
+        *field = *value;
+    }
+    if (Status margins = ReadMargins(args, setup.margins); !margins) {
+        return std::unexpected(margins.error());
+    }
+    for (auto [key, field] : {std::pair{"print_area", &setup.print_area},
+                              std::pair{"print_titles_rows", &setup.print_title_rows}}) {
+        Result<std::optional<std::string>> value = args.OptionalString(key);
+        if (!value) return Propagate(value);
+        *field = std::move(*value);
+    }
+    for (auto [key, field] : {std::pair{"center_horizontally", &setup.center_horizontally},
+                              std::pair{"gridlines", &setup.gridlines}}) {
+        Result<std::optional<bool>> value = args.OptionalBool(key);
+        if (!value) return Propagate(value);
+        *field = *value;
+    }
+    return setup;
+}
+
+// The sheet's page setup after the call, in the tool's own terms.
+json::object PageSetupResult(std::string_view sheet, const PageSetup& setup) {
+    json::object out{{"sheet", sheet}};
+    if (setup.orientation) out["orientation"] = *setup.orientation;
+    if (setup.paper_size) {
+        auto paper = std::find_if(kPapers.begin(), kPapers.end(),
+                                  [&](const auto& p) { return p.second == *setup.paper_size; });
+        out["paper"] =
+            paper != kPapers.end() ? json::value(paper->first) : json::value(*setup.paper_size);
+    }
+    if (setup.fit_to_width) out["fit_to_width"] = *setup.fit_to_width;
+    if (setup.fit_to_height) out["fit_to_height"] = *setup.fit_to_height;
+    if (setup.scale && !setup.fit_to_width) out["scale"] = *setup.scale;
+    json::object margins;
+    for (auto [key, value] :
+         {std::pair{"top", setup.margins.top}, std::pair{"bottom", setup.margins.bottom},
+          std::pair{"left", setup.margins.left}, std::pair{"right", setup.margins.right},
+          std::pair{"header", setup.margins.header}, std::pair{"footer", setup.margins.footer}}) {
+        if (value) margins[key] = *value;
+    }
+    if (!margins.empty()) out["margins"] = std::move(margins);
+    if (setup.print_area) out["print_area"] = *setup.print_area;
+    if (setup.print_title_rows) out["print_titles_rows"] = *setup.print_title_rows;
+    if (setup.center_horizontally.value_or(false)) out["center_horizontally"] = true;
+    if (setup.gridlines.value_or(false)) out["gridlines"] = true;
+    return out;
+}
+
+Result<json::value> SetPageSetupTool(Workbook& workbook, ToolArgs& args) {
+    Result<std::string> sheet = args.String("sheet");
+    if (!sheet) return Propagate(sheet);
+    Result<PageSetup> setup = ReadPageSetupArgs(args);
+    if (!setup) return Propagate(setup);
+    if (Status done = args.Finish(); !done) return std::unexpected(done.error());
+    if (Status set = workbook.SetPageSetup(*sheet, *setup); !set) {
+        return std::unexpected(set.error());
+    }
+    Result<std::vector<SheetInfo>> sheets = workbook.Sheets();
+    if (!sheets) return Propagate(sheets);
+    std::string name = *sheet;
+    for (const SheetInfo& info : *sheets) {
+        if (EqualsIgnoreCase(info.name, *sheet)) name = info.name;
+    }
+    Result<PageSetup> now = workbook.PageSetupOf(name);
+    if (!now) return Propagate(now);
+    return PageSetupResult(name, *now);
+}
+
 constexpr std::string_view kFormatRangeSchema =
     R"json({
   "type": "object",
@@ -234,6 +370,31 @@ constexpr std::string_view kSetAutoFilterSchema = R"json({
               "description": "Header row first, like A1:F200; null or absent removes the filter"}},
   "required": ["sheet"], "additionalProperties": false})json";
 
+constexpr std::string_view kSetPageSetupSchema = R"json({
+  "type": "object",
+  "properties": {
+    "sheet": {"type": "string"},
+    "orientation": {"type": "string", "enum": ["portrait", "landscape"]},
+    "paper": {"type": "string", "enum": ["letter", "a4", "legal", "a3"]},
+    "fit_to_width": {"type": "integer", "minimum": 0, "maximum": 32767,
+                     "description": "Fit to at most this many pages across; 0 any number"},
+    "fit_to_height": {"type": "integer", "minimum": 0, "maximum": 32767,
+                      "description": "Fit to at most this many pages down; 0 any number"},
+    "scale": {"type": "integer", "minimum": 10, "maximum": 400,
+              "description": "Print at this percent instead of fitting to pages"},
+    "margins": {"type": "object", "description": "In inches, 0 to 10",
+                "properties": {"top": {"type": "number"}, "bottom": {"type": "number"},
+                               "left": {"type": "number"}, "right": {"type": "number"},
+                               "header": {"type": "number"}, "footer": {"type": "number"}},
+                "additionalProperties": false},
+    "print_area": {"type": "string",
+                   "description": "The cells to print, like A1:H40; empty removes the print area"},
+    "print_titles_rows": {"type": "string",
+                          "description": "Rows repeated on every page, like 1:1; empty removes"},
+    "center_horizontally": {"type": "boolean"},
+    "gridlines": {"type": "boolean", "description": "Print the cell gridlines"}},
+  "required": ["sheet"], "additionalProperties": false})json";
+
 }  // namespace
 
 std::vector<Tool> FormatTools() {
@@ -261,6 +422,11 @@ std::vector<Tool> FormatTools() {
         {"set_auto_filter",
          "Put filter buttons on the header row of a range, or remove the sheet's filter.",
          std::string(kSetAutoFilterSchema), SetAutoFilterTool},
+        {"set_page_setup",
+         "Set how a sheet prints and exports to PDF: orientation, paper, fitting to pages or a "
+         "scale, margins, print area, header rows repeated on every page, centring and "
+         "gridlines. Options left out keep what the sheet has.",
+         std::string(kSetPageSetupSchema), SetPageSetupTool},
     };
 }
 

@@ -128,6 +128,41 @@ struct ChartInfo {
     std::vector<std::string> series;  // each series' values reference, "Data!$B$2:$B$20"
 };
 
+// Page margins in inches. In a SetPageSetup call a field left empty keeps the sheet's own
+// margin, or Excel's default (0.7 left and right, 0.75 top and bottom, 0.3 header and footer)
+// when the sheet has none.
+struct PageMargins {
+    std::optional<double> top;
+    std::optional<double> bottom;
+    std::optional<double> left;
+    std::optional<double> right;
+    std::optional<double> header;
+    std::optional<double> footer;
+};
+
+// How a worksheet prints (ECMA-376 Part 1, §18.3.1.63 pageSetup, §18.3.1.62 pageMargins,
+// §18.3.1.70 printOptions, §18.3.1.65 pageSetUpPr, and the sheet-local defined names
+// _xlnm.Print_Area and _xlnm.Print_Titles of §18.2.5). In a SetPageSetup call a field left empty
+// keeps what the sheet has; as PageSetupOf returns it, an empty field is not in the file.
+struct PageSetup {
+    std::optional<std::string> orientation;  // "portrait" or "landscape"
+    std::optional<int> paper_size;           // ST_PaperSize code: 1 Letter, 5 Legal, 8 A3, 9 A4
+    // Fitting to pages: at most this many pages across and down, 0 for as many as needed.
+    // Either one turns fitting on (pageSetUpPr fitToPage); one left empty keeps the sheet's
+    // value, 1 when it has none.
+    std::optional<int> fit_to_width;
+    std::optional<int> fit_to_height;
+    std::optional<int> scale;  // percent, 10 to 400; setting it turns fitting to pages off
+    PageMargins margins;
+    // A cell range of the sheet like "A1:H40", or "" to remove the print area.
+    std::optional<std::string> print_area;
+    // The rows repeated at the top of every page, "1:1" or "1:3" (one row may be "1"), or "" to
+    // remove them. Columns repeated at the left, which Print_Titles may also hold, are kept.
+    std::optional<std::string> print_title_rows;
+    std::optional<bool> center_horizontally;
+    std::optional<bool> gridlines;  // print the cell gridlines
+};
+
 // How a workbook trades memory for speed on large sheets (DESIGN.md §5). Cells of a worksheet
 // part that goes through the stream path are written by merging the edits into the part's text
 // and read by scanning it; no DOM of the part is built. Results are the same either way.
@@ -431,6 +466,22 @@ public:
     // unknown chart; kInvalidRequest for an ambiguous name or the chart of a chartsheet (delete
     // the sheet instead).
     [[nodiscard]] Status DeleteChart(std::string_view name, std::string_view from_sheet = "");
+
+    // ---- Page setup (workbook_page.cpp) ----
+
+    // How a worksheet prints, as its part and the workbook's names say. Unknown sheet:
+    // kNotFound; a chartsheet: kInvalidRequest.
+    [[nodiscard]] Result<PageSetup> PageSetupOf(std::string_view sheet) const;
+
+    // Changes what `setup` sets of a worksheet's page setup and keeps everything else: other
+    // attributes of the elements it touches (a printer settings relationship among them), and
+    // other sheets' names. Fitting to pages and a scale in one call are refused, as is a setup
+    // that sets nothing, an orientation other than "portrait" or "landscape", a paper size
+    // outside 1 to 118, fit values below 0 or above 32767, a scale outside 10 to 400, a margin
+    // outside 0 to 10 inches, and a print area or title rows that are not a cell range or a row
+    // span: kInvalidRequest naming what was wrong. An unknown sheet is kNotFound, a chartsheet
+    // kInvalidRequest. Everything is checked first: a failed call changes nothing.
+    [[nodiscard]] Status SetPageSetup(std::string_view sheet, const PageSetup& setup);
 
     // ---- Outline (workbook_outline.cpp) ----
 

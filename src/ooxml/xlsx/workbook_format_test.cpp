@@ -916,8 +916,8 @@ TEST(WorkbookFormatTools, SchemasAreStrictObjects) {
     for (const json::value& entry : schemas) {
         std::string name(entry.at("name").as_string());
         static const std::set<std::string> kFormatTools = {
-            "format_range",  "set_column_width", "set_row_height", "merge_cells",
-            "unmerge_cells", "freeze_panes",     "set_auto_filter"};
+            "format_range",  "set_column_width", "set_row_height",  "merge_cells",
+            "unmerge_cells", "freeze_panes",     "set_auto_filter", "set_page_setup"};
         if (!kFormatTools.contains(name)) continue;
         ++found;
         const json::object& schema = entry.at("input_schema").as_object();
@@ -927,7 +927,7 @@ TEST(WorkbookFormatTools, SchemasAreStrictObjects) {
             EXPECT_TRUE(schema.at("properties").as_object().contains(required.as_string())) << name;
         }
     }
-    EXPECT_EQ(found, 7);
+    EXPECT_EQ(found, 8);
 }
 
 }  // namespace

@@ -1,6 +1,8 @@
 // The outline: the agent's small map of a workbook. Its size depends on how many sheets, tables,
 // charts and names there are, never on how many cells: sheet parts are scanned, not parsed.
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <boost/json.hpp>
 
 #include <cstdlib>
@@ -86,6 +88,23 @@ bool LooksLikeHeader(const SheetCensus& census) {
     return false;
 }
 
+// A few words on how a sheet prints when that is not portrait at 100 %: "landscape, 1 page
+// wide", "80%"; "" for the default.
+std::string PrintSummary(const SheetCensus::Print& print) {
+    std::vector<std::string> words;
+    if (print.orientation == "landscape") words.emplace_back("landscape");
+    auto pages = [](int count, std::string_view way) {
+        return fmt::format("{} page{} {}", count, count == 1 ? "" : "s", way);
+    };
+    if (print.fit_to_page) {
+        if (print.fit_to_width > 0) words.push_back(pages(print.fit_to_width, "wide"));
+        if (print.fit_to_height > 0) words.push_back(pages(print.fit_to_height, "tall"));
+    } else if (print.scale > 0 && print.scale != 100) {
+        words.push_back(fmt::format("{}%", print.scale));
+    }
+    return fmt::format("{}", fmt::join(words, ", "));
+}
+
 }  // namespace
 
 Result<json::object> Workbook::Impl::SheetOutline(const SheetEntry& entry) {
@@ -107,6 +126,7 @@ Result<json::object> Workbook::Impl::SheetOutline(const SheetEntry& entry) {
                               std::pair{"hyperlinks", census.hyperlinks}}) {
         if (count > 0) sheet[key] = count;
     }
+    if (std::string print = PrintSummary(census.print); !print.empty()) sheet["print"] = print;
     if (!LooksLikeHeader(census)) return sheet;
 
     sheet["header_row"] = census.head[0].front().ref.row;
