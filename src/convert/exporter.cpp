@@ -58,6 +58,7 @@ OfficeRequest FilterFor(SourceFormat source, TargetFormat target) {
         case TargetFormat::kHtml:
             request.filter = family == Family::kCalc ? "HTML (StarCalc)" : "HTML (StarWriter)";
             if (family == Family::kWriter) request.filter_options = "EmbedImages";
+            request.inline_images = family == Family::kCalc;
             break;
         case TargetFormat::kCsv:
             request.filter = "Text - txt - csv (StarCalc)";
@@ -109,9 +110,12 @@ std::string Exporter::DocumentName(const ExportInput& input) {
 Result<ExportResult> Exporter::Export(const ExportInput& input) {
     if (auto pair = CheckPair(input.source, input.target); !pair) return Propagate(pair);
     if (NeedsOffice(input.source, input.target) && !office_.installed()) {
-        return Fail(ErrorCode::kConverterUnavailable,
-                    "exports to " + std::string(TargetName(input.target)) +
-                        " need LibreOffice, which this server does not have");
+        std::string_view why = office_.disabled()
+                                   ? "which is disabled on this server (--office-processes 0)"
+                                   : "which this server does not have";
+        return Fail(
+            ErrorCode::kConverterUnavailable,
+            fmt::format("exports to {} need LibreOffice, {}", TargetName(input.target), why));
     }
     std::string key = ExportCacheKey(input.source_blob, input.target,
                                      NormalisedOptions(input.target, input.options),

@@ -17,6 +17,7 @@
 
 #include "common/hash.hpp"
 #include "common/log.hpp"
+#include "convert/html_images.hpp"
 
 namespace quire::convert {
 namespace fs = std::filesystem;
@@ -29,7 +30,7 @@ double Millis(steady_clock::duration elapsed) {
 }
 
 // Revision of the way Quire drives the office; part of every cache key of office results.
-constexpr int kBridgeRevision = 2;
+constexpr int kBridgeRevision = 3;
 
 // The detail of the error of a job whose process crashed on both attempts.
 constexpr std::string_view kStoppedTwiceDetail = "office process crashed on the retry too";
@@ -68,6 +69,20 @@ Result<std::string> ReadFile(const fs::path& path) {
     return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
+// Every other file in the folder of `output`, by name: what a filter wrote beside its page.
+Result<PageFiles> FilesBeside(const fs::path& output) {
+    PageFiles files;
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(output.parent_path(), ec)) {
+        if (entry.path() == output || !entry.is_regular_file(ec)) continue;
+        auto bytes = ReadFile(entry.path());
+        if (!bytes) return std::unexpected(bytes.error());
+        files.emplace(entry.path().filename().string(), std::move(*bytes));
+    }
+    if (ec) return Internal("cannot list the office's files", ec.message());
+    return files;
+}
+
 // Calc's CSV filter, told to write one sheet, names the file after it ("output-Data.csv"): the
 // output is the file asked for, else the one file of that stem and extension the job wrote.
 fs::path OutputFile(const fs::path& wanted) {
@@ -94,7 +109,10 @@ std::string ProgramVersion(const fs::path& program) {
 // collects every word of a loaded document for its word completion, from idle callbacks on the
 // thread that also serves conversions; in a profile of warm exports of a 30-page report that was
 // a fifth of the office's time, and a conversion never types. Online spelling, for the same
-// reason, is off too. Neither changes what a document looks like.
+// reason, is off too. Neither changes what a document looks like. Saving, the office makes
+// file-system and internet links relative to the document's own location by default, which for
+// an export is the job folder: `file:///Users/a/b.docx` came out as `../../../../../..//Users/…`,
+// broken, and counting the folder's depth. The Save/URL settings keep links as written.
 constexpr std::string_view kOfficeSettings = R"(<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
            xmlns:xs="http://www.w3.org/2001/XMLSchema"
@@ -102,6 +120,10 @@ constexpr std::string_view kOfficeSettings = R"(<?xml version="1.0" encoding="UT
 <item oor:path="/org.openoffice.Office.Writer/AutoFunction/Completion">
   <prop oor:name="Enable" oor:op="fuse"><value>false</value></prop>
   <prop oor:name="CollectWords" oor:op="fuse"><value>false</value></prop>
+</item>
+<item oor:path="/org.openoffice.Office.Common/Save/URL">
+  <prop oor:name="FileSystem" oor:op="fuse"><value>false</value></prop>
+  <prop oor:name="Internet" oor:op="fuse"><value>false</value></prop>
 </item>
 <item oor:path="/org.openoffice.Office.Linguistic/SpellChecking">
   <prop oor:name="IsSpellAuto" oor:op="fuse"><value>false</value></prop>
@@ -320,9 +342,15 @@ Result<std::string> OfficePool::Convert(std::string_view input, const OfficeRequ
         auto written = steady_clock::now();
         if (auto converted = session.Convert(job); !converted) return converted;
         auto converted = steady_clock::now();
-        auto bytes = ReadFile(OutputFile(job.output));
+        fs::path produced = OutputFile(job.output);
+        auto bytes = ReadFile(produced);
         if (!bytes) return Status(std::unexpected(bytes.error()));
         output = std::move(*bytes);
+        if (request.inline_images) {
+            auto files = FilesBeside(produced);
+            if (!files) return Status(std::unexpected(files.error()));
+            output = InlineImages(output, *files, produced.parent_path().string());
+        }
         QUIRE_LOG_DEBUG("office job write_ms={:.1f} convert_ms={:.1f} read_ms={:.1f}",
                         Millis(written - started), Millis(converted - written),
                         Millis(steady_clock::now() - converted));

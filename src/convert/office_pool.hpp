@@ -55,6 +55,9 @@ struct OfficeRequest {
     std::string filter;
     std::string filter_options;
     std::string sheet;
+    // True for pages whose images the filter writes as files beside them (Calc's HTML): they
+    // are carried into the page as data: URIs (InlineImages) and not returned otherwise.
+    bool inline_images = false;
 };
 
 class OfficePool {

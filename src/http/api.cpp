@@ -1347,14 +1347,21 @@ Result<convert::OptionInput> OptionsFromJson(const json::value* value) {
     return input;
 }
 
-// The fields of a form body, multipart or urlencoded; the first value of each name wins.
+// The fields of a form body, multipart or urlencoded. A name given twice is kInvalidRequest
+// naming it: which of two formats the caller meant cannot be guessed.
+std::unexpected<Error> RepeatedField(std::string_view name) {
+    return InvalidRequest(fmt::format("{}: the form field is given more than once", name));
+}
+
 Result<std::map<std::string, std::string, std::less<>>> FormFields(const HttpRequest& request) {
     std::string content_type(request.Header("Content-Type").value_or(""));
     std::map<std::string, std::string, std::less<>> fields;
     if (content_type.starts_with("multipart/form-data")) {
         auto parts = ParseMultipart(content_type, request.body);
         if (!parts) return Propagate(parts);
-        for (const auto& part : *parts) fields.emplace(part.name, part.data);
+        for (const auto& part : *parts) {
+            if (!fields.emplace(part.name, part.data).second) return RepeatedField(part.name);
+        }
         return fields;
     }
     if (content_type.starts_with("application/x-www-form-urlencoded")) {
@@ -1365,7 +1372,7 @@ Result<std::map<std::string, std::string, std::less<>>> FormFields(const HttpReq
         boost::urls::encoding_opts form;
         form.space_as_plus = true;
         for (auto param : boost::urls::params_view(request.body, form)) {
-            fields.emplace(param.key, param.value);
+            if (!fields.emplace(param.key, param.value).second) return RepeatedField(param.key);
         }
         return fields;
     }

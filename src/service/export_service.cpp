@@ -6,6 +6,7 @@
 
 #include "common/log.hpp"
 
+#include "convert/compound_file.hpp"
 #include "convert/export_cache.hpp"
 #include "convert/exporter.hpp"
 #include "convert/office_pool.hpp"
@@ -20,6 +21,30 @@ convert::SourceFormat SourceOfRun(std::string_view run_format) {
     if (run_format == "word") return convert::SourceFormat::kDocx;
     if (run_format == "slides") return convert::SourceFormat::kPptx;
     return convert::SourceFormat::kXlsx;
+}
+
+// The OOXML format of a source's family (xls → xlsx), and the legacy one (xlsx → xls).
+convert::SourceFormat OoxmlOf(convert::SourceFormat source) {
+    using convert::SourceFormat;
+    if (source == SourceFormat::kXls) return SourceFormat::kXlsx;
+    if (source == SourceFormat::kDoc) return SourceFormat::kDocx;
+    if (source == SourceFormat::kPpt) return SourceFormat::kPptx;
+    return source;
+}
+
+convert::SourceFormat LegacyOf(convert::SourceFormat source) {
+    using convert::SourceFormat;
+    if (source == SourceFormat::kXlsx) return SourceFormat::kXls;
+    if (source == SourceFormat::kDocx) return SourceFormat::kDoc;
+    if (source == SourceFormat::kPptx) return SourceFormat::kPpt;
+    return source;
+}
+
+// The engine's format of an OOXML source.
+DocumentFormat DocumentOf(convert::SourceFormat source) {
+    if (source == convert::SourceFormat::kDocx) return DocumentFormat::kWord;
+    if (source == convert::SourceFormat::kPptx) return DocumentFormat::kSlides;
+    return DocumentFormat::kExcel;
 }
 
 std::string Stem(std::string_view file_name) {
@@ -66,39 +91,57 @@ Result<ExportAnswer> ExportService::ConvertFile(std::string_view org_id, std::st
                                                 const convert::OptionInput& options) {
     auto file = metadata_.GetFile(org_id, file_id);
     if (!file) return Propagate(file);
-    auto source = convert::SourceFromFileName(file->name);
-    if (!source) {
+    auto named = convert::SourceFromFileName(file->name);
+    if (!named) {
         return InvalidRequest(
             "the file is not a document Quire converts: its name must end in .xlsx, .docx, "
             ".pptx (or their macro and template forms), .xls, .doc or .ppt");
     }
-    // What the engine refuses as an init_file (a zip bomb, an entity expansion, an encrypted
-    // package) never reaches the office converter either.
-    if (std::optional<DocumentFormat> ooxml = FormatFromFileName(file->name)) {
-        if (Status valid = ValidateOnce(*ooxml, file->blob); !valid) {
-            return std::unexpected(valid.error());
-        }
-    }
+    auto source = SourceOfUpload(*named, file->blob);
+    if (!source) return Propagate(source);
     return Export(org_id, file->blob, *source, format, options, file->name);
 }
 
-Status ExportService::ValidateOnce(DocumentFormat format, const std::string& blob) {
+Result<convert::SourceFormat> ExportService::SourceOfUpload(convert::SourceFormat named,
+                                                            const std::string& blob) {
+    std::string key = fmt::format("{}:{}", convert::SourceName(named), blob);
     {
         std::lock_guard lock(validated_mu_);
-        if (validated_.contains(blob)) return {};
+        if (auto known = validated_.find(key); known != validated_.end()) return known->second;
     }
-    auto started = std::chrono::steady_clock::now();
     auto bytes = blobs_.Get(blob);
     if (!bytes) return std::unexpected(bytes.error());
-    if (Status valid = ValidateDocument(format, std::move(*bytes)); !valid) return valid;
+    auto source = CheckUpload(named, std::move(*bytes));
+    if (!source) return source;
+    std::lock_guard lock(validated_mu_);
+    if (validated_.size() >= kValidatedSources) validated_.clear();
+    validated_.emplace(std::move(key), *source);
+    return source;
+}
+
+Result<convert::SourceFormat> ExportService::CheckUpload(convert::SourceFormat named,
+                                                         std::string bytes) {
+    // The bytes decide the kind of file, the name only its family: a zip named .xls is a
+    // workbook package and gets the engine's checks, a compound file named .docx is a legacy
+    // document, and an encrypted package (a compound file whatever its name) goes nowhere.
+    if (convert::IsEncryptedPackage(bytes)) {
+        return InvalidRequest(
+            "the file is encrypted with a password; Quire does not convert encrypted documents");
+    }
+    convert::SourceFormat source = named;
+    if (convert::IsZip(bytes)) source = OoxmlOf(named);
+    if (convert::IsCompoundFile(bytes)) source = LegacyOf(named);
+    if (OoxmlOf(source) != source) return source;  // a legacy format: the office reads it
+
+    auto started = std::chrono::steady_clock::now();
+    if (Status valid = ValidateDocument(DocumentOf(source), std::move(bytes)); !valid) {
+        return std::unexpected(valid.error());
+    }
     QUIRE_LOG_DEBUG(
         "export source validated ms={:.1f}",
         std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
             .count());
-    std::lock_guard lock(validated_mu_);
-    if (validated_.size() >= kValidatedSources) validated_.clear();
-    validated_.insert(blob);
-    return {};
+    return source;
 }
 
 Result<ExportAnswer> ExportService::Export(std::string_view org_id, std::string blob,

@@ -6,7 +6,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "common/error.hpp"
@@ -71,9 +71,11 @@ public:
                                                  std::string_view format,
                                                  const convert::OptionInput& options);
 
-    // An uploaded file in `format`. Its source format comes from its name's extension; a file
-    // of another kind, or an xlsx, docx or pptx the engine refuses to open (damaged, encrypted,
-    // hostile), is kInvalidRequest with the reason. Other errors as ExportRun.
+    // An uploaded file in `format`. Its name's extension gives the family (workbook, text,
+    // slides), its bytes the kind: a zip is converted as the family's OOXML format, a compound
+    // file as its legacy one. A file of another kind, an encrypted package, or an xlsx, docx or
+    // pptx the engine refuses to open (damaged, hostile), is kInvalidRequest with the reason.
+    // Other errors as ExportRun.
     [[nodiscard]] Result<ExportAnswer> ConvertFile(std::string_view org_id,
                                                    std::string_view file_id,
                                                    std::string_view format,
@@ -93,8 +95,15 @@ private:
                                               const convert::OptionInput& options,
                                               std::string_view file_name);
 
-    // True when the upload's bytes passed ValidateDocument before; records a pass otherwise.
-    [[nodiscard]] Status ValidateOnce(agent::DocumentFormat format, const std::string& blob);
+    // The source an upload named as `named` is converted as: the OOXML form of its family for
+    // a zip, the legacy one for a compound file, `named` otherwise; kInvalidRequest for an
+    // encrypted package and for an OOXML source the engine refuses. Remembers each pass.
+    [[nodiscard]] Result<convert::SourceFormat> SourceOfUpload(convert::SourceFormat named,
+                                                               const std::string& blob);
+
+    // SourceOfUpload's verdict on the upload's bytes, without the memo.
+    [[nodiscard]] static Result<convert::SourceFormat> CheckUpload(convert::SourceFormat named,
+                                                                   std::string bytes);
 
     // Set once at construction.
     store::MetadataStore& metadata_;
@@ -102,10 +111,12 @@ private:
     convert::Exporter& exporter_;
     convert::OfficePool& office_;
 
-    // Sources (by SHA-256) that passed ValidateDocument: the verdict depends on the bytes
-    // alone, so a repeated export of an upload does not open it again. Emptied when full.
+    // Uploads that passed SourceOfUpload, as "<named source>:<SHA-256>", with the source they
+    // are converted as: the verdict depends on the bytes and the name's format alone (a
+    // workbook passes as xlsx and is refused as docx), so a repeated export of an upload does
+    // not open it again. Emptied when full.
     std::mutex validated_mu_;
-    std::unordered_set<std::string> validated_;  // guarded by validated_mu_
+    std::unordered_map<std::string, convert::SourceFormat> validated_;  // guarded by validated_mu_
 };
 
 }  // namespace quire::service

@@ -2,6 +2,7 @@
 files, the cache and single-flight, a hung and a killed office process, and a server without
 the converter."""
 
+import base64
 import csv
 import datetime
 import io
@@ -262,6 +263,24 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
         self.assertEqual(response.status, 200, response)
         self.assertEqual(response.json()["format"], "pdf")
 
+    def test_a_form_field_given_twice_is_refused_naming_it(self):
+        # The first of two format fields used to win silently.
+        file_id = self.upload(self.server, self.key, "budget.xlsx", self.sources["xlsx"])
+        response = self.server.request(
+            "POST", f"/api/v1/files/{file_id}/convert", body="format=csv&format=pdf",
+            key=self.key, headers={"Content-Type": "application/x-www-form-urlencoded"})
+        self.assertEqual(response.status, 400, response)
+        self.assertEqual(response.json()["error"], "invalid_request")
+        self.assertIn("format", response.json()["message"])
+        boundary = "quireformboundary"
+        parts = "".join(f"--{boundary}\r\nContent-Disposition: form-data; name=\"format\"\r\n\r\n"
+                        f"{value}\r\n" for value in ("csv", "pdf"))
+        response = self.server.request(
+            "POST", f"/api/v1/files/{file_id}/convert", body=parts + f"--{boundary}--\r\n",
+            key=self.key, headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+        self.assertEqual(response.status, 400, response)
+        self.assertIn("format: the form field is given more than once", response.json()["message"])
+
     def test_hostile_and_damaged_uploads_are_refused_before_the_converter(self):
         # They used to reach LibreOffice, which made PDFs of an entity bomb and an empty zip.
         hostile = ["xlsx/poi-54764.xlsx", "xlsx/poi-invalid.xlsx",
@@ -272,6 +291,94 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
                 response = self.convert(self.server, self.key, file_id, "pdf")
                 self.assertEqual(response.status, 400, response)
                 self.assertEqual(response.json()["error"], "invalid_request")
+
+    def test_bytes_validated_as_one_format_are_still_refused_as_another(self):
+        # The memo of validated uploads ignored the format: a workbook once converted as .xlsx
+        # then passed as .docx (200 for pdf, 502 for html) and as .pptx.
+        workbook = unique_copy(self.sources["xlsx"])
+        before = self.upload(self.server, self.key, "x.docx", workbook)
+        response = self.convert(self.server, self.key, before, "pdf")
+        self.assertEqual(response.status, 400, response)
+        self.assertIn("spreadsheet, not a Word document", response.json()["message"])
+        as_xlsx = self.upload(self.server, self.key, "x.xlsx", workbook)
+        response = self.convert(self.server, self.key, as_xlsx, "csv")
+        self.assertEqual(response.status, 200, response)
+        for name, fmt in (("y.docx", "pdf"), ("y.docx", "html"), ("y.pptx", "pdf")):
+            with self.subTest(name=name, format=fmt):
+                file_id = self.upload(self.server, self.key, name, workbook)
+                response = self.convert(self.server, self.key, file_id, fmt)
+                self.assertEqual(response.status, 400, response)
+                self.assertEqual(response.json()["error"], "invalid_request")
+
+    def test_hostile_uploads_under_a_legacy_name_are_refused_before_the_converter(self):
+        # The extension alone decided whether Quire's checks ran: the entity bomb named .xls and
+        # the encrypted package named .doc went to the office, which made PDFs of them.
+        for name, upload, reason in (("xlsx/poi-54764.xlsx", "bomb.xls", "DOCTYPE"),
+                                     ("docx/poi-protected_agile.docx", "enc.doc", "encrypted"),
+                                     ("docx/poi-protected_agile.docx", "enc.xlsx", "encrypted")):
+            with self.subTest(file=name, upload=upload):
+                file_id = self.upload(self.server, self.key, upload, read(os.path.join(CORPUS, name)))
+                response = self.convert(self.server, self.key, file_id, "pdf")
+                self.assertEqual(response.status, 400, response)
+                self.assertEqual(response.json()["error"], "invalid_request")
+                self.assertIn(reason, response.json()["message"])
+
+    def test_uploads_are_converted_as_what_their_bytes_are(self):
+        # A package under a legacy name converts as its OOXML format (txt from Quire's own
+        # writer, the docx matrix); a legacy document under an OOXML name as the legacy format.
+        memo = self.upload(self.server, self.key, "memo.doc", self.sources["docx"])
+        response = self.convert(self.server, self.key, memo, "txt")
+        self.assertEqual(response.status, 200, response)
+        self.assertEqual(response.json()["source_format"], "docx")
+        response = self.convert(self.server, self.key, memo, "docx")
+        self.assertEqual(response.status, 400, response)
+        self.assertIn("valid formats", response.json()["message"])
+        legacy = self.upload(self.server, self.key, "old.docx", self.sources["doc"])
+        response = self.convert(self.server, self.key, legacy, "docx")
+        self.assertEqual(response.status, 200, response)
+        self.assertEqual(response.json()["source_format"], "doc")
+        data = self.download(self.server, response.json()["download_url"]).body
+        self.check_output("doc", "docx", response.json(), data)
+
+    def test_workbook_html_carries_its_charts_and_images_in_the_page(self):
+        # Calc's HTML referred to each chart and image as a file beside the page
+        # (output_html_….png), which the server never delivered: broken images.
+        for name in ("rxw-chart_bar14.xlsx", "poi-simple-monthly-budget.xlsx"):
+            with self.subTest(workbook=name):
+                file_id = self.upload(self.server, self.key, name,
+                                      read(os.path.join(CORPUS, "xlsx", name)))
+                response = self.convert(self.server, self.key, file_id, "html")
+                self.assertEqual(response.status, 200, response)
+                page = self.download(self.server, response.json()["download_url"]).body
+                sources = re.findall(rb"""\ssrc\s*=\s*["']([^"']*)["']""", page, re.I)
+                self.assertGreater(len(sources), 0)
+                for source in sources:
+                    self.assertTrue(source.startswith(b"data:image/png;base64,"), source[:80])
+                    image = base64.b64decode(source.split(b",", 1)[1], validate=True)
+                    self.assertTrue(image.startswith(b"\x89PNG\r\n\x1a\n"))
+                    self.assertGreater(len(image), 100)
+
+    def test_open_document_exports_keep_absolute_links(self):
+        # The office saved file-system links relative to the job folder
+        # (../../../../../..//Users/…), which broke them and showed the folder's depth.
+        for path, fmt in (("pptx/pptx-act-props.pptm", "odp"),
+                          ("docx/pdocx-shp-inline-shape-access.docx", "odt")):
+            with self.subTest(file=path):
+                file_id = self.upload(self.server, self.key, os.path.basename(path),
+                                      read(os.path.join(CORPUS, path)))
+                response = self.convert(self.server, self.key, file_id, fmt)
+                self.assertEqual(response.status, 200, response)
+                data = self.download(self.server, response.json()["download_url"]).body
+                links = []
+                with zipfile.ZipFile(io.BytesIO(data)) as z:
+                    for part in z.namelist():
+                        if part.endswith(".xml"):
+                            links += re.findall(rb'xlink:href="([^"]*Users/scanny[^"]*)"',
+                                                z.read(part))
+                self.assertGreater(len(links), 0)
+                for link in links:
+                    self.assertTrue(link.startswith(b"file:"), link)
+                    self.assertNotIn(b"../", link)
 
     def test_workbook_pdfs_print_what_the_office_prints_on_its_own(self):
         # Quire gives sheets without a print area one covering the whole sheet, which Calc
@@ -717,6 +824,9 @@ class WithoutConverterTest(ExportServer, unittest.TestCase):
         self.assertEqual(pdf.status, 503, pdf)
         self.assertEqual(pdf.json()["error"], "converter_unavailable")
         self.assertNotIn("retry-after", pdf.headers)
+        # The office is installed here, only disabled; the answer used to say it was missing.
+        self.assertIn("disabled on this server", pdf.json()["message"])
+        self.assertNotIn("does not have", pdf.json()["message"])
 
 
 if __name__ == "__main__":
