@@ -235,5 +235,116 @@ TEST(WordCorpus, SectionBreaksAndFloatingDrawingsAreRead) {
     EXPECT_TRUE(kinds.contains("diagram"));
 }
 
+// The corpus documents whose manifest lists tracked changes, moves or format changes.
+std::vector<CorpusDocument> TrackedFiles() {
+    std::vector<CorpusDocument> files;
+    std::ifstream manifest(test_support::SharedDir() / "corpus" / "MANIFEST.tsv");
+    std::string line;
+    std::getline(manifest, line);
+    while (std::getline(manifest, line)) {
+        std::vector<std::string> fields;
+        std::stringstream row(line);
+        for (std::string field; std::getline(row, field, '\t');) fields.push_back(field);
+        if (fields.size() < 6 || !fields[0].ends_with(".docx")) continue;
+        const std::string& features = fields[5];
+        if (features.find("tracked-") != std::string::npos ||
+            features.find("format-changes") != std::string::npos) {
+            files.push_back({fields[0], false});
+        }
+    }
+    return files;
+}
+
+// Revision elements (ECMA-376 Part 1, 17.13) left in any WordprocessingML part of a package.
+std::vector<std::string> RevisionMarksLeft(const std::string& bytes) {
+    Result<ooxml::Package> package = ooxml::Package::Open(bytes);
+    if (!package) return {"(unreadable)"};
+    std::vector<std::string> left;
+    for (const std::string& name : package->PartNames()) {
+        if (!name.starts_with("word/") || !name.ends_with(".xml")) continue;
+        if (name.find("document") == std::string::npos &&
+            name.find("header") == std::string::npos && name.find("footer") == std::string::npos &&
+            name.find("notes") == std::string::npos) {
+            continue;
+        }
+        Result<std::string> xml = package->ReadPart(name);
+        for (std::string_view mark : {"<w:ins ", "<w:ins>", "<w:del ", "<w:del>", "<w:moveFrom",
+                                      "<w:moveTo", "PrChange", "<w:cellIns", "<w:cellDel"}) {
+            if (xml && xml->find(mark) != std::string::npos) {
+                left.push_back(name + " " + std::string(mark));
+            }
+        }
+    }
+    return left;
+}
+
+class WordTrackedChanges : public ::testing::TestWithParam<CorpusDocument> {};
+
+// Rejecting all changes of poi-delins.docx left inserted paragraph marks whose formatting change
+// had been rejected, so a second call found more.
+TEST_P(WordTrackedChanges, OneCallLeavesNoTrackedChange) {
+    const std::string original = ReadCorpus(GetParam().file);
+    for (const bool accept : {true, false}) {
+        Result<WordDocument> document = WordDocument::Open(original);
+        ASSERT_TRUE(document);
+        Result<std::size_t> changes =
+            accept ? document->AcceptAllChanges() : document->RejectAllChanges();
+        ASSERT_TRUE(changes);
+        EXPECT_GT(*changes, 0u);
+        Result<std::string> saved = document->Save();
+        ASSERT_TRUE(saved);
+        EXPECT_EQ(RevisionMarksLeft(*saved), std::vector<std::string>{}) << accept;
+        Result<WordDocument> reopened = WordDocument::Open(*saved);
+        ASSERT_TRUE(reopened);
+        EXPECT_FALSE(json::parse(reopened->OutlineJson()).at("tracked_changes").as_bool());
+        Result<std::size_t> again =
+            accept ? reopened->AcceptAllChanges() : reopened->RejectAllChanges();
+        ASSERT_TRUE(again);
+        EXPECT_EQ(*again, 0u) << accept;
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, WordTrackedChanges, ::testing::ValuesIn(TrackedFiles()), TestName);
+
+// Rejecting a tracked heading, paragraph and table inserted at the end left the heading's empty
+// paragraph with its bookmark, listed as a section; accepting keeps them all, untracked.
+TEST(WordCorpus, RejectingATrackedInsertionGivesBackTheOriginalBody) {
+    const std::string original = ReadCorpus("docx/pandoc-notes.docx");
+    Result<WordDocument> before = WordDocument::Open(original);
+    ASSERT_TRUE(before);
+    BlockSpec heading;
+    heading.kind = BlockSpec::Kind::kHeading;
+    heading.text = "Tracked heading";
+    heading.level = 1;
+    BlockSpec table;
+    table.kind = BlockSpec::Kind::kTable;
+    table.rows = {{"a", "b"}, {"c", "d"}};
+    for (const bool accept : {true, false}) {
+        Result<WordDocument> document = WordDocument::Open(original);
+        ASSERT_TRUE(document);
+        ASSERT_TRUE(document->InsertBlocks(
+            "end", Position::kAfter, std::vector{heading, Paragraph("Tracked text"), table}, true));
+        WordDocument tracked = Reopen(*document);
+        ASSERT_TRUE(accept ? tracked.AcceptAllChanges() : tracked.RejectAllChanges());
+        WordDocument resolved = Reopen(tracked);
+        const std::string outline = resolved.OutlineJson();
+        EXPECT_FALSE(json::parse(outline).at("tracked_changes").as_bool());
+        if (accept) {
+            EXPECT_EQ(resolved.Text(),
+                      before->Text() + "Tracked heading\nTracked text\na\tb\nc\td\n");
+            EXPECT_NE(outline.find("sec_tracked_heading"), std::string::npos);
+        } else {
+            EXPECT_EQ(resolved.Text(), before->Text());
+            EXPECT_EQ(outline, before->OutlineJson());
+            Result<std::string> saved = resolved.Save();
+            ASSERT_TRUE(saved);
+            Result<ooxml::Package> package = ooxml::Package::Open(*saved);
+            ASSERT_TRUE(package);
+            EXPECT_EQ(*package->ReadPart("word/document.xml"),
+                      *ooxml::Package::Open(original)->ReadPart("word/document.xml"));
+        }
+    }
+}
+
 }  // namespace
 }  // namespace quire::docx

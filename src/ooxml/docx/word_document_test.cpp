@@ -572,5 +572,178 @@ TEST(WordDocument, NumberedAnchorsCountBlocksHeadingsTablesAndFigures) {
     EXPECT_FALSE(document.ReadSection("b99"));
 }
 
+// ---------------------------------------------------------------------------------------------
+// Resolving every kind of tracked change in one call
+
+// The main part of a document as saved.
+std::string MainPartXml(const WordDocument& document) {
+    Result<std::string> bytes = document.Save();
+    EXPECT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(bytes ? *bytes : "");
+    EXPECT_TRUE(package);
+    Result<std::string> xml =
+        package ? package->ReadPart("word/document.xml") : Result<std::string>();
+    return xml ? *xml : "";
+}
+
+// The revision elements (ECMA-376 Part 1, 17.13) still in the main part.
+std::vector<std::string> RevisionMarksLeft(const WordDocument& document) {
+    const std::string xml = MainPartXml(document);
+    std::vector<std::string> left;
+    for (std::string_view name :
+         {"<w:ins ", "<w:ins>", "<w:ins/>", "<w:del ", "<w:del>", "<w:del/>", "<w:moveFrom",
+          "<w:moveTo", "PrChange", "GridChange", "<w:cellIns", "<w:cellDel", "<w:cellMerge"}) {
+        if (xml.find(name) != std::string::npos) left.emplace_back(name);
+    }
+    return left;
+}
+
+// Resolves every change once, checks that nothing is left to resolve, and gives the text.
+std::string ResolvedText(WordDocument document, bool accept) {
+    Result<std::size_t> changes =
+        accept ? document.AcceptAllChanges() : document.RejectAllChanges();
+    EXPECT_TRUE(changes);
+    EXPECT_GT(changes ? *changes : 0, 0u);
+    EXPECT_EQ(RevisionMarksLeft(document), std::vector<std::string>{});
+    WordDocument reopened = Reopen(document);
+    EXPECT_FALSE(json::parse(reopened.OutlineJson()).at("tracked_changes").as_bool());
+    Result<std::size_t> again = accept ? reopened.AcceptAllChanges() : reopened.RejectAllChanges();
+    EXPECT_EQ(again ? *again : 99, 0u);
+    return reopened.Text();
+}
+
+// A paragraph mark whose insertion and formatting were both tracked (as Word writes runs of new
+// empty paragraphs) kept its insertion when rejected: restoring the old run properties dropped
+// the mark's own w:ins, and the w:ins of the old properties came back in its place.
+TEST(WordDocument, RejectingAFormattedInsertedParagraphMarkRemovesIt) {
+    const std::string body =
+        R"(<w:p><w:r><w:t>Before</w:t></w:r></w:p>)"
+        R"(<w:p><w:pPr><w:rPr><w:ins w:id="1" w:author="A"/><w:rPrChange w:id="2" w:author="A">)"
+        R"(<w:rPr><w:ins w:id="3" w:author="A"/></w:rPr></w:rPrChange></w:rPr></w:pPr></w:p>)"
+        R"(<w:p><w:pPr><w:rPr><w:ins w:id="4" w:author="A"/><w:b/><w:rPrChange w:id="5" )"
+        R"(w:author="A"><w:rPr><w:i/></w:rPr></w:rPrChange></w:rPr></w:pPr>)"
+        R"(<w:ins w:id="6" w:author="A"><w:r><w:t>New</w:t></w:r></w:ins></w:p>)"
+        R"(<w:p><w:r><w:t>After</w:t></w:r></w:p>)";
+    EXPECT_EQ(ResolvedText(WithBody(body), false), "Before\nAfter\n");
+    EXPECT_EQ(ResolvedText(WithBody(body), true), "Before\n\nNew\nAfter\n");
+}
+
+// Accepting an insertion used to leave a deletion nested in it, and rejecting a deletion left an
+// insertion nested in it.
+TEST(WordDocument, ChangesNestedInChangesAreResolved) {
+    const std::string body =
+        R"(<w:p><w:r><w:t>a</w:t></w:r><w:ins w:id="1" w:author="A"><w:r><w:t>b</w:t></w:r>)"
+        R"(<w:del w:id="2" w:author="B"><w:r><w:delText>c</w:delText></w:r></w:del></w:ins>)"
+        R"(<w:del w:id="3" w:author="B"><w:r><w:delText>d</w:delText></w:r>)"
+        R"(<w:ins w:id="4" w:author="A"><w:r><w:t>e</w:t></w:r></w:ins></w:del></w:p>)";
+    EXPECT_EQ(ResolvedText(WithBody(body), true), "ab\n");
+    EXPECT_EQ(ResolvedText(WithBody(body), false), "ad\n");
+}
+
+TEST(WordDocument, MovesGoToTheirDestinationOnAcceptAndStayOnReject) {
+    const std::string body =
+        R"(<w:p><w:moveFromRangeStart w:id="1" w:name="m"/><w:moveFrom w:id="2" w:author="A">)"
+        R"(<w:r><w:t>moved</w:t></w:r></w:moveFrom><w:moveFromRangeEnd w:id="1"/>)"
+        R"(<w:r><w:t>one</w:t></w:r></w:p>)"
+        R"(<w:p><w:r><w:t>two</w:t></w:r><w:moveToRangeStart w:id="3" w:name="m"/>)"
+        R"(<w:moveTo w:id="4" w:author="A"><w:r><w:t>moved</w:t></w:r></w:moveTo>)"
+        R"(<w:moveToRangeEnd w:id="3"/></w:p>)";
+    EXPECT_EQ(ResolvedText(WithBody(body), true), "one\ntwomoved\n");
+    EXPECT_EQ(ResolvedText(WithBody(body), false), "movedone\ntwo\n");
+}
+
+// Only paragraph and run property changes were undone on reject; the others kept the new
+// properties.
+TEST(WordDocument, RejectingPropertyChangesRestoresTheOldProperties) {
+    const std::string body =
+        R"(<w:tbl><w:tblPr><w:tblW w:w="100" w:type="dxa"/><w:tblPrChange w:id="1" w:author="A">)"
+        R"(<w:tblPr><w:tblW w:w="200" w:type="dxa"/></w:tblPr></w:tblPrChange></w:tblPr>)"
+        R"(<w:tblGrid><w:gridCol w:w="100"/><w:tblGridChange w:id="2"><w:tblGrid>)"
+        R"(<w:gridCol w:w="200"/></w:tblGrid></w:tblGridChange></w:tblGrid>)"
+        R"(<w:tr><w:trPr><w:jc w:val="left"/><w:trPrChange w:id="3" w:author="A"><w:trPr>)"
+        R"(<w:jc w:val="right"/></w:trPr></w:trPrChange></w:trPr>)"
+        R"(<w:tc><w:tcPr><w:tcW w:w="100" w:type="dxa"/><w:tcPrChange w:id="4" w:author="A">)"
+        R"(<w:tcPr><w:tcW w:w="200" w:type="dxa"/></w:tcPr></w:tcPrChange></w:tcPr>)"
+        R"(<w:p><w:pPr><w:jc w:val="center"/><w:pPrChange w:id="5" w:author="A"><w:pPr>)"
+        R"(<w:jc w:val="both"/></w:pPr></w:pPrChange></w:pPr><w:r><w:rPr><w:b/>)"
+        R"(<w:rPrChange w:id="6" w:author="A"><w:rPr><w:i/></w:rPr></w:rPrChange></w:rPr>)"
+        R"(<w:t>cell</w:t></w:r></w:p></w:tc></w:tr></w:tbl>)"
+        R"(<w:p><w:pPr><w:sectPr><w:pgSz w:w="100" w:h="100"/><w:sectPrChange w:id="7" )"
+        R"(w:author="A"><w:sectPr><w:pgSz w:w="200" w:h="200"/></w:sectPr></w:sectPrChange>)"
+        R"(</w:sectPr></w:pPr></w:p>)";
+    for (const bool accept : {true, false}) {
+        WordDocument document = WithBody(body);
+        Result<std::size_t> changes =
+            accept ? document.AcceptAllChanges() : document.RejectAllChanges();
+        ASSERT_TRUE(changes);
+        EXPECT_EQ(*changes, 7u);
+        EXPECT_EQ(RevisionMarksLeft(document), std::vector<std::string>{});
+        const std::string xml = MainPartXml(document);
+        const std::string kept = accept ? "100" : "200";
+        const std::string gone = accept ? "200" : "100";
+        for (const std::string& width : {R"(<w:tblW w:w=")" + kept, R"(<w:gridCol w:w=")" + kept,
+                                         R"(<w:tcW w:w=")" + kept, R"(<w:pgSz w:w=")" + kept}) {
+            EXPECT_NE(xml.find(width), std::string::npos) << width;
+        }
+        EXPECT_EQ(xml.find(R"(w:w=")" + gone), std::string::npos) << xml;
+        EXPECT_NE(xml.find(accept ? R"(<w:jc w:val="left"/>)" : R"(<w:jc w:val="right"/>)"),
+                  std::string::npos);
+        EXPECT_NE(xml.find(accept ? R"(<w:jc w:val="center"/>)" : R"(<w:jc w:val="both"/>)"),
+                  std::string::npos);
+        EXPECT_NE(xml.find(accept ? "<w:b/>" : "<w:i/>"), std::string::npos);
+    }
+}
+
+TEST(WordDocument, InsertedAndDeletedCellsAreResolved) {
+    const std::string body =
+        R"(<w:tbl><w:tblPr/><w:tblGrid><w:gridCol/><w:gridCol/><w:gridCol/></w:tblGrid><w:tr>)"
+        R"(<w:tc><w:p><w:r><w:t>a</w:t></w:r></w:p></w:tc>)"
+        R"(<w:tc><w:tcPr><w:cellIns w:id="1" w:author="A"/></w:tcPr>)"
+        R"(<w:p><w:r><w:t>new</w:t></w:r></w:p></w:tc>)"
+        R"(<w:tc><w:tcPr><w:cellDel w:id="2" w:author="A"/></w:tcPr>)"
+        R"(<w:p><w:r><w:t>old</w:t></w:r></w:p></w:tc></w:tr></w:tbl><w:p/>)";
+    EXPECT_EQ(ResolvedText(WithBody(body), true), "a\tnew\n\n");
+    EXPECT_EQ(ResolvedText(WithBody(body), false), "a\told\n\n");
+}
+
+// Accepting a deleted row, or rejecting an inserted one, in the only row of a table nested in a
+// cell takes the table and leaves the cell the paragraph it must end with.
+TEST(WordDocument, RemovingANestedTablesLastRowLeavesItsCellAParagraph) {
+    const std::string body =
+        R"(<w:tbl><w:tblPr/><w:tblGrid><w:gridCol/></w:tblGrid><w:tr><w:tc>)"
+        R"(<w:tbl><w:tblPr/><w:tblGrid><w:gridCol/></w:tblGrid><w:tr><w:trPr>)"
+        R"(<w:ins w:id="1" w:author="A"/></w:trPr><w:tc><w:p><w:r><w:t>inner</w:t></w:r>)"
+        R"(</w:p></w:tc></w:tr></w:tbl></w:tc></w:tr></w:tbl><w:p/>)";
+    WordDocument document = WithBody(body);
+    ASSERT_TRUE(document.RejectAllChanges());
+    const std::string xml = MainPartXml(document);
+    EXPECT_NE(xml.find("<w:tc><w:p/></w:tc>"), std::string::npos) << xml;
+}
+
+// Rejecting a tracked insertion left its empty heading behind, with the bookmark the engine had
+// put around it, still listed as a section.
+TEST(WordDocument, RejectingATrackedInsertionGivesBackTheBodyAsItWas) {
+    WordDocument original = Report();
+    const std::string before = MainPartXml(original);
+    BlockSpec table;
+    table.kind = BlockSpec::Kind::kTable;
+    table.rows = {{"a", "b"}, {"c", "d"}};
+    for (const bool accept : {true, false}) {
+        WordDocument document = Reopen(original);
+        ASSERT_TRUE(document.InsertBlocks(
+            "end", Position::kAfter,
+            std::vector{Heading("Tracked heading"), Paragraph("Tracked text"), table}, true));
+        WordDocument reopened = Reopen(document);
+        ASSERT_TRUE(accept ? reopened.AcceptAllChanges() : reopened.RejectAllChanges());
+        EXPECT_EQ(RevisionMarksLeft(reopened), std::vector<std::string>{});
+        const json::value outline = json::parse(reopened.OutlineJson());
+        const std::string sections = json::serialize(outline.at("sections"));
+        EXPECT_EQ(sections.find("Tracked heading") != std::string::npos, accept) << sections;
+        if (!accept) {
+            EXPECT_EQ(MainPartXml(reopened), before);
+        }
+    }
+}
+
 }  // namespace
 }  // namespace quire::docx

@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <initializer_list>
+#include <map>
+#include <span>
 
 #include "ooxml/docx/word_document.hpp"
 #include "ooxml/docx/word_impl.hpp"
@@ -296,14 +299,38 @@ void Rename(pugi::xml_node node, std::string_view local) {
             .c_str());
 }
 
-// A paragraph or table whose own insertion was rejected goes when nothing but its properties is
-// left in it.
+// The name `local` in the namespace prefix that `like` is written with.
+std::string SameNamespace(const pugi::xml_node& like, std::string_view local) {
+    const std::string name = like.name();
+    const std::size_t colon = name.find(':');
+    return (colon == std::string::npos ? "" : name.substr(0, colon + 1)) + std::string(local);
+}
+
+bool IsAny(const WordNames& w, const pugi::xml_node& node,
+           std::span<const std::string_view> locals) {
+    return std::any_of(locals.begin(), locals.end(),
+                       [&](std::string_view local) { return w.Is(node, local); });
+}
+
+bool IsAny(const WordNames& w, const pugi::xml_node& node,
+           std::initializer_list<std::string_view> locals) {
+    return IsAny(w, node, std::span(locals.begin(), locals.size()));
+}
+
+constexpr std::string_view kMarkRevisions[] = {"ins", "del", "moveFrom", "moveTo"};
+
+// A paragraph or table left with nothing but its properties goes, except the last paragraph of a
+// table cell, which a cell cannot be without (ECMA-376 Part 1, 17.4.66).
 void RemoveIfEmpty(const WordNames& w, pugi::xml_node node) {
     for (pugi::xml_node child : node.children()) {
-        const bool own = w.Is(child, "pPr") || w.Is(child, "tblPr") || w.Is(child, "tblGrid");
+        const bool own = IsAny(w, child, {"pPr", "tblPr", "tblGrid", "proofErr"});
         if (child.type() == pugi::node_element && !own) return;
     }
-    node.parent().remove_child(node);
+    pugi::xml_node parent = node.parent();
+    parent.remove_child(node);
+    if (w.Is(parent, "tc") && !IsBlockElement(w, parent.last_child())) {
+        parent.append_child(SameNamespace(parent, "p").c_str());
+    }
 }
 
 // A paragraph whose mark is removed joins the paragraph after it: its content goes to the front
@@ -328,83 +355,275 @@ void MergeIntoNext(const WordNames& w, pugi::xml_node paragraph) {
     paragraph.parent().remove_child(paragraph);
 }
 
-std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept) {
-    std::vector<pugi::xml_node> marks;
+// Every element below `root` (descending into matches too) that `match` accepts, in document
+// order.
+template <typename Match>
+std::vector<pugi::xml_node> Collect(const pugi::xml_node& root, Match match) {
+    std::vector<pugi::xml_node> found;
     ForEachElement(root, [&](const pugi::xml_node& node) {
-        for (std::string_view local :
-             {"ins", "del", "moveFrom", "moveTo", "rPrChange", "pPrChange", "sectPrChange",
-              "tblPrChange", "trPrChange", "tcPrChange", "tblGridChange", "numberingChange",
-              "moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart", "moveToRangeEnd",
-              "cellIns", "cellDel", "cellMerge"}) {
-            if (w.Is(node, local)) {
-                marks.push_back(node);
-                return false;
-            }
-        }
+        if (match(node)) found.push_back(node);
         return true;
     });
-    std::size_t changes = 0;
-    // Last to first, so that what a mark removes (a row, a merged paragraph) holds no mark still
-    // waiting, and a paragraph or table is only judged empty once its own content is resolved.
-    for (auto it = marks.rbegin(); it != marks.rend(); ++it) {
+    return found;
+}
+
+// How a resolution treats one kind of property change record: the children of the properties
+// that the record does not hold (revision marks of their own, nested properties) and which of
+// those the schema puts before the properties.
+struct PropertyChange {
+    std::string_view record;
+    std::span<const std::string_view> leading;
+    std::span<const std::string_view> trailing;
+};
+
+constexpr std::string_view kParagraphOwn[] = {"rPr", "sectPr"};
+constexpr std::string_view kReferences[] = {"headerReference", "footerReference"};
+constexpr std::string_view kRowMarks[] = {"ins", "del"};
+constexpr std::string_view kCellMarks[] = {"cellIns", "cellDel", "cellMerge"};
+
+constexpr PropertyChange kPropertyChanges[] = {
+    {"rPrChange", kMarkRevisions, {}}, {"pPrChange", {}, kParagraphOwn},
+    {"sectPrChange", kReferences, {}}, {"tblPrChange", {}, {}},
+    {"tblPrExChange", {}, {}},         {"trPrChange", {}, kRowMarks},
+    {"tcPrChange", {}, kCellMarks},    {"tblGridChange", {}, {}},
+    {"numberingChange", {}, {}},
+};
+
+// Rejecting a property change puts the recorded properties back in place of the current ones
+// (ECMA-376 Part 1, 17.13.5); accepting drops the record. Either way the record goes.
+void ResolvePropertyChange(const WordNames& w, const PropertyChange& kind, pugi::xml_node record,
+                           bool accept) {
+    pugi::xml_node properties = record.parent();
+    if (!accept) {
+        auto kept = [&](const pugi::xml_node& child) {
+            return IsAny(w, child, kind.leading) || IsAny(w, child, kind.trailing);
+        };
+        for (pugi::xml_node child = properties.first_child(); child;) {
+            pugi::xml_node following = child.next_sibling();
+            if (child != record && child.type() == pugi::node_element && !kept(child)) {
+                properties.remove_child(child);
+            }
+            child = following;
+        }
+        pugi::xml_node before = record;
+        for (pugi::xml_node child : properties.children()) {
+            if (IsAny(w, child, kind.trailing)) {
+                before = child;
+                break;
+            }
+        }
+        pugi::xml_node old = record.first_child();
+        while (old && old.type() != pugi::node_element) old = old.next_sibling();
+        for (pugi::xml_node child = old.first_child(); child;) {
+            pugi::xml_node following = child.next_sibling();
+            if (child.type() == pugi::node_element && !kept(child)) {
+                properties.insert_move_before(child, before);
+            }
+            child = following;
+        }
+    }
+    properties.remove_child(record);
+}
+
+void ResolvePropertyChanges(const WordNames& w, const pugi::xml_node& root, bool accept) {
+    for (const PropertyChange& kind : kPropertyChanges) {
+        const std::vector<pugi::xml_node> records =
+            Collect(root, [&](const pugi::xml_node& n) { return w.Is(n, kind.record); });
+        for (const pugi::xml_node& record : records) {
+            ResolvePropertyChange(w, kind, record, accept);
+        }
+    }
+}
+
+// Whether a resolution removes what a revision mark marks: an insertion or move's destination
+// when rejecting, a deletion or move's source when accepting.
+bool Removes(const WordNames& w, const pugi::xml_node& mark, bool accept) {
+    const bool insertion = w.Is(mark, "ins") || w.Is(mark, "moveTo") || w.Is(mark, "cellIns");
+    return insertion != accept;
+}
+
+// An ins, del, moveFrom or moveTo around content, not one marking a paragraph mark or a row.
+bool IsContentRevision(const WordNames& w, const pugi::xml_node& node) {
+    return IsAny(w, node, kMarkRevisions) && !IsAny(w, node.parent(), {"rPr", "trPr", "numPr"});
+}
+
+// The revision marks on a paragraph's mark, a row or a cell.
+std::vector<pugi::xml_node> OwnMarks(const WordNames& w, const pugi::xml_node& node) {
+    pugi::xml_node properties;
+    if (w.Is(node, "p")) {
+        properties = ooxml::FindChild(ooxml::FindChild(node, w.ns(), "pPr"), w.ns(), "rPr");
+    } else {
+        properties = ooxml::FindChild(node, w.ns(), w.Is(node, "tr") ? "trPr" : "tcPr");
+    }
+    std::vector<pugi::xml_node> marks;
+    for (pugi::xml_node child : properties.children()) {
+        if (IsAny(w, child, kMarkRevisions) || IsAny(w, child, {"cellIns", "cellDel"})) {
+            marks.push_back(child);
+        }
+    }
+    return marks;
+}
+
+bool OwnMarksRemove(const WordNames& w, const pugi::xml_node& node, bool accept) {
+    const std::vector<pugi::xml_node> marks = OwnMarks(w, node);
+    return std::any_of(marks.begin(), marks.end(),
+                       [&](const pugi::xml_node& m) { return Removes(w, m, accept); });
+}
+
+// Bookmarks whose whole range the resolution removes go with it, as Word does when it deletes a
+// range holding a bookmark; the engine's bookmarks around tracked blocks are among them.
+class RemovedBookmarks {
+public:
+    RemovedBookmarks(const WordNames& w, bool accept) : w_(w), accept_(accept) {}
+
+    void Walk(const pugi::xml_node& node, bool removed) {
+        for (pugi::xml_node child : node.children()) {
+            if (child.type() != pugi::node_element) continue;
+            if (w_.Is(child, "bookmarkStart")) {
+                open_[std::string(w_.Attr(child, "id"))] = {child, false, false};
+            } else if (w_.Is(child, "bookmarkEnd")) {
+                Close(child);
+            } else if (Local(child) == "r") {
+                See(removed);
+            } else if (!IsAny(w_, child, {"pPr", "rPr", "sectPr", "tblPr", "trPr", "tcPr"})) {
+                bool goes =
+                    removed || (IsContentRevision(w_, child) && Removes(w_, child, accept_));
+                if (IsAny(w_, child, {"tr", "tc"}))
+                    goes = goes || OwnMarksRemove(w_, child, accept_);
+                Walk(child, goes);
+                if (w_.Is(child, "p")) See(goes || OwnMarksRemove(w_, child, accept_));
+            }
+        }
+    }
+
+    void Remove() {
+        for (pugi::xml_node& node : doomed_) node.parent().remove_child(node);
+    }
+
+private:
+    struct Range {
+        pugi::xml_node start;
+        bool removed = false, kept = false;
+    };
+
+    void See(bool removed) {
+        for (auto& [id, range] : open_) (removed ? range.removed : range.kept) = true;
+    }
+
+    void Close(const pugi::xml_node& end) {
+        auto range = open_.find(std::string(w_.Attr(end, "id")));
+        if (range == open_.end()) return;
+        if (range->second.removed && !range->second.kept) {
+            doomed_.push_back(range->second.start);
+            doomed_.push_back(end);
+        }
+        open_.erase(range);
+    }
+
+    const WordNames& w_;
+    bool accept_;
+    std::map<std::string, Range> open_;
+    std::vector<pugi::xml_node> doomed_;
+};
+
+// Insertions, deletions and moves around content, nested ones first, so that a wrapper is only
+// removed once what it holds is resolved.
+void ResolveContent(const WordNames& w, const pugi::xml_node& root, bool accept) {
+    const std::vector<pugi::xml_node> wrappers =
+        Collect(root, [&](const pugi::xml_node& n) { return IsContentRevision(w, n); });
+    for (auto it = wrappers.rbegin(); it != wrappers.rend(); ++it) {
         pugi::xml_node mark = *it;
-        const std::string_view local = Local(mark);
-        const bool insertion = local == "ins" || local == "moveTo";
-        const bool deletion = local == "del" || local == "moveFrom";
-        pugi::xml_node parent = mark.parent();
-        if (local.ends_with("RangeStart") || local.ends_with("RangeEnd")) {
-            parent.remove_child(mark);
+        if (Removes(w, mark, accept)) {
+            mark.parent().remove_child(mark);
             continue;
         }
-        ++changes;
-        if (insertion || deletion) {
-            const bool keep = insertion == accept;
-            if (w.Is(parent, "rPr") && w.Is(parent.parent(), "pPr")) {
-                // A paragraph mark inserted or deleted.
-                pugi::xml_node paragraph = parent.parent().parent();
-                parent.remove_child(mark);
-                if (!keep) MergeIntoNext(w, paragraph);
-            } else if (w.Is(parent, "trPr")) {
-                pugi::xml_node row = parent.parent();
-                parent.remove_child(mark);
-                if (!keep) {
-                    pugi::xml_node table = row.parent();
-                    table.remove_child(row);
-                    RemoveIfEmpty(w, table);
-                }
-            } else if (w.Is(parent, "rPr") || w.Is(parent, "numPr")) {
-                parent.remove_child(mark);
-            } else if (keep) {
-                ForEachElement(mark, [&](const pugi::xml_node& n) {
-                    if (w.Is(n, "delText")) Rename(n, "t");
-                    if (w.Is(n, "delInstrText")) Rename(n, "instrText");
-                    return true;
-                });
-                Unwrap(mark);
-            } else {
-                parent.remove_child(mark);
-            }
-            continue;
+        if (w.Is(mark, "del") || w.Is(mark, "moveFrom")) {
+            ForEachElement(mark, [&](const pugi::xml_node& n) {
+                if (w.Is(n, "delText")) Rename(n, "t");
+                if (w.Is(n, "delInstrText")) Rename(n, "instrText");
+                return true;
+            });
         }
-        if (!accept && (local == "rPrChange" || local == "pPrChange")) {
-            // The old properties come back; a paragraph keeps its mark's run properties and
-            // section properties, which pPrChange does not record.
-            pugi::xml_node old = mark.first_child();
-            while (old && old.type() != pugi::node_element) old = old.next_sibling();
-            for (pugi::xml_node child = parent.first_child(); child;) {
-                pugi::xml_node following = child.next_sibling();
-                if (child != mark && !w.Is(child, "rPr") && !w.Is(child, "sectPr")) {
-                    parent.remove_child(child);
-                }
-                child = following;
+        Unwrap(mark);
+    }
+    // Marks in a run's own properties or in numbering properties mark nothing that goes.
+    const std::vector<pugi::xml_node> leftovers = Collect(root, [&](const pugi::xml_node& n) {
+        const pugi::xml_node parent = n.parent();
+        const bool run_properties = w.Is(parent, "rPr") && !w.Is(parent.parent(), "pPr");
+        return IsAny(w, n, kMarkRevisions) && (run_properties || w.Is(parent, "numPr"));
+    });
+    for (pugi::xml_node mark : leftovers) mark.parent().remove_child(mark);
+}
+
+// Cells, then rows, then paragraph marks, each innermost and last first: what goes takes only
+// marks that were already resolved.
+void ResolveStructure(const WordNames& w, const pugi::xml_node& root, bool accept) {
+    for (std::string_view local : {"tc", "tr", "p"}) {
+        const std::vector<pugi::xml_node> nodes =
+            Collect(root, [&](const pugi::xml_node& n) { return w.Is(n, local); });
+        for (auto it = nodes.rbegin(); it != nodes.rend(); ++it) {
+            pugi::xml_node node = *it;
+            const std::vector<pugi::xml_node> marks = OwnMarks(w, node);
+            if (marks.empty()) continue;
+            const bool goes = OwnMarksRemove(w, node, accept);
+            for (pugi::xml_node mark : marks) mark.parent().remove_child(mark);
+            if (!goes) continue;
+            if (local == "p") {
+                MergeIntoNext(w, node);
+                continue;
             }
-            pugi::xml_node first = parent.first_child();
-            if (old) {
-                while (pugi::xml_node child = old.first_child())
-                    parent.insert_move_before(child, first);
+            pugi::xml_node parent = node.parent();
+            parent.remove_child(node);
+            if (local == "tc" && !ooxml::FindChild(parent, w.ns(), "tc")) {
+                pugi::xml_node table = parent.parent();
+                table.remove_child(parent);
+                RemoveIfEmpty(w, table);
+            } else if (local == "tr") {
+                RemoveIfEmpty(w, parent);
             }
         }
-        parent.remove_child(mark);
+    }
+}
+
+// Every revision mark and property change record, counted before any is resolved; the old
+// properties inside a record are not counted apart from it.
+std::size_t CountChanges(const WordNames& w, const pugi::xml_node& root) {
+    std::size_t changes = 0;
+    ForEachElement(root, [&](const pugi::xml_node& node) {
+        const bool record =
+            std::any_of(std::begin(kPropertyChanges), std::end(kPropertyChanges),
+                        [&](const PropertyChange& kind) { return w.Is(node, kind.record); });
+        if (record || IsAny(w, node, kMarkRevisions) || IsAny(w, node, {"cellIns", "cellDel"})) {
+            ++changes;
+        }
+        return !record;
+    });
+    return changes;
+}
+
+bool IsRangeMarker(const WordNames& w, const pugi::xml_node& node) {
+    return IsAny(
+        w, node,
+        {"moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart", "moveToRangeEnd",
+         "customXmlInsRangeStart", "customXmlInsRangeEnd", "customXmlDelRangeStart",
+         "customXmlDelRangeEnd", "customXmlMoveFromRangeStart", "customXmlMoveFromRangeEnd",
+         "customXmlMoveToRangeStart", "customXmlMoveToRangeEnd"});
+}
+
+// Property changes first, since they restore properties that hold revision marks of their own;
+// then bookmarks of removed ranges, judged before anything is removed; then content, and last
+// cells, rows and paragraph marks.
+std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept) {
+    const std::size_t changes = CountChanges(w, root);
+    ResolvePropertyChanges(w, root, accept);
+    RemovedBookmarks bookmarks(w, accept);
+    bookmarks.Walk(root, false);
+    bookmarks.Remove();
+    ResolveContent(w, root, accept);
+    ResolveStructure(w, root, accept);
+    for (pugi::xml_node marker :
+         Collect(root, [&](const pugi::xml_node& n) { return IsRangeMarker(w, n); })) {
+        marker.parent().remove_child(marker);
     }
     return changes;
 }
