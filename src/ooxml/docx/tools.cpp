@@ -284,6 +284,8 @@ Result<json::value> AddChartTool(WordDocument& document, ToolArgs& args) {
         return nullptr;
     };
     if (Status chart = ReadChart(spec, get); !chart) return std::unexpected(chart.error());
+    // Checked here so that the message names this tool's arguments, not a block of a list.
+    if (Status valid = ValidateChartData(spec); !valid) return std::unexpected(valid.error());
     for (auto [key, target] : {std::pair{"name", &spec.name}, std::pair{"caption", &spec.caption},
                                std::pair{"alt_text", &spec.alt_text}}) {
         if (const json::value* value = get(key); value && value->is_string())

@@ -348,3 +348,45 @@ TEST(WordCorpus, RejectingATrackedInsertionGivesBackTheOriginalBody) {
 
 }  // namespace
 }  // namespace quire::docx
+
+namespace quire::docx {
+namespace {
+
+// docx4j writes its main part indented, one element a line: the headings must still be found
+// and edited as sections.
+TEST(WordCorpus, IndentedDocumentHasItsHeadings) {
+    Result<WordDocument> document = WordDocument::Open(ReadCorpus("docx/docx4j-toc.docx"));
+    ASSERT_TRUE(document) << document.error().message;
+    const json::array sections = json::parse(document->OutlineJson()).at("sections").as_array();
+    ASSERT_EQ(sections.size(), 12u);
+    EXPECT_EQ(sections[0].at("level"), 0);
+    for (std::size_t i = 1; i < sections.size(); ++i) {
+        EXPECT_EQ(sections[i].at("level"), 1);
+        EXPECT_TRUE(std::string_view(sections[i].at("title").as_string())
+                        .starts_with("Article " + std::to_string(i)));
+    }
+    const std::string article1(sections[1].at("id").as_string());
+    const std::string article2(sections[2].at("id").as_string());
+    Result<std::vector<BlockInfo>> first = document->ReadSection(article1);
+    ASSERT_TRUE(first);
+    ASSERT_GT(first->size(), 1u);
+    EXPECT_EQ(first->front().heading_level, 1);
+
+    ASSERT_TRUE(document->InsertBlocks(article1, Position::kEndOfSection,
+                                       std::vector{Paragraph("Closing words of article 1")}));
+    EXPECT_EQ(document->ReadSection(article1)->back().text, "Closing words of article 1");
+    ASSERT_TRUE(document->MoveBlock(article2, article1, Position::kBefore));
+    const std::size_t before = document->BlockCount();
+    const std::size_t section_size = document->ReadSection(article1)->size();
+    ASSERT_TRUE(document->DeleteBlock(article1));
+    EXPECT_EQ(document->BlockCount(), before - section_size);
+
+    const json::array after =
+        json::parse(Reopen(*document).OutlineJson()).at("sections").as_array();
+    ASSERT_EQ(after.size(), 11u);
+    EXPECT_TRUE(std::string_view(after[1].at("title").as_string()).starts_with("Article 2"));
+    EXPECT_TRUE(std::string_view(after[2].at("title").as_string()).starts_with("Article 3"));
+}
+
+}  // namespace
+}  // namespace quire::docx

@@ -144,6 +144,38 @@ bool IsBlockElement(const WordNames& w, const pugi::xml_node& node) {
            w.Is(node, "altChunk");
 }
 
+pugi::xml_node FirstElement(const pugi::xml_node& parent) {
+    pugi::xml_node node = parent.first_child();
+    while (node && node.type() != pugi::node_element) node = node.next_sibling();
+    return node;
+}
+
+pugi::xml_node NextElement(const pugi::xml_node& node) {
+    pugi::xml_node next = node.next_sibling();
+    while (next && next.type() != pugi::node_element) next = next.next_sibling();
+    return next;
+}
+
+pugi::xml_node PreviousElement(const pugi::xml_node& node) {
+    pugi::xml_node previous = node.previous_sibling();
+    while (previous && previous.type() != pugi::node_element) {
+        previous = previous.previous_sibling();
+    }
+    return previous;
+}
+
+pugi::xml_node NextBlock(const WordNames& w, const pugi::xml_node& block) {
+    pugi::xml_node next = block.next_sibling();
+    while (next && !IsBlockElement(w, next)) next = next.next_sibling();
+    return next;
+}
+
+pugi::xml_node PreviousBlock(const WordNames& w, const pugi::xml_node& block) {
+    pugi::xml_node previous = block.previous_sibling();
+    while (previous && !IsBlockElement(w, previous)) previous = previous.previous_sibling();
+    return previous;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Opening and saving
 
@@ -349,7 +381,9 @@ std::string WordDocument::Impl::StyleIdByName(std::string_view name) {
 }
 
 int WordDocument::Impl::HeadingLevel(const pugi::xml_node& paragraph) {
-    const pugi::xml_node p_pr = paragraph.first_child();
+    // pPr is a paragraph's first element (ECMA-376 Part 1, 17.3.1.22), after any layout
+    // whitespace.
+    const pugi::xml_node p_pr = FirstElement(paragraph);
     if (!w.Is(p_pr, "pPr")) return -1;
     int level = -1;
     for (pugi::xml_node child : p_pr.children()) {
@@ -486,17 +520,8 @@ std::vector<pugi::xml_node> WordDocument::Impl::Unit(const pugi::xml_node& block
             ooxml::FindChild(ooxml::FindChild(node, w.ns(), "pPr"), w.ns(), "pStyle");
         return !caption.empty() && w.Attr(style, "val") == caption;
     };
-    auto next_block = [&](pugi::xml_node node) {
-        for (node = node.next_sibling(); node && !IsBlockElement(w, node);)
-            node = node.next_sibling();
-        return node;
-    };
-    auto previous_block = [&](pugi::xml_node node) {
-        for (node = node.previous_sibling(); node && !IsBlockElement(w, node);) {
-            node = node.previous_sibling();
-        }
-        return node;
-    };
+    auto next_block = [&](const pugi::xml_node& node) { return NextBlock(w, node); };
+    auto previous_block = [&](const pugi::xml_node& node) { return PreviousBlock(w, node); };
     if (level >= 0 && whole_section) {
         for (pugi::xml_node next = next_block(block); next; next = next_block(next)) {
             // A Title's section is what follows it up to the first heading of any level, so
@@ -555,6 +580,36 @@ Result<InsertionPoint> WordDocument::Impl::Where(std::string_view anchor, Positi
     std::vector<pugi::xml_node> unit = Unit(*block, false);
     if (position == Position::kBefore) return InsertionPoint{body, LeadingMarks(w, unit.front())};
     return InsertionPoint{body, unit.back().next_sibling()};
+}
+
+Result<std::vector<pugi::xml_node>> WordDocument::Impl::SeparateTables(
+    const std::vector<pugi::xml_node>& around) {
+    std::vector<pugi::xml_node> added;
+    auto add_before = [&](const pugi::xml_node& before) -> Status {
+        auto paragraph = InsertXml({body, before}, "<w:p/>");
+        if (!paragraph) return std::unexpected(paragraph.error());
+        added.insert(added.end(), paragraph->begin(), paragraph->end());
+        return {};
+    };
+    for (const pugi::xml_node& block : around) {
+        if (!block || block.parent() != body || !w.Is(block, "tbl")) continue;
+        if (w.Is(PreviousBlock(w, block), "tbl")) {
+            if (Status done = add_before(LeadingMarks(w, block)); !done) return Propagate(done);
+        }
+        if (const pugi::xml_node next = NextBlock(w, block); w.Is(next, "tbl")) {
+            if (Status done = add_before(LeadingMarks(w, next)); !done) return Propagate(done);
+        }
+    }
+    return added;
+}
+
+Status WordDocument::Impl::CloseBodyAfterTable() {
+    pugi::xml_node last = body.last_child();
+    while (last && !IsBlockElement(w, last)) last = last.previous_sibling();
+    if (!w.Is(last, "tbl")) return {};
+    auto paragraph = InsertXml({body, FinalSectPr()}, "<w:p/>");
+    if (!paragraph) return std::unexpected(paragraph.error());
+    return {};
 }
 
 pugi::xml_node LeadingMarks(const WordNames& w, pugi::xml_node block) {

@@ -747,3 +747,251 @@ TEST(WordDocument, RejectingATrackedInsertionGivesBackTheBodyAsItWas) {
 
 }  // namespace
 }  // namespace quire::docx
+
+namespace quire::docx {
+namespace {
+
+// Indents every element that holds only elements, one child a line, as pretty printers do;
+// elements with text (w:t, w:instrText) keep their content as it is.
+void IndentElements(pugi::xml_node node, int depth) {
+    std::vector<pugi::xml_node> children;
+    for (pugi::xml_node child : node.children()) {
+        if (child.type() != pugi::node_element) return;
+        children.push_back(child);
+    }
+    if (children.empty()) return;
+    for (pugi::xml_node child : children) {
+        node.insert_child_before(pugi::node_pcdata, child)
+            .set_value(("\n" + std::string(2 * (depth + 1), ' ')).c_str());
+        IndentElements(child, depth + 1);
+    }
+    node.append_child(pugi::node_pcdata).set_value(("\n" + std::string(2 * depth, ' ')).c_str());
+}
+
+struct StringWriter final : pugi::xml_writer {
+    void write(const void* data, std::size_t size) override {
+        text.append(static_cast<const char*>(data), size);
+    }
+    std::string text;
+};
+
+// The document saved with its main part re-indented.
+std::string IndentedCopy(const WordDocument& document) {
+    Result<std::string> bytes = document.Save();
+    EXPECT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(bytes ? *bytes : "");
+    EXPECT_TRUE(package);
+    const std::string flat = *package->ReadPart("word/document.xml");
+    pugi::xml_document xml;
+    EXPECT_TRUE(
+        xml.load_buffer(flat.data(), flat.size(),
+                        pugi::parse_default | pugi::parse_ws_pcdata | pugi::parse_declaration));
+    IndentElements(xml.document_element(), 0);
+    StringWriter indented_xml;
+    xml.save(indented_xml, "", pugi::format_raw);
+    EXPECT_NE(indented_xml.text.find("\n    <w:p>"), std::string::npos);
+    package->WritePart("word/document.xml", std::move(indented_xml.text));
+    Result<std::string> indented = package->Save();
+    EXPECT_TRUE(indented);
+    return indented ? *indented : "";
+}
+
+WordDocument TwoSections() {
+    WordDocument document = WordDocument::Create();
+    BlockSpec table;
+    table.kind = BlockSpec::Kind::kTable;
+    table.rows = {{"Region", "Sales"}, {"North", " 10 "}};
+    table.caption = "Table 1: Sales";
+    std::vector<BlockSpec> blocks = {Heading("Overview"),  Paragraph("First  **bold** words."),
+                                     Paragraph("Second."), Heading("Details"),
+                                     Paragraph("More."),   table};
+    EXPECT_TRUE(document.InsertBlocks("end", Position::kAfter, blocks));
+    return document;
+}
+
+TEST(WordDocument, IndentedMainPartReadsLikeTheFlatOne) {
+    WordDocument flat = Reopen(TwoSections());
+    Result<WordDocument> indented = WordDocument::Open(IndentedCopy(flat));
+    ASSERT_TRUE(indented) << indented.error().message;
+    EXPECT_EQ(indented->OutlineJson(), flat.OutlineJson());
+    EXPECT_EQ(indented->OutlineText(), flat.OutlineText());
+    EXPECT_EQ(indented->Text(), flat.Text());
+    EXPECT_EQ(indented->BlockCount(), flat.BlockCount());
+    EXPECT_NE(indented->Text().find("First  bold words."), std::string::npos);
+    EXPECT_NE(indented->Text().find("North\t 10 "), std::string::npos);
+
+    Result<std::vector<BlockInfo>> section = indented->ReadSection("sec_overview");
+    ASSERT_TRUE(section);
+    ASSERT_EQ(section->size(), 3u);
+    EXPECT_EQ(section->front().heading_level, 1);
+    EXPECT_EQ(indented->ReadSection("h2")->front().text, "Details");
+}
+
+TEST(WordDocument, IndentedMainPartEditsLikeTheFlatOne) {
+    WordDocument flat = Reopen(TwoSections());
+    Result<WordDocument> indented = WordDocument::Open(IndentedCopy(flat));
+    ASSERT_TRUE(indented);
+    for (WordDocument* document : {&flat, &*indented}) {
+        ASSERT_TRUE(document->InsertBlocks("sec_overview", Position::kEndOfSection,
+                                           std::vector{Paragraph("Third.")}));
+        ASSERT_TRUE(document->MoveBlock("sec_details", "sec_overview", Position::kBefore));
+        ASSERT_TRUE(document->AddBookmark("sec_details", "marked"));
+        ASSERT_TRUE(document->InsertBlocks("t1", Position::kAfter, std::vector{Paragraph("x")}));
+    }
+    EXPECT_EQ(indented->OutlineJson(), flat.OutlineJson());
+    EXPECT_EQ(indented->Text(), flat.Text());
+    Result<std::vector<BlockInfo>> overview = indented->ReadSection("sec_overview");
+    ASSERT_TRUE(overview);
+    ASSERT_EQ(overview->size(), 4u);
+    EXPECT_EQ(overview->back().text, "Third.");
+    // The bookmark went after the heading's properties, which keep it a heading.
+    WordDocument reopened = Reopen(*indented);
+    EXPECT_EQ(reopened.ReadSection("marked")->front().heading_level, 1);
+    EXPECT_EQ(reopened.Blocks().front().text, "Details");
+
+    ASSERT_TRUE(indented->DeleteBlock("sec_overview"));
+    ASSERT_TRUE(flat.DeleteBlock("sec_overview"));
+    EXPECT_EQ(indented->Text(), flat.Text());
+    EXPECT_EQ(indented->Text().find("Second."), std::string::npos);
+    EXPECT_EQ(Reopen(*indented).OutlineJson(), Reopen(flat).OutlineJson());
+}
+
+}  // namespace
+}  // namespace quire::docx
+
+namespace quire::docx {
+namespace {
+
+BlockSpec Table(std::string cell) {
+    BlockSpec spec;
+    spec.kind = BlockSpec::Kind::kTable;
+    spec.rows = {{std::move(cell), "x"}};
+    return spec;
+}
+
+// The kinds of the body's blocks, "T" for a table, "P" for a paragraph, "E" for an empty one.
+std::string BlockKinds(const WordDocument& document) {
+    std::string kinds;
+    for (const BlockInfo& block : Reopen(document).Blocks()) {
+        kinds += block.kind == BlockInfo::Kind::kTable ? 'T' : block.text.empty() ? 'E' : 'P';
+    }
+    return kinds;
+}
+
+std::string MainPart(const WordDocument& document) {
+    Result<std::string> bytes = document.Save();
+    EXPECT_TRUE(bytes);
+    Result<ooxml::Package> package = ooxml::Package::Open(bytes ? *bytes : "");
+    EXPECT_TRUE(package);
+    return *package->ReadPart("word/document.xml");
+}
+
+TEST(WordDocument, TablesInsertedSideBySideAreNotWrittenAdjacent) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(
+        document.InsertBlocks("end", Position::kAfter, std::vector{Table("a"), Table("b")}));
+    EXPECT_EQ(BlockKinds(document), "TET");
+    ASSERT_TRUE(document.InsertBlocks("t1", Position::kAfter, std::vector{Table("c")}));
+    ASSERT_TRUE(document.InsertBlocks("t1", Position::kBefore, std::vector{Table("d")}));
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{Table("e")}));
+    EXPECT_EQ(BlockKinds(document), "TETETETET");
+    EXPECT_EQ(MainPart(document).find("</w:tbl><w:tbl"), std::string::npos);
+}
+
+TEST(WordDocument, ATableMovedToTheEndIsFollowedByAParagraph) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter,
+                                      std::vector{Table("a"), Paragraph("x"), Table("b")}));
+    ASSERT_TRUE(document.MoveBlock("t1", "end", Position::kAfter));
+    EXPECT_EQ(BlockKinds(document), "PTETE");
+    EXPECT_NE(MainPart(document).find("<w:p/><w:sectPr"), std::string::npos);
+    // Deleting the paragraph that closes the body brings it back.
+    ASSERT_TRUE(document.DeleteBlock("b5"));
+    EXPECT_EQ(BlockKinds(document), "PTETE");
+}
+
+TEST(WordDocument, TrackedTablesInsertedSideBySideKeepTheirSeparatorTracked) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{Table("a")}));
+    ASSERT_TRUE(document.InsertBlocks("t1", Position::kAfter, std::vector{Table("b")}, true));
+    EXPECT_EQ(BlockKinds(document), "TET");
+    ASSERT_TRUE(document.RejectAllChanges());
+    EXPECT_EQ(BlockKinds(document), "T");
+}
+
+TEST(WordDocument, MovesAndDeletesDoNotLeaveTablesAdjacent) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter,
+                                      std::vector{Heading("One"), Table("a"), Paragraph("Between"),
+                                                  Table("b"), Heading("Two"), Paragraph("Text")}));
+    EXPECT_EQ(BlockKinds(document), "PTPTPP");
+    ASSERT_TRUE(document.DeleteBlock("b3"));
+    EXPECT_EQ(BlockKinds(document), "PTETPP");
+    ASSERT_TRUE(document.MoveBlock("t1", "t2", Position::kAfter));
+    EXPECT_EQ(BlockKinds(document), "PETETPP");
+
+    // A table moved to the end gets the final paragraph Word needs.
+    ASSERT_TRUE(document.MoveBlock("t1", "end", Position::kAfter));
+    const std::string kinds = BlockKinds(document);
+    EXPECT_TRUE(kinds.ends_with("TE")) << kinds;
+    EXPECT_EQ(kinds.find("TT"), std::string::npos) << kinds;
+    const std::string xml = MainPart(document);
+    EXPECT_EQ(xml.find("</w:tbl><w:tbl"), std::string::npos) << xml;
+    EXPECT_EQ(xml.find("</w:tbl><w:sectPr"), std::string::npos) << xml;
+}
+
+}  // namespace
+}  // namespace quire::docx
+
+namespace quire::docx {
+namespace {
+
+TEST(WordDocument, ChartSeriesWithTheWrongValueCountAreRefused) {
+    WordDocument document = Report();
+    const std::string before = document.Text();
+    for (std::vector<std::optional<double>> values :
+         {std::vector<std::optional<double>>{1.0, 2.0},
+          std::vector<std::optional<double>>{1.0, 2.0, 3.0, 4.0}}) {
+        BlockSpec chart = Chart("Short");
+        chart.series.push_back({"2025", values});
+        Result<std::vector<std::string>> inserted =
+            document.InsertBlocks("end", Position::kAfter, std::vector{Paragraph("x"), chart});
+        ASSERT_FALSE(inserted);
+        EXPECT_EQ(inserted.error().message,
+                  "blocks[1]: series[1] ('2025') has " + std::to_string(values.size()) +
+                      " values for 3 categories; give one value (or null) per category");
+    }
+    // A gap is a null value, not a missing one.
+    BlockSpec gaps = Chart("Gaps");
+    gaps.series.push_back({"2025", {1.0, std::nullopt, 3.0}});
+    EXPECT_EQ(document.Text(), before);
+    EXPECT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{gaps}));
+}
+
+TEST(WordDocument, AddChartNamesItsOwnArgumentsInErrors) {
+    WordDocument document = Report();
+    Result<json::value> empty =
+        CallTool(document, "add_chart",
+                 json::parse(R"({"anchor":"end","categories":["a","b"],"series":[]})").as_object());
+    ASSERT_FALSE(empty);
+    EXPECT_EQ(empty.error().message, "add_chart: 'series' holds 1-20 series, not 0");
+    Result<json::value> short_series = CallTool(
+        document, "add_chart",
+        json::parse(
+            R"({"anchor":"end","categories":["a","b"],"series":[{"name":"S","values":[1]}]})")
+            .as_object());
+    ASSERT_FALSE(short_series);
+    EXPECT_EQ(short_series.error().message,
+              "add_chart: series[0] ('S') has 1 values for 2 categories; give one value (or "
+              "null) per category");
+    Result<json::value> block = CallTool(
+        document, "insert_blocks",
+        json::parse(
+            R"({"anchor":"end","blocks":[{"type":"chart","categories":["a"],"series":[]}]})")
+            .as_object());
+    ASSERT_FALSE(block);
+    EXPECT_EQ(block.error().message, "insert_blocks: blocks[0]: 'series' holds 1-20 series, not 0");
+}
+
+}  // namespace
+}  // namespace quire::docx

@@ -166,6 +166,9 @@ Status WordDocument::MoveBlock(std::string_view block, std::string_view to_ancho
          n = n.next_sibling()) {
         nodes.push_back(n);
     }
+    // The blocks that were on either side of the unit become neighbours.
+    const pugi::xml_node left_behind[] = {PreviousBlock(impl.w, first),
+                                          NextBlock(impl.w, unit.back())};
     for (const pugi::xml_node& n : nodes) {
         if (at->before) {
             at->parent.insert_move_before(n, at->before);
@@ -174,7 +177,10 @@ Status WordDocument::MoveBlock(std::string_view block, std::string_view to_ancho
         }
     }
     impl.main_dirty = true;
-    return {};
+    auto separated =
+        impl.SeparateTables({unit.front(), unit.back(), left_behind[0], left_behind[1]});
+    if (!separated) return std::unexpected(separated.error());
+    return impl.CloseBodyAfterTable();
 }
 
 Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
@@ -192,6 +198,8 @@ Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
             return true;
         });
     }
+    const pugi::xml_node neighbours[] = {PreviousBlock(impl.w, unit.front()),
+                                         NextBlock(impl.w, unit.back())};
     for (const pugi::xml_node& member : unit) impl.body.remove_child(member);
     // The names of the bookmarks that went with it may be given again.
     impl.bookmark_names.reset();
@@ -234,6 +242,9 @@ Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
         }
         if (owned || rel->external) impl.RemoveRel(id);
     }
+    auto separated = impl.SeparateTables({neighbours[0], neighbours[1]});
+    if (!separated) return std::unexpected(separated.error());
+    if (Status closed = impl.CloseBodyAfterTable(); !closed) return closed;
     // Word needs a paragraph in the body to put the cursor in.
     if (!ooxml::FindChild(impl.body, impl.w.ns(), "p")) {
         if (auto added = impl.InsertXml({impl.body, impl.FinalSectPr()}, "<w:p/>"); !added) {
@@ -267,8 +278,8 @@ Status WordDocument::AddBookmark(std::string_view block, std::string_view name) 
         if (!paragraph) return InvalidRequest("the block has no paragraph to hold a bookmark");
     }
     const int id = impl.NextBookmarkId();
-    pugi::xml_node first = paragraph.first_child();
-    if (impl.w.Is(first, "pPr")) first = first.next_sibling();
+    pugi::xml_node first = FirstElement(paragraph);
+    if (impl.w.Is(first, "pPr")) first = NextElement(first);
     auto start = impl.InsertXml(
         {paragraph, first},
         fmt::format(R"(<w:bookmarkStart w:id="{}" w:name="{}"/>)", id, ooxml::EscapeXml(name)));

@@ -125,6 +125,14 @@ struct WordDocument::Impl {
     // or table with its caption.
     std::vector<pugi::xml_node> Unit(const pugi::xml_node& block, bool whole_section);
     Result<InsertionPoint> Where(std::string_view anchor, Position position);
+    // Word and LibreOffice read two tables with no paragraph between them as one table. After an
+    // edit placed or left the body blocks `around` next to others, an empty paragraph goes
+    // between each of them that is a table and a neighbouring table, as Word writes it. Returns
+    // the paragraphs added.
+    Result<std::vector<pugi::xml_node>> SeparateTables(const std::vector<pugi::xml_node>& around);
+    // Word wants the body's last block to be a paragraph: after a table that ends the body, an
+    // empty paragraph is added.
+    Status CloseBodyAfterTable();
 
     // --- writing ---
     int NextBookmarkId();
@@ -138,6 +146,10 @@ struct WordDocument::Impl {
     std::string EnsureStyle(std::string_view name);
 };
 
+// Checks a chart block's data: categories, 1-20 series, each with one value per category.
+// kInvalidRequest naming the argument ('series', 'categories') otherwise.
+Status ValidateChartData(const BlockSpec& spec);
+
 // Marks `nodes` (body blocks) as a tracked insertion or deletion by "Quire": every run wrapped in
 // w:ins or w:del (deleted text becoming w:delText), every paragraph mark and table row marked.
 Status TrackRevision(WordDocument::Impl& impl, const std::vector<pugi::xml_node>& nodes,
@@ -146,6 +158,14 @@ Status TrackRevision(WordDocument::Impl& impl, const std::vector<pugi::xml_node>
 // Shared helpers of the engine's source files.
 std::string_view Local(const pugi::xml_node& node);
 bool IsBlockElement(const WordNames& w, const pugi::xml_node& node);
+// The first child element and the element siblings of a node, passing over the whitespace text,
+// comments and processing instructions that indented parts hold between elements.
+pugi::xml_node FirstElement(const pugi::xml_node& parent);
+pugi::xml_node NextElement(const pugi::xml_node& node);
+pugi::xml_node PreviousElement(const pugi::xml_node& node);
+// The body blocks next to a block, passing over loose marks between them; empty when none.
+pugi::xml_node NextBlock(const WordNames& w, const pugi::xml_node& block);
+pugi::xml_node PreviousBlock(const WordNames& w, const pugi::xml_node& block);
 // Paragraph text in reading order, leaving out text boxes (collected into `boxes` when given).
 std::string ParagraphText(const WordNames& w, const pugi::xml_node& paragraph,
                           std::vector<std::string>* boxes = nullptr,

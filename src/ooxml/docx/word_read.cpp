@@ -37,8 +37,8 @@ struct TextWalk {
     // Only the first choice of an mc:AlternateContent is read.
     bool Visit(const pugi::xml_node& node) {
         if (SkipsText(w, node)) return false;
-        if (Local(node) == "Choice" && node.previous_sibling() &&
-            Local(node.previous_sibling()) == "Choice") {
+        if (Local(node) == "Choice" && PreviousElement(node) &&
+            Local(PreviousElement(node)) == "Choice") {
             return false;
         }
         if (w.Is(node, "txbxContent")) {

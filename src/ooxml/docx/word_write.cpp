@@ -700,6 +700,27 @@ bool LinksAreSafe(std::string_view text) {
     return true;
 }
 
+}  // namespace
+
+Status ValidateChartData(const BlockSpec& spec) {
+    if (spec.categories.empty()) return InvalidRequest("a chart needs 'categories'");
+    if (spec.series.empty() || spec.series.size() > 20) {
+        return InvalidRequest(
+            fmt::format("'series' holds 1-20 series, not {}", spec.series.size()));
+    }
+    for (std::size_t i = 0; i < spec.series.size(); ++i) {
+        const ChartSeries& series = spec.series[i];
+        if (series.values.size() == spec.categories.size()) continue;
+        return InvalidRequest(fmt::format(
+            "series[{}] ('{}') has {} values for {} categories; give one value (or null) per "
+            "category",
+            i, Shorten(series.name, 40), series.values.size(), spec.categories.size()));
+    }
+    return {};
+}
+
+namespace {
+
 Status ValidateBlock(const BlockSpec& spec, std::size_t index) {
     auto fail = [&](std::string_view what) {
         return InvalidRequest(fmt::format("blocks[{}]: {}", index, what));
@@ -737,9 +758,7 @@ Status ValidateBlock(const BlockSpec& spec, std::size_t index) {
             }
             break;
         case BlockSpec::Kind::kChart:
-            if (spec.categories.empty()) return fail("a chart needs categories");
-            if (spec.series.empty() || spec.series.size() > 20)
-                return fail("a chart needs 1-20 series");
+            if (Status valid = ValidateChartData(spec); !valid) return fail(valid.error().message);
             break;
         default:
             break;
@@ -889,8 +908,8 @@ Status TrackRevision(WordDocument::Impl& impl, const std::vector<pugi::xml_node>
     for (pugi::xml_node row : rows) {
         pugi::xml_node tr_pr = ooxml::FindChild(row, w.ns(), "trPr");
         if (!tr_pr) {
-            pugi::xml_node before = row.first_child();
-            if (w.Is(before, "tblPrEx")) before = before.next_sibling();
+            pugi::xml_node before = FirstElement(row);
+            if (w.Is(before, "tblPrEx")) before = NextElement(before);
             auto added = impl.InsertXml({row, before}, "<w:trPr/>");
             if (!added) return std::unexpected(added.error());
             tr_pr = added->front();
@@ -944,6 +963,12 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
         }
         inserted.insert(inserted.end(), nodes->begin(), nodes->end());
     }
+    Result<std::vector<pugi::xml_node>> separators = impl.SeparateTables(inserted);
+    if (!separators) {
+        take_back();
+        return Propagate(separators);
+    }
+    inserted.insert(inserted.end(), separators->begin(), separators->end());
     impl.main_dirty = true;
     if (tracked) {
         if (Status marked = TrackRevision(impl, inserted, true); !marked) {
