@@ -628,6 +628,24 @@ TEST(WordDocument, RejectingAFormattedInsertedParagraphMarkRemovesIt) {
     EXPECT_EQ(ResolvedText(WithBody(body), true), "Before\n\nNew\nAfter\n");
 }
 
+// In an indented part a paragraph joined to the next one went in front of the white space
+// before that paragraph's pPr, and so in front of the pPr itself.
+TEST(WordDocument, AParagraphJoinedToAnIndentedOneGoesAfterItsProperties) {
+    const std::string body =
+        "<w:p><w:pPr><w:rPr><w:del w:id=\"1\" w:author=\"A\"/></w:rPr></w:pPr>"
+        "<w:r><w:t>one</w:t></w:r></w:p>\n  <w:p>\n    <w:pPr><w:jc w:val=\"center\"/></w:pPr>"
+        "\n    <w:r><w:t>two</w:t></w:r>\n  </w:p>";
+    WordDocument document = WithBody(body);
+    ASSERT_TRUE(document.AcceptAllChanges());
+    const std::string xml = MainPartXml(document);
+    const std::size_t properties = xml.find("<w:jc w:val=\"center\"/></w:pPr>");
+    const std::size_t one = xml.find(">one<");
+    ASSERT_NE(properties, std::string::npos) << xml;
+    ASSERT_NE(one, std::string::npos) << xml;
+    EXPECT_LT(properties, one) << xml;
+    EXPECT_EQ(Reopen(document).Text(), "onetwo\n");
+}
+
 // Accepting an insertion used to leave a deletion nested in it, and rejecting a deletion left an
 // insertion nested in it.
 TEST(WordDocument, ChangesNestedInChangesAreResolved) {

@@ -354,7 +354,8 @@ void MergeIntoNext(const WordNames& w, pugi::xml_node paragraph) {
         RemoveIfEmpty(w, paragraph);
         return;
     }
-    pugi::xml_node at = next.first_child();
+    // Indented parts hold white space before the pPr: the content goes after the pPr itself.
+    pugi::xml_node at = FirstElement(next);
     if (w.Is(at, "pPr")) at = at.next_sibling();
     for (pugi::xml_node child = paragraph.first_child(); child;) {
         pugi::xml_node following = child.next_sibling();
