@@ -612,6 +612,13 @@ Status WordDocument::Impl::CloseBodyAfterTable() {
     return {};
 }
 
+pugi::xml_node WordDocument::Impl::BodyCloser() const {
+    pugi::xml_node last = body.last_child();
+    while (last && !IsBlockElement(w, last)) last = last.previous_sibling();
+    if (!w.Is(last, "p") || FirstElement(last) || !w.Is(PreviousBlock(w, last), "tbl")) return {};
+    return last;
+}
+
 pugi::xml_node LeadingMarks(const WordNames& w, pugi::xml_node block) {
     pugi::xml_node first = block;
     for (pugi::xml_node node = block.previous_sibling(); node; node = node.previous_sibling()) {

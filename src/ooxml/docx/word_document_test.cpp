@@ -928,6 +928,26 @@ TEST(WordDocument, ATableMovedToTheEndIsFollowedByAParagraph) {
     EXPECT_EQ(BlockKinds(document), "PTETE");
 }
 
+// The empty paragraph that closed the body after a table stayed when blocks were appended after
+// it, as a blank line between the table and them.
+TEST(WordDocument, BlocksAppendedAfterATableThatEndsTheBodyTakeTheClosingParagraphsPlace) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter,
+                                      std::vector{Paragraph("x"), Table("a"), Paragraph("y")}));
+    ASSERT_TRUE(document.DeleteBlock("b3"));
+    EXPECT_EQ(BlockKinds(document), "PTE");
+    ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{Heading("Next")}));
+    EXPECT_EQ(BlockKinds(document), "PTP");
+
+    // Before another table it stays, to keep the two tables apart.
+    WordDocument tables = WordDocument::Create();
+    ASSERT_TRUE(tables.InsertBlocks("end", Position::kAfter,
+                                    std::vector{Paragraph("x"), Table("a"), Paragraph("y")}));
+    ASSERT_TRUE(tables.DeleteBlock("b3"));
+    ASSERT_TRUE(tables.InsertBlocks("end", Position::kAfter, std::vector{Table("b")}));
+    EXPECT_EQ(BlockKinds(tables), "PTET");
+}
+
 TEST(WordDocument, TrackedTablesInsertedSideBySideKeepTheirSeparatorTracked) {
     WordDocument document = WordDocument::Create();
     ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter, std::vector{Table("a")}));

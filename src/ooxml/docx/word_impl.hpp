@@ -133,6 +133,9 @@ struct WordDocument::Impl {
     // Word wants the body's last block to be a paragraph: after a table that ends the body, an
     // empty paragraph is added.
     Status CloseBodyAfterTable();
+    // The empty paragraph (<w:p/>) that closes a body ending in a table, when the body ends so;
+    // empty otherwise.
+    pugi::xml_node BodyCloser() const;
 
     // --- writing ---
     int NextBookmarkId();

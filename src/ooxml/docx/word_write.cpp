@@ -943,6 +943,12 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
     }
     Result<InsertionPoint> at = impl.Where(anchor, position);
     if (!at) return Propagate(at);
+    // The empty paragraph that closed a body ending in a table gives way to blocks appended
+    // after it that do not start with a table; before a table it stays, to keep the two apart.
+    pugi::xml_node closer;
+    if (!tracked && anchor == "end" && blocks.front().kind != BlockSpec::Kind::kTable) {
+        closer = impl.BodyCloser();
+    }
     // Each block goes in as soon as it is written, so that the XML of a long insertion is never
     // held whole next to the nodes made from it; a failure takes the blocks back out.
     std::vector<std::string> anchors;
@@ -969,6 +975,7 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
         return Propagate(separators);
     }
     inserted.insert(inserted.end(), separators->begin(), separators->end());
+    if (closer) closer.parent().remove_child(closer);
     impl.main_dirty = true;
     if (tracked) {
         if (Status marked = TrackRevision(impl, inserted, true); !marked) {
