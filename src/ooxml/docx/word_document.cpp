@@ -609,13 +609,17 @@ Status WordDocument::Impl::CloseBodyAfterTable() {
     if (!w.Is(last, "tbl")) return {};
     auto paragraph = InsertXml({body, FinalSectPr()}, "<w:p/>");
     if (!paragraph) return std::unexpected(paragraph.error());
+    if (!paragraph->empty()) added_closer = paragraph->front();
     return {};
 }
 
 pugi::xml_node WordDocument::Impl::BodyCloser() const {
     pugi::xml_node last = body.last_child();
     while (last && !IsBlockElement(w, last)) last = last.previous_sibling();
-    if (!w.Is(last, "p") || FirstElement(last) || !w.Is(PreviousBlock(w, last), "tbl")) return {};
+    if (!added_closer || last != added_closer || FirstElement(last) ||
+        !w.Is(PreviousBlock(w, last), "tbl")) {
+        return {};
+    }
     return last;
 }
 

@@ -133,9 +133,10 @@ struct WordDocument::Impl {
     // Word wants the body's last block to be a paragraph: after a table that ends the body, an
     // empty paragraph is added.
     Status CloseBodyAfterTable();
-    // The empty paragraph (<w:p/>) that closes a body ending in a table, when the body ends so;
-    // empty otherwise.
+    // The empty paragraph (<w:p/>) that CloseBodyAfterTable added, while it still closes a body
+    // ending in a table; empty otherwise. A document's own final paragraph is never it.
     pugi::xml_node BodyCloser() const;
+    pugi::xml_node added_closer;  // the paragraph CloseBodyAfterTable added last
 
     // --- writing ---
     int NextBookmarkId();

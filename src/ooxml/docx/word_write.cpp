@@ -943,8 +943,9 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
     }
     Result<InsertionPoint> at = impl.Where(anchor, position);
     if (!at) return Propagate(at);
-    // The empty paragraph that closed a body ending in a table gives way to blocks appended
-    // after it that do not start with a table; before a table it stays, to keep the two apart.
+    // The empty paragraph the engine added to close a body ending in a table gives way to blocks
+    // appended after it that do not start with a table; before a table it stays, to keep the two
+    // apart. A document's own final paragraph stays.
     pugi::xml_node closer;
     if (!tracked && anchor == "end" && blocks.front().kind != BlockSpec::Kind::kTable) {
         closer = impl.BodyCloser();
@@ -975,7 +976,10 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
         return Propagate(separators);
     }
     inserted.insert(inserted.end(), separators->begin(), separators->end());
-    if (closer) closer.parent().remove_child(closer);
+    if (closer) {
+        closer.parent().remove_child(closer);
+        impl.added_closer = {};
+    }
     impl.main_dirty = true;
     if (tracked) {
         if (Status marked = TrackRevision(impl, inserted, true); !marked) {
