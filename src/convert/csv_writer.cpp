@@ -158,8 +158,8 @@ std::string GuardQuotedFormulaText(std::string_view csv) {
     return out;
 }
 
-Result<std::string> WorkbookToCsv(std::string xlsx, const ExportOptions& options,
-                                  std::size_t max_cells) {
+Result<SheetCsv> WorkbookToCsv(std::string xlsx, const ExportOptions& options,
+                               std::size_t max_cells) {
     std::size_t active_tab = ActiveTab(xlsx);
     auto workbook = xlsx::Workbook::Open(std::move(xlsx));
     if (!workbook) return Propagate(workbook);
@@ -171,7 +171,7 @@ Result<std::string> WorkbookToCsv(std::string xlsx, const ExportOptions& options
     // carry a style, may claim the whole grid.
     auto held = workbook->ValueRange(sheet->name);
     if (!held) return Propagate(held);
-    if (held->empty()) return std::string();
+    if (held->empty()) return SheetCsv{};
 
     std::string range = fmt::format("A1:{}", LastCell(*held));
     auto content = workbook->ReadRange(sheet->name, range, max_cells);
@@ -184,17 +184,21 @@ Result<std::string> WorkbookToCsv(std::string xlsx, const ExportOptions& options
     // The read starts at the used range; the CSV starts at A1, so cells keep their positions.
     auto [first_col, first_row] = FirstCell(content->range);
     bool date1904 = workbook->Uses1904Dates();
-    std::string out;
+    SheetCsv csv;
+    std::string& out = csv.text;
     for (std::size_t r = 1; r < first_row; ++r) out += "\r\n";
     for (const auto& row : content->rows) {
         out.append(first_col - 1, ',');
         for (std::size_t i = 0; i < row.size(); ++i) {
             if (i > 0) out += ',';
+            if (!row[i].formula.empty() && row[i].value.kind == xlsx::CellValue::Kind::kEmpty) {
+                ++csv.formulas_without_values;
+            }
             AppendField(out, DisplayedValue(row[i].value, date1904, options.raw));
         }
         out += "\r\n";
     }
-    return out;
+    return csv;
 }
 
 }  // namespace quire::convert

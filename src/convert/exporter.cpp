@@ -12,13 +12,14 @@
 #include "convert/native_writers.hpp"
 #include "convert/office_pool.hpp"
 #include "convert/page_rasteriser.hpp"
+#include "convert/recalculate.hpp"
 #include "store/store.hpp"
 
 namespace quire::convert {
 namespace {
 
 // Revision of Quire's own writers; part of the cache key of native results.
-constexpr std::string_view kNativeVersion = "quire-native-1";
+constexpr std::string_view kNativeVersion = "quire-native-2";
 
 // Calc's CSV filter options (the tokens of its FilterOptions string): comma, double quote,
 // UTF-8, from line 1, no column formats, default language, quote all text cells, detect special
@@ -97,6 +98,10 @@ bool Exporter::NeedsOffice(SourceFormat source, TargetFormat target) {
 }
 
 std::string Exporter::ConverterVersion(const ExportInput& input) const {
+    // A workbook's CSV may hold values the office calculated (WorkbookCsv).
+    if (input.source == SourceFormat::kXlsx && input.target == TargetFormat::kCsv) {
+        return std::string(kNativeVersion) + ";" + (office_.installed() ? office_.version() : "");
+    }
     if (!NeedsOffice(input.source, input.target)) return std::string(kNativeVersion);
     if (input.target == TargetFormat::kPng) return office_.version() + ";" + RasteriserVersion();
     return office_.version();
@@ -177,7 +182,7 @@ Result<std::vector<std::string>> Exporter::Produce(const ExportInput& input) {
 
     std::vector<std::string> files;
     if (input.source == SourceFormat::kXlsx && input.target == TargetFormat::kCsv) {
-        auto csv = WorkbookToCsv(std::move(*bytes), input.options);
+        auto csv = WorkbookCsv(std::move(*bytes), input);
         if (!csv) return Propagate(csv);
         files.push_back(std::move(*csv));
     } else if (input.source == SourceFormat::kDocx && input.target == TargetFormat::kTxt) {
@@ -194,6 +199,21 @@ Result<std::vector<std::string>> Exporter::Produce(const ExportInput& input) {
         files.push_back(std::move(*converted));
     }
     return files;
+}
+
+Result<std::string> Exporter::WorkbookCsv(std::string xlsx, const ExportInput& input) {
+    auto csv = WorkbookToCsv(xlsx, input.options);
+    if (!csv) return Propagate(csv);
+    if (csv->formulas_without_values == 0 || !office_.installed()) return std::move(csv->text);
+
+    // A failed recalculation fails the export rather than caching a CSV with empty fields.
+    auto recalculated = Recalculate(office_, std::move(xlsx));
+    if (!recalculated) return Propagate(recalculated);
+    QUIRE_LOG_DEBUG("export csv recalculated org_id={} formulas={}", input.org_id,
+                    csv->formulas_without_values);
+    auto computed = WorkbookToCsv(std::move(recalculated->xlsx), input.options);
+    if (!computed) return Propagate(computed);
+    return std::move(computed->text);
 }
 
 // Pages come from the document's PDF export, itself cached: a PNG export after a PDF one (or at

@@ -62,6 +62,9 @@ private:
     // The result's files, as bytes; Export stores them.
     [[nodiscard]] Result<std::vector<std::string>> Produce(const ExportInput& input);
     [[nodiscard]] Result<std::vector<std::string>> RenderPages(const ExportInput& input);
+    // A worksheet as CSV. Formulas saved without values get them from the office when this
+    // server has one; without it their fields stay empty.
+    [[nodiscard]] Result<std::string> WorkbookCsv(std::string xlsx, const ExportInput& input);
     [[nodiscard]] Result<std::string> ConvertWithOffice(const std::string& bytes,
                                                         const ExportInput& input);
     [[nodiscard]] Result<std::vector<std::string>> StoreAll(const std::vector<std::string>& files);

@@ -19,10 +19,16 @@ namespace quire::convert {
 // digits as Excel shows them in General format. Unless `options.raw` is set, a text value
 // starting with '=', '+', '-' or '@' is written with a leading apostrophe so that a spreadsheet
 // program opening the CSV shows it instead of running it.
+// A formula stored without a calculated value (as programs that do not calculate, such as
+// openpyxl, save them) is written as an empty field and counted in `formulas_without_values`.
 // Errors: kInvalidRequest for bytes that are not a workbook, an unknown or non-worksheet sheet
 // (the message lists the worksheets), or a sheet of more than `max_cells` cells.
-[[nodiscard]] Result<std::string> WorkbookToCsv(std::string xlsx, const ExportOptions& options,
-                                                std::size_t max_cells = 20'000'000);
+struct SheetCsv {
+    std::string text;
+    std::size_t formulas_without_values = 0;
+};
+[[nodiscard]] Result<SheetCsv> WorkbookToCsv(std::string xlsx, const ExportOptions& options,
+                                             std::size_t max_cells = 20'000'000);
 
 // CSV whose text fields are quoted and whose numbers are not (as Calc's CSV filter writes it with
 // "quote all text cells"), with the same guard as WorkbookToCsv: a quoted field starting with

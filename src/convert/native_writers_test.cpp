@@ -48,7 +48,7 @@ TEST(WorkbookToCsv, WritesDisplayedValuesQuotedAsRfc4180) {
     options.sheet = "data";
     auto csv = WorkbookToCsv(WorkbookBytes(), options);
     ASSERT_TRUE(csv) << csv.error().message;
-    EXPECT_EQ(*csv,
+    EXPECT_EQ(csv->text,
               "\"name, with comma\",\"say \"\"hi\"\"\",,\r\n"
               "\"'=HYPERLINK(\"\"http://x\"\")\",'+1,'-2,'@SUM(A1)\r\n"
               "-2,2024-01-31,TRUE,1234567.5\r\n"
@@ -62,14 +62,14 @@ TEST(WorkbookToCsv, RawLeavesFormulaLikeTextAlone) {
     options.raw = true;
     auto csv = WorkbookToCsv(WorkbookBytes(), options);
     ASSERT_TRUE(csv) << csv.error().message;
-    EXPECT_NE(csv->find("\r\n\"=HYPERLINK(\"\"http://x\"\")\",+1,-2,@SUM(A1)\r\n"),
+    EXPECT_NE(csv->text.find("\r\n\"=HYPERLINK(\"\"http://x\"\")\",+1,-2,@SUM(A1)\r\n"),
               std::string::npos);
 }
 
 TEST(WorkbookToCsv, DefaultIsTheActiveSheetAndNumbersShowFifteenDigits) {
     auto csv = WorkbookToCsv(WorkbookBytes(), ExportOptions{});
     ASSERT_TRUE(csv) << csv.error().message;
-    EXPECT_EQ(*csv, "total,0.3\r\n");
+    EXPECT_EQ(csv->text, "total,0.3\r\n");
 }
 
 TEST(WorkbookToCsv, UnknownSheetListsTheWorksheets) {
@@ -92,11 +92,26 @@ TEST(WorkbookToCsv, ASheetWhoseStyledCellsSpanEveryColumnWritesOnlyItsValues) {
     ASSERT_FALSE(bytes.empty());
     auto csv = WorkbookToCsv(bytes, {}, 20'000'000);
     ASSERT_TRUE(csv) << csv.error().message;
-    EXPECT_TRUE(csv->starts_with("Your Ref #,Contact Name,Contact Number,Address,City ,"))
-        << csv->substr(0, 200);
-    std::size_t lines = std::count(csv->begin(), csv->end(), '\n');
+    EXPECT_TRUE(csv->text.starts_with("Your Ref #,Contact Name,Contact Number,Address,City ,"))
+        << csv->text.substr(0, 200);
+    std::size_t lines = std::count(csv->text.begin(), csv->text.end(), '\n');
     EXPECT_EQ(lines, 2u);
-    EXPECT_LT(csv->size(), 100'000u);
+    EXPECT_LT(csv->text.size(), 100'000u);
+}
+
+TEST(WorkbookToCsv, FormulasWithoutValuesAreCountedAndWrittenEmpty) {
+    xlsx::Workbook workbook = xlsx::Workbook::Create();
+    ASSERT_TRUE(workbook.AddSheet("Sheet1"));
+    std::vector<xlsx::CellEdit> cells = {{"A1", CellValue::Number(2)},
+                                         {"B1", CellValue::Formula("A1*3")},
+                                         {"C1", CellValue::Formula("B1+1")}};
+    ASSERT_TRUE(workbook.SetCells("Sheet1", cells));
+    auto bytes = workbook.Save();
+    ASSERT_TRUE(bytes);
+    auto csv = WorkbookToCsv(*bytes, ExportOptions{});
+    ASSERT_TRUE(csv) << csv.error().message;
+    EXPECT_EQ(csv->text, "2,,\r\n");
+    EXPECT_EQ(csv->formulas_without_values, 2u);
 }
 
 TEST(WorkbookToCsv, NotAWorkbookIsInvalidRequest) {

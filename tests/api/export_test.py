@@ -82,6 +82,18 @@ def guard_workbook():
     return data.getvalue()
 
 
+def uncalculated_workbook():
+    """Formulas as openpyxl saves them: no calculated values in the file."""
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Sums"
+    sheet["A1"], sheet["A2"], sheet["A3"] = 2, 3, "=A1*A2"
+    sheet["B1"] = "=SUM(A1:A2)"
+    data = io.BytesIO()
+    workbook.save(data)
+    return data.getvalue()
+
+
 def unique_copy(data):
     """The same document with a zip comment of its own: other bytes, so no cache entry yet."""
     source = zipfile.ZipFile(io.BytesIO(data))
@@ -515,6 +527,15 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
                 checked += 1
         self.assertGreater(checked, 5)
 
+    def test_csv_of_formulas_saved_without_values_shows_what_they_calculate(self):
+        # The CSV had empty fields where the workbook's formulas were, since nothing in the file
+        # held their values.
+        file_id = self.upload(self.server, self.key, "sums.xlsx", uncalculated_workbook())
+        body = self.convert(self.server, self.key, file_id, "csv").json()
+        rows = list(csv.reader(io.StringIO(
+            self.download(self.server, body["download_url"]).body.decode("utf-8"))))
+        self.assertEqual(rows, [["2", "5"], ["3", ""], ["6", ""]])
+
     def test_csv_guards_formula_like_text_unless_raw(self):
         # Written by Quire (xlsx) and by LibreOffice (xls): the same guard either way.
         for name, data in (("guard.xlsx", guard_workbook()), ("guard.xls", self.guard_xls)):
@@ -827,6 +848,14 @@ class WithoutConverterTest(ExportServer, unittest.TestCase):
         # The office is installed here, only disabled; the answer used to say it was missing.
         self.assertIn("disabled on this server", pdf.json()["message"])
         self.assertNotIn("does not have", pdf.json()["message"])
+
+    def test_csv_without_the_office_writes_what_the_workbook_holds(self):
+        file_id = self.upload(self.server, self.key, "sums.xlsx", uncalculated_workbook())
+        body = self.convert(self.server, self.key, file_id, "csv")
+        self.assertEqual(body.status, 200, body)
+        rows = list(csv.reader(io.StringIO(
+            self.download(self.server, body.json()["download_url"]).body.decode("utf-8"))))
+        self.assertEqual(rows, [["2", ""], ["3", ""], ["", ""]])
 
 
 if __name__ == "__main__":
