@@ -757,9 +757,11 @@ TEST(ModelAgentWord, EditsTheModelMarksAsTrackedAreSavedAsRevisions) {
 
     const std::string main =
         ooxml::Package::Open(output->document)->ReadPart("word/document.xml").value_or("");
-    EXPECT_NE(main.find(R"(<w:delText xml:space="preserve">12 million</w:delText>)"), std::string::npos)
+    EXPECT_NE(main.find(R"(<w:delText xml:space="preserve">12 million</w:delText>)"),
+              std::string::npos)
         << main;
-    EXPECT_NE(main.find(R"(<w:t xml:space="preserve">14 million</w:t></w:r></w:ins>)"), std::string::npos)
+    EXPECT_NE(main.find(R"(<w:t xml:space="preserve">14 million</w:t></w:r></w:ins>)"),
+              std::string::npos)
         << main;
     EXPECT_NE(main.find(R"(w:author="Quire")"), std::string::npos);
     docx::WordDocument document = ReopenWord(output->document);

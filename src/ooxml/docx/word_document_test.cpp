@@ -836,6 +836,21 @@ TEST(WordDocument, ATrackedReplacementFindsEveryMatchAndNeverMatchesItsOwnReplac
            "italics";
 }
 
+// A run may hold several text elements, with a tab between them; a match across them splits the
+// run around each piece and leaves the tab where it was.
+TEST(WordDocument, ATrackedReplacementAcrossTextElementsOfOneRunKeepsWhatIsBetweenThem) {
+    WordDocument document = WithBody(
+        R"(<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>one tw</w:t><w:tab/><w:t>o three</w:t></w:r></w:p>)");
+    Result<std::size_t> count = document.ReplaceText("two", "2", "all", true);
+    ASSERT_TRUE(count);
+    EXPECT_EQ(*count, 1u);
+    EXPECT_EQ(document.Text(), "one 2\t three\n");
+    EXPECT_EQ(ResolvedText(Reopen(document), true), "one 2\t three\n");
+    EXPECT_EQ(ResolvedText(Reopen(document), false), "one tw\to three\n");
+    EXPECT_EQ(Occurrences(MainPartXml(document), "<w:b/>"), 6u)
+        << "the text before, the two pieces, the tab, the insertion and the text after";
+}
+
 TEST(WordDocument, ATrackedReplacementWithNothingIsADeletionOnly) {
     WordDocument document = WithBody(R"(<w:p><w:r><w:t>keep drop keep</w:t></w:r></w:p>)");
     Result<std::size_t> count = document.ReplaceText("drop ", "", "all", true);

@@ -76,8 +76,8 @@ std::size_t ReplaceInParagraph(const WordNames& w, const pugi::xml_node& paragra
 // --- Tracked replacement ---
 //
 // Each match is taken apart into runs that hold nothing but a piece of it, so that the pieces
-// can be marked deleted with the formatting of their runs, and the replacement follows the first
-// piece as an inserted run with that piece's formatting.
+// can be marked deleted with the formatting of their runs, and the replacement follows them as an
+// inserted run with the first piece's formatting.
 
 void PreserveSpace(pugi::xml_node t) {
     if (!t.attribute("xml:space")) t.append_attribute("xml:space").set_value("preserve");
@@ -105,7 +105,7 @@ pugi::xml_node SplitRunBefore(const WordNames& w, pugi::xml_node run, pugi::xml_
     return right;
 }
 
-// Whether a run holds content (text, tabs, breaks, drawings…) before or after `child`.
+// Whether a run holds content (text, tabs, breaks, drawings…) before `child`.
 bool HoldsContentBefore(const WordNames& w, const pugi::xml_node& child) {
     for (pugi::xml_node n = PreviousElement(child); n; n = PreviousElement(n)) {
         if (!w.Is(n, "rPr")) return true;
@@ -140,11 +140,16 @@ pugi::xml_node IsolateText(const WordNames& w, pugi::xml_node t, std::size_t fro
 
 // The run of the replacement: a copy of the run where the match starts, with the replacement as
 // its only text and without the revision records of the copied properties. It follows the
-// match's last piece when that is beside the first (so the deletion reads whole before it), else
-// the first piece, whose container (a hyperlink, a field result) it belongs to.
-pugi::xml_node ReplacementRun(const WordNames& w, const pugi::xml_node& first,
-                              const pugi::xml_node& last, std::string_view replace) {
-    const pugi::xml_node after = last.parent() == first.parent() ? last : first;
+// pieces when nothing lies between them (so the deletion reads whole before it), else the first
+// piece, where a plain replacement puts its text, in the first piece's container (a hyperlink).
+pugi::xml_node ReplacementRun(const WordNames& w, const std::vector<pugi::xml_node>& pieces,
+                              std::string_view replace) {
+    pugi::xml_node after = pieces.front();
+    for (std::size_t i = 1; i < pieces.size() && NextElement(after) == pieces[i]; ++i) {
+        after = pieces[i];
+    }
+    if (after != pieces.back()) after = pieces.front();
+    const pugi::xml_node& first = pieces.front();
     pugi::xml_node run = after.parent().insert_copy_after(first, after);
     for (pugi::xml_node n = run.first_child(); n;) {
         pugi::xml_node next = n.next_sibling();
@@ -183,16 +188,19 @@ Result<std::size_t> TrackedReplaceInParagraph(WordDocument::Impl& impl, const Wo
         const std::size_t at = joined.find(find, from);
         if (at == std::string::npos) return count;
         const std::size_t end = at + find.size();
+        // Last piece first: splitting a run keeps the text elements before the split where they
+        // are, so those of earlier pieces in the same run stay valid.
         std::vector<pugi::xml_node> pieces;
-        for (std::size_t i = 0; i < texts.size(); ++i) {
+        for (std::size_t i = texts.size(); i-- > 0;) {
             const std::size_t node_end = i + 1 < texts.size() ? starts[i + 1] : joined.size();
             if (node_end <= at || starts[i] >= end || !w.Is(texts[i].parent(), "r")) continue;
-            pieces.push_back(IsolateText(w, texts[i], std::max(at, starts[i]) - starts[i],
-                                         std::min(end, node_end) - starts[i]));
+            pieces.insert(pieces.begin(),
+                          IsolateText(w, texts[i], std::max(at, starts[i]) - starts[i],
+                                      std::min(end, node_end) - starts[i]));
         }
         if (pieces.empty()) return count;
         if (!replace.empty()) {
-            pugi::xml_node inserted = ReplacementRun(w, pieces.front(), pieces.back(), replace);
+            pugi::xml_node inserted = ReplacementRun(w, pieces, replace);
             if (Status marked = TrackRevision(impl, {inserted}, true); !marked) {
                 return std::unexpected(marked.error());
             }
@@ -388,8 +396,10 @@ Status TrackedMove(WordDocument::Impl& impl, const std::vector<pugi::xml_node>& 
     target.insert(target.end(), separators->begin(), separators->end());
     if (Status deleted = TrackRevision(impl, source, false); !deleted) return deleted;
     if (Status inserted = TrackRevision(impl, target, true); !inserted) return inserted;
+    // The blocks stay where they were, so the body ends as it did, unless the copy went to its
+    // end, as a tracked insertion there would.
     impl.main_dirty = true;
-    return impl.CloseBodyAfterTable();
+    return {};
 }
 
 }  // namespace
