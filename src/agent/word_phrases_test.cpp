@@ -691,6 +691,16 @@ TEST(WordPhrases, TrackedChangeRequestsAreActedOnNotRefused) {
     EXPECT_TRUE(Has(run.summary(), "the document has no tracked changes")) << run.summary();
 }
 
+TEST(WordPhrases, AcceptOrRejectAfterAndIsAnInstructionOfItsOwn) {
+    WordRun run(ExampleDocument().document, ExampleDocument().memory);
+    run.Say("Delete the Outlook section as a tracked change and accept all changes");
+    EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
+    EXPECT_TRUE(Has(run.summary(), "Accepted ")) << run.summary();
+    Saved doc(run.document());
+    EXPECT_EQ(doc.Headings(), (Names{"Market review", "Executive summary", "Chart", "Data"}));
+    EXPECT_FALSE(doc.outline().at("tracked_changes").as_bool());
+}
+
 // Accepting a turn's tracked edits gives what the plain turn gives; rejecting them gives the
 // document back.
 TEST(WordPhrases, TrackedEditsAcceptToThePlainEditAndRejectToTheOriginal) {

@@ -851,6 +851,19 @@ TEST(WordDocument, ATrackedReplacementAcrossTextElementsOfOneRunKeepsWhatIsBetwe
         << "the text before, the two pieces, the tab, the insertion and the text after";
 }
 
+// Text a tracked change inserted (the user's, or an earlier replacement's) is deleted inside
+// that insertion, as Word does; resolving takes both changes back or keeps the last one.
+TEST(WordDocument, ATrackedReplacementOfInsertedTextResolvesBothWays) {
+    WordDocument document = WithBody(
+        R"(<w:p><w:r><w:t xml:space="preserve">Plan </w:t></w:r><w:ins w:id="1" w:author="A">)"
+        R"(<w:r><w:t>alpha</w:t></w:r></w:ins></w:p>)");
+    ASSERT_TRUE(document.ReplaceText("alpha", "beta", "all", true));
+    ASSERT_TRUE(document.ReplaceText("beta", "gamma", "all", true));
+    EXPECT_EQ(document.Text(), "Plan gamma\n");
+    EXPECT_EQ(ResolvedText(Reopen(document), true), "Plan gamma\n");
+    EXPECT_EQ(ResolvedText(Reopen(document), false), "Plan \n");
+}
+
 TEST(WordDocument, ATrackedReplacementWithNothingIsADeletionOnly) {
     WordDocument document = WithBody(R"(<w:p><w:r><w:t>keep drop keep</w:t></w:r></w:p>)");
     Result<std::size_t> count = document.ReplaceText("drop ", "", "all", true);
