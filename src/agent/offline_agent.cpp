@@ -416,7 +416,7 @@ Status WriteWordRecipe(const TurnInput& input, WordEditor& editor, const WordReq
 
 Status ApplyWordPlan(WordEditor& editor, const WordPlan& plan, TurnLog& log) {
     editor.SetTracked(plan.tracked);
-    const int calls_before = editor.ToolCalls();
+    bool changes_left = false;  // tracked edits of this turn that no later clause resolved
     for (const auto& [clause, instruction] : plan.instructions) {
         Result<ClauseOutcome> outcome = ApplyWordInstruction(editor, instruction);
         if (!outcome && outcome.error().code == ErrorCode::kAgentFailed) {
@@ -429,11 +429,12 @@ Status ApplyWordPlan(WordEditor& editor, const WordPlan& plan, TurnLog& log) {
         }
         if (outcome->kind == ClauseOutcome::Kind::kApplied) {
             log.done.push_back(outcome->text);
+            changes_left = !std::holds_alternative<ResolveChanges>(instruction);
         } else if (outcome->kind == ClauseOutcome::Kind::kRefused) {
             log.refused.push_back(fmt::format("Refused \"{}\": {}", clause, outcome->text));
         }
     }
-    if (plan.tracked && editor.ToolCalls() > calls_before) {
+    if (plan.tracked && changes_left) {
         log.done.push_back("The edits are tracked changes by \"Quire\", to accept or reject.");
     }
     return {};

@@ -247,6 +247,7 @@ const std::vector<Example>& Examples() {
              EXPECT_EQ(doc.Chart(), -1);
              EXPECT_EQ(doc.IndexOf("Figure 1: price over date"), -1);
              EXPECT_TRUE(Has(summary, "Accepted ")) << summary;
+             EXPECT_FALSE(Has(summary, "The edits are tracked changes")) << summary;
          }},
         {"Replace Outlook with Prospects as a tracked change. Reject all changes.",
          [](const Saved& doc, const std::string& summary) {
