@@ -20,6 +20,7 @@
 #include "agent/outline_diff.hpp"
 #include "fake_model_server.hpp"
 #include "ooxml/docx/word_document.hpp"
+#include "ooxml/package/package.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 #include "shared_dir.hpp"
 
@@ -731,6 +732,51 @@ TEST(ModelAgentWord, AnAskReadsTheDocumentAndMakesNoNewVersion) {
     EXPECT_NE(second.find("Revenue was 12 million."), std::string::npos);
     EXPECT_NE(second.find("<document-data>"), std::string::npos);
     EXPECT_EQ(json::parse(output->memory_json).at("turns").as_array().size(), 1u);
+}
+
+// The system prompt tells the model that edits are plain unless tracked changes are asked for;
+// the calls it then makes with "tracked" come out as revisions the user can accept or reject.
+TEST(ModelAgentWord, EditsTheModelMarksAsTrackedAreSavedAsRevisions) {
+    FakeModelServer server(R"js({"steps": [
+      {"reply": {"tool_calls": [
+         {"id": "r1", "name": "replace_text", "arguments": {
+            "find": "12 million", "replace": "14 million", "tracked": true}},
+         {"id": "r2", "name": "insert_blocks", "arguments": {"anchor": "sec_summary",
+            "position": "end_of_section", "tracked": true,
+            "blocks": [{"type": "paragraph", "text": "Costs fell."}]}},
+         {"id": "r3", "name": "finish", "arguments": {
+            "summary": "Suggested the new revenue and a sentence on costs as tracked changes."}}]}}
+    ]})js");
+    const std::string before = SmallReport();
+    Result<TurnOutput> output =
+        MakeModelAgent(ProviderFor(server, "anthropic"))
+            ->RunTurn(WordTurn("Revenue was 14 million and costs fell; put that in as "
+                               "tracked changes.",
+                               before));
+    ASSERT_TRUE(output) << output.error().message;
+
+    const std::string main =
+        ooxml::Package::Open(output->document)->ReadPart("word/document.xml").value_or("");
+    EXPECT_NE(main.find(R"(<w:delText xml:space="preserve">12 million</w:delText>)"),
+              std::string::npos)
+        << main;
+    EXPECT_NE(main.find(R"(<w:t xml:space="preserve">14 million</w:t></w:r></w:ins>)"),
+              std::string::npos)
+        << main;
+    EXPECT_NE(main.find(R"(w:author="Quire")"), std::string::npos);
+    docx::WordDocument document = ReopenWord(output->document);
+    EXPECT_TRUE(json::parse(document.OutlineJson()).at("tracked_changes").as_bool());
+    EXPECT_EQ(document.Text(), "Summary\nRevenue was 14 million.\nCosts fell.\n");
+    ASSERT_TRUE(document.RejectAllChanges());
+    EXPECT_EQ(document.Text(), ReopenWord(before).Text());
+
+    const std::string first = RequestText(server.Requests().at(0));
+    EXPECT_NE(first.find("Edits are plain, not tracked changes, unless the user asks for tracked "
+                         "changes or suggestions"),
+              std::string::npos);
+    EXPECT_NE(first.find("Leave it out unless the user asks for tracked changes"),
+              std::string::npos)
+        << "the tools' schemas say so too";
 }
 
 TEST(ModelAgentWord, ATableWithoutACaptionGoesBackToTheModelBeforeCommit) {

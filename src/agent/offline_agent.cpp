@@ -349,12 +349,28 @@ Result<std::vector<std::pair<std::string, xlsx::CsvTable>>> ReadTables(const Tur
 struct WordPlan {
     std::vector<std::pair<std::string, WordInstruction>> instructions;  // clause, instruction
     std::vector<std::string> body;                                      // memo paragraphs
+    bool tracked = false;  // a clause asked for tracked changes: every instruction makes them
 };
+
+// The instruction of a clause, read without the words that ask for tracked changes (which then
+// ask it of the whole turn), else as it is.
+std::optional<WordInstruction> PlanClause(const std::string& clause, WordPlan& plan) {
+    TrackedWording wording = ReadTrackedWording(clause);
+    if (wording.tracked) {
+        if (std::optional<WordInstruction> instruction = ParseWordInstruction(wording.clause)) {
+            plan.tracked = true;
+            return instruction;
+        }
+    }
+    return ParseWordInstruction(clause);
+}
 
 WordPlan PlanWordTurn(std::string_view text, bool fresh, bool with_data, TurnLog& log) {
     WordPlan plan;
     for (const std::string& clause : SplitClauses(text)) {
-        if (std::optional<WordInstruction> instruction = ParseWordInstruction(clause)) {
+        if (ReadTrackedWording(clause).alone) {
+            plan.tracked = true;
+        } else if (std::optional<WordInstruction> instruction = PlanClause(clause, plan)) {
             plan.instructions.emplace_back(clause, std::move(*instruction));
         } else if (with_data && SpeaksOfData(clause)) {
             continue;
@@ -399,6 +415,8 @@ Status WriteWordRecipe(const TurnInput& input, WordEditor& editor, const WordReq
 }
 
 Status ApplyWordPlan(WordEditor& editor, const WordPlan& plan, TurnLog& log) {
+    editor.SetTracked(plan.tracked);
+    bool changes_left = false;  // tracked edits of this turn that no later clause resolved
     for (const auto& [clause, instruction] : plan.instructions) {
         Result<ClauseOutcome> outcome = ApplyWordInstruction(editor, instruction);
         if (!outcome && outcome.error().code == ErrorCode::kAgentFailed) {
@@ -411,9 +429,13 @@ Status ApplyWordPlan(WordEditor& editor, const WordPlan& plan, TurnLog& log) {
         }
         if (outcome->kind == ClauseOutcome::Kind::kApplied) {
             log.done.push_back(outcome->text);
+            changes_left = !std::holds_alternative<ResolveChanges>(instruction);
         } else if (outcome->kind == ClauseOutcome::Kind::kRefused) {
             log.refused.push_back(fmt::format("Refused \"{}\": {}", clause, outcome->text));
         }
+    }
+    if (plan.tracked && changes_left) {
+        log.done.push_back("The edits are tracked changes by \"Quire\", to accept or reject.");
     }
     return {};
 }
@@ -429,8 +451,8 @@ void ReportUnusedContextFiles(const TurnInput& input, TurnLog& log) {
 }
 
 // A new document gets the report of its data, or the memo skeleton of its prompt; every turn
-// then carries out the instructions it understood. Nothing is tracked: the agent's edits are
-// plain, as the run's owner asked for them.
+// then carries out the instructions it understood. The recipes write plainly; the instructions'
+// edits are tracked changes only when the turn asks for them.
 Result<std::string> OfflineAgent::RunWord(const TurnInput& input, TurnLog& log,
                                           std::string& memory) {
     if (auto step = Step(input, "editing"); !step) return std::unexpected(step.error());

@@ -17,7 +17,7 @@ constexpr auto kIcase = std::regex::ECMAScript | std::regex::icase;
 // The verbs that start an instruction, for splitting at "and" / "then".
 constexpr std::string_view kVerbs =
     "(?:add|create|insert|rename|set|put|write|enter|delete|remove|drop|move|make|format|show|"
-    "display|freeze|unfreeze|sum|total|bold|draw|plot)";
+    "display|freeze|unfreeze|sum|total|bold|draw|plot|accept|reject)";
 
 std::string Trim(std::string_view text) {
     auto begin = text.find_first_not_of(" \t\r\n");

@@ -106,6 +106,9 @@ WordEditor::WordEditor(docx::WordDocument& document, WordMemory memory, ToolObse
     : document_(document), memory_(std::move(memory)), observer_(std::move(observer)) {}
 
 Result<json::value> WordEditor::Call(std::string_view tool, json::object args) {
+    static constexpr std::string_view kEdits[] = {"insert_blocks", "replace_text", "move_block",
+                                                  "delete_block", "add_chart"};
+    if (tracked_ && std::ranges::find(kEdits, tool) != std::end(kEdits)) args["tracked"] = true;
     read_ = false;
     ++tool_calls_;
     if (observer_) observer_(tool, json::serialize(args));
@@ -501,6 +504,16 @@ Result<ClauseOutcome> DoRetitle(WordEditor& editor, const RetitleDocument& retit
     return Applied(fmt::format("Retitled the document \"{}\" (was \"{}\").", retitle.title, old));
 }
 
+Result<ClauseOutcome> DoResolveChanges(WordEditor& editor, const ResolveChanges& resolve) {
+    Result<json::value> resolved =
+        editor.Call(resolve.accept ? "accept_all_changes" : "reject_all_changes", {});
+    if (!resolved) return RefusalOf(resolved);
+    std::int64_t count = resolved->at("changes").to_number<std::int64_t>();
+    if (count == 0) return Refused("the document has no tracked changes");
+    return Applied(fmt::format("{} {} tracked change{}.", resolve.accept ? "Accepted" : "Rejected",
+                               count, count == 1 ? "" : "s"));
+}
+
 }  // namespace
 
 Result<ClauseOutcome> ApplyWordInstruction(WordEditor& editor, const WordInstruction& instruction) {
@@ -515,6 +528,7 @@ Result<ClauseOutcome> ApplyWordInstruction(WordEditor& editor, const WordInstruc
             if constexpr (std::is_same_v<T, ReplaceWords>) return DoReplace(editor, step);
             if constexpr (std::is_same_v<T, AddParagraph>) return DoAddParagraph(editor, step);
             if constexpr (std::is_same_v<T, RetitleDocument>) return DoRetitle(editor, step);
+            if constexpr (std::is_same_v<T, ResolveChanges>) return DoResolveChanges(editor, step);
         },
         instruction);
 }

@@ -2,7 +2,7 @@
 
 // The offline agent's Word instructions carried out: names resolved against the document and
 // the run memory, then the Word tools called (src/ooxml/docx/tools.hpp), as a model-driven
-// agent would call them. Edits are plain, never tracked.
+// agent would call them. Edits are plain unless the turn asked for tracked changes.
 
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
@@ -51,7 +51,13 @@ public:
     WordEditor& operator=(const WordEditor&) = delete;
 
     // Runs one Word tool. The error, on failure, is the tool's without its name in front.
+    // While tracking is on, a tool that edits content gets "tracked": true.
     [[nodiscard]] Result<boost::json::value> Call(std::string_view tool, boost::json::object args);
+
+    // From now on, every edit the editor makes (insert_blocks, replace_text, move_block,
+    // delete_block, add_chart) is a tracked change, or is plain again.
+    void SetTracked(bool tracked) { tracked_ = tracked; }
+    bool tracked() const { return tracked_; }
 
     // The document's headings and figures, read again after each tool call.
     const std::vector<DocumentSection>& Sections();
@@ -98,6 +104,7 @@ private:
     WordMemory memory_;
     ToolObserver observer_;
     int tool_calls_ = 0;
+    bool tracked_ = false;
     bool read_ = false;
     std::vector<DocumentSection> sections_;
     std::vector<DocumentFigure> figures_;

@@ -174,7 +174,43 @@ std::optional<WordInstruction> TryRetitle(const std::string& clause) {
     return retitle;
 }
 
+// "accept all changes", "reject all the tracked changes", "accept every suggestion".
+std::optional<WordInstruction> TryResolveChanges(const std::string& clause) {
+    static const std::regex kResolve(
+        R"(^(accept|reject)\s+(?:(?:all|every)\s+(?:of\s+)?)?(?:the\s+)?(?:tracked\s+)?)"
+        R"((?:changes?|revisions?|suggestions?)$)",
+        kIcase);
+    std::smatch match;
+    if (!Match(clause, match, kResolve)) return std::nullopt;
+    return ResolveChanges{EqualsIgnoringCase(match[1].str(), "accept")};
+}
+
 }  // namespace
+
+TrackedWording ReadTrackedWording(std::string_view clause) {
+    static const std::regex kAlone(
+        R"(^(?:(?:use|turn\s+on|switch\s+on|keep|with)\s+)?track(?:ed)?\s+changes(?:\s+on)?$|)"
+        R"(^as\s+(?:a\s+)?tracked\s+changes?$|^as\s+suggestions$|)"
+        R"(^track\s+(?:the\s+|your\s+|all\s+|my\s+)?(?:changes|edits)$|)"
+        R"(^(?:make|mark)\s+(?:the\s+|your\s+|all\s+|these\s+)?(?:edits|changes)\s+)"
+        R"((?:as\s+)?(?:tracked(?:\s+changes)?|suggestions)$)",
+        kIcase);
+    static const std::regex kAtEnd(
+        R"(^(.+?)(?:\s*,)?\s+(?:as\s+(?:a\s+)?tracked\s+changes?|as\s+(?:a\s+)?suggestions?|)"
+        R"(with\s+track(?:ed)?\s+changes(?:\s+on)?)$|^(.+?)\s*,\s*tracked$)",
+        kIcase);
+    static const std::regex kAtStart(
+        R"(^(?:as\s+(?:a\s+)?tracked\s+changes?|with\s+track(?:ed)?\s+changes)\s*,?\s+(.+)$)",
+        kIcase);
+    const std::string text = TidyClause(clause);
+    if (std::regex_match(text, kAlone)) return {"", true, true};
+    std::smatch match;
+    if (Match(text, match, kAtEnd)) {
+        return {(match[1].matched ? match[1] : match[2]).str(), true, false};
+    }
+    if (Match(text, match, kAtStart)) return {match[1].str(), true, false};
+    return {std::string(clause), false, false};
+}
 
 std::optional<FigureWords> ParseFigureWords(std::string_view text) {
     static const std::regex kWordFirst(
@@ -212,8 +248,9 @@ std::optional<WordInstruction> ParseWordInstruction(std::string_view clause) {
     // The order settles overlaps: a paragraph before a section ("add a paragraph to section X"),
     // a retitle before a replacement.
     using Parser = std::optional<WordInstruction> (*)(const std::string&);
-    static constexpr Parser kParsers[] = {TryAddParagraph, TryAddSection, TryMove,
-                                          TryDelete,       TryRetitle,    TryReplace};
+    static constexpr Parser kParsers[] = {TryAddParagraph,  TryAddSection, TryMove,
+                                          TryDelete,        TryRetitle,    TryReplace,
+                                          TryResolveChanges};
     std::string text = TidyClause(clause);
     if (text.empty()) return std::nullopt;
     for (Parser parse : kParsers) {

@@ -70,11 +70,30 @@ struct RetitleDocument {
     std::string title;
 };
 
-using WordInstruction = std::variant<AddSection, MoveFigure, MoveSection, DeleteSection,
-                                     DeleteFigure, ReplaceWords, AddParagraph, RetitleDocument>;
+// Accepts, or rejects, every tracked change of the document.
+struct ResolveChanges {
+    bool accept = true;
+};
+
+using WordInstruction =
+    std::variant<AddSection, MoveFigure, MoveSection, DeleteSection, DeleteFigure, ReplaceWords,
+                 AddParagraph, RetitleDocument, ResolveChanges>;
 
 // The instruction a clause gives, or nullopt when it matches none of the documented phrases.
 std::optional<WordInstruction> ParseWordInstruction(std::string_view clause);
+
+// What a clause says about tracked changes. The words that ask for them are taken off the clause
+// before it is read as an instruction, so that they never become part of a name or of text to
+// write: at its end `as a tracked change` (as tracked changes), `with tracked changes` (with
+// track changes), `as a suggestion` (as suggestions), `, tracked`; at its start `as a tracked
+// change,` or `with tracked changes,`. A clause that asks for nothing else: `track changes`
+// (use, turn on; track your changes), `make the edits as suggestions` (as tracked changes).
+struct TrackedWording {
+    std::string clause;    // the clause without those words; the clause itself when it has none
+    bool tracked = false;  // the clause asks for tracked changes
+    bool alone = false;    // and for nothing else
+};
+TrackedWording ReadTrackedWording(std::string_view clause);
 
 // The words of a section's name without "the", "section" and quotes: "the Risks section" ->
 // "Risks". nullopt when the text names a chart or table instead.

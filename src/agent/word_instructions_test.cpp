@@ -39,6 +39,9 @@ std::string Describe(const WordInstruction& instruction) {
             return fmt::format("add_paragraph {}|{}", s.section, s.text);
         }
         std::string operator()(const RetitleDocument& s) { return "retitle " + s.title; }
+        std::string operator()(const ResolveChanges& s) {
+            return s.accept ? "accept_all_changes" : "reject_all_changes";
+        }
     };
     return std::visit(Writer{}, instruction);
 }
@@ -83,6 +86,11 @@ TEST(WordInstructions, EachPhrasingReadsAsItsInstruction) {
         {"Rename the document to Annual review", "retitle Annual review"},
         {"Change the title to \"S&P 500 review\"", "retitle S&P 500 review"},
         {"set the document's title to Plan B", "retitle Plan B"},
+        {"Accept all changes", "accept_all_changes"},
+        {"reject all the tracked changes", "reject_all_changes"},
+        {"Accept every suggestion", "accept_all_changes"},
+        {"Reject the changes", "reject_all_changes"},
+        {"Accept the offer", nullptr},
         {"Paint it gold", nullptr},
         {"Add a sheet named Archive", nullptr},
         {"Move the chart", nullptr},
@@ -95,6 +103,58 @@ TEST(WordInstructions, EachPhrasingReadsAsItsInstruction) {
         }
         ASSERT_TRUE(instruction) << row.clause;
         EXPECT_EQ(Describe(*instruction), row.reads) << row.clause;
+    }
+}
+
+// The words that ask for tracked changes come off the clause before it is read, so that they
+// never end up in a name or in the text written.
+TEST(WordInstructions, TrackedChangeWordingIsTakenOffTheClause) {
+    struct Wording {
+        const char* clause;
+        const char* rest;  // the clause left to read; nullptr when it asks for nothing else
+        const char* reads;
+    };
+    const Wording rows[] = {
+        {"Replace \"sp500.csv\" with \"the S&P file\" as a tracked change",
+         "Replace \"sp500.csv\" with \"the S&P file\"", "replace sp500.csv|the S&P file"},
+        {"Move the price chart to the executive summary with tracked changes",
+         "Move the price chart to the executive summary",
+         "move_chart price|end_of|executive summary"},
+        {"Delete the Outlook section, tracked", "Delete the Outlook section",
+         "delete_section Outlook"},
+        {"Add a section Risks after Summary as suggestions", "Add a section Risks after Summary",
+         "add_section Risks|after|Summary"},
+        {"replace 2023 with 2024 with track changes on", "replace 2023 with 2024",
+         "replace 2023|2024"},
+        {"As a tracked change, replace Outlook with Prospects", "replace Outlook with Prospects",
+         "replace Outlook|Prospects"},
+        {"Replace Outlook with Prospects as tracked changes.", "Replace Outlook with Prospects",
+         "replace Outlook|Prospects"},
+        {"Use track changes", nullptr, nullptr},
+        {"please turn on track changes", nullptr, nullptr},
+        {"Track your changes", nullptr, nullptr},
+        {"with tracked changes", nullptr, nullptr},
+        {"Make the edits as suggestions", nullptr, nullptr},
+        {"As tracked changes", nullptr, nullptr},
+    };
+    for (const Wording& row : rows) {
+        SCOPED_TRACE(row.clause);
+        TrackedWording wording = ReadTrackedWording(row.clause);
+        EXPECT_TRUE(wording.tracked);
+        EXPECT_EQ(wording.alone, row.rest == nullptr);
+        if (row.rest == nullptr) continue;
+        EXPECT_EQ(wording.clause, row.rest);
+        std::optional<WordInstruction> instruction = ParseWordInstruction(wording.clause);
+        ASSERT_TRUE(instruction);
+        EXPECT_EQ(Describe(*instruction), row.reads);
+    }
+    // Quoted text keeps its words; a clause without the wording stays as it is.
+    for (const char* plain : {"Replace \"plain\" with \"as a tracked change\"",
+                              "Replace untracked with tracked", "Delete the Outlook section"}) {
+        SCOPED_TRACE(plain);
+        TrackedWording wording = ReadTrackedWording(plain);
+        EXPECT_FALSE(wording.tracked);
+        EXPECT_EQ(wording.clause, plain);
     }
 }
 

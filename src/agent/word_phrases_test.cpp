@@ -120,7 +120,13 @@ using Check = std::function<void(const Saved&, const std::string& summary)>;
 struct Example {
     const char* prompt;
     Check check;
+    bool tracked = false;  // the saved document holds tracked changes
 };
+
+// The main part of a saved document, as XML.
+std::string MainPart(const std::string& document) {
+    return xlsx::workbook_testing::AllParts(document).at("word/document.xml");
+}
 
 const std::vector<Example>& Examples() {
     static const std::vector<Example> examples = {
@@ -208,6 +214,46 @@ const std::vector<Example>& Examples() {
          [](const Saved& doc, const std::string&) {
              EXPECT_EQ(doc.Headings().front(), "S&P 500 review");
          }},
+        {"Replace \"sp500.csv\" with \"the S&P 500 file\" as a tracked change",
+         [](const Saved& doc, const std::string& summary) {
+             EXPECT_FALSE(Has(doc.text(), "sp500.csv")) << "deleted text is not read";
+             EXPECT_TRUE(Has(doc.text(), "Table 1: the S&P 500 file"));
+             EXPECT_TRUE(Has(summary, "Replaced \"sp500.csv\" with \"the S&P 500 file\" (3 times)"))
+                 << summary;
+             EXPECT_TRUE(Has(summary, "The edits are tracked changes by \"Quire\"")) << summary;
+         },
+         true},
+        {"Move the price chart to the executive summary with tracked changes",
+         [](const Saved& doc, const std::string&) {
+             // The chart read first is the inserted copy; the deleted one stays in Chart.
+             EXPECT_GT(doc.Chart(), doc.IndexOf("Executive summary"));
+             EXPECT_EQ(doc.Chart() + 1, doc.IndexOf("Figure 1: price over date"));
+             EXPECT_LT(doc.Chart(), doc.IndexOf("Chart"));
+         },
+         true},
+        {"Delete the Outlook section, tracked",
+         [](const Saved& doc, const std::string&) {
+             EXPECT_EQ(doc.IndexOf("Outlook"), -1) << "deleted text is not read";
+             EXPECT_EQ(doc.blocks().back().heading_level, 1) << "the heading stays until accepted";
+         },
+         true},
+        {"Use track changes. Add a section Risks after Summary.",
+         [](const Saved& doc, const std::string&) {
+             EXPECT_EQ(doc.IndexOf("Risks"), doc.IndexOf("Chart") - 1);
+         },
+         true},
+        {"Delete the chart as a suggestion. Accept all changes.",
+         [](const Saved& doc, const std::string& summary) {
+             EXPECT_EQ(doc.Chart(), -1);
+             EXPECT_EQ(doc.IndexOf("Figure 1: price over date"), -1);
+             EXPECT_TRUE(Has(summary, "Accepted ")) << summary;
+             EXPECT_FALSE(Has(summary, "The edits are tracked changes")) << summary;
+         }},
+        {"Replace Outlook with Prospects as a tracked change. Reject all changes.",
+         [](const Saved& doc, const std::string& summary) {
+             EXPECT_EQ(doc.Headings(), kFixtureHeadings);
+             EXPECT_TRUE(Has(summary, "Rejected 2 tracked changes.")) << summary;
+         }},
     };
     return examples;
 }
@@ -217,7 +263,7 @@ const std::vector<Example>& Examples() {
 TEST(WordDocumentedExamples, TheDocAndTheTestsListTheSameExamples) {
     std::set<std::string> tested;
     for (const Example& example : Examples()) tested.insert(example.prompt);
-    testing::ExpectDocumentedExamplesAreTested("Word", tested, 15);
+    testing::ExpectDocumentedExamplesAreTested("Word", tested, 21);
 }
 
 TEST(WordDocumentedExamples, EachExampleDoesWhatTheDocSays) {
@@ -234,7 +280,8 @@ TEST(WordDocumentedExamples, EachExampleDoesWhatTheDocSays) {
         EXPECT_FALSE(Has(output.summary, "No changes were made")) << output.summary;
         EXPECT_GE(output.stats.tool_calls, 1);
         Saved saved(run.document());
-        EXPECT_FALSE(saved.outline().at("tracked_changes").as_bool()) << "edits are plain";
+        EXPECT_EQ(saved.outline().at("tracked_changes").as_bool(), example.tracked)
+            << "edits are plain unless the prompt asks for tracked changes";
         example.check(saved, output.summary);
     }
 }
@@ -608,6 +655,83 @@ TEST(WordPhrases, ASectionAddedInOneTurnIsFoundInTheNext) {
     Saved doc(run.document());
     EXPECT_EQ(doc.IndexOf("Rates may rise."), doc.IndexOf("Risks") + 1);
     EXPECT_EQ(doc.Chart(), doc.IndexOf("Risks") + 2);
+}
+
+// ---- Tracked changes ----
+
+// "as a tracked change" was read as part of the replacement, and the document got the text
+// `"the S&P file" as a tracked change`, quotes and all.
+TEST(WordPhrases, TrackedChangeWordingIsNotWrittenIntoTheReplacement) {
+    WordRun run(ExampleDocument().document, ExampleDocument().memory);
+    run.Say("Replace \"sp500.csv\" with \"the S&P file\" as a tracked change");
+    EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
+    const std::string xml = MainPart(run.document());
+    for (const char* damage : {"tracked change", "\"the S&amp;P file\"", "&quot;"}) {
+        EXPECT_FALSE(Has(xml, damage)) << damage;
+    }
+    EXPECT_TRUE(Has(Saved(run.document()).text(), "Table 1: the S&P file"));
+    EXPECT_TRUE(Saved(run.document()).outline().at("tracked_changes").as_bool());
+    run.Say("Accept all changes");
+    EXPECT_TRUE(Has(Saved(run.document()).text(), "Table 1: the S&P file"));
+    EXPECT_FALSE(Has(MainPart(run.document()), "tracked change"));
+}
+
+// The move was refused ("no section is called "executive summary with tracked changes""), and
+// "Use track changes" and "Accept all changes" were listed as not acted on.
+TEST(WordPhrases, TrackedChangeRequestsAreActedOnNotRefused) {
+    WordRun run(ExampleDocument().document, ExampleDocument().memory);
+    run.Say("Move the price chart to the executive summary with tracked changes");
+    EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
+    EXPECT_TRUE(Has(run.summary(), "to the end of \"Executive summary\"")) << run.summary();
+    run.Say("Use track changes. Delete the Data section.");
+    EXPECT_FALSE(Has(run.summary(), "Not acted on")) << run.summary();
+    run.Say("Accept all changes");
+    EXPECT_FALSE(Has(run.summary(), "Not acted on")) << run.summary();
+    EXPECT_FALSE(Saved(run.document()).outline().at("tracked_changes").as_bool());
+    run.Say("Accept all changes");
+    EXPECT_TRUE(Has(run.summary(), "the document has no tracked changes")) << run.summary();
+}
+
+TEST(WordPhrases, AcceptOrRejectAfterAndIsAnInstructionOfItsOwn) {
+    WordRun run(ExampleDocument().document, ExampleDocument().memory);
+    run.Say("Delete the Outlook section as a tracked change and accept all changes");
+    EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
+    EXPECT_TRUE(Has(run.summary(), "Accepted ")) << run.summary();
+    Saved doc(run.document());
+    EXPECT_EQ(doc.Headings(), (Names{"Market review", "Executive summary", "Chart", "Data"}));
+    EXPECT_FALSE(doc.outline().at("tracked_changes").as_bool());
+}
+
+// Accepting a turn's tracked edits gives what the plain turn gives; rejecting them gives the
+// document back.
+TEST(WordPhrases, TrackedEditsAcceptToThePlainEditAndRejectToTheOriginal) {
+    const std::string original = Saved(ExampleDocument().document).text();
+    for (const char* prompt :
+         {"Replace Outlook with Prospects", "Delete the section Chart",
+          "Add a section Risks after Summary", "Add a paragraph to the summary saying Calm",
+          "Rename the document to Market review 2010", "Move the Data section before Chart"}) {
+        SCOPED_TRACE(prompt);
+        WordRun plain(ExampleDocument().document, ExampleDocument().memory);
+        plain.Say(prompt);
+        for (bool accept : {true, false}) {
+            WordRun run(ExampleDocument().document, ExampleDocument().memory);
+            run.Say(std::string(prompt) + " as a tracked change");
+            EXPECT_TRUE(Saved(run.document()).outline().at("tracked_changes").as_bool());
+            run.Say(accept ? "Accept all changes" : "Reject all changes");
+            EXPECT_FALSE(Has(run.summary(), "Refused")) << run.summary();
+            Saved resolved(run.document());
+            EXPECT_FALSE(resolved.outline().at("tracked_changes").as_bool());
+            EXPECT_EQ(resolved.text(), accept ? Saved(plain.document()).text() : original);
+        }
+    }
+    // A tracked move keeps the report's Chart heading, which still holds the deleted chart.
+    WordRun moved(ExampleDocument().document, ExampleDocument().memory);
+    moved.Say("Move the chart to the executive summary as a tracked change");
+    moved.Say("Accept all changes");
+    Saved accepted(moved.document());
+    EXPECT_GT(accepted.Chart(), accepted.IndexOf("Executive summary"));
+    EXPECT_LT(accepted.Chart(), accepted.IndexOf("Chart"));
+    EXPECT_EQ(accepted.outline().at("figures").as_array().size(), 1u);
 }
 
 // ---- Fixed: names that reached the wrong thing, or nothing ----

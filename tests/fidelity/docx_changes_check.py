@@ -9,6 +9,13 @@
    the original, its paragraphs after LibreOffice's own "reject all" or "accept all" equal the
    paragraphs it reads from Quire's result.
 
+Then Quire's own tracked edits (replace_text across runs and move_block of a section with a
+table, with "tracked": true) on a document `quire doc new` and insert_blocks wrote: python-docx
+opens the tracked document; Quire's accept gives the text the same edits give untracked, its
+reject the text before them (as python-docx reads it); with --libreoffice, LibreOffice's own
+"accept all" and "reject all" of the tracked document give those paragraphs too (empty ones left
+out).
+
 Usage: docx_changes_check.py QUIRE CORPUS_DIR [--libreoffice]
 Run it with Debian's /usr/bin/python3.
 """
@@ -162,6 +169,93 @@ def check_libreoffice(name, original, resolved, mode, workdir):
         office.close()
 
 
+OWN_BLOCKS = [
+    {"type": "heading", "level": 1, "text": "Summary", "name": "sec_summary"},
+    {"type": "paragraph", "text": "Net **reve**nue rose, and revenue is *what* counts."},
+    {"type": "heading", "level": 1, "text": "Details", "name": "sec_details"},
+    {"type": "paragraph", "text": "Revenue by quarter."},
+    {"type": "table", "name": "tbl_revenue", "caption": "Table 1: Revenue",
+     "rows": [["Quarter", "Revenue"], ["Q1", 10]]},
+]
+
+
+def own_edits(tracked):
+    edits = [
+        {"tool": "replace_text", "args": {"find": "revenue", "replace": "income"}},
+        {"tool": "replace_text", "args": {"find": "Q1", "replace": "First quarter"}},
+        {"tool": "move_block", "args": {"block": "sec_details", "to_anchor": "sec_summary",
+                                        "position": "before"}},
+    ]
+    for edit in edits:
+        edit["args"]["tracked"] = tracked
+    return edits
+
+
+def python_docx_text(path):
+    import docx
+    document = docx.Document(path)
+    paragraphs = [p.text for p in document.paragraphs]
+    cells = [[cell.text for cell in row.cells] for table in document.tables for row in table.rows]
+    return paragraphs, cells
+
+
+def check_own_tracked_edits(quire, workdir, libreoffice):
+    new = os.path.join(workdir, "own.docx")
+    base = os.path.join(workdir, "own-base.docx")
+    subprocess.run([quire, "doc", "new", new], check=True, capture_output=True, timeout=60)
+    paths = {}
+    steps = [(new, base, [{"tool": "insert_blocks", "args": {"anchor": "end",
+                                                              "blocks": OWN_BLOCKS}}])]
+    for tracked in (False, True):
+        paths[tracked] = os.path.join(workdir, f"own-{'tracked' if tracked else 'plain'}.docx")
+        steps.append((base, paths[tracked], own_edits(tracked)))
+    for source, out, calls in steps:
+        done = oracle_checks.apply_calls(quire, source, calls, out, timeout=60)
+        if not check(done.returncode == 0, f"own edits: {done.stdout}{done.stderr}"):
+            return
+    try:
+        python_docx_text(paths[True])
+    except Exception as error:
+        check(False, f"own edits: python-docx cannot open the tracked document: {error}")
+        return
+    expected = {"accept": python_docx_text(paths[False]), "reject": python_docx_text(base)}
+    check(expected["accept"] != expected["reject"], "own edits: the edits changed nothing")
+    for mode in ("reject", "accept"):
+        out = os.path.join(workdir, f"own-{mode}.docx")
+        done = oracle_checks.apply_calls(
+            quire, paths[True], [{"tool": f"{mode}_all_changes", "args": {}}], out, timeout=60)
+        if not check(done.returncode == 0 and (changes_of(done) or 0) > 0,
+                     f"own edits: {mode} failed: {done.stdout}{done.stderr}"):
+            continue
+        check_resolved(quire, "own edits", mode, out, workdir)
+        got = python_docx_text(out)
+        check(got == expected[mode],
+              f"own edits: after {mode} python-docx reads {got!r}, not {expected[mode]!r}")
+    if libreoffice:
+        check_own_edits_in_libreoffice(paths[True], paths[False], base, workdir)
+
+
+def check_own_edits_in_libreoffice(tracked, plain, base, workdir):
+    try:
+        office = Office(workdir)
+    except Exception as error:
+        check(False, f"own edits: LibreOffice did not start: {error}")
+        return
+    # Empty paragraphs are left out: LibreOffice keeps one where it rejects a tracked table and
+    # at the end of the body when it accepts the deletion of the last paragraphs, which Writer
+    # cannot be without (it does the same for a tracked table insert_blocks writes).
+    def texts(path, resolve=None):
+        return [text for text in office.paragraphs(path, resolve) if text]
+
+    try:
+        for mode, like in (("Accept", plain), ("Reject", base)):
+            got, expected = texts(tracked, mode), texts(like)
+            check(got == expected,
+                  f"own edits: LibreOffice's {mode.lower()} all gives {got!r}, not {expected!r}")
+    finally:
+        office.close()
+
+
 def main():
     if len(sys.argv) < 3:
         print(__doc__)
@@ -182,6 +276,7 @@ def main():
                 check_python_docx(name, path, out)
                 if libreoffice:
                     check_libreoffice(name, path, out, mode, workdir)
+        check_own_tracked_edits(quire, workdir, libreoffice)
     return checks.finish("docx changes")
 
 

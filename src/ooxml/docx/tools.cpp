@@ -241,6 +241,19 @@ json::array Anchors(const std::vector<std::string>& anchors) {
     return out;
 }
 
+// The `tracked` argument of the tools that edit: edits are plain unless the user asked for
+// tracked changes.
+constexpr std::string_view kTrackedProperty =
+    R"("tracked":{"type":"boolean","description":"true marks the edit as a tracked change )"
+    R"((a suggestion to accept or reject). Leave it out unless the user asks for tracked )"
+    R"(changes or suggestions: edits are plain by default."})";
+
+Result<bool> ReadTracked(ToolArgs& args) {
+    Result<std::optional<bool>> tracked = args.OptionalBool("tracked");
+    if (!tracked) return Propagate(tracked);
+    return tracked->value_or(false);
+}
+
 Result<json::value> InsertBlocksTool(WordDocument& document, ToolArgs& args) {
     Result<std::string> anchor = args.String("anchor");
     if (!anchor) return Propagate(anchor);
@@ -248,7 +261,7 @@ Result<json::value> InsertBlocksTool(WordDocument& document, ToolArgs& args) {
     if (!position) return Propagate(position);
     Result<const json::array*> list = args.Array("blocks");
     if (!list) return Propagate(list);
-    Result<std::optional<bool>> tracked = args.OptionalBool("tracked");
+    Result<bool> tracked = ReadTracked(args);
     if (!tracked) return Propagate(tracked);
     if (Status done = args.Finish(); !done) return std::unexpected(done.error());
     std::vector<BlockSpec> blocks;
@@ -258,7 +271,7 @@ Result<json::value> InsertBlocksTool(WordDocument& document, ToolArgs& args) {
         blocks.push_back(std::move(*block));
     }
     Result<std::vector<std::string>> anchors =
-        document.InsertBlocks(*anchor, *position, blocks, tracked->value_or(false));
+        document.InsertBlocks(*anchor, *position, blocks, *tracked);
     if (!anchors) return Propagate(anchors);
     return json::object{{"inserted", blocks.size()}, {"anchors", Anchors(*anchors)}};
 }
@@ -276,6 +289,8 @@ Result<json::value> AddChartTool(WordDocument& document, ToolArgs& args) {
         Result<const json::value*> value = args.Value(key);
         read.emplace_back(std::string(key), value ? *value : nullptr);
     }
+    Result<bool> tracked = ReadTracked(args);
+    if (!tracked) return Propagate(tracked);
     if (Status done = args.Finish(); !done) return std::unexpected(done.error());
     auto get = [&](std::string_view key) -> const json::value* {
         for (const auto& [name, value] : read) {
@@ -295,7 +310,7 @@ Result<json::value> AddChartTool(WordDocument& document, ToolArgs& args) {
         spec.width_cm = width->to_number<double>();
     }
     Result<std::vector<std::string>> anchors =
-        document.InsertBlocks(*anchor, *position, {&spec, 1});
+        document.InsertBlocks(*anchor, *position, {&spec, 1}, *tracked);
     if (!anchors) return Propagate(anchors);
     return json::object{{"chart", anchors->front()}};
 }
@@ -342,6 +357,7 @@ Result<json::value> ReadSectionTool(WordDocument& document, ToolArgs& args) {
 }
 
 std::vector<DocumentTool> BuildTools() {
+    const std::string tracked(kTrackedProperty);
     std::vector<DocumentTool> tools;
     tools.push_back({"get_outline",
                      "The document's map: sections with ids, tables, figures, bookmarks, headers "
@@ -378,18 +394,18 @@ std::vector<DocumentTool> BuildTools() {
          R"("description":"base64 PNG or JPEG"},)"
          R"("alt_text":{"type":"string"},"width_cm":{"type":"number"},"caption":{"type":"string"},)"
          R"("name":{"type":"string"},"title":{"type":"string"},"chart_type":{"type":"string"},)"
-         R"("categories":{"type":"array"},"series":{"type":"array"}},"required":["type"]}},)"
-         R"("tracked":{"type":"boolean"}},"required":["anchor","blocks"],)"
-         R"("additionalProperties":false})",
+         R"("categories":{"type":"array"},"series":{"type":"array"}},"required":["type"]}},)" +
+             tracked + R"(},"required":["anchor","blocks"],"additionalProperties":false})",
          InsertBlocksTool});
     tools.push_back(
         {"replace_text",
          "Replace text everywhere in the body or in one section, across run boundaries, keeping "
-         "the formatting where each match starts.",
+         "the formatting where each match starts. Edits are plain; set tracked only when the "
+         "user asks for tracked changes.",
          R"({"type":"object","properties":{"find":{"type":"string"},"replace":{"type":"string"},)"
          R"("scope":{"type":"string","description":"all (the body), document (with headers, )"
-         R"(footers and notes), or a section's id"}},)"
-         R"("required":["find","replace"],"additionalProperties":false})",
+         R"(footers and notes), or a section's id"},)" +
+             tracked + R"(},"required":["find","replace"],"additionalProperties":false})",
          [](WordDocument& document, ToolArgs& args) -> Result<json::value> {
              Result<std::string> find = args.String("find");
              if (!find) return Propagate(find);
@@ -397,20 +413,23 @@ std::vector<DocumentTool> BuildTools() {
              if (!replace) return Propagate(replace);
              Result<std::optional<std::string>> scope = args.OptionalString("scope");
              if (!scope) return Propagate(scope);
+             Result<bool> tracked = ReadTracked(args);
+             if (!tracked) return Propagate(tracked);
              if (Status done = args.Finish(); !done) return std::unexpected(done.error());
              Result<std::size_t> count =
-                 document.ReplaceText(*find, *replace, scope->value_or("all"));
+                 document.ReplaceText(*find, *replace, scope->value_or("all"), *tracked);
              if (!count) return Propagate(count);
              return json::object{{"replaced", *count}};
          }});
     tools.push_back(
         {"move_block",
          "Move a block with what belongs to it (a heading's whole section, a figure's or table's "
-         "caption) to an anchor.",
+         "caption) to an anchor. Edits are plain; set tracked only when the user asks for "
+         "tracked changes (the move then shows as a deletion and an insertion).",
          R"({"type":"object",)"
          R"("properties":{"block":{"type":"string"},"to_anchor":{"type":"string"},)"
-         R"("position":{"enum":["before","after","end_of_section"]}},)"
-         R"("required":["block","to_anchor"],"additionalProperties":false})",
+         R"("position":{"enum":["before","after","end_of_section"]},)" +
+             tracked + R"(},"required":["block","to_anchor"],"additionalProperties":false})",
          [](WordDocument& document, ToolArgs& args) -> Result<json::value> {
              Result<std::string> block = args.String("block");
              if (!block) return Propagate(block);
@@ -418,8 +437,10 @@ std::vector<DocumentTool> BuildTools() {
              if (!to) return Propagate(to);
              Result<Position> position = ReadPosition(args);
              if (!position) return Propagate(position);
+             Result<bool> tracked = ReadTracked(args);
+             if (!tracked) return Propagate(tracked);
              if (Status done = args.Finish(); !done) return std::unexpected(done.error());
-             if (Status moved = document.MoveBlock(*block, *to, *position); !moved) {
+             if (Status moved = document.MoveBlock(*block, *to, *position, *tracked); !moved) {
                  return std::unexpected(moved.error());
              }
              return json::object{{"moved", *block}};
@@ -427,24 +448,25 @@ std::vector<DocumentTool> BuildTools() {
     tools.push_back(
         {"delete_block",
          "Delete a block with what belongs to it (a heading's section, a caption, the image or "
-         "chart parts only it used).",
-         R"({"type":"object","properties":{"block":{"type":"string"},)"
-         R"("tracked":{"type":"boolean"}},"required":["block"],"additionalProperties":false})",
+         "chart parts only it used). Edits are plain; set tracked only when the user asks for "
+         "tracked changes.",
+         R"({"type":"object","properties":{"block":{"type":"string"},)" + tracked +
+             R"(},"required":["block"],"additionalProperties":false})",
          [](WordDocument& document, ToolArgs& args) -> Result<json::value> {
              Result<std::string> block = args.String("block");
              if (!block) return Propagate(block);
-             Result<std::optional<bool>> tracked = args.OptionalBool("tracked");
+             Result<bool> tracked = ReadTracked(args);
              if (!tracked) return Propagate(tracked);
              if (Status done = args.Finish(); !done) return std::unexpected(done.error());
-             if (Status deleted = document.DeleteBlock(*block, tracked->value_or(false));
-                 !deleted) {
+             if (Status deleted = document.DeleteBlock(*block, *tracked); !deleted) {
                  return std::unexpected(deleted.error());
              }
              return json::object{{"deleted", *block}};
          }});
     tools.push_back(
         {"add_chart",
-         "Insert a chart (a real Word chart with its data in an embedded workbook) at an anchor.",
+         "Insert a chart (a real Word chart with its data in an embedded workbook) at an anchor. "
+         "Edits are plain; set tracked only when the user asks for tracked changes.",
          R"({"type":"object","properties":{"anchor":{"type":"string"},)"
          R"("position":{"enum":["before","after","end_of_section"]},)"
          R"("type":{"enum":["column","bar","line","area","pie","doughnut","scatter"]},)"
@@ -453,8 +475,10 @@ std::vector<DocumentTool> BuildTools() {
          R"("properties":{"name":{"type":"string"},)"
          R"("values":{"type":"array","items":{"type":["number","null"]}}},"required":["values"]}},)"
          R"("name":{"type":"string"},"caption":{"type":"string"},"alt_text":{"type":"string"},)"
-         R"("width_cm":{"type":"number"}},"required":["anchor","categories","series"],)"
-         R"("additionalProperties":false})",
+         R"("width_cm":{"type":"number"},)" +
+             tracked +
+             R"(},"required":["anchor","categories","series"],)"
+             R"("additionalProperties":false})",
          AddChartTool});
     tools.push_back(
         {"add_bookmark", "Put a named bookmark on a block so it can be referred to later.",

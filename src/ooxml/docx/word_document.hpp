@@ -194,13 +194,19 @@ public:
     // body, "document" for the body, headers, footers and notes, else an anchor's section) even
     // when it is split across runs. The replacement takes
     // the formatting of the run where the match starts. Returns the number replaced.
+    // With `tracked`, the matched text stays as a tracked deletion by "Quire" (w:del, each piece
+    // keeping its run's formatting) followed by the replacement as a tracked insertion (w:ins);
+    // accepting gives the plain replacement, rejecting the text as it was.
     [[nodiscard]] Result<std::size_t> ReplaceText(std::string_view find, std::string_view replace,
-                                                  std::string_view scope = "all");
+                                                  std::string_view scope = "all",
+                                                  bool tracked = false);
 
     // Moves a block, with what belongs to it (a heading's whole section, a figure's or table's
     // caption, the bookmarks in it), to an anchor. Moving a block into itself is kInvalidRequest.
+    // With `tracked`, the move is marked as a tracked deletion at the source and a tracked
+    // insertion of a copy at the destination, both by "Quire"; the bookmarks go with the copy.
     [[nodiscard]] Status MoveBlock(std::string_view block, std::string_view to_anchor,
-                                   Position position);
+                                   Position position, bool tracked = false);
     // Deletes a block the same way, with the image and chart parts only it used. With `tracked`
     // the content stays, marked as a tracked deletion by "Quire" (parts stay until it is
     // accepted and the document saved by Word).

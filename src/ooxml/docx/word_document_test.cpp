@@ -763,6 +763,242 @@ TEST(WordDocument, RejectingATrackedInsertionGivesBackTheBodyAsItWas) {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Tracked edits: replace_text and move_block
+
+// How often `part` occurs in `text`.
+std::size_t Occurrences(std::string_view text, std::string_view part) {
+    std::size_t count = 0;
+    for (std::size_t at = text.find(part); at != std::string_view::npos;
+         at = text.find(part, at + part.size())) {
+        ++count;
+    }
+    return count;
+}
+
+// The runs of the document's only paragraph as text and boldness, "Net |*income*| rose".
+std::string RunsOf(const WordDocument& document) {
+    const std::vector<BlockInfo> blocks = document.Blocks();
+    EXPECT_EQ(blocks.size(), 1u);
+    std::string out;
+    for (const RunInfo& run : blocks.empty() ? std::vector<RunInfo>{} : blocks[0].runs) {
+        if (run.text.empty()) continue;
+        if (!out.empty()) out += "|";
+        out += run.bold ? "*" + run.text + "*" : run.text;
+    }
+    return out;
+}
+
+TEST(WordDocument, ATrackedReplacementAcrossRunsDeletesEachPieceAndInsertsWithTheFirstsFormat) {
+    for (const bool accept : {true, false}) {
+        WordDocument document = WordDocument::Create();
+        ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter,
+                                          std::vector{Paragraph("Net **reve**nue rose")}));
+        Result<std::size_t> count = document.ReplaceText("revenue", "income", "all", true);
+        ASSERT_TRUE(count) << count.error().message;
+        EXPECT_EQ(*count, 1u);
+        const std::string xml = MainPartXml(document);
+        // Each piece keeps its run's formatting, deleted; the replacement is bold like "reve".
+        EXPECT_NE(xml.find(R"(<w:rPr><w:b/></w:rPr><w:delText xml:space="preserve">reve<)"),
+                  std::string::npos)
+            << xml;
+        EXPECT_NE(xml.find(R"(<w:delText xml:space="preserve">nue</w:delText>)"), std::string::npos)
+            << xml;
+        EXPECT_NE(xml.find(R"(<w:rPr><w:b/></w:rPr><w:t xml:space="preserve">income<)"),
+                  std::string::npos)
+            << xml;
+        EXPECT_EQ(Occurrences(xml, R"(w:author="Quire")"), 3u) << xml;
+        WordDocument reopened = Reopen(document);
+        EXPECT_TRUE(json::parse(reopened.OutlineJson()).at("tracked_changes").as_bool());
+        EXPECT_EQ(reopened.Text(), "Net income rose\n") << "deleted text is not read";
+
+        EXPECT_EQ(ResolvedText(Reopen(reopened), accept),
+                  accept ? "Net income rose\n" : "Net revenue rose\n");
+        ASSERT_TRUE(accept ? reopened.AcceptAllChanges() : reopened.RejectAllChanges());
+        EXPECT_EQ(RunsOf(reopened), accept ? "Net |*income*| rose" : "Net |*reve*|nue| rose");
+    }
+}
+
+TEST(WordDocument, ATrackedReplacementFindsEveryMatchAndNeverMatchesItsOwnReplacement) {
+    WordDocument document =
+        WithBody(R"(<w:p><w:r><w:rPr><w:i/></w:rPr><w:t>a cat, a cat</w:t></w:r></w:p>)"
+                 R"(<w:p><w:r><w:t xml:space="preserve">no </w:t></w:r><w:r><w:t>ca</w:t></w:r>)"
+                 R"(<w:r><w:t>t here</w:t></w:r></w:p>)");
+    Result<std::size_t> count = document.ReplaceText("cat", "cat and cat", "all", true);
+    ASSERT_TRUE(count);
+    EXPECT_EQ(*count, 3u);
+    EXPECT_EQ(document.Text(), "a cat and cat, a cat and cat\nno cat and cat here\n");
+    EXPECT_EQ(ResolvedText(Reopen(document), true),
+              "a cat and cat, a cat and cat\nno cat and cat here\n");
+    EXPECT_EQ(ResolvedText(Reopen(document), false), "a cat, a cat\nno cat here\n");
+    EXPECT_EQ(Occurrences(MainPartXml(document), "<w:i/>"), 6u)
+        << "two deleted pieces, two insertions and the two pieces of text before them keep the "
+           "italics";
+}
+
+// A run may hold several text elements, with a tab between them; a match across them splits the
+// run around each piece and leaves the tab where it was.
+TEST(WordDocument, ATrackedReplacementAcrossTextElementsOfOneRunKeepsWhatIsBetweenThem) {
+    WordDocument document = WithBody(
+        R"(<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>one tw</w:t><w:tab/><w:t>o three</w:t></w:r></w:p>)");
+    Result<std::size_t> count = document.ReplaceText("two", "2", "all", true);
+    ASSERT_TRUE(count);
+    EXPECT_EQ(*count, 1u);
+    EXPECT_EQ(document.Text(), "one 2\t three\n");
+    EXPECT_EQ(ResolvedText(Reopen(document), true), "one 2\t three\n");
+    EXPECT_EQ(ResolvedText(Reopen(document), false), "one tw\to three\n");
+    EXPECT_EQ(Occurrences(MainPartXml(document), "<w:b/>"), 6u)
+        << "the text before, the two pieces, the tab, the insertion and the text after";
+}
+
+// Text a tracked change inserted (the user's, or an earlier replacement's) is deleted inside
+// that insertion, as Word does; resolving takes both changes back or keeps the last one.
+TEST(WordDocument, ATrackedReplacementOfInsertedTextResolvesBothWays) {
+    WordDocument document = WithBody(
+        R"(<w:p><w:r><w:t xml:space="preserve">Plan </w:t></w:r><w:ins w:id="1" w:author="A">)"
+        R"(<w:r><w:t>alpha</w:t></w:r></w:ins></w:p>)");
+    ASSERT_TRUE(document.ReplaceText("alpha", "beta", "all", true));
+    ASSERT_TRUE(document.ReplaceText("beta", "gamma", "all", true));
+    EXPECT_EQ(document.Text(), "Plan gamma\n");
+    EXPECT_EQ(ResolvedText(Reopen(document), true), "Plan gamma\n");
+    EXPECT_EQ(ResolvedText(Reopen(document), false), "Plan \n");
+}
+
+TEST(WordDocument, ATrackedReplacementWithNothingIsADeletionOnly) {
+    WordDocument document = WithBody(R"(<w:p><w:r><w:t>keep drop keep</w:t></w:r></w:p>)");
+    Result<std::size_t> count = document.ReplaceText("drop ", "", "all", true);
+    ASSERT_TRUE(count);
+    EXPECT_EQ(*count, 1u);
+    const std::string xml = MainPartXml(document);
+    EXPECT_EQ(Occurrences(xml, "<w:ins "), 0u) << xml;
+    EXPECT_EQ(Occurrences(xml, "<w:del "), 1u) << xml;
+    EXPECT_EQ(ResolvedText(Reopen(document), true), "keep keep\n");
+    EXPECT_EQ(ResolvedText(Reopen(document), false), "keep drop keep\n");
+}
+
+TEST(WordDocument, ATrackedReplacementReachesHeadersForTheDocumentScope) {
+    WordDocument document = WordDocument::Create();
+    ASSERT_TRUE(
+        document.InsertBlocks("end", Position::kAfter, std::vector{Paragraph("Draft text")}));
+    ASSERT_TRUE(document.SetHeaderFooter({false, "default", "Draft header"}));
+    Result<std::size_t> count = document.ReplaceText("Draft", "Final", "document", true);
+    ASSERT_TRUE(count);
+    EXPECT_EQ(*count, 2u);
+    WordDocument reopened = Reopen(document);
+    const std::string headers =
+        json::serialize(json::parse(reopened.OutlineJson()).at("headers_footers"));
+    EXPECT_NE(headers.find("Final header"), std::string::npos) << headers;
+    ASSERT_TRUE(reopened.RejectAllChanges());
+    const std::string rejected =
+        json::serialize(json::parse(Reopen(reopened).OutlineJson()).at("headers_footers"));
+    EXPECT_NE(rejected.find("Draft header"), std::string::npos) << rejected;
+    EXPECT_EQ(Reopen(reopened).Text(), "Draft text\n");
+}
+
+// The text of the document after a plain move, to compare a tracked move's accepted result with.
+std::string PlainlyMoved(std::string_view block, std::string_view to, Position position) {
+    WordDocument document = Report();
+    EXPECT_TRUE(document.MoveBlock(block, to, position));
+    return Reopen(document).Text();
+}
+
+TEST(WordDocument, ATrackedMoveAcceptsToTheMovedOrderAndRejectsToTheOriginal) {
+    const std::string original = Report().Text();
+    const std::string moved =
+        PlainlyMoved("sec_details", "sec_executive_summary", Position::kBefore);
+    ASSERT_NE(moved, original);
+    for (const bool accept : {true, false}) {
+        WordDocument document = Report();
+        ASSERT_TRUE(
+            document.MoveBlock("sec_details", "sec_executive_summary", Position::kBefore, true));
+        WordDocument reopened = Reopen(document);
+        EXPECT_TRUE(json::parse(reopened.OutlineJson()).at("tracked_changes").as_bool());
+        // Read as the document will be once accepted; the anchor names the moved heading.
+        EXPECT_EQ(reopened.Text().find("Details"), moved.find("Details"));
+        Result<std::vector<BlockInfo>> section = reopened.ReadSection("sec_details");
+        ASSERT_TRUE(section);
+        EXPECT_EQ(section->front().text, "Details");
+        EXPECT_LT(reopened.Text().find("Details"), reopened.Text().find("Executive summary"));
+        EXPECT_EQ(ResolvedText(Reopen(reopened), accept), accept ? moved : original);
+    }
+}
+
+TEST(WordDocument, ATrackedMoveOfAChartKeepsOneDrawingOnceResolved) {
+    const std::string original = Report().Text();
+    for (const bool accept : {true, false}) {
+        WordDocument document = Report();
+        const std::string figure =
+            json::parse(document.OutlineJson()).at("figures").at(0).at("id").as_string().c_str();
+        const std::string moved =
+            PlainlyMoved(figure, "sec_executive_summary", Position::kEndOfSection);
+        ASSERT_TRUE(
+            document.MoveBlock(figure, "sec_executive_summary", Position::kEndOfSection, true));
+        const std::string xml = MainPartXml(document);
+        EXPECT_EQ(Occurrences(xml, "<c:chart "), 2u) << "the source stays until resolved";
+        EXPECT_EQ(Occurrences(xml, "w:name=\"" + figure + "\""), 1u) << xml;
+        EXPECT_EQ(Occurrences(xml, "<wp:docPr id=\"1\""), 1u) << "drawing ids stay unique";
+        WordDocument resolved = Reopen(document);
+        EXPECT_EQ(ResolvedText(Reopen(resolved), accept), accept ? moved : original);
+        ASSERT_TRUE(accept ? resolved.AcceptAllChanges() : resolved.RejectAllChanges());
+        EXPECT_EQ(Occurrences(MainPartXml(resolved), "<c:chart "), 1u);
+        const json::value outline = json::parse(Reopen(resolved).OutlineJson());
+        ASSERT_EQ(outline.at("figures").as_array().size(), 1u);
+        EXPECT_EQ(outline.at("figures").at(0).at("section"),
+                  accept ? "sec_executive_summary" : "sec_details");
+    }
+}
+
+TEST(WordDocument, ATrackedMoveIntoItselfIsRefusedAndChangesNothing) {
+    WordDocument document = Report();
+    const std::string before = MainPartXml(document);
+    EXPECT_FALSE(document.MoveBlock("sec_details", "b5", Position::kAfter, true));
+    EXPECT_EQ(MainPartXml(document), before);
+}
+
+// The tools take "tracked" on every edit, reject any other type for it, and edit plainly
+// without it.
+TEST(WordDocument, ToolsMarkEditsAsTrackedOnlyWhenAsked) {
+    struct Row {
+        const char* tool;
+        const char* args;
+    };
+    const Row rows[] = {
+        {"replace_text", R"({"find":"Revenue grew","replace":"Sales rose")"},
+        {"move_block", R"({"block":"sec_details","to_anchor":"sec_report","position":"after")"},
+        {"delete_block", R"({"block":"sec_details")"},
+        {"insert_blocks", R"({"anchor":"end","blocks":[{"type":"paragraph","text":"More."}])"},
+        {"add_chart", R"({"anchor":"end","categories":["a"],"series":[{"values":[1]}],)"
+                      R"("caption":"Figure 2: A")"},
+    };
+    for (const Row& row : rows) {
+        SCOPED_TRACE(row.tool);
+        for (const char* tracked : {"", R"(,"tracked":false)", R"(,"tracked":true)"}) {
+            WordDocument document = Report();
+            const json::object args =
+                json::parse(std::string(row.args) + tracked + "}").as_object();
+            Result<json::value> done = CallTool(document, row.tool, args);
+            ASSERT_TRUE(done) << done.error().message;
+            const bool marked = std::string_view(tracked) == R"(,"tracked":true)";
+            EXPECT_EQ(json::parse(Reopen(document).OutlineJson()).at("tracked_changes").as_bool(),
+                      marked)
+                << tracked;
+        }
+        WordDocument document = Report();
+        const std::string before = MainPartXml(document);
+        Result<json::value> bad =
+            CallTool(document, row.tool,
+                     json::parse(std::string(row.args) + R"(,"tracked":"yes"})").as_object());
+        ASSERT_FALSE(bad);
+        EXPECT_EQ(bad.error().code, ErrorCode::kInvalidRequest);
+        EXPECT_NE(bad.error().message.find("'tracked' must be true or false"), std::string::npos)
+            << bad.error().message;
+        EXPECT_EQ(MainPartXml(document), before);
+    }
+    const std::string schemas = ToolSchemasJson();
+    EXPECT_EQ(Occurrences(schemas, R"("tracked":{"type":"boolean","description":)"), 5u);
+    EXPECT_NE(schemas.find("unless the user asks for tracked changes"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace quire::docx
 

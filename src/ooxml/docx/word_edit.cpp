@@ -73,6 +73,145 @@ std::size_t ReplaceInParagraph(const WordNames& w, const pugi::xml_node& paragra
     return count;
 }
 
+// --- Tracked replacement ---
+//
+// Each match is taken apart into runs that hold nothing but a piece of it, so that the pieces
+// can be marked deleted with the formatting of their runs, and the replacement follows them as an
+// inserted run with the first piece's formatting.
+
+void PreserveSpace(pugi::xml_node t) {
+    if (!t.attribute("xml:space")) t.append_attribute("xml:space").set_value("preserve");
+}
+
+// Splits a run in two before `child`: the run keeps what comes before it, a copy of the run (with
+// the same properties) placed after it holds copies of `child` and what follows, which leave the
+// run (their handles are then no longer valid). Returns the copy.
+pugi::xml_node SplitRunBefore(const WordNames& w, pugi::xml_node run, pugi::xml_node child) {
+    std::size_t index = 0;
+    for (pugi::xml_node n = run.first_child(); n != child; n = n.next_sibling()) ++index;
+    pugi::xml_node right = run.parent().insert_copy_after(run, run);
+    std::size_t i = 0;
+    for (pugi::xml_node n = right.first_child(); n; ++i) {
+        pugi::xml_node next = n.next_sibling();
+        if (i < index && !w.Is(n, "rPr")) right.remove_child(n);
+        n = next;
+    }
+    i = 0;
+    for (pugi::xml_node n = run.first_child(); n; ++i) {
+        pugi::xml_node next = n.next_sibling();
+        if (i >= index) run.remove_child(n);
+        n = next;
+    }
+    return right;
+}
+
+// Whether a run holds content (text, tabs, breaks, drawings…) before `child`.
+bool HoldsContentBefore(const WordNames& w, const pugi::xml_node& child) {
+    for (pugi::xml_node n = PreviousElement(child); n; n = PreviousElement(n)) {
+        if (!w.Is(n, "rPr")) return true;
+    }
+    return false;
+}
+
+// Splits `t`, a w:t of a run, so that the bytes [from, to) of its text are alone in a run of
+// their own, and returns that run.
+pugi::xml_node IsolateText(const WordNames& w, pugi::xml_node t, std::size_t from, std::size_t to) {
+    const std::string text = t.text().get();
+    PreserveSpace(t);
+    if (to < text.size()) {
+        pugi::xml_node tail = t.parent().insert_copy_after(t, t);
+        tail.text().set(text.substr(to).c_str());
+    }
+    if (from > 0) {
+        pugi::xml_node head = t.parent().insert_copy_before(t, t);
+        head.text().set(text.substr(0, from).c_str());
+    }
+    t.text().set(text.substr(from, to - from).c_str());
+    pugi::xml_node run = t.parent();
+    if (HoldsContentBefore(w, t)) {
+        // The split leaves `t` in the run it came from and its copy first in the new run.
+        run = SplitRunBefore(w, run, t);
+        t = FirstElement(run);
+        if (w.Is(t, "rPr")) t = NextElement(t);
+    }
+    if (pugi::xml_node after = NextElement(t)) SplitRunBefore(w, run, after);
+    return run;
+}
+
+// The run of the replacement: a copy of the run where the match starts, with the replacement as
+// its only text and without the revision records of the copied properties. It follows the
+// pieces when nothing lies between them (so the deletion reads whole before it), else the first
+// piece, where a plain replacement puts its text, in the first piece's container (a hyperlink).
+pugi::xml_node ReplacementRun(const WordNames& w, const std::vector<pugi::xml_node>& pieces,
+                              std::string_view replace) {
+    pugi::xml_node after = pieces.front();
+    for (std::size_t i = 1; i < pieces.size() && NextElement(after) == pieces[i]; ++i) {
+        after = pieces[i];
+    }
+    if (after != pieces.back()) after = pieces.front();
+    const pugi::xml_node& first = pieces.front();
+    pugi::xml_node run = after.parent().insert_copy_after(first, after);
+    for (pugi::xml_node n = run.first_child(); n;) {
+        pugi::xml_node next = n.next_sibling();
+        if (!w.Is(n, "rPr")) run.remove_child(n);
+        n = next;
+    }
+    if (pugi::xml_node r_pr = ooxml::FindChild(run, w.ns(), "rPr")) {
+        while (pugi::xml_node record = ooxml::FindChild(r_pr, w.ns(), "rPrChange")) {
+            r_pr.remove_child(record);
+        }
+    }
+    pugi::xml_node t = run.append_child(pugi::node_element);
+    std::string name = first.name();
+    const std::size_t colon = name.find(':');
+    t.set_name(((colon == std::string::npos ? "" : name.substr(0, colon + 1)) + "t").c_str());
+    t.text().set(std::string(replace).c_str());
+    PreserveSpace(t);
+    return run;
+}
+
+// Replaces the matches of one paragraph as tracked changes, one match at a time: the text read
+// again after each one shows the replacement where the match was (deleted text is not read), so
+// the search goes on after it.
+Result<std::size_t> TrackedReplaceInParagraph(WordDocument::Impl& impl, const WordNames& w,
+                                              const pugi::xml_node& paragraph,
+                                              std::string_view find, std::string_view replace) {
+    std::size_t count = 0;
+    for (std::size_t from = 0;; ++count) {
+        const std::vector<pugi::xml_node> texts = VisibleTexts(w, paragraph);
+        std::string joined;
+        std::vector<std::size_t> starts;
+        for (const pugi::xml_node& t : texts) {
+            starts.push_back(joined.size());
+            joined += t.text().get();
+        }
+        const std::size_t at = joined.find(find, from);
+        if (at == std::string::npos) return count;
+        const std::size_t end = at + find.size();
+        // Last piece first: splitting a run keeps the text elements before the split where they
+        // are, so those of earlier pieces in the same run stay valid.
+        std::vector<pugi::xml_node> pieces;
+        for (std::size_t i = texts.size(); i-- > 0;) {
+            const std::size_t node_end = i + 1 < texts.size() ? starts[i + 1] : joined.size();
+            if (node_end <= at || starts[i] >= end || !w.Is(texts[i].parent(), "r")) continue;
+            pieces.insert(pieces.begin(),
+                          IsolateText(w, texts[i], std::max(at, starts[i]) - starts[i],
+                                      std::min(end, node_end) - starts[i]));
+        }
+        if (pieces.empty()) return count;
+        if (!replace.empty()) {
+            pugi::xml_node inserted = ReplacementRun(w, pieces, replace);
+            if (Status marked = TrackRevision(impl, {inserted}, true); !marked) {
+                return std::unexpected(marked.error());
+            }
+        }
+        if (Status marked = TrackRevision(impl, pieces, false); !marked) {
+            return std::unexpected(marked.error());
+        }
+        from = at + replace.size();
+    }
+}
+
 // The relationship ids a subtree refers to (r:id, r:embed, r:link and the like).
 void CollectRelIds(const pugi::xml_node& root, std::set<std::string>& ids) {
     auto scan = [&](const pugi::xml_node& node) {
@@ -106,10 +245,30 @@ std::size_t ReplaceBelow(const WordNames& w, const pugi::xml_node& root, std::st
     return count;
 }
 
+// The same as tracked changes. The paragraphs are listed first, since marking a match adds runs
+// and wrappers to the tree being walked.
+Result<std::size_t> TrackedReplaceBelow(WordDocument::Impl& impl, const WordNames& w,
+                                        const pugi::xml_node& root, std::string_view find,
+                                        std::string_view replace) {
+    std::vector<pugi::xml_node> paragraphs;
+    if (w.Is(root, "p")) paragraphs.push_back(root);
+    ForEachElement(root, [&](const pugi::xml_node& node) {
+        if (w.Is(node, "p")) paragraphs.push_back(node);
+        return true;
+    });
+    std::size_t count = 0;
+    for (const pugi::xml_node& paragraph : paragraphs) {
+        Result<std::size_t> done = TrackedReplaceInParagraph(impl, w, paragraph, find, replace);
+        if (!done) return done;
+        count += *done;
+    }
+    return count;
+}
+
 }  // namespace
 
 Result<std::size_t> WordDocument::ReplaceText(std::string_view find, std::string_view replace,
-                                              std::string_view scope) {
+                                              std::string_view scope, bool tracked) {
     Impl& impl = *impl_;
     if (find.empty()) return InvalidRequest("'find' is empty");
     const std::string safe = ooxml::XmlSafeText(replace);
@@ -121,8 +280,16 @@ Result<std::size_t> WordDocument::ReplaceText(std::string_view find, std::string
         if (!block) return Propagate(block);
         roots = impl.Unit(*block, true);
     }
+    auto replace_below = [&](const WordNames& w, const pugi::xml_node& root) {
+        return tracked ? TrackedReplaceBelow(impl, w, root, find, safe)
+                       : Result<std::size_t>(ReplaceBelow(w, root, find, safe));
+    };
     std::size_t count = 0;
-    for (const pugi::xml_node& root : roots) count += ReplaceBelow(impl.w, root, find, safe);
+    for (const pugi::xml_node& root : roots) {
+        Result<std::size_t> done = replace_below(impl.w, root);
+        if (!done) return done;
+        count += *done;
+    }
     if (count > 0) impl.main_dirty = true;
     if (scope != "document") return count;
 
@@ -135,16 +302,110 @@ Result<std::size_t> WordDocument::ReplaceText(std::string_view find, std::string
         const std::string part = ooxml::Package::ResolveTarget(impl.main_part, rel.target);
         pugi::xml_document* doc = impl.Part(part);
         if (doc == nullptr) continue;
-        const std::size_t in_part =
-            ReplaceBelow(WordNames(*doc, impl.w.ns()), doc->document_element(), find, safe);
-        if (in_part > 0) impl.dirty_parts.insert(part);
-        count += in_part;
+        Result<std::size_t> in_part =
+            replace_below(WordNames(*doc, impl.w.ns()), doc->document_element());
+        if (!in_part) return in_part;
+        if (*in_part > 0) impl.dirty_parts.insert(part);
+        count += *in_part;
     }
     return count;
 }
 
+namespace {
+
+// The bookmarks starting in `nodes`, by id.
+std::set<std::string> BookmarksStartingIn(const WordNames& w,
+                                          const std::vector<pugi::xml_node>& nodes) {
+    std::set<std::string> ids;
+    for (const pugi::xml_node& top : nodes) {
+        if (w.Is(top, "bookmarkStart")) ids.emplace(w.Attr(top, "id"));
+        ForEachElement(top, [&](const pugi::xml_node& n) {
+            if (w.Is(n, "bookmarkStart")) ids.emplace(w.Attr(n, "id"));
+            return true;
+        });
+    }
+    return ids;
+}
+
+// Removes the elements at or below `nodes` that `match` accepts, and returns the nodes that
+// were not removed themselves.
+template <typename Match>
+std::vector<pugi::xml_node> RemoveMatching(const std::vector<pugi::xml_node>& nodes, Match match) {
+    std::vector<pugi::xml_node> kept, doomed;
+    for (const pugi::xml_node& top : nodes) {
+        if (match(top)) {
+            doomed.push_back(top);
+            continue;
+        }
+        kept.push_back(top);
+        ForEachElement(top, [&](const pugi::xml_node& n) {
+            if (match(n)) doomed.push_back(n);
+            return !match(n);
+        });
+    }
+    for (pugi::xml_node& node : doomed) node.parent().remove_child(node);
+    return kept;
+}
+
+// Revision marks and property change records, whose ids a copy must not repeat.
+bool IsRevisionRecord(const WordNames& w, const pugi::xml_node& node) {
+    for (std::string_view local : {"ins", "del", "moveFrom", "moveTo", "rPrChange", "pPrChange",
+                                   "sectPrChange", "tblPrChange", "trPrChange", "tcPrChange"}) {
+        if (w.Is(node, local)) return true;
+    }
+    return false;
+}
+
+// A tracked move as a deletion where the blocks are and an insertion of their copy where they go
+// (ECMA-376 Part 1, 17.13.5), not as moveFrom/moveTo ranges. The copy takes the bookmarks, since
+// names are unique and the anchors should name the moved blocks; it gets new drawing and revision
+// ids, and leaves comment ranges and references to the source they were written for.
+Status TrackedMove(WordDocument::Impl& impl, const std::vector<pugi::xml_node>& nodes,
+                   const InsertionPoint& at) {
+    const WordNames& w = impl.w;
+    pugi::xml_node parent = at.parent;
+    std::vector<pugi::xml_node> copies;
+    for (const pugi::xml_node& node : nodes) {
+        copies.push_back(at.before ? parent.insert_copy_before(node, at.before)
+                                   : parent.append_copy(node));
+    }
+    const std::set<std::string> moved = BookmarksStartingIn(w, nodes);
+    const std::set<std::string> in_copy = BookmarksStartingIn(w, copies);
+    auto id_of = [&](const pugi::xml_node& n) { return std::string(w.Attr(n, "id")); };
+    const std::vector<pugi::xml_node> source = RemoveMatching(nodes, [&](const pugi::xml_node& n) {
+        return (w.Is(n, "bookmarkStart") || w.Is(n, "bookmarkEnd")) && moved.contains(id_of(n));
+    });
+    std::vector<pugi::xml_node> target = RemoveMatching(copies, [&](const pugi::xml_node& n) {
+        return (w.Is(n, "bookmarkEnd") && !in_copy.contains(id_of(n))) ||
+               w.Is(n, "commentRangeStart") || w.Is(n, "commentRangeEnd") ||
+               w.Is(n, "commentReference");
+    });
+    std::vector<pugi::xml_node> blocks;
+    for (const pugi::xml_node& top : target) {
+        if (IsBlockElement(w, top)) blocks.push_back(top);
+        ForEachElement(top, [&](const pugi::xml_node& n) {
+            if (Local(n) == "docPr") n.attribute("id").set_value(impl.NextDrawingId());
+            if (IsRevisionRecord(w, n) && n.attribute("w:id")) {
+                n.attribute("w:id").set_value(impl.NextBookmarkId());
+            }
+            return true;
+        });
+    }
+    Result<std::vector<pugi::xml_node>> separators = impl.SeparateTables(blocks);
+    if (!separators) return std::unexpected(separators.error());
+    target.insert(target.end(), separators->begin(), separators->end());
+    if (Status deleted = TrackRevision(impl, source, false); !deleted) return deleted;
+    if (Status inserted = TrackRevision(impl, target, true); !inserted) return inserted;
+    // The blocks stay where they were, so the body ends as it did, unless the copy went to its
+    // end, as a tracked insertion there would.
+    impl.main_dirty = true;
+    return {};
+}
+
+}  // namespace
+
 Status WordDocument::MoveBlock(std::string_view block, std::string_view to_anchor,
-                               Position position) {
+                               Position position, bool tracked) {
     Impl& impl = *impl_;
     Result<pugi::xml_node> node = impl.Resolve(block);
     if (!node) return std::unexpected(node.error());
@@ -166,6 +427,7 @@ Status WordDocument::MoveBlock(std::string_view block, std::string_view to_ancho
          n = n.next_sibling()) {
         nodes.push_back(n);
     }
+    if (tracked) return TrackedMove(impl, nodes, *at);
     // The blocks that were on either side of the unit become neighbours.
     const pugi::xml_node left_behind[] = {PreviousBlock(impl.w, first),
                                           NextBlock(impl.w, unit.back())};
