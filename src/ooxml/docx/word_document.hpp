@@ -61,11 +61,15 @@ struct BlockInfo {
     bool caption = false;        // a paragraph in the Caption style
     bool list_item = false;      // a paragraph with numbering
     bool section_break = false;  // a paragraph whose properties end a section
-    std::size_t rows = 0, columns = 0, merged_cells = 0;  // tables
+    // Tables: rows, grid columns, and cells spanning more than one column or row (each merged
+    // cell once, however many rows or columns it spans).
+    std::size_t rows = 0, columns = 0, merged_cells = 0;
     std::vector<DrawingInfo> drawings;
     std::vector<std::string> bookmarks;   // names of bookmarks starting in the block
     std::vector<std::string> text_boxes;  // the text of each text box anchored in the block
-    bool tracked_changes = false;         // holds insertions, deletions, moves or format changes
+    // Holds a revision that AcceptAllChanges resolves: an insertion, deletion or move, a property
+    // change, a cell inserted, deleted or merged, or a move or custom XML range mark.
+    bool tracked_changes = false;
 };
 
 // A footnote, endnote or comment, read from its part.

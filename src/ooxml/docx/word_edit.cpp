@@ -328,8 +328,6 @@ bool IsAny(const WordNames& w, const pugi::xml_node& node,
     return IsAny(w, node, std::span(locals.begin(), locals.size()));
 }
 
-constexpr std::string_view kMarkRevisions[] = {"ins", "del", "moveFrom", "moveTo"};
-
 // A paragraph or table left with nothing but its properties goes, except the last paragraph of a
 // table cell, which a cell cannot be without (ECMA-376 Part 1, 17.4.66).
 void RemoveIfEmpty(const WordNames& w, pugi::xml_node node) {
@@ -391,15 +389,28 @@ struct PropertyChange {
 constexpr std::string_view kParagraphOwn[] = {"rPr", "sectPr"};
 constexpr std::string_view kReferences[] = {"headerReference", "footerReference"};
 constexpr std::string_view kRowMarks[] = {"ins", "del"};
-constexpr std::string_view kCellMarks[] = {"cellIns", "cellDel", "cellMerge"};
 
 constexpr PropertyChange kPropertyChanges[] = {
-    {"rPrChange", kMarkRevisions, {}}, {"pPrChange", {}, kParagraphOwn},
-    {"sectPrChange", kReferences, {}}, {"tblPrChange", {}, {}},
-    {"tblPrExChange", {}, {}},         {"trPrChange", {}, kRowMarks},
-    {"tcPrChange", {}, kCellMarks},    {"tblGridChange", {}, {}},
+    {"rPrChange", kRevisionMarks, {}},
+    {"pPrChange", {}, kParagraphOwn},
+    {"sectPrChange", kReferences, {}},
+    {"tblPrChange", {}, {}},
+    {"tblPrExChange", {}, {}},
+    {"trPrChange", {}, kRowMarks},
+    {"tcPrChange", {}, kCellRevisionMarks},
+    {"tblGridChange", {}, {}},
     {"numberingChange", {}, {}},
 };
+
+// The records handled here are the engine's list of them, in its order.
+constexpr bool SameRecords() {
+    if (std::size(kPropertyChanges) != std::size(kPropertyChangeRecords)) return false;
+    for (std::size_t i = 0; i < std::size(kPropertyChanges); ++i) {
+        if (kPropertyChanges[i].record != kPropertyChangeRecords[i]) return false;
+    }
+    return true;
+}
+static_assert(SameRecords());
 
 // Rejecting a property change puts the recorded properties back in place of the current ones
 // (ECMA-376 Part 1, 17.13.5); accepting drops the record. Either way the record goes.
@@ -456,7 +467,7 @@ bool Removes(const WordNames& w, const pugi::xml_node& mark, bool accept) {
 
 // An ins, del, moveFrom or moveTo around content, not one marking a paragraph mark or a row.
 bool IsContentRevision(const WordNames& w, const pugi::xml_node& node) {
-    return IsAny(w, node, kMarkRevisions) && !IsAny(w, node.parent(), {"rPr", "trPr", "numPr"});
+    return IsAny(w, node, kRevisionMarks) && !IsAny(w, node.parent(), {"rPr", "trPr", "numPr"});
 }
 
 // The revision marks on a paragraph's mark, a row or a cell.
@@ -469,7 +480,7 @@ std::vector<pugi::xml_node> OwnMarks(const WordNames& w, const pugi::xml_node& n
     }
     std::vector<pugi::xml_node> marks;
     for (pugi::xml_node child : properties.children()) {
-        if (IsAny(w, child, kMarkRevisions) || IsAny(w, child, {"cellIns", "cellDel"})) {
+        if (IsAny(w, child, kRevisionMarks) || IsAny(w, child, {"cellIns", "cellDel"})) {
             marks.push_back(child);
         }
     }
@@ -562,7 +573,7 @@ void ResolveContent(const WordNames& w, const pugi::xml_node& root, bool accept)
     const std::vector<pugi::xml_node> leftovers = Collect(root, [&](const pugi::xml_node& n) {
         const pugi::xml_node parent = n.parent();
         const bool run_properties = w.Is(parent, "rPr") && !w.Is(parent.parent(), "pPr");
-        return IsAny(w, n, kMarkRevisions) && (run_properties || w.Is(parent, "numPr"));
+        return IsAny(w, n, kRevisionMarks) && (run_properties || w.Is(parent, "numPr"));
     });
     for (pugi::xml_node mark : leftovers) mark.parent().remove_child(mark);
 }
@@ -602,10 +613,8 @@ void ResolveStructure(const WordNames& w, const pugi::xml_node& root, bool accep
 std::size_t CountChanges(const WordNames& w, const pugi::xml_node& root) {
     std::size_t changes = 0;
     ForEachElement(root, [&](const pugi::xml_node& node) {
-        const bool record =
-            std::any_of(std::begin(kPropertyChanges), std::end(kPropertyChanges),
-                        [&](const PropertyChange& kind) { return w.Is(node, kind.record); });
-        if (record || IsAny(w, node, kMarkRevisions) || IsAny(w, node, {"cellIns", "cellDel"})) {
+        const bool record = IsPropertyChangeRecord(w, node);
+        if (record || IsAny(w, node, kRevisionMarks) || IsAny(w, node, kCellRevisionMarks)) {
             ++changes;
         }
         return !record;
@@ -614,12 +623,45 @@ std::size_t CountChanges(const WordNames& w, const pugi::xml_node& root) {
 }
 
 bool IsRangeMarker(const WordNames& w, const pugi::xml_node& node) {
-    return IsAny(
-        w, node,
-        {"moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart", "moveToRangeEnd",
-         "customXmlInsRangeStart", "customXmlInsRangeEnd", "customXmlDelRangeStart",
-         "customXmlDelRangeEnd", "customXmlMoveFromRangeStart", "customXmlMoveFromRangeEnd",
-         "customXmlMoveToRangeStart", "customXmlMoveToRangeEnd"});
+    return IsAny(w, node, kRevisionRangeMarks);
+}
+
+// The vertical merge setting `setting` ("cont" or "rest", ST_AnnotationVMerge) written into a
+// cell's own properties: "cont" continues the merge from the cell above, "rest" ends it there.
+void SetVerticalMerge(const WordNames& w, pugi::xml_node tc_pr, std::string_view setting) {
+    pugi::xml_node v_merge = ooxml::FindChild(tc_pr, w.ns(), "vMerge");
+    if (setting != "cont") {
+        // A cell split from the cell above starts its own merge, which leaves it a plain cell
+        // unless the cell below continues it.
+        if (!v_merge) return;
+        pugi::xml_attribute val = ooxml::FindAttribute(v_merge, w.ns(), "val");
+        if (!val) val = v_merge.append_attribute(SameNamespace(v_merge, "val").c_str());
+        val.set_value("restart");
+        return;
+    }
+    if (!v_merge) {
+        // CT_TcPr (ECMA-376 Part 1, 17.4.70) puts vMerge after cnfStyle, tcW, gridSpan, hMerge.
+        pugi::xml_node before = FirstElement(tc_pr);
+        while (before && IsAny(w, before, {"cnfStyle", "tcW", "gridSpan", "hMerge"})) {
+            before = NextElement(before);
+        }
+        v_merge = before ? tc_pr.insert_child_before(SameNamespace(tc_pr, "vMerge").c_str(), before)
+                         : tc_pr.append_child(SameNamespace(tc_pr, "vMerge").c_str());
+    }
+    while (pugi::xml_attribute attr = v_merge.first_attribute()) v_merge.remove_attribute(attr);
+}
+
+// A tracked merge or split of cells (cellMerge, ECMA-376 Part 1, 17.13.5.3) leaves the cell with
+// the revised setting when accepted and the original one (not merged when absent) when rejected.
+void ResolveCellMerges(const WordNames& w, const pugi::xml_node& root, bool accept) {
+    for (pugi::xml_node mark :
+         Collect(root, [&](const pugi::xml_node& n) { return w.Is(n, "cellMerge"); })) {
+        pugi::xml_node tc_pr = mark.parent();
+        std::string setting(w.Attr(mark, accept ? "vMerge" : "vMergeOrig"));
+        tc_pr.remove_child(mark);
+        if (!accept && setting.empty()) setting = "rest";
+        if (!setting.empty()) SetVerticalMerge(w, tc_pr, setting);
+    }
 }
 
 // Property changes first, since they restore properties that hold revision marks of their own;
@@ -632,6 +674,7 @@ std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept)
     bookmarks.Walk(root, false);
     bookmarks.Remove();
     ResolveContent(w, root, accept);
+    ResolveCellMerges(w, root, accept);
     ResolveStructure(w, root, accept);
     for (pugi::xml_node marker :
          Collect(root, [&](const pugi::xml_node& n) { return IsRangeMarker(w, n); })) {
@@ -641,21 +684,16 @@ std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept)
 }
 
 Result<std::size_t> ResolveAll(WordDocument::Impl& impl, bool accept) {
+    // A part whose only revisions are range marks changes too, though they count for nothing.
+    if (HoldsRevision(impl.w, impl.body)) impl.main_dirty = true;
     std::size_t changes = ResolveChanges(impl.w, impl.body, accept);
-    if (changes > 0) impl.main_dirty = true;
-    for (const ooxml::Relationship& rel : impl.Rels()) {
-        if (rel.external) continue;
-        if (!impl.RelTypeIs(rel, "header") && !impl.RelTypeIs(rel, "footer") &&
-            !impl.RelTypeIs(rel, "footnotes") && !impl.RelTypeIs(rel, "endnotes")) {
-            continue;
-        }
-        const std::string part = ooxml::Package::ResolveTarget(impl.main_part, rel.target);
+    for (const std::string& part : RevisionParts(impl)) {
         pugi::xml_document* doc = impl.Part(part);
         if (doc == nullptr) continue;
-        const std::size_t in_part =
-            ResolveChanges(WordNames(*doc, impl.w.ns()), doc->document_element(), accept);
-        if (in_part > 0) impl.dirty_parts.insert(part);
-        changes += in_part;
+        const WordNames pw(*doc, impl.w.ns());
+        if (!HoldsRevision(pw, doc->document_element())) continue;
+        impl.dirty_parts.insert(part);
+        changes += ResolveChanges(pw, doc->document_element(), accept);
     }
     return changes;
 }

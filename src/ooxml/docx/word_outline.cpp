@@ -122,9 +122,6 @@ void ReadMarks(WordDocument::Impl& impl, Outline& outline) {
             ++outline.endnotes;
         } else if (w.Is(node, "commentReference")) {
             comments.emplace(w.Attr(node, "id"));
-        } else if (w.Is(node, "ins") || w.Is(node, "del") || w.Is(node, "moveFrom") ||
-                   w.Is(node, "moveTo") || w.Is(node, "rPrChange") || w.Is(node, "pPrChange")) {
-            outline.tracked_changes = true;
         } else if (w.Is(node, "sectPr")) {
             if (node.parent() != impl.body) ++outline.page_sections;
             for (pugi::xml_node ref : node.children()) {
@@ -142,6 +139,8 @@ void ReadMarks(WordDocument::Impl& impl, Outline& outline) {
         return true;
     });
     outline.comments = comments.size();
+    // What AcceptAllChanges and RejectAllChanges would resolve, in any part they cover.
+    outline.tracked_changes = DocumentHoldsRevision(impl);
 }
 
 Outline Build(WordDocument::Impl& impl) {

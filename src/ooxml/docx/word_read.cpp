@@ -159,10 +159,7 @@ BlockInfo ReadBlock(WordDocument::Impl& impl, const BodyBlock& block, std::size_
     info.heading_level = block.heading_level;
     ForEachElement(block.node, [&](const pugi::xml_node& node) {
         if (w.Is(node, "bookmarkStart")) info.bookmarks.emplace_back(w.Attr(node, "name"));
-        if (w.Is(node, "ins") || w.Is(node, "del") || w.Is(node, "moveFrom") ||
-            w.Is(node, "moveTo") || w.Is(node, "rPrChange") || w.Is(node, "pPrChange")) {
-            info.tracked_changes = true;
-        }
+        if (IsRevisionElement(w, node)) info.tracked_changes = true;
         if (w.Is(node, "drawing") || w.Is(node, "pict") || w.Is(node, "object")) {
             DrawingInfo drawing;
             std::string rel_id;
