@@ -33,7 +33,7 @@ struct DrawingInfo {
     std::string name;       // wp:docPr name ("Chart 1"), "" when absent
     std::string kind;       // "image", "chart", "diagram", "shape", "textbox"
     std::string alt_text;   // wp:docPr descr
-    bool floating = false;  // wp:anchor rather than wp:inline
+    bool floating = false;  // wp:anchor rather than wp:inline, or VML positioned absolutely
     std::string part;       // the image or chart part it shows, "" when none
 };
 

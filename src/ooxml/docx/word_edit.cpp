@@ -183,6 +183,131 @@ Status WordDocument::MoveBlock(std::string_view block, std::string_view to_ancho
     return impl.CloseBodyAfterTable();
 }
 
+namespace {
+
+// The ids of the footnotes, endnotes and comments some nodes refer to.
+struct NoteIds {
+    std::set<std::string> footnotes, endnotes, comments;
+};
+
+NoteIds NotesReferredTo(const WordNames& w, const std::vector<pugi::xml_node>& roots) {
+    NoteIds ids;
+    for (const pugi::xml_node& root : roots) {
+        ForEachElement(root, [&](const pugi::xml_node& node) {
+            if (w.Is(node, "footnoteReference")) ids.footnotes.emplace(w.Attr(node, "id"));
+            if (w.Is(node, "endnoteReference")) ids.endnotes.emplace(w.Attr(node, "id"));
+            if (w.Is(node, "commentReference") || w.Is(node, "commentRangeStart")) {
+                ids.comments.emplace(w.Attr(node, "id"));
+            }
+            return true;
+        });
+    }
+    return ids;
+}
+
+std::string_view AttributeLocal(const pugi::xml_attribute& attr) {
+    const std::string_view name = attr.name();
+    const std::size_t colon = name.find(':');
+    return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+// The value of the attribute with this local name in any namespace, "" when absent.
+std::string_view AnyAttribute(const pugi::xml_node& node, std::string_view local) {
+    for (pugi::xml_attribute attr : node.attributes()) {
+        if (AttributeLocal(attr) == local) return attr.value();
+    }
+    return "";
+}
+
+// Removes the children of a part's root whose attribute `key` is one of `values`, collecting
+// their attribute `also` into `collected` when given.
+void RemoveEntries(WordDocument::Impl& impl, const std::string& part, std::string_view key,
+                   const std::set<std::string>& values, std::string_view also = "",
+                   std::set<std::string>* collected = nullptr) {
+    pugi::xml_document* doc = part.empty() ? nullptr : impl.Part(part);
+    if (doc == nullptr || values.empty()) return;
+    std::vector<pugi::xml_node> doomed;
+    for (pugi::xml_node entry : doc->document_element().children()) {
+        if (entry.type() != pugi::node_element) continue;
+        if (!values.contains(std::string(AnyAttribute(entry, key)))) continue;
+        if (collected != nullptr) collected->emplace(AnyAttribute(entry, also));
+        doomed.push_back(entry);
+    }
+    for (pugi::xml_node entry : doomed) entry.parent().remove_child(entry);
+    if (!doomed.empty()) impl.dirty_parts.insert(part);
+}
+
+// The part a main-part relationship of a type outside the WordprocessingML list points at
+// (Word 2013 and later keep comment threads and ids in such parts), "" when none.
+std::string PartOfTypeEnding(WordDocument::Impl& impl, std::string_view suffix) {
+    for (const ooxml::Relationship& rel : impl.Rels()) {
+        if (!rel.external && rel.type.ends_with(suffix)) {
+            return ooxml::Package::ResolveTarget(impl.main_part, rel.target);
+        }
+    }
+    return "";
+}
+
+// Comments go with their ranges in the body and their entries in the parts that extend
+// comments.xml: commentsExtended and commentsIds by the paraId of the comment's paragraphs,
+// commentsExtensible by the durableId that commentsIds gave it.
+void RemoveComments(WordDocument::Impl& impl, const std::set<std::string>& ids) {
+    const std::string part = impl.RelatedPart("comments");
+    pugi::xml_document* doc = part.empty() ? nullptr : impl.Part(part);
+    if (doc == nullptr || ids.empty()) return;
+    const WordNames cw(*doc, impl.w.ns());
+    std::set<std::string> para_ids;
+    for (pugi::xml_node comment : doc->document_element().children()) {
+        if (!cw.Is(comment, "comment") || !ids.contains(std::string(cw.Attr(comment, "id")))) {
+            continue;
+        }
+        ForEachElement(comment, [&](const pugi::xml_node& node) {
+            if (cw.Is(node, "p") && !AnyAttribute(node, "paraId").empty()) {
+                para_ids.emplace(AnyAttribute(node, "paraId"));
+            }
+            return true;
+        });
+    }
+    RemoveEntries(impl, part, "id", ids);
+    std::vector<pugi::xml_node> marks;
+    ForEachElement(impl.body, [&](const pugi::xml_node& node) {
+        const bool mark = impl.w.Is(node, "commentRangeStart") ||
+                          impl.w.Is(node, "commentRangeEnd") || impl.w.Is(node, "commentReference");
+        if (mark && ids.contains(std::string(impl.w.Attr(node, "id")))) marks.push_back(node);
+        return true;
+    });
+    for (pugi::xml_node mark : marks) {
+        pugi::xml_node parent = mark.parent();
+        parent.remove_child(mark);
+        // A reference's run is left with nothing to show.
+        if (impl.w.Is(parent, "r") && !FirstElement(parent)) parent.parent().remove_child(parent);
+    }
+    std::set<std::string> durable_ids;
+    RemoveEntries(impl, PartOfTypeEnding(impl, "/commentsExtended"), "paraId", para_ids);
+    RemoveEntries(impl, PartOfTypeEnding(impl, "/commentsIds"), "paraId", para_ids, "durableId",
+                  &durable_ids);
+    RemoveEntries(impl, PartOfTypeEnding(impl, "/commentsExtensible"), "durableId", durable_ids);
+}
+
+// After blocks were deleted: the notes and comments they referred to that nothing else refers
+// to any more (the body, headers, footers and notes are searched) leave their parts.
+void RemoveOrphanedNotes(WordDocument::Impl& impl, NoteIds deleted) {
+    std::vector<pugi::xml_node> roots = {impl.body};
+    for (const std::string& part : RevisionParts(impl)) {
+        if (part == impl.RelatedPart("comments")) continue;
+        if (pugi::xml_document* doc = impl.Part(part)) roots.push_back(doc->document_element());
+    }
+    const NoteIds kept = NotesReferredTo(impl.w, roots);
+    for (const std::string& id : kept.footnotes) deleted.footnotes.erase(id);
+    for (const std::string& id : kept.endnotes) deleted.endnotes.erase(id);
+    for (const std::string& id : kept.comments) deleted.comments.erase(id);
+    RemoveEntries(impl, impl.RelatedPart("footnotes"), "id", deleted.footnotes);
+    RemoveEntries(impl, impl.RelatedPart("endnotes"), "id", deleted.endnotes);
+    RemoveComments(impl, deleted.comments);
+}
+
+}  // namespace
+
 Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
     Impl& impl = *impl_;
     Result<pugi::xml_node> node = impl.Resolve(block);
@@ -198,9 +323,11 @@ Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
             return true;
         });
     }
+    const NoteIds notes = NotesReferredTo(impl.w, unit);
     const pugi::xml_node neighbours[] = {PreviousBlock(impl.w, unit.front()),
                                          NextBlock(impl.w, unit.back())};
     for (const pugi::xml_node& member : unit) impl.body.remove_child(member);
+    RemoveOrphanedNotes(impl, notes);
     // The names of the bookmarks that went with it may be given again.
     impl.bookmark_names.reset();
 

@@ -173,6 +173,7 @@ TEST(WordRevisions, ATrackedCellMergeWasNotResolved) {
         EXPECT_EQ(xml.find(cell + R"(<w:vMerge w:val="restart"/></w:tcPr>)") != std::string::npos,
                   !accept)
             << xml;
+        EXPECT_EQ(resolved.Blocks().front().merged_cells, accept ? 1u : 0u) << xml;
         EXPECT_FALSE(OutlineSaysTracked(resolved));
     }
 
@@ -183,10 +184,12 @@ TEST(WordRevisions, ATrackedCellMergeWasNotResolved) {
         R"(<w:vMerge w:val="restart"/></w:tcPr><w:p/></w:tc></w:tr><w:tr><w:tc><w:tcPr>)"
         R"(<w:tcW w:w="100" w:type="dxa"/><w:cellMerge w:id="1" w:vMergeOrig="cont"/></w:tcPr>)"
         R"(<w:p/></w:tc></w:tr></w:tbl><w:p/><w:sectPr/>)");
+    EXPECT_EQ(split.Blocks().front().merged_cells, 0u);
     ASSERT_TRUE(split.RejectAllChanges());
     const std::string xml = PartXml(split, "word/document.xml");
     EXPECT_NE(xml.find(R"(<w:tcW w:w="100" w:type="dxa"/><w:vMerge/></w:tcPr>)"), std::string::npos)
         << xml;
+    EXPECT_EQ(split.Blocks().front().merged_cells, 1u);
 }
 
 }  // namespace
