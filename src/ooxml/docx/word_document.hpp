@@ -109,10 +109,12 @@ struct BlockSpec {
     std::vector<std::vector<std::string>> rows;  // table, plain text per cell
     bool header = true;                          // table: the first row repeats as a header
     std::vector<double> column_widths_cm;        // table, optional
-    std::string table_style;                     // table: "" for "TableGrid"
-    std::string image;                           // image: PNG or JPEG bytes
-    std::string alt_text;                        // image, chart
-    double width_cm = 0;                         // image, chart: 0 for a default
+    // table: a table style of the document, by id or name (ignoring case), or "Table Grid",
+    // which is added when the document lacks it; "" for Table Grid.
+    std::string table_style;
+    std::string image;                                        // image: PNG or JPEG bytes
+    std::string alt_text;                                     // image, chart
+    double width_cm = 0;                                      // image, chart: 0 for a default
     chart::ChartType chart_type = chart::ChartType::kColumn;  // chart
     std::string title;                                        // chart
     std::vector<std::string> categories;                      // chart
@@ -153,8 +155,10 @@ public:
     // package (not a zip, encrypted, hostile, a spreadsheet or presentation, no body).
     [[nodiscard]] static Result<WordDocument> Open(std::string bytes);
 
-    // A new, empty document (A4, 2.54 cm margins) with styles for Normal, Title, Heading 1–6,
-    // Caption, List Paragraph and Table Grid, settings and document properties.
+    // A new, empty document (A4, 2.54 cm margins; no blocks, only the final section properties)
+    // with settings, document properties and the styles Normal, Default Paragraph Font, Title and
+    // Heading 1. Blocks that need other styles (Heading 2–6, Caption, List Paragraph, Table Grid,
+    // Hyperlink, Header, Footer) add them to the styles part when they are written.
     static WordDocument Create();
 
     WordDocument(WordDocument&&) noexcept;

@@ -90,6 +90,22 @@ void FoldSections(Outline& outline) {
     outline.sections = std::move(kept);
 }
 
+// The paragraphs of a block-level content control or custom XML element count as the section's
+// own, except those in its tables and text boxes, as a table's cells do not count either.
+void CountNestedParagraphs(const WordNames& w, const pugi::xml_node& block, Outline& outline,
+                           SectionEntry& section) {
+    ForEachElement(block, [&](const pugi::xml_node& node) {
+        if (w.Is(node, "tbl") || w.Is(node, "sdtPr") || w.Is(node, "txbxContent")) return false;
+        if (!w.Is(node, "p")) return true;
+        const std::size_t words = CountWords(ParagraphText(w, node));
+        ++outline.paragraphs;
+        ++section.paragraphs;
+        outline.words += words;
+        section.words += words;
+        return false;
+    });
+}
+
 std::string PartText(WordDocument::Impl& impl, const std::string& part) {
     pugi::xml_document* doc = impl.Part(part);
     if (doc == nullptr) return "";
@@ -193,7 +209,10 @@ Outline Build(WordDocument::Impl& impl) {
             }
             continue;
         }
-        if (!w.Is(block.node, "p")) continue;
+        if (!w.Is(block.node, "p")) {
+            CountNestedParagraphs(w, block.node, outline, *current);
+            continue;
+        }
         ++outline.paragraphs;
         ++current->paragraphs;
         const std::size_t words = CountWords(ParagraphText(w, block.node));
