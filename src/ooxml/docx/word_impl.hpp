@@ -192,8 +192,8 @@ bool HoldsRevision(const WordNames& w, const pugi::xml_node& root);
 // The parts besides the main one whose tracked changes count and are resolved: headers,
 // footers, footnotes, endnotes and comments, each once.
 std::vector<std::string> RevisionParts(WordDocument::Impl& impl);
-// Whether the body or any of RevisionParts holds a revision element.
-bool DocumentHoldsRevision(WordDocument::Impl& impl);
+// Whether any of RevisionParts holds a revision element (the body is not searched).
+bool PartsHoldRevision(WordDocument::Impl& impl);
 
 // Shared helpers of the engine's source files.
 std::string_view Local(const pugi::xml_node& node);

@@ -125,6 +125,7 @@ void ReadMarks(WordDocument::Impl& impl, Outline& outline) {
     std::set<std::string> comments;
     std::set<std::string> header_rels;
     ForEachElement(impl.body, [&](const pugi::xml_node& node) {
+        if (!outline.tracked_changes && IsRevisionElement(w, node)) outline.tracked_changes = true;
         if (w.Is(node, "bookmarkStart")) {
             const std::string name(w.Attr(node, "name"));
             if (name.starts_with("_")) {
@@ -156,7 +157,7 @@ void ReadMarks(WordDocument::Impl& impl, Outline& outline) {
     });
     outline.comments = comments.size();
     // What AcceptAllChanges and RejectAllChanges would resolve, in any part they cover.
-    outline.tracked_changes = DocumentHoldsRevision(impl);
+    if (!outline.tracked_changes) outline.tracked_changes = PartsHoldRevision(impl);
 }
 
 Outline Build(WordDocument::Impl& impl) {

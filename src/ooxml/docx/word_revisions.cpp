@@ -52,8 +52,7 @@ std::vector<std::string> RevisionParts(WordDocument::Impl& impl) {
     return parts;
 }
 
-bool DocumentHoldsRevision(WordDocument::Impl& impl) {
-    if (HoldsRevision(impl.w, impl.body)) return true;
+bool PartsHoldRevision(WordDocument::Impl& impl) {
     for (const std::string& part : RevisionParts(impl)) {
         pugi::xml_document* doc = impl.Part(part);
         if (doc == nullptr) continue;
