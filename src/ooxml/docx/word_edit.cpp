@@ -279,8 +279,10 @@ void RemoveComments(WordDocument::Impl& impl, const std::set<std::string>& ids) 
     for (pugi::xml_node mark : marks) {
         pugi::xml_node parent = mark.parent();
         parent.remove_child(mark);
-        // A reference's run is left with nothing to show.
-        if (impl.w.Is(parent, "r") && !FirstElement(parent)) parent.parent().remove_child(parent);
+        // A reference's run is left with nothing to show but its properties.
+        pugi::xml_node left = FirstElement(parent);
+        if (impl.w.Is(left, "rPr")) left = NextElement(left);
+        if (impl.w.Is(parent, "r") && !left) parent.parent().remove_child(parent);
     }
     std::set<std::string> durable_ids;
     RemoveEntries(impl, PartOfTypeEnding(impl, "/commentsExtended"), "paraId", para_ids);

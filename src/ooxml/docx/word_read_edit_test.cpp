@@ -139,7 +139,9 @@ ExtraPart CommentsExtended() {
 std::string Commented(std::string_view id, std::string_view text) {
     return R"(<w:p><w:commentRangeStart w:id=")" + std::string(id) + R"("/><w:r><w:t>)" +
            std::string(text) + R"(</w:t></w:r><w:commentRangeEnd w:id=")" + std::string(id) +
-           R"("/><w:r><w:commentReference w:id=")" + std::string(id) + R"("/></w:r></w:p>)";
+           R"("/><w:r><w:rPr><w:rStyle w:val="CommentReference"/></w:rPr><w:commentReference )"
+           R"(w:id=")" +
+           std::string(id) + R"("/></w:r></w:p>)";
 }
 
 std::string Footnoted(std::string_view text, std::string_view id, std::string_view kind) {
@@ -167,6 +169,10 @@ TEST(WordEdit, DeletingABlockLeftItsNotesAndCommentsBehind) {
     for (const NoteInfo& note : reopened.Notes()) notes.push_back(note.kind + " " + note.text);
     EXPECT_EQ(notes, (std::vector<std::string>{"footnote Note 2", "comment Comment 1"}));
     EXPECT_EQ(reopened.Text(), "Kept\nKept too\n");
+    // No run is left holding only the properties of a removed comment's reference.
+    const std::string main = PartXml(reopened, "word/document.xml");
+    EXPECT_EQ(main.find(R"(CommentReference"/></w:rPr></w:r>)"), std::string::npos) << main;
+    EXPECT_NE(main.find(R"(<w:commentReference w:id="1"/>)"), std::string::npos) << main;
     const json::value outline = json::parse(reopened.OutlineJson());
     EXPECT_EQ(outline.at("footnotes"), 1);
     EXPECT_EQ(outline.at("endnotes"), 0);
