@@ -149,6 +149,20 @@ TEST(WordRevisions, EveryKindOfRevisionElementCountsAsATrackedChange) {
     EXPECT_FALSE(OutlineSaysTracked(WithBodyAndParts(std::string(kBody) + "<w:sectPr/>")));
 }
 
+// A body whose only revisions were move range marks had them removed in memory, but the part
+// was not marked changed (no revision counted), so the saved document still held them.
+TEST(WordRevisions, RangeMarksAloneWereResolvedButNotSaved) {
+    WordDocument document = WithBodyAndParts(
+        R"(<w:p><w:moveFromRangeStart w:id="1" w:name="m"/><w:r><w:t>x</w:t></w:r>)"
+        R"(<w:moveFromRangeEnd w:id="1"/></w:p><w:sectPr/>)");
+    Result<std::size_t> changes = document.RejectAllChanges();
+    ASSERT_TRUE(changes);
+    EXPECT_EQ(*changes, 0u);
+    const std::string xml = PartXml(document, "word/document.xml");
+    EXPECT_EQ(xml.find("moveFromRange"), std::string::npos) << xml;
+    EXPECT_EQ(Reopen(document).Text(), "x\n");
+}
+
 // A tracked vertical merge of cells (cellMerge) was left in place by both resolutions.
 TEST(WordRevisions, ATrackedCellMergeWasNotResolved) {
     const std::string body =
