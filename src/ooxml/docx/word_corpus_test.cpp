@@ -128,6 +128,19 @@ TEST_P(WordRoundTrip, InsertingParagraphsChangesOnlyTheMainPart) {
     EXPECT_EQ(text.substr(text.size() - 9), "Last new\n");
 }
 
+// The outline says a document has tracked changes exactly when accepting them all changes a part:
+// the flag and the resolution go by one list of revision elements and parts.
+TEST_P(WordRoundTrip, TrackedChangesFlagMatchesWhatAcceptingChanges) {
+    const std::string original = ReadCorpus(GetParam().file);
+    Result<WordDocument> document = WordDocument::Open(original);
+    ASSERT_TRUE(document) << document.error().message;
+    const bool flagged = json::parse(document->OutlineJson()).at("tracked_changes").as_bool();
+    ASSERT_TRUE(document->AcceptAllChanges());
+    Result<std::string> saved = document->Save();
+    ASSERT_TRUE(saved);
+    EXPECT_EQ(!ChangedParts(original, *saved).empty(), flagged);
+}
+
 INSTANTIATE_TEST_SUITE_P(Corpus, WordRoundTrip, ::testing::ValuesIn(WordFiles(false)), TestName);
 
 class WordHostile : public ::testing::TestWithParam<CorpusDocument> {};
@@ -264,7 +277,7 @@ std::vector<std::string> RevisionMarksLeft(const std::string& bytes) {
         if (!name.starts_with("word/") || !name.ends_with(".xml")) continue;
         if (name.find("document") == std::string::npos &&
             name.find("header") == std::string::npos && name.find("footer") == std::string::npos &&
-            name.find("notes") == std::string::npos) {
+            name.find("notes") == std::string::npos && name.find("comments") == std::string::npos) {
             continue;
         }
         Result<std::string> xml = package->ReadPart(name);
@@ -287,6 +300,7 @@ TEST_P(WordTrackedChanges, OneCallLeavesNoTrackedChange) {
     for (const bool accept : {true, false}) {
         Result<WordDocument> document = WordDocument::Open(original);
         ASSERT_TRUE(document);
+        EXPECT_TRUE(json::parse(document->OutlineJson()).at("tracked_changes").as_bool());
         Result<std::size_t> changes =
             accept ? document->AcceptAllChanges() : document->RejectAllChanges();
         ASSERT_TRUE(changes);

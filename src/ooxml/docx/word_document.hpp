@@ -33,7 +33,7 @@ struct DrawingInfo {
     std::string name;       // wp:docPr name ("Chart 1"), "" when absent
     std::string kind;       // "image", "chart", "diagram", "shape", "textbox"
     std::string alt_text;   // wp:docPr descr
-    bool floating = false;  // wp:anchor rather than wp:inline
+    bool floating = false;  // wp:anchor rather than wp:inline, or VML positioned absolutely
     std::string part;       // the image or chart part it shows, "" when none
 };
 
@@ -61,11 +61,15 @@ struct BlockInfo {
     bool caption = false;        // a paragraph in the Caption style
     bool list_item = false;      // a paragraph with numbering
     bool section_break = false;  // a paragraph whose properties end a section
-    std::size_t rows = 0, columns = 0, merged_cells = 0;  // tables
+    // Tables: rows, grid columns, and cells spanning more than one column or row (each merged
+    // cell once, however many rows or columns it spans).
+    std::size_t rows = 0, columns = 0, merged_cells = 0;
     std::vector<DrawingInfo> drawings;
     std::vector<std::string> bookmarks;   // names of bookmarks starting in the block
     std::vector<std::string> text_boxes;  // the text of each text box anchored in the block
-    bool tracked_changes = false;         // holds insertions, deletions, moves or format changes
+    // Holds a revision that AcceptAllChanges resolves: an insertion, deletion or move, a property
+    // change, a cell inserted, deleted or merged, or a move or custom XML range mark.
+    bool tracked_changes = false;
 };
 
 // A footnote, endnote or comment, read from its part.
@@ -105,10 +109,12 @@ struct BlockSpec {
     std::vector<std::vector<std::string>> rows;  // table, plain text per cell
     bool header = true;                          // table: the first row repeats as a header
     std::vector<double> column_widths_cm;        // table, optional
-    std::string table_style;                     // table: "" for "TableGrid"
-    std::string image;                           // image: PNG or JPEG bytes
-    std::string alt_text;                        // image, chart
-    double width_cm = 0;                         // image, chart: 0 for a default
+    // table: a table style of the document, by id or name (ignoring case), or "Table Grid",
+    // which is added when the document lacks it; "" for Table Grid.
+    std::string table_style;
+    std::string image;                                        // image: PNG or JPEG bytes
+    std::string alt_text;                                     // image, chart
+    double width_cm = 0;                                      // image, chart: 0 for a default
     chart::ChartType chart_type = chart::ChartType::kColumn;  // chart
     std::string title;                                        // chart
     std::vector<std::string> categories;                      // chart
@@ -149,8 +155,10 @@ public:
     // package (not a zip, encrypted, hostile, a spreadsheet or presentation, no body).
     [[nodiscard]] static Result<WordDocument> Open(std::string bytes);
 
-    // A new, empty document (A4, 2.54 cm margins) with styles for Normal, Title, Heading 1–6,
-    // Caption, List Paragraph and Table Grid, settings and document properties.
+    // A new, empty document (A4, 2.54 cm margins; no blocks, only the final section properties)
+    // with settings, document properties and the styles Normal, Default Paragraph Font, Title and
+    // Heading 1. Blocks that need other styles (Heading 2–6, Caption, List Paragraph, Table Grid,
+    // Hyperlink, Header, Footer) add them to the styles part when they are written.
     static WordDocument Create();
 
     WordDocument(WordDocument&&) noexcept;

@@ -445,6 +445,133 @@ Status WordDocument::MoveBlock(std::string_view block, std::string_view to_ancho
     return impl.CloseBodyAfterTable();
 }
 
+namespace {
+
+// The ids of the footnotes, endnotes and comments some nodes refer to.
+struct NoteIds {
+    std::set<std::string> footnotes, endnotes, comments;
+};
+
+NoteIds NotesReferredTo(const WordNames& w, const std::vector<pugi::xml_node>& roots) {
+    NoteIds ids;
+    for (const pugi::xml_node& root : roots) {
+        ForEachElement(root, [&](const pugi::xml_node& node) {
+            if (w.Is(node, "footnoteReference")) ids.footnotes.emplace(w.Attr(node, "id"));
+            if (w.Is(node, "endnoteReference")) ids.endnotes.emplace(w.Attr(node, "id"));
+            if (w.Is(node, "commentReference") || w.Is(node, "commentRangeStart")) {
+                ids.comments.emplace(w.Attr(node, "id"));
+            }
+            return true;
+        });
+    }
+    return ids;
+}
+
+std::string_view AttributeLocal(const pugi::xml_attribute& attr) {
+    const std::string_view name = attr.name();
+    const std::size_t colon = name.find(':');
+    return colon == std::string_view::npos ? name : name.substr(colon + 1);
+}
+
+// The value of the attribute with this local name in any namespace, "" when absent.
+std::string_view AnyAttribute(const pugi::xml_node& node, std::string_view local) {
+    for (pugi::xml_attribute attr : node.attributes()) {
+        if (AttributeLocal(attr) == local) return attr.value();
+    }
+    return "";
+}
+
+// Removes the children of a part's root whose attribute `key` is one of `values`, collecting
+// their attribute `also` into `collected` when given.
+void RemoveEntries(WordDocument::Impl& impl, const std::string& part, std::string_view key,
+                   const std::set<std::string>& values, std::string_view also = "",
+                   std::set<std::string>* collected = nullptr) {
+    pugi::xml_document* doc = part.empty() ? nullptr : impl.Part(part);
+    if (doc == nullptr || values.empty()) return;
+    std::vector<pugi::xml_node> doomed;
+    for (pugi::xml_node entry : doc->document_element().children()) {
+        if (entry.type() != pugi::node_element) continue;
+        if (!values.contains(std::string(AnyAttribute(entry, key)))) continue;
+        if (collected != nullptr) collected->emplace(AnyAttribute(entry, also));
+        doomed.push_back(entry);
+    }
+    for (pugi::xml_node entry : doomed) entry.parent().remove_child(entry);
+    if (!doomed.empty()) impl.dirty_parts.insert(part);
+}
+
+// The part a main-part relationship of a type outside the WordprocessingML list points at
+// (Word 2013 and later keep comment threads and ids in such parts), "" when none.
+std::string PartOfTypeEnding(WordDocument::Impl& impl, std::string_view suffix) {
+    for (const ooxml::Relationship& rel : impl.Rels()) {
+        if (!rel.external && rel.type.ends_with(suffix)) {
+            return ooxml::Package::ResolveTarget(impl.main_part, rel.target);
+        }
+    }
+    return "";
+}
+
+// Comments go with their ranges in the body and their entries in the parts that extend
+// comments.xml: commentsExtended and commentsIds by the paraId of the comment's paragraphs,
+// commentsExtensible by the durableId that commentsIds gave it.
+void RemoveComments(WordDocument::Impl& impl, const std::set<std::string>& ids) {
+    const std::string part = impl.RelatedPart("comments");
+    pugi::xml_document* doc = part.empty() ? nullptr : impl.Part(part);
+    if (doc == nullptr || ids.empty()) return;
+    const WordNames cw(*doc, impl.w.ns());
+    std::set<std::string> para_ids;
+    for (pugi::xml_node comment : doc->document_element().children()) {
+        if (!cw.Is(comment, "comment") || !ids.contains(std::string(cw.Attr(comment, "id")))) {
+            continue;
+        }
+        ForEachElement(comment, [&](const pugi::xml_node& node) {
+            if (cw.Is(node, "p") && !AnyAttribute(node, "paraId").empty()) {
+                para_ids.emplace(AnyAttribute(node, "paraId"));
+            }
+            return true;
+        });
+    }
+    RemoveEntries(impl, part, "id", ids);
+    std::vector<pugi::xml_node> marks;
+    ForEachElement(impl.body, [&](const pugi::xml_node& node) {
+        const bool mark = impl.w.Is(node, "commentRangeStart") ||
+                          impl.w.Is(node, "commentRangeEnd") || impl.w.Is(node, "commentReference");
+        if (mark && ids.contains(std::string(impl.w.Attr(node, "id")))) marks.push_back(node);
+        return true;
+    });
+    for (pugi::xml_node mark : marks) {
+        pugi::xml_node parent = mark.parent();
+        parent.remove_child(mark);
+        // A reference's run is left with nothing to show but its properties.
+        pugi::xml_node left = FirstElement(parent);
+        if (impl.w.Is(left, "rPr")) left = NextElement(left);
+        if (impl.w.Is(parent, "r") && !left) parent.parent().remove_child(parent);
+    }
+    std::set<std::string> durable_ids;
+    RemoveEntries(impl, PartOfTypeEnding(impl, "/commentsExtended"), "paraId", para_ids);
+    RemoveEntries(impl, PartOfTypeEnding(impl, "/commentsIds"), "paraId", para_ids, "durableId",
+                  &durable_ids);
+    RemoveEntries(impl, PartOfTypeEnding(impl, "/commentsExtensible"), "durableId", durable_ids);
+}
+
+// After blocks were deleted: the notes and comments they referred to that nothing else refers
+// to any more (the body, headers, footers and notes are searched) leave their parts.
+void RemoveOrphanedNotes(WordDocument::Impl& impl, NoteIds deleted) {
+    std::vector<pugi::xml_node> roots = {impl.body};
+    for (const std::string& part : RevisionParts(impl)) {
+        if (part == impl.RelatedPart("comments")) continue;
+        if (pugi::xml_document* doc = impl.Part(part)) roots.push_back(doc->document_element());
+    }
+    const NoteIds kept = NotesReferredTo(impl.w, roots);
+    for (const std::string& id : kept.footnotes) deleted.footnotes.erase(id);
+    for (const std::string& id : kept.endnotes) deleted.endnotes.erase(id);
+    for (const std::string& id : kept.comments) deleted.comments.erase(id);
+    RemoveEntries(impl, impl.RelatedPart("footnotes"), "id", deleted.footnotes);
+    RemoveEntries(impl, impl.RelatedPart("endnotes"), "id", deleted.endnotes);
+    RemoveComments(impl, deleted.comments);
+}
+
+}  // namespace
+
 Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
     Impl& impl = *impl_;
     Result<pugi::xml_node> node = impl.Resolve(block);
@@ -460,9 +587,11 @@ Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
             return true;
         });
     }
+    const NoteIds notes = NotesReferredTo(impl.w, unit);
     const pugi::xml_node neighbours[] = {PreviousBlock(impl.w, unit.front()),
                                          NextBlock(impl.w, unit.back())};
     for (const pugi::xml_node& member : unit) impl.body.remove_child(member);
+    RemoveOrphanedNotes(impl, notes);
     // The names of the bookmarks that went with it may be given again.
     impl.bookmark_names.reset();
 
@@ -590,8 +719,6 @@ bool IsAny(const WordNames& w, const pugi::xml_node& node,
     return IsAny(w, node, std::span(locals.begin(), locals.size()));
 }
 
-constexpr std::string_view kMarkRevisions[] = {"ins", "del", "moveFrom", "moveTo"};
-
 // A paragraph or table left with nothing but its properties goes, except the last paragraph of a
 // table cell, which a cell cannot be without (ECMA-376 Part 1, 17.4.66).
 void RemoveIfEmpty(const WordNames& w, pugi::xml_node node) {
@@ -653,15 +780,28 @@ struct PropertyChange {
 constexpr std::string_view kParagraphOwn[] = {"rPr", "sectPr"};
 constexpr std::string_view kReferences[] = {"headerReference", "footerReference"};
 constexpr std::string_view kRowMarks[] = {"ins", "del"};
-constexpr std::string_view kCellMarks[] = {"cellIns", "cellDel", "cellMerge"};
 
 constexpr PropertyChange kPropertyChanges[] = {
-    {"rPrChange", kMarkRevisions, {}}, {"pPrChange", {}, kParagraphOwn},
-    {"sectPrChange", kReferences, {}}, {"tblPrChange", {}, {}},
-    {"tblPrExChange", {}, {}},         {"trPrChange", {}, kRowMarks},
-    {"tcPrChange", {}, kCellMarks},    {"tblGridChange", {}, {}},
+    {"rPrChange", kRevisionMarks, {}},
+    {"pPrChange", {}, kParagraphOwn},
+    {"sectPrChange", kReferences, {}},
+    {"tblPrChange", {}, {}},
+    {"tblPrExChange", {}, {}},
+    {"trPrChange", {}, kRowMarks},
+    {"tcPrChange", {}, kCellRevisionMarks},
+    {"tblGridChange", {}, {}},
     {"numberingChange", {}, {}},
 };
+
+// The records handled here are the engine's list of them, in its order.
+constexpr bool SameRecords() {
+    if (std::size(kPropertyChanges) != std::size(kPropertyChangeRecords)) return false;
+    for (std::size_t i = 0; i < std::size(kPropertyChanges); ++i) {
+        if (kPropertyChanges[i].record != kPropertyChangeRecords[i]) return false;
+    }
+    return true;
+}
+static_assert(SameRecords());
 
 // Rejecting a property change puts the recorded properties back in place of the current ones
 // (ECMA-376 Part 1, 17.13.5); accepting drops the record. Either way the record goes.
@@ -718,7 +858,7 @@ bool Removes(const WordNames& w, const pugi::xml_node& mark, bool accept) {
 
 // An ins, del, moveFrom or moveTo around content, not one marking a paragraph mark or a row.
 bool IsContentRevision(const WordNames& w, const pugi::xml_node& node) {
-    return IsAny(w, node, kMarkRevisions) && !IsAny(w, node.parent(), {"rPr", "trPr", "numPr"});
+    return IsAny(w, node, kRevisionMarks) && !IsAny(w, node.parent(), {"rPr", "trPr", "numPr"});
 }
 
 // The revision marks on a paragraph's mark, a row or a cell.
@@ -731,7 +871,7 @@ std::vector<pugi::xml_node> OwnMarks(const WordNames& w, const pugi::xml_node& n
     }
     std::vector<pugi::xml_node> marks;
     for (pugi::xml_node child : properties.children()) {
-        if (IsAny(w, child, kMarkRevisions) || IsAny(w, child, {"cellIns", "cellDel"})) {
+        if (IsAny(w, child, kRevisionMarks) || IsAny(w, child, {"cellIns", "cellDel"})) {
             marks.push_back(child);
         }
     }
@@ -824,7 +964,7 @@ void ResolveContent(const WordNames& w, const pugi::xml_node& root, bool accept)
     const std::vector<pugi::xml_node> leftovers = Collect(root, [&](const pugi::xml_node& n) {
         const pugi::xml_node parent = n.parent();
         const bool run_properties = w.Is(parent, "rPr") && !w.Is(parent.parent(), "pPr");
-        return IsAny(w, n, kMarkRevisions) && (run_properties || w.Is(parent, "numPr"));
+        return IsAny(w, n, kRevisionMarks) && (run_properties || w.Is(parent, "numPr"));
     });
     for (pugi::xml_node mark : leftovers) mark.parent().remove_child(mark);
 }
@@ -864,10 +1004,8 @@ void ResolveStructure(const WordNames& w, const pugi::xml_node& root, bool accep
 std::size_t CountChanges(const WordNames& w, const pugi::xml_node& root) {
     std::size_t changes = 0;
     ForEachElement(root, [&](const pugi::xml_node& node) {
-        const bool record =
-            std::any_of(std::begin(kPropertyChanges), std::end(kPropertyChanges),
-                        [&](const PropertyChange& kind) { return w.Is(node, kind.record); });
-        if (record || IsAny(w, node, kMarkRevisions) || IsAny(w, node, {"cellIns", "cellDel"})) {
+        const bool record = IsPropertyChangeRecord(w, node);
+        if (record || IsAny(w, node, kRevisionMarks) || IsAny(w, node, kCellRevisionMarks)) {
             ++changes;
         }
         return !record;
@@ -876,12 +1014,45 @@ std::size_t CountChanges(const WordNames& w, const pugi::xml_node& root) {
 }
 
 bool IsRangeMarker(const WordNames& w, const pugi::xml_node& node) {
-    return IsAny(
-        w, node,
-        {"moveFromRangeStart", "moveFromRangeEnd", "moveToRangeStart", "moveToRangeEnd",
-         "customXmlInsRangeStart", "customXmlInsRangeEnd", "customXmlDelRangeStart",
-         "customXmlDelRangeEnd", "customXmlMoveFromRangeStart", "customXmlMoveFromRangeEnd",
-         "customXmlMoveToRangeStart", "customXmlMoveToRangeEnd"});
+    return IsAny(w, node, kRevisionRangeMarks);
+}
+
+// The vertical merge setting `setting` ("cont" or "rest", ST_AnnotationVMerge) written into a
+// cell's own properties: "cont" continues the merge from the cell above, "rest" ends it there.
+void SetVerticalMerge(const WordNames& w, pugi::xml_node tc_pr, std::string_view setting) {
+    pugi::xml_node v_merge = ooxml::FindChild(tc_pr, w.ns(), "vMerge");
+    if (setting != "cont") {
+        // A cell split from the cell above starts its own merge, which leaves it a plain cell
+        // unless the cell below continues it.
+        if (!v_merge) return;
+        pugi::xml_attribute val = ooxml::FindAttribute(v_merge, w.ns(), "val");
+        if (!val) val = v_merge.append_attribute(SameNamespace(v_merge, "val").c_str());
+        val.set_value("restart");
+        return;
+    }
+    if (!v_merge) {
+        // CT_TcPr (ECMA-376 Part 1, 17.4.70) puts vMerge after cnfStyle, tcW, gridSpan, hMerge.
+        pugi::xml_node before = FirstElement(tc_pr);
+        while (before && IsAny(w, before, {"cnfStyle", "tcW", "gridSpan", "hMerge"})) {
+            before = NextElement(before);
+        }
+        v_merge = before ? tc_pr.insert_child_before(SameNamespace(tc_pr, "vMerge").c_str(), before)
+                         : tc_pr.append_child(SameNamespace(tc_pr, "vMerge").c_str());
+    }
+    while (pugi::xml_attribute attr = v_merge.first_attribute()) v_merge.remove_attribute(attr);
+}
+
+// A tracked merge or split of cells (cellMerge, ECMA-376 Part 1, 17.13.5.3) leaves the cell with
+// the revised setting when accepted and the original one (not merged when absent) when rejected.
+void ResolveCellMerges(const WordNames& w, const pugi::xml_node& root, bool accept) {
+    for (pugi::xml_node mark :
+         Collect(root, [&](const pugi::xml_node& n) { return w.Is(n, "cellMerge"); })) {
+        pugi::xml_node tc_pr = mark.parent();
+        std::string setting(w.Attr(mark, accept ? "vMerge" : "vMergeOrig"));
+        tc_pr.remove_child(mark);
+        if (!accept && setting.empty()) setting = "rest";
+        if (!setting.empty()) SetVerticalMerge(w, tc_pr, setting);
+    }
 }
 
 // Property changes first, since they restore properties that hold revision marks of their own;
@@ -894,6 +1065,7 @@ std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept)
     bookmarks.Walk(root, false);
     bookmarks.Remove();
     ResolveContent(w, root, accept);
+    ResolveCellMerges(w, root, accept);
     ResolveStructure(w, root, accept);
     for (pugi::xml_node marker :
          Collect(root, [&](const pugi::xml_node& n) { return IsRangeMarker(w, n); })) {
@@ -903,21 +1075,16 @@ std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept)
 }
 
 Result<std::size_t> ResolveAll(WordDocument::Impl& impl, bool accept) {
+    // A part whose only revisions are range marks changes too, though they count for nothing.
+    if (HoldsRevision(impl.w, impl.body)) impl.main_dirty = true;
     std::size_t changes = ResolveChanges(impl.w, impl.body, accept);
-    if (changes > 0) impl.main_dirty = true;
-    for (const ooxml::Relationship& rel : impl.Rels()) {
-        if (rel.external) continue;
-        if (!impl.RelTypeIs(rel, "header") && !impl.RelTypeIs(rel, "footer") &&
-            !impl.RelTypeIs(rel, "footnotes") && !impl.RelTypeIs(rel, "endnotes")) {
-            continue;
-        }
-        const std::string part = ooxml::Package::ResolveTarget(impl.main_part, rel.target);
+    for (const std::string& part : RevisionParts(impl)) {
         pugi::xml_document* doc = impl.Part(part);
         if (doc == nullptr) continue;
-        const std::size_t in_part =
-            ResolveChanges(WordNames(*doc, impl.w.ns()), doc->document_element(), accept);
-        if (in_part > 0) impl.dirty_parts.insert(part);
-        changes += in_part;
+        const WordNames pw(*doc, impl.w.ns());
+        if (!HoldsRevision(pw, doc->document_element())) continue;
+        impl.dirty_parts.insert(part);
+        changes += ResolveChanges(pw, doc->document_element(), accept);
     }
     return changes;
 }

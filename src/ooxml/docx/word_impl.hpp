@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -158,6 +159,41 @@ Status ValidateChartData(const BlockSpec& spec);
 // w:ins or w:del (deleted text becoming w:delText), every paragraph mark and table row marked.
 Status TrackRevision(WordDocument::Impl& impl, const std::vector<pugi::xml_node>& nodes,
                      bool insertion);
+
+// The revision elements of ECMA-376 Part 1, 17.13 that AcceptAllChanges and RejectAllChanges
+// resolve, by kind; the one list that also decides whether a document or block "has tracked
+// changes". Marks around content, on paragraph marks, rows and numbering:
+inline constexpr std::string_view kRevisionMarks[] = {"ins", "del", "moveFrom", "moveTo"};
+// Marks on table cells: inserted, deleted, vertically merged or split.
+inline constexpr std::string_view kCellRevisionMarks[] = {"cellIns", "cellDel", "cellMerge"};
+// Records of the properties before a change.
+inline constexpr std::string_view kPropertyChangeRecords[] = {
+    "rPrChange",  "pPrChange",  "sectPrChange",  "tblPrChange",    "tblPrExChange",
+    "trPrChange", "tcPrChange", "tblGridChange", "numberingChange"};
+// Marks of the ranges of moves and of changes to custom XML.
+inline constexpr std::string_view kRevisionRangeMarks[] = {"moveFromRangeStart",
+                                                           "moveFromRangeEnd",
+                                                           "moveToRangeStart",
+                                                           "moveToRangeEnd",
+                                                           "customXmlInsRangeStart",
+                                                           "customXmlInsRangeEnd",
+                                                           "customXmlDelRangeStart",
+                                                           "customXmlDelRangeEnd",
+                                                           "customXmlMoveFromRangeStart",
+                                                           "customXmlMoveFromRangeEnd",
+                                                           "customXmlMoveToRangeStart",
+                                                           "customXmlMoveToRangeEnd"};
+
+// Whether a node is one of the revision elements above, or a property change record.
+bool IsRevisionElement(const WordNames& w, const pugi::xml_node& node);
+bool IsPropertyChangeRecord(const WordNames& w, const pugi::xml_node& node);
+// Whether `root` or anything below it is a revision element.
+bool HoldsRevision(const WordNames& w, const pugi::xml_node& root);
+// The parts besides the main one whose tracked changes count and are resolved: headers,
+// footers, footnotes, endnotes and comments, each once.
+std::vector<std::string> RevisionParts(WordDocument::Impl& impl);
+// Whether any of RevisionParts holds a revision element (the body is not searched).
+bool PartsHoldRevision(WordDocument::Impl& impl);
 
 // Shared helpers of the engine's source files.
 std::string_view Local(const pugi::xml_node& node);

@@ -90,6 +90,22 @@ void FoldSections(Outline& outline) {
     outline.sections = std::move(kept);
 }
 
+// The paragraphs of a block-level content control or custom XML element count as the section's
+// own, except those in its tables and text boxes, as a table's cells do not count either.
+void CountNestedParagraphs(const WordNames& w, const pugi::xml_node& block, Outline& outline,
+                           SectionEntry& section) {
+    ForEachElement(block, [&](const pugi::xml_node& node) {
+        if (w.Is(node, "tbl") || w.Is(node, "sdtPr") || w.Is(node, "txbxContent")) return false;
+        if (!w.Is(node, "p")) return true;
+        const std::size_t words = CountWords(ParagraphText(w, node));
+        ++outline.paragraphs;
+        ++section.paragraphs;
+        outline.words += words;
+        section.words += words;
+        return false;
+    });
+}
+
 std::string PartText(WordDocument::Impl& impl, const std::string& part) {
     pugi::xml_document* doc = impl.Part(part);
     if (doc == nullptr) return "";
@@ -109,6 +125,7 @@ void ReadMarks(WordDocument::Impl& impl, Outline& outline) {
     std::set<std::string> comments;
     std::set<std::string> header_rels;
     ForEachElement(impl.body, [&](const pugi::xml_node& node) {
+        if (!outline.tracked_changes && IsRevisionElement(w, node)) outline.tracked_changes = true;
         if (w.Is(node, "bookmarkStart")) {
             const std::string name(w.Attr(node, "name"));
             if (name.starts_with("_")) {
@@ -122,9 +139,6 @@ void ReadMarks(WordDocument::Impl& impl, Outline& outline) {
             ++outline.endnotes;
         } else if (w.Is(node, "commentReference")) {
             comments.emplace(w.Attr(node, "id"));
-        } else if (w.Is(node, "ins") || w.Is(node, "del") || w.Is(node, "moveFrom") ||
-                   w.Is(node, "moveTo") || w.Is(node, "rPrChange") || w.Is(node, "pPrChange")) {
-            outline.tracked_changes = true;
         } else if (w.Is(node, "sectPr")) {
             if (node.parent() != impl.body) ++outline.page_sections;
             for (pugi::xml_node ref : node.children()) {
@@ -142,6 +156,8 @@ void ReadMarks(WordDocument::Impl& impl, Outline& outline) {
         return true;
     });
     outline.comments = comments.size();
+    // What AcceptAllChanges and RejectAllChanges would resolve, in any part they cover.
+    if (!outline.tracked_changes) outline.tracked_changes = PartsHoldRevision(impl);
 }
 
 Outline Build(WordDocument::Impl& impl) {
@@ -194,7 +210,10 @@ Outline Build(WordDocument::Impl& impl) {
             }
             continue;
         }
-        if (!w.Is(block.node, "p")) continue;
+        if (!w.Is(block.node, "p")) {
+            CountNestedParagraphs(w, block.node, outline, *current);
+            continue;
+        }
         ++outline.paragraphs;
         ++current->paragraphs;
         const std::size_t words = CountWords(ParagraphText(w, block.node));

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "ooxml/docx/word_document.hpp"
@@ -152,6 +153,46 @@ std::string TableText(const WordNames& w, const pugi::xml_node& table) {
 
 namespace {
 
+int IntAttr(const WordNames& w, const pugi::xml_node& node, std::string_view local, int absent) {
+    const std::string value(w.Attr(node, local));
+    return value.empty() ? absent : std::atoi(value.c_str());
+}
+
+// The cells of a table that span more than one grid column or row, each merged cell once: a
+// vertical merge (ECMA-376 Part 1, 17.4.84) counts at its first continuing cell, unless its
+// first cell also spans columns and so counted already.
+std::size_t MergedCells(const WordNames& w, const pugi::xml_node& table) {
+    std::size_t merged = 0;
+    // Grid column -> whether the vertical merge that the previous row left open there counted.
+    std::map<int, bool> open;
+    for (pugi::xml_node row : table.children()) {
+        if (!w.Is(row, "tr")) continue;
+        const pugi::xml_node tr_pr = ooxml::FindChild(row, w.ns(), "trPr");
+        int column = IntAttr(w, ooxml::FindChild(tr_pr, w.ns(), "gridBefore"), "val", 0);
+        std::map<int, bool> still_open;
+        for (pugi::xml_node cell : row.children()) {
+            if (!w.Is(cell, "tc")) continue;
+            const pugi::xml_node tc_pr = ooxml::FindChild(cell, w.ns(), "tcPr");
+            const int span = IntAttr(w, ooxml::FindChild(tc_pr, w.ns(), "gridSpan"), "val", 1);
+            const pugi::xml_node v_merge = ooxml::FindChild(tc_pr, w.ns(), "vMerge");
+            const pugi::xml_node h_merge = ooxml::FindChild(tc_pr, w.ns(), "hMerge");
+            if (v_merge && w.Attr(v_merge, "val") != "restart") {
+                if (auto above = open.find(column); above != open.end()) {
+                    if (!above->second) ++merged;
+                    still_open[column] = true;
+                }
+            } else {
+                const bool counted = span > 1 || (h_merge && w.Attr(h_merge, "val") == "restart");
+                if (counted) ++merged;
+                if (v_merge) still_open[column] = counted;
+            }
+            column += std::max(span, 1);
+        }
+        open = std::move(still_open);
+    }
+    return merged;
+}
+
 BlockInfo ReadBlock(WordDocument::Impl& impl, const BodyBlock& block, std::size_t index) {
     const WordNames& w = impl.w;
     BlockInfo info;
@@ -159,10 +200,7 @@ BlockInfo ReadBlock(WordDocument::Impl& impl, const BodyBlock& block, std::size_
     info.heading_level = block.heading_level;
     ForEachElement(block.node, [&](const pugi::xml_node& node) {
         if (w.Is(node, "bookmarkStart")) info.bookmarks.emplace_back(w.Attr(node, "name"));
-        if (w.Is(node, "ins") || w.Is(node, "del") || w.Is(node, "moveFrom") ||
-            w.Is(node, "moveTo") || w.Is(node, "rPrChange") || w.Is(node, "pPrChange")) {
-            info.tracked_changes = true;
-        }
+        if (IsRevisionElement(w, node)) info.tracked_changes = true;
         if (w.Is(node, "drawing") || w.Is(node, "pict") || w.Is(node, "object")) {
             DrawingInfo drawing;
             std::string rel_id;
@@ -171,13 +209,17 @@ BlockInfo ReadBlock(WordDocument::Impl& impl, const BodyBlock& block, std::size_
             if (!rel_id.empty()) drawing.part = impl.TargetOf(rel_id);
             ForEachElement(node, [&](const pugi::xml_node& inner) {
                 if (Local(inner) == "anchor") drawing.floating = true;
+                // A VML shape floats when its CSS style positions it absolutely.
+                const std::string_view css = inner.attribute("style").value();
+                if (w.Is(node, "pict") && css.find("position:absolute") != std::string_view::npos) {
+                    drawing.floating = true;
+                }
                 if (Local(inner) == "docPr") {
                     drawing.name = inner.attribute("name").value();
                     drawing.alt_text = inner.attribute("descr").value();
                 }
                 return true;
             });
-            if (w.Is(node, "pict")) drawing.floating = true;
             info.drawings.push_back(std::move(drawing));
         }
         return true;
@@ -204,12 +246,9 @@ BlockInfo ReadBlock(WordDocument::Impl& impl, const BodyBlock& block, std::size_
         ForEachElement(block.node, [&](const pugi::xml_node& node) {
             if (w.Is(node, "tbl")) return false;  // nested tables count in their own cells
             if (w.Is(node, "tr")) ++info.rows;
-            if (w.Is(node, "gridSpan") && std::atoi(std::string(w.Attr(node, "val")).c_str()) > 1) {
-                ++info.merged_cells;
-            }
-            if (w.Is(node, "vMerge") || w.Is(node, "hMerge")) ++info.merged_cells;
             return true;
         });
+        info.merged_cells = MergedCells(w, block.node);
         info.text = TableText(w, block.node);
     } else {
         info.kind =

@@ -542,6 +542,66 @@ std::string ChosenName(WordDocument::Impl& impl, const BlockSpec& spec, std::str
     return impl.UniqueBookmarkName(std::string(prefix) + (slug.empty() ? "1" : slug));
 }
 
+// Table styles the engine can add to a document that lacks them, by lowercase name.
+constexpr std::string_view kBuiltInTableStyles[] = {"table grid"};
+
+struct StyleEntry {
+    std::string id, name;
+};
+
+// The document's table styles, in part order.
+std::vector<StyleEntry> TableStyles(WordDocument::Impl& impl) {
+    std::vector<StyleEntry> found;
+    const std::string part = impl.RelatedPart("styles");
+    pugi::xml_document* styles = part.empty() ? nullptr : impl.Part(part);
+    if (styles == nullptr) return found;
+    const WordNames sw(*styles, impl.w.ns());
+    for (pugi::xml_node style : styles->document_element().children()) {
+        if (!sw.Is(style, "style") || sw.Attr(style, "type") != "table") continue;
+        found.push_back(
+            {std::string(sw.Attr(style, "styleId")),
+             std::string(sw.Attr(ooxml::FindChild(style, impl.w.ns(), "name"), "val"))});
+    }
+    return found;
+}
+
+std::string LowerCase(std::string_view text) {
+    std::string lower(text);
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return lower;
+}
+
+// The id of the document's table style that `wanted` names, by id or else by name ignoring case
+// (as headings find theirs); "" when it has none.
+std::string ExistingTableStyle(WordDocument::Impl& impl, std::string_view wanted) {
+    const std::vector<StyleEntry> styles = TableStyles(impl);
+    for (const StyleEntry& style : styles) {
+        if (style.id == wanted) return style.id;
+    }
+    const std::string by_name = impl.StyleIdByName(wanted);
+    for (const StyleEntry& style : styles) {
+        if (!by_name.empty() && style.id == by_name) return style.id;
+    }
+    return "";
+}
+
+// The lowercase name of the built-in table style `wanted` names by name or default id, "" when
+// it is none the engine can write.
+std::string BuiltInTableStyle(std::string_view wanted) {
+    for (std::string_view name : kBuiltInTableStyles) {
+        if (LowerCase(wanted) == name || wanted == DefaultStyleId(name)) return std::string(name);
+    }
+    return "";
+}
+
+// The id a table block's style is written with: the document's own style, else the built-in one
+// added to the styles part. CheckTableStyle refused every other name before.
+std::string TableStyleId(WordDocument::Impl& impl, std::string_view wanted) {
+    if (wanted.empty()) return impl.EnsureStyle("table grid");
+    if (std::string id = ExistingTableStyle(impl, wanted); !id.empty()) return id;
+    return impl.EnsureStyle(BuiltInTableStyle(wanted));
+}
+
 std::string TableXml(WordDocument::Impl& impl, const BlockSpec& spec, const std::string& name) {
     std::size_t columns = 0;
     for (const auto& row : spec.rows) columns = std::max(columns, row.size());
@@ -551,8 +611,7 @@ std::string TableXml(WordDocument::Impl& impl, const BlockSpec& spec, const std:
                              ? std::lround(spec.column_widths_cm[c] * kTwipsPerCm)
                              : TextWidthTwips(impl) / static_cast<long>(columns));
     }
-    const std::string style =
-        spec.table_style.empty() ? impl.EnsureStyle("table grid") : spec.table_style;
+    const std::string style = TableStyleId(impl, spec.table_style);
     std::string xml =
         fmt::format(R"(<w:tbl><w:tblPr><w:tblStyle w:val="{}"/><w:tblW w:w="0" w:type="auto"/>)"
                     R"(<w:tblLook w:val="04A0" w:firstRow="{}" w:lastRow="0" w:firstColumn="1" )"
@@ -720,6 +779,28 @@ Status ValidateChartData(const BlockSpec& spec) {
 }
 
 namespace {
+
+// A table style id left dangling would show the table unstyled: the style must be the
+// document's or one the engine can add.
+Status CheckTableStyle(WordDocument::Impl& impl, const BlockSpec& spec, std::size_t index) {
+    if (spec.kind != BlockSpec::Kind::kTable || spec.table_style.empty()) return {};
+    if (!ExistingTableStyle(impl, spec.table_style).empty()) return {};
+    if (!BuiltInTableStyle(spec.table_style).empty()) return {};
+    constexpr std::size_t kListed = 20;
+    std::vector<std::string> names;
+    const std::vector<StyleEntry> styles = TableStyles(impl);
+    for (const StyleEntry& style : styles) {
+        if (names.size() == kListed) break;
+        names.push_back(fmt::format("'{}'", style.name.empty() ? style.id : style.name));
+    }
+    std::string known =
+        names.empty() ? "it has none" : fmt::format("it has {}", fmt::join(names, ", "));
+    if (styles.size() > kListed) known += fmt::format(" and {} more", styles.size() - kListed);
+    return InvalidRequest(fmt::format(
+        "blocks[{}]: 'table_style' '{}' is not a table style of this document ({}); name one of "
+        "them, or 'Table Grid', or leave it out",
+        index, Shorten(spec.table_style, 40), known));
+}
 
 Status ValidateBlock(const BlockSpec& spec, std::size_t index) {
     auto fail = [&](std::string_view what) {
@@ -935,6 +1016,9 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
     for (std::size_t i = 0; i < blocks.size(); ++i) {
         if (Status valid = ValidateBlock(blocks[i], i); !valid)
             return std::unexpected(valid.error());
+        if (Status style = CheckTableStyle(impl, blocks[i], i); !style) {
+            return std::unexpected(style.error());
+        }
         const std::string& name = blocks[i].name;
         if (!name.empty() && (impl.BookmarkExists(name) || !names.insert(name).second)) {
             return InvalidRequest(
