@@ -886,5 +886,36 @@ class WithoutConverterTest(ExportServer, unittest.TestCase):
         self.assertNotIn("does not have", pdf.json()["message"])
 
 
+class MissingOfficeTest(ExportServer, unittest.TestCase):
+    """A server whose office program is not there, as on a machine without LibreOffice."""
+
+    def test_readyz_says_missing_and_office_exports_are_503_while_native_ones_work(self):
+        scratch = tempfile.mkdtemp(prefix="quire-no-office-")
+        server = QuireServer(
+            args=["--office-program", os.path.join(scratch, "no-such-office", "soffice.bin")],
+            env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        try:
+            ready = server.request("GET", "/readyz")
+            self.assertEqual(ready.status, 200, ready)
+            self.assertEqual(ready.json()["checks"]["converter"], "missing")
+            self.assertEqual(office_children(server.process.pid), [])
+            key = server.local_key()
+            file_id = self.upload(server, key, "budget.xlsx", read(XLSX))
+            csv_answer = self.convert(server, key, file_id, "csv")
+            self.assertEqual(csv_answer.status, 200, csv_answer)
+            self.assertGreater(len(self.download(server, csv_answer.json()["download_url"]).body),
+                               0)
+            pdf = self.convert(server, key, file_id, "pdf")
+            self.assertEqual(pdf.status, 503, pdf)
+            body = pdf.json()
+            self.assertEqual((body["success"], body["error"]), (False, "converter_unavailable"))
+            self.assertIn("request_id", body)
+            self.assertIn("this server does not have", body["message"])
+            self.assertNotIn("retry-after", pdf.headers)
+        finally:
+            server.cleanup()
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
 if __name__ == "__main__":
     unittest.main()
