@@ -61,13 +61,11 @@ struct RecalculatedWorkbook {
         enum class Kind { kNumber, kText, kError } kind = Kind::kNumber;
         double number = 0;  // kNumber
         std::string text;   // kText, or the error's name for kError ("#DIV/0!")
-        // An error the office computed where the file held a value that is none (Excel's, or
-        // an earlier calculation's): the value was kept, not the error.
-        bool kept = false;
     };
     std::string xlsx;  // the workbook with the computed values stored as the cells' cached values
     std::vector<Formula> formulas;  // every formula cell the office computed, in sheet order
-    // Cells whose formulas use functions the office does not know: they keep their cached value.
+    // Cells the office cannot compute (they use functions it does not know or macros, or read
+    // cells that do): they keep their cached value.
     std::vector<std::string> not_recalculated;
 };
 
@@ -120,6 +118,9 @@ struct TurnOutput {
     std::string summary;   // what was done and which parts of the prompt were not acted on
     std::string memory_json;
     std::string messages_json;  // this turn's conversation delta
+    // The recalculation of the turn's workbook as the task result shows it (docs/api.md, Tasks:
+    // `recalculation`), "" when none ran.
+    std::string recalculation_json;
     TurnStats stats;
     double credits_used = 0;
 };

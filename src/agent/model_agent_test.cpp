@@ -955,9 +955,9 @@ Recalculator FakeRecalculator(std::vector<std::string>& seen_formulas) {
         if (!a2) return Propagate(a2);
         seen_formulas.push_back(a2->text);
         using Formula = RecalculatedWorkbook::Formula;
-        Formula formula{"Calc!A2", a2->text, Formula::Kind::kNumber, 2, "", false};
+        Formula formula{"Calc!A2", a2->text, Formula::Kind::kNumber, 2, ""};
         if (a2->text == "A1/0")
-            formula = {"Calc!A2", a2->text, Formula::Kind::kError, 0, "#DIV/0!", false};
+            formula = {"Calc!A2", a2->text, Formula::Kind::kError, 0, "#DIV/0!"};
         return RecalculatedWorkbook{std::move(xlsx), {formula}, {}};
     };
 }

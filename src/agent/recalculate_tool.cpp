@@ -47,17 +47,10 @@ void Add(json::array& list, std::size_t& left_out, json::object entry) {
 }
 
 std::string ResultJson(const RecalculatedWorkbook& done) {
-    json::array errors, values, kept;
-    std::size_t errors_left_out = 0, values_left_out = 0, kept_left_out = 0;
-    int recalculated = 0;
+    json::array errors, values;
+    std::size_t errors_left_out = 0, values_left_out = 0;
     for (const Formula& formula : done.formulas) {
         json::object entry = Cell(formula);
-        if (formula.kept) {
-            entry["office_error"] = formula.text;
-            Add(kept, kept_left_out, std::move(entry));
-            continue;
-        }
-        ++recalculated;
         if (formula.kind == Formula::Kind::kError) {
             entry["error"] = formula.text;
             Add(errors, errors_left_out, std::move(entry));
@@ -68,18 +61,10 @@ std::string ResultJson(const RecalculatedWorkbook& done) {
         }
     }
 
-    json::object out{{"recalculated", recalculated}, {"errors", std::move(errors)}};
+    json::object out{{"recalculated", done.formulas.size()}, {"errors", std::move(errors)}};
     if (errors_left_out > 0) out["errors_left_out"] = errors_left_out;
     out["values"] = std::move(values);
     if (values_left_out > 0) out["values_left_out"] = values_left_out;
-    if (!kept.empty()) {
-        out["kept_values"] = std::move(kept);
-        if (kept_left_out > 0) out["kept_values_left_out"] = kept_left_out;
-        out["kept_values_note"] =
-            "LibreOffice computes an error in these cells, but the file holds a value from an "
-            "earlier calculation (Excel's, or before this turn's changes), which was kept. If "
-            "this turn changed the formula's inputs, the error is probably real.";
-    }
     if (!done.not_recalculated.empty()) {
         json::array cells;
         for (const std::string& location : done.not_recalculated) {
@@ -88,8 +73,8 @@ std::string ResultJson(const RecalculatedWorkbook& done) {
         }
         out["not_recalculated"] = std::move(cells);
         out["not_recalculated_note"] =
-            "These formulas use functions LibreOffice does not know (XLOOKUP, LET, FILTER, ...); "
-            "they keep their stored values.";
+            "These formulas use functions LibreOffice cannot compute (XLOOKUP, LET, FILTER, ..., "
+            "or the workbook's macros), or read cells that do; they keep their stored values.";
     }
     return json::serialize(out);
 }

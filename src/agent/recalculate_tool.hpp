@@ -26,7 +26,7 @@ llm::ToolSpec RecalculateToolSpec();
 //   {"recalculated": 3,
 //    "errors": [{"cell": "Calc!A4", "formula": "=A1/0", "error": "#DIV/0!"}],
 //    "values": [{"cell": "Calc!A3", "formula": "=A1*A2", "value": 6}],
-//    "kept_values": [...], "not_recalculated": [...]}
+//    "not_recalculated": [...]}
 // (long lists are cut, and the result says how many were left out). Fails, with a message for
 // the model and `workbook` unchanged, when arguments are given, when no converter runs
 // (`recalculate` empty, or it answers kConverterUnavailable: "the office converter is not

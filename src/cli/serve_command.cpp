@@ -66,6 +66,8 @@ struct ServeOptions {
     std::string shutdown_grace = "10s";
     // The office converter (exports): processes, 0 to run without it.
     int office_processes = std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / 2);
+    // LibreOffice's soffice.bin; shown as the one found at build time, "" for none.
+    std::string office_program = convert::DefaultOfficeProgram().string();
     int convert_timeout_s = 60;
     int office_max_conversions = 200;
     int office_rss_mb = 1536;
@@ -202,6 +204,7 @@ std::int64_t DurationOrDie(std::string_view option, const std::string& text) {
 convert::OfficePoolOptions OfficeOptions(const ServeOptions& options) {
     convert::OfficePoolOptions office;
     office.work_dir = fs::path(options.data_dir) / "office";
+    office.program = options.office_program;
     office.processes = options.office_processes;
     office.timeout = std::chrono::seconds(options.convert_timeout_s);
     // Large inputs get more time: a sixth of the base per MB.
@@ -415,6 +418,11 @@ void AddServe(CLI::App& app) {
         ->add_option("--office-processes", options->office_processes,
                      "Warm LibreOffice processes for exports (0: none)")
         ->envname("QUIRE_OFFICE_PROCESSES")
+        ->capture_default_str();
+    serve
+        ->add_option("--office-program", options->office_program,
+                     "LibreOffice's soffice.bin; without it there, office exports answer 503")
+        ->envname("QUIRE_OFFICE_PROGRAM")
         ->capture_default_str();
     serve
         ->add_option("--convert-timeout", options->convert_timeout_s,

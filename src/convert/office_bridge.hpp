@@ -35,6 +35,9 @@ struct RecalculatedCell {
     enum class Kind { kNumber, kText, kError } kind = Kind::kNumber;
     double number = 0;  // kNumber
     std::string text;   // kText, or the error's name ("#DIV/0!") for kError
+    // An error from calling a macro function (a user-defined function of the workbook's VBA
+    // project, such as SROUND): documents load with macros off, so the office cannot compute it.
+    bool calls_macro = false;
 };
 
 // A connection to one office process. Calls are not safe to make concurrently; the pool gives

@@ -2,10 +2,13 @@
 
 #include <array>
 #include <map>
+#include <memory>
+#include <optional>
 #include <utility>
 
 #include <fmt/format.h>
 
+#include "convert/formula_dependents.hpp"
 #include "convert/office_pool.hpp"
 #include "ooxml/package/package.hpp"
 #include "ooxml/package/xml.hpp"
@@ -97,58 +100,82 @@ void StoreValue(pugi::xml_node cell, const RecalculatedCell& computed, std::stri
     }
 }
 
-struct SheetPass {
-    int recalculated = 0;
+// A worksheet part, parsed, with whether a cached value in it changed.
+struct SheetDocument {
+    std::string name;
+    std::string part_name;
+    std::unique_ptr<pugi::xml_document> doc;
     bool changed = false;
 };
 
-// Writes the computed values of one worksheet's formula cells; shared formulas are judged by
-// their anchor's text.
-SheetPass UpdateSheet(pugi::xml_document& doc, const std::string& sheet, const Computed& computed,
-                      RecalculationReport& report) {
-    pugi::xml_node root = doc.document_element();
+// The formula cells of a workbook, in sheet order: what the dependency analysis reads, and the
+// cell element and part each stands for.
+struct FormulaCells {
+    std::vector<FormulaCell> cells;
+    std::vector<pugi::xml_node> nodes;
+    std::vector<std::size_t> sheet_of;  // index into the SheetDocument list
+};
+
+// Adds the formula cells of one worksheet. A shared formula's member holds no text: it is its
+// anchor's formula moved by the distance between the two cells (ECMA-376 Part 1, §18.3.1.40).
+void CollectFormulas(const SheetDocument& sheet, std::size_t index, const Computed& computed,
+                     FormulaCells& out) {
+    pugi::xml_node root = sheet.doc->document_element();
     std::string ns = ooxml::NamespaceOf(root);
     pugi::xml_node data = ooxml::FindChild(root, ns, "sheetData");
-    std::map<std::string, std::string> shared;  // si → the anchor's formula
-    SheetPass pass;
+    std::map<std::string, std::pair<xlsx::CellRef, std::string>> shared;  // si → the anchor
     for (pugi::xml_node row : data.children()) {
         for (pugi::xml_node cell : row.children()) {
             pugi::xml_node formula = ooxml::FindChild(cell, ns, "f");
             if (!formula) continue;
+            std::optional<xlsx::CellRef> ref = xlsx::ParseCellRef(cell.attribute("r").value());
+            if (!ref) continue;
             std::string text = formula.text().get();
             std::string si = formula.attribute("si").value();
             if (std::string_view(formula.attribute("t").value()) == "shared" && !si.empty()) {
-                if (!text.empty()) shared[si] = text;
-                if (text.empty() && shared.contains(si)) text = shared[si];
+                if (!text.empty()) shared[si] = {*ref, text};
+                auto anchor = shared.find(si);
+                if (text.empty() && anchor != shared.end()) {
+                    const auto& [from, anchor_text] = anchor->second;
+                    text =
+                        xlsx::ShiftFormula(anchor_text, ref->row - from.row, ref->col - from.col);
+                }
             }
-            std::string location = sheet + "!" + cell.attribute("r").value();
-            if (UsesFunctionsUnknownToOffice(text)) {
-                report.not_recalculated.push_back(location);
-                continue;
-            }
-            auto found = computed.find(location);
-            if (found == computed.end()) continue;
-            pugi::xml_node cached = ooxml::FindChild(cell, ns, "v");
-            bool kept = found->second.kind == RecalculatedCell::Kind::kError && cached &&
-                        std::string_view(cell.attribute("t").value()) != "e";
-            ComputedFormula entry{location, text, found->second, kept};
-            if (entry.value.kind == RecalculatedCell::Kind::kError) {
-                entry.value.text = ErrorName(entry.value.text);
-            }
-            report.computed.push_back(std::move(entry));
-            if (kept) {
-                report.kept_excel_values.push_back(location);
-                continue;
-            }
-            StoreValue(cell, found->second, ns);
-            if (found->second.kind == RecalculatedCell::Kind::kError) {
-                report.errors.push_back({location, text, ErrorName(found->second.text)});
-            }
-            ++pass.recalculated;
-            pass.changed = true;
+            auto found = computed.find(sheet.name + "!" + xlsx::CellName(*ref));
+            bool calls_macro = found != computed.end() && found->second.calls_macro;
+            bool uncomputable = calls_macro || UsesFunctionsUnknownToOffice(text);
+            out.cells.push_back({sheet.name, *ref, std::move(text), uncomputable});
+            out.nodes.push_back(cell);
+            out.sheet_of.push_back(index);
         }
     }
-    return pass;
+}
+
+// Stores what the office computed for every formula cell it can compute and reports the rest.
+void StoreComputedValues(const FormulaCells& formulas, const std::vector<bool>& uncomputable,
+                         const Computed& computed, std::vector<SheetDocument>& sheets,
+                         RecalculationReport& report) {
+    for (std::size_t i = 0; i < formulas.cells.size(); ++i) {
+        const FormulaCell& cell = formulas.cells[i];
+        std::string location = cell.sheet + "!" + xlsx::CellName(cell.ref);
+        if (uncomputable[i]) {
+            report.not_recalculated.push_back(std::move(location));
+            continue;
+        }
+        auto found = computed.find(location);
+        if (found == computed.end()) continue;
+        SheetDocument& sheet = sheets[formulas.sheet_of[i]];
+        StoreValue(formulas.nodes[i], found->second,
+                   ooxml::NamespaceOf(sheet.doc->document_element()));
+        sheet.changed = true;
+        ++report.recalculated;
+        ComputedFormula entry{location, cell.formula, found->second};
+        if (entry.value.kind == RecalculatedCell::Kind::kError) {
+            entry.value.text = ErrorName(entry.value.text);
+            report.errors.push_back({location, cell.formula, entry.value.text});
+        }
+        report.computed.push_back(std::move(entry));
+    }
 }
 
 }  // namespace
@@ -172,29 +199,46 @@ bool UsesFunctionsUnknownToOffice(std::string_view formula) {
 
 Result<RecalculationReport> Recalculate(OfficePool& pool, std::string xlsx) {
     std::vector<xlsx::SheetInfo> sheets;
+    WorkbookNames names;
     {
         auto workbook = xlsx::Workbook::Open(xlsx);
         if (!workbook) return Propagate(workbook);
         auto listed = workbook->Sheets();
         if (!listed) return Propagate(listed);
         sheets = std::move(*listed);
+        auto defined = workbook->DefinedNames();
+        if (!defined) return Propagate(defined);
+        names.names = std::move(*defined);
+        auto tables = workbook->Tables();
+        if (!tables) return Propagate(tables);
+        names.tables = std::move(*tables);
     }
+    for (const auto& sheet : sheets) names.sheets.push_back(sheet.name);
     auto cells = pool.Recalculate(xlsx);
     if (!cells) return Propagate(cells);
     Computed computed = ByLocation(std::move(*cells));
 
+    // Every worksheet is read before any value is stored: whether a cell can be computed
+    // depends on the cells it reads, on any sheet.
     auto package = ooxml::Package::Open(std::move(xlsx));
     if (!package) return Propagate(package);
-    RecalculationReport report;
+    std::vector<SheetDocument> documents;
+    FormulaCells formulas;
     for (const auto& sheet : sheets) {
         if (sheet.kind != "worksheet" || sheet.part_name.empty()) continue;
         auto part = package->ReadPart(sheet.part_name);
         if (!part) return Propagate(part);
         auto doc = ooxml::ParseXml(*part, sheet.part_name);
         if (!doc) return Propagate(doc);
-        SheetPass pass = UpdateSheet(**doc, sheet.name, computed, report);
-        report.recalculated += pass.recalculated;
-        if (pass.changed) package->WritePart(sheet.part_name, ooxml::SerializeXml(**doc));
+        documents.push_back({sheet.name, sheet.part_name, std::move(*doc)});
+        CollectFormulas(documents.back(), documents.size() - 1, computed, formulas);
+    }
+
+    RecalculationReport report;
+    StoreComputedValues(formulas, UncomputableCells(formulas.cells, names), computed, documents,
+                        report);
+    for (const SheetDocument& sheet : documents) {
+        if (sheet.changed) package->WritePart(sheet.part_name, ooxml::SerializeXml(*sheet.doc));
     }
     auto saved = package->Save();
     if (!saved) return Propagate(saved);

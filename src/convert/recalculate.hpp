@@ -24,30 +24,28 @@ struct ComputedFormula {
     std::string location;  // "Summary!B7"
     std::string formula;   // as the workbook stores it, without '='
     RecalculatedCell value;
-    bool kept = false;  // an error in a cell listed in kept_excel_values: not stored
 };
 
 struct RecalculationReport {
     std::string xlsx;      // the workbook with the new cached values
     int recalculated = 0;  // formula cells whose cached value was written
+    // Every formula cell whose computed value is an error, stored as the cell's value.
     std::vector<FormulaError> errors;
-    // Cells that use functions LibreOffice 7.4 does not know (XLOOKUP, LET, FILTER, …): they
-    // keep Excel's cached value, as "Sheet!B7".
+    // Cells the office cannot compute, as "Sheet!B7", in sheet order: they use functions
+    // LibreOffice 7.4 does not know (XLOOKUP, LET, FILTER, …) or macro functions of the
+    // workbook's VBA project, or read such cells (convert/formula_dependents.hpp). They keep
+    // the cached value Excel stored, and are never overwritten with an error.
     std::vector<std::string> not_recalculated;
-    // Cells where the office computed an error but the file held a value that is none (Excel's
-    // own result): the value is kept, as "Sheet!B7". The office differs from Excel there, and a
-    // workbook that was fine in Excel must not show errors because of it.
-    std::vector<std::string> kept_excel_values;
     // Every formula cell the office computed, in sheet order (cells of not_recalculated are not).
     std::vector<ComputedFormula> computed;
 };
 
 // Loads `xlsx` in the pool, recalculates every formula and stores each formula cell's computed
-// value as its cached value (<v> and the cell's t attribute) in the worksheet parts; nothing
-// else in the package changes, and parts without formulas are copied as they are. A cell whose
-// formula uses a function the office does not know keeps its cached value and is listed in
-// `not_recalculated`, never overwritten with an error. Errors: kInvalidRequest for bytes that
-// are not a workbook; the pool's errors (kConverterUnavailable, kConversionFailed).
+// value, an error too, as its cached value (<v> and the cell's t attribute, "e" for an error) in
+// the worksheet parts; nothing else in the package changes, and parts without formulas are
+// copied as they are. The cells of `not_recalculated` keep their cached values. Errors:
+// kInvalidRequest for bytes that are not a workbook; the pool's errors (kConverterUnavailable,
+// kConversionFailed).
 [[nodiscard]] Result<RecalculationReport> Recalculate(OfficePool& pool, std::string xlsx);
 
 // True when `formula` (without '=') calls a function LibreOffice 7.4 cannot calculate: the

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <fstream>
+#include <iterator>
 #include <vector>
 
 #include "convert/office_pool.hpp"
@@ -14,8 +17,21 @@ namespace {
 
 using xlsx::CellValue;
 
+// `bytes` with `value` as the cached value of the cell whose formula element is `formula`.
+std::string WithCachedValue(const std::string& bytes, const std::string& formula,
+                            const std::string& value) {
+    auto package = ooxml::Package::Open(bytes);
+    EXPECT_TRUE(package);
+    std::string sheet = *package->ReadPart("xl/worksheets/sheet1.xml");
+    auto at = sheet.find(formula);
+    EXPECT_NE(at, std::string::npos) << sheet;
+    sheet.insert(at + formula.size(), value);
+    package->WritePart("xl/worksheets/sheet1.xml", sheet);
+    return *package->Save();
+}
+
 // A workbook whose formulas have no cached values yet, plus an XLOOKUP that Excel calculated.
-std::string Workbook() {
+std::string Workbook(std::vector<xlsx::CellEdit> more = {}) {
     xlsx::Workbook workbook = xlsx::Workbook::Create();
     EXPECT_TRUE(workbook.AddSheet("Calc"));
     std::vector<xlsx::CellEdit> edits = {
@@ -27,20 +43,12 @@ std::string Workbook() {
         {"A6", CellValue::Formula("A1&\"x\"")},
         {"B1", CellValue::Text("unchanged")},
     };
+    edits.insert(edits.end(), more.begin(), more.end());
     EXPECT_TRUE(workbook.SetCells("Calc", edits));
     auto saved = workbook.Save();
     EXPECT_TRUE(saved);
-
     // Excel's cached value of the XLOOKUP, which the office could not reproduce.
-    auto package = ooxml::Package::Open(*saved);
-    EXPECT_TRUE(package);
-    std::string sheet = *package->ReadPart("xl/worksheets/sheet1.xml");
-    std::string formula = "<f>_xlfn.XLOOKUP(3,A1:A2,A1:A2)</f>";
-    auto at = sheet.find(formula);
-    EXPECT_NE(at, std::string::npos) << sheet;
-    sheet.insert(at + formula.size(), "<v>3</v>");
-    package->WritePart("xl/worksheets/sheet1.xml", sheet);
-    return *package->Save();
+    return WithCachedValue(*saved, "<f>_xlfn.XLOOKUP(3,A1:A2,A1:A2)</f>", "<v>3</v>");
 }
 
 class RecalculateTest : public testing::Test {
@@ -84,28 +92,76 @@ TEST_F(RecalculateTest, WritesComputedValuesAndReportsErrors) {
     EXPECT_EQ(range->rows[0][0].formula, "A1*A2");
 }
 
-// A workbook that was fine in Excel got errors wherever LibreOffice computed one instead of
-// Excel's value (seen in poi-stress002.xlsx, =IF(F8-G24<0,0,F8-G24) became #VALUE!).
-TEST_F(RecalculateTest, AnErrorTheOfficeComputesNeverReplacesExcelsValue) {
-    std::string bytes = Workbook();
-    auto package = ooxml::Package::Open(bytes);
+// A turn that made a formula fail (say A2=0 under =A1/A2) left the value Excel had stored
+// before, in the workbook and its exports, and the error went unreported.
+TEST_F(RecalculateTest, AnErrorATurnCausedReplacesTheStaleValueAndIsReported) {
+    std::string bytes = WithCachedValue(Workbook(), "<f>A1/0</f>", "<v>7</v>");
+    auto report = Recalculate(*pool_, bytes);
+    ASSERT_TRUE(report) << report.error().message;
+    ASSERT_EQ(report->errors.size(), 1u);
+    EXPECT_EQ(report->errors[0].location, "Calc!A4");
+    EXPECT_EQ(report->errors[0].error, "#DIV/0!");
+    EXPECT_EQ(report->recalculated, 3);
+
+    auto package = ooxml::Package::Open(report->xlsx);
     ASSERT_TRUE(package);
     std::string sheet = *package->ReadPart("xl/worksheets/sheet1.xml");
-    std::string formula = "<f>A1/0</f>";
-    auto at = sheet.find(formula);
-    ASSERT_NE(at, std::string::npos) << sheet;
-    sheet.insert(at + formula.size(), "<v>7</v>");  // as if Excel had computed 7 there
-    package->WritePart("xl/worksheets/sheet1.xml", sheet);
-    auto report = Recalculate(*pool_, *package->Save());
+    EXPECT_NE(sheet.find(R"(<c r="A4" t="e"><f>A1/0</f><v>#DIV/0!</v></c>)"), std::string::npos)
+        << sheet;
+}
+
+// =A5+1 over an XLOOKUP in A5 was stored as #NAME? and reported as a formula error.
+TEST_F(RecalculateTest, CellsThatReadAnUnknownFunctionKeepExcelsValues) {
+    std::string bytes = Workbook({{"A7", CellValue::Formula("A5+1")},
+                                  {"A8", CellValue::Formula("SUM(A5:A7)*2")},
+                                  {"C1", CellValue::Formula("A3+1")}});
+    bytes = WithCachedValue(bytes, "<f>A5+1</f>", "<v>4</v>");
+    auto report = Recalculate(*pool_, bytes);
     ASSERT_TRUE(report) << report.error().message;
-    EXPECT_TRUE(report->errors.empty());
-    EXPECT_EQ(report->kept_excel_values, std::vector<std::string>{"Calc!A4"});
-    EXPECT_EQ(report->recalculated, 2);
+    EXPECT_EQ(report->not_recalculated,
+              (std::vector<std::string>{"Calc!A5", "Calc!A7", "Calc!A8"}));
+    ASSERT_EQ(report->errors.size(), 1u);
+    EXPECT_EQ(report->errors[0].location, "Calc!A4");
+    EXPECT_EQ(report->recalculated, 4);
+
     auto workbook = xlsx::Workbook::Open(report->xlsx);
     ASSERT_TRUE(workbook);
-    auto range = workbook->ReadRange("Calc", "A4", 10);
+    auto range = workbook->ReadRange("Calc", "A7:C8", 10);
     ASSERT_TRUE(range);
-    EXPECT_EQ(range->rows[0][0].value.number, 7);
+    EXPECT_EQ(range->rows[0][0].value.number, 4);                      // Excel's value, kept
+    EXPECT_EQ(range->rows[1][0].value.kind, CellValue::Kind::kEmpty);  // none stored, none made
+    auto c1 = workbook->ReadRange("Calc", "C1", 1);
+    ASSERT_TRUE(c1);
+    EXPECT_EQ(c1->rows[0][0].value.number, 7);
+}
+
+// A workbook that was fine in Excel showed #VALUE! wherever a formula called one of its VBA
+// functions (SROUND, CROUND, TROUND), which the office does not run, or read such a cell
+// (=IF(F8-G24<0,0,F8-G24) on Schedule B).
+TEST_F(RecalculateTest, MacroFunctionsAndTheCellsThatReadThemKeepExcelsValues) {
+    std::ifstream in(std::string(QUIRE_SHARED_DIR) + "/corpus/xlsx/poi-stress002.xlsx",
+                     std::ios::binary);
+    ASSERT_TRUE(in) << "corpus file missing";
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    auto report = Recalculate(*pool_, bytes);
+    ASSERT_TRUE(report) << report.error().message;
+    for (const FormulaError& error : report->errors) {
+        ADD_FAILURE() << error.location << " " << error.error << " =" << error.formula;
+    }
+    for (const char* cell : {"Schedule D!C18", "Schedule B!F5", "Schedule B!G25",
+                             "CS Worksheet!M31", "Schedule E!G36"}) {
+        EXPECT_NE(std::find(report->not_recalculated.begin(), report->not_recalculated.end(), cell),
+                  report->not_recalculated.end())
+            << cell;
+    }
+    EXPECT_GT(report->recalculated, 100);
+
+    auto workbook = xlsx::Workbook::Open(report->xlsx);
+    ASSERT_TRUE(workbook);
+    auto g25 = workbook->ReadRange("Schedule B", "G25", 1);
+    ASSERT_TRUE(g25);
+    EXPECT_EQ(g25->rows[0][0].value.kind, CellValue::Kind::kNumber);
+    EXPECT_EQ(g25->rows[0][0].value.number, 0);
 }
 
 TEST_F(RecalculateTest, PartsWithoutFormulasStayByteForByte) {

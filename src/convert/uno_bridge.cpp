@@ -31,13 +31,21 @@
 #include <com/sun/star/lang/IllegalArgumentException.hpp>
 #include <com/sun/star/lang/XComponent.hpp>
 #include <com/sun/star/lang/XMultiComponentFactory.hpp>
+#include <com/sun/star/lang/XMultiServiceFactory.hpp>
 #include <com/sun/star/lang/XServiceInfo.hpp>
 #include <com/sun/star/sheet/CellFlags.hpp>
+#include <com/sun/star/sheet/FormulaLanguage.hpp>
+#include <com/sun/star/sheet/FormulaMapGroup.hpp>
+#include <com/sun/star/sheet/FormulaMapGroupSpecialOffset.hpp>
+#include <com/sun/star/sheet/FormulaOpCodeMapEntry.hpp>
 #include <com/sun/star/sheet/FormulaResult.hpp>
+#include <com/sun/star/sheet/FormulaToken.hpp>
 #include <com/sun/star/sheet/XCalculatable.hpp>
 #include <com/sun/star/sheet/XCellAddressable.hpp>
 #include <com/sun/star/sheet/XCellRangeAddressable.hpp>
 #include <com/sun/star/sheet/XCellRangesQuery.hpp>
+#include <com/sun/star/sheet/XFormulaOpCodeMapper.hpp>
+#include <com/sun/star/sheet/XFormulaTokens.hpp>
 #include <com/sun/star/sheet/XPrintAreas.hpp>
 #include <com/sun/star/sheet/XSheetCellRanges.hpp>
 #include <com/sun/star/sheet/XSpreadsheet.hpp>
@@ -404,8 +412,33 @@ private:
             "options.sheet: the workbook has no sheet named '{}'; sheets: {}", wanted, listed));
     }
 
+    // The operation code of a call to a macro function in the office's formula tokens, or -1
+    // when it does not say.
+    static sal_Int32 MacroOpCode(const Reference<css::sheet::XSpreadsheetDocument>& spreadsheet) {
+        Reference<css::lang::XMultiServiceFactory> factory(spreadsheet, UNO_QUERY);
+        if (!factory.is()) return -1;
+        Reference<css::sheet::XFormulaOpCodeMapper> mapper(
+            factory->createInstance("com.sun.star.sheet.FormulaOpCodeMapper"), UNO_QUERY);
+        if (!mapper.is()) return -1;
+        // The special group lists its entries at the positions FormulaMapGroupSpecialOffset names.
+        Sequence<css::sheet::FormulaOpCodeMapEntry> special = mapper->getAvailableMappings(
+            css::sheet::FormulaLanguage::ENGLISH, css::sheet::FormulaMapGroup::SPECIAL);
+        if (special.getLength() <= css::sheet::FormulaMapGroupSpecialOffset::MACRO) return -1;
+        return special[css::sheet::FormulaMapGroupSpecialOffset::MACRO].Token.OpCode;
+    }
+
+    static bool CallsMacro(const Reference<css::table::XCell>& cell, sal_Int32 macro_opcode) {
+        Reference<css::sheet::XFormulaTokens> formula(cell, UNO_QUERY);
+        if (macro_opcode < 0 || !formula.is()) return false;
+        const Sequence<css::sheet::FormulaToken> tokens = formula->getTokens();
+        return std::any_of(tokens.begin(), tokens.end(), [&](const css::sheet::FormulaToken& t) {
+            return t.OpCode == macro_opcode;
+        });
+    }
+
     static std::vector<RecalculatedCell> FormulaCells(
         const Reference<css::sheet::XSpreadsheetDocument>& spreadsheet) {
+        sal_Int32 macro_opcode = MacroOpCode(spreadsheet);
         std::vector<RecalculatedCell> out;
         Reference<css::container::XIndexAccess> sheets(spreadsheet->getSheets(), UNO_QUERY_THROW);
         for (sal_Int32 i = 0; i < sheets->getCount(); ++i) {
@@ -418,14 +451,15 @@ private:
             Reference<css::container::XEnumeration> cells = ranges->getCells()->createEnumeration();
             while (cells->hasMoreElements()) {
                 Reference<css::table::XCell> cell(cells->nextElement(), UNO_QUERY_THROW);
-                out.push_back(DescribeCell(sheet_name, cell));
+                out.push_back(DescribeCell(sheet_name, cell, macro_opcode));
             }
         }
         return out;
     }
 
     static RecalculatedCell DescribeCell(const std::string& sheet,
-                                         const Reference<css::table::XCell>& cell) {
+                                         const Reference<css::table::XCell>& cell,
+                                         sal_Int32 macro_opcode) {
         RecalculatedCell out;
         out.sheet = sheet;
         auto address =
@@ -439,6 +473,8 @@ private:
         if (cell->getError() != 0 || result_type == css::sheet::FormulaResult::ERROR) {
             out.kind = RecalculatedCell::Kind::kError;
             out.text = shown;
+            // Only errors are looked at: a macro call the office could not run ends in one.
+            out.calls_macro = CallsMacro(cell, macro_opcode);
         } else if (result_type == css::sheet::FormulaResult::STRING) {
             out.kind = RecalculatedCell::Kind::kText;
             out.text = shown;

@@ -53,6 +53,15 @@ json::object UsageJson(const store::Task& task) {
     return usage;
 }
 
+// What the recalculation after the turn found (docs/api.md, Tasks), null when none ran.
+json::value RecalculationJson(const store::Task& task) {
+    if (task.recalculation_json.empty()) return nullptr;
+    boost::system::error_code ec;
+    json::value stored = json::parse(task.recalculation_json, ec);
+    if (ec || !stored.is_object()) return nullptr;
+    return stored;
+}
+
 }  // namespace
 
 int HttpStatusOf(ErrorCode code) {
@@ -869,6 +878,7 @@ HttpResponse Api::Impl::GenerateAnswer(const Call& call, const service::Generate
                               {"summary", task.summary},
                               {"credits_used", Credits(task.credits_used)},
                               {"usage", UsageJson(task)},
+                              {"recalculation", RecalculationJson(task)},
                               {"duration_ms", task.duration_ms},
                               {"version", task.version}});
     }
@@ -1300,6 +1310,7 @@ json::object Api::Impl::TaskJson(const HttpRequest& request, const store::Task& 
                                      {"summary", task.summary},
                                      {"credits_used", Credits(task.credits_used)},
                                      {"usage", UsageJson(task)},
+                                     {"recalculation", RecalculationJson(task)},
                                      {"duration_ms", task.duration_ms},
                                      {"version", task.version}};
     }

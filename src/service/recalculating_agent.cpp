@@ -1,5 +1,7 @@
 #include "service/recalculating_agent.hpp"
 
+#include <boost/json.hpp>
+
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,8 +15,11 @@
 
 namespace quire::service {
 namespace {
+namespace json = boost::json;
 
+// Cells named in the summary, and in each list of the task result's `recalculation`.
 constexpr std::size_t kListedCells = 20;
+constexpr std::size_t kRecordedCells = 1000;
 
 // "A1, B2 and 3 more": at most kListedCells names.
 std::string ListCells(const std::vector<std::string>& cells) {
@@ -38,16 +43,34 @@ std::string Sentence(const convert::RecalculationReport& report) {
         text += " Formula errors: " + ListCells(errors) + ".";
     }
     if (!report.not_recalculated.empty()) {
-        text += " Not recalculated (functions LibreOffice does not know; Excel's values kept): " +
-                ListCells(report.not_recalculated) + ".";
-    }
-    if (!report.kept_excel_values.empty()) {
         text +=
-            " LibreOffice computed an error where the file holds Excel's value; the value "
-            "was kept: " +
-            ListCells(report.kept_excel_values) + ".";
+            " Not recalculated (functions or macros LibreOffice cannot compute, or cells that "
+            "read them; the stored values kept): " +
+            ListCells(report.not_recalculated) + ".";
     }
     return text;
+}
+
+// The task result's `recalculation` (docs/api.md): every error and cell left alone, up to
+// kRecordedCells of each, with their totals.
+std::string RecalculationJson(const convert::RecalculationReport& report) {
+    json::array errors;
+    for (const auto& error : report.errors) {
+        if (errors.size() == kRecordedCells) break;
+        errors.push_back(json::object{{"cell", error.location}, {"error", error.error}});
+    }
+    json::array not_recalculated;
+    for (const std::string& location : report.not_recalculated) {
+        if (not_recalculated.size() == kRecordedCells) break;
+        not_recalculated.emplace_back(location);
+    }
+    return json::serialize(json::object{
+        {"recalculated", report.recalculated},
+        {"errors", std::move(errors)},
+        {"errors_total", report.errors.size()},
+        {"not_recalculated", std::move(not_recalculated)},
+        {"not_recalculated_total", report.not_recalculated.size()},
+    });
 }
 
 bool HasFormulas(const std::string& xlsx) {
@@ -79,8 +102,8 @@ public:
             return output;
         }
         output->document = std::move(report->xlsx);
-        if (report->recalculated > 0 || !report->not_recalculated.empty() ||
-            !report->kept_excel_values.empty()) {
+        output->recalculation_json = RecalculationJson(*report);
+        if (report->recalculated > 0 || !report->not_recalculated.empty()) {
             Append(*output, Sentence(*report));
         }
         return output;
@@ -118,7 +141,6 @@ agent::RecalculatedWorkbook ForAgent(convert::RecalculationReport report) {
         }
         formula.number = cell.value.number;
         formula.text = std::move(cell.value.text);
-        formula.kept = cell.kept;
         out.formulas.push_back(std::move(formula));
     }
     return out;

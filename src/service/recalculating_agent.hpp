@@ -15,16 +15,18 @@ class OfficePool;
 
 namespace quire::service {
 
-// Wraps `inner`. Action turns on Excel runs whose document changed and holds formulas are
-// recalculated (convert::Recalculate); the summary gains one sentence with the count, the formula
-// errors by cell, and the cells left with Excel's values. Without a running converter, or when
-// recalculation fails, the turn's document is kept as the agent made it and the summary says
-// its values were not recalculated. Borrows the pool; it must outlive the agent.
 // The recalculate tool's backing (agent::ModelAgentOptions::recalculate) over the pool: it
 // answers kConverterUnavailable at once while no office process runs, else recalculates as
 // convert::Recalculate does. Borrows the pool; it must outlive the returned function.
 agent::Recalculator OfficeRecalculator(convert::OfficePool& pool);
 
+// Wraps `inner`. Action turns on Excel runs whose document changed and holds formulas are
+// recalculated (convert::Recalculate); the summary gains one sentence with the count, the first
+// formula errors by cell, and the first cells left with their stored values, and the output's
+// recalculation_json lists them all (up to 1000 of each, with totals). Without a running
+// converter, or when recalculation fails, the turn's document is kept as the agent made it,
+// recalculation_json stays "" and the summary says its values were not recalculated. Borrows
+// the pool; it must outlive the agent.
 std::unique_ptr<agent::Agent> WithRecalculation(std::unique_ptr<agent::Agent> inner,
                                                 convert::OfficePool& pool);
 

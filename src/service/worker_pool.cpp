@@ -385,6 +385,7 @@ void WorkerPool::Finish(const store::Task& task, const Result<agent::TurnOutput>
     turn.memory_json = output->memory_json;
     turn.messages_json = output->messages_json;
     turn.usage_json = UsageJson(output->stats);
+    turn.recalculation_json = output->recalculation_json;
     auto committed = metadata_.CommitTurn(task.id, task.attempt, turn);
     if (!committed) {
         QUIRE_LOG_WARN("turn not committed task_id={} detail={}", task.id,

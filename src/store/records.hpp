@@ -70,6 +70,9 @@ struct Task {
     std::int64_t duration_ms = 0;
     int version = 0;
     std::string usage_json = "{}";  // tokens, model calls and tool calls of the turn
+    // The recalculation after an Excel turn (agent::TurnOutput::recalculation_json), "" when
+    // none ran.
+    std::string recalculation_json;
     // Set when failed.
     std::string error_code;
     std::string error_message;
@@ -83,8 +86,9 @@ struct TurnCommit {
     double credits_used = 0;
     std::int64_t duration_ms = 0;
     std::string memory_json;
-    std::string messages_json;  // the turn's conversation delta
-    std::string usage_json;     // {"input_tokens", "output_tokens", "cache_read_tokens", ...}
+    std::string messages_json;       // the turn's conversation delta
+    std::string usage_json;          // {"input_tokens", "output_tokens", "cache_read_tokens", ...}
+    std::string recalculation_json;  // "" when no recalculation ran
     // False for an ask: the task completes and the run keeps its version; blob is not read.
     bool new_version = true;
 };

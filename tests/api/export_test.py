@@ -555,17 +555,74 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
         response = self.server.generate(
             self.key, "excel",
             prompt="Add a sheet named Calc. Put 2 in A1 of Calc. Put =A1*21 in A2 of Calc. "
-                   "Put =A1/0 in A3 of Calc. Put =_xlfn.XLOOKUP(2,A1:A1,A1:A1) in A4 of Calc.")
+                   "Put =A1/0 in A3 of Calc. Put =_xlfn.XLOOKUP(2,A1:A1,A1:A1) in A4 of Calc. "
+                   "Put =A4+1 in A5 of Calc. Put =A2/A1 in A6 of Calc.")
         self.assertEqual(response.status, 200, response)
-        summary = response.json()["summary"]
-        self.assertIn("Recalculated 2 formulas. Formula errors: Calc!A3 #DIV/0!.", summary)
-        self.assertIn("Excel's values kept): Calc!A4.", summary)
-        data = self.download(self.server, response.json()["download_url"]).body
+        body = response.json()
+        self.assertIn("Recalculated 3 formulas. Formula errors: Calc!A3 #DIV/0!.", body["summary"])
+        self.assertIn("the stored values kept): Calc!A4, Calc!A5.", body["summary"])
+        expected = {"recalculated": 3,
+                    "errors": [{"cell": "Calc!A3", "error": "#DIV/0!"}], "errors_total": 1,
+                    "not_recalculated": ["Calc!A4", "Calc!A5"], "not_recalculated_total": 2}
+        self.assertEqual(body["recalculation"], expected)
+        task = self.server.request("GET", f"/api/v1/tasks/{body['task_id']}", key=self.key)
+        self.assertEqual(task.json()["result"]["recalculation"], expected)
+        data = self.download(self.server, body["download_url"]).body
         sheet = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["Calc"]
-        self.assertEqual([sheet[f"A{row}"].value for row in range(1, 5)],
-                         [2, 42, "#DIV/0!", None])
+        # A5 reads the XLOOKUP, which the office cannot compute: no #NAME? stored there.
+        self.assertEqual([sheet[f"A{row}"].value for row in range(1, 7)],
+                         [2, 42, "#DIV/0!", None, None, 21])
         formulas = openpyxl.load_workbook(io.BytesIO(data))["Calc"]
         self.assertEqual(formulas["A2"].value, "=A1*21")
+
+    def test_an_error_a_turn_causes_replaces_the_stale_value_and_is_reported(self):
+        # A6 held 21 until A1 became 0: the old value stayed in the workbook and its CSV, and
+        # the error was left out of the formula errors.
+        created = self.server.generate(
+            self.key, "excel",
+            prompt="Add a sheet named Calc. Put 2 in A1 of Calc. Put 42 in A2 of Calc. "
+                   "Put =A2/A1 in A3 of Calc.")
+        self.assertEqual(created.status, 200, created)
+        run_id = created.json()["run_id"]
+        self.assertEqual(created.json()["recalculation"]["errors"], [])
+        response = self.server.generate(self.key, "excel", run_id=run_id,
+                                        prompt="Put 0 in A1 of Calc.")
+        self.assertEqual(response.status, 200, response)
+        body = response.json()
+        self.assertIn("Formula errors: Calc!A3 #DIV/0!.", body["summary"])
+        self.assertEqual(body["recalculation"]["errors"],
+                         [{"cell": "Calc!A3", "error": "#DIV/0!"}])
+        data = self.download(self.server, body["download_url"]).body
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            sheets = "".join(z.read(name).decode() for name in z.namelist()
+                             if name.startswith("xl/worksheets/sheet"))
+        self.assertRegex(sheets, r'<c r="A3"[^>]* t="e"[^>]*><f>A2/A1</f><v>#DIV/0!</v>')
+        exported = self.server.request("POST", f"/api/v1/runs/{run_id}/export", key=self.key,
+                                       body={"format": "csv", "options": {"sheet": "Calc"}})
+        self.assertEqual(exported.status, 200, exported)
+        csv_text = self.download(self.server, exported.json()["download_url"]).body.decode()
+        self.assertEqual(csv_text.replace('"', "").splitlines()[:3], ["0", "42", "#DIV/0!"])
+
+    def test_the_task_result_lists_up_to_a_thousand_errors_with_their_total(self):
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.title = "Calc"
+        for row in range(1, 1006):
+            sheet.cell(row=row, column=1, value="=1/0")
+        out = io.BytesIO()
+        book.save(out)
+        file_id = self.server.upload(self.key, "errors.xlsx", out.getvalue(),
+                                     purpose="init").json()["file_id"]
+        response = self.server.generate(self.key, "excel", init_file=file_id,
+                                        prompt="Put 5 in C1 of Calc.")
+        self.assertEqual(response.status, 200, response)
+        body = response.json()
+        recalculation = body["recalculation"]
+        self.assertEqual((recalculation["recalculated"], recalculation["errors_total"]),
+                         (1005, 1005))
+        self.assertEqual(len(recalculation["errors"]), 1000)
+        self.assertEqual(recalculation["errors"][999], {"cell": "Calc!A1000", "error": "#DIV/0!"})
+        self.assertIn("Calc!A20 #DIV/0! and 985 more.", body["summary"])
 
     def test_run_export_of_the_current_version(self):
         created = self.server.generate(self.key, "word", prompt="A memo about exports")
@@ -856,6 +913,37 @@ class WithoutConverterTest(ExportServer, unittest.TestCase):
         rows = list(csv.reader(io.StringIO(
             self.download(self.server, body.json()["download_url"]).body.decode("utf-8"))))
         self.assertEqual(rows, [["2", ""], ["3", ""], ["", ""]])
+
+
+class MissingOfficeTest(ExportServer, unittest.TestCase):
+    """A server whose office program is not there, as on a machine without LibreOffice."""
+
+    def test_readyz_says_missing_and_office_exports_are_503_while_native_ones_work(self):
+        scratch = tempfile.mkdtemp(prefix="quire-no-office-")
+        server = QuireServer(
+            args=["--office-program", os.path.join(scratch, "no-such-office", "soffice.bin")],
+            env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        try:
+            ready = server.request("GET", "/readyz")
+            self.assertEqual(ready.status, 200, ready)
+            self.assertEqual(ready.json()["checks"]["converter"], "missing")
+            self.assertEqual(office_children(server.process.pid), [])
+            key = server.local_key()
+            file_id = self.upload(server, key, "budget.xlsx", read(XLSX))
+            csv_answer = self.convert(server, key, file_id, "csv")
+            self.assertEqual(csv_answer.status, 200, csv_answer)
+            self.assertGreater(len(self.download(server, csv_answer.json()["download_url"]).body),
+                               0)
+            pdf = self.convert(server, key, file_id, "pdf")
+            self.assertEqual(pdf.status, 503, pdf)
+            body = pdf.json()
+            self.assertEqual((body["success"], body["error"]), (False, "converter_unavailable"))
+            self.assertIn("request_id", body)
+            self.assertIn("this server does not have", body["message"])
+            self.assertNotIn("retry-after", pdf.headers)
+        finally:
+            server.cleanup()
+            shutil.rmtree(scratch, ignore_errors=True)
 
 
 if __name__ == "__main__":

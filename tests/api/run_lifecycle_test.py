@@ -424,6 +424,8 @@ class RetentionTest(Client, unittest.TestCase):
                 "signed link": self.server.request("GET", link),
                 "document": self.put_document(run_id, data),
                 "revert": self.revert(run_id, {"version": 1}),
+                "export": self.server.request("POST", f"/api/v1/runs/{run_id}/export",
+                                              key=self.key, body={"format": "csv"}),
             }
             for route, response in refused.items():
                 with self.subTest(route=route):

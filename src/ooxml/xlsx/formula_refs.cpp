@@ -196,6 +196,86 @@ std::size_t SkipReference(std::string_view f, std::size_t bang) {
     return i;
 }
 
+// What one pass over a formula finds: the tokens CheckFormulas judges and the references a
+// recalculation follows.
+struct FormulaScan {
+    std::vector<FormulaToken> tokens;
+    std::vector<FormulaReference> references;
+};
+
+// "A", "$XFD": a whole column's number, else nullopt.
+std::optional<int> ParseColumnPart(std::string_view text) {
+    if (text.starts_with('$')) text.remove_prefix(1);
+    if (text.empty() || text.size() > 3 || !std::all_of(text.begin(), text.end(), IsAsciiAlpha)) {
+        return std::nullopt;
+    }
+    int col = 0;
+    for (char ch : text) col = col * 26 + ((ch & ~0x20) - 'A' + 1);  // ASCII upper case
+    if (col > kMaxColumns) return std::nullopt;
+    return col;
+}
+
+// "7", "$12": a whole row's number, else nullopt.
+std::optional<int> ParseRowPart(std::string_view text) {
+    if (text.starts_with('$')) text.remove_prefix(1);
+    if (text.empty() || text.size() > 7 || !std::all_of(text.begin(), text.end(), IsAsciiDigit)) {
+        return std::nullopt;
+    }
+    int row = 0;
+    for (char ch : text) row = row * 10 + (ch - '0');
+    if (row < 1 || row > kMaxRows) return std::nullopt;
+    return row;
+}
+
+// The cells of a reference as written: "B7", "$A$1:$B$5", "A:C", "2:4" (a chain A1:B2:C3 is its
+// bounding rectangle); nullopt for anything else.
+std::optional<CellRange> ParseReferenceCells(std::string_view text) {
+    std::vector<std::string_view> parts;
+    for (std::size_t colon = text.find(':'); colon != std::string_view::npos;
+         colon = text.find(':')) {
+        parts.push_back(text.substr(0, colon));
+        text.remove_prefix(colon + 1);
+    }
+    parts.push_back(text);
+
+    if (parts.size() == 2) {
+        auto first_col = ParseColumnPart(parts[0]), last_col = ParseColumnPart(parts[1]);
+        if (first_col && last_col) {
+            return CellRange{{std::min(*first_col, *last_col), 1},
+                             {std::max(*first_col, *last_col), kMaxRows}};
+        }
+        auto first_row = ParseRowPart(parts[0]), last_row = ParseRowPart(parts[1]);
+        if (first_row && last_row) {
+            return CellRange{{1, std::min(*first_row, *last_row)},
+                             {kMaxColumns, std::max(*first_row, *last_row)}};
+        }
+    }
+    std::optional<CellRange> cells;
+    for (std::string_view part : parts) {
+        std::optional<CellRef> ref = ParseCellRef(part);
+        if (!ref) return std::nullopt;
+        cells = cells ? Union(*cells, *ref) : CellRange{*ref, *ref};
+    }
+    return cells;
+}
+
+// The sheet-qualified reference `text` that follows the sheet specification `spec` and its '!'.
+void AddQualifiedReference(std::string_view spec, std::string_view text, FormulaScan& scan) {
+    if (text.ends_with('#')) text.remove_suffix(1);  // the spill operator, Data!A1#
+    std::size_t colon = spec.find(':');
+    FormulaReference reference;
+    reference.sheet = std::string(spec.substr(0, colon));
+    if (colon != std::string_view::npos) reference.last_sheet = std::string(spec.substr(colon + 1));
+    reference.cells = ParseReferenceCells(text);
+    if (!reference.cells) {
+        bool is_name = !text.empty() && !IsAsciiDigit(text.front()) && text.front() != '#' &&
+                       std::all_of(text.begin(), text.end(), IsNameChar);
+        if (!is_name) return;
+        reference.name = std::string(text);
+    }
+    scan.references.push_back(std::move(reference));
+}
+
 void AddSheetTokens(std::string_view spec, std::vector<FormulaToken>& out) {
     std::size_t colon = spec.find(':');
     out.push_back({FormulaToken::Kind::kSheet, std::string(spec.substr(0, colon))});
@@ -204,15 +284,20 @@ void AddSheetTokens(std::string_view spec, std::vector<FormulaToken>& out) {
     }
 }
 
-// Classifies a bare name token that is not followed by '!' or '('.
-void AddNameToken(std::string_view f, std::size_t start, std::size_t end,
-                  std::vector<FormulaToken>& out) {
+// Classifies a bare name token that is not followed by '!' or '('. `in_range` says that the
+// token is one end of a range already taken as one reference.
+void AddNameToken(std::string_view f, std::size_t start, std::size_t end, bool in_range,
+                  FormulaScan& scan) {
     std::string_view token = f.substr(start, end - start);
     if (IsAsciiDigit(token.front()) || token.front() == '.') return;  // a number
     if (EqualsIgnoreCase(token, "TRUE") || EqualsIgnoreCase(token, "FALSE")) return;
     if (LooksLikeCellRef(token)) {
-        if (!ParseCellRef(token))
-            out.push_back({FormulaToken::Kind::kOutOfGrid, std::string(token)});
+        std::optional<CellRef> ref = ParseCellRef(token);
+        if (!ref) {
+            scan.tokens.push_back({FormulaToken::Kind::kOutOfGrid, std::string(token)});
+        } else if (!in_range) {
+            scan.references.push_back({"", "", CellRange{*ref, *ref}, "", false});
+        }
         return;
     }
     std::string_view bare = token;
@@ -221,13 +306,26 @@ void AddNameToken(std::string_view f, std::size_t start, std::size_t end,
     bool beside_colon = (end < f.size() && f[end] == ':') || (start > 0 && f[start - 1] == ':');
     if (letters_only && bare.size() <= 3 && beside_colon) return;  // a column range, A:C
     if (token.starts_with('$')) return;
-    out.push_back({FormulaToken::Kind::kName, std::string(token)});
+    scan.tokens.push_back({FormulaToken::Kind::kName, std::string(token)});
+    scan.references.push_back({"", "", std::nullopt, std::string(token), false});
 }
 
-}  // namespace
+// The end of a range written without a sheet that starts at `start` (A1:B5, $A:$C, 2:4), or
+// `start` when none does.
+std::size_t RangeEnd(std::string_view f, std::size_t start, FormulaScan& scan) {
+    std::size_t end = start;
+    while (end < f.size() && (IsNameChar(f[end]) || f[end] == '$' || f[end] == ':')) ++end;
+    std::string_view text = f.substr(start, end - start);
+    if (text.find(':') == std::string_view::npos) return start;
+    std::optional<CellRange> cells = ParseReferenceCells(text);
+    if (!cells) return start;
+    scan.references.push_back({"", "", *cells, "", false});
+    return end;
+}
 
-std::vector<FormulaToken> FormulaTokens(std::string_view f) {
-    std::vector<FormulaToken> out;
+FormulaScan ScanFormula(std::string_view f) {
+    FormulaScan scan;
+    std::size_t range_end = 0;  // the ends of a range found whole are not references again
     std::size_t i = 0;
     while (i < f.size()) {
         const char ch = f[i];
@@ -246,7 +344,8 @@ std::vector<FormulaToken> FormulaTokens(std::string_view f) {
                 ++i;  // the spill operator, A1#
                 continue;
             }
-            if (*literal == "#REF!") out.push_back({FormulaToken::Kind::kRefError, "#REF!"});
+            if (*literal == "#REF!")
+                scan.tokens.push_back({FormulaToken::Kind::kRefError, "#REF!"});
             i += literal->size();
         } else if (ch == '\'') {
             std::optional<QuotedName> quoted = ReadQuotedName(f, i);
@@ -255,30 +354,54 @@ std::vector<FormulaToken> FormulaTokens(std::string_view f) {
             // Sheet names cannot hold '[': a quoted '[1]Sheet' or 'C:\[Book.xlsx]Sheet' is
             // another workbook's.
             bool external = quoted->text.find('[') != std::string::npos;
-            if (is_sheet && !external) AddSheetTokens(quoted->text, out);
-            i = is_sheet ? SkipReference(f, quoted->end) : quoted->end;
+            if (!is_sheet) {
+                i = quoted->end;
+                continue;
+            }
+            i = SkipReference(f, quoted->end);
+            if (external) continue;
+            AddSheetTokens(quoted->text, scan.tokens);
+            AddQualifiedReference(quoted->text, f.substr(quoted->end + 1, i - quoted->end - 1),
+                                  scan);
         } else if ((IsNameChar(ch) || ch == '$') && (i == 0 || !IsNameChar(f[i - 1]))) {
             std::size_t end = i;
             while (end < f.size() && (IsNameChar(f[end]) || f[end] == ':')) ++end;
             if (end < f.size() && f[end] == '!' && f[i] != '$') {
-                AddSheetTokens(f.substr(i, end - i), out);
+                std::string_view spec = f.substr(i, end - i);
+                AddSheetTokens(spec, scan.tokens);
                 i = SkipReference(f, end);
+                AddQualifiedReference(spec, f.substr(end + 1, i - end - 1), scan);
                 continue;
             }
+            if (i >= range_end) range_end = RangeEnd(f, i, scan);
             end = i;
             while (end < f.size() && (IsNameChar(f[end]) || f[end] == '$')) ++end;
+            std::string_view token = f.substr(i, end - i);
             if (end < f.size() && f[end] == '[') {
-                out.push_back({FormulaToken::Kind::kName, std::string(f.substr(i, end - i))});
+                scan.tokens.push_back({FormulaToken::Kind::kName, std::string(token)});
+                scan.references.push_back({"", "", std::nullopt, std::string(token), false});
                 i = SkipBrackets(f, end);
                 continue;
             }
-            if (end >= f.size() || f[end] != '(') AddNameToken(f, i, end, out);
+            if (end < f.size() && f[end] == '(') {
+                scan.references.push_back({"", "", std::nullopt, std::string(token), true});
+            } else {
+                AddNameToken(f, i, end, i < range_end, scan);
+            }
             i = end;
         } else {
             ++i;
         }
     }
-    return out;
+    return scan;
+}
+
+}  // namespace
+
+std::vector<FormulaToken> FormulaTokens(std::string_view f) { return ScanFormula(f).tokens; }
+
+std::vector<FormulaReference> FormulaReferences(std::string_view f) {
+    return ScanFormula(f).references;
 }
 
 std::optional<CellRef> ParseCellRef(std::string_view text) {

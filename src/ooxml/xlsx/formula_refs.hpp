@@ -85,6 +85,28 @@ struct FormulaToken {
 // #REF!, and everything that belongs to another workbook ([1]Sheet1!A1).
 std::vector<FormulaToken> FormulaTokens(std::string_view formula);
 
+// Something a formula reads: cells of a sheet, or a name.
+struct FormulaReference {
+    // The sheet before '!', "" for the formula's own sheet. A 3-D reference (Jan:Mar!B2) names
+    // its first sheet here and its last in `last_sheet`, which is "" otherwise.
+    std::string sheet;
+    std::string last_sheet;
+    // The cells: one, a rectangle, whole columns (A:C, rows 1 to kMaxRows) or whole rows (2:4,
+    // columns 1 to kMaxColumns). Unset for a name.
+    std::optional<CellRange> cells;
+    // A defined name (with `sheet` when written Sheet1!Name), a table before '[' (Sales[Amount])
+    // or, with `called`, any name called like a function (SUM, or a defined name that holds a
+    // LAMBDA); "" for cells.
+    std::string name;
+    bool called = false;
+};
+
+// The cells and names `formula` reads, in order, found by the same scan as FormulaTokens: string
+// literals, numbers, booleans, error literals and everything that belongs to another workbook
+// are skipped, and a range (A1:B5, $A:$C, 2:4) is one reference. References made at run time
+// (INDIRECT, OFFSET) and structured references without a table name ([@Col]) are not found.
+std::vector<FormulaReference> FormulaReferences(std::string_view formula);
+
 // Why a formula cannot be stored as it is, or "" when its brackets and quotes balance: string
 // literals ("a""b") and quoted sheet names ('It''s'!A1) closed, and (), {} and [] nested
 // properly outside them. It catches the typing slips a spreadsheet would reject on opening

@@ -178,5 +178,53 @@ INSTANTIATE_TEST_SUITE_P(
                     TokenCase{"SUM(A:C)+SUM($B:$B)+SUM(2:3)", ""},
                     TokenCase{"_xlfn.XLOOKUP(A1,B:B,C:C)+A1#", ""}));
 
+// Each row: a formula and its references as FormulaReferences finds them, joined by spaces:
+// "[sheet[:last]!]range" for cells, "name:N" for a name, "call:N" for a name called.
+struct ReferenceCase {
+    const char* formula;
+    const char* references;
+};
+
+std::string Describe(const std::vector<FormulaReference>& references) {
+    std::string out;
+    for (const FormulaReference& reference : references) {
+        if (!out.empty()) out += ' ';
+        if (!reference.sheet.empty()) {
+            out += reference.sheet;
+            if (!reference.last_sheet.empty()) out += ":" + reference.last_sheet;
+            out += "!";
+        }
+        if (reference.cells) {
+            out += RangeName(*reference.cells);
+        } else {
+            out += (reference.called ? "call:" : "name:") + reference.name;
+        }
+    }
+    return out;
+}
+
+class FormulaReferencesTest : public testing::TestWithParam<ReferenceCase> {};
+
+TEST_P(FormulaReferencesTest, FindsTheCellsAndNamesAFormulaReads) {
+    EXPECT_EQ(Describe(FormulaReferences(GetParam().formula)), GetParam().references)
+        << GetParam().formula;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formulas, FormulaReferencesTest,
+    testing::Values(
+        ReferenceCase{"A4+1", "A4"}, ReferenceCase{"SUM(A1:B2)*$C$3", "call:SUM A1:B2 C3"},
+        ReferenceCase{"SUM($B$9:A1)", "call:SUM A1:B9"},
+        ReferenceCase{"Data!A1+'My Sheet'!$B$2:$C$3", "Data!A1 My Sheet!B2:C3"},
+        ReferenceCase{"SUM(Jan:Mar!A1)", "call:SUM Jan:Mar!A1"},
+        ReferenceCase{"SUM(A:C)+SUM($B:$B)+SUM(2:3)",
+                      "call:SUM A1:C1048576 call:SUM B1:B1048576 call:SUM A2:XFD3"},
+        ReferenceCase{"Rate*Sales[Amount]+Data!Local", "name:Rate name:Sales Data!name:Local"},
+        ReferenceCase{"Twice(A1)", "call:Twice A1"}, ReferenceCase{"\"A1\"&TRUE&1.5E+3&#N/A", ""},
+        ReferenceCase{"[1]Other!A1+'[2]Other Book'!B1", ""},
+        ReferenceCase{"_xlfn.XLOOKUP(A1,B:B,C:C)+A1#+Data!B2#",
+                      "call:_xlfn.XLOOKUP A1 B1:B1048576 C1:C1048576 A1 Data!B2"},
+        ReferenceCase{"A1:B2:C5", "A1:C5"}));
+
 }  // namespace
 }  // namespace quire::xlsx

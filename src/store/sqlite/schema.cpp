@@ -192,12 +192,19 @@ CREATE INDEX runs_by_blob ON runs (blob);
 CREATE INDEX files_by_age ON files (created_at);
 )sql";
 
+// What the recalculation after an Excel turn found (the task result's `recalculation`), as JSON;
+// '' for tasks without one.
+constexpr std::string_view kVersion5Recalculation = R"sql(
+ALTER TABLE tasks ADD COLUMN recalculation_json TEXT NOT NULL DEFAULT '';
+)sql";
+
 // In order; the last step's version is kSqliteSchemaVersion.
 constexpr std::array kMigrations{
     Migration{1, kVersion1},
     Migration{2, kVersion2},
     Migration{3, kVersion3TaskLifecycle},
     Migration{4, kVersion4RunLifecycle},
+    Migration{5, kVersion5Recalculation},
 };
 static_assert(kMigrations.back().version == kSqliteSchemaVersion);
 

@@ -149,7 +149,7 @@ Run RunFromRow(const Statement& row) {
 constexpr std::string_view kTaskColumns =
     "id, run_id, org_id, status, phase, request_json, attempt, created_at, started_at, "
     "finished_at, summary, credits_used, duration_ms, version, error_code, error_message, "
-    "usage_json, lease_expires_at";
+    "usage_json, lease_expires_at, recalculation_json";
 
 Task TaskFromRow(const Statement& row) {
     Task task;
@@ -171,6 +171,7 @@ Task TaskFromRow(const Statement& row) {
     task.error_message = row.Text(15);
     task.usage_json = row.Text(16);
     task.lease_expires_at = row.Int64(17);
+    task.recalculation_json = row.Text(18);
     return task;
 }
 
@@ -550,10 +551,11 @@ Result<Task> CompleteTask(Connection& db, const TurnTarget& target, const TurnCo
         db, TaskFromRow,
         fmt::format("UPDATE tasks SET status = 'completed', phase = '', summary = ?1, "
                     "credits_used = ?2, duration_ms = ?3, version = ?4, finished_at = ?5, "
-                    "usage_json = ?7 WHERE id = ?6 RETURNING {}",
+                    "usage_json = ?7, recalculation_json = ?8 WHERE id = ?6 RETURNING {}",
                     kTaskColumns),
         turn.summary, turn.credits_used, turn.duration_ms, target.number, target.now,
-        target.task_id, turn.usage_json.empty() ? std::string("{}") : turn.usage_json);
+        target.task_id, turn.usage_json.empty() ? std::string("{}") : turn.usage_json,
+        turn.recalculation_json);
     if (!task) return Propagate(task);
     if (!task->has_value()) return Internal("storage error", "committed task vanished");
     if (turn.new_version) {

@@ -26,7 +26,7 @@ namespace quire::store {
 
 // The schema version this build writes (kept in PRAGMA user_version). Each version is one
 // migration step, applied in order, each in its own transaction.
-inline constexpr int kSqliteSchemaVersion = 4;
+inline constexpr int kSqliteSchemaVersion = 5;
 
 // Opens (creating if needed) the SQLite database at `path` in WAL mode and applies pending schema
 // migrations. A database whose schema version is newer than this build's is refused with
