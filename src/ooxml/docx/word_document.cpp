@@ -234,10 +234,12 @@ Result<std::string> WordDocument::Save() const {
     Impl& impl = *impl_;
     if (impl.main_dirty) {
         // The main part can be large: it goes to the package in pieces, deflated as they come.
-        Status written = impl.package.WritePartStreamed(impl.main_part, [&](ooxml::PartSink& sink) {
-            SinkWriter writer(sink);
-            ooxml::SerializeXml(*impl.doc, writer);
-        });
+        Status written =
+            impl.package.WritePartStreamed(impl.main_part, [&](ooxml::PartSink& sink) -> Status {
+                SinkWriter writer(sink);
+                ooxml::SerializeXml(*impl.doc, writer);
+                return {};
+            });
         if (!written) return std::unexpected(written.error());
         impl.main_dirty = false;
     }
