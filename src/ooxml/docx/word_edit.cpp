@@ -111,6 +111,7 @@ std::size_t ReplaceBelow(const WordNames& w, const pugi::xml_node& root, std::st
 Result<std::size_t> WordDocument::ReplaceText(std::string_view find, std::string_view replace,
                                               std::string_view scope) {
     Impl& impl = *impl_;
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     if (find.empty()) return InvalidRequest("'find' is empty");
     const std::string safe = ooxml::XmlSafeText(replace);
     std::vector<pugi::xml_node> roots;
@@ -146,6 +147,7 @@ Result<std::size_t> WordDocument::ReplaceText(std::string_view find, std::string
 Status WordDocument::MoveBlock(std::string_view block, std::string_view to_anchor,
                                Position position) {
     Impl& impl = *impl_;
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     Result<pugi::xml_node> node = impl.Resolve(block);
     if (!node) return std::unexpected(node.error());
     std::vector<pugi::xml_node> unit = impl.Unit(*node, true);
@@ -185,6 +187,7 @@ Status WordDocument::MoveBlock(std::string_view block, std::string_view to_ancho
 
 Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
     Impl& impl = *impl_;
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     Result<pugi::xml_node> node = impl.Resolve(block);
     if (!node) return std::unexpected(node.error());
     std::vector<pugi::xml_node> unit = impl.Unit(*node, true);
@@ -257,6 +260,7 @@ Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
 
 Status WordDocument::AddBookmark(std::string_view block, std::string_view name) {
     Impl& impl = *impl_;
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     const bool valid =
         !name.empty() && name.size() <= 40 && std::isalpha(static_cast<unsigned char>(name[0])) &&
         std::all_of(name.begin(), name.end(),
@@ -641,6 +645,7 @@ std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept)
 }
 
 Result<std::size_t> ResolveAll(WordDocument::Impl& impl, bool accept) {
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     std::size_t changes = ResolveChanges(impl.w, impl.body, accept);
     if (changes > 0) impl.main_dirty = true;
     for (const ooxml::Relationship& rel : impl.Rels()) {
