@@ -41,12 +41,12 @@ struct BodyChild {
 
 // What a scan found. Offsets count bytes from the start of the scanned text.
 struct BodyScan {
-    bool strict = false;                 // the strict WordprocessingML namespace
-    bool declares_below_root = false;    // some element below the root declares a prefix
-    std::uint64_t body_open_end = 0;     // just past the body's start tag
-    std::uint64_t body_close_start = 0;  // the offset of "</w:body>"
-    std::vector<BodyChild> children;     // in document order
-    std::string final_sect_pr;           // the text of the body's last w:sectPr child
+    bool strict = false;                   // the strict WordprocessingML namespace
+    bool declares_below_root = false;      // some element below the root declares a prefix
+    std::uint64_t body_open_end = 0;       // just past the body's start tag
+    std::uint64_t body_close_start = 0;    // the offset of "</w:body>"
+    std::vector<BodyChild> children;       // in document order
+    std::string final_sect_pr;             // the text of the body's last w:sectPr child
     std::set<std::string> bookmark_names;  // of the body's bookmarks, in ASCII lower case
     int max_bookmark_id = 0;  // of bookmarks and revision marks, as NextBookmarkId counts them
     int max_drawing_id = 0;   // of wp:docPr
@@ -57,9 +57,9 @@ struct BodyScan {
 // DOCTYPE, one root element. A whole part must be UTF-8 with a w:document root that maps "w"
 // and "r" to the WordprocessingML and relationships namespaces of one conformance class (no
 // other prefix maps to WordprocessingML; below the root, only other prefixes are declared, for
-// other namespaces) and holds one w:body. A fragment is a run of elements written with those prefixes, read as children of
-// the body. Whatever the scanner does not know how to read makes the scan fail (Finish gives
-// nullopt), so that the caller parses a tree instead: it never guesses.
+// other namespaces) and holds one w:body. A fragment is a run of elements written with those
+// prefixes, read as children of the body. Whatever the scanner does not know how to read makes the
+// scan fail (Finish gives nullopt), so that the caller parses a tree instead: it never guesses.
 class BodyScanner {
 public:
     enum class Mode { kPart, kFragment };
@@ -94,9 +94,9 @@ private:
     int max_depth_;
 
     // The state of the pass.
-    std::string carry_;         // an unfinished construct at the end of the last piece
-    std::uint64_t offset_ = 0;  // of the text being scanned (carry_ or a piece)
-    std::string_view text_;     // the text being scanned
+    std::string carry_;              // an unfinished construct at the end of the last piece
+    std::uint64_t offset_ = 0;       // of the text being scanned (carry_ or a piece)
+    std::string_view text_;          // the text being scanned
     std::vector<std::string> open_;  // names of the open elements
     std::size_t child_depth_ = 0;    // how many elements are open around a body child
     bool in_body_ = false;
@@ -104,7 +104,7 @@ private:
     bool root_seen_ = false;
     bool root_closed_ = false;
     bool failed_ = false;
-    std::optional<std::size_t> child_;      // the body child being read, in scan_.children
+    std::optional<std::size_t> child_;       // the body child being read, in scan_.children
     std::optional<std::size_t> capture_at_;  // where the sectPr being kept starts in this text
     std::string capture_;
     std::vector<Attribute> attributes_;  // reused between tags

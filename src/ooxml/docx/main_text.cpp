@@ -20,9 +20,8 @@ namespace {
 constexpr std::uint64_t kFoldFloor = 128u << 10;
 
 bool IsNumber(std::string_view text) {
-    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
-        return c >= '0' && c <= '9';
-    });
+    return !text.empty() &&
+           std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace
@@ -49,9 +48,9 @@ std::unique_ptr<MainText> MainText::Scan(const ooxml::Package& package, std::str
 }
 
 std::size_t MainText::BlockCount() const {
-    return static_cast<std::size_t>(std::count_if(
-        scan_.children.begin(), scan_.children.end(),
-        [](const BodyChild& child) { return child.IsBlock(); }));
+    return static_cast<std::size_t>(
+        std::count_if(scan_.children.begin(), scan_.children.end(),
+                      [](const BodyChild& child) { return child.IsBlock(); }));
 }
 
 std::optional<std::size_t> MainText::BlockIndex(std::size_t n) const {
@@ -199,8 +198,8 @@ pugi::xml_node WordDocument::Impl::TextFinalSectPr() {
     if (!final_sect_pr) {
         // The prefix is declared around it, as at the root, so that names resolve.
         final_sect_pr = std::make_unique<pugi::xml_document>();
-        const std::string xml = fmt::format(R"(<quire-scope xmlns:w="{}">{}</quire-scope>)",
-                                            w.ns(), text->scan().final_sect_pr);
+        const std::string xml = fmt::format(R"(<quire-scope xmlns:w="{}">{}</quire-scope>)", w.ns(),
+                                            text->scan().final_sect_pr);
         if (!final_sect_pr->load_buffer(xml.data(), xml.size())) return {};
     }
     return FirstElement(final_sect_pr->document_element());
@@ -299,7 +298,8 @@ Status WordDocument::Impl::DropTextParagraphs() {
     if (!xml) return Propagate(xml);
     const std::vector<BodyChild>& children = text->scan().children;
     for (auto child = children.rbegin(); child != children.rend(); ++child) {
-        if (child->kind == BodyChildKind::kParagraph) xml->erase(child->start, child->end - child->start);
+        if (child->kind == BodyChildKind::kParagraph)
+            xml->erase(child->start, child->end - child->start);
     }
     package.WritePart(main_part, std::move(*xml));
     text = MainText::Scan(package, main_part, package.limits().max_xml_depth);

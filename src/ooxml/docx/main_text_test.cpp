@@ -292,9 +292,9 @@ TEST(BodyScanner, ReadsTheSameWhateverThePiecesAre) {
     EXPECT_TRUE(whole->children[1].has_drawing);
     EXPECT_EQ(whole->children[2].kind, BodyChildKind::kTable);
     EXPECT_EQ(whole->children[3].kind, BodyChildKind::kSectPr);
-    EXPECT_EQ(xml.substr(whole->children[2].start,
-                         whole->children[2].end - whole->children[2].start),
-              "<w:tbl ><w:tr/></w:tbl   >");
+    EXPECT_EQ(
+        xml.substr(whole->children[2].start, whole->children[2].end - whole->children[2].start),
+        "<w:tbl ><w:tr/></w:tbl   >");
     EXPECT_EQ(whole->final_sect_pr, R"(<w:sectPr><w:pgSz w:w="100"/></w:sectPr>)");
     EXPECT_EQ(whole->bookmark_names, std::set<std::string>{"sec&one"});
     EXPECT_EQ(whole->max_bookmark_id, 7);
@@ -370,10 +370,10 @@ TEST(MainText, SplicesMergeIntoTheStoredTextWhereverTheyGo) {
         expected.insert(offset, fragment);
     };
     insert(text->scan().children[1].start, 1, "<w:p><w:r/></w:p>");
-    insert(text->scan().children[1].end, 2, "<w:tbl/>");          // at the end of a splice
-    insert(text->scan().children[1].start, 1, "<w:sdt/>");        // at the start of one
-    insert(text->scan().body_close_start, 5, "<w:p>end</w:p>");   // after the stored text
-    insert(text->scan().body_open_end, 0, "<w:p>start</w:p>");    // before everything
+    insert(text->scan().children[1].end, 2, "<w:tbl/>");         // at the end of a splice
+    insert(text->scan().children[1].start, 1, "<w:sdt/>");       // at the start of one
+    insert(text->scan().body_close_start, 5, "<w:p>end</w:p>");  // after the stored text
+    insert(text->scan().body_open_end, 0, "<w:p>start</w:p>");   // before everything
     EXPECT_EQ(text->BlockCount(), 7u);
     std::string streamed;
     ASSERT_TRUE(text->Stream(package, "main.xml", [&](std::string_view piece) {

@@ -373,11 +373,12 @@ Status InflateStream(std::string_view name, std::uint64_t size, std::uint32_t cr
                      const std::function<std::string_view()>& next_input,
                      const PartConsumer& consume) {
     auto corrupt = [&](std::string detail) {
-        return Fail(ErrorCode::kInvalidRequest,
-                    fmt::format("the part {} has corrupt data", name), std::move(detail));
+        return Fail(ErrorCode::kInvalidRequest, fmt::format("the part {} has corrupt data", name),
+                    std::move(detail));
     };
     auto oversized = [&] {
-        return InvalidRequest(fmt::format("the part {} does not inflate to its declared size", name));
+        return InvalidRequest(
+            fmt::format("the part {} does not inflate to its declared size", name));
     };
     auto state = std::make_unique<inflate_state>();
     isal_inflate_init(state.get());
@@ -678,8 +679,8 @@ Status Package::Impl::StreamSource(const Entry& entry, const PartConsumer& consu
     const zip_uint64_t wanted = ZIP_STAT_COMP_METHOD | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC;
     const bool deflated = zip_stat_index(source.get(), *entry.source_index, 0, &st) == 0 &&
                           (st.valid & wanted) == wanted && st.comp_method == ZIP_CM_DEFLATE;
-    ZipFile file(zip_fopen_index(source.get(), *entry.source_index,
-                                 deflated ? ZIP_FL_COMPRESSED : 0));
+    ZipFile file(
+        zip_fopen_index(source.get(), *entry.source_index, deflated ? ZIP_FL_COMPRESSED : 0));
     if (!file) {
         return Fail(ErrorCode::kInvalidRequest,
                     fmt::format("the part {} cannot be read", entry.name),

@@ -93,8 +93,7 @@ public:
     // ReadPart (a part that inflates to more or less than its size, or whose CRC-32 does not
     // match, fails once its end is reached, after the pieces before were handed on). A
     // consumer that returns false ends the reading early, with success.
-    [[nodiscard]] Status ReadPartStreamed(std::string_view name,
-                                          const PartConsumer& consume) const;
+    [[nodiscard]] Status ReadPartStreamed(std::string_view name, const PartConsumer& consume) const;
 
     // The first `max_bytes` of a part (all of it when shorter), inflating no more than that;
     // errors as for ReadPart.

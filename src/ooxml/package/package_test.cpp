@@ -626,8 +626,8 @@ TEST(Package, PartReadStreamedEqualsReadPartForEveryKindOfEntry) {
     package->WritePart("doc/written.xml", big);
     ASSERT_TRUE(package->WritePartStreamed("doc/streamed.xml", InPieces(big, 5000)));
 
-    for (const char* name : {"doc/big.xml", "doc/stored.xml", "doc/written.xml",
-                             "doc/streamed.xml", "doc/main.xml", "media/image.bin"}) {
+    for (const char* name : {"doc/big.xml", "doc/stored.xml", "doc/written.xml", "doc/streamed.xml",
+                             "doc/main.xml", "media/image.bin"}) {
         StreamedRead read = ReadStreamed(*package, name);
         ASSERT_TRUE(read.status) << name << ": " << read.status.error().message;
         EXPECT_TRUE(read.bytes == *package->ReadPart(name)) << name;
@@ -656,9 +656,9 @@ TEST(Package, StreamedReadRefusesWrongSizesAndCrcLikeReadPart) {
         std::uint32_t value;
         std::string_view reason;
     };
-    for (const Patch& patch : {Patch{22, 24, 1000, "declared size"},
-                               Patch{22, 24, 500000, "declared size"},
-                               Patch{14, 16, 0x12345678, "corrupt"}}) {
+    for (const Patch& patch :
+         {Patch{22, 24, 1000, "declared size"}, Patch{22, 24, 500000, "declared size"},
+          Patch{14, 16, 0x12345678, "corrupt"}}) {
         std::vector<ZipEntry> entries = MinimalEntries();
         entries.push_back({"media/liar.bin", RowsXml(200000)});
         std::string bytes = MakeZip(entries);
