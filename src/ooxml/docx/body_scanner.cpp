@@ -141,11 +141,16 @@ std::size_t BodyScanner::Fail() {
 
 void BodyScanner::Feed(std::string_view piece) {
     if (failed_ || piece.empty()) return;
+    // UTF-16 (zero bytes), and a byte order mark, are left to the tree parse, which also stops
+    // at a zero byte anywhere.
+    if (std::memchr(piece.data(), '\0', piece.size()) != nullptr) {
+        failed_ = true;
+        return;
+    }
     if (mode_ == Mode::kPart && offset_ == 0 && carry_.empty()) {
-        // UTF-16, or a byte order mark, is left to the tree parse.
-        const std::string_view head = piece.substr(0, 4);
-        if (head.find('\0') != kNone || head.starts_with("\xEF\xBB\xBF") ||
-            head.starts_with("\xFF\xFE") || head.starts_with("\xFE\xFF")) {
+        const std::string_view head = piece.substr(0, 3);
+        if (head.starts_with("\xEF\xBB\xBF") || head.starts_with("\xFF\xFE") ||
+            head.starts_with("\xFE\xFF")) {
             failed_ = true;
             return;
         }

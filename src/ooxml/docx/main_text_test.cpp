@@ -240,6 +240,47 @@ TEST(MainText, TextInsertsThenOutlineThenMoveEqualTheTreePath) {
     EXPECT_EQ(text.blocks, tree.blocks);
 }
 
+TEST(MainText, EveryKindOfBlockIsInsertedAlikeInTextModeAndInTheTree) {
+    BlockSpec image = Block(BlockSpec::Kind::kImage);
+    image.image =
+        std::string("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x10\0\0\0\x1e\x08\x02\0\0\0", 29) +
+        std::string(16, '\0');  // 4096 x 30: wider than the page, so it is capped
+    image.caption = "A picture";
+    BlockSpec chart = Block(BlockSpec::Kind::kChart);
+    chart.title = "Revenue";
+    chart.categories = {"Q1", "Q2"};
+    chart.series = {{"2024", {1.0, 2.5}}};
+    chart.caption = "Revenue by quarter";
+    BlockSpec list = Block(BlockSpec::Kind::kList);
+    list.items = {{"one", 0}, {"two", 1}};
+    list.ordered = true;
+    const std::vector<BlockSpec> blocks{
+        Block(BlockSpec::Kind::kToc),
+        image,
+        chart,
+        list,
+        Block(BlockSpec::Kind::kPageBreak),
+        Block(BlockSpec::Kind::kParagraph, "With a note[^The note.] and [a link](https://x.org)"),
+        Block(BlockSpec::Kind::kHeading, "Title", 0)};
+    auto edit = [&](WordDocument& document) -> Status {
+        for (const char* anchor : {"end", "b2", "start"}) {
+            auto inserted = document.InsertBlocks(anchor, Position::kAfter, blocks);
+            if (!inserted) return std::unexpected(inserted.error());
+        }
+        // After the figure paragraph: its caption goes with it, which the tree works out.
+        auto after_figure = document.InsertBlocks("b4", Position::kAfter, InsertedBlocks());
+        if (!after_figure) return std::unexpected(after_figure.error());
+        return {};
+    };
+    const std::string report = SavedReport(false, 2);
+    const Outcome text = EditAndSave(report, false, edit);
+    const Outcome tree = EditAndSave(report, true, edit);
+    ASSERT_EQ(text.error, "");
+    EXPECT_TRUE(text.main_part == tree.main_part);
+    EXPECT_EQ(text.blocks, tree.blocks);
+    EXPECT_NE(text.main_part.find("wp:docPr id=\"3\""), std::string::npos);
+}
+
 TEST(MainText, NoOpOpenAndSaveKeepsTheMainPartBytes) {
     const std::string report = SavedReport(false, 3);
     Result<WordDocument> document = WordDocument::Open(report);
@@ -265,6 +306,8 @@ TEST(MainText, MalformedMainPartsAreStillRefusedAtOpenWithAReason) {
         {deep, "deeper"},
         {R"(<x:document xmlns:x="urn:other"><x:body/></x:document>)", "WordprocessingML"},
         {std::string(kRoot) + "<w:background/></w:document>", "no body"},
+        {std::string(kRoot) + std::string("<w:body><w:p>a\0</w:p></w:body></w:document>", 43),
+         "well-formed"},
     };
     for (const auto& [xml, reason] : cases) {
         Result<WordDocument> document = WordDocument::Open(WithMainPart(xml));
@@ -350,6 +393,7 @@ TEST(BodyScanner, LeavesWhatItDoesNotReadToTheTree) {
         std::string(kRoot) + R"(<w:body><w:p a="1"b="2"/></w:body></w:document>)",
         std::string(kRoot) + R"(<w:body><w:bookmarkStart w:id="x1"/></w:body></w:document>)",
         std::string(kRoot) + "<w:body><w:p>",
+        std::string(kRoot) + std::string("<w:body><w:p>a\0b</w:p></w:body></w:document>", 44),
     };
     for (const std::string& xml : cases) EXPECT_FALSE(ScanInPieces(xml, 5)) << xml;
 }
