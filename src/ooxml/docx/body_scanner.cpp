@@ -70,6 +70,8 @@ std::optional<std::string> AttributeValue(std::string_view raw) {
     for (std::size_t i = 0; i < raw.size(); ++i) {
         const char c = raw[i];
         if (IsSpace(c)) {
+            // A line break written as CR LF is one break, so one space.
+            if (c == '\r' && i + 1 < raw.size() && raw[i + 1] == '\n') ++i;
             out += ' ';
             continue;
         }

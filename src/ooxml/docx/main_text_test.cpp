@@ -371,6 +371,22 @@ TEST(BodyScanner, ReadsDeclarationsBelowTheRootThatLeaveWAndRAsTheyAre) {
     EXPECT_EQ(scan->children.size(), 1u);
 }
 
+TEST(BodyScanner, ReadsBookmarkNamesAsTheTreeParseDoes) {
+    for (const std::string raw : {"a\r\nb", "a\rb", "a\nb", "A\tB", "x&amp;Y", "&#65;&#x42;",
+                                  "&lt;&gt;&quot;&apos;", "caf\xC3\xA9"}) {
+        const std::string xml = std::string(kRoot) + R"(<w:body><w:bookmarkStart w:id="1" )" +
+                                "w:name=\"" + raw + "\"/></w:body></w:document>";
+        const std::optional<BodyScan> scan = ScanInPieces(xml, 7);
+        ASSERT_TRUE(scan) << raw;
+        auto doc = ooxml::ParseXml(xml, "main");
+        ASSERT_TRUE(doc) << raw;
+        std::string name =
+            doc->get()->document_element().first_child().first_child().attribute("w:name").value();
+        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        EXPECT_EQ(scan->bookmark_names, std::set<std::string>{name}) << raw;
+    }
+}
+
 TEST(BodyScanner, LeavesWhatItDoesNotReadToTheTree) {
     const std::string body = "<w:body><w:p/></w:body></w:document>";
     const std::string cases[] = {
