@@ -88,6 +88,9 @@ WordNames::WordNames(const pugi::xml_document& doc, std::string_view word_ns,
     if (prefix && !prefix->empty()) prefix_ = *prefix + ":";
 }
 
+WordNames::WordNames(std::string_view word_ns, std::string_view prefix)
+    : ns_(word_ns), prefix_(prefix), fast_(true) {}
+
 bool DeclaresBelowRoot(std::string_view text) {
     // UTF-16 text (zero bytes or a byte order mark at the start) is not scanned.
     const std::string_view head = text.substr(0, 4);
@@ -194,27 +197,23 @@ Result<WordDocument> WordDocument::Open(std::string bytes) {
         kWordMainContentTypes.end()) {
         return InvalidRequest(NotWordReason(content_type));
     }
-    auto xml = package->ReadPart(*main_part);
-    if (!xml) return Propagate(xml);
-
-    // The text moves to its place before the parse, which keeps pointers into it.
     auto impl = std::make_unique<Impl>(Impl{std::move(*package), std::move(*main_part)});
-    impl->main_text = std::move(*xml);
-    const bool declares_below_root = DeclaresBelowRoot(impl->main_text);
-    auto doc = ooxml::ParseXmlInPlace(impl->main_text, impl->main_part,
-                                      impl->package.limits().max_xml_depth);
-    if (!doc) return Propagate(doc);
-    impl->doc = std::move(*doc);
-    const pugi::xml_node root = impl->doc->document_element();
-    for (const std::string_view word_ns : {ooxml::ns::kWordMain, kWordStrictNs}) {
-        if (!ooxml::IsElement(root, word_ns, "document")) continue;
-        impl->w = WordNames(*impl->doc, word_ns, declares_below_root);
-        impl->strict = word_ns == kWordStrictNs;
-        impl->body = ooxml::FindChild(root, word_ns, "body");
-        if (!impl->body) return InvalidRequest("the Word document has no body");
+    // The part is scanned as it is inflated, and kept as stored; only a part the scanner does not
+    // read is parsed into a tree here.
+    const int max_depth = impl->package.limits().max_xml_depth;
+    impl->text = MainText::Scan(impl->package, impl->main_part, max_depth);
+    if (impl->text) {
+        impl->strict = impl->text->scan().strict;
+        impl->w = WordNames(impl->strict ? kWordStrictNs : ooxml::ns::kWordMain, "w:");
         return WordDocument(std::move(impl));
     }
-    return InvalidRequest("the Word document's main part is not a WordprocessingML document");
+    auto xml = impl->package.ReadPart(impl->main_part);
+    if (!xml) return Propagate(xml);
+    const bool declares_below_root = DeclaresBelowRoot(*xml);
+    if (Status parsed = impl->ParseTree(std::move(*xml), declares_below_root); !parsed) {
+        return std::unexpected(parsed.error());
+    }
+    return WordDocument(std::move(impl));
 }
 
 namespace {
@@ -232,12 +231,20 @@ struct SinkWriter final : pugi::xml_writer {
 
 Result<std::string> WordDocument::Save() const {
     Impl& impl = *impl_;
-    if (impl.main_dirty) {
+    if (impl.text) {
+        // The stored part stays as it is unless blocks were spliced into it.
+        if (impl.text->pending() > 0) {
+            if (Status folded = impl.FoldText(); !folded) return std::unexpected(folded.error());
+        }
+        impl.main_dirty = false;
+    } else if (impl.main_dirty) {
         // The main part can be large: it goes to the package in pieces, deflated as they come.
-        Status written = impl.package.WritePartStreamed(impl.main_part, [&](ooxml::PartSink& sink) {
-            SinkWriter writer(sink);
-            ooxml::SerializeXml(*impl.doc, writer);
-        });
+        Status written =
+            impl.package.WritePartStreamed(impl.main_part, [&](ooxml::PartSink& sink) -> Status {
+                SinkWriter writer(sink);
+                ooxml::SerializeXml(*impl.doc, writer);
+                return {};
+            });
         if (!written) return std::unexpected(written.error());
         impl.main_dirty = false;
     }
@@ -424,6 +431,7 @@ std::vector<BodyBlock> WordDocument::Impl::BodyBlocks() {
 }
 
 std::size_t WordDocument::BlockCount() const {
+    if (impl_->text) return impl_->text->BlockCount();
     std::size_t count = 0;
     for (pugi::xml_node node : impl_->body.children()) count += IsBlockElement(impl_->w, node);
     return count;
@@ -641,7 +649,7 @@ pugi::xml_node LeadingMarks(const WordNames& w, pugi::xml_node block) {
 
 int WordDocument::Impl::NextBookmarkId() {
     if (next_bookmark_id < 0) {
-        int max_id = 0;
+        int max_id = text ? text->scan().max_bookmark_id : 0;
         // Bookmarks and tracked changes draw on one space of ids here, so that a new revision
         // mark never repeats a bookmark's id either. Note and comment references point into
         // other parts and do not count.
@@ -660,7 +668,7 @@ int WordDocument::Impl::NextBookmarkId() {
 
 int WordDocument::Impl::NextDrawingId() {
     if (next_drawing_id < 0) {
-        int max_id = 0;
+        int max_id = text ? text->scan().max_drawing_id : 0;
         ForEachElement(body, [&](const pugi::xml_node& node) {
             if (Local(node) == "docPr") max_id = std::max(max_id, node.attribute("id").as_int());
             return true;
@@ -671,6 +679,7 @@ int WordDocument::Impl::NextDrawingId() {
 }
 
 bool WordDocument::Impl::BookmarkExists(std::string_view name) {
+    if (!bookmark_names && text) bookmark_names = text->scan().bookmark_names;
     if (!bookmark_names) {
         bookmark_names.emplace();
         ForEachElement(body, [&](const pugi::xml_node& node) {

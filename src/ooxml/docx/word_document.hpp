@@ -1,9 +1,12 @@
 #pragma once
 
 // A Word document (.docx, .docm, .dotx, .dotm) opened through the lossless package layer
-// (DESIGN.md §5). The main part is parsed once and edited in memory; every part an operation does
-// not touch is saved byte for byte. Transitional and strict WordprocessingML are read alike and
-// new content is written in the namespaces of the document it goes into.
+// (DESIGN.md §5). The main part is kept as stored and only scanned at Open; blocks inserted at
+// the ends of the body or next to a plain block are spliced into its text, and the first other
+// operation parses it into a tree, edited in memory from then on (docs/docx.md, "Model"). Every
+// part an operation does not touch is saved byte for byte. Transitional and strict
+// WordprocessingML are read alike and new content is written in the namespaces of the document
+// it goes into.
 //
 // Blocks are the body's children: paragraphs, tables, block content controls and section breaks.
 // Operations name blocks by anchor, an id the outline hands out:

@@ -270,6 +270,7 @@ Result<std::size_t> TrackedReplaceBelow(WordDocument::Impl& impl, const WordName
 Result<std::size_t> WordDocument::ReplaceText(std::string_view find, std::string_view replace,
                                               std::string_view scope, bool tracked) {
     Impl& impl = *impl_;
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     if (find.empty()) return InvalidRequest("'find' is empty");
     const std::string safe = ooxml::XmlSafeText(replace);
     std::vector<pugi::xml_node> roots;
@@ -407,6 +408,7 @@ Status TrackedMove(WordDocument::Impl& impl, const std::vector<pugi::xml_node>& 
 Status WordDocument::MoveBlock(std::string_view block, std::string_view to_anchor,
                                Position position, bool tracked) {
     Impl& impl = *impl_;
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     Result<pugi::xml_node> node = impl.Resolve(block);
     if (!node) return std::unexpected(node.error());
     std::vector<pugi::xml_node> unit = impl.Unit(*node, true);
@@ -574,6 +576,7 @@ void RemoveOrphanedNotes(WordDocument::Impl& impl, NoteIds deleted) {
 
 Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
     Impl& impl = *impl_;
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     Result<pugi::xml_node> node = impl.Resolve(block);
     if (!node) return std::unexpected(node.error());
     std::vector<pugi::xml_node> unit = impl.Unit(*node, true);
@@ -648,6 +651,7 @@ Status WordDocument::DeleteBlock(std::string_view block, bool tracked) {
 
 Status WordDocument::AddBookmark(std::string_view block, std::string_view name) {
     Impl& impl = *impl_;
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     const bool valid =
         !name.empty() && name.size() <= 40 && std::isalpha(static_cast<unsigned char>(name[0])) &&
         std::all_of(name.begin(), name.end(),
@@ -1075,6 +1079,7 @@ std::size_t ResolveChanges(const WordNames& w, pugi::xml_node root, bool accept)
 }
 
 Result<std::size_t> ResolveAll(WordDocument::Impl& impl, bool accept) {
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     // A part whose only revisions are range marks changes too, though they count for nothing.
     if (HoldsRevision(impl.w, impl.body)) impl.main_dirty = true;
     std::size_t changes = ResolveChanges(impl.w, impl.body, accept);

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ooxml/docx/main_text.hpp"
 #include "ooxml/docx/word_document.hpp"
 #include "ooxml/package/package.hpp"
 
@@ -38,6 +39,8 @@ public:
     // The same, told by the caller whether the part declares prefixes below its root element
     // (see DeclaresBelowRoot), which is cheaper to find in the text than in the tree.
     WordNames(const pugi::xml_document& doc, std::string_view word_ns, bool declares_below_root);
+    // Names written with `prefix` ("w:") for the whole part, compared as text.
+    WordNames(std::string_view word_ns, std::string_view prefix);
 
     bool Is(const pugi::xml_node& node, std::string_view local) const;
     // The value of a w:-namespaced attribute ("w:val"), "" when absent.
@@ -69,6 +72,11 @@ struct InsertionPoint {
 struct WordDocument::Impl {
     ooxml::Package package;
     std::string main_part;
+    // The main part as stored text (docs/docx.md, "Model"): set from Open until an operation
+    // needs the tree, while `doc` and `body` are empty. Inserting blocks at the ends of the
+    // body or next to a plain block works on it; everything else calls EnsureTree first.
+    std::unique_ptr<MainText> text;
+    std::unique_ptr<pugi::xml_document> final_sect_pr;  // text mode: for TextWidthTwips
     // The main part's text, which the parsed document points into (parsed in place), so it is
     // declared before `doc` and outlives it.
     std::string main_text;
@@ -91,6 +99,29 @@ struct WordDocument::Impl {
     std::optional<std::set<std::string>> bookmark_names;
     int next_bookmark_id = -1;  // -1 until the body was scanned
     int next_drawing_id = -1;
+
+    // --- the main part as text or tree ---
+    // Makes the tree from the text (with its splices) and leaves text mode for good; nothing
+    // when the tree is there. The parse's error when the text does not parse.
+    Status EnsureTree();
+    // Parses `xml` in place as the main part's tree and finds the body.
+    Status ParseTree(std::string xml, bool declares_below_root);
+    // Writes the text with its splices as the stored part.
+    Status FoldText();
+    // Text mode: the body's final w:sectPr, parsed on its own; empty when the body has none.
+    pugi::xml_node TextFinalSectPr();
+    // Text mode: the offset in the current text and the body child index where blocks inserted
+    // at an anchor go, as Where finds them; nullopt when the tree must decide.
+    std::optional<std::pair<std::uint64_t, std::size_t>> TextPlace(std::string_view anchor,
+                                                                   Position position) const;
+    // InsertBlocks in text mode, after the blocks were checked; nullopt when the tree must do it.
+    std::optional<Result<std::vector<std::string>>> InsertText(std::string_view anchor,
+                                                               Position position,
+                                                               std::span<const BlockSpec> blocks,
+                                                               bool tracked);
+    void SeparateTextTables(std::vector<std::size_t> inserted);
+    // Create in text mode: the skeleton's paragraphs are taken out of the stored part.
+    Status DropTextParagraphs();
 
     // --- parts and relationships ---
     std::string RelType(std::string_view suffix) const;

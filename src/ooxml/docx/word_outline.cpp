@@ -274,6 +274,7 @@ json::object SectionJson(const SectionEntry& section) {
 }  // namespace
 
 std::string WordDocument::OutlineJson() const {
+    if (!impl_->EnsureTree()) return "{}";
     const Outline outline = Build(*impl_);
     json::object out{{"format", "docx"},
                      {"paragraphs", outline.paragraphs},
@@ -321,6 +322,7 @@ std::string WordDocument::OutlineJson() const {
 }
 
 std::string WordDocument::OutlineText() const {
+    if (!impl_->EnsureTree()) return "";
     const Outline outline = Build(*impl_);
     std::string text = fmt::format("Document: {} paragraphs, {} words, {} page section(s)",
                                    outline.paragraphs, outline.words, outline.page_sections);

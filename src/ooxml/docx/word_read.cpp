@@ -275,6 +275,7 @@ BlockInfo ReadBlock(WordDocument::Impl& impl, const BodyBlock& block, std::size_
 
 std::vector<BlockInfo> WordDocument::Blocks() const {
     std::vector<BlockInfo> out;
+    if (!impl_->EnsureTree()) return out;
     const std::vector<BodyBlock> blocks = impl_->BodyBlocks();
     out.reserve(blocks.size());
     for (std::size_t i = 0; i < blocks.size(); ++i) out.push_back(ReadBlock(*impl_, blocks[i], i));
@@ -324,6 +325,7 @@ std::vector<NoteInfo> WordDocument::Notes() const {
 
 Result<std::vector<BlockInfo>> WordDocument::ReadSection(std::string_view anchor) const {
     Impl& impl = *impl_;
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     const std::vector<BodyBlock> blocks = impl.BodyBlocks();
     std::vector<pugi::xml_node> unit;
     if (anchor == "start") {

@@ -517,7 +517,7 @@ std::string StyleRef(std::string_view id) {
 // The width between the margins of the last section, in twips (A4 with 2.54 cm margins when
 // the document does not say).
 long TextWidthTwips(WordDocument::Impl& impl) {
-    const pugi::xml_node sect_pr = impl.FinalSectPr();
+    const pugi::xml_node sect_pr = impl.text ? impl.TextFinalSectPr() : impl.FinalSectPr();
     const pugi::xml_node size = ooxml::FindChild(sect_pr, impl.w.ns(), "pgSz");
     const pugi::xml_node margins = ooxml::FindChild(sect_pr, impl.w.ns(), "pgMar");
     const long page = std::atol(std::string(impl.w.Attr(size, "w")).c_str());
@@ -1025,6 +1025,10 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
                 fmt::format("blocks[{}]: the name '{}' is taken", i, blocks[i].name));
         }
     }
+    if (impl.text) {
+        if (auto done = impl.InsertText(anchor, position, blocks, tracked)) return std::move(*done);
+        if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
+    }
     Result<InsertionPoint> at = impl.Where(anchor, position);
     if (!at) return Propagate(at);
     // The empty paragraph the engine added to close a body ending in a table gives way to blocks
@@ -1189,6 +1193,7 @@ Status EnableEvenAndOddHeaders(WordDocument::Impl& impl) {
 
 Status WordDocument::SetHeaderFooter(const HeaderFooterSpec& spec) {
     Impl& impl = *impl_;
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     if (spec.which != "default" && spec.which != "first" && spec.which != "even") {
         return InvalidRequest("'which' is default, first or even");
     }
@@ -1345,6 +1350,7 @@ Status ApplyPageSetup(WordDocument::Impl& impl, pugi::xml_node sect_pr, const Pa
 
 Status WordDocument::SetPageSetup(const PageSetup& setup) {
     Impl& impl = *impl_;
+    if (Status tree = impl.EnsureTree(); !tree) return std::unexpected(tree.error());
     const PageSize* size = nullptr;
     if (setup.size) {
         for (const PageSize& candidate : kPageSizes) {
@@ -1381,6 +1387,10 @@ WordDocument WordDocument::Create() {
         bytes ? Open(std::move(*bytes)) : std::unexpected(bytes.error());
     if (!document) std::abort();  // the built-in skeleton always opens
     Impl& impl = *document->impl_;
+    if (impl.text) {
+        if (!impl.DropTextParagraphs()) std::abort();  // the skeleton is read in text mode
+        return std::move(*document);
+    }
     while (pugi::xml_node paragraph = ooxml::FindChild(impl.body, impl.w.ns(), "p")) {
         impl.body.remove_child(paragraph);
     }

@@ -363,6 +363,55 @@ Result<std::string> InflateDeflated(const DeflatedPart& part, std::uint64_t max_
     return out;
 }
 
+// Pieces handed on by ReadPartStreamed are at most this large.
+constexpr std::size_t kStreamPiece = 64u << 10;
+
+// Inflates one raw deflate stream whose compressed bytes `next_input` hands over in pieces ("" at
+// the end), passing the output on in pieces as it comes. The stream must end, inflate to exactly
+// `size` bytes and match `crc`; nothing past `size` is ever produced.
+Status InflateStream(std::string_view name, std::uint64_t size, std::uint32_t crc,
+                     const std::function<std::string_view()>& next_input,
+                     const PartConsumer& consume) {
+    auto corrupt = [&](std::string detail) {
+        return Fail(ErrorCode::kInvalidRequest, fmt::format("the part {} has corrupt data", name),
+                    std::move(detail));
+    };
+    auto oversized = [&] {
+        return InvalidRequest(
+            fmt::format("the part {} does not inflate to its declared size", name));
+    };
+    auto state = std::make_unique<inflate_state>();
+    isal_inflate_init(state.get());
+    state->crc_flag = ISAL_GZIP_NO_HDR;
+    std::string out(kStreamPiece, '\0');
+    std::uint64_t total = 0;
+    bool input_done = false;
+    while (state->block_state != ISAL_BLOCK_FINISH) {
+        if (state->avail_in == 0 && !input_done) {
+            const std::string_view input = next_input();
+            input_done = input.empty();
+            state->next_in = reinterpret_cast<std::uint8_t*>(const_cast<char*>(input.data()));
+            state->avail_in = static_cast<std::uint32_t>(input.size());
+        }
+        state->next_out = reinterpret_cast<std::uint8_t*>(out.data());
+        state->avail_out = static_cast<std::uint32_t>(out.size());
+        if (const int rc = isal_inflate(state.get()); rc != ISAL_DECOMP_OK) {
+            return corrupt(fmt::format("ISA-L inflate error {}", rc));
+        }
+        const std::size_t produced = out.size() - state->avail_out;
+        total += produced;
+        if (total > size) return oversized();
+        if (produced > 0 && !consume(std::string_view(out.data(), produced))) return {};
+        if (produced == 0 && state->avail_in == 0 && input_done &&
+            state->block_state != ISAL_BLOCK_FINISH) {
+            return corrupt("the deflate stream ends early");
+        }
+    }
+    if (total != size) return oversized();
+    if (state->crc != crc) return corrupt("CRC mismatch");
+    return {};
+}
+
 // Lookup key of a part name: no leading slash, "/" for "\", ASCII lower case (OPC compares part
 // names case-insensitively).
 std::string PartKey(std::string_view name) {
@@ -512,6 +561,7 @@ struct Package::Impl {
                                    std::size_t spare_capacity = 0) const;
     Result<std::string> InflateWhole(const Entry& entry, const zip_stat_t& st,
                                      std::size_t spare_capacity) const;
+    Status StreamSource(const Entry& entry, const PartConsumer& consume) const;
     Status ScanEntries();
     Status CheckNames() const;
     Status CheckPrologs() const;
@@ -618,6 +668,56 @@ Result<std::string> Package::Impl::InflateWhole(const Entry& entry, const zip_st
     if (state->crc != st.crc) return corrupt("CRC mismatch");
     out.resize(entry.declared_size);
     return out;
+}
+
+// A source entry read piece by piece: a deflated one inflated from its compressed bytes with
+// ISA-L and checked as InflateWhole checks it, a stored one read through libzip (which checks its
+// CRC-32 at the end) and checked against its declared size as ReadSource checks it.
+Status Package::Impl::StreamSource(const Entry& entry, const PartConsumer& consume) const {
+    zip_stat_t st;
+    zip_stat_init(&st);
+    const zip_uint64_t wanted = ZIP_STAT_COMP_METHOD | ZIP_STAT_COMP_SIZE | ZIP_STAT_CRC;
+    const bool deflated = zip_stat_index(source.get(), *entry.source_index, 0, &st) == 0 &&
+                          (st.valid & wanted) == wanted && st.comp_method == ZIP_CM_DEFLATE;
+    ZipFile file(
+        zip_fopen_index(source.get(), *entry.source_index, deflated ? ZIP_FL_COMPRESSED : 0));
+    if (!file) {
+        return Fail(ErrorCode::kInvalidRequest,
+                    fmt::format("the part {} cannot be read", entry.name),
+                    zip_strerror(source.get()));
+    }
+    std::string buffer(kStreamPiece, '\0');
+    bool read_failed = false;
+    auto next = [&]() -> std::string_view {
+        const zip_int64_t n = zip_fread(file.get(), buffer.data(), buffer.size());
+        if (n < 0) read_failed = true;
+        return n <= 0 ? std::string_view() : std::string_view(buffer.data(), n);
+    };
+    if (deflated) {
+        Status inflated = InflateStream(entry.name, entry.declared_size, st.crc, next, consume);
+        if (read_failed) {
+            return Fail(ErrorCode::kInvalidRequest,
+                        fmt::format("the part {} has corrupt data", entry.name),
+                        zip_file_strerror(file.get()));
+        }
+        return inflated;
+    }
+    std::uint64_t total = 0;
+    for (std::string_view piece = next(); !piece.empty(); piece = next()) {
+        total += piece.size();
+        if (total > entry.declared_size) break;
+        if (!consume(piece)) return {};
+    }
+    if (read_failed) {
+        return Fail(ErrorCode::kInvalidRequest,
+                    fmt::format("the part {} has corrupt data", entry.name),
+                    zip_file_strerror(file.get()));
+    }
+    if (total != entry.declared_size) {
+        return InvalidRequest(
+            fmt::format("the part {} does not inflate to its declared size", entry.name));
+    }
+    return {};
 }
 
 Status Package::Impl::ScanEntries() {
@@ -871,6 +971,29 @@ Result<std::string> Package::ReadPartPrefix(std::string_view name, std::size_t m
     return impl_->ReadSource(*entry, max_bytes);
 }
 
+Status Package::ReadPartStreamed(std::string_view name, const PartConsumer& consume) const {
+    const Entry* entry = impl_->Find(name);
+    if (entry == nullptr) return NotFound(fmt::format("the package has no part {}", name));
+    if (entry->content) {
+        const std::string_view content = *entry->content;
+        for (std::size_t at = 0; at < content.size(); at += kStreamPiece) {
+            if (!consume(content.substr(at, kStreamPiece))) break;
+        }
+        return {};
+    }
+    if (entry->deflated) {
+        const DeflatedPart& part = *entry->deflated;
+        std::size_t piece = 0;
+        auto next = [&]() -> std::string_view {
+            while (piece < part.pieces.size() && part.pieces[piece].empty()) ++piece;
+            return piece < part.pieces.size() ? std::string_view(part.pieces[piece++])
+                                              : std::string_view();
+        };
+        return InflateStream(name, part.size, part.crc, next, consume);
+    }
+    return impl_->StreamSource(*entry, consume);
+}
+
 std::optional<std::string_view> Package::WrittenPart(std::string_view name) const {
     const Entry* entry = impl_->Find(name);
     if (entry == nullptr || !entry->content) return std::nullopt;
@@ -904,19 +1027,19 @@ void Package::WritePart(std::string_view name, std::string bytes) {
 }
 
 Status Package::WritePartStreamed(std::string_view name,
-                                  const std::function<void(PartSink&)>& produce) {
+                                  const std::function<Status(PartSink&)>& produce) {
     // [Content_Types].xml is parsed again on every write, so it is kept whole; it is small.
     if (PartKey(name) == PartKey(kContentTypesPart)) {
         struct WholePart final : PartSink {
             std::string bytes;
             void Append(std::string_view more) override { bytes.append(more); }
         } whole;
-        produce(whole);
+        if (Status produced = produce(whole); !produced) return produced;
         WritePart(name, std::move(whole.bytes));
         return {};
     }
     StreamedPart stream;
-    produce(stream);
+    if (Status produced = produce(stream); !produced) return produced;
     Entry written;
     if (!stream.Finish(written)) {
         return Internal("the package could not be written", "deflate failed");

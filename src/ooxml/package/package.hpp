@@ -50,6 +50,10 @@ protected:
     ~PartSink() = default;
 };
 
+// Receives the bytes of a part being read, in order, in pieces of any size. Returning false
+// stops the reading early.
+using PartConsumer = std::function<bool(std::string_view)>;
+
 // A package is a single-owner value: move it, do not share it between threads. Reading parts
 // goes through the source zip, so even the const members must not run concurrently.
 class Package {
@@ -84,6 +88,13 @@ public:
     [[nodiscard]] Result<std::string> ReadPart(std::string_view name,
                                                std::size_t spare_capacity) const;
 
+    // The part's uncompressed bytes handed to `consume` in pieces of at most 64 KiB as they are
+    // inflated, so that a large part is never held whole; the checks and errors are those of
+    // ReadPart (a part that inflates to more or less than its size, or whose CRC-32 does not
+    // match, fails once its end is reached, after the pieces before were handed on). A
+    // consumer that returns false ends the reading early, with success.
+    [[nodiscard]] Status ReadPartStreamed(std::string_view name, const PartConsumer& consume) const;
+
     // The first `max_bytes` of a part (all of it when shorter), inflating no more than that;
     // errors as for ReadPart.
     [[nodiscard]] Result<std::string> ReadPartPrefix(std::string_view name,
@@ -105,10 +116,11 @@ public:
     // Replaces or adds a part as WritePart does, with the bytes `produce` hands to the sink. A
     // part of 256 KiB or more is deflated (ISA-L level 1, as Save deflates large parts) as the
     // pieces arrive and only its compressed bytes are kept, so the whole part is never held
-    // uncompressed; ReadPart inflates it again. kInternal when deflating fails; the package is
-    // then unchanged.
+    // uncompressed; ReadPart inflates it again. The part is replaced only after `produce`
+    // returns, so `produce` may read the part it replaces (ReadPartStreamed). The error
+    // `produce` returns, or kInternal when deflating fails; the package is then unchanged.
     [[nodiscard]] Status WritePartStreamed(std::string_view name,
-                                           const std::function<void(PartSink&)>& produce);
+                                           const std::function<Status(PartSink&)>& produce);
     // Removes a part and its content type Override, if any.
     void RemovePart(std::string_view name);
 

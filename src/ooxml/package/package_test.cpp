@@ -520,11 +520,12 @@ namespace quire::ooxml {
 namespace {
 
 // Hands `bytes` to the sink in pieces of `piece` bytes, as a serialiser would.
-std::function<void(PartSink&)> InPieces(const std::string& bytes, std::size_t piece) {
-    return [&bytes, piece](PartSink& sink) {
+std::function<Status(PartSink&)> InPieces(const std::string& bytes, std::size_t piece) {
+    return [&bytes, piece](PartSink& sink) -> Status {
         for (std::size_t at = 0; at < bytes.size(); at += piece) {
             sink.Append(std::string_view(bytes).substr(at, piece));
         }
+        return {};
     };
 }
 
@@ -597,4 +598,112 @@ TEST(Package, StreamedPartReplacesAPartInPlaceAndOthersStayRaw) {
 }
 
 }  // namespace
+// What ReadPartStreamed hands on, joined, and the largest piece it gave.
+struct StreamedRead {
+    Status status;
+    std::string bytes;
+    std::size_t largest_piece = 0;
+};
+
+StreamedRead ReadStreamed(const Package& package, std::string_view name) {
+    StreamedRead read;
+    read.status = package.ReadPartStreamed(name, [&](std::string_view piece) {
+        read.bytes.append(piece);
+        read.largest_piece = std::max(read.largest_piece, piece.size());
+        return true;
+    });
+    return read;
+}
+
+TEST(Package, PartReadStreamedEqualsReadPartForEveryKindOfEntry) {
+    std::string big;
+    for (int i = 0; big.size() < (700u << 10); ++i) big += "<w:p>" + std::to_string(i) + "</w:p>";
+    std::vector<ZipEntry> entries = MinimalEntries();
+    entries.push_back({"doc/big.xml", big});
+    entries.push_back({"doc/stored.xml", big, true});
+    Result<Package> package = Package::Open(MakeZip(entries));
+    ASSERT_TRUE(package) << package.error().message;
+    package->WritePart("doc/written.xml", big);
+    ASSERT_TRUE(package->WritePartStreamed("doc/streamed.xml", InPieces(big, 5000)));
+
+    for (const char* name : {"doc/big.xml", "doc/stored.xml", "doc/written.xml", "doc/streamed.xml",
+                             "doc/main.xml", "media/image.bin"}) {
+        StreamedRead read = ReadStreamed(*package, name);
+        ASSERT_TRUE(read.status) << name << ": " << read.status.error().message;
+        EXPECT_TRUE(read.bytes == *package->ReadPart(name)) << name;
+        EXPECT_LE(read.largest_piece, 64u << 10) << name;
+    }
+    EXPECT_EQ(ReadStreamed(*package, "doc/none.xml").status.error().code, ErrorCode::kNotFound);
+}
+
+TEST(Package, StreamedReadStopsWhenTheConsumerSaysSo) {
+    std::vector<ZipEntry> entries = MinimalEntries();
+    entries.push_back({"doc/big.xml", RowsXml(1u << 20)});
+    Result<Package> package = Package::Open(MakeZip(entries));
+    ASSERT_TRUE(package);
+    int pieces = 0;
+    Status read = package->ReadPartStreamed("doc/big.xml", [&](std::string_view) {
+        ++pieces;
+        return false;
+    });
+    EXPECT_TRUE(read);
+    EXPECT_EQ(pieces, 1);
+}
+
+TEST(Package, StreamedReadRefusesWrongSizesAndCrcLikeReadPart) {
+    struct Patch {
+        std::size_t local_offset, central_offset;
+        std::uint32_t value;
+        std::string_view reason;
+    };
+    for (const Patch& patch :
+         {Patch{22, 24, 1000, "declared size"}, Patch{22, 24, 500000, "declared size"},
+          Patch{14, 16, 0x12345678, "corrupt"}}) {
+        std::vector<ZipEntry> entries = MinimalEntries();
+        entries.push_back({"media/liar.bin", RowsXml(200000)});
+        std::string bytes = MakeZip(entries);
+        PatchUint32(bytes, bytes.rfind(std::string("PK\x03\x04", 4)) + patch.local_offset,
+                    patch.value);
+        PatchUint32(bytes, bytes.rfind(std::string("PK\x01\x02", 4)) + patch.central_offset,
+                    patch.value);
+        Result<Package> package = Package::Open(bytes);
+        ASSERT_TRUE(package) << package.error().message;
+        StreamedRead read = ReadStreamed(*package, "media/liar.bin");
+        ASSERT_FALSE(read.status) << patch.reason;
+        EXPECT_EQ(read.status.error().code, ErrorCode::kInvalidRequest);
+        EXPECT_NE(read.status.error().message.find(patch.reason), std::string::npos)
+            << read.status.error().message;
+        EXPECT_LE(read.bytes.size(), 500000u);
+    }
+}
+
+TEST(Package, StreamedWriteMayReadThePartItReplaces) {
+    const std::string xml = RowsXml(600u << 10);
+    Package package = Package::Create();
+    ASSERT_TRUE(package.WritePartStreamed("a.xml", InPieces(xml, 8191)));
+    Status rewritten = package.WritePartStreamed("a.xml", [&](PartSink& sink) {
+        sink.Append("<wrap>");
+        Status read = package.ReadPartStreamed("a.xml", [&](std::string_view piece) {
+            sink.Append(piece);
+            return true;
+        });
+        sink.Append("</wrap>");
+        return read;
+    });
+    ASSERT_TRUE(rewritten) << rewritten.error().message;
+    EXPECT_TRUE(*package.ReadPart("a.xml") == "<wrap>" + xml + "</wrap>");
+}
+
+TEST(Package, StreamedWriteWhoseProducerFailsLeavesThePartAsItWas) {
+    Package package = Package::Create();
+    package.WritePart("a.xml", "<a/>");
+    Status written = package.WritePartStreamed("a.xml", [](PartSink& sink) -> Status {
+        sink.Append("<b>");
+        return Internal("the producer failed");
+    });
+    ASSERT_FALSE(written);
+    EXPECT_EQ(written.error().message, "the producer failed");
+    EXPECT_EQ(*package.ReadPart("a.xml"), "<a/>");
+}
+
 }  // namespace quire::ooxml
