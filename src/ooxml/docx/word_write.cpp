@@ -542,22 +542,36 @@ std::string ChosenName(WordDocument::Impl& impl, const BlockSpec& spec, std::str
     return impl.UniqueBookmarkName(std::string(prefix) + (slug.empty() ? "1" : slug));
 }
 
-// Table styles the engine can add to a document that lacks them, by lowercase name.
+// Styles the engine can add to a document that lacks them, by lowercase name (StyleXml writes
+// them), for each kind of block style.
 constexpr std::string_view kBuiltInTableStyles[] = {"table grid"};
+constexpr std::string_view kBuiltInParagraphStyles[] = {"title",     "heading 1", "heading 2",
+                                                        "heading 3", "heading 4", "heading 5",
+                                                        "heading 6", "caption",   "list paragraph"};
+
+// The style a block asks for: a table's table_style or a paragraph's style.
+struct StyleRequest {
+    std::string_view type;  // w:type of the styles that may answer it: "table" or "paragraph"
+    std::string_view argument;
+    std::span<const std::string_view> built_in;
+};
+
+StyleRequest TableStyleRequest() { return {"table", "table_style", kBuiltInTableStyles}; }
+StyleRequest ParagraphStyleRequest() { return {"paragraph", "style", kBuiltInParagraphStyles}; }
 
 struct StyleEntry {
     std::string id, name;
 };
 
-// The document's table styles, in part order.
-std::vector<StyleEntry> TableStyles(WordDocument::Impl& impl) {
+// The document's styles of one type, in part order.
+std::vector<StyleEntry> StylesOfType(WordDocument::Impl& impl, std::string_view type) {
     std::vector<StyleEntry> found;
     const std::string part = impl.RelatedPart("styles");
     pugi::xml_document* styles = part.empty() ? nullptr : impl.Part(part);
     if (styles == nullptr) return found;
     const WordNames sw(*styles, impl.w.ns());
     for (pugi::xml_node style : styles->document_element().children()) {
-        if (!sw.Is(style, "style") || sw.Attr(style, "type") != "table") continue;
+        if (!sw.Is(style, "style") || sw.Attr(style, "type") != type) continue;
         found.push_back(
             {std::string(sw.Attr(style, "styleId")),
              std::string(sw.Attr(ooxml::FindChild(style, impl.w.ns(), "name"), "val"))});
@@ -571,10 +585,11 @@ std::string LowerCase(std::string_view text) {
     return lower;
 }
 
-// The id of the document's table style that `wanted` names, by id or else by name ignoring case
-// (as headings find theirs); "" when it has none.
-std::string ExistingTableStyle(WordDocument::Impl& impl, std::string_view wanted) {
-    const std::vector<StyleEntry> styles = TableStyles(impl);
+// The id of the document's style of the request's type that `wanted` names, by id or else by
+// name ignoring case (as headings find theirs); "" when it has none.
+std::string ExistingStyle(WordDocument::Impl& impl, const StyleRequest& request,
+                          std::string_view wanted) {
+    const std::vector<StyleEntry> styles = StylesOfType(impl, request.type);
     for (const StyleEntry& style : styles) {
         if (style.id == wanted) return style.id;
     }
@@ -585,21 +600,27 @@ std::string ExistingTableStyle(WordDocument::Impl& impl, std::string_view wanted
     return "";
 }
 
-// The lowercase name of the built-in table style `wanted` names by name or default id, "" when
-// it is none the engine can write.
-std::string BuiltInTableStyle(std::string_view wanted) {
-    for (std::string_view name : kBuiltInTableStyles) {
+// The lowercase name of the built-in style `wanted` names by name or default id, "" when it is
+// none the engine can write.
+std::string BuiltInStyle(const StyleRequest& request, std::string_view wanted) {
+    for (std::string_view name : request.built_in) {
         if (LowerCase(wanted) == name || wanted == DefaultStyleId(name)) return std::string(name);
     }
     return "";
 }
 
-// The id a table block's style is written with: the document's own style, else the built-in one
-// added to the styles part. CheckTableStyle refused every other name before.
-std::string TableStyleId(WordDocument::Impl& impl, std::string_view wanted) {
-    if (wanted.empty()) return impl.EnsureStyle("table grid");
-    if (std::string id = ExistingTableStyle(impl, wanted); !id.empty()) return id;
-    return impl.EnsureStyle(BuiltInTableStyle(wanted));
+// The id a block's style is written with: the document's own style, else the built-in one added
+// to the styles part. CheckStyle refused every other name before.
+std::string StyleIdFor(WordDocument::Impl& impl, const StyleRequest& request,
+                       std::string_view wanted) {
+    if (std::string id = ExistingStyle(impl, request, wanted); !id.empty()) return id;
+    return impl.EnsureStyle(BuiltInStyle(request, wanted));
+}
+
+// A paragraph's pPr content for its style: none for Normal, the document's default.
+std::string ParagraphStyleRef(WordDocument::Impl& impl, std::string_view wanted) {
+    if (wanted.empty() || LowerCase(wanted) == "normal") return "";
+    return StyleRef(StyleIdFor(impl, ParagraphStyleRequest(), wanted));
 }
 
 std::string TableXml(WordDocument::Impl& impl, const BlockSpec& spec, const std::string& name) {
@@ -611,7 +632,9 @@ std::string TableXml(WordDocument::Impl& impl, const BlockSpec& spec, const std:
                              ? std::lround(spec.column_widths_cm[c] * kTwipsPerCm)
                              : TextWidthTwips(impl) / static_cast<long>(columns));
     }
-    const std::string style = TableStyleId(impl, spec.table_style);
+    const std::string style = spec.table_style.empty()
+                                  ? impl.EnsureStyle("table grid")
+                                  : StyleIdFor(impl, TableStyleRequest(), spec.table_style);
     std::string xml =
         fmt::format(R"(<w:tbl><w:tblPr><w:tblStyle w:val="{}"/><w:tblW w:w="0" w:type="auto"/>)"
                     R"(<w:tblLook w:val="04A0" w:firstRow="{}" w:lastRow="0" w:firstColumn="1" )"
@@ -780,15 +803,16 @@ Status ValidateChartData(const BlockSpec& spec) {
 
 namespace {
 
-// A table style id left dangling would show the table unstyled: the style must be the
-// document's or one the engine can add.
-Status CheckTableStyle(WordDocument::Impl& impl, const BlockSpec& spec, std::size_t index) {
-    if (spec.kind != BlockSpec::Kind::kTable || spec.table_style.empty()) return {};
-    if (!ExistingTableStyle(impl, spec.table_style).empty()) return {};
-    if (!BuiltInTableStyle(spec.table_style).empty()) return {};
+// A style id left dangling would show the block unstyled: the style must be the document's or
+// one the engine can add.
+Status CheckStyle(WordDocument::Impl& impl, const StyleRequest& request, std::string_view wanted,
+                  std::size_t index) {
+    if (wanted.empty() || (request.type == "paragraph" && LowerCase(wanted) == "normal")) return {};
+    if (!ExistingStyle(impl, request, wanted).empty()) return {};
+    if (!BuiltInStyle(request, wanted).empty()) return {};
     constexpr std::size_t kListed = 20;
     std::vector<std::string> names;
-    const std::vector<StyleEntry> styles = TableStyles(impl);
+    const std::vector<StyleEntry> styles = StylesOfType(impl, request.type);
     for (const StyleEntry& style : styles) {
         if (names.size() == kListed) break;
         names.push_back(fmt::format("'{}'", style.name.empty() ? style.id : style.name));
@@ -796,10 +820,22 @@ Status CheckTableStyle(WordDocument::Impl& impl, const BlockSpec& spec, std::siz
     std::string known =
         names.empty() ? "it has none" : fmt::format("it has {}", fmt::join(names, ", "));
     if (styles.size() > kListed) known += fmt::format(" and {} more", styles.size() - kListed);
+    const std::string built_in =
+        request.type == "table" ? "'Table Grid'" : "'Normal', 'Title', 'Heading 1'-'Heading 6'";
     return InvalidRequest(fmt::format(
-        "blocks[{}]: 'table_style' '{}' is not a table style of this document ({}); name one of "
-        "them, or 'Table Grid', or leave it out",
-        index, Shorten(spec.table_style, 40), known));
+        "blocks[{}]: '{}' '{}' is not a {} style of this document ({}); name one of them, or {}, "
+        "or leave it out",
+        index, request.argument, Shorten(wanted, 40), request.type, known, built_in));
+}
+
+Status CheckStyles(WordDocument::Impl& impl, const BlockSpec& spec, std::size_t index) {
+    if (spec.kind == BlockSpec::Kind::kTable) {
+        return CheckStyle(impl, TableStyleRequest(), spec.table_style, index);
+    }
+    if (spec.kind == BlockSpec::Kind::kParagraph) {
+        return CheckStyle(impl, ParagraphStyleRequest(), spec.style, index);
+    }
+    return {};
 }
 
 Status ValidateBlock(const BlockSpec& spec, std::size_t index) {
@@ -864,7 +900,7 @@ Result<std::string> WordDocument::Impl::BlockXml(const BlockSpec& spec,
         case BlockSpec::Kind::kParagraph: {
             Result<std::string> runs = InlineXml(*this, spec.text);
             if (!runs) return runs;
-            return ParagraphXml(spec.style.empty() ? "" : StyleRef(spec.style), *runs);
+            return ParagraphXml(ParagraphStyleRef(*this, spec.style), *runs);
         }
         case BlockSpec::Kind::kList: {
             Result<int> num = ListNumbering(*this, spec.ordered);
@@ -1016,7 +1052,7 @@ Result<std::vector<std::string>> WordDocument::InsertBlocks(std::string_view anc
     for (std::size_t i = 0; i < blocks.size(); ++i) {
         if (Status valid = ValidateBlock(blocks[i], i); !valid)
             return std::unexpected(valid.error());
-        if (Status style = CheckTableStyle(impl, blocks[i], i); !style) {
+        if (Status style = CheckStyles(impl, blocks[i], i); !style) {
             return std::unexpected(style.error());
         }
         const std::string& name = blocks[i].name;

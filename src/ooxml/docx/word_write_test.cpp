@@ -426,6 +426,65 @@ TEST(WordWrite, AnUnknownTableStyleWasWrittenDangling) {
               "document (it has none); name one of them, or 'Table Grid', or leave it out");
 }
 
+BlockSpec StyledParagraph(std::string style) {
+    BlockSpec spec = Paragraph("Styled");
+    spec.style = std::move(style);
+    return spec;
+}
+
+std::string ParagraphStyleOf(const WordDocument& document) {
+    std::string style = "(no paragraph)";
+    for (const BlockInfo& block : document.Blocks()) {
+        if (block.kind == BlockInfo::Kind::kParagraph && block.text == "Styled")
+            style = block.style;
+    }
+    return style;
+}
+
+TEST(WordWrite, AParagraphStyleOfTheDocumentIsFoundByIdOrNameAndNormalMeansNone) {
+    constexpr std::string_view kQuote =
+        R"(<w:style w:type="paragraph" w:styleId="IntenseQuote"><w:name w:val="Intense Quote"/>)"
+        R"(</w:style>)";
+    for (std::string_view given : {"IntenseQuote", "intense quote", "Intense Quote"}) {
+        WordDocument document = WithStyles(kQuote);
+        ASSERT_TRUE(document.InsertBlocks("end", Position::kAfter,
+                                          std::vector{StyledParagraph(std::string(given))}));
+        EXPECT_EQ(ParagraphStyleOf(document), "IntenseQuote") << given;
+    }
+    WordDocument document = WithStyles(kQuote);
+    ASSERT_TRUE(
+        document.InsertBlocks("end", Position::kAfter, std::vector{StyledParagraph("Normal")}));
+    EXPECT_EQ(ParagraphStyleOf(document), "");
+}
+
+TEST(WordWrite, ABuiltInParagraphStyleTheDocumentLacksIsAdded) {
+    WordDocument document = WithStyles("");
+    ASSERT_TRUE(
+        document.InsertBlocks("end", Position::kAfter, std::vector{StyledParagraph("Caption")}));
+    EXPECT_EQ(ParagraphStyleOf(document), "Caption");
+    EXPECT_NE(PartXml(document, "word/styles.xml").find(R"(w:styleId="Caption")"),
+              std::string::npos);
+}
+
+TEST(WordWrite, AnUnknownParagraphStyleWasWrittenDangling) {
+    WordDocument document = WithStyles(kShading);
+    const std::string before = PartXml(document, "word/styles.xml");
+    const std::string text = document.Text();
+    Result<std::vector<std::string>> inserted =
+        document.InsertBlocks("end", Position::kAfter, std::vector{StyledParagraph("Fancy")});
+    ASSERT_FALSE(inserted);
+    EXPECT_EQ(inserted.error().code, ErrorCode::kInvalidRequest);
+    EXPECT_EQ(inserted.error().message,
+              "blocks[0]: 'style' 'Fancy' is not a paragraph style of this document (it has "
+              "'Normal', 'heading 1'); name one of them, or 'Normal', 'Title', "
+              "'Heading 1'-'Heading 6', or leave it out");
+    EXPECT_EQ(document.Text(), text);
+    EXPECT_EQ(PartXml(document, "word/styles.xml"), before);
+    // A table style is no paragraph style.
+    EXPECT_FALSE(document.InsertBlocks("end", Position::kAfter,
+                                       std::vector{StyledParagraph("LightShading-Accent1")}));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Charts
 
