@@ -41,14 +41,8 @@ struct CorpusFile {
 
 std::vector<CorpusFile> LoadManifest() {
     std::vector<CorpusFile> files;
-    std::ifstream manifest(SharedDir() / "corpus" / "MANIFEST.tsv");
-    std::string line;
-    std::getline(manifest, line);  // header
-    while (std::getline(manifest, line)) {
-        std::vector<std::string> fields;
-        std::stringstream row(line);
-        for (std::string field; std::getline(row, field, '\t');) fields.push_back(field);
-        if (fields.size() >= 6) files.push_back({fields[0], fields[5]});
+    for (const test_support::CorpusEntry& entry : test_support::CorpusManifest()) {
+        files.push_back({entry.path, entry.features});
     }
     return files;
 }

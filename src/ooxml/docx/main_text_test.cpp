@@ -117,16 +117,10 @@ void ExpectSameInsertions(const std::string& bytes, const std::string& label) {
 
 std::vector<std::string> CorpusWordFiles() {
     std::vector<std::string> files;
-    std::ifstream manifest(test_support::SharedDir() / "corpus" / "MANIFEST.tsv");
-    std::string line;
-    std::getline(manifest, line);
-    while (std::getline(manifest, line)) {
-        std::vector<std::string> fields;
-        std::stringstream row(line);
-        for (std::string field; std::getline(row, field, '\t');) fields.push_back(field);
-        if (fields.size() < 6 || fields[5].starts_with("hostile:")) continue;
-        const std::string& name = fields[0];
-        if (name.ends_with(".docx") || name.ends_with(".docm") || name.ends_with(".dotx")) {
+    for (const test_support::CorpusEntry& entry : test_support::CorpusManifest()) {
+        const std::string& name = entry.path;
+        if (!entry.hostile() &&
+            (name.ends_with(".docx") || name.ends_with(".docm") || name.ends_with(".dotx"))) {
             files.push_back(name);
         }
     }

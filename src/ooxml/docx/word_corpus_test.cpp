@@ -48,18 +48,11 @@ struct CorpusDocument {
 
 std::vector<CorpusDocument> WordFiles(bool hostile) {
     std::vector<CorpusDocument> files;
-    std::ifstream manifest(test_support::SharedDir() / "corpus" / "MANIFEST.tsv");
-    std::string line;
-    std::getline(manifest, line);
-    while (std::getline(manifest, line)) {
-        std::vector<std::string> fields;
-        std::stringstream row(line);
-        for (std::string field; std::getline(row, field, '\t');) fields.push_back(field);
-        if (fields.size() < 6) continue;
-        const std::string& name = fields[0];
+    for (const test_support::CorpusEntry& entry : test_support::CorpusManifest()) {
+        const std::string& name = entry.path;
         const bool word =
             name.ends_with(".docx") || name.ends_with(".docm") || name.ends_with(".dotx");
-        if (word && fields[5].starts_with("hostile:") == hostile) files.push_back({name, hostile});
+        if (word && entry.hostile() == hostile) files.push_back({name, hostile});
     }
     return files;
 }

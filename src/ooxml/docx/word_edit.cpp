@@ -29,6 +29,27 @@ std::vector<pugi::xml_node> VisibleTexts(const WordNames& w, const pugi::xml_nod
     return texts;
 }
 
+// A paragraph's visible w:t elements and their text joined, with where each one's text starts
+// in it: a match found in `joined` spans the nodes whose ranges it meets.
+struct JoinedText {
+    std::vector<pugi::xml_node> nodes;
+    std::string joined;
+    std::vector<std::size_t> starts;
+
+    std::size_t End(std::size_t i) const {
+        return i + 1 < nodes.size() ? starts[i + 1] : joined.size();
+    }
+};
+
+JoinedText JoinVisibleTexts(const WordNames& w, const pugi::xml_node& paragraph) {
+    JoinedText text{VisibleTexts(w, paragraph), {}, {}};
+    for (const pugi::xml_node& t : text.nodes) {
+        text.starts.push_back(text.joined.size());
+        text.joined += t.text().get();
+    }
+    return text;
+}
+
 struct TextEdit {
     std::size_t from, to;  // byte range within the node's text
     std::string insert;
@@ -36,23 +57,18 @@ struct TextEdit {
 
 std::size_t ReplaceInParagraph(const WordNames& w, const pugi::xml_node& paragraph,
                                std::string_view find, std::string_view replace) {
-    const std::vector<pugi::xml_node> texts = VisibleTexts(w, paragraph);
-    std::string joined;
-    std::vector<std::size_t> starts;
-    for (const pugi::xml_node& t : texts) {
-        starts.push_back(joined.size());
-        joined += t.text().get();
-    }
+    const JoinedText text = JoinVisibleTexts(w, paragraph);
+    const std::vector<pugi::xml_node>& texts = text.nodes;
     std::vector<std::vector<TextEdit>> edits(texts.size());
     std::size_t count = 0;
-    for (std::size_t at = joined.find(find); at != std::string::npos;
-         at = joined.find(find, at + find.size())) {
+    for (std::size_t at = text.joined.find(find); at != std::string::npos;
+         at = text.joined.find(find, at + find.size())) {
         ++count;
         const std::size_t end = at + find.size();
         bool first = true;
         for (std::size_t i = 0; i < texts.size(); ++i) {
-            const std::size_t node_start = starts[i];
-            const std::size_t node_end = i + 1 < texts.size() ? starts[i + 1] : joined.size();
+            const std::size_t node_start = text.starts[i];
+            const std::size_t node_end = text.End(i);
             if (node_end <= at || node_start >= end) continue;
             const std::size_t from = std::max(at, node_start) - node_start;
             const std::size_t to = std::min(end, node_end) - node_start;
@@ -178,21 +194,17 @@ Result<std::size_t> TrackedReplaceInParagraph(WordDocument::Impl& impl, const Wo
                                               std::string_view find, std::string_view replace) {
     std::size_t count = 0;
     for (std::size_t from = 0;; ++count) {
-        const std::vector<pugi::xml_node> texts = VisibleTexts(w, paragraph);
-        std::string joined;
-        std::vector<std::size_t> starts;
-        for (const pugi::xml_node& t : texts) {
-            starts.push_back(joined.size());
-            joined += t.text().get();
-        }
-        const std::size_t at = joined.find(find, from);
+        const JoinedText text = JoinVisibleTexts(w, paragraph);
+        const std::vector<pugi::xml_node>& texts = text.nodes;
+        const std::vector<std::size_t>& starts = text.starts;
+        const std::size_t at = text.joined.find(find, from);
         if (at == std::string::npos) return count;
         const std::size_t end = at + find.size();
         // Last piece first: splitting a run keeps the text elements before the split where they
         // are, so those of earlier pieces in the same run stay valid.
         std::vector<pugi::xml_node> pieces;
         for (std::size_t i = texts.size(); i-- > 0;) {
-            const std::size_t node_end = i + 1 < texts.size() ? starts[i + 1] : joined.size();
+            const std::size_t node_end = text.End(i);
             if (node_end <= at || starts[i] >= end || !w.Is(texts[i].parent(), "r")) continue;
             pieces.insert(pieces.begin(),
                           IsolateText(w, texts[i], std::max(at, starts[i]) - starts[i],

@@ -43,16 +43,8 @@ struct CorpusFile {
 
 std::vector<CorpusFile> CorpusDecks() {
     std::vector<CorpusFile> files;
-    std::istringstream manifest(ReadFile(SharedDir() / "corpus" / "MANIFEST.tsv"));
-    std::string line;
-    while (std::getline(manifest, line)) {
-        std::vector<std::string> columns;
-        std::istringstream cells(line);
-        std::string cell;
-        while (std::getline(cells, cell, '\t')) columns.push_back(cell);
-        if (columns.size() >= 6 && columns[0].starts_with("pptx/")) {
-            files.push_back({columns[0], columns[5]});
-        }
+    for (const test_support::CorpusEntry& entry : test_support::CorpusManifest()) {
+        if (entry.path.starts_with("pptx/")) files.push_back({entry.path, entry.features});
     }
     return files;
 }

@@ -362,12 +362,10 @@ TEST(WorkbookCharts, ListsTheChartsOfCorpusWorkbooks) {
 // Every workbook of the corpus that opens lists its charts, and takes one more on its first
 // worksheet that is listed after saving and opening again.
 TEST(WorkbookCharts, EveryCorpusWorkbookListsItsChartsAndTakesOneMore) {
-    std::ifstream manifest(test_support::SharedDir() / "corpus" / "MANIFEST.tsv");
-    std::string line;
     int tried = 0;
-    while (std::getline(manifest, line)) {
-        std::string file = line.substr(0, line.find('\t'));
-        if (!file.starts_with("xlsx/") || Contains(line, "\thostile:")) continue;
+    for (const test_support::CorpusEntry& entry : test_support::CorpusManifest()) {
+        const std::string& file = entry.path;
+        if (!file.starts_with("xlsx/") || entry.hostile()) continue;
         SCOPED_TRACE(file);
         Result<Workbook> workbook = Workbook::Open(ReadCorpus(file));
         if (!workbook) continue;
