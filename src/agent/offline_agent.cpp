@@ -383,12 +383,24 @@ WordPlan PlanWordTurn(std::string_view text, bool fresh, bool with_data, TurnLog
     return plan;
 }
 
+// The prompt without the sentences at its start that only ask for tracked changes ("Use track
+// changes. Write a memo …"), which are not what the document is to be.
+std::string WithoutLeadingTrackedWording(std::string_view prompt) {
+    std::string rest(prompt);
+    for (TitledText first = SplitTitle(rest);
+         !first.body.empty() && ReadTrackedWording(first.title).alone; first = SplitTitle(rest)) {
+        rest = first.body;
+    }
+    return rest;
+}
+
 // A first turn reads its first sentence as what the document is to be ("write a memo about the
 // offsite with sections Agenda and Budget"), unless that sentence is an instruction itself.
 WordRequest FirstTurnRequest(const TurnInput& input) {
     if (!input.document) {
-        TitledText first = SplitTitle(input.prompt);
-        if (!ParseWordInstruction(first.title)) return ReadWordRequest(input.prompt);
+        const std::string prompt = WithoutLeadingTrackedWording(input.prompt);
+        TitledText first = SplitTitle(prompt);
+        if (!ParseWordInstruction(first.title)) return ReadWordRequest(prompt);
     }
     WordRequest request;
     request.rest = input.prompt;

@@ -676,6 +676,15 @@ TEST(WordPhrases, TrackedChangeWordingIsNotWrittenIntoTheReplacement) {
     EXPECT_FALSE(Has(MainPart(run.document()), "tracked change"));
 }
 
+TEST(WordPhrases, ALeadingTrackChangesSentenceWasTakenAsTheTitle) {
+    WordRun run;
+    run.Say("Use track changes. Write a memo about hiring");
+    const Names headings = Saved(run.document()).Headings();
+    ASSERT_FALSE(headings.empty()) << run.summary();
+    EXPECT_FALSE(Has(Saved(run.document()).text(), "track changes")) << run.summary();
+    EXPECT_EQ(headings.front(), "Hiring");
+}
+
 // The move was refused ("no section is called "executive summary with tracked changes""), and
 // "Use track changes" and "Accept all changes" were listed as not acted on.
 TEST(WordPhrases, TrackedChangeRequestsAreActedOnNotRefused) {

@@ -59,7 +59,8 @@ struct ServeOptions {
     // What one model-agent turn may use and produce (docs/agent.md, "The loop").
     int max_steps = 40;
     std::int64_t max_turn_tokens = 2'000'000;
-    std::size_t max_cells = 1'000'000;
+    // Signed, so that a negative value is refused rather than read as a huge unsigned one.
+    std::int64_t max_cells = 1'000'000;
     int max_document_mb = 200;
     std::string task_lease = "30s";
     std::string queue_ttl = "24h";
@@ -168,7 +169,7 @@ AgentSetup SetUpAgent(const ServeOptions& options, agent::Recalculator recalcula
     agent::ModelAgentOptions limits;
     limits.max_steps = options.max_steps;
     limits.max_turn_tokens = options.max_turn_tokens;
-    limits.max_cells_written = options.max_cells;
+    limits.max_cells_written = static_cast<std::size_t>(options.max_cells);
     limits.max_document_bytes = static_cast<std::size_t>(options.max_document_mb) << 20;
     limits.recalculate = std::move(recalculate);
     return {[shared, limits] { return agent::MakeModelAgent(shared, limits); }, shared};

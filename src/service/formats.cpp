@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "ooxml/docx/word_document.hpp"
+#include "ooxml/package/package.hpp"
 #include "ooxml/pptx/presentation.hpp"
 #include "ooxml/xlsx/workbook.hpp"
 
@@ -85,6 +86,30 @@ std::string_view ContentTypeForFile(std::string_view file_name, DocumentFormat f
         }
     }
     return FormatContentType(format);
+}
+
+PackageKind PackageKindOfName(std::string_view file_name) {
+    std::size_t dot = file_name.rfind('.');
+    if (dot == std::string_view::npos || file_name.size() - dot != 5) return {};
+    std::string extension(file_name.substr(dot + 1));
+    for (char& c : extension) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    static constexpr std::string_view kKnown[] = {"xlsx", "xlsm", "xltx", "xltm", "docx", "docm",
+                                                  "dotx", "dotm", "pptx", "pptm", "potx", "potm"};
+    if (std::find(std::begin(kKnown), std::end(kKnown), extension) == std::end(kKnown)) return {};
+    return {extension[3] == 'm', extension[1] == 't' || extension[1] == 'o'};
+}
+
+std::optional<PackageKind> PackageKindOfBytes(const std::string& bytes) {
+    auto package = ooxml::Package::Open(bytes);
+    if (!package) return std::nullopt;
+    auto main = package->MainPart();
+    if (!main) return std::nullopt;
+    const std::string type = package->ContentType(*main).value_or("");
+    // The macro-enabled types say "macroEnabled"; the templates ".template." (ECMA-376 Part 2
+    // content types and their Office extensions).
+    return PackageKind{
+        type.find("macroEnabled") != std::string::npos,
+        type.find(".template") != std::string::npos || type.find("Template") != std::string::npos};
 }
 
 std::string_view DefaultFileName(DocumentFormat format) {

@@ -28,6 +28,18 @@ std::string_view FormatContentType(DocumentFormat format);
 // for .xlsm, .docm, .pptm, .xltx, .dotx, .potx (and their macro forms), else the format's own.
 std::string_view ContentTypeForFile(std::string_view file_name, DocumentFormat format);
 
+// Kinds of OOXML package that each format has in a plain, macro-enabled and template form, and
+// that a program opens only under their own extension (.xlsx, .xlsm, .xltx, .xltm, …).
+struct PackageKind {
+    bool macros = false;
+    bool templated = false;
+    bool operator==(const PackageKind&) const = default;
+};
+// The kind a file name's extension says; a plain package for a name without a known one.
+PackageKind PackageKindOfName(std::string_view file_name);
+// The kind the package's main part content type says; nullopt for bytes that are no package.
+std::optional<PackageKind> PackageKindOfBytes(const std::string& bytes);
+
 // The file name a run gets when the caller names none ("workbook.xlsx").
 std::string_view DefaultFileName(DocumentFormat format);
 

@@ -10,6 +10,14 @@
 #include "service/formats.hpp"
 
 namespace quire::service {
+namespace {
+
+std::string_view KindName(const PackageKind& kind) {
+    if (kind.macros) return kind.templated ? "macro-enabled template" : "macro-enabled";
+    return kind.templated ? "template" : "plain (no macros)";
+}
+
+}  // namespace
 
 std::string ChangesSinceLastTurn(store::MetadataStore& metadata, store::BlobStore& blobs,
                                  const store::Run& run, const std::string& current) {
@@ -65,6 +73,16 @@ Result<store::Version> RunService::UploadDocument(std::string_view org_id, std::
     if (auto valid = ValidateDocument(*format, bytes); !valid) {
         return InvalidRequest(fmt::format("the body is not a valid {} document: {}", run->format,
                                           valid.error().message));
+    }
+    // The run's file keeps its name, so the document must be of the kind that name says: Excel
+    // refuses an .xlsx that holds macros.
+    const std::string file_name =
+        run->file_name.empty() ? std::string(DefaultFileName(*format)) : run->file_name;
+    if (auto kind = PackageKindOfBytes(bytes); kind && *kind != PackageKindOfName(file_name)) {
+        return InvalidRequest(fmt::format(
+            "the body is a {} document and the run's file '{}' is {}; a document of another "
+            "kind starts a run of its own (init_file)",
+            KindName(*kind), file_name, KindName(PackageKindOfName(file_name))));
     }
     std::shared_lock gate(blobs_.Gate());  // until the version refers to the blob
     auto blob = blobs_.Put(bytes);

@@ -455,6 +455,31 @@ class ApiTest(SharedServer, unittest.TestCase):
         self.assertEqual(download.headers["content-type"],
                          "application/vnd.ms-excel.sheet.macroEnabled.12")
 
+    def test_a_macro_enabled_document_was_put_into_a_run_of_plain_workbooks(self):
+        # The run's file kept its .xlsx name and type while its bytes held macros, which Excel
+        # refuses to open.
+        path = [p for p, f in corpus_rows() if p.endswith("rxw-button07.xlsm")][0]
+        with open(path, "rb") as f:
+            macros = f.read()
+        plain = self.server.generate(self.key, "excel", prompt="Put 5 in A1").json()
+
+        def put(run_id, data):
+            return self.server.request("PUT", f"/api/v1/runs/{run_id}/document", body=data,
+                                       key=self.key,
+                                       headers={"Content-Type": "application/octet-stream"})
+
+        refused = put(plain["run_id"], macros)
+        self.assertEqual(refused.status, 400, refused)
+        self.assertEqual(refused.json()["error"], "invalid_request")
+        self.assertIn("macro-enabled", refused.json()["message"])
+        self.assertEqual(self.server.request("GET", f"/api/v1/runs/{plain['run_id']}",
+                                             key=self.key).json()["version"], 1)
+        file_id = self.server.upload(self.key, "buttons.xlsm", macros,
+                                     purpose="init").json()["file_id"]
+        kept = self.server.generate(self.key, "excel", prompt="Add a sheet named Notes",
+                                    init_file=file_id).json()
+        self.assertEqual(put(kept["run_id"], macros).status, 201)
+
     # --- the command-line client ---
 
     def test_cli_generates_lists_and_downloads(self):
@@ -695,15 +720,17 @@ class DataDirectoryTest(unittest.TestCase):
             server.stop()
             server.cleanup()
 
-    def serve_without_data_dir(self, listen):
-        """Runs `quire serve --listen LISTEN` on a data directory that does not exist yet, in a
-        scratch working directory; returns the finished process and the data directory's path."""
+    def serve_without_data_dir(self, listen, *args):
+        """Runs `quire serve --listen LISTEN ARGS…` on a data directory that does not exist yet,
+        in a scratch working directory; returns the finished process and the data directory's
+        path."""
         parent = tempfile.mkdtemp(prefix="quire-api-test-")
         self.addCleanup(shutil.rmtree, parent, ignore_errors=True)
         data_dir = os.path.join(parent, "quire-data")
         env = {**os.environ, "QUIRE_OFFICE_PROCESSES": "0", "QUIRE_LLM": "offline"}
-        result = subprocess.run([BINARY, "serve", "--data-dir", data_dir, "--listen", listen],
-                                capture_output=True, text=True, timeout=30, env=env, cwd=parent)
+        result = subprocess.run([BINARY, "serve", "--data-dir", data_dir, "--listen", listen,
+                                 *args], capture_output=True, text=True, timeout=30, env=env,
+                                cwd=parent)
         self.assertEqual(os.listdir(parent), [], "nothing may be written")
         return result, data_dir
 
@@ -734,6 +761,17 @@ class DataDirectoryTest(unittest.TestCase):
                 result, data_dir = self.serve_without_data_dir(listen)
                 self.assertEqual(result.returncode, 1, result.stderr)
                 self.assertEqual(result.stderr.splitlines(), [message])
+                self.assertFalse(os.path.exists(data_dir))
+
+    def test_a_negative_cell_limit_was_taken_as_a_huge_one(self):
+        # "--max-cells -5" wrapped around to an unsigned limit of about 1.8e19 and the server ran.
+        for value in ("-5", "0"):
+            with self.subTest(value=value):
+                result, data_dir = self.serve_without_data_dir("127.0.0.1:0", "--max-cells",
+                                                               value)
+                self.assertEqual(result.returncode, 1, result.stderr)
+                self.assertEqual(result.stderr.splitlines(),
+                                 ["quire: --max-cells must be at least 1"])
                 self.assertFalse(os.path.exists(data_dir))
 
 
