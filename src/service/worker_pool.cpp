@@ -92,8 +92,14 @@ private:
         auto current = metadata_.GetTask(task_.org_id, task_.id);
         if (!current) return true;
         if (current->status == "running" && current->attempt == task_.attempt) return true;
-        return StopTurn(current->status == "cancelled" ? "the task was cancelled"
-                                                       : "another attempt owns the task");
+        if (current->status == "cancelled") return StopTurn("the task was cancelled");
+        if (current->attempt == task_.attempt) {
+            // This attempt's own commit (or failure) ended the task, and its notice woke the
+            // keeper before the turn's end stopped it: nothing to stop or to report.
+            stop_.store(true);
+            return false;
+        }
+        return StopTurn("another attempt owns the task");
     }
 
     bool StopTurn(std::string_view reason) {

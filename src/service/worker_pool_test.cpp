@@ -14,6 +14,11 @@
 #include <string>
 #include <thread>
 
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
 #include "common/hash.hpp"
 #include "service/generate_service.hpp"
 #include "store/sqlite/sqlite_store.hpp"
@@ -108,6 +113,31 @@ protected:
     store::Run run_;
     TaskSignal signal_;
 };
+
+// After most completed tasks the log said "task stopping … another attempt owns the task": the
+// lease keeper, woken by the task's own commit, took the finished task for someone else's.
+TEST_F(WorkerPoolTest, ACompletedTaskWasLoggedAsOwnedByAnotherAttempt) {
+    std::ostringstream lines;
+    auto previous = spdlog::default_logger();
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(lines);
+    spdlog::set_default_logger(std::make_shared<spdlog::logger>("worker_pool_test", sink));
+    auto make_agent = [&] {
+        return std::make_unique<ScriptedAgent>(
+            [](const agent::TurnInput&) { return Result<agent::TurnOutput>(Document("bytes")); });
+    };
+    WorkerPool pool(*metadata_, *blobs_, signal_, make_agent, 1);
+    ASSERT_TRUE(pool.Start());
+    for (int i = 0; i < 20; ++i) {
+        store::Task task = Queue(60'000);
+        signal_.Notify();
+        WaitForStatus(*metadata_, task, "completed");
+    }
+    ASSERT_TRUE(pool.Stop(30'000));
+    spdlog::set_default_logger(previous);
+
+    EXPECT_EQ(lines.str().find("another attempt"), std::string::npos) << lines.str();
+    EXPECT_EQ(lines.str().find("task stopping"), std::string::npos) << lines.str();
+}
 
 TEST_F(WorkerPoolTest, CancelStopsARunningTurnWhichCommitsNothing) {
     Latch started;
