@@ -255,6 +255,11 @@ private:
 void CountTexts(const std::vector<std::string>& before, const std::vector<std::string>& after,
                 std::string_view noun, OutlineDiff& diff) {
     for (const Edit& edit : Align(before, after)) {
+        // Empty paragraphs come and go with layout (a table's closing paragraph, a section's
+        // spacing); telling the agent "(empty) -> (empty)" says nothing.
+        const bool empty_before = edit.kind == Edit::Kind::kAdded || before[edit.before].empty();
+        const bool empty_after = edit.kind == Edit::Kind::kRemoved || after[edit.after].empty();
+        if (empty_before && empty_after) continue;
         ++diff.changed_texts;
         if (diff.texts.size() >= kMaxQuotedTexts) continue;
         TextChange change;
@@ -287,6 +292,19 @@ Result<std::vector<BodyText>> WordTexts(const std::string& bytes) {
     return texts;
 }
 
+// The non-empty texts under each heading, up to the next one, in heading order.
+std::vector<std::vector<std::string>> SectionBodies(const std::vector<BodyText>& paragraphs) {
+    std::vector<std::vector<std::string>> bodies;
+    for (const BodyText& paragraph : paragraphs) {
+        if (paragraph.heading) {
+            bodies.emplace_back();
+        } else if (!bodies.empty() && !paragraph.text.empty()) {
+            bodies.back().push_back(paragraph.text);
+        }
+    }
+    return bodies;
+}
+
 Result<OutlineDiff> DiffWord(const std::string& before, const std::string& after) {
     auto old_paragraphs = WordTexts(before);
     if (!old_paragraphs) return Propagate(old_paragraphs);
@@ -303,10 +321,19 @@ Result<OutlineDiff> DiffWord(const std::string& before, const std::string& after
     OutlineDiff diff;
     std::vector<std::string> old_headings = texts(*old_paragraphs, true);
     std::vector<std::string> new_headings = texts(*new_paragraphs, true);
+    const std::vector<std::vector<std::string>> old_bodies = SectionBodies(*old_paragraphs);
+    const std::vector<std::vector<std::string>> new_bodies = SectionBodies(*new_paragraphs);
     for (const Edit& edit : Align(old_headings, new_headings)) {
         switch (edit.kind) {
             case Edit::Kind::kChanged:
-                diff.renamed.emplace_back(old_headings[edit.before], new_headings[edit.after]);
+                // Headings carry no identity: one in the place of another is the same section
+                // renamed only when what it holds is the same.
+                if (old_bodies[edit.before] == new_bodies[edit.after]) {
+                    diff.renamed.emplace_back(old_headings[edit.before], new_headings[edit.after]);
+                } else {
+                    diff.removed.push_back(old_headings[edit.before]);
+                    diff.added.push_back(new_headings[edit.after]);
+                }
                 break;
             case Edit::Kind::kAdded:
                 diff.added.push_back(new_headings[edit.after]);

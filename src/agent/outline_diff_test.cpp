@@ -154,6 +154,39 @@ TEST(OutlineDiff, WordSectionsAddedAndDeletedAndTableRowsChanged) {
     EXPECT_EQ(diff.texts[0].after, "Rent\t120");
 }
 
+// Putting an old version back over a run said "sections renamed: 'Prospects' -> 'Chart'" for
+// sections that had nothing in common but their place, and listed "(empty) -> (empty)" changes.
+TEST(OutlineDiff, ASectionInAnothersPlaceWasCalledARename) {
+    docx::WordDocument document = docx::WordDocument::Create();
+    std::vector<docx::BlockSpec> blocks{Block(docx::BlockSpec::Kind::kHeading, "Plan", 0),
+                                        Block(docx::BlockSpec::Kind::kHeading, "Prospects"),
+                                        Block(docx::BlockSpec::Kind::kParagraph, "Growth ahead."),
+                                        Block(docx::BlockSpec::Kind::kParagraph, ""),
+                                        Block(docx::BlockSpec::Kind::kHeading, "Costs"),
+                                        Block(docx::BlockSpec::Kind::kParagraph, "Rent.")};
+    Must(document.InsertBlocks("end", docx::Position::kAfter, blocks));
+    std::string before = Must(document.Save());
+
+    docx::WordDocument edited = Must(docx::WordDocument::Open(before));
+    Must(edited.DeleteBlock("sec_prospects"));
+    Must(edited.InsertBlocks(
+        "sec_costs", docx::Position::kBefore,
+        std::vector{Block(docx::BlockSpec::Kind::kHeading, "Chart"),
+                    Block(docx::BlockSpec::Kind::kParagraph, "A chart goes here.")}));
+    std::string after = Must(edited.Save());
+
+    OutlineDiff diff = Must(DiffDocuments(DocumentFormat::kWord, before, after));
+    EXPECT_TRUE(diff.renamed.empty());
+    EXPECT_EQ(diff.removed, std::vector<std::string>{"Prospects"});
+    EXPECT_EQ(diff.added, std::vector<std::string>{"Chart"});
+    for (const TextChange& change : diff.texts) {
+        EXPECT_FALSE(change.before.empty() && change.after.empty()) << change.where;
+    }
+    std::string text = DescribeDiff(DocumentFormat::kWord, diff);
+    EXPECT_EQ(text.find("renamed"), std::string::npos) << text;
+    EXPECT_EQ(text.find("(empty) -> (empty)"), std::string::npos) << text;
+}
+
 TEST(OutlineDiff, SlidesAddedAndSlideTextsChanged) {
     std::string before = Must(pptx::BuildPresentation("Review", "Q3"));
     std::string after = Must(pptx::AppendSlide(before, "Revenue", "Up 12%"));
