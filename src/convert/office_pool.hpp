@@ -91,7 +91,7 @@ public:
     // Starts every process and waits until each accepts UNO calls or has failed to start (up to
     // start_timeout). kConverterUnavailable when LibreOffice or the UNO bridge is missing: the
     // pool then stays empty and every conversion answers the same. A process that fails to start
-    // is retried in the background; Start succeeds once at least one accepts.
+    // is retried in the background after RestartDelay; Start succeeds once at least one accepts.
     [[nodiscard]] Status Start();
 
     // Stops the pool for shutdown: waiting conversions answer kConverterUnavailable at once, and
@@ -125,9 +125,8 @@ public:
     // as "<jobs link>/<job number>/<input_name>" (see jobs_link), so that a field that shows the
     // document's file name prints the user's name and one that shows its location nothing of
     // the data directory. `input_name` must be a plain file name (kInternal otherwise). Errors:
-    // kConverterUnavailable when the converter is missing, failing (see failing) or its queue is
-    // full (retry later);
-    // kConversionFailed when the document cannot be converted, the conversion ran past its
+    // kConverterUnavailable when the converter is missing, failing (see failing) or its queue
+    // is full (retry later); kConversionFailed when the document cannot be converted, the conversion ran past its
     // timeout (its process is killed and replaced), or its process crashed twice (the first crash
     // is retried once on a fresh process).
     [[nodiscard]] Result<std::string> Convert(std::string_view input, const OfficeRequest& request);
