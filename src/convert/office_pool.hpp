@@ -126,9 +126,9 @@ public:
     // document's file name prints the user's name and one that shows its location nothing of
     // the data directory. `input_name` must be a plain file name (kInternal otherwise). Errors:
     // kConverterUnavailable when the converter is missing, failing (see failing) or its queue
-    // is full (retry later); kConversionFailed when the document cannot be converted, the conversion ran past its
-    // timeout (its process is killed and replaced), or its process crashed twice (the first crash
-    // is retried once on a fresh process).
+    // is full (retry later); kConversionFailed when the document cannot be converted, the
+    // conversion ran past its timeout (its process is killed and replaced), or its process crashed
+    // twice (the first crash is retried once on a fresh process).
     [[nodiscard]] Result<std::string> Convert(std::string_view input, const OfficeRequest& request);
 
     // True for the error of a Convert or Recalculate whose process crashed on both attempts.
