@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <system_error>
 
 #include <fmt/format.h>
@@ -34,6 +35,10 @@ constexpr int kBridgeRevision = 3;
 
 // The detail of the error of a job whose process crashed on both attempts.
 constexpr std::string_view kStoppedTwiceDetail = "office process crashed on the retry too";
+
+// What a caller is told while every process fails to start; the log has the details.
+constexpr std::string_view kFailingMessage =
+    "the office converter's processes fail to start on this server; retry later";
 
 // A file: URL of a local path, with everything but unreserved characters and '/' escaped.
 std::string FileUrl(const fs::path& path) {
@@ -96,6 +101,16 @@ fs::path OutputFile(const fs::path& wanted) {
         }
     }
     return wanted;
+}
+
+// How a process that never accepted a connection ended, for the log.
+std::string ExitDescription(int status) {
+    if (WIFSIGNALED(status)) {
+        return fmt::format("it was ended by signal {} before accepting connections",
+                           WTERMSIG(status));
+    }
+    return fmt::format("it exited with status {} before accepting connections",
+                       WEXITSTATUS(status));
 }
 
 std::string ProgramVersion(const fs::path& program) {
@@ -304,9 +319,56 @@ Status OfficePool::Start() {
     return Readiness();
 }
 
+std::chrono::milliseconds ConversionTimeout(const OfficePoolOptions& options,
+                                            std::size_t input_size) {
+    constexpr std::int64_t kBytesPerMb = std::int64_t{1} << 20;
+    std::int64_t extra_ms =
+        options.timeout_per_mb.count() * static_cast<std::int64_t>(input_size) / kBytesPerMb;
+    return options.timeout + std::chrono::milliseconds(extra_ms);
+}
+
+std::chrono::milliseconds RestartDelay(const OfficePoolOptions& options, int failures) {
+    if (failures <= 0) return std::chrono::milliseconds(0);
+    auto delay = options.restart_delay;
+    for (int i = 1; i < failures && delay < options.restart_delay_max; ++i) delay *= 2;
+    return std::min(delay, options.restart_delay_max);
+}
+
+bool LogsStartFailure(const OfficePoolOptions& options, int failures) {
+    if (failures <= 0) return false;
+    bool power_of_two = (failures & (failures - 1)) == 0;
+    return power_of_two || RestartDelay(options, failures) != RestartDelay(options, failures - 1);
+}
+
+bool OfficePool::failing() const {
+    if (!installed_) return false;
+    std::lock_guard lock(mu_);
+    return FailingLocked();
+}
+
+bool OfficePool::FailingLocked() const {
+    // A process that failed its last start and is being started again counts as failing too:
+    // a start that hangs would otherwise hold callers for the whole start timeout.
+    return std::all_of(slots_.begin(), slots_.end(),
+                       [](const Slot& slot) { return slot.failures > 0; });
+}
+
+std::chrono::seconds OfficePool::NextStartIn() const {
+    std::lock_guard lock(mu_);
+    if (!installed_ || !FailingLocked()) return std::chrono::seconds(0);
+    auto now = steady_clock::now();
+    auto soonest = steady_clock::duration::max();
+    for (const Slot& slot : slots_) soonest = std::min(soonest, slot.next_start - now);
+    auto seconds = std::chrono::ceil<std::chrono::seconds>(soonest);
+    return std::max(seconds, std::chrono::seconds(1));
+}
+
 Status OfficePool::Readiness() const {
     if (!installed_) return Fail(ErrorCode::kConverterUnavailable, missing_reason_);
     std::lock_guard lock(mu_);
+    if (FailingLocked()) {
+        return Fail(ErrorCode::kConverterUnavailable, std::string(kFailingMessage));
+    }
     for (const Slot& slot : slots_) {
         if (slot.state == SlotState::kIdle || slot.state == SlotState::kBusy ||
             slot.state == SlotState::kTidying) {
@@ -376,7 +438,7 @@ Result<std::vector<RecalculatedCell>> OfficePool::Recalculate(std::string_view x
 
 template <typename Work>
 Status OfficePool::RunJob(std::size_t input_size, Work&& work) {
-    auto timeout = options_.timeout + options_.timeout_per_mb * static_cast<int>(input_size >> 20);
+    auto timeout = ConversionTimeout(options_, input_size);
     for (int attempt = 0; attempt < 2; ++attempt) {
         auto asked = steady_clock::now();
         auto acquired = Acquire(attempt > 0);
@@ -472,7 +534,7 @@ Result<OfficePool::Slot*> OfficePool::Acquire(bool retry) {
                 return true;
             }
         }
-        return stopping_;
+        return stopping_ || FailingLocked();
     };
     if (!find_free()) {
         // A retry after a crash was admitted already; it waits for the replacement process. A
@@ -489,10 +551,15 @@ Result<OfficePool::Slot*> OfficePool::Acquire(bool retry) {
         changed_.wait_for(lock, options_.start_timeout + options_.timeout, find_free);
         --waiting_;
     }
+    if (free_slot == nullptr && stopping_) {
+        return Fail(ErrorCode::kConverterUnavailable, "the server is shutting down; retry shortly");
+    }
+    if (free_slot == nullptr && FailingLocked()) {
+        return Fail(ErrorCode::kConverterUnavailable, std::string(kFailingMessage));
+    }
     if (free_slot == nullptr) {
         return Fail(ErrorCode::kConverterUnavailable,
-                    stopping_ ? "the server is shutting down; retry shortly"
-                              : "no converter process became free in time; retry shortly");
+                    "no converter process became free in time; retry shortly");
     }
     free_slot->state = SlotState::kBusy;
     return free_slot;
@@ -543,30 +610,62 @@ void OfficePool::TidyLoop() {
 void OfficePool::MaintainLoop() {
     std::unique_lock lock(mu_);
     while (!stopping_) {
-        Slot* dead = nullptr;
+        Slot* due = nullptr;
+        std::optional<steady_clock::time_point> wake;
+        auto now = steady_clock::now();
         for (Slot& slot : slots_) {
-            if (slot.state == SlotState::kDead) dead = &slot;
+            if (slot.state != SlotState::kDead) continue;
+            if (slot.next_start <= now) {
+                due = &slot;
+            } else if (!wake || slot.next_start < *wake) {
+                wake = slot.next_start;
+            }
         }
-        if (dead == nullptr) {
-            changed_.wait(lock);
+        if (due == nullptr) {
+            if (wake) {
+                changed_.wait_until(lock, *wake);
+            } else {
+                changed_.wait(lock);
+            }
             continue;
         }
-        dead->state = SlotState::kStarting;
+        due->state = SlotState::kStarting;
         lock.unlock();
-        bool started = StartProcess(*dead);
+        Status started = StartProcess(*due);
         lock.lock();
-        dead->state = started ? SlotState::kIdle : SlotState::kDead;
-        dead->tried = true;
+        bool log = RecordStart(*due, started.has_value());
+        int failures = due->failures;
+        auto delay = RestartDelay(options_, failures);
         lock.unlock();
         changed_.notify_all();
+        if (log) {
+            QUIRE_LOG_WARN(
+                "office process did not start slot={} failures={} retry_in_ms={} detail={}",
+                due->index, failures, delay.count(), started.error().detail);
+        }
         lock.lock();
-        // A process that cannot start is tried again, but not in a tight loop.
-        if (!started)
-            changed_.wait_for(lock, std::chrono::seconds(1), [this] { return stopping_; });
     }
 }
 
-bool OfficePool::StartProcess(Slot& slot) {
+bool OfficePool::RecordStart(Slot& slot, bool started) {
+    slot.tried = true;
+    if (started) {
+        if (slot.failures > 0) {
+            QUIRE_LOG_INFO("office process started after failed starts slot={} failures={}",
+                           slot.index, slot.failures);
+        }
+        slot.failures = 0;
+        slot.state = SlotState::kIdle;
+        return false;
+    }
+    // Backing off: a program that exits at once was started again every second, and logged so.
+    ++slot.failures;
+    slot.next_start = steady_clock::now() + RestartDelay(options_, slot.failures);
+    slot.state = SlotState::kDead;
+    return LogsStartFailure(options_, slot.failures);
+}
+
+Status OfficePool::StartProcess(Slot& slot) {
     StopProcess(slot);
     fs::path profile = options_.work_dir / fmt::format("profile-{}", slot.index);
     std::error_code ec;
@@ -605,7 +704,7 @@ bool OfficePool::StartProcess(Slot& slot) {
     auto deadline = steady_clock::now() + options_.start_timeout;
     for (int spawn = 0; spawn < 3 && steady_clock::now() < deadline; ++spawn) {
         pid_t pid = Spawn(argv, envp, log_path);
-        if (pid < 0) return false;
+        if (pid < 0) return Internal("the office process did not start", "fork failed");
         {
             std::lock_guard lock(mu_);
             slot.pid = pid;
@@ -617,19 +716,22 @@ bool OfficePool::StartProcess(Slot& slot) {
             if (session) {
                 slot.session = std::move(*session);
                 QUIRE_LOG_INFO("office process ready slot={} pid={}", slot.index, pid);
-                return true;
+                return {};
             }
             last_error = session.error().detail;
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
             std::lock_guard lock(mu_);
-            if (stopping_) return false;
+            if (stopping_) return Internal("the office process did not start", "stopping");
         }
+        bool exited = !Alive(slot);
         int status = StopProcess(slot);
-        if (!WIFEXITED(status) || WEXITSTATUS(status) != kRestartRequested) break;
+        if (exited && WIFEXITED(status) && WEXITSTATUS(status) == kRestartRequested) continue;
+        last_error = exited ? ExitDescription(status)
+                            : "it accepted no connection within the start timeout: " + last_error;
+        break;
     }
-    QUIRE_LOG_WARN("office process did not start slot={} detail={}", slot.index, last_error);
     StopProcess(slot);
-    return false;
+    return Internal("the office process did not start", last_error);
 }
 
 std::vector<std::string> OfficePool::OfficeEnvironment() const {

@@ -41,9 +41,29 @@ struct OfficePoolOptions {
     std::chrono::milliseconds timeout_per_mb{10'000};
     std::size_t queue_limit = 64;  // conversions waiting for a process
     std::chrono::milliseconds start_timeout{60'000};
+    // After a failed start a process is started again after restart_delay, doubled with each
+    // further failure in a row, at most restart_delay_max (see RestartDelay).
+    std::chrono::milliseconds restart_delay{1'000};
+    std::chrono::milliseconds restart_delay_max{30'000};
     // Preloaded (LD_PRELOAD) into each office process when the file exists; "" for none.
     std::filesystem::path allocator = DefaultOfficeAllocator();
 };
+
+// The time a conversion of `input_size` bytes may take: options.timeout plus
+// options.timeout_per_mb for each MB (2^20 bytes) of input, in proportion, so that half a MB
+// adds half of it (to the millisecond, rounded down).
+std::chrono::milliseconds ConversionTimeout(const OfficePoolOptions& options,
+                                            std::size_t input_size);
+
+// How long the pool waits before starting a process again after `failures` failed starts in a
+// row: zero for none, options.restart_delay after the first, doubled after each further one, at
+// most options.restart_delay_max.
+std::chrono::milliseconds RestartDelay(const OfficePoolOptions& options, int failures);
+
+// True when the `failures`-th failed start in a row is logged: the first, each one after which
+// RestartDelay grows, and then every power of two, so that a program that never starts leaves a
+// few lines, each with its count, instead of one per attempt.
+bool LogsStartFailure(const OfficePoolOptions& options, int failures);
 
 // What an export asks of the office: the document's name, the filter and its options (where the
 // input and output files live is the pool's business).
@@ -71,7 +91,7 @@ public:
     // Starts every process and waits until each accepts UNO calls or has failed to start (up to
     // start_timeout). kConverterUnavailable when LibreOffice or the UNO bridge is missing: the
     // pool then stays empty and every conversion answers the same. A process that fails to start
-    // is retried in the background; Start succeeds once at least one accepts.
+    // is retried in the background after RestartDelay; Start succeeds once at least one accepts.
     [[nodiscard]] Status Start();
 
     // Stops the pool for shutdown: waiting conversions answer kConverterUnavailable at once, and
@@ -84,6 +104,16 @@ public:
     // True when the server was told to run without the converter (no processes).
     bool disabled() const { return options_.processes == 0; }
 
+    // True when LibreOffice is installed but its processes fail to start: every process has
+    // failed its latest start (and none runs). Conversions then answer kConverterUnavailable at
+    // once instead of waiting for a process, while the pool keeps retrying with RestartDelay;
+    // the first start that succeeds ends it.
+    bool failing() const;
+
+    // While failing: the time until the pool next tries to start a process, in whole seconds
+    // rounded up, at least 1. Zero when not failing.
+    std::chrono::seconds NextStartIn() const;
+
     // OK while at least one process accepts conversions; else kConverterUnavailable saying why.
     [[nodiscard]] Status Readiness() const;
 
@@ -95,10 +125,10 @@ public:
     // as "<jobs link>/<job number>/<input_name>" (see jobs_link), so that a field that shows the
     // document's file name prints the user's name and one that shows its location nothing of
     // the data directory. `input_name` must be a plain file name (kInternal otherwise). Errors:
-    // kConverterUnavailable when the converter is missing or the queue is full (retry later);
-    // kConversionFailed when the document cannot be converted, the conversion ran past its
-    // timeout (its process is killed and replaced), or its process crashed twice (the first crash
-    // is retried once on a fresh process).
+    // kConverterUnavailable when the converter is missing, failing (see failing) or its queue
+    // is full (retry later); kConversionFailed when the document cannot be converted, the
+    // conversion ran past its timeout (its process is killed and replaced), or its process crashed
+    // twice (the first crash is retried once on a fresh process).
     [[nodiscard]] Result<std::string> Convert(std::string_view input, const OfficeRequest& request);
 
     // True for the error of a Convert or Recalculate whose process crashed on both attempts.
@@ -125,12 +155,17 @@ private:
         int conversions = 0;
         SlotState state = SlotState::kDead;
         bool tried = false;  // its first start has been attempted (guarded by mu_)
+        int failures = 0;    // failed starts since its last successful one (guarded by mu_)
+        std::chrono::steady_clock::time_point next_start{};  // when dead (guarded by mu_)
         std::unique_ptr<OfficeSession> session;
     };
     struct Attempt;
 
-    // Waits for an idle process; beyond queue_limit waiting callers (unless `retry`) fails.
+    // Waits for an idle process; beyond queue_limit waiting callers (unless `retry`) fails, and
+    // while the pool is failing it fails at once.
     Result<Slot*> Acquire(bool retry);
+    // failing() with mu_ held.
+    bool FailingLocked() const;
     void Release(Slot& slot, bool replace);
     template <typename Call>
     Status RunWithTimeout(Slot& slot, std::chrono::milliseconds timeout, Call&& call,
@@ -141,9 +176,13 @@ private:
     // Makes jobs_link_ (see jobs_link).
     void LinkJobs();
     void MaintainLoop();
+    // Notes the outcome of a start of `slot` (mu_ held): its state, and on failure its count
+    // and next start. Returns true when a failure is to be logged (LogsStartFailure).
+    bool RecordStart(Slot& slot, bool started);
     // Closes the documents of finished conversions, then frees or replaces their processes.
     void TidyLoop();
-    bool StartProcess(Slot& slot);
+    // Starts the slot's process and connects to it; on failure the error's detail says why.
+    Status StartProcess(Slot& slot);
     // The office's environment: this process's, with `allocator` preloaded.
     std::vector<std::string> OfficeEnvironment() const;
     pid_t Spawn(std::vector<char*>& argv, std::vector<char*>& envp, const std::string& log_path);

@@ -507,8 +507,8 @@ HttpResponse Api::Impl::Readiness() {
     Result<bool> store = metadata.IsEmpty();
     checks["store"] = store ? "ok" : "unavailable";
     ready = ready && store.has_value();
-    // A server without LibreOffice is ready for everything else: "missing" and "disabled" do not
-    // fail it.
+    // A server without a working LibreOffice is ready for everything else: "missing",
+    // "disabled" and "failing" do not fail it.
     if (exports != nullptr) {
         auto converter = exports->ConverterState();
         if (converter) {
@@ -1419,7 +1419,7 @@ HttpResponse Api::Impl::ExportError(const Error& error) const {
     // A 503 from an installed converter means its queue is full or it is restarting.
     if (error.code == ErrorCode::kConverterUnavailable && exports != nullptr &&
         exports->converter_installed()) {
-        response.SetHeader("Retry-After", "2");
+        response.SetHeader("Retry-After", std::to_string(exports->ConverterRetryAfter().count()));
     }
     return response;
 }

@@ -173,10 +173,16 @@ Result<ExportAnswer> ExportService::Export(std::string_view org_id, std::string 
 Result<std::string> ExportService::ConverterState() const {
     if (office_.disabled()) return std::string("disabled");
     if (!office_.installed()) return std::string("missing");
+    if (office_.failing()) return std::string("failing");
     if (auto ready = office_.Readiness(); !ready) return std::unexpected(ready.error());
     return std::string("ok");
 }
 
 bool ExportService::converter_installed() const { return office_.installed(); }
+
+std::chrono::seconds ExportService::ConverterRetryAfter() const {
+    if (office_.failing()) return office_.NextStartIn();
+    return std::chrono::seconds(2);
+}
 
 }  // namespace quire::service

@@ -3,6 +3,7 @@
 // The export use cases: a run's current document or an uploaded file, converted into another
 // format through the export matrix (DESIGN.md §4, §7).
 
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -81,13 +82,18 @@ public:
                                                    std::string_view format,
                                                    const convert::OptionInput& options);
 
-    // What /readyz says of the converter: "ok", "missing" (not installed) or "disabled" (run
-    // with no office processes) — exports that need it answer 503 but the server is ready for
-    // everything else — or a failing Status while its processes are not up.
+    // What /readyz says of the converter: "ok", "missing" (not installed), "disabled" (run
+    // with no office processes) or "failing" (installed, but its processes fail to start) —
+    // exports that need it answer 503 but the server is ready for everything else — or a
+    // failing Status while its processes are not up yet.
     [[nodiscard]] Result<std::string> ConverterState() const;
 
     // True when LibreOffice is installed (a 503 from it then means "busy, retry").
     bool converter_installed() const;
+
+    // When to ask again after a 503 from an installed converter: 2 s while it is busy, the time
+    // until its next start attempt while its processes fail to start.
+    std::chrono::seconds ConverterRetryAfter() const;
 
 private:
     [[nodiscard]] Result<ExportAnswer> Export(std::string_view org_id, std::string blob,

@@ -164,12 +164,12 @@ class ExportServer:
         self.assertEqual(response.status, 201, response)
         return response.json()["file_id"]
 
-    def convert(self, server, key, file_id, fmt, **options):
+    def convert(self, server, key, file_id, fmt, timeout=120, **options):
         fields = {"format": fmt, **{k: str(v) for k, v in options.items()}}
         body = "&".join(f"{k}={v}" for k, v in fields.items())
         return server.request("POST", f"/api/v1/files/{file_id}/convert", body=body, key=key,
                               headers={"Content-Type": "application/x-www-form-urlencoded"},
-                              timeout=120)
+                              timeout=timeout)
 
     def download(self, server, url):
         response = server.request("GET", url)
@@ -941,6 +941,112 @@ class MissingOfficeTest(ExportServer, unittest.TestCase):
             self.assertIn("request_id", body)
             self.assertIn("this server does not have", body["message"])
             self.assertNotIn("retry-after", pdf.headers)
+        finally:
+            server.cleanup()
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+# Requests to a server whose converter fails to start must answer within this (a bound that fails
+# the test, not a speed target): they used to take two minutes.
+PROMPT_ANSWER_SECONDS = 15
+
+
+class FailingOfficeTest(ExportServer, unittest.TestCase):
+    """A server whose office program exists but exits at once, so no process ever starts."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.scratch = tempfile.mkdtemp(prefix="quire-failing-office-")
+        cls.program = os.path.join(cls.scratch, "soffice.bin")
+        with open(cls.program, "w") as f:
+            f.write("#!/bin/sh\nexit 1\n")
+        os.chmod(cls.program, 0o755)
+        cls.server = QuireServer(args=["--office-program", cls.program],
+                                 env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        try:
+            # The first start has failed once /readyz is ready again.
+            wait_ready(cls.server, seconds=PROMPT_ANSWER_SECONDS)
+            cls.key = cls.server.local_key()
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.cleanup()
+        shutil.rmtree(cls.scratch, ignore_errors=True)
+
+    def test_office_exports_answer_503_at_once_instead_of_after_two_minutes(self):
+        file_id = self.upload(self.server, self.key, "memo.docx", read(DOCX))
+        pdf = self.convert(self.server, self.key, file_id, "pdf", timeout=PROMPT_ANSWER_SECONDS)
+        self.assertEqual(pdf.status, 503, pdf)
+        body = pdf.json()
+        self.assertEqual(body["error"], "converter_unavailable")
+        # It used to say "no converter process became free in time".
+        self.assertIn("fail to start", body["message"])
+        self.assertNotIn("/", body["message"])
+        self.assertGreaterEqual(int(pdf.headers["retry-after"]), 1)
+
+    def test_readyz_says_the_converter_is_failing(self):
+        ready = self.server.request("GET", "/readyz", timeout=PROMPT_ANSWER_SECONDS)
+        # It used to stay 503 "no converter process is running yet" for good.
+        self.assertEqual(ready.status, 200, ready)
+        self.assertEqual(ready.json()["checks"]["converter"], "failing")
+
+    def test_native_exports_still_work(self):
+        docx = self.upload(self.server, self.key, "memo.docx", read(DOCX))
+        txt = self.convert(self.server, self.key, docx, "txt", timeout=PROMPT_ANSWER_SECONDS)
+        self.assertEqual(txt.status, 200, txt)
+        xlsx = self.upload(self.server, self.key, "budget.xlsx", read(XLSX))
+        csv_answer = self.convert(self.server, self.key, xlsx, "csv",
+                                  timeout=PROMPT_ANSWER_SECONDS)
+        self.assertEqual(csv_answer.status, 200, csv_answer)
+        self.assertGreater(
+            len(self.download(self.server, csv_answer.json()["download_url"]).body), 0)
+
+    def test_excel_turn_with_a_formula_is_not_held_by_the_recalculation(self):
+        response = self.server.request(
+            "POST", "/api/v1/excel/generate", key=self.key, timeout=PROMPT_ANSWER_SECONDS,
+            body={"prompt": "Put 2 in A1. Put =A1*21 in A2."})
+        self.assertEqual(response.status, 200, response)
+        summary = response.json()["summary"]
+        self.assertIn("Formula values were not recalculated: the office converter's processes "
+                      "fail to start", summary)
+        self.assertNotIn(self.scratch, summary)
+
+    def test_failed_starts_are_logged_with_their_count(self):
+        log = self.server.read_log()
+        self.assertIn("office process did not start", log)
+        self.assertIn("failures=1 ", log)
+
+
+class OfficeThatStartsLateTest(ExportServer, unittest.TestCase):
+    """An office program that fails its first start and then works: the pool recovers."""
+
+    def test_exports_work_again_once_a_start_succeeds(self):
+        launcher = shutil.which("soffice")
+        if launcher is None:
+            self.skipTest("LibreOffice is not installed")
+        real = os.path.join(os.path.dirname(os.path.realpath(launcher)), "soffice.bin")
+        scratch = tempfile.mkdtemp(prefix="quire-late-office-")
+        program = os.path.join(scratch, "soffice.bin")
+        marker = os.path.join(scratch, "tried")
+        with open(program, "w") as f:
+            f.write(f"#!/bin/sh\nif [ ! -e '{marker}' ]; then : > '{marker}'; exit 1; fi\n"
+                    f"exec '{real}' \"$@\"\n")
+        os.chmod(program, 0o755)
+        server = QuireServer(args=["--office-program", program],
+                             env={"QUIRE_OFFICE_PROCESSES": "1"}).start()
+        try:
+            deadline = time.time() + 90
+            while wait_ready(server)["checks"]["converter"] != "ok":
+                self.assertLess(time.time(), deadline, server.read_log()[-2000:])
+                time.sleep(0.2)
+            key = server.local_key()
+            file_id = self.upload(server, key, "memo.docx", read(DOCX))
+            pdf = self.convert(server, key, file_id, "pdf")
+            self.assertEqual(pdf.status, 200, pdf)
+            self.assertIn("office process started after failed starts", server.read_log())
         finally:
             server.cleanup()
             shutil.rmtree(scratch, ignore_errors=True)
