@@ -155,6 +155,11 @@ Result<ExportResult> Exporter::Export(const ExportInput& input) {
             if (!files) return files;
             auto produced_at = std::chrono::steady_clock::now();
             std::shared_lock gate(blobs_.Gate());  // until the index entry names the blobs
+            // A source removed while it was converted (its run deleted or purged) has had its
+            // exports dropped already: files stored now would be named by an entry nothing drops.
+            if (!blobs_.Has(input.source_blob)) {
+                return NotFound("the document was removed while it was being exported");
+            }
             auto produced = StoreAll(*files);
             if (!produced) return produced;
             auto stored_at = std::chrono::steady_clock::now();

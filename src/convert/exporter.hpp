@@ -50,9 +50,10 @@ public:
     // Checks the pair (kInvalidRequest listing the valid targets), then answers from the cache or
     // converts. Office pairs fail with kConverterUnavailable when LibreOffice is missing or busy,
     // kConversionFailed when the document cannot be converted; native pairs with
-    // kInvalidRequest when the document cannot be read. Nothing is cached on failure, except
-    // that a conversion whose office process crashed on its retry too answers kConversionFailed
-    // at once, without the office, when asked again within kFailureMemory.
+    // kInvalidRequest when the document cannot be read; kNotFound when the source blob was
+    // removed while it was converted (nothing of the result is kept). Nothing is cached on
+    // failure, except that a conversion whose office process crashed on its retry too answers
+    // kConversionFailed at once, without the office, when asked again within kFailureMemory.
     [[nodiscard]] Result<ExportResult> Export(const ExportInput& input);
 
     // True when the pair needs LibreOffice.
