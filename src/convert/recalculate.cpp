@@ -169,10 +169,11 @@ void StoreComputedValues(const FormulaCells& formulas, const std::vector<bool>& 
                    ooxml::NamespaceOf(sheet.doc->document_element()));
         sheet.changed = true;
         ++report.recalculated;
-        ComputedFormula entry{location, cell.formula, found->second};
+        // The report shows formulas as they were written, without the file format's prefixes.
+        ComputedFormula entry{location, xlsx::RemoveFunctionPrefixes(cell.formula), found->second};
         if (entry.value.kind == RecalculatedCell::Kind::kError) {
             entry.value.text = ErrorName(entry.value.text);
-            report.errors.push_back({location, cell.formula, entry.value.text});
+            report.errors.push_back({location, entry.formula, entry.value.text});
         }
         report.computed.push_back(std::move(entry));
     }

@@ -15,14 +15,14 @@ class OfficePool;
 
 struct FormulaError {
     std::string location;  // "Summary!B7"
-    std::string formula;   // as the workbook stores it, without '='
+    std::string formula;   // as written: without '=' and the prefixes of newer functions
     std::string error;     // "#DIV/0!", "#REF!", "#NAME?", "#VALUE!", "#N/A", "#NUM!", "#NULL!"
 };
 
 // One formula cell and what the office computed for it.
 struct ComputedFormula {
     std::string location;  // "Summary!B7"
-    std::string formula;   // as the workbook stores it, without '='
+    std::string formula;   // as written: without '=' and the prefixes of newer functions
     RecalculatedCell value;
 };
 

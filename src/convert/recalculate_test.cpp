@@ -177,6 +177,39 @@ TEST_F(RecalculateTest, PartsWithoutFormulasStayByteForByte) {
     }
 }
 
+// CONCAT, IFS and TEXTJOIN were stored without the prefix the file format gives them, and the
+// office answered #NAME? for each; XLOOKUP, which Excel would have shown as #NAME? too, was
+// merely reported as not recalculated.
+TEST_F(RecalculateTest, NewerFunctionsWereWrittenWithoutTheirPrefix) {
+    xlsx::Workbook workbook = xlsx::Workbook::Create();
+    ASSERT_TRUE(workbook.AddSheet("Calc"));
+    std::vector<xlsx::CellEdit> edits = {
+        {"A1", CellValue::Formula("CONCAT(\"a\",\"b\")")},
+        {"A2", CellValue::Formula("ifs(A1=\"ab\",7,TRUE,0)")},
+        {"A3", CellValue::Formula("TEXTJOIN(\"-\",TRUE,\"x\",\"y\")")},
+        {"A4", CellValue::Formula("XLOOKUP(7,A2:A3,A1:A2)")},
+    };
+    ASSERT_TRUE(workbook.SetCells("Calc", edits));
+    auto saved = workbook.Save();
+    ASSERT_TRUE(saved);
+    std::string sheet = *ooxml::Package::Open(*saved)->ReadPart("xl/worksheets/sheet1.xml");
+    EXPECT_NE(sheet.find("<f>_xlfn.XLOOKUP(7,A2:A3,A1:A2)</f>"), std::string::npos) << sheet;
+
+    auto report = Recalculate(*pool_, *saved);
+    ASSERT_TRUE(report) << report.error().message << " " << report.error().detail;
+    EXPECT_TRUE(report->errors.empty())
+        << report->errors.front().location << " " << report->errors.front().error;
+    EXPECT_EQ(report->recalculated, 3);
+    EXPECT_EQ(report->not_recalculated, std::vector<std::string>{"Calc!A4"});
+    ASSERT_EQ(report->computed.size(), 3u);
+    EXPECT_EQ(report->computed[0].formula, "CONCAT(\"a\",\"b\")");
+    EXPECT_EQ(report->computed[0].value.text, "ab");
+    EXPECT_EQ(report->computed[1].formula, "IFS(A1=\"ab\",7,TRUE,0)");
+    EXPECT_EQ(report->computed[1].value.kind, RecalculatedCell::Kind::kNumber);
+    EXPECT_EQ(report->computed[1].value.number, 7);
+    EXPECT_EQ(report->computed[2].value.text, "x-y");
+}
+
 TEST(RecalculateFormulas, FunctionsUnknownToTheOfficeAreRecognised) {
     EXPECT_TRUE(UsesFunctionsUnknownToOffice("_xlfn.XLOOKUP(A1,B:B,C:C)"));
     EXPECT_TRUE(UsesFunctionsUnknownToOffice("SUM(_xlfn._xlws.FILTER(A1:A9,B1:B9>0))"));
@@ -184,6 +217,18 @@ TEST(RecalculateFormulas, FunctionsUnknownToTheOfficeAreRecognised) {
     EXPECT_FALSE(UsesFunctionsUnknownToOffice("VLOOKUP(A1,B:C,2,FALSE)"));
     EXPECT_FALSE(UsesFunctionsUnknownToOffice("SORTED_TOTAL+1"));
     EXPECT_FALSE(UsesFunctionsUnknownToOffice("\"XLOOKUP\"&A1"));
+}
+
+// Formulas are stored with the prefixes of newer functions: those still name what the office
+// does not know.
+TEST(RecalculateFormulas, FunctionsUnknownToTheOfficeAreRecognisedAsStored) {
+    for (std::string_view name : {"XLOOKUP", "XMATCH", "FILTER", "SORT", "SORTBY", "UNIQUE",
+                                  "SEQUENCE", "RANDARRAY", "TEXTSPLIT", "VSTACK", "TAKE"}) {
+        std::string stored = xlsx::AddFunctionPrefixes(std::string(name) + "(A1:A3)");
+        EXPECT_TRUE(stored.starts_with("_xlfn.")) << stored;
+        EXPECT_TRUE(UsesFunctionsUnknownToOffice(stored)) << stored;
+    }
+    EXPECT_FALSE(UsesFunctionsUnknownToOffice(xlsx::AddFunctionPrefixes("CONCAT(A1:A3)")));
 }
 
 }  // namespace

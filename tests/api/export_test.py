@@ -575,6 +575,29 @@ class ExportMatrixTest(ExportServer, unittest.TestCase):
         formulas = openpyxl.load_workbook(io.BytesIO(data))["Calc"]
         self.assertEqual(formulas["A2"].value, "=A1*21")
 
+    def test_newer_functions_were_written_without_their_prefix(self):
+        # CONCAT, IFS and TEXTJOIN were stored bare: the office computed #NAME? for each (and
+        # Excel showed it), and an XLOOKUP Excel could not read was reported as not recalculated.
+        response = self.server.generate(
+            self.key, "excel",
+            prompt='Add a sheet named Calc. Put =CONCAT("a","b") in A1 of Calc. '
+                   "Put =IFS(TRUE,7) in A2 of Calc. "
+                   'Put =TEXTJOIN("-",TRUE,"x","y") in A3 of Calc. '
+                   "Put =XLOOKUP(7,A2:A2,A2:A2) in A4 of Calc.")
+        self.assertEqual(response.status, 200, response)
+        body = response.json()
+        expected = {"recalculated": 3, "errors": [], "errors_total": 0,
+                    "not_recalculated": ["Calc!A4"], "not_recalculated_total": 1}
+        self.assertEqual(body["recalculation"], expected)
+        self.assertNotIn("Formula errors", body["summary"])
+        data = self.download(self.server, body["download_url"]).body
+        values = openpyxl.load_workbook(io.BytesIO(data), data_only=True)["Calc"]
+        self.assertEqual([values[f"A{row}"].value for row in range(1, 4)], ["ab", 7, "x-y"])
+        formulas = openpyxl.load_workbook(io.BytesIO(data))["Calc"]
+        self.assertEqual([formulas[f"A{row}"].value for row in range(1, 5)],
+                         ['=_xlfn.CONCAT("a","b")', "=_xlfn.IFS(TRUE,7)",
+                          '=_xlfn.TEXTJOIN("-",TRUE,"x","y")', "=_xlfn.XLOOKUP(7,A2:A2,A2:A2)"])
+
     def test_an_error_a_turn_causes_replaces_the_stale_value_and_is_reported(self):
         # A6 held 21 until A1 became 0: the old value stayed in the workbook and its CSV, and
         # the error was left out of the formula errors.

@@ -3,7 +3,8 @@
 Usage: openpyxl_check.py XLSX_SAMPLE_WRITER CORPUS_DIR
 
 1. The writer builds a sample workbook (typed table, renamed sheet, formulas); openpyxl must see
-   the sheet names, values, types, bold frozen header and formula text that were written.
+   the sheet names, values, types, bold frozen header and formula text that were written, with
+   the prefix of functions newer than Excel 2007.
 2. The writer edits a few corpus workbooks (three cells on the first worksheet); openpyxl must
    still load each one and see the edits.
 Set QUIRE_SHARED_DIR to use another shared/ folder than CORPUS_DIR's.
@@ -65,6 +66,13 @@ def check_sample(writer, workdir):
     check(summary["A1"].value == "Total units", f"A1 {summary['A1'].value}")
     check(summary["B1"].value == "=SUM('Sales Data'!B2:B4)", f"B1 {summary['B1'].value}")
     check(summary["B2"].value == "='Sales Data'!C2*'Sales Data'!B2", f"B2 {summary['B2'].value}")
+    # Functions newer than Excel 2007 carry the prefix the file format gives them; openpyxl
+    # shows the formula as stored.
+    newer = [summary[f"B{row}"].value for row in range(3, 7)]
+    check(newer == ['=_xlfn.CONCAT("a","b")', '=_xlfn.IFS(B1>0,"some",TRUE,"none")',
+                    '=_xlfn.TEXTJOIN("-",TRUE,"x","y")',
+                    "=_xlfn.XLOOKUP(12,'Sales Data'!B2:B4,'Sales Data'!A2:A4)"],
+          f"newer functions {newer}")
 
 
 def check_edited_corpus(writer, corpus, workdir):

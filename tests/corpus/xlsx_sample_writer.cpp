@@ -1,7 +1,7 @@
 // Writes workbooks for the openpyxl oracle (openpyxl_check.py).
 //
-//   xlsx_sample_writer OUT.xlsx             a new workbook: a typed table, a renamed sheet and
-//                                           formulas that refer to it
+//   xlsx_sample_writer OUT.xlsx             a new workbook: a typed table, a renamed sheet,
+//                                           formulas that refer to it and newer functions
 //   xlsx_sample_writer --edit IN.xlsx OUT.xlsx
 //                                           IN with three cells set on its first worksheet
 
@@ -10,6 +10,7 @@
 #include <iterator>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "ooxml/xlsx/workbook.hpp"
 
@@ -46,6 +47,17 @@ CsvTable SampleTable() {
     return table;
 }
 
+// Functions Excel added after 2007, which the file stores with a prefix.
+Status WriteNewerFunctions(Workbook& workbook) {
+    const std::vector<std::vector<CellValue>> rows = {
+        {CellValue::Formula("CONCAT(\"a\",\"b\")")},
+        {CellValue::Formula("IFS(B1>0,\"some\",TRUE,\"none\")")},
+        {CellValue::Formula("TEXTJOIN(\"-\",TRUE,\"x\",\"y\")")},
+        {CellValue::Formula("xlookup(12,Raw!B2:B4,Raw!A2:A4)")},
+    };
+    return workbook.WriteRows("Summary", {2, 3}, rows);
+}
+
 int WriteSample(const std::string& out) {
     Workbook workbook = Workbook::Create();
     if (!Check(workbook.AddSheet("Raw"), "add Raw") ||
@@ -54,6 +66,7 @@ int WriteSample(const std::string& out) {
         !Check(workbook.SetCell("Summary", "A1", CellValue::Text("Total units")), "A1") ||
         !Check(workbook.SetCell("Summary", "B1", CellValue::Formula("SUM(Raw!B2:B4)")), "B1") ||
         !Check(workbook.SetCell("Summary", "B2", CellValue::Formula("=Raw!C2*Raw!B2")), "B2") ||
+        !Check(WriteNewerFunctions(workbook), "newer functions") ||
         !Check(workbook.RenameSheet("Raw", "Sales Data"), "rename")) {
         return 1;
     }

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
+#include <utility>
 #include <vector>
 
 namespace quire::xlsx {
@@ -201,6 +203,8 @@ std::size_t SkipReference(std::string_view f, std::size_t bang) {
 struct FormulaScan {
     std::vector<FormulaToken> tokens;
     std::vector<FormulaReference> references;
+    // Where each name called like a function starts and ends in the formula.
+    std::vector<std::pair<std::size_t, std::size_t>> calls;
 };
 
 // "A", "$XFD": a whole column's number, else nullopt.
@@ -384,6 +388,7 @@ FormulaScan ScanFormula(std::string_view f) {
                 continue;
             }
             if (end < f.size() && f[end] == '(') {
+                scan.calls.emplace_back(i, end);
                 scan.references.push_back({"", "", std::nullopt, std::string(token), true});
             } else {
                 AddNameToken(f, i, end, i < range_end, scan);
@@ -396,7 +401,244 @@ FormulaScan ScanFormula(std::string_view f) {
     return scan;
 }
 
+// A function written with a prefix in the file format ([MS-XLSX] 2.2.2, future functions).
+struct NewerFunction {
+    std::string_view name;
+    std::string_view prefix;
+};
+
+constexpr std::string_view kXlfn = "_xlfn.";
+constexpr std::string_view kXlws = "_xlfn._xlws.";
+
+// Sorted by name, as FindNewerFunction's binary search needs.
+constexpr NewerFunction kNewerFunctions[] = {
+    {"ACOT", kXlfn},
+    {"ACOTH", kXlfn},
+    {"AGGREGATE", kXlfn},
+    {"ARABIC", kXlfn},
+    {"ARRAYTOTEXT", kXlfn},
+    {"BASE", kXlfn},
+    {"BETA.DIST", kXlfn},
+    {"BETA.INV", kXlfn},
+    {"BINOM.DIST", kXlfn},
+    {"BINOM.DIST.RANGE", kXlfn},
+    {"BINOM.INV", kXlfn},
+    {"BITAND", kXlfn},
+    {"BITLSHIFT", kXlfn},
+    {"BITOR", kXlfn},
+    {"BITRSHIFT", kXlfn},
+    {"BITXOR", kXlfn},
+    {"CEILING.MATH", kXlfn},
+    {"CEILING.PRECISE", kXlfn},
+    {"CHISQ.DIST", kXlfn},
+    {"CHISQ.DIST.RT", kXlfn},
+    {"CHISQ.INV", kXlfn},
+    {"CHISQ.INV.RT", kXlfn},
+    {"CHISQ.TEST", kXlfn},
+    {"CHOOSECOLS", kXlfn},
+    {"CHOOSEROWS", kXlfn},
+    {"COMBINA", kXlfn},
+    {"CONCAT", kXlfn},
+    {"CONFIDENCE.NORM", kXlfn},
+    {"CONFIDENCE.T", kXlfn},
+    {"COT", kXlfn},
+    {"COTH", kXlfn},
+    {"COVARIANCE.P", kXlfn},
+    {"COVARIANCE.S", kXlfn},
+    {"CSC", kXlfn},
+    {"CSCH", kXlfn},
+    {"DAYS", kXlfn},
+    {"DECIMAL", kXlfn},
+    {"DROP", kXlfn},
+    {"ERF.PRECISE", kXlfn},
+    {"ERFC.PRECISE", kXlfn},
+    {"EXPAND", kXlfn},
+    {"EXPON.DIST", kXlfn},
+    {"F.DIST", kXlfn},
+    {"F.DIST.RT", kXlfn},
+    {"F.INV", kXlfn},
+    {"F.INV.RT", kXlfn},
+    {"F.TEST", kXlfn},
+    {"FILTER", kXlws},
+    {"FILTERXML", kXlfn},
+    {"FLOOR.MATH", kXlfn},
+    {"FLOOR.PRECISE", kXlfn},
+    {"FORECAST.ETS", kXlfn},
+    {"FORECAST.ETS.CONFINT", kXlfn},
+    {"FORECAST.ETS.SEASONALITY", kXlfn},
+    {"FORECAST.ETS.STAT", kXlfn},
+    {"FORECAST.LINEAR", kXlfn},
+    {"FORMULATEXT", kXlfn},
+    {"GAMMA", kXlfn},
+    {"GAMMA.DIST", kXlfn},
+    {"GAMMA.INV", kXlfn},
+    {"GAMMALN.PRECISE", kXlfn},
+    {"GAUSS", kXlfn},
+    {"HSTACK", kXlfn},
+    {"HYPGEOM.DIST", kXlfn},
+    {"IFNA", kXlfn},
+    {"IFS", kXlfn},
+    {"IMCOSH", kXlfn},
+    {"IMCOT", kXlfn},
+    {"IMCSC", kXlfn},
+    {"IMCSCH", kXlfn},
+    {"IMSEC", kXlfn},
+    {"IMSECH", kXlfn},
+    {"IMSINH", kXlfn},
+    {"IMTAN", kXlfn},
+    {"ISFORMULA", kXlfn},
+    {"ISOWEEKNUM", kXlfn},
+    {"LOGNORM.DIST", kXlfn},
+    {"LOGNORM.INV", kXlfn},
+    {"MAXIFS", kXlfn},
+    {"MINIFS", kXlfn},
+    {"MODE.MULT", kXlfn},
+    {"MODE.SNGL", kXlfn},
+    {"MUNIT", kXlfn},
+    {"NEGBINOM.DIST", kXlfn},
+    {"NORM.DIST", kXlfn},
+    {"NORM.INV", kXlfn},
+    {"NORM.S.DIST", kXlfn},
+    {"NORM.S.INV", kXlfn},
+    {"NUMBERVALUE", kXlfn},
+    {"PDURATION", kXlfn},
+    {"PERCENTILE.EXC", kXlfn},
+    {"PERCENTILE.INC", kXlfn},
+    {"PERCENTRANK.EXC", kXlfn},
+    {"PERCENTRANK.INC", kXlfn},
+    {"PERMUTATIONA", kXlfn},
+    {"PHI", kXlfn},
+    {"POISSON.DIST", kXlfn},
+    {"QUARTILE.EXC", kXlfn},
+    {"QUARTILE.INC", kXlfn},
+    {"RANDARRAY", kXlfn},
+    {"RANK.AVG", kXlfn},
+    {"RANK.EQ", kXlfn},
+    {"RRI", kXlfn},
+    {"SEC", kXlfn},
+    {"SECH", kXlfn},
+    {"SEQUENCE", kXlfn},
+    {"SHEET", kXlfn},
+    {"SHEETS", kXlfn},
+    {"SKEW.P", kXlfn},
+    {"SORT", kXlws},
+    {"SORTBY", kXlfn},
+    {"STDEV.P", kXlfn},
+    {"STDEV.S", kXlfn},
+    {"SWITCH", kXlfn},
+    {"T.DIST", kXlfn},
+    {"T.DIST.2T", kXlfn},
+    {"T.DIST.RT", kXlfn},
+    {"T.INV", kXlfn},
+    {"T.INV.2T", kXlfn},
+    {"T.TEST", kXlfn},
+    {"TAKE", kXlfn},
+    {"TEXTAFTER", kXlfn},
+    {"TEXTBEFORE", kXlfn},
+    {"TEXTJOIN", kXlfn},
+    {"TEXTSPLIT", kXlfn},
+    {"TOCOL", kXlfn},
+    {"TOROW", kXlfn},
+    {"UNICHAR", kXlfn},
+    {"UNICODE", kXlfn},
+    {"UNIQUE", kXlfn},
+    {"VALUETOTEXT", kXlfn},
+    {"VAR.P", kXlfn},
+    {"VAR.S", kXlfn},
+    {"VSTACK", kXlfn},
+    {"WEBSERVICE", kXlfn},
+    {"WEIBULL.DIST", kXlfn},
+    {"WRAPCOLS", kXlfn},
+    {"WRAPROWS", kXlfn},
+    {"XLOOKUP", kXlfn},
+    {"XMATCH", kXlfn},
+    {"XOR", kXlfn},
+    {"Z.TEST", kXlfn},
+};
+
+static_assert(std::ranges::is_sorted(kNewerFunctions, {}, &NewerFunction::name));
+
+char AsciiUpper(char ch) { return ch >= 'a' && ch <= 'z' ? static_cast<char>(ch - 'a' + 'A') : ch; }
+
+// -1, 0 or 1 as `name`, compared ignoring ASCII case, sorts before, with or after `upper`.
+int CompareUpper(std::string_view name, std::string_view upper) {
+    for (std::size_t i = 0; i < name.size() && i < upper.size(); ++i) {
+        char ch = AsciiUpper(name[i]);
+        if (ch != upper[i]) return ch < upper[i] ? -1 : 1;
+    }
+    return name.size() < upper.size() ? -1 : name.size() > upper.size() ? 1 : 0;
+}
+
+// The entry of kNewerFunctions named `name` in any case, or nullptr.
+const NewerFunction* FindNewerFunction(std::string_view name) {
+    const NewerFunction* found =
+        std::lower_bound(std::begin(kNewerFunctions), std::end(kNewerFunctions), name,
+                         [](const NewerFunction& entry, std::string_view key) {
+                             return CompareUpper(key, entry.name) > 0;
+                         });
+    if (found == std::end(kNewerFunctions) || CompareUpper(name, found->name) != 0) return nullptr;
+    return found;
+}
+
+bool StartsWithIgnoreCase(std::string_view text, std::string_view prefix) {
+    return text.size() >= prefix.size() && EqualsIgnoreCase(text.substr(0, prefix.size()), prefix);
+}
+
+// Whether some name right before a '(' of `f` is in kNewerFunctions, string literals and all: a
+// quick look that spares most formulas (SUM, IF) the full scan of AddFunctionPrefixes.
+bool MayCallNewerFunction(std::string_view f) {
+    for (std::size_t open = f.find('('); open != std::string_view::npos;
+         open = f.find('(', open + 1)) {
+        std::size_t start = open;
+        while (start > 0 && IsNameChar(f[start - 1])) --start;
+        if (FindNewerFunction(f.substr(start, open - start)) != nullptr) return true;
+    }
+    return false;
+}
+
+// The call names of `f` replaced by what `rewrite` gives for them; nullopt keeps a name.
+template <typename Rewrite>
+std::string RewriteCalls(std::string_view f, Rewrite rewrite) {
+    // Most formulas call nothing, and a call needs '(': no scan for those.
+    if (f.find('(') == std::string_view::npos) return std::string(f);
+    std::string out;
+    out.reserve(f.size() + 8);
+    std::size_t copied = 0;
+    for (auto [start, end] : ScanFormula(f).calls) {
+        std::optional<std::string> replaced = rewrite(f.substr(start, end - start));
+        if (!replaced) continue;
+        out.append(f.substr(copied, start - copied));
+        out += *replaced;
+        copied = end;
+    }
+    out.append(f.substr(copied));
+    return out;
+}
+
 }  // namespace
+
+std::string AddFunctionPrefixes(std::string_view f) {
+    if (!MayCallNewerFunction(f)) return std::string(f);
+    return RewriteCalls(f, [](std::string_view name) -> std::optional<std::string> {
+        const NewerFunction* function = FindNewerFunction(name);
+        if (function == nullptr) return std::nullopt;
+        return fmt::format("{}{}", function->prefix, function->name);
+    });
+}
+
+std::string RemoveFunctionPrefixes(std::string_view f) {
+    if (f.find('_') == std::string_view::npos) return std::string(f);  // no prefix to remove
+    return RewriteCalls(f, [](std::string_view name) -> std::optional<std::string> {
+        // The longer prefix first: "_xlfn._xlws.SORT" also starts with "_xlfn.".
+        for (std::string_view prefix : {kXlws, kXlfn}) {
+            if (!StartsWithIgnoreCase(name, prefix)) continue;
+            std::string_view bare = name.substr(prefix.size());
+            const NewerFunction* function = FindNewerFunction(bare);
+            if (function != nullptr && function->prefix == prefix) return std::string(bare);
+        }
+        return std::nullopt;
+    });
+}
 
 std::vector<FormulaToken> FormulaTokens(std::string_view f) { return ScanFormula(f).tokens; }
 

@@ -107,6 +107,22 @@ struct FormulaReference {
 // (INDIRECT, OFFSET) and structured references without a table name ([@Col]) are not found.
 std::vector<FormulaReference> FormulaReferences(std::string_view formula);
 
+// The formula as the file format stores it. Functions Excel added after 2007 (CONCAT, IFS,
+// TEXTJOIN, XLOOKUP and the like, [MS-XLSX] 2.2.2 "future functions") are written with a prefix,
+// "_xlfn." or, for FILTER and SORT, "_xlfn._xlws."; without it Excel and LibreOffice answer
+// #NAME?. Each call of such a function (a name followed by '(', in any case) gets its prefix and
+// its name in upper case: "concat(A1,B1)" becomes "_xlfn.CONCAT(A1,B1)". String literals, sheet
+// names, defined and table names, names not followed by '(' and calls that already carry a
+// prefix are left as they are. LET, LAMBDA and the functions that take a LAMBDA are not in the
+// table: Excel also needs the names they bind marked (_xlpm.x), which this does not do.
+std::string AddFunctionPrefixes(std::string_view formula);
+
+// The formula as a person writes it: the inverse of AddFunctionPrefixes. A call written with
+// exactly the prefix AddFunctionPrefixes gives its function loses it ("_xlfn.CONCAT(" becomes
+// "CONCAT("); any other prefixed call (_xlfn.LET, _xlfn.ANCHORARRAY) keeps its prefix, so that
+// writing the text back stores the formula unchanged.
+std::string RemoveFunctionPrefixes(std::string_view formula);
+
 // Why a formula cannot be stored as it is, or "" when its brackets and quotes balance: string
 // literals ("a""b") and quoted sheet names ('It''s'!A1) closed, and (), {} and [] nested
 // properly outside them. It catches the typing slips a spreadsheet would reject on opening

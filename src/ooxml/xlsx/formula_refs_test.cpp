@@ -226,5 +226,67 @@ INSTANTIATE_TEST_SUITE_P(
                       "call:_xlfn.XLOOKUP A1 B1:B1048576 C1:C1048576 A1 Data!B2"},
         ReferenceCase{"A1:B2:C5", "A1:C5"}));
 
+// Each row: a formula as written and as the file stores it.
+struct PrefixCase {
+    const char* written;
+    const char* stored;
+};
+
+class FunctionPrefixTest : public testing::TestWithParam<PrefixCase> {};
+
+TEST_P(FunctionPrefixTest, NewerFunctionsWereWrittenWithoutTheirPrefix) {
+    EXPECT_EQ(AddFunctionPrefixes(GetParam().written), GetParam().stored) << GetParam().written;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formulas, FunctionPrefixTest,
+    testing::Values(
+        PrefixCase{"CONCAT(\"a\",\"b\")", "_xlfn.CONCAT(\"a\",\"b\")"},
+        PrefixCase{"IFS(A1>0,1,TRUE,0)", "_xlfn.IFS(A1>0,1,TRUE,0)"},
+        PrefixCase{"XLOOKUP(1,A:A,B:B)+STDEV.S(C1:C9)",
+                   "_xlfn.XLOOKUP(1,A:A,B:B)+_xlfn.STDEV.S(C1:C9)"},
+        // FILTER and SORT carry a second prefix; SORTBY and UNIQUE do not.
+        PrefixCase{"SORT(UNIQUE(FILTER(A1:A9,B1:B9>0)))",
+                   "_xlfn._xlws.SORT(_xlfn.UNIQUE(_xlfn._xlws.FILTER(A1:A9,B1:B9>0)))"},
+        PrefixCase{"SORTBY(A1:A9,B1:B9)", "_xlfn.SORTBY(A1:A9,B1:B9)"},
+        // Nested inside functions Excel 2007 already had, and in lower or mixed case.
+        PrefixCase{"IF(A1,TEXTJOIN(\",\",TRUE,B1:B3),SUM(C1:C3))",
+                   "IF(A1,_xlfn.TEXTJOIN(\",\",TRUE,B1:B3),SUM(C1:C3))"},
+        PrefixCase{"concat(A1,B1)&Textjoin(\"-\",1,C1:C2)",
+                   "_xlfn.CONCAT(A1,B1)&_xlfn.TEXTJOIN(\"-\",1,C1:C2)"},
+        // Already prefixed: left alone, in any case.
+        PrefixCase{"_xlfn.CONCAT(A1)&_XLFN.IFS(TRUE,1)", "_xlfn.CONCAT(A1)&_XLFN.IFS(TRUE,1)"},
+        PrefixCase{"_xlfn._xlws.SORT(A1:A3)", "_xlfn._xlws.SORT(A1:A3)"},
+        // Text in string literals and quoted sheet names is no call.
+        PrefixCase{"\"CONCAT(\"&A1&\"IFS(\"\"x\"\")\"", "\"CONCAT(\"&A1&\"IFS(\"\"x\"\")\""},
+        PrefixCase{"SUM('CONCAT(1)'!A1,'IFS(x'!B2)", "SUM('CONCAT(1)'!A1,'IFS(x'!B2)"},
+        PrefixCase{"IFS!A1+CONCAT!B2", "IFS!A1+CONCAT!B2"},
+        // A defined name that shares a function's name, used without '(', is a name.
+        PrefixCase{"CONCAT+IFS*2", "CONCAT+IFS*2"}, PrefixCase{"Sales[CONCAT]", "Sales[CONCAT]"},
+        // Names that only contain a function's name, and functions Excel 2007 had.
+        PrefixCase{"MY.CONCAT(A1)+CONCATENATE(A1,B1)+XIFS(1)",
+                   "MY.CONCAT(A1)+CONCATENATE(A1,B1)+XIFS(1)"},
+        // LET and LAMBDA would also need their parameters marked: not rewritten.
+        PrefixCase{"LET(x,1,x)", "LET(x,1,x)"}, PrefixCase{"A1+1", "A1+1"}));
+
+class FunctionPrefixRoundTrip : public testing::TestWithParam<PrefixCase> {};
+
+TEST_P(FunctionPrefixRoundTrip, ReadsBackAsWritten) {
+    EXPECT_EQ(RemoveFunctionPrefixes(GetParam().stored), GetParam().written) << GetParam().stored;
+    EXPECT_EQ(AddFunctionPrefixes(RemoveFunctionPrefixes(GetParam().stored)), GetParam().stored);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Formulas, FunctionPrefixRoundTrip,
+    testing::Values(
+        PrefixCase{"CONCAT(\"_xlfn.IFS(\",A1)", "_xlfn.CONCAT(\"_xlfn.IFS(\",A1)"},
+        PrefixCase{"SORT(FILTER(A1:A9,B1:B9))",
+                   "_xlfn._xlws.SORT(_xlfn._xlws.FILTER(A1:A9,B1:B9))"},
+        PrefixCase{"SUM('_xlfn.IFS(x'!A1)", "SUM('_xlfn.IFS(x'!A1)"},
+        // Prefixes Quire does not add stay, so the formula is stored unchanged when written back.
+        PrefixCase{"_xlfn.LET(_xlpm.x,1,_xlpm.x)", "_xlfn.LET(_xlpm.x,1,_xlpm.x)"},
+        PrefixCase{"SUM(_xlfn.ANCHORARRAY(A1))", "SUM(_xlfn.ANCHORARRAY(A1))"},
+        PrefixCase{"_xlfn.SORT(A1:A3)", "_xlfn.SORT(A1:A3)"}));
+
 }  // namespace
 }  // namespace quire::xlsx

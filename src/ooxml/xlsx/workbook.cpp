@@ -665,10 +665,12 @@ Result<CellWrite> Workbook::Impl::PrepareChecked(const CellValue& value, std::op
             std::string_view f = value.text;
             if (f.starts_with('=')) f.remove_prefix(1);
             write.kind = CellWrite::Kind::kFormula;
-            if (borrow) {
+            std::string stored = AddFunctionPrefixes(f);
+            // Prefixes only ever lengthen a formula: the same length means the same text.
+            if (borrow && stored.size() == f.size()) {
                 write.borrowed = f;
             } else {
-                write.text = std::string(f);
+                write.text = std::move(stored);
             }
             return write;
         }
@@ -1133,7 +1135,7 @@ Result<CellValue> Workbook::GetCell(std::string_view sheet, std::string_view ref
 
 Result<CellValue> Workbook::Impl::ReadCell(const pugi::xml_node& c) {
     if (pugi::xml_node f = Child(c, "f"); f && !NodeText(f).empty()) {
-        return CellValue::Formula(NodeText(f));
+        return CellValue::Formula(RemoveFunctionPrefixes(NodeText(f)));
     }
     std::string_view type = c.attribute("t").value();
     std::string v = NodeText(Child(c, "v"));

@@ -40,8 +40,9 @@ struct CellEdit {
 };
 
 // One cell as ReadRange returns it: its value (for a formula, the value last calculated, kEmpty
-// when none is stored) and its formula without the leading '=', "" for a plain value. Errors
-// such as #DIV/0! come back as kText.
+// when none is stored) and its formula without the leading '=', "" for a plain value. Formulas
+// read as written, without the prefixes the file gives newer functions (RemoveFunctionPrefixes).
+// Errors such as #DIV/0! come back as kText.
 struct CellContent {
     CellValue value;
     std::string formula;
@@ -60,7 +61,7 @@ struct RangeContent {
 // A formula that refers to something the workbook lacks, found by CheckFormulas.
 struct FormulaProblem {
     std::string location;  // "Summary!B7", or "name Sales" for a defined name
-    std::string formula;   // the formula without '='
+    std::string formula;   // the formula without '=', as RemoveFunctionPrefixes gives it
     std::string problem;   // "refers to a missing sheet 'Data'"
 };
 
@@ -82,7 +83,7 @@ struct TableInfo {
 // A defined name: a named formula or range, for the whole workbook or local to one sheet.
 struct DefinedNameInfo {
     std::string name;
-    std::string refers_to;  // the formula without a leading '=', "Data!$A$1:$A$9"
+    std::string refers_to;  // without the leading '=' and function prefixes: "Data!$A$1:$A$9"
     std::string sheet;      // the sheet it is local to, "" for a workbook-wide name
     bool hidden = false;
 };
@@ -211,7 +212,8 @@ public:
     // Sets one cell ("B7") of a worksheet. Cached values of formulas are cleared and a full
     // recalculation on open is requested. The cell keeps its style, except that a date gets a
     // date number format when its style has none. Text goes to the shared strings when the
-    // workbook has them, else inline. A formula is given without its leading '='. Overwriting the
+    // workbook has them, else inline. A formula is given without its leading '=' and is
+    // stored with the prefixes of newer functions added (AddFunctionPrefixes). Overwriting the
     // anchor of a shared formula turns the rest of that group into ordinary formulas. An unknown
     // sheet is kNotFound; a chartsheet, a bad reference or an unstorable value is
     // kInvalidRequest; either way nothing changes.
@@ -228,7 +230,8 @@ public:
     [[nodiscard]] Status WriteRows(std::string_view sheet, CellRef top_left,
                                    std::span<const std::vector<CellValue>> rows);
 
-    // Reads one cell back: its formula (kFormula) if it has one, else its value. A number whose
+    // Reads one cell back: its formula (kFormula, without the prefixes of newer functions) if it
+    // has one, else its value. A number whose
     // style is a date format comes back as kDate. A missing cell is kEmpty.
     [[nodiscard]] Result<CellValue> GetCell(std::string_view sheet, std::string_view ref) const;
 
@@ -385,7 +388,8 @@ public:
     // name follows Excel's rules: it starts with a letter, '_' or '\', holds only letters,
     // digits, '_', '.' and '\', is at most 255 characters, and is not a cell reference ("B7",
     // "R1C1"); it must not be a table's name. `refers_to` is a formula (leading '=' optional)
-    // whose brackets and quotes balance. A non-empty `sheet` makes the name local to that sheet
+    // whose brackets and quotes balance, stored with the prefixes of newer functions added
+    // (AddFunctionPrefixes). A non-empty `sheet` makes the name local to that sheet
     // (kNotFound when it does not exist). Anything else wrong is kInvalidRequest.
     [[nodiscard]] Status DefineName(std::string_view name, std::string_view refers_to,
                                     std::string_view sheet = {});

@@ -177,7 +177,7 @@ std::string AnchorPlainRange(std::string_view formula) {
 
 // ---- Arguments ---------------------------------------------------------------------------------
 
-// A formula argument without its leading '=', checked for balance.
+// A formula argument without its leading '=', checked for balance, as the file stores it.
 Result<std::string> FormulaArgument(std::string_view text, std::string_view what) {
     if (text.starts_with('=')) text.remove_prefix(1);
     if (text.empty()) return InvalidRequest(fmt::format("{} is empty", what));
@@ -185,7 +185,7 @@ Result<std::string> FormulaArgument(std::string_view text, std::string_view what
     if (std::string problem = FormulaSyntaxProblem(text); !problem.empty()) {
         return InvalidRequest(fmt::format("{}: {}", what, problem));
     }
-    return std::string(text);
+    return AddFunctionPrefixes(text);
 }
 
 Status CheckText(std::string_view text, std::string_view what, std::size_t max_length) {
@@ -416,7 +416,7 @@ Result<std::vector<DefinedNameInfo>> Workbook::Impl::ListDefinedNames() {
          ElementChildren(Child(WorkbookRoot(), "definedNames"), "definedName")) {
         DefinedNameInfo info;
         info.name = node.attribute("name").value();
-        info.refers_to = NodeText(node);
+        info.refers_to = RemoveFunctionPrefixes(NodeText(node));
         int local = IntAttr(node, "localSheetId", -1);
         if (local >= 0 && local < static_cast<int>(entries->size())) {
             info.sheet = (*entries)[local].name;

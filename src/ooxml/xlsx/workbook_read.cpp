@@ -98,7 +98,7 @@ bool Workbook::Uses1904Dates() const {
 
 Result<CellContent> Workbook::Impl::ReadCellNode(const pugi::xml_node& c) {
     CellContent content;
-    if (pugi::xml_node f = Child(c, "f")) content.formula = NodeText(f);
+    if (pugi::xml_node f = Child(c, "f")) content.formula = RemoveFunctionPrefixes(NodeText(f));
     std::string_view type = c.attribute("t").value();
     std::string v = NodeText(Child(c, "v"));
     if (type == "inlineStr") {
@@ -199,8 +199,9 @@ Result<RangeContent> Workbook::ReadRange(std::string_view sheet, std::string_vie
                 if (!shared) shared = SharedFormulas(reader.data());
                 auto group = shared->find(IntAttr(f, "si", -1));
                 if (group != shared->end()) {
-                    cell->formula = ShiftFormula(group->second.text, r - group->second.anchor.row,
-                                                 col - group->second.anchor.col);
+                    cell->formula = RemoveFunctionPrefixes(
+                        ShiftFormula(group->second.text, r - group->second.anchor.row,
+                                     col - group->second.anchor.col));
                 }
             }
             row.push_back(std::move(*cell));
@@ -294,7 +295,8 @@ Result<std::vector<FormulaProblem>> Workbook::CheckFormulas(std::size_t max_prob
         if (problems.size() >= max_problems) return;
         std::string problem = JudgeFormula(formula, sheets, names);
         if (!problem.empty()) {
-            problems.push_back({std::move(location), std::string(formula), std::move(problem)});
+            problems.push_back(
+                {std::move(location), RemoveFunctionPrefixes(formula), std::move(problem)});
         }
     };
 

@@ -321,6 +321,62 @@ TEST(CellTools, FillFormulaMovesRelativeReferencesAndKeepsAnchoredOnes) {
     }
 }
 
+TEST(Workbook, NewerFunctionsWereWrittenWithoutTheirPrefix) {
+    Workbook workbook = TwoSheets();
+    Call(workbook, "set_cells", R"js({"sheet": "Summary", "cells": [
+        {"ref": "A1", "formula": "=CONCAT(Data!A1,Data!A2)"},
+        {"ref": "A2", "formula": "=ifs(Data!A1>0,1,TRUE,0)"},
+        {"ref": "A3", "formula": "=TEXTJOIN(Data!B1,TRUE,Data!A1:A3)"},
+        {"ref": "A4", "formula": "=XLOOKUP(2,Data!A1:A3,Data!B1:B3)"},
+        {"ref": "A5", "formula": "=_xlfn.CONCAT(Data!A1)"}]})js");
+    Call(
+        workbook, "fill_formula",
+        R"js({"sheet": "Summary", "range": "B1:B2", "formula": "=MAXIFS(Data!A1:A3,Data!B1:B3,C1)"})js");
+    std::vector<std::vector<CellValue>> rows = {{CellValue::Formula("SORT(UNIQUE(Data!A1:A9))")}};
+    ASSERT_TRUE(workbook.WriteRows("Summary", {3, 1}, rows));
+    ASSERT_TRUE(workbook.DefineName("Joined", "=CONCAT(Data!A1,Data!A2)"));
+    ConditionalFormatRule rule;
+    rule.op = "greaterThan";
+    rule.formulas = {"MINIFS(Data!A1:A3,Data!B1:B3,1)"};
+    rule.fill_color = "FFC7CE";
+    ASSERT_TRUE(workbook.AddConditionalFormat("Summary", "D1:D3", rule));
+    std::string bytes = SavedBytes(workbook);
+
+    std::string sheet = workbook_testing::PartText(bytes, "xl/worksheets/sheet2.xml");
+    for (std::string_view stored :
+         {"<f>_xlfn.CONCAT(Data!A1,Data!A2)</f>", "<f>_xlfn.IFS(Data!A1&gt;0,1,TRUE,0)</f>",
+          "<f>_xlfn.TEXTJOIN(Data!B1,TRUE,Data!A1:A3)</f>",
+          "<f>_xlfn.XLOOKUP(2,Data!A1:A3,Data!B1:B3)</f>", "<f>_xlfn.CONCAT(Data!A1)</f>",
+          "<f>_xlfn.MAXIFS(Data!A2:A4,Data!B2:B4,C2)</f>",
+          "<f>_xlfn._xlws.SORT(_xlfn.UNIQUE(Data!A1:A9))</f>",
+          "<formula>_xlfn.MINIFS(Data!A1:A3,Data!B1:B3,1)</formula>"}) {
+        EXPECT_TRUE(workbook_testing::Contains(sheet, stored)) << stored;
+    }
+    EXPECT_TRUE(workbook_testing::Contains(
+        workbook_testing::PartText(bytes, "xl/workbook.xml"),
+        "<definedName name=\"Joined\">_xlfn.CONCAT(Data!A1,Data!A2)</definedName>"));
+
+    // Read back, the formulas are as they were written, with the function names in capitals.
+    Workbook reopened = workbook_testing::MustOpen(bytes);
+    json::value read = Call(reopened, "read_range", R"({"sheet": "Summary", "range": "A1:C2"})");
+    EXPECT_EQ(read.at("rows").at(0).at(0).at("formula"), "=CONCAT(Data!A1,Data!A2)");
+    EXPECT_EQ(read.at("rows").at(1).at(0).at("formula"), "=IFS(Data!A1>0,1,TRUE,0)");
+    EXPECT_EQ(read.at("rows").at(1).at(1).at("formula"), "=MAXIFS(Data!A2:A4,Data!B2:B4,C2)");
+    EXPECT_EQ(read.at("rows").at(0).at(2).at("formula"), "=SORT(UNIQUE(Data!A1:A9))");
+    EXPECT_EQ(reopened.GetCell("Summary", "A4")->text, "XLOOKUP(2,Data!A1:A3,Data!B1:B3)");
+    Result<std::vector<DefinedNameInfo>> names = reopened.DefinedNames();
+    ASSERT_TRUE(names && names->size() == 1);
+    EXPECT_EQ(names->front().refers_to, "CONCAT(Data!A1,Data!A2)");
+}
+
+TEST(Workbook, CheckFormulasShowsFormulasWithoutTheirFunctionPrefixes) {
+    Workbook workbook = TwoSheets();
+    ASSERT_TRUE(workbook.SetCell("Summary", "A1", CellValue::Formula("TEXTJOIN(\",\",1,Gone!A1)")));
+    Result<std::vector<FormulaProblem>> problems = workbook.CheckFormulas(10, nullptr);
+    ASSERT_TRUE(problems && problems->size() == 1);
+    EXPECT_EQ(problems->front().formula, "TEXTJOIN(\",\",1,Gone!A1)");
+}
+
 TEST(CellTools, FillFormulaRefusesBadRangesAndChangesNothing) {
     Workbook workbook = TwoSheets();
     std::string before = SavedBytes(workbook);
