@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/utf8.hpp"
 #include "ooxml/docx/word_impl.hpp"
 #include "ooxml/package/xml.hpp"
 
@@ -45,24 +46,6 @@ std::optional<int> PlainNumber(std::string_view text) {
     return negative ? -value : value;
 }
 
-void AppendUtf8(std::string& out, unsigned long code) {
-    if (code < 0x80) {
-        out += static_cast<char>(code);
-    } else if (code < 0x800) {
-        out += static_cast<char>(0xC0 | (code >> 6));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-    } else if (code < 0x10000) {
-        out += static_cast<char>(0xE0 | (code >> 12));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-    } else {
-        out += static_cast<char>(0xF0 | (code >> 18));
-        out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-        out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-        out += static_cast<char>(0x80 | (code & 0x3F));
-    }
-}
-
 // An attribute value as the tree parse gives it (references decoded, tabs and line breaks made
 // spaces), nullopt for a reference this does not decode.
 std::optional<std::string> AttributeValue(std::string_view raw) {
@@ -100,7 +83,7 @@ std::optional<std::string> AttributeValue(std::string_view raw) {
             char* stop = nullptr;
             const unsigned long code = std::strtoul(digits.c_str(), &stop, hex ? 16 : 10);
             if (*stop != '\0' || code == 0 || code > 0x10FFFF) return std::nullopt;
-            AppendUtf8(out, code);
+            AppendUtf8(out, static_cast<char32_t>(code));
         } else {
             return std::nullopt;
         }

@@ -244,18 +244,11 @@ TEST(WordCorpus, SectionBreaksAndFloatingDrawingsAreRead) {
 // The corpus documents whose manifest lists tracked changes, moves or format changes.
 std::vector<CorpusDocument> TrackedFiles() {
     std::vector<CorpusDocument> files;
-    std::ifstream manifest(test_support::SharedDir() / "corpus" / "MANIFEST.tsv");
-    std::string line;
-    std::getline(manifest, line);
-    while (std::getline(manifest, line)) {
-        std::vector<std::string> fields;
-        std::stringstream row(line);
-        for (std::string field; std::getline(row, field, '\t');) fields.push_back(field);
-        if (fields.size() < 6 || !fields[0].ends_with(".docx")) continue;
-        const std::string& features = fields[5];
-        if (features.find("tracked-") != std::string::npos ||
-            features.find("format-changes") != std::string::npos) {
-            files.push_back({fields[0], false});
+    for (const test_support::CorpusEntry& entry : test_support::CorpusManifest()) {
+        if (!entry.path.ends_with(".docx")) continue;
+        if (entry.features.find("tracked-") != std::string::npos ||
+            entry.features.find("format-changes") != std::string::npos) {
+            files.push_back({entry.path, false});
         }
     }
     return files;
