@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "ooxml/docx/word_document.hpp"
+#include "ooxml/docx/word_test_support.hpp"
 #include "ooxml/package/package.hpp"
 #include "shared_dir.hpp"
 
@@ -18,27 +19,14 @@ namespace quire::docx {
 namespace {
 
 namespace json = boost::json;
+using test_support::Paragraph;
+using test_support::Reopen;
 
 std::string ReadCorpus(std::string_view name) {
-    std::ifstream in(test_support::SharedDir() / "corpus" / name, std::ios::binary);
+    std::ifstream in(quire::test_support::SharedDir() / "corpus" / name, std::ios::binary);
     std::stringstream buffer;
     buffer << in.rdbuf();
     return buffer.str();
-}
-
-BlockSpec Paragraph(std::string text) {
-    BlockSpec spec;
-    spec.kind = BlockSpec::Kind::kParagraph;
-    spec.text = std::move(text);
-    return spec;
-}
-
-WordDocument Reopen(const WordDocument& document) {
-    Result<std::string> bytes = document.Save();
-    EXPECT_TRUE(bytes) << (bytes ? "" : bytes.error().message);
-    Result<WordDocument> reopened = WordDocument::Open(bytes ? *bytes : "");
-    EXPECT_TRUE(reopened) << (reopened ? "" : reopened.error().message);
-    return std::move(*reopened);
 }
 
 struct CorpusDocument {
@@ -48,7 +36,7 @@ struct CorpusDocument {
 
 std::vector<CorpusDocument> WordFiles(bool hostile) {
     std::vector<CorpusDocument> files;
-    for (const test_support::CorpusEntry& entry : test_support::CorpusManifest()) {
+    for (const quire::test_support::CorpusEntry& entry : quire::test_support::CorpusManifest()) {
         const std::string& name = entry.path;
         const bool word =
             name.ends_with(".docx") || name.ends_with(".docm") || name.ends_with(".dotx");
@@ -244,7 +232,7 @@ TEST(WordCorpus, SectionBreaksAndFloatingDrawingsAreRead) {
 // The corpus documents whose manifest lists tracked changes, moves or format changes.
 std::vector<CorpusDocument> TrackedFiles() {
     std::vector<CorpusDocument> files;
-    for (const test_support::CorpusEntry& entry : test_support::CorpusManifest()) {
+    for (const quire::test_support::CorpusEntry& entry : quire::test_support::CorpusManifest()) {
         if (!entry.path.ends_with(".docx")) continue;
         if (entry.features.find("tracked-") != std::string::npos ||
             entry.features.find("format-changes") != std::string::npos) {

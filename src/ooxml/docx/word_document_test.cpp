@@ -5,27 +5,16 @@
 
 #include "ooxml/docx/tools.hpp"
 #include "ooxml/docx/word_impl.hpp"
+#include "ooxml/docx/word_test_support.hpp"
 #include "ooxml/package/package.hpp"
 
 namespace quire::docx {
 namespace {
 
 namespace json = boost::json;
-
-BlockSpec Heading(std::string text, int level = 1) {
-    BlockSpec spec;
-    spec.kind = BlockSpec::Kind::kHeading;
-    spec.text = std::move(text);
-    spec.level = level;
-    return spec;
-}
-
-BlockSpec Paragraph(std::string text) {
-    BlockSpec spec;
-    spec.kind = BlockSpec::Kind::kParagraph;
-    spec.text = std::move(text);
-    return spec;
-}
+using test_support::Heading;
+using test_support::Paragraph;
+using test_support::Reopen;
 
 BlockSpec Chart(std::string caption) {
     BlockSpec spec;
@@ -41,14 +30,6 @@ BlockSpec Chart(std::string caption) {
 std::string PngHeader() {
     std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x28\0\0\0\x1e\x08\x02\0\0\0", 29);
     return png + std::string(16, '\0');
-}
-
-WordDocument Reopen(const WordDocument& document) {
-    Result<std::string> bytes = document.Save();
-    EXPECT_TRUE(bytes) << (bytes ? "" : bytes.error().message);
-    Result<WordDocument> reopened = WordDocument::Open(bytes ? *bytes : "");
-    EXPECT_TRUE(reopened) << (reopened ? "" : reopened.error().message);
-    return std::move(*reopened);
 }
 
 // A report with two sections, a chart in the second.
@@ -839,8 +820,8 @@ TEST(WordDocument, ATrackedReplacementFindsEveryMatchAndNeverMatchesItsOwnReplac
 // A run may hold several text elements, with a tab between them; a match across them splits the
 // run around each piece and leaves the tab where it was.
 TEST(WordDocument, ATrackedReplacementAcrossTextElementsOfOneRunKeepsWhatIsBetweenThem) {
-    WordDocument document = WithBody(
-        R"(<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>one tw</w:t><w:tab/><w:t>o three</w:t></w:r></w:p>)");
+    WordDocument document = WithBody(R"(<w:p><w:r><w:rPr><w:b/></w:rPr><w:t>one tw</w:t>)"
+                                     R"(<w:tab/><w:t>o three</w:t></w:r></w:p>)");
     Result<std::size_t> count = document.ReplaceText("two", "2", "all", true);
     ASSERT_TRUE(count);
     EXPECT_EQ(*count, 1u);

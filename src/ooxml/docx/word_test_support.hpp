@@ -27,6 +27,22 @@ struct ExtraPart {
     std::string xml;           // the part's root element, w: and r: declared for it
 };
 
+inline BlockSpec Heading(std::string text, int level = 1) {
+    BlockSpec spec;
+    spec.kind = BlockSpec::Kind::kHeading;
+    spec.text = std::move(text);
+    spec.level = level;
+    return spec;
+}
+
+inline BlockSpec Paragraph(std::string text) {
+    BlockSpec spec;
+    spec.kind = BlockSpec::Kind::kParagraph;
+    spec.text = std::move(text);
+    return spec;
+}
+
+// The document saved and opened again.
 inline WordDocument Reopen(const WordDocument& document) {
     Result<std::string> bytes = document.Save();
     EXPECT_TRUE(bytes) << (bytes ? "" : bytes.error().message);

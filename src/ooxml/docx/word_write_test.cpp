@@ -18,25 +18,12 @@ namespace {
 
 namespace json = boost::json;
 using test_support::ExtraPart;
+using test_support::Heading;
+using test_support::Paragraph;
 using test_support::PartXml;
 using test_support::Reopen;
 using test_support::WithBodyAndParts;
 using test_support::WordRoot;
-
-BlockSpec Heading(std::string text, int level = 1) {
-    BlockSpec spec;
-    spec.kind = BlockSpec::Kind::kHeading;
-    spec.text = std::move(text);
-    spec.level = level;
-    return spec;
-}
-
-BlockSpec Paragraph(std::string text) {
-    BlockSpec spec;
-    spec.kind = BlockSpec::Kind::kParagraph;
-    spec.text = std::move(text);
-    return spec;
-}
 
 BlockSpec Of(BlockSpec::Kind kind) {
     BlockSpec spec;

@@ -329,9 +329,9 @@ TEST(Workbook, NewerFunctionsWereWrittenWithoutTheirPrefix) {
         {"ref": "A3", "formula": "=TEXTJOIN(Data!B1,TRUE,Data!A1:A3)"},
         {"ref": "A4", "formula": "=XLOOKUP(2,Data!A1:A3,Data!B1:B3)"},
         {"ref": "A5", "formula": "=_xlfn.CONCAT(Data!A1)"}]})js");
-    Call(
-        workbook, "fill_formula",
-        R"js({"sheet": "Summary", "range": "B1:B2", "formula": "=MAXIFS(Data!A1:A3,Data!B1:B3,C1)"})js");
+    Call(workbook, "fill_formula",
+         R"js({"sheet": "Summary", "range": "B1:B2", )js"
+         R"js("formula": "=MAXIFS(Data!A1:A3,Data!B1:B3,C1)"})js");
     std::vector<std::vector<CellValue>> rows = {{CellValue::Formula("SORT(UNIQUE(Data!A1:A9))")}};
     ASSERT_TRUE(workbook.WriteRows("Summary", {3, 1}, rows));
     ASSERT_TRUE(workbook.DefineName("Joined", "=CONCAT(Data!A1,Data!A2)"));
